@@ -1,0 +1,1 @@
+export { createDatabase, type Database, type Db, migrationsFolder, type Schema, type Tx } from "./client";

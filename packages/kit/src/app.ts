@@ -1,0 +1,109 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { Logger } from "pino";
+import { createClientIpResolver } from "./client-ip";
+import { ApiError, issuesToDetails, renderError, toApiError } from "./errors";
+import { type Metrics, routeTemplate } from "./metrics";
+import type { AppEnv } from "./types";
+
+export type KitOptions = {
+  service: string;
+  logger: Logger;
+  metrics: Metrics;
+  corsOrigins: string[];
+  trustedProxies: string[];
+  bodyLimitBytes: number;
+};
+
+const requestIdPattern = /^[\w.:-]{1,128}$/;
+const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The one way a Lodge service builds its Hono app: request id, client IP, one log line and one
+ * histogram sample per request, CORS, body limit, JSON-only bodies, and the one error shape.
+ */
+export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError({ code: "VALIDATION_FAILED", message: `Invalid ${result.target}`, details: issuesToDetails(result.error.issues) });
+      }
+    },
+  });
+  const resolveClientIp = createClientIpResolver(options.trustedProxies);
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
+    const logger = options.logger.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("logger", logger);
+    c.set("clientIp", resolveClientIp(c.env?.requestIP?.(c.req.raw)?.address, c.req.header("x-forwarded-for")));
+    c.header("X-Request-Id", requestId);
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = routeTemplate(c);
+    const status = c.res.status;
+    options.metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+    if (route === "/health" || route === "/ready" || route === "/metrics") return;
+    logger[status >= 500 ? "error" : "info"]({ method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) }, "request");
+  });
+
+  app.use(
+    cors({
+      origin: (origin) => (options.corsOrigins.includes(origin) ? origin : null),
+      credentials: true,
+      allowHeaders: ["Content-Type", "Authorization", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+
+  app.use(
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${options.bodyLimitBytes} bytes` });
+      },
+    }),
+  );
+
+  app.use(async (c, next) => {
+    if (bodyMethods.has(c.req.method) && hasBody(c) && !isJson(c.req.header("content-type"))) {
+      throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" });
+    }
+    await next();
+  });
+
+  app.notFound((c) => renderError(c, new ApiError({ code: "NOT_FOUND", message: "No such route" })));
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) c.get("logger")?.error({ err: error }, "request failed");
+    return renderError(c, apiError);
+  });
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  return app;
+}
+
+function hasBody(c: Context): boolean {
+  const length = c.req.header("content-length");
+  return (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const mediaType = contentType.split(";")[0]?.trim().toLowerCase();
+  return mediaType === "application/json" || (mediaType?.startsWith("application/") === true && mediaType.endsWith("+json"));
+}
+
+/** Serves this service's OpenAPI 3.1 document at `<prefix>/openapi.json`. */
+export function mountOpenApi(app: OpenAPIHono<AppEnv>, options: { prefix: string; title: string; version?: string; description?: string }) {
+  app.doc31(`${options.prefix}/openapi.json`, {
+    openapi: "3.1.0",
+    info: { title: options.title, version: options.version ?? "1.0.0", description: options.description },
+  });
+}

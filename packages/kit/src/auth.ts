@@ -1,0 +1,92 @@
+import type { EventBus } from "@lodge/events";
+import type { MiddlewareHandler } from "hono";
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { ApiError } from "./errors";
+import type { AppEnv, Principal } from "./types";
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const SIGNING_ALGORITHMS = ["EdDSA", "ES256"];
+
+/** The auth service's public keys, cached; an unknown `kid` triggers a refetch (at most every 5 s). */
+export function remoteKeys(jwksUrl: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3000 });
+}
+
+export type RevocationList = { isRevoked: (sessionId: string) => boolean; stop: () => Promise<void> };
+
+/**
+ * Every instance keeps the sessions revoked in the last access-token lifetime in memory, fed by
+ * the `auth.session_revoked` stream as it is written: a revoked session's access tokens stop
+ * working everywhere within a second, with no network call per request.
+ */
+export function watchRevokedSessions(bus: EventBus, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): RevocationList {
+  const keepMs = (ttlSeconds + 60) * 1000;
+  const revoked = new Map<string, number>();
+  const tail = bus.tail("auth.session_revoked", Date.now() - keepMs, (event) => {
+    const forgetAt = Date.parse(event.occurredAt) + keepMs;
+    for (const sessionId of event.data.sessionIds) revoked.set(sessionId, forgetAt);
+  });
+  const prune = setInterval(() => {
+    const now = Date.now();
+    for (const [sessionId, forgetAt] of revoked) if (forgetAt < now) revoked.delete(sessionId);
+  }, 60_000);
+  prune.unref();
+  return {
+    isRevoked: (sessionId) => revoked.has(sessionId),
+    stop: async () => {
+      clearInterval(prune);
+      await tail.stop();
+    },
+  };
+}
+
+export type AuthGuardOptions = { keys: JWTVerifyGetKey; issuer: string; audience: string; revocations?: RevocationList };
+export type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
+
+/**
+ * `requireAuth()` accepts any valid user or client token; `requireAuth({ roles: ["admin"] })` only
+ * admins; `requireAuth({ scopes: ["users:read"] })` clients holding that scope (and, with `roles`, those users too).
+ */
+export function createAuthGuard(options: AuthGuardOptions) {
+  return function requireAuth(requirement: Requirement = {}): MiddlewareHandler<AppEnv> {
+    return async (c, next) => {
+      const principal = await authenticate(options, c.req.header("authorization"));
+      if (!allowed(principal, requirement)) throw new ApiError({ code: "FORBIDDEN", message: "Not allowed for this token" });
+      c.set("principal", principal);
+      await next();
+    };
+  };
+}
+
+export async function authenticate(options: AuthGuardOptions, authorization: string | undefined): Promise<Principal> {
+  const match = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i);
+  if (!match?.[1]) throw unauthorized("Missing bearer token");
+  const token = match[1];
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, audience: options.audience, algorithms: SIGNING_ALGORITHMS }));
+  } catch (error) {
+    if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
+      throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
+    }
+    throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
+  }
+  const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
+  if (typeof payload.sub !== "string") throw unauthorized("Invalid token");
+  if (typeof payload.sid === "string" && (payload.role === "user" || payload.role === "admin")) {
+    if (options.revocations?.isRevoked(payload.sid)) throw unauthorized("Session revoked");
+    return { kind: "user", userId: payload.sub, sessionId: payload.sid, role: payload.role, scopes, token };
+  }
+  if (payload.role === "service") return { kind: "client", clientId: payload.sub, role: "service", scopes, token };
+  throw unauthorized("Invalid token");
+}
+
+function allowed(principal: Principal, requirement: Requirement): boolean {
+  const { roles, scopes } = requirement;
+  if (principal.kind === "user") return roles ? roles.includes(principal.role) : !scopes;
+  return scopes ? scopes.every((scope) => principal.scopes.includes(scope)) : !roles;
+}
+
+function unauthorized(message: string) {
+  return new ApiError({ code: "UNAUTHORIZED", message });
+}

@@ -1,0 +1,95 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./types";
+
+/** The fixed set of error codes, each with its usual status (VALIDATION_FAILED is 400 for an unreadable body). */
+export const errorStatus = {
+  VALIDATION_FAILED: 422,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ContentfulStatusCode;
+  readonly details?: unknown;
+  /** Seconds, sent as Retry-After (429 and 503). */
+  readonly retryAfter?: number;
+
+  constructor(options: { code: ErrorCode; message: string; details?: unknown; retryAfter?: number; status?: ContentfulStatusCode }) {
+    super(options.message);
+    this.name = "ApiError";
+    this.code = options.code;
+    this.status = options.status ?? errorStatus[options.code];
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+export type ErrorBody = { error: { code: ErrorCode; message: string; requestId: string; details?: unknown } };
+
+export function renderError(c: Context<AppEnv>, error: ApiError): Response {
+  const body: ErrorBody = {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId: c.get("requestId") ?? "",
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+  if (error.retryAfter !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(error.retryAfter))));
+  return c.json(body, error.status);
+}
+
+const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
+  400: "VALIDATION_FAILED",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
+/** Turns anything thrown into an ApiError; unknown errors become INTERNAL with no details. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    const code = httpExceptionCodes[error.status] ?? (error.status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
+    return new ApiError({ code, message: error.message || code, status: error.status as ContentfulStatusCode });
+  }
+  if (isUnavailable(error)) return new ApiError({ code: "UNAVAILABLE", message: "A dependency is unavailable, try again shortly", retryAfter: 5 });
+  return new ApiError({ code: "INTERNAL", message: "Internal error" });
+}
+
+/** Connection-level failures of Postgres or Redis: answered 503, never 500. */
+function isUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|57P0|08)/.test(code)) return true;
+    if (
+      typeof message === "string" &&
+      /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED/i.test(message)
+    )
+      return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** zod issues rendered as details: where, and what was wrong. Never echoes the input. */
+export function issuesToDetails(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[]) {
+  return issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+}

@@ -1,0 +1,21 @@
+export { createApp, type KitOptions, mountOpenApi } from "./app";
+export {
+  ACCESS_TOKEN_TTL_SECONDS,
+  type AuthGuardOptions,
+  authenticate,
+  createAuthGuard,
+  type Requirement,
+  type RevocationList,
+  remoteKeys,
+  SIGNING_ALGORITHMS,
+  watchRevokedSessions,
+} from "./auth";
+export { createClientIpResolver } from "./client-ip";
+export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
+export { type Check, mountOperations } from "./health";
+export { createLogger, type Logger } from "./logger";
+export { createMetrics, type Metrics } from "./metrics";
+export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
+export { createRateLimiter, type RateLimiter } from "./rate-limit";
+export { serve } from "./serve";
+export type { AppEnv, Principal } from "./types";

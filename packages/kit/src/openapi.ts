@@ -1,0 +1,44 @@
+import { z } from "@hono/zod-openapi";
+import { type ErrorCode, errorStatus } from "./errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+
+const descriptions: Record<number, string> = {
+  400: "Unreadable body (malformed JSON)",
+  401: "Missing, invalid or revoked credentials",
+  403: "Not allowed",
+  404: "Not found",
+  409: "Conflict",
+  413: "Body too large",
+  415: "Unsupported content type",
+  422: "Validation failed",
+  429: "Rate limited (see Retry-After)",
+  503: "A dependency is unavailable (see Retry-After)",
+};
+
+/** Declares error responses (in the one error shape) for a route's OpenAPI document. */
+export function errorResponses(...statuses: (keyof typeof descriptions)[]) {
+  const all = [...new Set<number>([...statuses, 400, 413, 415, 422, 503])].sort();
+  return Object.fromEntries(
+    all.map((status) => [status, { description: descriptions[status] ?? "Error", content: { "application/json": { schema: ErrorSchema } } }]),
+  );
+}
+
+/** A required JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, description, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON response. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}

@@ -1,0 +1,32 @@
+import type { Logger } from "pino";
+
+type Fetch = (request: Request, server: Bun.Server<unknown>) => Response | Promise<Response>;
+
+/**
+ * Serves until SIGTERM/SIGINT, then shuts down gracefully: report not-ready, stop accepting
+ * connections, let in-flight requests finish, close the service's resources, exit.
+ */
+export function serve(options: { fetch: Fetch; port: number; hostname?: string; logger: Logger; drainDelayMs?: number; close: () => Promise<void> }) {
+  let draining = false;
+  const server = Bun.serve({ port: options.port, hostname: options.hostname, fetch: options.fetch, idleTimeout: 30 });
+  options.logger.info({ port: server.port }, "listening");
+
+  const shutdown = async (signal: string) => {
+    if (draining) return;
+    draining = true;
+    options.logger.info({ signal }, "draining");
+    // Give the proxy's health check a moment to see /ready fail before we stop accepting.
+    if (options.drainDelayMs) await Bun.sleep(options.drainDelayMs);
+    await server.stop(false);
+    try {
+      await options.close();
+    } catch (error) {
+      options.logger.error({ err: error }, "error while closing");
+    }
+    options.logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  return { server, isDraining: () => draining };
+}

@@ -1,0 +1,15 @@
+import type { Logger } from "pino";
+
+export type Principal =
+  | { kind: "user"; userId: string; sessionId: string; role: "user" | "admin"; scopes: string[]; token: string }
+  | { kind: "client"; clientId: string; role: "service"; scopes: string[]; token: string };
+
+export type AppEnv = {
+  Bindings: { requestIP?: (request: Request) => { address: string } | null } | undefined;
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    clientIp: string;
+    principal: Principal;
+  };
+};
