@@ -17,6 +17,17 @@ export type KitOptions = {
   bodyLimitBytes: number;
 };
 
+/** A route group: the shared validation hook turns every zod failure into VALIDATION_FAILED. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new ApiError({ code: "VALIDATION_FAILED", message: `Invalid ${result.target}`, details: issuesToDetails(result.error.issues) });
+      }
+    },
+  });
+}
+
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -25,13 +36,7 @@ const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * histogram sample per request, CORS, body limit, JSON-only bodies, and the one error shape.
  */
 export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw new ApiError({ code: "VALIDATION_FAILED", message: `Invalid ${result.target}`, details: issuesToDetails(result.error.issues) });
-      }
-    },
-  });
+  const app = createRouter();
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
 
   app.use(async (c, next) => {

@@ -1,4 +1,4 @@
-export { createApp, type KitOptions, mountOpenApi } from "./app";
+export { createApp, createRouter, type KitOptions, mountOpenApi } from "./app";
 export {
   ACCESS_TOKEN_TTL_SECONDS,
   type AuthGuardOptions,
@@ -16,6 +16,7 @@ export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
-export { createRateLimiter, type RateLimiter } from "./rate-limit";
+export { createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
+export { connectRedis, Redis } from "./redis";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";

@@ -6,7 +6,16 @@ type Fetch = (request: Request, server: Bun.Server<unknown>) => Response | Promi
  * Serves until SIGTERM/SIGINT, then shuts down gracefully: report not-ready, stop accepting
  * connections, let in-flight requests finish, close the service's resources, exit.
  */
-export function serve(options: { fetch: Fetch; port: number; hostname?: string; logger: Logger; drainDelayMs?: number; close: () => Promise<void> }) {
+export function serve(options: {
+  fetch: Fetch;
+  port: number;
+  hostname?: string;
+  logger: Logger;
+  drainDelayMs?: number;
+  /** Called first on shutdown: make /ready answer 503. */
+  onDrain?: () => void;
+  close: () => Promise<void>;
+}) {
   let draining = false;
   const server = Bun.serve({ port: options.port, hostname: options.hostname, fetch: options.fetch, idleTimeout: 30 });
   options.logger.info({ port: server.port }, "listening");
@@ -14,6 +23,7 @@ export function serve(options: { fetch: Fetch; port: number; hostname?: string; 
   const shutdown = async (signal: string) => {
     if (draining) return;
     draining = true;
+    options.onDrain?.();
     options.logger.info({ signal }, "draining");
     // Give the proxy's health check a moment to see /ready fail before we stop accepting.
     if (options.drainDelayMs) await Bun.sleep(options.drainDelayMs);
@@ -28,5 +38,5 @@ export function serve(options: { fetch: Fetch; port: number; hostname?: string; 
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
-  return { server, isDraining: () => draining };
+  return server;
 }

@@ -1,0 +1,35 @@
+import { databaseEnv, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+
+export const authEnv = httpEnv
+  .extend(databaseEnv.shape)
+  .extend(redisEnv.shape)
+  .extend(jwtEnv.shape)
+  .extend({
+    PORT: z.coerce.number().int().default(3001),
+    /** `Secure` on the refresh cookie; only turn off for plain-http tests. */
+    AUTH_COOKIE_SECURE: z.enum(["true", "false"]).default("true"),
+    /** `None` when the frontend is on another site (Vercel), `Lax` or `Strict` when same-site. */
+    AUTH_COOKIE_SAMESITE: z.enum(["Strict", "Lax", "None"]).default("Lax"),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().positive().default(30),
+    /** Machine clients for POST /auth/token: `id:secret:scope scope;id2:secret2:scope`. */
+    AUTH_CLIENTS: z
+      .string()
+      .default("")
+      .transform((value, ctx) =>
+        value
+          .split(";")
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+          .map((entry) => {
+            const [clientId = "", secret = "", scopes = ""] = entry.split(":");
+            if (!clientId || secret.length < 24) ctx.addIssue({ code: "custom", message: "each client needs an id and a secret of at least 24 characters" });
+            return { clientId, secret, scopes: scopes.split(" ").filter(Boolean) };
+          }),
+      ),
+    RATE_LIMIT_LOGIN_PER_IP_EMAIL: z.coerce.number().int().positive().default(10),
+    RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(100),
+    RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().positive().default(20),
+    RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().positive().default(3),
+  });
+
+export type AuthEnv = z.infer<typeof authEnv>;

@@ -1,0 +1,3 @@
+export { createAuthApp } from "./app";
+export { authEnv } from "./env";
+export { startAuthService } from "./service";

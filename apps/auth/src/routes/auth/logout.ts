@@ -1,0 +1,41 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { ApiError, type AppEnv, authenticate, errorResponses } from "@lodge/kit";
+import type { AuthDeps } from "../../deps";
+import { logOutByRefreshToken, revokeSession } from "../../services/log-out";
+import { clearRefreshCookie, cookieOriginAllowed, ctxOf, refreshCookie } from "../context";
+import { bearer, Token } from "../schemas";
+
+export const logoutRoute = createRoute({
+  method: "post",
+  path: "/auth/logout",
+  tags: ["auth"],
+  summary: "Sign out: revoke the current session",
+  description: "Identifies the session by the bearer token, or else by `{refreshToken}` or the refresh cookie.",
+  security: bearer,
+  request: { body: { required: false, content: { "application/json": { schema: z.object({ refreshToken: Token.optional() }).strict() } } } },
+  responses: { 204: { description: "Signed out" }, ...errorResponses(401, 403) },
+});
+
+export const logout =
+  (deps: AuthDeps): RouteHandler<typeof logoutRoute, AppEnv> =>
+  async (c) => {
+    const ctx = ctxOf(c, deps);
+    const authorization = c.req.header("authorization");
+    if (authorization) {
+      const principal = await authenticate(
+        { keys: deps.keys.verifier, issuer: deps.config.issuer, audience: deps.config.audience, revocations: deps.revocations },
+        authorization,
+      );
+      if (principal.kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
+      await revokeSession({ ctx, input: { userId: principal.userId, sessionId: principal.sessionId, reason: "logout" } });
+    } else {
+      const fromBody = c.req.valid("json")?.refreshToken;
+      const fromCookie = fromBody ? undefined : refreshCookie(c);
+      if (fromCookie && !cookieOriginAllowed(c, deps)) throw new ApiError({ code: "FORBIDDEN", message: "Origin not allowed" });
+      const refreshToken = fromBody ?? fromCookie;
+      if (!refreshToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Missing bearer or refresh token" });
+      await logOutByRefreshToken({ ctx, input: { refreshToken } });
+    }
+    clearRefreshCookie(c, deps);
+    return c.body(null, 204);
+  };

@@ -1,0 +1,34 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import type { AuthDeps } from "../../deps";
+import { refreshSession } from "../../services/refresh-session";
+import { clearRefreshCookie, cookieOriginAllowed, ctxOf, refreshCookie, setRefreshCookie } from "../context";
+import { Token, TokenPair } from "../schemas";
+
+export const refreshRoute = createRoute({
+  method: "post",
+  path: "/auth/refresh",
+  tags: ["auth"],
+  summary: "Exchange a refresh token for a new pair",
+  description: "Send `{refreshToken}` or the `lodge_refresh` cookie. The token is spent; presenting it again more than 10 seconds later revokes the session.",
+  request: { body: { required: false, content: { "application/json": { schema: z.object({ refreshToken: Token.optional() }).strict() } } } },
+  responses: { 200: jsonResponse(TokenPair, "New token pair"), ...errorResponses(401, 403) },
+});
+
+export const refresh =
+  (deps: AuthDeps): RouteHandler<typeof refreshRoute, AppEnv> =>
+  async (c) => {
+    const fromBody = c.req.valid("json")?.refreshToken;
+    const fromCookie = fromBody ? undefined : refreshCookie(c);
+    if (fromCookie && !cookieOriginAllowed(c, deps)) throw new ApiError({ code: "FORBIDDEN", message: "Origin not allowed" });
+    const refreshToken = fromBody ?? fromCookie;
+    if (!refreshToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Missing refresh token" });
+    try {
+      const result = await refreshSession({ ctx: ctxOf(c, deps), input: { refreshToken } });
+      setRefreshCookie(c, deps, result.refreshToken);
+      return c.json(result, 200);
+    } catch (error) {
+      if (fromCookie) clearRefreshCookie(c, deps);
+      throw error;
+    }
+  };

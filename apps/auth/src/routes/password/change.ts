@@ -1,0 +1,24 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
+import type { AuthDeps } from "../../deps";
+import { changePassword } from "../../services/change-password";
+import { ctxOf } from "../context";
+import { userOf } from "../guard";
+import { bearer, Password } from "../schemas";
+
+export const changePasswordRoute = createRoute({
+  method: "post",
+  path: "/auth/password/change",
+  tags: ["password"],
+  summary: "Change the password (other sessions are revoked)",
+  security: bearer,
+  request: { body: jsonBody(z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password }).strict()) },
+  responses: { 204: { description: "Changed" }, ...errorResponses(401, 403, 429) },
+});
+
+export const change =
+  (deps: AuthDeps): RouteHandler<typeof changePasswordRoute, AppEnv> =>
+  async (c) => {
+    await changePassword({ ctx: ctxOf(c, deps), input: { ...userOf(c), ...c.req.valid("json") } });
+    return c.body(null, 204);
+  };

@@ -1,0 +1,23 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
+import type { AuthDeps } from "../../deps";
+import { requestPasswordReset } from "../../services/password-reset";
+import { ctxOf } from "../context";
+import { Email } from "../schemas";
+
+export const forgotPasswordRoute = createRoute({
+  method: "post",
+  path: "/auth/password/forgot",
+  tags: ["password"],
+  summary: "Request a password reset",
+  description: "Always 202, whether or not the account exists. Publishes `auth.password_reset_requested` with a single-use token (1 hour).",
+  request: { body: jsonBody(z.object({ email: Email }).strict()) },
+  responses: { 202: { description: "Accepted" }, ...errorResponses(429) },
+});
+
+export const forgot =
+  (deps: AuthDeps): RouteHandler<typeof forgotPasswordRoute, AppEnv> =>
+  async (c) => {
+    await requestPasswordReset({ ctx: ctxOf(c, deps), input: c.req.valid("json") });
+    return c.body(null, 202);
+  };

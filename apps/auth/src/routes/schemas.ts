@@ -1,0 +1,43 @@
+import { z } from "@hono/zod-openapi";
+
+const noControlCharacters = /^[^\p{Cc}\p{Cf}]*$/u;
+
+export const Email = z.email().max(254).openapi({ example: "ada@example.com" });
+/** NIST 800-63B: length only, no composition rules. */
+export const Password = z.string().min(10).max(256).openapi({ example: "correct horse battery staple" });
+export const Name = z.string().trim().min(1).max(100).regex(noControlCharacters, "must not contain control characters");
+export const Token = z.string().min(1).max(512);
+
+export const User = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(["user", "admin"]),
+    emailVerified: z.boolean(),
+    createdAt: z.string(),
+  })
+  .openapi("User");
+
+export const Session = z
+  .object({
+    id: z.uuid(),
+    createdAt: z.string(),
+    lastUsedAt: z.string(),
+    expiresAt: z.string(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .openapi("Session");
+
+export const TokenPair = z
+  .object({
+    user: User,
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    expiresIn: z.number().int().openapi({ description: "Access token lifetime in seconds" }),
+  })
+  .openapi("TokenPair");
+
+export const bearer = [{ bearer: [] }];

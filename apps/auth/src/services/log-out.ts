@@ -1,0 +1,32 @@
+import { refreshTokens, sessions } from "@lodge/db/schema";
+import { ApiError } from "@lodge/kit";
+import { eq } from "drizzle-orm";
+import type { Ctx } from "../deps";
+import { hashSecret } from "./secrets";
+import { type RevokeReason, revokeSessions } from "./sessions";
+import { inTransaction } from "./transaction";
+
+/** Revokes one of the user's own sessions (404 for anyone else's, so ids cannot be probed). */
+export async function revokeSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string; reason: RevokeReason } }) {
+  const revoked = await inTransaction(ctx, (tx) => revokeSessions({ ctx, tx, input: { userId: input.userId, only: [input.sessionId], reason: input.reason } }));
+  if (revoked.length === 0 && input.reason !== "logout") throw new ApiError({ code: "NOT_FOUND", message: "No such session" });
+}
+
+export async function revokeOtherSessions({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {
+  const revoked = await inTransaction(ctx, (tx) =>
+    revokeSessions({ ctx, tx, input: { userId: input.userId, except: input.sessionId, reason: "revoked_others" } }),
+  );
+  return revoked.length;
+}
+
+/** Logout by refresh token (a browser whose access token has expired): revokes that token's session. */
+export async function logOutByRefreshToken({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
+  const [row] = await ctx.deps.db
+    .select({ sessionId: sessions.id, userId: sessions.userId })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, hashSecret(input.refreshToken)))
+    .limit(1);
+  if (!row) throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid refresh token" });
+  await revokeSession({ ctx, input: { ...row, reason: "logout" } });
+}

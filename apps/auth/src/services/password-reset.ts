@@ -1,0 +1,39 @@
+import { users } from "@lodge/db/schema";
+import { eq } from "drizzle-orm";
+import type { Ctx } from "../deps";
+import { recordAudit } from "./audit";
+import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
+import { normalizeEmail } from "./public-user";
+import { hashPassword, hashSecret } from "./secrets";
+import { revokeSessions } from "./sessions";
+import { inTransaction } from "./transaction";
+
+/** Always answers the same (202), whether or not the account exists. */
+export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
+  const { limiter, config, db } = ctx.deps;
+  const email = normalizeEmail(input.email);
+  await limiter.hit(`forgot:ip:${ctx.ip}`, config.limits.forgotPerIp);
+  await limiter.hit(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail);
+  const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  if (!user) return;
+  await inTransaction(ctx, async (tx) => {
+    const { token, expiresAt } = await issueOneTimeToken({
+      ctx,
+      tx,
+      input: { userId: user.id, email, purpose: "password_reset", ttlSeconds: config.passwordResetTtlSeconds },
+    });
+    await ctx.deps.outbox.enqueue(tx, "auth.password_reset_requested", { userId: user.id, email, token, expiresAt: expiresAt.toISOString() }, ctx.requestId);
+  });
+}
+
+/** Sets the new password and revokes every session of the user. */
+export async function resetPassword({ ctx, input }: { ctx: Ctx; input: { token: string; newPassword: string } }) {
+  const passwordHash = await hashPassword(input.newPassword);
+  await inTransaction(ctx, async (tx) => {
+    const spent = await spendOneTimeToken({ ctx, tx, input: { token: input.token, purpose: "password_reset" } });
+    await tx.update(users).set({ passwordHash, updatedAt: ctx.deps.clock() }).where(eq(users.id, spent.userId));
+    await recordAudit({ ctx, tx, entry: { action: "password.reset", userId: spent.userId } });
+    await ctx.deps.outbox.enqueue(tx, "auth.password_changed", { userId: spent.userId, via: "reset" }, ctx.requestId);
+    await revokeSessions({ ctx, tx, input: { userId: spent.userId, reason: "password_reset" } });
+  });
+}

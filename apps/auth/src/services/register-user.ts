@@ -1,0 +1,25 @@
+import { users } from "@lodge/db/schema";
+import { ApiError } from "@lodge/kit";
+import type { Ctx } from "../deps";
+import { recordAudit } from "./audit";
+import { normalizeEmail } from "./public-user";
+import { hashPassword } from "./secrets";
+import { startSession } from "./sessions";
+import { inTransaction } from "./transaction";
+
+export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
+  await ctx.deps.limiter.hit(`register:ip:${ctx.ip}`, ctx.deps.config.limits.registerPerIp);
+  const email = normalizeEmail(input.email);
+  const passwordHash = await hashPassword(input.password);
+  return inTransaction(ctx, async (tx) => {
+    const [user] = await tx
+      .insert(users)
+      .values({ email, name: input.name ?? null, passwordHash, createdAt: ctx.deps.clock(), updatedAt: ctx.deps.clock() })
+      .onConflictDoNothing({ target: users.email })
+      .returning();
+    if (!user) throw new ApiError({ code: "CONFLICT", message: "An account with this email already exists" });
+    await recordAudit({ ctx, tx, entry: { action: "user.registered", userId: user.id } });
+    await ctx.deps.outbox.enqueue(tx, "user.registered", { userId: user.id, email, name: user.name }, ctx.requestId);
+    return startSession({ ctx, tx, user });
+  });
+}
