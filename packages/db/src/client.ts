@@ -26,10 +26,13 @@ export async function createDatabase(options: { url?: string; poolSize?: number;
       ping: async () => void (await client`select 1`),
       // An advisory lock makes concurrent migrators (several instances booting) take turns.
       migrate: async () => {
-        await client.begin(async (tx) => {
-          await tx`select pg_advisory_xact_lock(7206553)`;
-          await migratePostgres(drizzlePostgres(tx as unknown as postgres.Sql), { migrationsFolder });
-        });
+        const single = postgres(options.url as string, { max: 1, onnotice: () => {} });
+        try {
+          await single`select pg_advisory_lock(7206553)`;
+          await migratePostgres(drizzlePostgres(single), { migrationsFolder });
+        } finally {
+          await single.end();
+        }
       },
       close: () => client.end({ timeout: 5 }),
     };

@@ -7,6 +7,7 @@ export function createLogger(options: { service: string; level?: string }): Logg
   return pino({
     level: options.level ?? "info",
     base: { service: options.service },
+    serializers: { err: safeError },
     redact: {
       paths: [
         "password",
@@ -26,4 +27,13 @@ export function createLogger(options: { service: string; level?: string }): Logg
       censor: "[redacted]",
     },
   });
+}
+
+/** Errors as pino logs them, minus query parameters (a failed query's message lists them, and they can be secrets). */
+function safeError(error: unknown) {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  for (const field of ["message", "stack"]) {
+    if (typeof serialized[field] === "string") serialized[field] = (serialized[field] as string).replace(/\nparams: [^\n]*/g, "\nparams: [redacted]");
+  }
+  return serialized;
 }

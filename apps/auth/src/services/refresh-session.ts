@@ -17,14 +17,21 @@ const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid ref
 export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
   const now = ctx.deps.clock();
   const outcome = await inTransaction(ctx, async (tx) => {
-    const [row] = await tx
-      .select({ token: refreshTokens, session: sessions, user: users })
+    // Lock the token row first: concurrent refreshes with the same token take turns.
+    const [token] = await tx
+      .select()
       .from(refreshTokens)
-      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-      .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(refreshTokens.tokenHash, hashSecret(input.refreshToken)))
-      .for("update", { of: refreshTokens })
+      .for("update")
       .limit(1);
+    const [owner] = token
+      ? await tx
+          .select({ session: sessions, user: users })
+          .from(sessions)
+          .innerJoin(users, eq(users.id, sessions.userId))
+          .where(eq(sessions.id, token.sessionId))
+      : [];
+    const row = token && owner ? { token, ...owner } : undefined;
     if (!row || row.session.revokedAt || row.token.expiresAt <= now || row.session.expiresAt <= now) return { kind: "invalid" as const };
     if (row.token.spentAt) {
       const sinceSpent = now.getTime() - row.token.spentAt.getTime();
