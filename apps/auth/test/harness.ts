@@ -1,0 +1,84 @@
+import { parseEnv } from "@lodge/config";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createLogger } from "@lodge/kit";
+import { createTestRedis } from "@lodge/kit/testing";
+import { authEnv } from "../src/env";
+import { startAuthService } from "../src/service";
+
+export type TestAuth = Awaited<ReturnType<typeof startTestAuth>>;
+
+/**
+ * A real auth service on a random port, with a database and Redis key prefix of its own.
+ * `clock` can be moved forward (`advance`) to cross expiry and grace windows without sleeping.
+ */
+export async function startTestAuth(env: Record<string, string> = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  let offsetMs = 0;
+  const clock = () => new Date(Date.now() + offsetMs);
+  const parsed = parseEnv(authEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    AUTH_COOKIE_SECURE: "false",
+    LOG_LEVEL: "silent",
+    CORS_ORIGINS: "https://app.example.com",
+    ...env,
+  });
+  const service = await startAuthService({
+    env: parsed,
+    database,
+    redis,
+    clock,
+    maintenance: false,
+    logger: createLogger({ service: "auth", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
+  const url = `http://127.0.0.1:${server.port}`;
+
+  async function call(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers["content-type"] ??= "application/json";
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+    const json: any = text ? JSON.parse(text) : undefined;
+    return { status: response.status, headers: response.headers, json };
+  }
+
+  let counter = 0;
+  /** Registers a fresh user and returns its token pair. */
+  async function register(overrides: { email?: string; password?: string; name?: string } = {}) {
+    counter += 1;
+    const email = overrides.email ?? `user${counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    const password = overrides.password ?? "a perfectly fine password";
+    const response = await call("POST", "/auth/register", { body: { email, password, ...(overrides.name ? { name: overrides.name } : {}) } });
+    if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.json)}`);
+    return { email, password, ...response.json } as { email: string; password: string; accessToken: string; refreshToken: string; user: { id: string } };
+  }
+
+  return {
+    url,
+    call,
+    register,
+    service,
+    deps: service.deps,
+    database,
+    redis,
+    prefix,
+    advance: (ms: number) => {
+      offsetMs += ms;
+    },
+    close: async () => {
+      await server.stop(true);
+      await service.close();
+      await database.drop();
+      await cleanup();
+    },
+  };
+}
