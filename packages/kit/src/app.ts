@@ -57,15 +57,19 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
     logger[status >= 500 ? "error" : "info"]({ method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) }, "request");
   });
 
-  app.use(
-    cors({
-      origin: (origin) => (options.corsOrigins.includes(origin) ? origin : null),
-      credentials: true,
-      allowHeaders: ["Content-Type", "Authorization", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After"],
-      maxAge: 600,
-    }),
-  );
+  const corsForAllowedOrigin = cors({
+    origin: (origin) => origin,
+    credentials: true,
+    allowHeaders: ["Content-Type", "Authorization", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "Retry-After"],
+    maxAge: 600,
+  });
+  // Hono's cors sends Allow-Credentials and Allow-Methods whatever the origin: other origins get no CORS headers at all.
+  app.use(async (c, next) => {
+    if (options.corsOrigins.includes(c.req.header("origin") ?? "")) return corsForAllowedOrigin(c, next);
+    await next();
+    c.header("Vary", "Origin", { append: true });
+  });
 
   app.use(
     bodyLimit({
