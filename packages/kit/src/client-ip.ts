@@ -1,7 +1,14 @@
+import { BlockList, isIPv4, isIPv6 } from "node:net";
+
 /** Trusted-proxy aware client IP: X-Forwarded-For is believed only when the peer is a trusted proxy. */
 export function createClientIpResolver(trustedProxies: string[]) {
-  const matchers = trustedProxies.map(parseCidr);
-  const isTrusted = (ip: string) => matchers.some((match) => match(normalize(ip)));
+  // node's BlockList does the address arithmetic for both families (our own only knew IPv4 ranges).
+  const trusted = new BlockList();
+  for (const entry of trustedProxies) trust(trusted, entry);
+  const isTrusted = (ip: string) => {
+    const family = familyOf(ip);
+    return family !== undefined && trusted.check(ip, family);
+  };
 
   return (peer: string | undefined, forwardedFor: string | undefined): string => {
     const direct = normalize(peer ?? "unknown");
@@ -20,19 +27,22 @@ export function createClientIpResolver(trustedProxies: string[]) {
 }
 
 function normalize(ip: string): string {
-  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip.toLowerCase();
+  const lower = ip.toLowerCase();
+  return lower.startsWith("::ffff:") && isIPv4(lower.slice(7)) ? lower.slice(7) : lower;
 }
 
-function parseCidr(entry: string): (ip: string) => boolean {
-  const [base = "", bitsText] = entry.split("/");
+function familyOf(ip: string): "ipv4" | "ipv6" | undefined {
+  return isIPv4(ip) ? "ipv4" : isIPv6(ip) ? "ipv6" : undefined;
+}
+
+/** An IP or CIDR; anything else is a configuration mistake, reported at boot rather than silently never matching. */
+function trust(list: BlockList, entry: string) {
+  const [base = "", bitsText] = entry.trim().split("/");
   const address = normalize(base);
-  if (bitsText === undefined || !address.includes(".")) return (ip) => ip === address;
-  const bits = Number(bitsText);
-  const network = ipv4ToInt(address);
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (ip) => ip.includes(".") && (ipv4ToInt(ip) & mask) >>> 0 === (network & mask) >>> 0;
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split(".").reduce((value, octet) => ((value << 8) + Number(octet)) >>> 0, 0);
+  const family = familyOf(address);
+  if (!family) throw new Error(`Trusted proxy "${entry}" is not an IP address or CIDR`);
+  if (bitsText === undefined) return list.addAddress(address, family);
+  // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range it maps.
+  const bits = Number(bitsText) - (family === "ipv4" && base.includes(":") ? 96 : 0);
+  list.addSubnet(address, bits, family);
 }
