@@ -66,9 +66,7 @@ export async function authenticate(options: AuthGuardOptions, authorization: str
   try {
     ({ payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, audience: options.audience, algorithms: SIGNING_ALGORITHMS }));
   } catch (error) {
-    if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) {
-      throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
-    }
+    if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
     throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
   }
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
@@ -79,6 +77,13 @@ export async function authenticate(options: AuthGuardOptions, authorization: str
   }
   if (payload.role === "service") return { kind: "client", clientId: payload.sub, role: "service", scopes, token };
   throw unauthorized("Invalid token");
+}
+
+/** The key set could not be fetched: a network failure, a timeout, or a response that is not a key set (a proxy's 502 page). */
+function keysUnavailable(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error instanceof TypeError) return true;
+  // jose throws its plain base class only for a key set response that is not 200 or not JSON.
+  return error instanceof errors.JOSEError && error.code === "ERR_JOSE_GENERIC";
 }
 
 function allowed(principal: Principal, requirement: Requirement): boolean {
