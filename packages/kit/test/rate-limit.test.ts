@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ApiError, connectRedis, createRateLimiter, type Redis, toApiError } from "@lodge/kit";
+import { createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
+
+let redis: Redis;
+let other: Redis;
+let prefix: string;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ redis, prefix, cleanup } = await createTestRedis());
+  // A second connection, as a second instance of the service would have.
+  other = await connectRedis(testRedisUrl);
+});
+afterAll(async () => {
+  other.disconnect();
+  await cleanup();
+});
+
+const limit = { max: 3, windowSeconds: 60 };
+const rejection = (promise: Promise<void>) => promise.then(() => undefined).catch((error: unknown) => error as ApiError);
+
+describe("createRateLimiter", () => {
+  test("the (max+1)th hit is RATE_LIMITED with a Retry-After within the window", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    for (let hit = 0; hit < limit.max; hit++) await limiter.hit("login:ada", limit);
+    const error = await rejection(limiter.hit("login:ada", limit));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error?.code).toBe("RATE_LIMITED");
+    expect(error?.status).toBe(429);
+    expect(error?.retryAfter).toBeGreaterThanOrEqual(1);
+    expect(error?.retryAfter).toBeLessThanOrEqual(limit.windowSeconds);
+    // Still limited on the next hit.
+    expect((await rejection(limiter.hit("login:ada", limit)))?.code).toBe("RATE_LIMITED");
+  });
+
+  test("keys are independent", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    for (let hit = 0; hit < limit.max; hit++) await limiter.hit("ip:203.0.113.1", limit);
+    expect(await rejection(limiter.hit("ip:203.0.113.1", limit))).toBeInstanceOf(ApiError);
+    expect(await rejection(limiter.hit("ip:203.0.113.2", limit))).toBeUndefined();
+  });
+
+  test("keys live under the prefix", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    await limiter.hit("prefixed", limit);
+    expect(await redis.get(`${prefix}rl:prefixed`)).toBe("1");
+    expect(await redis.pttl(`${prefix}rl:prefixed`)).toBeGreaterThan(0);
+  });
+
+  test("reset clears a key", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    for (let hit = 0; hit < limit.max; hit++) await limiter.hit("reset-me", limit);
+    expect(await rejection(limiter.hit("reset-me", limit))).toBeInstanceOf(ApiError);
+    await limiter.reset("reset-me");
+    expect(await rejection(limiter.hit("reset-me", limit))).toBeUndefined();
+  });
+
+  test("two instances on the same Redis share the count, atomically", async () => {
+    const a = createRateLimiter({ redis, prefix });
+    const b = createRateLimiter({ redis: other, prefix });
+    const shared = { max: 7, windowSeconds: 60 };
+    const results = await Promise.all(Array.from({ length: 40 }, (_, index) => rejection((index % 2 === 0 ? a : b).hit("shared", shared))));
+    expect(results.filter((error) => error === undefined)).toHaveLength(shared.max);
+    expect(results.filter((error) => error?.code === "RATE_LIMITED")).toHaveLength(40 - shared.max);
+  });
+
+  test("a new window starts once the old one expires", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    const short = { max: 1, windowSeconds: 0.3 };
+    await limiter.hit("short", short);
+    expect(await rejection(limiter.hit("short", short))).toBeInstanceOf(ApiError);
+    // Hits while limited do not extend the window: it ends and a hit is allowed again.
+    await eventually(async () => (await rejection(limiter.hit("short", short))) === undefined);
+  });
+
+  test("Redis down is an error the app answers with 503, not a silent pass", async () => {
+    const down = await connectRedis(testRedisUrl);
+    const limiter = createRateLimiter({ redis: down, prefix });
+    down.disconnect();
+    const error = await rejection(limiter.hit("anything", limit));
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(ApiError);
+    expect(toApiError(error)).toMatchObject({ code: "UNAVAILABLE", status: 503 });
+  });
+});
