@@ -78,6 +78,8 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
       let envelope: Envelope;
       try {
         envelope = parseEnvelope(JSON.parse(raw));
+        // A valid event of another type (written to the wrong stream) must not reach this stream's handler.
+        if (envelope.type !== typeOf.get(key)) throw new Error(`${envelope.type} in the ${typeOf.get(key)} stream`);
       } catch (error) {
         await deadLetter(key, id, raw, `invalid event: ${(error as Error).message}`);
         return;
