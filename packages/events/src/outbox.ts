@@ -21,6 +21,7 @@ const BATCH = 100;
 export function createOutbox(options: { db: AnyDb; table: OutboxTable; bus: EventBus; logger: Logger; pollMs?: number }) {
   const { db, table, bus, logger } = options;
   let running = false;
+  let kicked = false;
   let wake: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
 
@@ -61,11 +62,14 @@ export function createOutbox(options: { db: AnyDb; table: OutboxTable; bus: Even
     running = true;
     loopDone = (async () => {
       while (running) {
+        kicked = false;
         try {
           await drain();
         } catch (error) {
           logger.warn({ err: error }, "outbox relay failed, will retry");
         }
+        // A kick or stop that came during the drain found no waiting timer to cut short: act on it now.
+        if (kicked || !running) continue;
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, options.pollMs ?? 1000);
@@ -76,6 +80,7 @@ export function createOutbox(options: { db: AnyDb; table: OutboxTable; bus: Even
 
   /** Call after a transaction that enqueued events commits, so they go out now rather than at the next poll. */
   function kick() {
+    kicked = true;
     wake?.();
   }
 
