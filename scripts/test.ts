@@ -34,3 +34,5 @@ for (const step of steps) {
 }
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
+
+export {};

@@ -69,6 +69,7 @@ export async function startAuthService(options: AuthServiceOptions) {
       await outbox.stop();
       await deps.revocations.stop();
       await bus.close();
+      keys.stop();
       if (!options.redis) redis.disconnect();
       if (!options.database) await database.close();
     },

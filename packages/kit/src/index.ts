@@ -11,6 +11,7 @@ export {
   watchRevokedSessions,
 } from "./auth";
 export { createClientIpResolver } from "./client-ip";
+export { renderDocsPage } from "./docs";
 export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";

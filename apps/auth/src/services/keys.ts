@@ -4,7 +4,7 @@ import { desc, eq } from "drizzle-orm";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, SignJWT } from "jose";
 
 const ALG = "EdDSA";
-const CACHE_MS = 5000;
+const REFRESH_MS = 5000;
 
 type KeyRow = typeof signingKeys.$inferSelect;
 export type KeyStore = ReturnType<typeof createKeyStore>;
@@ -16,15 +16,21 @@ export type KeyStore = ReturnType<typeof createKeyStore>;
  */
 export function createKeyStore(options: { db: Db; clock: () => Date; publishDelaySeconds: number; accessTtlSeconds: number }) {
   const { db, clock } = options;
-  let cache: { at: number; rows: KeyRow[] } | undefined;
+  let cache: KeyRow[] | undefined;
   const privateKeys = new Map<string, CryptoKey>();
 
+  async function reload(): Promise<KeyRow[]> {
+    cache = await db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt));
+    return cache;
+  }
+
+  // Refreshed in the background (keys rotated by another instance or the CLI show up within
+  // seconds), so signing inside a transaction never waits on a second database connection.
+  const refresher = setInterval(() => void reload().catch(() => {}), REFRESH_MS);
+  refresher.unref();
+
   async function rows(): Promise<KeyRow[]> {
-    const now = Date.now();
-    if (cache && now - cache.at < CACHE_MS) return cache.rows;
-    const loaded = await db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt));
-    cache = { at: now, rows: loaded };
-    return loaded;
+    return cache ?? reload();
   }
 
   /** Adds a key. Used at first boot (when there is none) and by `keys:rotate`. */
@@ -32,7 +38,7 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
     const { publicKey, privateKey } = await generateKeyPair(ALG, { crv: "Ed25519", extractable: true });
     const kid = crypto.randomUUID();
     await db.insert(signingKeys).values({ kid, alg: ALG, publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey), createdAt: clock() });
-    cache = undefined;
+    await reload();
     return kid;
   }
 
@@ -94,9 +100,9 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
       await db.delete(signingKeys).where(eq(signingKeys.kid, row.kid));
       privateKeys.delete(row.kid);
     }
-    cache = undefined;
+    await reload();
     return retired.length;
   }
 
-  return { ensureKey, rotate, jwks, sign, verifier, pruneRetired };
+  return { ensureKey, rotate, jwks, sign, verifier, pruneRetired, stop: () => clearInterval(refresher) };
 }

@@ -1,0 +1,112 @@
+/**
+ * `bun run dev`: every service in one process on http://localhost:8080 with the public URL layout.
+ * Uses DATABASE_URL and REDIS_URL when set; otherwise an embedded Postgres (PGlite, data under
+ * .data/pglite) and a `redis-server` child process (data under .data/redis).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { startAuthService } from "@lodge/auth";
+import { authEnv } from "@lodge/auth/env";
+import { parseEnv } from "@lodge/config";
+import { createDatabase } from "@lodge/db";
+import { connectRedis, createLogger, renderDocsPage } from "@lodge/kit";
+import pretty from "pino-pretty";
+
+const PORT = Number(process.env.PORT ?? 8080);
+const DEV_REDIS_PORT = 6390;
+const dataDir = resolve(import.meta.dir, "../.data");
+
+async function startRedis(): Promise<{ url: string; stop: () => void }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
+  if (!Bun.which("redis-server")) {
+    console.error("redis-server was not found. Install Redis (Debian/Ubuntu: apt install redis-server, macOS: brew install redis) or set REDIS_URL.");
+    process.exit(1);
+  }
+  mkdirSync(`${dataDir}/redis`, { recursive: true });
+  // Its own process group: Ctrl-C reaches us first, and we stop Redis after the services have drained.
+  const child = spawn(
+    "redis-server",
+    ["--port", String(DEV_REDIS_PORT), "--bind", "127.0.0.1", "--dir", `${dataDir}/redis`, "--appendonly", "yes", "--save", ""],
+    { detached: true, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return { url: `redis://127.0.0.1:${DEV_REDIS_PORT}`, stop: () => void child.kill() };
+}
+
+const redisProcess = await startRedis();
+const redis = await connectRedis(redisProcess.url).catch((error: Error) => {
+  console.error(`${error.message}. Is another process using port ${DEV_REDIS_PORT}? Set REDIS_URL to use your own Redis.`);
+  redisProcess.stop();
+  process.exit(1);
+});
+if (!process.env.DATABASE_URL) mkdirSync(`${dataDir}/pglite`, { recursive: true });
+const database = await createDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: `${dataDir}/pglite` });
+await database.migrate();
+
+const shared = {
+  NODE_ENV: "development",
+  LOG_LEVEL: "info",
+  AUTH_COOKIE_SECURE: "false",
+  CORS_ORIGINS: "http://localhost:3000",
+  ...process.env,
+  // The embedded database is passed in directly; the URL only satisfies the env schema.
+  DATABASE_URL: process.env.DATABASE_URL ?? "postgres://embedded@localhost/lodge",
+  REDIS_URL: redisProcess.url,
+  JWKS_URL: `http://localhost:${PORT}/.well-known/jwks.json`,
+};
+
+const readableLogs = pretty({ colorize: true, ignore: "pid,hostname", translateTime: "HH:MM:ss.l" });
+const auth = await startAuthService({
+  env: parseEnv(authEnv, shared),
+  database,
+  redis,
+  logger: createLogger({ service: "auth", level: shared.LOG_LEVEL, destination: readableLogs }),
+});
+
+/** Public prefix → the service that answers it (the same table Caddy has in production). */
+const routes: { prefix: string; title: string; fetch: typeof auth.app.fetch }[] = [
+  { prefix: "/auth", title: "auth", fetch: auth.app.fetch },
+  { prefix: "/.well-known/jwks.json", title: "auth", fetch: auth.app.fetch },
+];
+const docs = renderDocsPage([{ title: "auth", url: "/auth/openapi.json" }]);
+
+const server = Bun.serve({
+  port: PORT,
+  idleTimeout: 30,
+  fetch(request, server) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/docs") return new Response(docs, { headers: { "content-type": "text/html; charset=utf-8" } });
+    const route = routes.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+    if (!route) return Response.json({ error: { code: "NOT_FOUND", message: "No such route", requestId: "" } }, { status: 404 });
+    return route.fetch(request, server);
+  },
+});
+
+console.log(`
+Lodge is running on http://localhost:${server.port}
+  API reference   http://localhost:${server.port}/docs
+  auth            http://localhost:${server.port}/auth  (OpenAPI: /auth/openapi.json, keys: /.well-known/jwks.json)
+  database        ${database.kind === "pglite" ? `embedded PGlite in ${dataDir}/pglite` : "DATABASE_URL"}
+  redis           ${process.env.REDIS_URL ? "REDIS_URL" : `redis-server child on port ${DEV_REDIS_PORT}`}
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping…");
+  setTimeout(() => {
+    console.error("services did not stop within 10 s, exiting anyway");
+    redisProcess.stop();
+    process.exit(1);
+  }, 10_000).unref();
+  await server.stop();
+  await auth.close();
+  redis.disconnect();
+  await database.close();
+  redisProcess.stop();
+  process.exit(0);
+}
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
