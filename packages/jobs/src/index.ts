@@ -1,4 +1,4 @@
-import { type Job, type JobsOptions, Queue, type QueueOptions, Worker, type WorkerOptions } from "bullmq";
+import { type ConnectionOptions, type Job, type JobsOptions, Queue, type QueueOptions, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
@@ -22,7 +22,8 @@ function bullPrefix(prefix = "lodge:") {
 
 export function createQueue<Data = unknown>(name: string, connection: Connection, options: Partial<QueueOptions> = {}) {
   return new Queue<Data>(name, {
-    connection: connection.redis.duplicate(),
+    // Options rather than a client: BullMQ closes the connections it opens itself, but leaves a client it is handed open.
+    connection: { ...connection.redis.options } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
     defaultJobOptions,
     ...options,
@@ -40,7 +41,7 @@ export function createWorker<Data = unknown>(
   options: Partial<WorkerOptions> = {},
 ) {
   const worker = new Worker<Data>(name, processor, {
-    connection: connection.redis.duplicate({ maxRetriesPerRequest: null }),
+    connection: { ...connection.redis.options, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
     concurrency: 2,
     ...options,
