@@ -40,7 +40,7 @@ export function watchRevokedSessions(bus: EventBus, ttlSeconds = ACCESS_TOKEN_TT
   };
 }
 
-export type AuthGuardOptions = { keys: JWTVerifyGetKey; issuer: string; audience: string; revocations?: RevocationList };
+export type AuthGuardOptions = { keys: JWTVerifyGetKey; issuer: string; audience: string; revocations?: RevocationList; clock?: () => Date };
 export type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
 
 /**
@@ -64,7 +64,12 @@ export async function authenticate(options: AuthGuardOptions, authorization: str
   const token = match[1];
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, options.keys, { issuer: options.issuer, audience: options.audience, algorithms: SIGNING_ALGORITHMS }));
+    ({ payload } = await jwtVerify(token, options.keys, {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: SIGNING_ALGORITHMS,
+      currentDate: options.clock?.(),
+    }));
   } catch (error) {
     if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
     throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");

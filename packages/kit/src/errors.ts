@@ -67,8 +67,21 @@ export function toApiError(error: unknown): ApiError {
     const code = httpExceptionCodes[error.status] ?? (error.status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
     return new ApiError({ code, message: error.message || code, status: error.status as ContentfulStatusCode });
   }
+  if (isRejectedData(error)) return new ApiError({ code: "VALIDATION_FAILED", message: "The input contains characters or values that cannot be stored" });
   if (isUnavailable(error)) return new ApiError({ code: "UNAVAILABLE", message: "A dependency is unavailable, try again shortly", retryAfter: 5 });
   return new ApiError({ code: "INTERNAL", message: "Internal error" });
+}
+
+/** A safety net behind validation: Postgres refused the data itself (class 22, e.g. a NUL byte in text). */
+function isRejectedData(error: unknown): boolean {
+  for (
+    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    current && depth < 5;
+    current = current.cause as typeof current, depth++
+  ) {
+    if (typeof current.code === "string" && /^22[0-9A-Z]{3}$/.test(current.code)) return true;
+  }
+  return false;
 }
 
 /** Connection-level failures of Postgres or Redis: answered 503, never 500. */

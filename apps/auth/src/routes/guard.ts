@@ -1,10 +1,14 @@
-import { ApiError, type AppEnv, createAuthGuard, type Requirement } from "@lodge/kit";
+import { ApiError, type AppEnv, type AuthGuardOptions, createAuthGuard, type Requirement } from "@lodge/kit";
 import type { MiddlewareHandler } from "hono";
 import type { AuthDeps } from "../deps";
 
+export function guardOptions(deps: AuthDeps): AuthGuardOptions {
+  return { keys: deps.keys.verifier, issuer: deps.config.issuer, audience: deps.config.audience, revocations: deps.revocations, clock: deps.clock };
+}
+
 /** The auth service's own guard: the kit's, against our key store directly (no JWKS round trip). */
 export function authGuard(deps: AuthDeps) {
-  const requireAuth = createAuthGuard({ keys: deps.keys.verifier, issuer: deps.config.issuer, audience: deps.config.audience, revocations: deps.revocations });
+  const requireAuth = createAuthGuard(guardOptions(deps));
   return {
     requireAuth,
     /** A signed-in user (not a machine client). */

@@ -3,6 +3,7 @@ import { ApiError, type AppEnv, authenticate, errorResponses } from "@lodge/kit"
 import type { AuthDeps } from "../../deps";
 import { logOutByRefreshToken, revokeSession } from "../../services/log-out";
 import { clearRefreshCookie, cookieOriginAllowed, ctxOf, refreshCookie } from "../context";
+import { guardOptions } from "../guard";
 import { bearer, Token } from "../schemas";
 
 export const logoutRoute = createRoute({
@@ -22,10 +23,7 @@ export const logout =
     const ctx = ctxOf(c, deps);
     const authorization = c.req.header("authorization");
     if (authorization) {
-      const principal = await authenticate(
-        { keys: deps.keys.verifier, issuer: deps.config.issuer, audience: deps.config.audience, revocations: deps.revocations },
-        authorization,
-      );
+      const principal = await authenticate(guardOptions(deps), authorization);
       if (principal.kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
       await revokeSession({ ctx, input: { userId: principal.userId, sessionId: principal.sessionId, reason: "logout" } });
     } else {

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { oneTimeTokens, refreshTokens, serviceClients, sessions, users } from "@lodge/db/schema";
+import { count } from "drizzle-orm";
+import { startTestAuth, type TestAuth } from "./harness";
+
+/**
+ * Every operation in the auth service's own OpenAPI document is sent malformed, mistyped,
+ * incomplete, oversized and hostile input: each answer is a 4xx in the one error shape, and
+ * nothing is written.
+ */
+let auth: TestAuth;
+let token: string;
+type Operation = { method: string; path: string; schema?: { properties?: Record<string, { type?: string }>; required?: string[] } };
+let operations: Operation[] = [];
+
+beforeAll(async () => {
+  auth = await startTestAuth({ BODY_LIMIT_BYTES: "4096" });
+  token = (await auth.register()).accessToken;
+  const document = (await auth.call("GET", "/auth/openapi.json")).json;
+  for (const [path, methods] of Object.entries(
+    document.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>,
+  )) {
+    for (const [method, operation] of Object.entries(methods)) {
+      const schema = operation.requestBody?.content["application/json"]?.schema as Operation["schema"] & { $ref?: string };
+      operations.push({ method: method.toUpperCase(), path: path.replace("{id}", "01a2b3c4-0000-7000-8000-000000000000"), schema });
+    }
+  }
+  operations = operations.filter((operation) => operation.schema);
+});
+afterAll(() => auth.close());
+
+async function rowCounts() {
+  const tables = { users, sessions, refreshTokens, oneTimeTokens, serviceClients };
+  const entries = await Promise.all(Object.entries(tables).map(async ([name, table]) => [name, (await auth.deps.db.select({ n: count() }).from(table))[0]?.n]));
+  return Object.fromEntries(entries);
+}
+
+function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
+  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
+  expect(typeof response.json?.error?.code).toBe("string");
+  expect(typeof response.json?.error?.message).toBe("string");
+  expect(typeof response.json?.error?.requestId).toBe("string");
+}
+
+const hostileStrings = [
+  "",
+  " ",
+  "a".repeat(10_000).slice(0, 3000),
+  "\u0000\u0001\u0002",
+  "' OR 1=1; DROP TABLE auth.users; --",
+  "<script>alert(1)</script>",
+  "\u202Eevil\u202C",
+  "😀".repeat(300),
+  "../../etc/passwd",
+  "$" + "{jndi:ldap://x}",
+  "\ud800",
+];
+
+describe("every body-taking route", () => {
+  test("the document lists the body-taking routes", () => {
+    expect(operations.map((operation) => `${operation.method} ${operation.path}`)).toEqual(
+      expect.arrayContaining(["POST /auth/register", "POST /auth/login", "POST /auth/refresh", "POST /auth/password/change", "POST /auth/token"]),
+    );
+  });
+
+  test("malformed JSON, wrong types, missing fields, wrong content type, oversized, hostile strings", async () => {
+    const before = await rowCounts();
+    for (const operation of operations) {
+      // Logout with a bearer ignores the body (and would end the session), so its body is tested without one.
+      const bearer = operation.path === "/auth/logout" ? undefined : token;
+      const send = (body: unknown, headers: Record<string, string> = {}) => auth.call(operation.method, operation.path, { body, token: bearer, headers });
+      const label = (what: string) => `${operation.method} ${operation.path} ${what}`;
+      expectErrorShape(await send("{not json"), label("malformed"));
+      expectErrorShape(await send('{"a":'), label("truncated"));
+      expectErrorShape(await send("[]"), label("array"));
+      expectErrorShape(await send("null"), label("null"));
+      expectErrorShape(await send('"text"'), label("string"));
+      expectErrorShape(await send({ unexpected: true }), label("unknown key"));
+      expectErrorShape(await send("{}", { "content-type": "text/plain" }), label("text/plain"));
+      expectErrorShape(await send("a=b", { "content-type": "application/x-www-form-urlencoded" }), label("form"));
+      const oversized = await send({ padding: "x".repeat(8000) });
+      expect(oversized.status).toBe(413);
+      expectErrorShape(oversized, label("oversized"));
+      const properties = Object.keys(operation.schema?.properties ?? {});
+      for (const property of properties) {
+        for (const wrong of [123, true, null, [], {}]) expectErrorShape(await send({ [property]: wrong }), label(`${property}=${JSON.stringify(wrong)}`));
+        for (const hostile of hostileStrings) {
+          const body = Object.fromEntries(properties.map((name) => [name, name === property ? hostile : "x"]));
+          expectErrorShape(await send(body), label(`${property} hostile ${JSON.stringify(hostile).slice(0, 20)}`));
+        }
+      }
+      const required = operation.schema?.required ?? [];
+      for (const missing of required) {
+        const body = Object.fromEntries(required.filter((name) => name !== missing).map((name) => [name, "x"]));
+        expectErrorShape(await send(body), label(`missing ${missing}`));
+      }
+      expectErrorShape(await send({ ["__proto__"]: { role: "admin" } }), label("__proto__"));
+    }
+    expect(await rowCounts()).toEqual(before);
+  }, 120_000);
+
+  test("validation details name the field without echoing the input", async () => {
+    const response = await auth.call("POST", "/auth/register", { body: { email: "not-an-email-SECRET", password: "short" } });
+    expect(response.status).toBe(422);
+    expect(response.json.error.code).toBe("VALIDATION_FAILED");
+    expect(response.json.error.details.map((detail: { path: string }) => detail.path).sort()).toEqual(["email", "password"]);
+    expect(JSON.stringify(response.json)).not.toContain("SECRET");
+  });
+
+  test("a chunked body over the limit is cut off with 413", async () => {
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let index = 0; index < 10; index++) controller.enqueue(new TextEncoder().encode(`${"x".repeat(1000)}`));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${auth.url}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: chunks });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+});
+
+describe("tokens presented to guarded routes", () => {
+  const guarded = [
+    ["GET", "/auth/me"],
+    ["GET", "/auth/sessions"],
+    ["DELETE", "/auth/sessions"],
+    ["POST", "/auth/email/verification"],
+  ] as const;
+
+  test("missing, garbage, tampered and alg:none tokens are 401 in the error shape", async () => {
+    const [header = "", payload = "", signature = ""] = token.split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url")}.${signature}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+    for (const [method, path] of guarded) {
+      for (const authorization of [undefined, "Bearer", "Bearer garbage", `Basic ${token}`, `Bearer ${tampered}`, `Bearer ${none}`, `Bearer ${token}x`]) {
+        const response = await auth.call(method, path, { headers: authorization ? { authorization } : {} });
+        expect(response.status).toBe(401);
+        expectErrorShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);
+      }
+    }
+  });
+
+  test("an expired token is 401", async () => {
+    auth.advance(16 * 60 * 1000);
+    const response = await auth.call("GET", "/auth/me", { token });
+    auth.advance(-16 * 60 * 1000);
+    expect(response.status).toBe(401);
+    expect(response.json.error.message).toBe("Token expired");
+  });
+
+  test("a client token cannot use user routes", async () => {
+    const other = await startTestAuth({ AUTH_CLIENTS: "worker:0123456789abcdef0123456789abcdef:users:read" });
+    try {
+      const issued = await other.call("POST", "/auth/token", { body: { clientId: "worker", clientSecret: "0123456789abcdef0123456789abcdef" } });
+      expect(issued.status).toBe(200);
+      const response = await other.call("GET", "/auth/me", { token: issued.json.accessToken });
+      expect(response.status).toBe(403);
+    } finally {
+      await other.close();
+    }
+  });
+});
