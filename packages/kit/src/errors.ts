@@ -91,7 +91,7 @@ function isUnavailable(error: unknown): boolean {
   while (current && typeof current === "object" && !seen.has(current)) {
     seen.add(current);
     const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|57P0|08)/.test(code)) return true;
+    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|CONNECT_TIMEOUT|57P0|08)/.test(code)) return true;
     if (
       typeof message === "string" &&
       /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED/i.test(message)
