@@ -21,7 +21,9 @@ export const authEnv = httpEnv
           .map((entry) => entry.trim())
           .filter(Boolean)
           .map((entry) => {
-            const [clientId = "", secret = "", scopes = ""] = entry.split(":");
+            // Scopes may contain ':' themselves (users:read), so only the first two separate fields.
+            const [clientId = "", secret = "", ...scopeParts] = entry.split(":");
+            const scopes = scopeParts.join(":");
             if (!clientId || secret.length < 24) ctx.addIssue({ code: "custom", message: "each client needs an id and a secret of at least 24 characters" });
             return { clientId, secret, scopes: scopes.split(" ").filter(Boolean) };
           }),

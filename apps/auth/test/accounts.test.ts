@@ -70,9 +70,15 @@ describe("passwords", () => {
   test("change needs the current password and revokes the other sessions", async () => {
     const user = await auth.register();
     const other = await auth.call("POST", "/auth/login", { body: { email: user.email, password: user.password } });
-    const wrong = await auth.call("POST", "/auth/password/change", { token: user.accessToken, body: { currentPassword: "wrong password", newPassword: "a brand new password" } });
+    const wrong = await auth.call("POST", "/auth/password/change", {
+      token: user.accessToken,
+      body: { currentPassword: "wrong password", newPassword: "a brand new password" },
+    });
     expect(wrong.status).toBe(403);
-    const changed = await auth.call("POST", "/auth/password/change", { token: user.accessToken, body: { currentPassword: user.password, newPassword: "a brand new password" } });
+    const changed = await auth.call("POST", "/auth/password/change", {
+      token: user.accessToken,
+      body: { currentPassword: user.password, newPassword: "a brand new password" },
+    });
     expect(changed.status).toBe(204);
     expect((await auth.call("GET", "/auth/me", { token: user.accessToken })).status).toBe(200);
     await eventually(async () => (await auth.call("GET", "/auth/me", { token: other.json.accessToken })).status === 401);
@@ -161,7 +167,8 @@ describe("rate limits", () => {
       expect(third.status).toBe(429);
       const [row] = await limited.deps.db.select().from(users).where(eq(users.email, "third@example.com"));
       expect(row).toBeUndefined();
-      for (let attempt = 0; attempt < 2; attempt++) expect((await limited.call("POST", "/auth/password/forgot", { body: { email: "x@example.com" } })).status).toBe(202);
+      for (let attempt = 0; attempt < 2; attempt++)
+        expect((await limited.call("POST", "/auth/password/forgot", { body: { email: "x@example.com" } })).status).toBe(202);
       expect((await limited.call("POST", "/auth/password/forgot", { body: { email: "x@example.com" } })).status).toBe(429);
       expect((await limited.call("POST", "/auth/password/forgot", { body: { email: "y@example.com" } })).status).toBe(202);
     } finally {
