@@ -106,3 +106,23 @@ describe("fragments", () => {
     expect(() => parseEnv(schema, { FLAG: "yes-secret" })).not.toThrow(/yes-secret/);
   });
 });
+
+describe("loadEnv", () => {
+  test("prints what is wrong, never a value or a stack, and exits 1", async () => {
+    const script = `import { loadEnv, databaseEnv, redisEnv } from "@lodge/config"; loadEnv(databaseEnv.extend(redisEnv.shape)); console.log("unreachable");`;
+    const child = Bun.spawn(["bun", "-e", script], {
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", DATABASE_URL: "mysql://root:pa55-secret-word@db/lodge" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("unreachable");
+    expect(stderr).toContain("Invalid environment");
+    expect(stderr).toContain("DATABASE_URL:");
+    expect(stderr).toContain("REDIS_URL: is required but not set");
+    expect(stderr).not.toContain("pa55-secret-word");
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createRoute, z } from "@hono/zod-openapi";
 import { createDatabase } from "@lodge/db";
-import { ApiError, createApp, createLogger, createMetrics, errorResponses, jsonBody, jsonResponse, mountOperations, Redis } from "@lodge/kit";
+import {
+  ApiError,
+  createApp,
+  createLogger,
+  createMetrics,
+  createRouter,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  mountOpenApi,
+  mountOperations,
+  Redis,
+} from "@lodge/kit";
 
 const allowedOrigin = "https://app.example.com";
 const bodyLimitBytes = 1024;
@@ -18,13 +30,16 @@ let server: ReturnType<typeof Bun.serve>;
 let url: string;
 let draining = false;
 let dependencyDown = false;
+let dependencyHangs = false;
+// biome-ignore lint/suspicious/noExplicitAny: log lines are inspected field by field
+const logLines: any[] = [];
 const metrics = createMetrics("kit-test");
 const closers: (() => unknown)[] = [];
 
 beforeAll(async () => {
   const app = createApp({
     service: "kit-test",
-    logger: createLogger({ service: "kit-test", level: "silent" }),
+    logger: createLogger({ service: "kit-test", level: "info", destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } }),
     metrics,
     corsOrigins: [allowedOrigin],
     trustedProxies: ["127.0.0.1"],
@@ -36,6 +51,7 @@ beforeAll(async () => {
       alwaysOk: async () => {},
       dependency: async () => {
         if (dependencyDown) throw new Error("down");
+        if (dependencyHangs) await new Promise(() => {});
       },
     },
     isDraining: () => draining,
@@ -82,6 +98,15 @@ beforeAll(async () => {
     throw new ApiError({ code: "RATE_LIMITED", message: "Too many", retryAfter: 7 });
   });
   app.get("/whoami", (c) => c.json({ ip: c.get("clientIp"), requestId: c.get("requestId") }));
+
+  // A route group mounted the way services mount theirs.
+  const group = createRouter();
+  group.openapi(
+    createRoute({ method: "get", path: "/groups/{groupId}/members/{memberId}", responses: { 200: jsonResponse(z.object({ ok: z.boolean() }), "Found") } }),
+    (c) => c.json({ ok: true }, 200),
+  );
+  app.route("/", group);
+  mountOpenApi(app, { prefix: "/kit", title: "Kit test" });
 
   server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   url = `http://127.0.0.1:${server.port}`;
@@ -397,5 +422,64 @@ describe("operations", () => {
     expect(response.text).toContain('service="kit-test"');
     // Default process metrics are collected too.
     expect(response.text).toContain("process_cpu_user_seconds_total");
+  });
+});
+
+describe("readiness with a hung dependency", () => {
+  test("a check that never answers counts as down", async () => {
+    dependencyHangs = true;
+    try {
+      const response = await call("/ready");
+      expect(response.status).toBe(503);
+      expect(response.json.checks).toEqual({ alwaysOk: "ok", dependency: "down" });
+    } finally {
+      dependencyHangs = false;
+    }
+  });
+});
+
+describe("route groups and the OpenAPI document", () => {
+  test("a mounted group's route is labelled with its full template", async () => {
+    expect((await call("/groups/g-77/members/m-88")).status).toBe(200);
+    const metricsText = (await call("/metrics")).text;
+    expect(metricsText).toContain('route="/groups/:groupId/members/:memberId"');
+    expect(metricsText).not.toContain("g-77");
+  });
+
+  test("the document lists routes with their error responses in the one error shape", async () => {
+    const response = await call("/kit/openapi.json");
+    expect(response.status).toBe(200);
+    expect(response.json.openapi).toBe("3.1.0");
+    expect(response.json.info.title).toBe("Kit test");
+    expect(Object.keys(response.json.paths)).toEqual(expect.arrayContaining(["/items", "/items/{id}", "/groups/{groupId}/members/{memberId}"]));
+    const responses = response.json.paths["/items/{id}"].get.responses;
+    expect(Object.keys(responses).sort()).toEqual(["200", "400", "404", "413", "415", "422", "503"]);
+    expect(responses["422"].content["application/json"].schema.$ref).toBe("#/components/schemas/Error");
+    expect(response.json.components.schemas.Error.properties.error.required).toEqual(expect.arrayContaining(["code", "message", "requestId"]));
+    expect(response.json.components.securitySchemes.bearer).toEqual({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  });
+});
+
+describe("request logs", () => {
+  test("one line per request with requestId, route template, status and duration", async () => {
+    const response = await call("/items/31337", { headers: { "x-request-id": "log-line-test" } });
+    expect(response.status).toBe(200);
+    const line = logLines.find((entry) => entry.requestId === "log-line-test");
+    expect(line).toMatchObject({ service: "kit-test", msg: "request", method: "GET", route: "/items/:id", path: "/items/31337", status: 200, level: 30 });
+    expect(typeof line.ms).toBe("number");
+    expect(logLines.filter((entry) => entry.requestId === "log-line-test")).toHaveLength(1);
+  });
+
+  test("a 500 is logged at error level with the error; the response stays bare", async () => {
+    const response = await call("/boom", { headers: { "x-request-id": "boom-log-test" } });
+    expect(response.status).toBe(500);
+    const lines = logLines.filter((entry) => entry.requestId === "boom-log-test");
+    expect(lines.find((entry) => entry.msg === "request failed")?.err.message).toContain("secret internal detail");
+    expect(lines.find((entry) => entry.msg === "request")).toMatchObject({ status: 500, level: 50 });
+  });
+
+  test("operations endpoints are not logged", async () => {
+    for (const path of ["/health", "/ready", "/metrics"]) await call(path, { headers: { "x-request-id": `ops-${path.slice(1)}` } });
+    expect(logLines.filter((entry) => String(entry.requestId).startsWith("ops-"))).toEqual([]);
   });
 });
