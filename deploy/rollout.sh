@@ -29,7 +29,7 @@ readonly SLOTS=(a b)
 readonly IMAGE_REPO=lodge
 readonly WAIT_TIMEOUT=${WAIT_TIMEOUT:-180}
 # After a slot is healthy, give Caddy's active health check (every 1s) time to see it before the
-# next slot goes down.
+# next slot goes down: with no healthy instance Caddy 2.6 answers POSTs 503 without retrying.
 readonly SETTLE_SECONDS=${SETTLE_SECONDS:-3}
 
 log() { printf '%s rollout: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }

@@ -62,6 +62,15 @@ async function untilAnswers(url: string, what: string, target: ReturnType<typeof
 
 export type AuthProcess = ReturnType<typeof spawnCollected> & { port: number; url: string };
 
+/** How many /ready checks an instance has answered 200, from its own metrics (Caddy's health checks count here). */
+async function readyAnswers(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const line = metrics
+    .split("\n")
+    .find((row) => row.startsWith("http_request_duration_seconds_count{") && row.includes('route="/ready"') && row.includes('status="200"'));
+  return Number(line?.split(" ").pop() ?? 0);
+}
+
 export async function startStack(options: { env?: Record<string, string>; instances?: number } = {}) {
   const database = await createTestDatabase();
   const prefix = `lodge-e2e-${crypto.randomUUID().slice(0, 8)}:`;
@@ -136,12 +145,19 @@ export async function startStack(options: { env?: Record<string, string>; instan
       redis,
       prefix,
       database,
-      /** SIGTERM one instance, wait for it to exit, start a fresh one on the same port. Returns the old exit code. */
+      /**
+       * SIGTERM one instance, wait for it to exit, start a fresh one on the same port, and wait
+       * until Caddy's health check has seen it ready (as deploy/rollout.sh waits before the next
+       * slot). Returns the old process's exit code and output.
+       */
       restart: async (index: number) => {
         const old = instances[index] as AuthProcess;
         old.child.kill("SIGTERM");
         const code = await old.exited();
-        instances[index] = await startAuth(old.port);
+        const fresh = await startAuth(old.port);
+        instances[index] = fresh;
+        const answered = await readyAnswers(fresh.url);
+        await eventually(async () => (await readyAnswers(fresh.url)) > answered);
         return { code, output: old.output() };
       },
       stop,
