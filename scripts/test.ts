@@ -8,8 +8,8 @@ type Step = { name: string; command: string[]; kind: "check" | "bun-test" };
 const steps: Step[] = [
   { name: "lint (biome)", command: ["bunx", "biome", "check", "."], kind: "check" },
   { name: "typecheck (tsc)", command: ["bunx", "tsc", "--noEmit", "-p", "."], kind: "check" },
-  { name: "services and packages", command: ["bun", "test", "./apps", "./packages"], kind: "bun-test" },
-  { name: "end to end (through Caddy) and deployment files", command: ["bun", "test", "./test"], kind: "bun-test" },
+  { name: "services and packages", command: ["bun", "test", "--timeout", "30000", "./apps", "./packages"], kind: "bun-test" },
+  { name: "end to end (through Caddy) and deployment files", command: ["bun", "test", "--timeout", "60000", "./test"], kind: "bun-test" },
 ];
 
 let passed = 0;

@@ -55,7 +55,7 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
     const consumer = subscription.consumer ?? `${hostname()}-${process.pid}`;
     const keys = (Object.keys(handlers) as EventType[]).map(streamKey);
     const typeOf = new Map((Object.keys(handlers) as EventType[]).map((type) => [streamKey(type), type]));
-    const connection = redis.duplicate({ enableOfflineQueue: true });
+    const connection = background(redis);
     let running = true;
     let blocked = false;
 
@@ -166,7 +166,7 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
    * as the revoked-session list. Resumes from the last seen entry after a Redis outage.
    */
   function tail<T extends EventType>(type: T, sinceMs: number, handler: (event: Envelope<T>) => void) {
-    const connection = redis.duplicate({ enableOfflineQueue: true });
+    const connection = background(redis);
     const key = streamKey(type);
     let lastId = `${sinceMs}-0`;
     let running = true;
@@ -233,6 +233,13 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
   }
 
   return { publish, subscribe, tail, groupStats, close, streamKey, deadLetterKey };
+}
+
+/** A connection of its own for blocking reads; it reconnects by itself, and the loops log failures. */
+function background(redis: Redis): Redis {
+  const connection = redis.duplicate({ enableOfflineQueue: true });
+  connection.on("error", () => {});
+  return connection;
 }
 
 function chunk(fields: unknown[]): [string, unknown][] {

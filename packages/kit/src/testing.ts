@@ -39,3 +39,92 @@ export async function eventually<T>(check: () => Promise<T> | T, deadlineMs = 10
     await Bun.sleep(25);
   }
 }
+
+/** `pending`: bytes waiting to be written to this socket (back-pressure, or its peer not connected yet). */
+type Pipe = { peer?: Bun.Socket<Pipe>; pending: Uint8Array[]; upstreamQueue?: Uint8Array[] };
+
+/**
+ * A TCP proxy in front of a real server (Postgres, Redis) that a test can cut and restore, to see
+ * what a service does while a dependency is down and that it recovers by itself.
+ */
+export function createTcpProxy(target: { hostname: string; port: number }) {
+  let open = true;
+  const sockets = new Set<Bun.Socket<Pipe>>();
+  const send = (socket: Bun.Socket<Pipe>, data: Uint8Array, pending: Uint8Array[]) => {
+    if (pending.length > 0) return void pending.push(data);
+    const written = socket.write(data);
+    if (written < data.length) pending.push(data.subarray(written));
+  };
+  const flush = (socket: Bun.Socket<Pipe>, pending: Uint8Array[]) => {
+    while (pending.length > 0) {
+      const chunk = pending[0] as Uint8Array;
+      const written = socket.write(chunk);
+      if (written < chunk.length) {
+        pending[0] = chunk.subarray(written);
+        return;
+      }
+      pending.shift();
+    }
+  };
+  const listen = (port: number) =>
+    Bun.listen<Pipe>({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        async open(client) {
+          const toTarget: Uint8Array[] = [];
+          client.data = { pending: [], upstreamQueue: toTarget };
+          sockets.add(client);
+          const upstream = await Bun.connect<Pipe>({
+            hostname: target.hostname,
+            port: target.port,
+            socket: {
+              open(socket) {
+                socket.data = { peer: client, pending: toTarget };
+                sockets.add(socket);
+              },
+              data: (_socket, data) => send(client, new Uint8Array(data), client.data.pending),
+              drain: (socket) => flush(socket, socket.data.pending),
+              close: () => void client.end(),
+              error: () => void client.end(),
+            },
+          }).catch(() => undefined);
+          if (!upstream) return void client.end();
+          client.data.peer = upstream;
+          flush(upstream, toTarget);
+        },
+        data: (client, data) => {
+          const peer = client.data.peer;
+          if (peer) send(peer, new Uint8Array(data), peer.data.pending);
+          else client.data.upstreamQueue?.push(new Uint8Array(data));
+        },
+        drain: (client) => flush(client, client.data.pending),
+        close: (client) => {
+          sockets.delete(client);
+          client.data?.peer?.end();
+        },
+        error: (client) => void client.data?.peer?.end(),
+      },
+    });
+  let server = listen(0);
+  const port = server.port;
+  return {
+    port,
+    /** Drops every connection and refuses new ones (the port is closed), like a dependency that went down. */
+    cut() {
+      if (!open) return;
+      open = false;
+      server.stop(true);
+      for (const socket of sockets) socket.terminate();
+      sockets.clear();
+    },
+    restore() {
+      if (open) return;
+      open = true;
+      server = listen(port);
+    },
+    stop() {
+      this.cut();
+    },
+  };
+}
