@@ -33,10 +33,14 @@ export async function createTestDatabase(): Promise<Database & { url: string; dr
     await admin`select pg_advisory_lock(7206554)`;
     const [exists] = await admin`select 1 from pg_database where datname = ${template}`;
     if (!exists) {
-      await admin.unsafe(`create database "${template}"`);
-      const database = await createDatabase({ url: urlFor(template), poolSize: 1 });
+      // Built under another name and renamed when complete: a run that dies midway leaves no half-migrated template.
+      const building = `${template}_building_${process.pid}`;
+      await admin.unsafe(`drop database if exists "${building}"`);
+      await admin.unsafe(`create database "${building}"`);
+      const database = await createDatabase({ url: urlFor(building), poolSize: 1 });
       await database.migrate();
       await database.close();
+      await admin.unsafe(`alter database "${building}" rename to "${template}"`);
     }
     await admin.unsafe(`create database "${name}" template "${template}"`);
   } finally {

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { uuidv7 } from "uuidv7";
-import { type Envelope, type EventDataOf, type EventType, parseEnvelope } from "./catalog";
+import { type Envelope, type EventDataOf, type EventType, eventTypes, parseEnvelope } from "./catalog";
 
 export type Handler<T extends EventType> = (event: Envelope<T>) => Promise<void> | void;
 export type Handlers = { [T in EventType]?: Handler<T> };
@@ -202,30 +202,17 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
     return { stop };
   }
 
-  /** Consumer lag and pending counts per stream and group, for a metrics gauge. */
+  /** Consumer lag and pending counts per stream and group, for a metrics gauge. The catalog names every stream. */
   async function groupStats() {
     const stats: { stream: string; group: string; lag: number; pending: number }[] = [];
-    const keys = await scanKeys(`${prefix}events:*`);
-    for (const key of keys) {
-      if ((await redis.type(key)) !== "stream" || key === deadLetterKey) continue;
-      const groups = (await redis.xinfo("GROUPS", key)) as unknown[][];
+    for (const type of eventTypes) {
+      const groups = (await redis.xinfo("GROUPS", streamKey(type)).catch(() => [])) as unknown[][];
       for (const fields of groups) {
         const info = Object.fromEntries(chunk(fields));
-        stats.push({ stream: key.slice(prefix.length + 7), group: String(info.name), lag: Number(info.lag ?? 0), pending: Number(info.pending ?? 0) });
+        stats.push({ stream: type, group: String(info.name), lag: Number(info.lag ?? 0), pending: Number(info.pending ?? 0) });
       }
     }
     return stats;
-  }
-
-  async function scanKeys(pattern: string) {
-    const found: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
-      found.push(...batch.filter((key) => !key.includes(":events:done:")));
-      cursor = next;
-    } while (cursor !== "0");
-    return found;
   }
 
   async function close() {
