@@ -14,11 +14,11 @@ import { connectRedis, createLogger, renderDocsPage } from "@lodge/kit";
 import pretty from "pino-pretty";
 
 const PORT = Number(process.env.PORT ?? 8080);
-const DEV_REDIS_PORT = 6390;
-const dataDir = resolve(import.meta.dir, "../.data");
+const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
+const dataDir = resolve(process.env.LODGE_DATA_DIR ?? resolve(import.meta.dir, "../.data"));
 
-async function startRedis(): Promise<{ url: string; stop: () => void }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
   if (!Bun.which("redis-server")) {
     console.error("redis-server was not found. Install Redis (Debian/Ubuntu: apt install redis-server, macOS: brew install redis) or set REDIS_URL.");
     process.exit(1);
@@ -30,13 +30,20 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
     ["--port", String(DEV_REDIS_PORT), "--bind", "127.0.0.1", "--dir", `${dataDir}/redis`, "--appendonly", "yes", "--save", ""],
     { detached: true, stdio: ["ignore", "ignore", "inherit"] },
   );
-  return { url: `redis://127.0.0.1:${DEV_REDIS_PORT}`, stop: () => void child.kill() };
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: `redis://127.0.0.1:${DEV_REDIS_PORT}`,
+    stop: async () => {
+      child.kill();
+      await exited;
+    },
+  };
 }
 
 const redisProcess = await startRedis();
 const redis = await connectRedis(redisProcess.url).catch((error: Error) => {
   console.error(`${error.message}. Is another process using port ${DEV_REDIS_PORT}? Set REDIS_URL to use your own Redis.`);
-  redisProcess.stop();
+  void redisProcess.stop();
   process.exit(1);
 });
 if (!process.env.DATABASE_URL) mkdirSync(`${dataDir}/pglite`, { recursive: true });
@@ -98,14 +105,14 @@ async function stop() {
   console.log("\nstopping…");
   setTimeout(() => {
     console.error("services did not stop within 10 s, exiting anyway");
-    redisProcess.stop();
+    void redisProcess.stop();
     process.exit(1);
   }, 10_000).unref();
   await server.stop();
   await auth.close();
   redis.disconnect();
   await database.close();
-  redisProcess.stop();
+  await redisProcess.stop();
   process.exit(0);
 }
 process.on("SIGINT", stop);

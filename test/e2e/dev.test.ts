@@ -1,0 +1,79 @@
+/**
+ * The README's quick start: `bun run dev` with neither DATABASE_URL nor REDIS_URL set starts an
+ * embedded Postgres and a redis-server child, serves the public layout and /docs on one port,
+ * and Ctrl-C (SIGINT) stops everything, Redis included.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { eventually } from "@lodge/kit/testing";
+import { freePort, repoRoot } from "./stack";
+
+const dataDir = mkdtempSync(join(tmpdir(), "lodge-dev-"));
+const port = freePort();
+const redisPort = freePort();
+const { DATABASE_URL: _database, REDIS_URL: _redis, ...inherited } = process.env;
+const child = Bun.spawn(["bun", "run", "dev"], {
+  cwd: repoRoot,
+  env: { ...inherited, PORT: String(port), DEV_REDIS_PORT: String(redisPort), LODGE_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+  stdout: "pipe",
+  stderr: "pipe",
+});
+let output = "";
+const reading = (async () => {
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) output += decoder.decode(chunk, { stream: true });
+})();
+
+afterAll(() => {
+  child.kill("SIGKILL");
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const base = `http://127.0.0.1:${port}`;
+const post = (path: string, body: unknown, token?: string) =>
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+
+test("bun run dev: register, log in, refresh, list and revoke sessions on one port; Ctrl-C stops it all", async () => {
+  await eventually(() => output.includes("Lodge is running"), 60_000);
+  expect(output).toContain(`http://localhost:${port}/docs`);
+  expect(output).toContain("embedded PGlite");
+
+  const registered = await post("/auth/register", { email: "dev@example.com", password: "quick start password" });
+  expect(registered.status).toBe(201);
+  const login = (await (await post("/auth/login", { email: "dev@example.com", password: "quick start password" })).json()) as {
+    accessToken: string;
+    refreshToken: string;
+  };
+  const refreshed = await post("/auth/refresh", { refreshToken: login.refreshToken });
+  expect(refreshed.status).toBe(200);
+  const sessions = await fetch(`${base}/auth/sessions`, { headers: { authorization: `Bearer ${login.accessToken}` } });
+  const listed = (await sessions.json()) as { sessions: { id: string; current: boolean }[] };
+  expect(listed.sessions).toHaveLength(2);
+  const other = listed.sessions.find((session) => !session.current);
+  const revoked = await fetch(`${base}/auth/sessions/${other?.id}`, { method: "DELETE", headers: { authorization: `Bearer ${login.accessToken}` } });
+  expect(revoked.status).toBe(204);
+
+  expect((await fetch(`${base}/docs`)).headers.get("content-type")).toContain("text/html");
+  expect(((await (await fetch(`${base}/auth/openapi.json`)).json()) as { openapi: string }).openapi).toBe("3.1.0");
+  expect((await fetch(`${base}/.well-known/jwks.json`)).status).toBe(200);
+  expect((await fetch(`${base}/nowhere`)).status).toBe(404);
+
+  child.kill("SIGINT");
+  expect(await child.exited).toBe(0);
+  await reading;
+  // The Redis child went with it: its port is free again.
+  const probe = await Bun.connect({ hostname: "127.0.0.1", port: redisPort, socket: { data() {} } }).then(
+    (socket) => {
+      socket.end();
+      return "open";
+    },
+    () => "closed",
+  );
+  expect(probe).toBe("closed");
+}, 120_000);
