@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { connectRedis, type Redis } from "@lodge/kit";
-import { eventually, testRedisUrl } from "@lodge/kit/testing";
+import { deleteKeys, eventually, testRedisUrl } from "@lodge/kit/testing";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
 
@@ -81,12 +81,7 @@ export async function startStack(options: { env?: Record<string, string>; instan
   const stop = async () => {
     for (const running of started) if (running.child.exitCode === null) running.child.kill("SIGKILL");
     await Promise.all(started.map((running) => running.child.exited));
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    await deleteKeys(redis, prefix);
     redis.disconnect();
     await database.drop();
     rmSync(scratch, { recursive: true, force: true });
@@ -168,30 +163,4 @@ export async function startStack(options: { env?: Record<string, string>; instan
   }
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-export type Reply = { status: number; headers: Headers; text: string; json: any };
-
-/** One request; the body is JSON-encoded unless it is already a string. */
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined) headers["content-type"] ??= "application/json";
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
+export { call, type Reply } from "@lodge/kit/testing";

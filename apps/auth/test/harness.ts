@@ -1,7 +1,7 @@
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis } from "@lodge/kit/testing";
+import { createTestRedis, call as request } from "@lodge/kit/testing";
 import { authEnv } from "../src/env";
 import { startAuthService } from "../src/service";
 
@@ -36,20 +36,7 @@ export async function startTestAuth(env: Record<string, string> = {}) {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
   const url = `http://127.0.0.1:${server.port}`;
 
-  async function call(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) headers["content-type"] ??= "application/json";
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-    });
-    const text = await response.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
-    const json: any = text ? JSON.parse(text) : undefined;
-    return { status: response.status, headers: response.headers, json };
-  }
+  const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(url, method, path, options);
 
   let counter = 0;
   /** Registers a fresh user and returns its token pair. */

@@ -12,15 +12,48 @@ export async function createTestRedis(): Promise<{ redis: Redis; prefix: string;
     redis,
     prefix,
     cleanup: async () => {
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
+      await deleteKeys(redis, prefix);
       redis.disconnect();
     },
   };
+}
+
+/** Removes every key under `prefix`. */
+export async function deleteKeys(redis: Redis, prefix: string) {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+export type Reply = { status: number; headers: Headers; text: string; json: any };
+
+/** One HTTP request as tests make them; the body is JSON-encoded unless it is already a string. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.body !== undefined) headers["content-type"] ??= "application/json";
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
 }
 
 /** Every event of one type in the stream, oldest first (tests read what a service published). */
