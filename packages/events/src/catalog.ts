@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** The services that hold a user's data and must erase it when the account is deleted. */
+export const erasingServices = ["auth", "user", "file"] as const;
+
 /** Every event Lodge publishes. Adding one: add its data schema here, nothing else. */
 export const eventData = {
   "user.registered": z.object({ userId: z.uuid(), email: z.email(), name: z.string().nullable() }),
@@ -10,8 +13,28 @@ export const eventData = {
   "auth.session_revoked": z.object({
     userId: z.uuid(),
     sessionIds: z.array(z.uuid()).min(1),
-    reason: z.enum(["logout", "revoked", "revoked_others", "password_changed", "password_reset", "refresh_reuse", "banned"]),
+    reason: z.enum(["logout", "revoked", "revoked_others", "password_changed", "password_reset", "refresh_reuse", "banned", "account_deleted"]),
   }),
+  "auth.role_changed": z.object({ userId: z.uuid(), role: z.enum(["user", "admin"]) }),
+  "auth.user_banned": z.object({ userId: z.uuid(), banned: z.boolean() }),
+
+  "user.profile_updated": z.object({ userId: z.uuid(), changed: z.array(z.string()) }),
+  /** Every service holding data of the user erases it and answers with `user.data_erased`. */
+  "user.deletion_requested": z.object({ userId: z.uuid(), requestedAt: z.iso.datetime() }),
+  "user.data_erased": z.object({ userId: z.uuid(), service: z.enum(erasingServices) }),
+  /** Every service in `erasingServices` has erased the user's data. */
+  "user.deleted": z.object({ userId: z.uuid() }),
+
+  "file.uploaded": z.object({
+    fileId: z.uuid(),
+    ownerId: z.uuid(),
+    name: z.string(),
+    contentType: z.string(),
+    size: z.number().int().nonnegative(),
+    sha256: z.string(),
+  }),
+  "file.processed": z.object({ fileId: z.uuid(), ownerId: z.uuid(), variants: z.array(z.string()) }),
+  "file.deleted": z.object({ fileId: z.uuid(), ownerId: z.uuid() }),
 } as const;
 
 export type EventType = keyof typeof eventData;

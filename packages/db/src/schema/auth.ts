@@ -16,6 +16,9 @@ export const users = authSchema.table(
     passwordHash: text("password_hash").notNull(),
     role: roleEnum("role").notNull().default("user"),
     emailVerifiedAt: timestamptz("email_verified_at"),
+    /** A banned user cannot log in or refresh; set and cleared by admins. */
+    bannedAt: timestamptz("banned_at"),
+    bannedReason: text("banned_reason"),
     createdAt: createdAt(),
     updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
