@@ -8,8 +8,11 @@ export const profiles = userSchema.table(
   "profiles",
   {
     userId: uuid("user_id").primaryKey(),
-    /** Copied from auth's `user.registered`, for admin search; erased with the profile. */
-    email: text("email").notNull(),
+    /**
+     * Copied from auth's `user.registered`, for admin search; erased with the profile. Null while a
+     * profile created on first read waits for that event.
+     */
+    email: text("email"),
     displayName: text("display_name"),
     bio: text("bio"),
     avatarFileId: uuid("avatar_file_id"),

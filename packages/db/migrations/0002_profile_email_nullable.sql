@@ -1,0 +1,1 @@
+ALTER TABLE "user"."profiles" ALTER COLUMN "email" DROP NOT NULL;
