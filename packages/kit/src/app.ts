@@ -15,6 +15,14 @@ export type KitOptions = {
   corsOrigins: string[];
   trustedProxies: string[];
   bodyLimitBytes: number;
+  /**
+   * Requests whose body the service reads itself as a stream (uploads: multipart, octet-stream,
+   * tus). They skip the JSON-only check and the app-wide body limit, so the route must enforce its
+   * own limit while it reads. Everything else keeps both.
+   */
+  rawBody?: (request: { method: string; path: string }) => boolean;
+  /** Request headers CORS allows and response headers it exposes, beyond the kit's own (e.g. tus's Upload-Offset). */
+  cors?: { allowHeaders?: string[]; exposeHeaders?: string[] };
 };
 
 /** A route group: the shared validation hook turns every zod failure into VALIDATION_FAILED. */
@@ -33,7 +41,8 @@ const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * The one way a Lodge service builds its Hono app: request id, client IP, one log line and one
- * histogram sample per request, CORS, body limit, JSON-only bodies, and the one error shape.
+ * histogram sample per request, CORS, body limit, JSON-only bodies (except the `rawBody` routes),
+ * and the one error shape.
  */
 export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
@@ -60,8 +69,8 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   const corsForAllowedOrigin = cors({
     origin: (origin) => origin,
     credentials: true,
-    allowHeaders: ["Content-Type", "Authorization", "X-Request-Id"],
-    exposeHeaders: ["X-Request-Id", "Retry-After"],
+    allowHeaders: ["Content-Type", "Authorization", "X-Request-Id", ...(options.cors?.allowHeaders ?? [])],
+    exposeHeaders: ["X-Request-Id", "Retry-After", ...(options.cors?.exposeHeaders ?? [])],
     maxAge: 600,
   });
   // Hono's cors sends Allow-Credentials and Allow-Methods whatever the origin: other origins get no CORS headers at all.
@@ -71,17 +80,17 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
     c.header("Vary", "Origin", { append: true });
   });
 
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${options.bodyLimitBytes} bytes` });
-      },
-    }),
-  );
+  const isRaw = (c: Context) => options.rawBody?.({ method: c.req.method, path: c.req.path }) === true;
+  const limitBody = bodyLimit({
+    maxSize: options.bodyLimitBytes,
+    onError: () => {
+      throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${options.bodyLimitBytes} bytes` });
+    },
+  });
+  app.use(async (c, next) => (isRaw(c) ? next() : limitBody(c, next)));
 
   app.use(async (c, next) => {
-    if (bodyMethods.has(c.req.method) && hasBody(c) && !isJson(c.req.header("content-type"))) {
+    if (bodyMethods.has(c.req.method) && hasBody(c) && !isRaw(c) && !isJson(c.req.header("content-type"))) {
       throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" });
     }
     await next();

@@ -15,9 +15,17 @@ export function serve(options: {
   /** Called first on shutdown: make /ready answer 503. */
   onDrain?: () => void;
   close: () => Promise<void>;
+  /** Largest request body Bun accepts at all (its default is 128 MiB); upload services raise it and limit per route. */
+  maxRequestBodySize?: number;
 }) {
   let draining = false;
-  const server = Bun.serve({ port: options.port, hostname: options.hostname, fetch: options.fetch, idleTimeout: 30 });
+  const server = Bun.serve({
+    port: options.port,
+    hostname: options.hostname,
+    fetch: options.fetch,
+    idleTimeout: 30,
+    maxRequestBodySize: options.maxRequestBodySize,
+  });
   options.logger.info({ port: server.port }, "listening");
 
   const shutdown = async (signal: string) => {

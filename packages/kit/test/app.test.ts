@@ -229,6 +229,73 @@ describe("request bodies", () => {
   });
 });
 
+describe("raw bodies (rawBody option)", () => {
+  let rawServer: ReturnType<typeof Bun.serve>;
+  let rawUrl: string;
+  beforeAll(() => {
+    const rawMetrics = createMetrics("kit-raw-test");
+    const app = createApp({
+      service: "kit-raw-test",
+      logger: createLogger({ service: "kit-raw-test", level: "silent" }),
+      metrics: rawMetrics,
+      corsOrigins: [allowedOrigin],
+      trustedProxies: [],
+      bodyLimitBytes,
+      rawBody: ({ method, path }) => method === "POST" && path === "/uploads",
+      cors: { allowHeaders: ["Upload-Offset"], exposeHeaders: ["Location"] },
+    });
+    // The route reads the stream itself and counts what it received.
+    app.post("/uploads", async (c) => {
+      let size = 0;
+      for await (const chunk of c.req.raw.body ?? []) size += chunk.length;
+      return c.json({ size, contentType: c.req.header("content-type") ?? null }, 201);
+    });
+    app.post("/json", async (c) => c.json(await c.req.json(), 201));
+    rawServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    rawUrl = `http://127.0.0.1:${rawServer.port}`;
+  });
+  afterAll(() => rawServer.stop(true));
+
+  const send = async (path: string, body: BodyInit, contentType: string | null) => {
+    const response = await fetch(`${rawUrl}${path}`, { method: "POST", body, headers: contentType ? { "content-type": contentType } : {} });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+
+  test("an opted-in route takes any content type and a body over the app-wide limit, streamed or not", async () => {
+    const big = new Uint8Array(bodyLimitBytes * 50).fill(1);
+    expect(await send("/uploads", big, "application/octet-stream")).toEqual({
+      status: 201,
+      json: { size: big.length, contentType: "application/octet-stream" },
+    });
+    const chunks = [big.subarray(0, 1000), big.subarray(1000)];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    expect((await send("/uploads", stream, "multipart/form-data; boundary=x")).json.size).toBe(big.length);
+    expect((await send("/uploads", "plain", null)).json.size).toBe(5);
+  });
+
+  test("every other route keeps the JSON-only rule and the limit", async () => {
+    expect((await send("/json", "a=1", "application/x-www-form-urlencoded")).status).toBe(415);
+    expect((await send("/json", JSON.stringify({ tags: "x".repeat(bodyLimitBytes) }), "application/json")).status).toBe(413);
+    expect((await send("/json", JSON.stringify({ ok: true }), "application/json")).json).toEqual({ ok: true });
+  });
+
+  test("extra CORS headers are allowed and exposed for allowed origins", async () => {
+    const preflight = await fetch(`${rawUrl}/uploads`, {
+      method: "OPTIONS",
+      headers: { origin: allowedOrigin, "access-control-request-method": "POST", "access-control-request-headers": "upload-offset" },
+    });
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("Upload-Offset");
+    const response = await fetch(`${rawUrl}/uploads`, { method: "POST", body: "x", headers: { origin: allowedOrigin } });
+    expect(response.headers.get("access-control-expose-headers")).toContain("Location");
+  });
+});
+
 describe("errors", () => {
   test("an unknown route is a 404 NOT_FOUND", async () => {
     expectErrorShape(await call("/no/such/route"), 404, "NOT_FOUND");
