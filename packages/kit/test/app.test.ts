@@ -256,7 +256,7 @@ describe("raw bodies (rawBody option)", () => {
   });
   afterAll(() => rawServer.stop(true));
 
-  const send = async (path: string, body: BodyInit, contentType: string | null) => {
+  const send = async (path: string, body: RequestInit["body"], contentType: string | null) => {
     const response = await fetch(`${rawUrl}${path}`, { method: "POST", body, headers: contentType ? { "content-type": contentType } : {} });
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
