@@ -4,6 +4,7 @@ import { authRoutes } from "./routes/auth/index";
 import { emailRoutes } from "./routes/email/index";
 import { passwordRoutes } from "./routes/password/index";
 import { sessionRoutes } from "./routes/sessions/index";
+import { userRoutes } from "./routes/users/index";
 import { wellKnownRoutes } from "./routes/well-known/index";
 
 export function createAuthApp(deps: AuthDeps) {
@@ -20,6 +21,7 @@ export function createAuthApp(deps: AuthDeps) {
   app.route("/", sessionRoutes(deps));
   app.route("/", passwordRoutes(deps));
   app.route("/", emailRoutes(deps));
+  app.route("/", userRoutes(deps));
   app.route("/", wellKnownRoutes(deps));
   mountOpenApi(app, { prefix: "/auth", title: "Lodge auth", description: "Accounts, sessions and tokens." });
   return app;

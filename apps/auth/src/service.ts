@@ -7,6 +7,7 @@ import { createAuthApp } from "./app";
 import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
 import type { AuthEnv } from "./env";
+import { subscribeToEvents } from "./events/index";
 import { startMaintenance } from "./jobs/maintenance";
 import { createKeyStore } from "./services/keys";
 
@@ -54,6 +55,7 @@ export async function startAuthService(options: AuthServiceOptions) {
     isDraining: () => lifecycle.draining,
   };
   outbox.start();
+  const subscription = subscribeToEvents(deps);
   registerEventMetrics(metrics.registry, bus);
   const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);
   if (maintenance) registerQueueMetrics(metrics.registry, [maintenance.queue]);
@@ -66,6 +68,7 @@ export async function startAuthService(options: AuthServiceOptions) {
     /** Stops background work, then closes what this service opened (not what it was given). */
     close: async () => {
       await maintenance?.close();
+      await subscription.stop();
       await outbox.stop();
       await deps.revocations.stop();
       await bus.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { oneTimeTokens, refreshTokens, serviceClients, sessions, users } from "@lodge/db/schema";
 import { count } from "drizzle-orm";
+import { createAdmin } from "../src/services/create-admin";
 import { startTestAuth, type TestAuth } from "./harness";
 
 /**
@@ -10,19 +11,26 @@ import { startTestAuth, type TestAuth } from "./harness";
  */
 let auth: TestAuth;
 let token: string;
-type Operation = { method: string; path: string; schema?: { properties?: Record<string, { type?: string }>; required?: string[] } };
+/** Admin routes are swept with an admin's token and internal ones with a client's, so the input reaches validation. */
+let tokens: Record<string, string>;
+type Operation = { method: string; path: string; tags: string[]; schema?: { properties?: Record<string, { type?: string }>; required?: string[] } };
 let operations: Operation[] = [];
+const CLIENT_SECRET = "sweep-sweep-sweep-sweep-sweep-32";
 
 beforeAll(async () => {
-  auth = await startTestAuth({ BODY_LIMIT_BYTES: "4096" });
+  auth = await startTestAuth({ BODY_LIMIT_BYTES: "4096", AUTH_CLIENTS: `sweeper:${CLIENT_SECRET}:auth:verify_password users:export` });
   token = (await auth.register()).accessToken;
+  const admin = { email: "sweep-admin@example.com", password: "an admin password" };
+  await createAdmin({ ctx: { deps: auth.deps, logger: auth.deps.logger }, input: admin });
+  const client = await auth.call("POST", "/auth/token", { body: { clientId: "sweeper", clientSecret: CLIENT_SECRET } });
+  tokens = { admin: (await auth.call("POST", "/auth/login", { body: admin })).json.accessToken, internal: client.json.accessToken };
   const document = (await auth.call("GET", "/auth/openapi.json")).json;
   for (const [path, methods] of Object.entries(
-    document.paths as Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>,
+    document.paths as Record<string, Record<string, { tags?: string[]; requestBody?: { content: Record<string, { schema: unknown }> } }>>,
   )) {
     for (const [method, operation] of Object.entries(methods)) {
       const schema = operation.requestBody?.content["application/json"]?.schema as Operation["schema"] & { $ref?: string };
-      operations.push({ method: method.toUpperCase(), path: path.replace("{id}", "01a2b3c4-0000-7000-8000-000000000000"), schema });
+      operations.push({ method: method.toUpperCase(), path: path.replace("{id}", "01a2b3c4-0000-7000-8000-000000000000"), tags: operation.tags ?? [], schema });
     }
   }
   operations = operations.filter((operation) => operation.schema);
@@ -59,7 +67,16 @@ const hostileStrings = [
 describe("every body-taking route", () => {
   test("the document lists the body-taking routes", () => {
     expect(operations.map((operation) => `${operation.method} ${operation.path}`)).toEqual(
-      expect.arrayContaining(["POST /auth/register", "POST /auth/login", "POST /auth/refresh", "POST /auth/password/change", "POST /auth/token"]),
+      expect.arrayContaining([
+        "POST /auth/register",
+        "POST /auth/login",
+        "POST /auth/refresh",
+        "POST /auth/password/change",
+        "POST /auth/token",
+        "PATCH /auth/users/01a2b3c4-0000-7000-8000-000000000000/role",
+        "POST /auth/users/01a2b3c4-0000-7000-8000-000000000000/ban",
+        "POST /auth/users/01a2b3c4-0000-7000-8000-000000000000/password/verify",
+      ]),
     );
   });
 
@@ -67,7 +84,7 @@ describe("every body-taking route", () => {
     const before = await rowCounts();
     for (const operation of operations) {
       // Logout with a bearer ignores the body (and would end the session), so its body is tested without one.
-      const bearer = operation.path === "/auth/logout" ? undefined : token;
+      const bearer = operation.path === "/auth/logout" ? undefined : (operation.tags.map((tag) => tokens[tag]).find(Boolean) ?? token);
       const send = (body: unknown, headers: Record<string, string> = {}) => auth.call(operation.method, operation.path, { body, token: bearer, headers });
       const label = (what: string) => `${operation.method} ${operation.path} ${what}`;
       expectErrorShape(await send("{not json"), label("malformed"));
@@ -126,6 +143,8 @@ describe("tokens presented to guarded routes", () => {
     ["GET", "/auth/sessions"],
     ["DELETE", "/auth/sessions"],
     ["POST", "/auth/email/verification"],
+    ["DELETE", "/auth/users/01a2b3c4-0000-7000-8000-000000000000/ban"],
+    ["GET", "/auth/users/01a2b3c4-0000-7000-8000-000000000000/export"],
   ] as const;
 
   test("missing, garbage, tampered and alg:none tokens are 401 in the error shape", async () => {

@@ -6,6 +6,14 @@ export const Email = z.email().max(254).openapi({ example: "ada@example.com" });
 /** NIST 800-63B: length only, no composition rules. */
 export const Password = z.string().min(10).max(256).openapi({ example: "correct horse battery staple" });
 export const Name = z.string().trim().min(1).max(100).regex(noControlCharacters, "must not contain control characters");
+/** Free text an admin writes (a ban reason): printable, bounded. */
+export const Reason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .regex(noControlCharacters, "must not contain control characters")
+  .refine((value) => value.isWellFormed(), "must be valid Unicode");
 export const Token = z.string().min(1).max(512);
 
 export const User = z
@@ -18,6 +26,11 @@ export const User = z
     createdAt: z.string(),
   })
   .openapi("User");
+
+export const AdminUser = User.extend({
+  bannedAt: z.string().nullable().openapi({ description: "When the account was suspended; null when it is not" }),
+  bannedReason: z.string().nullable(),
+}).openapi("AdminUser");
 
 export const Session = z
   .object({

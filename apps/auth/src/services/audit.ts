@@ -11,6 +11,9 @@ export type AuditAction =
   | "session.revoked"
   | "refresh.reused"
   | "role.changed"
+  | "user.banned"
+  | "user.unbanned"
+  | "password.verify_failed"
   | "email.verified"
   | "client.token_issued";
 

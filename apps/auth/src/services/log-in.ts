@@ -20,8 +20,19 @@ export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; 
     await recordAudit({ ctx, entry: { action: "login.failed", userId: user?.id ?? null, details: user ? undefined : { reason: "unknown_email" } } });
     throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid email or password" });
   }
-  return inTransaction(ctx, async (tx) => {
+  // Only after a correct password, so a suspension is not revealed to someone guessing. The row is
+  // locked against a concurrent ban: either the ban sees (and revokes) this session, or we see the ban.
+  const outcome = await inTransaction(ctx, async (tx) => {
+    const [current] = await tx.select({ bannedAt: users.bannedAt }).from(users).where(eq(users.id, user.id)).for("share");
+    if (!current) return { kind: "deleted" as const };
+    if (current.bannedAt) {
+      await recordAudit({ ctx, tx, entry: { action: "login.failed", userId: user.id, details: { reason: "banned" } } });
+      return { kind: "banned" as const };
+    }
     await recordAudit({ ctx, tx, entry: { action: "login.succeeded", userId: user.id } });
-    return startSession({ ctx, tx, user });
+    return { kind: "ok" as const, tokens: await startSession({ ctx, tx, user }) };
   });
+  if (outcome.kind === "deleted") throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid email or password" });
+  if (outcome.kind === "banned") throw new ApiError({ code: "FORBIDDEN", message: "Account suspended" });
+  return outcome.tokens;
 }

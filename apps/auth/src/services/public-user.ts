@@ -14,6 +14,11 @@ export function publicUser(user: UserRow) {
   };
 }
 
+/** What admins see of an account: the public view plus its suspension. */
+export function adminUser(user: UserRow) {
+  return { ...publicUser(user), bannedAt: user.bannedAt?.toISOString() ?? null, bannedReason: user.bannedReason };
+}
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

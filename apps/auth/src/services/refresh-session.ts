@@ -33,6 +33,8 @@ export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refres
       : [];
     const row = token && owner ? { token, ...owner } : undefined;
     if (!row || row.session.revokedAt || row.token.expiresAt <= now || row.session.expiresAt <= now) return { kind: "invalid" as const };
+    // A ban revokes every session; this also covers a session that slipped in concurrently with the ban.
+    if (row.user.bannedAt) return { kind: "invalid" as const };
     if (row.token.spentAt) {
       const sinceSpent = now.getTime() - row.token.spentAt.getTime();
       if (sinceSpent > ctx.deps.config.refreshGraceSeconds * 1000) {

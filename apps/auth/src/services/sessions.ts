@@ -7,7 +7,7 @@ import { publicUser } from "./public-user";
 import { hashSecret, newSecret } from "./secrets";
 
 type UserRow = typeof users.$inferSelect;
-export type RevokeReason = "logout" | "revoked" | "revoked_others" | "password_changed" | "password_reset" | "refresh_reuse" | "banned";
+export type RevokeReason = "logout" | "revoked" | "revoked_others" | "password_changed" | "password_reset" | "refresh_reuse" | "banned" | "account_deleted";
 
 /** Mints a refresh token for a session (stored hashed) and an access token bound to it. */
 export async function issueTokens({ ctx, tx, user, sessionId }: { ctx: Ctx; tx: Tx; user: UserRow; sessionId: string }) {
