@@ -1,0 +1,40 @@
+import type { FileEnv } from "./env";
+
+/** What the file service's code needs from the environment, in its own words. */
+export type FileConfig = {
+  maxSizeBytes: number;
+  quotaBytes: number;
+  allowedTypes: Set<string>;
+  maxImagePixels: number;
+  maxVariantDimension: number;
+  maxVariantsPerFile: number;
+  signingSecret: string;
+  signedUrlMaxSeconds: number;
+  publicUrl: string;
+  uploadExpiryMs: number;
+  uploadCleanupEveryMs: number;
+  variantCacheBytes: number;
+  metadataCacheMs: number;
+  corsOrigins: string[];
+  jwt: { issuer: string; audience: string; jwksUrl: string };
+};
+
+export function fileConfigFromEnv(env: FileEnv): FileConfig {
+  return {
+    maxSizeBytes: env.FILE_MAX_SIZE_BYTES,
+    quotaBytes: env.FILE_QUOTA_BYTES,
+    allowedTypes: new Set(env.FILE_ALLOWED_TYPES.map((type) => type.toLowerCase())),
+    maxImagePixels: env.FILE_MAX_IMAGE_PIXELS,
+    maxVariantDimension: env.FILE_MAX_VARIANT_DIMENSION,
+    maxVariantsPerFile: env.FILE_MAX_VARIANTS_PER_FILE,
+    signingSecret: env.FILE_SIGNING_SECRET,
+    signedUrlMaxSeconds: env.FILE_SIGNED_URL_MAX_SECONDS,
+    publicUrl: env.FILE_PUBLIC_URL.replace(/\/+$/, ""),
+    uploadExpiryMs: env.FILE_UPLOAD_EXPIRY_HOURS * 3600_000,
+    uploadCleanupEveryMs: env.FILE_UPLOAD_CLEANUP_EVERY_SECONDS * 1000,
+    variantCacheBytes: env.FILE_VARIANT_CACHE_BYTES,
+    metadataCacheMs: env.FILE_METADATA_CACHE_MS,
+    corsOrigins: env.CORS_ORIGINS,
+    jwt: { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL },
+  };
+}

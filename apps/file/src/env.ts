@@ -1,0 +1,85 @@
+import { databaseEnv, fragments, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+
+const MiB = 1024 * 1024;
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const DEV_SIGNING_SECRET = "lodge-development-signing-secret-not-for-production";
+
+/** What an upload may be (sniffed from the bytes). HTML, SVG and XML are stored but only ever served as attachments. */
+export const defaultAllowedTypes = [
+  "image/jpeg",
+  "image/png",
+  "image/gif",
+  "image/webp",
+  "image/avif",
+  "image/svg+xml",
+  "application/pdf",
+  "text/plain",
+  "text/csv",
+  "text/markdown",
+  "application/json",
+  "application/zip",
+  "video/mp4",
+  "video/webm",
+  "video/quicktime",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/wav",
+  "audio/x-m4a",
+];
+
+export const fileEnv = httpEnv
+  .extend(databaseEnv.shape)
+  .extend(redisEnv.shape)
+  .extend(jwtEnv.shape)
+  .extend({
+    PORT: z.coerce.number().int().default(3003),
+    /** `local` (a directory) or `s3` (any S3-compatible store: Hetzner Object Storage, MinIO, AWS). */
+    FILE_STORAGE_DRIVER: z.enum(["local", "s3"]).default("local"),
+    FILE_STORAGE_DIR: z.string().min(1).default(".data/files"),
+    FILE_S3_ENDPOINT: z.url().optional(),
+    FILE_S3_BUCKET: z.string().min(1).optional(),
+    FILE_S3_REGION: z.string().min(1).default("us-east-1"),
+    FILE_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    FILE_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    FILE_S3_VIRTUAL_HOSTED_STYLE: fragments.bool,
+    /** Largest file, by POST /files or tus; 413 as soon as the stream passes it. */
+    FILE_MAX_SIZE_BYTES: positiveInt(25 * MiB),
+    /** Total bytes of files one user may keep (uploads in progress count too). */
+    FILE_QUOTA_BYTES: positiveInt(1024 * MiB),
+    FILE_ALLOWED_TYPES: fragments.list(defaultAllowedTypes.join(",")),
+    /** Images with more pixels are refused (decompression bombs). */
+    FILE_MAX_IMAGE_PIXELS: positiveInt(50_000_000),
+    /** Largest `w`/`h` of a variant. */
+    FILE_MAX_VARIANT_DIMENSION: positiveInt(4096),
+    /** Variants stored per file; further ones are rendered but not stored. */
+    FILE_MAX_VARIANTS_PER_FILE: positiveInt(24),
+    /** HMAC key of signed URLs (32+ characters; rotate by restarting every instance with the new one). */
+    FILE_SIGNING_SECRET: z.string().min(32).optional(),
+    FILE_SIGNED_URL_MAX_SECONDS: positiveInt(7 * 24 * 3600),
+    /** Public origin prepended to URLs in answers (`https://api.example.com`); empty gives root-relative URLs. */
+    FILE_PUBLIC_URL: z.string().default(""),
+    /** A resumable upload not completed within this many hours is deleted. */
+    FILE_UPLOAD_EXPIRY_HOURS: positiveInt(24),
+    FILE_UPLOAD_CLEANUP_EVERY_SECONDS: positiveInt(900),
+    /** Memory for small rendered variants kept by each instance. */
+    FILE_VARIANT_CACHE_BYTES: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .default(32 * MiB),
+    /** How long an instance trusts its cached copy of a file's metadata (deletes and the public flag reach other instances within it). */
+    FILE_METADATA_CACHE_MS: z.coerce.number().int().nonnegative().default(2000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.FILE_STORAGE_DRIVER === "s3") {
+      for (const name of ["FILE_S3_ENDPOINT", "FILE_S3_BUCKET", "FILE_S3_ACCESS_KEY_ID", "FILE_S3_SECRET_ACCESS_KEY"] as const) {
+        if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when FILE_STORAGE_DRIVER=s3" });
+      }
+    }
+    if (env.NODE_ENV === "production" && !env.FILE_SIGNING_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["FILE_SIGNING_SECRET"], message: "is required in production (32+ characters)" });
+    }
+  })
+  .transform((env) => ({ ...env, FILE_SIGNING_SECRET: env.FILE_SIGNING_SECRET ?? DEV_SIGNING_SECRET }));
+
+export type FileEnv = z.infer<typeof fileEnv>;

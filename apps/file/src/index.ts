@@ -1,0 +1,3 @@
+export { createFileApp } from "./app";
+export { fileEnv } from "./env";
+export { startFileService } from "./service";

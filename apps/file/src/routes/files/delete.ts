@@ -1,0 +1,26 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { authorizedFile } from "../../services/access";
+import { deleteFile } from "../../services/manage-files";
+import { ctxOf } from "../context";
+import { bearer, FileId } from "../schemas";
+
+export const deleteFileRoute = createRoute({
+  method: "delete",
+  path: "/files/{id}",
+  tags: ["files"],
+  summary: "Delete a file and its variants (owner or admin)",
+  security: bearer,
+  request: { params: FileId },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+});
+
+export const remove =
+  (deps: FileDeps): RouteHandler<typeof deleteFileRoute, AppEnv> =>
+  async (c) => {
+    const ctx = ctxOf(c, deps);
+    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "manage");
+    await deleteFile({ ctx, input: { file } });
+    return c.body(null, 204);
+  };

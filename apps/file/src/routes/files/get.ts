@@ -1,0 +1,24 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { authorizedFile } from "../../services/access";
+import { fileView } from "../../services/views";
+import { ctxOf } from "../context";
+import { bearer, File, FileId } from "../schemas";
+
+export const getFileRoute = createRoute({
+  method: "get",
+  path: "/files/{id}",
+  tags: ["files"],
+  summary: "A file's metadata (owner, admin, or a client with files:read)",
+  security: bearer,
+  request: { params: FileId },
+  responses: { 200: jsonResponse(File, "The file"), ...errorResponses(401, 403, 404) },
+});
+
+export const get =
+  (deps: FileDeps): RouteHandler<typeof getFileRoute, AppEnv> =>
+  async (c) => {
+    const row = await authorizedFile(ctxOf(c, deps), c.req.valid("param").id, c.get("principal"), "read");
+    return c.json(fileView(row, deps.config), 200);
+  };

@@ -1,0 +1,33 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { listFiles } from "../../services/manage-files";
+import { fileView } from "../../services/views";
+import { ctxOf, userIdOf } from "../context";
+import { bearer, File } from "../schemas";
+
+export const listFilesRoute = createRoute({
+  method: "get",
+  path: "/files",
+  tags: ["files"],
+  summary: "The caller's files, newest first",
+  security: bearer,
+  request: {
+    query: z.object({
+      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ files: z.array(File), nextCursor: z.uuid().nullable() }), "A page of files"),
+    ...errorResponses(401, 403),
+  },
+});
+
+export const list =
+  (deps: FileDeps): RouteHandler<typeof listFilesRoute, AppEnv> =>
+  async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    const page = await listFiles({ ctx: ctxOf(c, deps), input: { ownerId: userIdOf(c), cursor, limit } });
+    return c.json({ files: page.rows.map((row) => fileView(row, deps.config)), nextCursor: page.nextCursor }, 200);
+  };

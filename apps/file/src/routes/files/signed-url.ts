@@ -1,0 +1,33 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { authorizedFile } from "../../services/access";
+import { signedUrl } from "../../services/signing";
+import { ctxOf } from "../context";
+import { bearer, FileId } from "../schemas";
+
+export const signedUrlRoute = (maxSeconds: number) =>
+  createRoute({
+    method: "post",
+    path: "/files/{id}/signed-url",
+    tags: ["files"],
+    summary: "A URL to the content that works without a token until it expires (for <img src> and sharing)",
+    security: bearer,
+    request: {
+      params: FileId,
+      body: jsonBody(z.object({ expiresIn: z.number().int().min(1).max(maxSeconds).default(3600).openapi({ description: "Seconds" }) }).strict()),
+    },
+    responses: {
+      200: jsonResponse(z.object({ url: z.string(), expiresAt: z.string() }), "The signed URL; add w, h, fit, format, q for a variant"),
+      ...errorResponses(401, 403, 404),
+    },
+  });
+
+export const sign =
+  (deps: FileDeps): RouteHandler<ReturnType<typeof signedUrlRoute>, AppEnv> =>
+  async (c) => {
+    const ctx = ctxOf(c, deps);
+    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "read");
+    const { url, expiresAt } = signedUrl({ ctx, input: { fileId: file.id, expiresIn: c.req.valid("json").expiresIn } });
+    return c.json({ url, expiresAt }, 200);
+  };

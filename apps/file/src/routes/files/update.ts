@@ -1,0 +1,27 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { authorizedFile } from "../../services/access";
+import { setPublic } from "../../services/manage-files";
+import { fileView } from "../../services/views";
+import { ctxOf } from "../context";
+import { bearer, File, FileId } from "../schemas";
+
+export const updateFileRoute = createRoute({
+  method: "patch",
+  path: "/files/{id}",
+  tags: ["files"],
+  summary: "Make a file public or private (owner, admin, or a client with files:write)",
+  security: bearer,
+  request: { params: FileId, body: jsonBody(z.object({ public: z.boolean() }).strict()) },
+  responses: { 200: jsonResponse(File, "Updated"), ...errorResponses(401, 403, 404) },
+});
+
+export const update =
+  (deps: FileDeps): RouteHandler<typeof updateFileRoute, AppEnv> =>
+  async (c) => {
+    const ctx = ctxOf(c, deps);
+    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "publish");
+    const row = await setPublic({ ctx, input: { fileId: file.id, public: c.req.valid("json").public } });
+    return c.json(fileView(row, deps.config), 200);
+  };

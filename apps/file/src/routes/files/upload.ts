@@ -1,0 +1,56 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import type { FileDeps } from "../../deps";
+import { ingestFile } from "../../services/ingest-file";
+import { firstFilePart } from "../../services/multipart";
+import { checkFileName } from "../../services/names";
+import { fileView } from "../../services/views";
+import { ctxOf, userIdOf } from "../context";
+import { bearer, binary, File } from "../schemas";
+
+export const uploadFileRoute = createRoute({
+  method: "post",
+  path: "/files",
+  tags: ["files"],
+  summary: "Upload a file (multipart/form-data field `file`, or the raw bytes as the body)",
+  description:
+    "Streamed to storage. The content type is sniffed from the bytes and must be allowed; a declared type that contradicts them is refused (415). Over the size limit or the user's quota: 413.",
+  security: bearer,
+  request: {
+    query: z.object({ name: z.string().max(1024).optional().openapi({ description: "The file name (raw bodies; overrides a multipart filename)" }) }),
+    body: {
+      required: true,
+      content: {
+        "multipart/form-data": { schema: { type: "object", properties: { file: binary }, required: ["file"] } },
+        "application/octet-stream": { schema: binary },
+      },
+    },
+  },
+  responses: { 201: jsonResponse(File, "Stored"), ...errorResponses(400, 401, 403, 413, 415, 422) },
+});
+
+export const upload =
+  (deps: FileDeps): RouteHandler<typeof uploadFileRoute, AppEnv> =>
+  async (c) => {
+    const ownerId = userIdOf(c);
+    const body = c.req.raw.body;
+    const contentType = c.req.header("content-type") ?? "";
+    const lengthHeader = c.req.header("content-length");
+    if (!body || lengthHeader === "0")
+      throw new ApiError({ code: "VALIDATION_FAILED", message: "The file is empty", details: [{ path: "file", message: "empty" }] });
+    const queryName = c.req.valid("query").name;
+    let input: { name?: string; declared?: string; body: ReadableStream<Uint8Array>; expectedLength?: number };
+    if (/^multipart\/form-data/i.test(contentType)) {
+      if (queryName !== undefined) checkFileName(queryName, "");
+      const part = await firstFilePart(body, contentType);
+      input = { name: queryName ?? part.filename, declared: part.contentType, body: part.stream };
+    } else {
+      if (/^multipart\//i.test(contentType)) throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send multipart/form-data or the raw bytes" });
+      const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
+      input = { name: queryName, declared: contentType, body, expectedLength: Number.isSafeInteger(length) ? length : undefined };
+    }
+    const name = input.name === undefined ? undefined : checkFileName(input.name, "") || undefined;
+    const row = await ingestFile({ ctx: ctxOf(c, deps), input: { ownerId, ...input, name } });
+    c.header("Location", `/files/${row.id}`);
+    return c.json(fileView(row, deps.config), 201);
+  };

@@ -1,0 +1,71 @@
+import type { FileRow } from "./views";
+
+export type CachedVariant = { storageKey: string; contentType: string; size: number; bytes?: Uint8Array };
+
+const MAX_ENTRIES = 10_000;
+/** Variants up to this size are kept in memory (thumbnails); larger ones are streamed from storage. */
+const MAX_CACHED_VARIANT_BYTES = 512 * 1024;
+
+/**
+ * Per-instance caches for the hot read path. File rows are trusted for `metadataMs` (a delete or
+ * a public-flag change made on another instance shows here within it; this instance's own changes
+ * show at once). Variants are immutable once rendered, so their bytes are kept, least recently
+ * used out first, within `variantBytes`.
+ */
+export function createCaches(options: { metadataMs: number; variantBytes: number; now?: () => number }) {
+  const now = options.now ?? Date.now;
+  const rows = new Map<string, { row: FileRow; until: number }>();
+  const variants = new Map<string, CachedVariant>();
+  let variantBytes = 0;
+
+  const files = {
+    get(id: string): FileRow | undefined {
+      const entry = rows.get(id);
+      if (!entry) return undefined;
+      if (entry.until < now()) {
+        rows.delete(id);
+        return undefined;
+      }
+      return entry.row;
+    },
+    set(row: FileRow) {
+      if (options.metadataMs <= 0) return;
+      if (rows.size >= MAX_ENTRIES) rows.delete(rows.keys().next().value as string);
+      rows.set(row.id, { row, until: now() + options.metadataMs });
+    },
+    delete(id: string) {
+      rows.delete(id);
+      for (const key of variants.keys()) if (key.startsWith(`${id}|`)) dropVariant(key);
+    },
+  };
+
+  function dropVariant(key: string) {
+    const entry = variants.get(key);
+    if (entry?.bytes) variantBytes -= entry.bytes.length;
+    variants.delete(key);
+  }
+
+  const variantCache = {
+    get(fileId: string, key: string): CachedVariant | undefined {
+      const id = `${fileId}|${key}`;
+      const entry = variants.get(id);
+      if (entry) {
+        variants.delete(id);
+        variants.set(id, entry);
+      }
+      return entry;
+    },
+    set(fileId: string, key: string, entry: CachedVariant) {
+      const id = `${fileId}|${key}`;
+      dropVariant(id);
+      const keep = entry.bytes && entry.bytes.length <= Math.min(MAX_CACHED_VARIANT_BYTES, options.variantBytes) ? entry : { ...entry, bytes: undefined };
+      variants.set(id, keep);
+      if (keep.bytes) variantBytes += keep.bytes.length;
+      while ((variantBytes > options.variantBytes || variants.size > MAX_ENTRIES) && variants.size > 0) dropVariant(variants.keys().next().value as string);
+    },
+  };
+
+  return { files, variants: variantCache };
+}
+
+export type FileCaches = ReturnType<typeof createCaches>;

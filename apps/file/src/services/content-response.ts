@@ -1,0 +1,80 @@
+import { ApiError } from "@lodge/kit";
+import type { ByteRange } from "../storage/index";
+import { contentDisposition } from "./names";
+import { isActiveType } from "./sniff";
+
+/** Shown in the browser; everything else is a download. Active types (HTML, SVG, XML) never are. */
+const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(plain|csv|markdown)|application\/json|video\/|audio\/)/;
+
+export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | Uint8Array };
+
+/**
+ * The bytes of a file or variant as an HTTP answer: ETag and If-None-Match, one Range (206/416),
+ * Cache-Control, and headers that keep the content from running on our origin (nosniff, a
+ * sandboxing CSP, attachment for active types).
+ */
+export function contentResponse(input: {
+  source: ContentSource;
+  contentType: string;
+  name: string;
+  etag: string;
+  cacheControl: string;
+  download?: boolean;
+  range?: string | null;
+  ifNoneMatch?: string | null;
+  ifRange?: string | null;
+  /** Sets a header on the error answer (Content-Range on a 416). */
+  setHeader?: (name: string, value: string) => void;
+}): Response {
+  const { source, contentType } = input;
+  const active = isActiveType(contentType);
+  const attachment = input.download || active || !inlineTypes.test(contentType);
+  const headers = new Headers({
+    "Content-Type": contentType.startsWith("text/") || contentType === "application/json" ? `${contentType}; charset=utf-8` : contentType,
+    "Content-Disposition": contentDisposition(attachment ? "attachment" : "inline", input.name),
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    ETag: input.etag,
+    "Cache-Control": input.cacheControl,
+    "Accept-Ranges": "bytes",
+  });
+  if (input.ifNoneMatch && matches(input.ifNoneMatch, input.etag)) return new Response(null, { status: 304, headers });
+
+  const range = input.range && (!input.ifRange || input.ifRange === input.etag) ? parseRange(input.range, source.size) : undefined;
+  if (range === null) {
+    input.setHeader?.("Content-Range", `bytes */${source.size}`);
+    throw new ApiError({ code: "VALIDATION_FAILED", status: 416, message: `The range is outside the content (${source.size} bytes)` });
+  }
+  if (range) {
+    headers.set("Content-Range", `bytes ${range.start}-${range.end}/${source.size}`);
+    headers.set("Content-Length", String(range.end - range.start + 1));
+    return new Response(source.open(range), { status: 206, headers });
+  }
+  headers.set("Content-Length", String(source.size));
+  return new Response(source.size === 0 ? null : source.open(), { status: 200, headers });
+}
+
+function matches(ifNoneMatch: string, etag: string) {
+  return ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === etag);
+}
+
+/**
+ * One `bytes=` range: undefined to serve the whole content (absent, several ranges, or not a byte
+ * range: a server may ignore those), null when it cannot be satisfied.
+ */
+export function parseRange(header: string, size: number): ByteRange | undefined | null {
+  const match = header.trim().match(/^bytes=(\d*)-(\d*)$/);
+  if (!match) return undefined;
+  const [, first = "", last = ""] = match;
+  if (first === "" && last === "") return undefined;
+  if (first === "") {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) return null;
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  const end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+  if (start >= size || end < start) return null;
+  return { start, end };
+}

@@ -1,0 +1,46 @@
+import { files, uploads } from "@lodge/db/schema";
+import { eq } from "drizzle-orm";
+import type { Ctx } from "../deps";
+import { deletePrefix } from "../storage/index";
+import { removeObjects } from "./manage-files";
+import { inTransaction } from "./transaction";
+import { fileView } from "./views";
+
+/**
+ * Account deletion: every file, variant and upload of the user leaves storage, then Postgres, and
+ * `user.data_erased` (service "file") is published with the rows' removal. Safe to run again.
+ */
+export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
+  const { db, storage, outbox, caches } = ctx.deps;
+  const owned = await db.select({ id: files.id, storageKey: files.storageKey }).from(files).where(eq(files.ownerId, input.userId));
+  for (const file of owned) await removeObjects(ctx, file);
+  const pending = await db.select({ id: uploads.id, storageKey: uploads.storageKey }).from(uploads).where(eq(uploads.ownerId, input.userId));
+  for (const upload of pending) await deletePrefix(storage, upload.storageKey);
+  await inTransaction(ctx, async (tx) => {
+    const removed = await tx.delete(files).where(eq(files.ownerId, input.userId)).returning({ id: files.id });
+    await tx.delete(uploads).where(eq(uploads.ownerId, input.userId));
+    for (const file of removed) await outbox.enqueue(tx, "file.deleted", { fileId: file.id, ownerId: input.userId }, ctx.requestId);
+    await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "file" }, ctx.requestId);
+  });
+  for (const file of owned) caches.files.delete(file.id);
+  return { files: owned.length, uploads: pending.length };
+}
+
+/** The user's file metadata, for the user service's GDPR export. */
+export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
+  const { db, config } = ctx.deps;
+  const rows = await db.select().from(files).where(eq(files.ownerId, input.userId)).orderBy(files.id);
+  const pending = await db.select().from(uploads).where(eq(uploads.ownerId, input.userId)).orderBy(uploads.id);
+  return {
+    userId: input.userId,
+    files: rows.map((row) => fileView(row, config)),
+    uploads: pending.map((upload) => ({
+      id: upload.id,
+      length: upload.length,
+      offset: upload.offset,
+      name: (upload.metadata as { name?: string }).name ?? null,
+      createdAt: upload.createdAt.toISOString(),
+      expiresAt: upload.expiresAt.toISOString(),
+    })),
+  };
+}

@@ -1,0 +1,49 @@
+import { files, variants } from "@lodge/db/schema";
+import { and, desc, eq, lt } from "drizzle-orm";
+import type { Ctx } from "../deps";
+import { deletePrefix } from "../storage/index";
+import { notFound } from "./access";
+import { inTransaction } from "./transaction";
+import type { FileRow } from "./views";
+
+/** Removes the file's bytes and every variant from storage, then its rows, and publishes `file.deleted`. */
+export async function deleteFile({ ctx, input }: { ctx: Ctx; input: { file: FileRow } }) {
+  const { file } = input;
+  await removeObjects(ctx, file);
+  const deleted = await inTransaction(ctx, async (tx) => {
+    const rows = await tx.delete(files).where(eq(files.id, file.id)).returning({ id: files.id });
+    if (rows.length > 0) await ctx.deps.outbox.enqueue(tx, "file.deleted", { fileId: file.id, ownerId: file.ownerId }, ctx.requestId);
+    return rows.length > 0;
+  });
+  ctx.deps.caches.files.delete(file.id);
+  if (!deleted) throw notFound();
+}
+
+/** Storage first: if that fails the rows remain, so a retry finds every key again. */
+export async function removeObjects(ctx: Ctx, file: Pick<FileRow, "id" | "storageKey">) {
+  const { storage, db } = ctx.deps;
+  const stored = await db.select({ key: variants.storageKey }).from(variants).where(eq(variants.fileId, file.id));
+  for (const variant of stored) await storage.delete(variant.key);
+  await deletePrefix(storage, `variants/${file.id}/`);
+  await storage.delete(file.storageKey);
+}
+
+/** The user's files, newest first, `limit` at a time; `cursor` is the last id of the previous page. */
+export async function listFiles({ ctx, input }: { ctx: Ctx; input: { ownerId: string; cursor?: string; limit: number } }) {
+  const rows = await ctx.deps.db
+    .select()
+    .from(files)
+    .where(input.cursor ? and(eq(files.ownerId, input.ownerId), lt(files.id, input.cursor)) : eq(files.ownerId, input.ownerId))
+    .orderBy(desc(files.id))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  return { rows: page, nextCursor: rows.length > input.limit ? (page[page.length - 1]?.id ?? null) : null };
+}
+
+/** Sets the explicit public flag: a public file's content is served to anyone, with long-lived caching. */
+export async function setPublic({ ctx, input }: { ctx: Ctx; input: { fileId: string; public: boolean } }) {
+  const [row] = await ctx.deps.db.update(files).set({ public: input.public }).where(eq(files.id, input.fileId)).returning();
+  if (!row) throw notFound();
+  ctx.deps.caches.files.set(row);
+  return row;
+}

@@ -1,0 +1,138 @@
+import { variants } from "@lodge/db/schema";
+import { ApiError } from "@lodge/kit";
+import { and, count, eq } from "drizzle-orm";
+import sharp from "sharp";
+import type { Ctx } from "../deps";
+import type { CachedVariant } from "./caches";
+import { isRasterImage } from "./sniff";
+import type { FileRow } from "./views";
+
+export const fits = ["cover", "contain", "fill", "inside", "outside"] as const;
+export const formats = ["webp", "avif", "jpeg", "png"] as const;
+export type VariantParams = { w?: number; h?: number; fit?: (typeof fits)[number]; format?: (typeof formats)[number]; q?: number };
+export type Variant = { w?: number; h?: number; fit: (typeof fits)[number]; format: (typeof formats)[number]; q: number; key: string };
+
+/** Pre-rendered on upload: what avatars and lists need. */
+export const standardVariants: VariantParams[] = [
+  { w: 128, h: 128, fit: "cover", format: "webp" },
+  { w: 512, h: 512, fit: "inside", format: "webp" },
+];
+
+const contentTypes = { webp: "image/webp", avif: "image/avif", jpeg: "image/jpeg", png: "image/png" } as const;
+
+// Rendering is CPU-bound: libvips' own threads do the work; its operation cache would only hold memory.
+sharp.cache(false);
+
+/** Fills defaults and names the variant canonically, so equivalent requests share one rendering. Undefined: the original. */
+export function canonicalVariant(params: VariantParams): Variant | undefined {
+  if (params.w === undefined && params.h === undefined && params.format === undefined && params.fit === undefined && params.q === undefined) return undefined;
+  const fit = params.fit ?? (params.w !== undefined && params.h !== undefined ? "cover" : "inside");
+  const format = params.format ?? "webp";
+  const q = params.q ?? 80;
+  const key = `w=${params.w ?? "auto"},h=${params.h ?? "auto"},fit=${fit},format=${format},q=${q}`;
+  return { w: params.w, h: params.h, fit, format, q, key };
+}
+
+const inflight = new Map<string, Promise<CachedVariant>>();
+
+/**
+ * The variant's bytes or storage key: from memory, from a stored rendering, or rendered now by
+ * sharp (auto-oriented, metadata stripped, input pixels bounded) and stored, so it is rendered once.
+ */
+export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: FileRow; variant: Variant } }): Promise<CachedVariant> {
+  const { file, variant } = input;
+  if (!isRasterImage(file.contentType)) throw new ApiError({ code: "VALIDATION_FAILED", message: "Variants exist only for images" });
+  const cached = ctx.deps.caches.variants.get(file.id, variant.key);
+  if (cached) return cached;
+  const flightKey = `${file.id}|${variant.key}`;
+  let flight = inflight.get(flightKey);
+  if (!flight) {
+    flight = loadOrRender(ctx, file, variant).finally(() => inflight.delete(flightKey));
+    inflight.set(flightKey, flight);
+  }
+  return flight;
+}
+
+async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<CachedVariant> {
+  const { db, storage, caches, config } = ctx.deps;
+  const [stored] = await db
+    .select()
+    .from(variants)
+    .where(and(eq(variants.fileId, file.id), eq(variants.key, variant.key)))
+    .limit(1);
+  if (stored) {
+    const entry: CachedVariant = { storageKey: stored.storageKey, contentType: stored.contentType, size: stored.size };
+    if (stored.size <= 512 * 1024) entry.bytes = await storage.bytes(stored.storageKey);
+    caches.variants.set(file.id, variant.key, entry);
+    return entry;
+  }
+  const bytes = await render(ctx, file, variant);
+  const entry: CachedVariant = { storageKey: variantStorageKey(file.id, variant.key), contentType: contentTypes[variant.format], size: bytes.length, bytes };
+  const [existing] = await db.select({ n: count() }).from(variants).where(eq(variants.fileId, file.id));
+  if ((existing?.n ?? 0) >= config.maxVariantsPerFile) return entry; // rendered, not kept: the per-file cap bounds storage
+  await storage.write(entry.storageKey, bytes);
+  try {
+    await db
+      .insert(variants)
+      .values({
+        fileId: file.id,
+        key: variant.key,
+        storageKey: entry.storageKey,
+        contentType: entry.contentType,
+        size: bytes.length,
+        createdAt: ctx.deps.clock(),
+      })
+      .onConflictDoNothing();
+  } catch (error) {
+    // The file was deleted while this rendered (the foreign key refuses the row): leave nothing behind.
+    await storage.delete(entry.storageKey).catch(() => {});
+    if (hasCode(error, "23503")) throw new ApiError({ code: "NOT_FOUND", message: "No such file" });
+    throw error;
+  }
+  caches.variants.set(file.id, variant.key, entry);
+  return entry;
+}
+
+/** sharp, exactly as the bench's baseline calls it. */
+export async function renderVariant(input: Buffer | string, variant: Variant, maxPixels: number): Promise<Buffer> {
+  const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: "error" })
+    .rotate()
+    .resize({ width: variant.w, height: variant.h, fit: variant.fit, withoutEnlargement: true });
+  const quality = variant.q;
+  switch (variant.format) {
+    case "webp":
+      return pipeline.webp({ quality }).toBuffer();
+    case "avif":
+      return pipeline.avif({ quality, effort: 2 }).toBuffer();
+    case "jpeg":
+      return pipeline.jpeg({ quality, mozjpeg: false }).toBuffer();
+    case "png":
+      return pipeline.png({ compressionLevel: 6 }).toBuffer();
+  }
+}
+
+async function render(ctx: Ctx, file: FileRow, variant: Variant): Promise<Buffer> {
+  const { storage, config } = ctx.deps;
+  const input = storage.localPath?.(file.storageKey) ?? Buffer.from(await storage.bytes(file.storageKey));
+  try {
+    return await renderVariant(input, variant, config.maxImagePixels);
+  } catch (error) {
+    ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "variant rendering failed");
+    throw new ApiError({ code: "VALIDATION_FAILED", message: "This image cannot be rendered with these parameters" });
+  }
+}
+
+export function variantStorageKey(fileId: string, key: string) {
+  return `variants/${fileId}/${new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 32)}`;
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  for (
+    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
+    current && depth < 5;
+    current = current.cause as typeof current, depth++
+  ) {
+    if (current.code === code) return true;
+  }
+  return false;
+}
