@@ -1,0 +1,30 @@
+import type { UserEnv } from "./env";
+
+/** What the user service's code needs from the environment, in its own words. */
+export type UserConfig = {
+  issuer: string;
+  audience: string;
+  corsOrigins: string[];
+  publicBaseUrl: string;
+  authUrl: string;
+  fileUrl: string;
+  client: { id: string; secret: string };
+  /** DELETE /users/me without the password needs an access token issued this recently. */
+  reauthWindowSeconds: number;
+  /** Calls to auth and file give up after this long (answered 503). */
+  remoteTimeoutMs: number;
+};
+
+export function userConfigFromEnv(env: UserEnv): UserConfig {
+  return {
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+    corsOrigins: env.CORS_ORIGINS,
+    publicBaseUrl: env.PUBLIC_BASE_URL,
+    authUrl: env.AUTH_URL,
+    fileUrl: env.FILE_URL,
+    client: { id: env.USER_CLIENT_ID, secret: env.USER_CLIENT_SECRET },
+    reauthWindowSeconds: 5 * 60,
+    remoteTimeoutMs: 5000,
+  };
+}

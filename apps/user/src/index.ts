@@ -1,0 +1,3 @@
+export { createUserApp } from "./app";
+export { userEnv } from "./env";
+export { startUserService } from "./service";

@@ -1,0 +1,38 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import type { UserDeps } from "../../deps";
+import { bearer } from "../../schemas";
+import { exportUserData } from "../../services/export-user-data";
+import { ctxOf, userOf } from "../context";
+
+const Export = z
+  .object({
+    exportedAt: z.string(),
+    userId: z.uuid(),
+    services: z.object({
+      user: z.object({ profile: z.unknown(), preferences: z.unknown(), knownFiles: z.array(z.unknown()) }),
+      auth: z.unknown().openapi({ description: "Account (no password hash), sessions, audit entries" }),
+      file: z.unknown().openapi({ description: "Files' metadata" }),
+    }),
+  })
+  .openapi("Export");
+
+export const exportMeRoute = createRoute({
+  method: "get",
+  path: "/users/me/export",
+  tags: ["profile"],
+  summary: "Everything Lodge holds about you, as one JSON document",
+  description: "Gathered from every service at the time of the request (served as an attachment). 503 if one of them cannot answer: never a partial export.",
+  security: bearer,
+  responses: { 200: jsonResponse(Export, "The export"), ...errorResponses(401, 403) },
+});
+
+export const exportMe =
+  (deps: UserDeps): RouteHandler<typeof exportMeRoute, AppEnv> =>
+  async (c) => {
+    const { userId } = userOf(c);
+    const data = await exportUserData({ ctx: ctxOf(c, deps), input: { userId } });
+    c.header("Content-Disposition", `attachment; filename="lodge-export-${userId}.json"`);
+    c.header("Cache-Control", "no-store");
+    return c.json(data, 200);
+  };

@@ -1,0 +1,39 @@
+import { preferences } from "@lodge/db/schema";
+import { ApiError } from "@lodge/kit";
+import { and, eq, sql } from "drizzle-orm";
+import type { Ctx } from "../deps";
+import { canonicalLocale, type Preferences } from "../schemas";
+import { ensureProfile } from "./ensure-profile";
+
+/**
+ * Replaces the document if `version` is the current revision (0 before the first PUT), and bumps
+ * it: two devices saving at once cannot silently overwrite each other; the second gets 409 with the
+ * current version and must read again.
+ */
+export async function putPreferences({ ctx, input }: { ctx: Ctx; input: { userId: string; version: number; preferences: Preferences } }) {
+  await ensureProfile({ ctx, input });
+  const { db, clock } = ctx.deps;
+  const document = { ...input.preferences, language: canonicalLocale(input.preferences.language) ?? input.preferences.language };
+  const now = clock();
+  const [saved] =
+    input.version === 0
+      ? await db
+          .insert(preferences)
+          .values({ userId: input.userId, version: 1, document, updatedAt: now })
+          .onConflictDoNothing({ target: preferences.userId })
+          .returning()
+      : await db
+          .update(preferences)
+          .set({ version: sql`${preferences.version} + 1`, document, updatedAt: now })
+          .where(and(eq(preferences.userId, input.userId), eq(preferences.version, input.version)))
+          .returning();
+  if (!saved) {
+    const [current] = await db.select({ version: preferences.version }).from(preferences).where(eq(preferences.userId, input.userId)).limit(1);
+    throw new ApiError({
+      code: "CONFLICT",
+      message: "The preferences were changed since you read them: read them again and reapply your change",
+      details: { currentVersion: current?.version ?? 0 },
+    });
+  }
+  return { version: saved.version, preferences: document, updatedAt: saved.updatedAt.toISOString() };
+}

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { deletions, preferences, profiles } from "@lodge/db/schema";
+import { count } from "drizzle-orm";
+import { startTestStack, type TestStack } from "./harness";
+
+/**
+ * Every operation in the user service's OpenAPI document that takes a body is sent malformed,
+ * mistyped, incomplete, oversized and hostile input; the admin search gets hostile queries; every
+ * guarded route gets bad tokens. Each answer is a 4xx in the one error shape, and nothing is written.
+ */
+let stack: TestStack;
+let token: string;
+let adminToken: string;
+type Operation = { method: string; path: string; schema?: { properties?: Record<string, unknown>; required?: string[] } };
+let operations: Operation[] = [];
+type Schema = Operation["schema"] & { $ref?: string };
+let document: {
+  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+  components: { schemas: Record<string, Schema> };
+};
+/** A body schema, following a reference to a named component. */
+const resolve = (schema: Schema | undefined) => (schema?.$ref ? document.components.schemas[schema.$ref.split("/").at(-1) ?? ""] : schema);
+
+beforeAll(async () => {
+  stack = await startTestStack({ env: { BODY_LIMIT_BYTES: "4096" } });
+  token = (await stack.register({ name: "Sweep" })).accessToken;
+  adminToken = (await stack.admin()).accessToken;
+  document = (await stack.call("GET", "/users/openapi.json")).json;
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      operations.push({ method: method.toUpperCase(), path, schema: resolve(operation.requestBody?.content["application/json"]?.schema) });
+    }
+  }
+  operations = operations.filter((operation) => operation.schema);
+});
+afterAll(() => stack.close());
+
+async function state() {
+  const tables = { profiles, preferences, deletions };
+  const counts = await Promise.all(Object.entries(tables).map(async ([name, table]) => [name, (await stack.db.select({ n: count() }).from(table))[0]?.n]));
+  return { counts: Object.fromEntries(counts), me: (await stack.call("GET", "/users/me", { token })).json };
+}
+
+function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
+  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
+  expect(typeof response.json?.error?.code).toBe("string");
+  expect(typeof response.json?.error?.message).toBe("string");
+  expect(typeof response.json?.error?.requestId).toBe("string");
+}
+
+const hostileStrings = [
+  "",
+  " ",
+  "a".repeat(3000),
+  "\u0000\u0001\u0002",
+  "' OR 1=1; DROP TABLE user.profiles; --",
+  "<script>alert(1)</script>",
+  "\u202Eevil\u202C",
+  "😀".repeat(300),
+  "../../etc/passwd",
+  "$" + "{jndi:ldap://x}",
+  "\ud800",
+  "Europe/../../etc",
+  "%00",
+];
+
+describe("every body-taking route", () => {
+  test("the document lists them, with their fields", () => {
+    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /users/me",
+      "PATCH /users/me",
+      "PUT /users/me/preferences",
+    ]);
+    expect(operations.map((operation) => Object.keys(operation.schema?.properties ?? {}).length)).toEqual([5, 1, 2]);
+  });
+
+  test("malformed JSON, wrong types, missing fields, unknown keys, wrong content type, oversized, hostile strings", async () => {
+    const before = await state();
+    // The token is older than the 5-minute window, so a body that slipped through validation could never delete the account.
+    stack.advance(6 * 60 * 1000);
+    try {
+      for (const operation of operations) {
+        const send = (body: unknown, headers: Record<string, string> = {}) => stack.call(operation.method, operation.path, { body, token, headers });
+        const label = (what: string) => `${operation.method} ${operation.path} ${what}`;
+        expectErrorShape(await send("{not json"), label("malformed"));
+        expectErrorShape(await send('{"a":'), label("truncated"));
+        expectErrorShape(await send("[]"), label("array"));
+        expectErrorShape(await send("null"), label("null"));
+        expectErrorShape(await send('"text"'), label("string"));
+        expectErrorShape(await send("12"), label("number"));
+        expectErrorShape(await send({ unexpected: true }), label("unknown key"));
+        expectErrorShape(await send("{}", { "content-type": "text/plain" }), label("text/plain"));
+        expectErrorShape(await send("a=b", { "content-type": "application/x-www-form-urlencoded" }), label("form"));
+        const oversized = await send({ padding: "x".repeat(8000) });
+        expect(oversized.status).toBe(413);
+        expectErrorShape(oversized, label("oversized"));
+        const properties = Object.keys(operation.schema?.properties ?? {});
+        for (const property of properties) {
+          for (const wrong of [123, true, null, [], {}, 1e308, -1]) {
+            if (wrong === null && operation.method === "PATCH") continue; // null clears a nullable field: tested in profiles
+            const body = Object.fromEntries(properties.map((name) => [name, name === property ? wrong : "x"]));
+            expectErrorShape(await send(body), label(`${property}=${JSON.stringify(wrong)}`));
+          }
+          for (const hostile of hostileStrings) {
+            const body = Object.fromEntries(properties.map((name) => [name, name === property ? hostile : "x"]));
+            expectErrorShape(await send(body), label(`${property} hostile ${JSON.stringify(hostile).slice(0, 20)}`));
+          }
+        }
+        for (const missing of operation.schema?.required ?? []) {
+          const body = Object.fromEntries((operation.schema?.required ?? []).filter((name) => name !== missing).map((name) => [name, "x"]));
+          expectErrorShape(await send(body), label(`missing ${missing}`));
+        }
+        expectErrorShape(await send({ ["__proto__"]: { role: "admin" } }), label("__proto__"));
+        expectErrorShape(await send('{"constructor":{"prototype":{"admin":true}}}'), label("constructor"));
+      }
+      // Hostile strings in each profile field alone (the others absent): refused, or stored as the text they are.
+      for (const field of ["displayName", "bio", "locale", "timezone", "avatarFileId"]) {
+        for (const hostile of hostileStrings) {
+          const response = await stack.call("PATCH", "/users/me", { token, body: { [field]: hostile } });
+          if (response.status === 200) {
+            expect(response.json[field]).toBe(hostile.trim());
+            await stack.call("PATCH", "/users/me", { token, body: { [field]: before.me[field] } });
+          } else expectErrorShape(response, `PATCH ${field} alone ${JSON.stringify(hostile).slice(0, 20)}`);
+        }
+      }
+    } finally {
+      stack.advance(-6 * 60 * 1000);
+    }
+    expect(await state()).toEqual({ ...before, me: { ...before.me, updatedAt: expect.any(String) } });
+  }, 120_000);
+
+  test("validation details name the field without echoing the input, and unknown keys by name", async () => {
+    const response = await stack.call("PATCH", "/users/me", { token, body: { timezone: "SECRET/Nowhere", shoeSize: 44 } });
+    expect(response.status).toBe(422);
+    expect(response.json.error.details).toEqual(
+      expect.arrayContaining([
+        { path: "timezone", message: "must be an IANA time zone, e.g. Europe/Berlin" },
+        { path: "", message: expect.stringContaining("shoeSize") },
+      ]),
+    );
+    expect(JSON.stringify(response.json)).not.toContain("SECRET");
+  });
+
+  test("a chunked body over the limit is cut off with 413", async () => {
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let index = 0; index < 10; index++) controller.enqueue(new TextEncoder().encode(`${"x".repeat(1000)}`));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${stack.url}/users/me`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: chunks,
+    });
+    expect(response.status).toBe(413);
+  });
+});
+
+describe("query and path parameters", () => {
+  test("hostile search queries are answered, never with a 5xx; bad cursors, limits and ids are 422", async () => {
+    for (const hostile of hostileStrings.filter((value) => value.isWellFormed())) {
+      const response = await stack.call("GET", `/users?q=${encodeURIComponent(hostile)}`, { token: adminToken });
+      expect({ hostile, status: response.status < 500 }).toEqual({ hostile, status: true });
+      if (response.status !== 200) expectErrorShape(response, `q=${hostile.slice(0, 20)}`);
+    }
+    for (const query of [
+      "q=%00",
+      `q=${"a".repeat(300)}`,
+      "cursor=%00",
+      `cursor=${"a".repeat(100)}`,
+      "cursor=bm90LWEtdXVpZA",
+      "limit=-1",
+      "limit=1e9",
+      "limit=",
+      "q=%E2%80%AE",
+      "q=%ED%A0%80",
+      "q=%FF",
+      "q=%",
+    ]) {
+      const response = await stack.call("GET", `/users?${query}`, { token: adminToken });
+      if (response.status !== 200) expectErrorShape(response, query);
+      expect(response.status === 200 || response.status === 422).toBe(true);
+    }
+    for (const id of ["me2", "..%2F..%2Fetc%2Fpasswd", "00000000-0000-0000-0000-00000000000g", "%00", "' OR 1=1"]) {
+      expectErrorShape(await stack.call("GET", `/users/${id}`, { token }), `GET /users/${id}`);
+    }
+  });
+});
+
+describe("tokens presented to guarded routes", () => {
+  const guarded = [
+    ["GET", "/users/me"],
+    ["PATCH", "/users/me"],
+    ["DELETE", "/users/me"],
+    ["GET", "/users/me/export"],
+    ["GET", "/users/me/preferences"],
+    ["PUT", "/users/me/preferences"],
+    ["GET", "/users"],
+    ["GET", "/users/01a2b3c4-0000-7000-8000-000000000000"],
+  ] as const;
+
+  test("missing, garbage, tampered, alg:none and expired tokens are 401 in the error shape", async () => {
+    const [header = "", payload = "", signature = ""] = token.split(".");
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url")}.${signature}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+    for (const [method, path] of guarded) {
+      for (const authorization of [undefined, "Bearer", "Bearer garbage", `Basic ${token}`, `Bearer ${tampered}`, `Bearer ${none}`, `Bearer ${token}x`]) {
+        const response = await stack.call(method, path, { headers: authorization ? { authorization } : {} });
+        expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
+        expectErrorShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);
+      }
+    }
+    stack.advance(16 * 60 * 1000);
+    try {
+      const expired = await stack.call("GET", "/users/me", { token });
+      expect(expired.status).toBe(401);
+      expect(expired.json.error.message).toBe("Token expired");
+    } finally {
+      stack.advance(-16 * 60 * 1000);
+    }
+  });
+
+  test("the operational routes and the OpenAPI document", async () => {
+    expect((await stack.call("GET", "/health")).json).toEqual({ status: "ok" });
+    expect((await stack.call("GET", "/ready")).json).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
+    expect((await stack.call("GET", "/metrics")).text).toContain("http_request_duration_seconds");
+    expect(document.paths).toHaveProperty("/users/{id}");
+  });
+});

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { deletions, knownFiles, profiles } from "@lodge/db/schema";
+import { eventually, readStream } from "@lodge/kit/testing";
+import { eq, sql } from "drizzle-orm";
+import { createUserApp } from "../src/app";
+import { createServiceClient } from "../src/service-client";
+import { startTestStack, type TestStack } from "./harness";
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+/** A user with something in every service: a profile, preferences, an avatar file, two sessions. */
+async function populatedUser() {
+  const user = await stack.register({ name: "To Be Deleted" });
+  const fileId = await stack.files.upload(user.id, "image/png");
+  await eventually(
+    async () => (await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, bio: "bio" } })).status === 200,
+  );
+  const preferences = await stack.call("GET", "/users/me/preferences", { token: user.accessToken });
+  await stack.call("PUT", "/users/me/preferences", {
+    token: user.accessToken,
+    body: { version: 0, preferences: { ...preferences.json.preferences, theme: "dark" } },
+  });
+  const second = await stack.callAuth("POST", "/auth/login", { body: { email: user.email, password: user.password } });
+  return { ...user, fileId, secondToken: second.json.accessToken as string };
+}
+
+/** Every row of every table in every schema that mentions the value anywhere (any column, JSON and arrays included). */
+async function rowsMentioning(value: string) {
+  const tables = (await stack.db.execute(
+    sql`select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
+  )) as unknown as { table_schema: string; table_name: string }[];
+  expect(tables.map((table) => `${table.table_schema}.${table.table_name}`)).toEqual(expect.arrayContaining(["auth.users", "user.profiles", "file.files"]));
+  const found: { table: string; row: string }[] = [];
+  for (const { table_schema, table_name } of tables) {
+    const table = sql.raw(`"${table_schema}"."${table_name}"`);
+    const rows = (await stack.db.execute(sql`select t::text as row from ${table} t where strpos(lower(t::text), lower(${value})) > 0`)) as unknown as {
+      row: string;
+    }[];
+    for (const { row } of rows) found.push({ table: `${table_schema}.${table_name}`, row });
+  }
+  return found;
+}
+
+describe("account deletion", () => {
+  test("with the password: every service erases the user, the deletion completes, and nothing of the user is left but the tombstone", async () => {
+    const user = await populatedUser();
+    const other = await stack.register();
+    await stack.profileArrived(other.id);
+    expect((await rowsMentioning(user.id)).length).toBeGreaterThan(3);
+
+    // An access token older than 5 minutes needs the password, and a wrong one is refused.
+    stack.advance(6 * 60 * 1000);
+    const stale = await stack.call("DELETE", "/users/me", { token: user.accessToken });
+    expect(stale.status).toBe(403);
+    expect(stale.json.error.details).toEqual({ reason: "reauthentication_required" });
+    expect((await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: "not my password" } })).status).toBe(403);
+    expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
+
+    const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: user.password } });
+    stack.advance(-6 * 60 * 1000);
+    expect(requested.status).toBe(202);
+    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file"]);
+    const again = await stack.call("DELETE", "/users/me", { token: user.secondToken });
+    expect([202, 401]).toContain(again.status);
+
+    const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
+    expect(deleted.data).toEqual({ userId: user.id });
+    const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["auth", "file", "user"]);
+
+    // Every session is gone: both tokens fail here and at auth, and the password no longer signs in.
+    for (const token of [user.accessToken, user.secondToken]) {
+      await eventually(async () => (await stack.call("GET", "/users/me", { token })).status === 401);
+      expect((await stack.callAuth("GET", "/auth/me", { token })).status).toBe(401);
+    }
+    expect((await stack.callAuth("POST", "/auth/login", { body: { email: user.email, password: user.password } })).status).toBe(401);
+    expect((await stack.call("GET", `/users/${user.id}`, { token: other.accessToken })).status).toBe(404);
+
+    // Nothing of the user in any table of any schema once the outboxes have drained, but the tombstone.
+    const left = await eventually(async () => {
+      const rows = [...(await rowsMentioning(user.id)), ...(await rowsMentioning(user.email))];
+      return rows.every((entry) => entry.table === "user.deletions") && rows;
+    });
+    expect(left).toHaveLength(1);
+    const [tombstone] = await stack.db.select().from(deletions).where(eq(deletions.userId, user.id));
+    expect(tombstone).toEqual({ userId: user.id, requestedAt: expect.any(Date), pending: [], completedAt: expect.any(Date) });
+    expect(stack.files.files.has(user.fileId)).toBe(false);
+
+    // Someone else is untouched.
+    expect((await stack.call("GET", "/users/me", { token: other.accessToken })).json.email).toBe(other.email);
+  });
+
+  test("with a fresh token (no password); a late user.registered or a still-valid token does not bring the profile back", async () => {
+    const user = await stack.register();
+    await stack.profileArrived(user.id);
+    const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken });
+    expect(requested.status).toBe(202);
+    // Gone for this service at once, before any other service has acknowledged.
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).status).toBe(401);
+    await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).some((event) => event.data.userId === user.id));
+
+    await stack.auth.deps.bus.publish("user.registered", { userId: user.id, email: user.email, name: null });
+    await stack.files.upload(user.id, "image/png");
+    const minted = await stack.auth.deps.keys.sign(
+      { sid: crypto.randomUUID(), role: "user" },
+      { subject: user.id, issuer: "lodge", audience: "lodge", ttlSeconds: 900 },
+    );
+    const read = await stack.call("GET", "/users/me", { token: minted });
+    expect(read.status).toBe(401);
+    expect(read.json.error.message).toBe("Account deleted");
+    expect((await stack.call("PATCH", "/users/me", { token: minted, body: { bio: "back?" } })).status).toBe(401);
+    // Both late events have been consumed (later events in the same streams are handled after them) and wrote nothing.
+    const marker = await stack.register();
+    await stack.profileArrived(marker.id);
+    const markerFile = await stack.files.upload(marker.id, "image/png");
+    await eventually(async () => (await stack.db.select().from(knownFiles).where(eq(knownFiles.fileId, markerFile))).length === 1);
+    await eventually(async () => {
+      const [row] = await stack.db.select().from(profiles).where(eq(profiles.userId, user.id));
+      return row === undefined && (await rowsMentioning(user.id)).every((entry) => entry.table === "user.deletions");
+    });
+  });
+
+  test("client tokens cannot delete; no token is a 401; a malformed body is refused before anything happens", async () => {
+    const user = await stack.register();
+    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
+    expect((await stack.call("DELETE", "/users/me", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("DELETE", "/users/me")).status).toBe(401);
+    expect((await stack.call("DELETE", "/users/me", { token: user.accessToken, body: "{oops" })).status).toBe(400);
+    expect((await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: "x", force: true } })).status).toBe(422);
+    expect((await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: 123 } })).status).toBe(422);
+    expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
+  });
+});
+
+describe("export", () => {
+  test("one JSON document with the user's data from every service, as an attachment", async () => {
+    const user = await populatedUser();
+    const response = await stack.call("GET", "/users/me/export", { token: user.accessToken });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="lodge-export-${user.id}.json"`);
+    const { services } = response.json;
+    expect(response.json.userId).toBe(user.id);
+    expect(services.user.profile).toMatchObject({ id: user.id, email: user.email, displayName: "To Be Deleted", bio: "bio", avatar: { fileId: user.fileId } });
+    expect(services.user.preferences).toMatchObject({ version: 1, preferences: { theme: "dark" } });
+    expect(services.user.knownFiles).toEqual([expect.objectContaining({ fileId: user.fileId, contentType: "image/png" })]);
+    expect(services.auth.user).toMatchObject({ id: user.id, email: user.email, role: "user" });
+    expect(services.auth.sessions).toHaveLength(2);
+    expect(services.auth.auditLog.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(["user.registered", "login.succeeded"]));
+    expect(services.file.files.map((file: { id: string }) => file.id)).toEqual([user.fileId]);
+    expect(response.text).not.toContain("argon2");
+    expect(response.text).not.toMatch(/passwordHash|tokenHash|secret/i);
+
+    const other = await stack.register();
+    const theirs = await stack.call("GET", "/users/me/export", { token: other.accessToken });
+    expect(theirs.json.services.file.files).toEqual([]);
+    expect(theirs.text).not.toContain(user.id);
+    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
+    expect((await stack.call("GET", "/users/me/export", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("GET", "/users/me/export")).status).toBe(401);
+  });
+});
+
+describe("auth or file unreachable", () => {
+  test("avatar, deletion and export answer 503 with Retry-After and write nothing", async () => {
+    const user = await stack.register();
+    const fileId = await stack.files.upload(user.id, "image/png");
+    const deps = stack.user.deps;
+    // The same service, but auth and file are at an address where nothing listens.
+    const remote = createServiceClient({
+      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1" },
+      client: deps.config.client,
+      timeoutMs: 1000,
+      logger: deps.logger,
+    });
+    const cut = createUserApp({ ...deps, remote });
+    const send = async (method: string, path: string, body?: unknown) => {
+      const response = await cut.request(path, {
+        method,
+        headers: { authorization: `Bearer ${user.accessToken}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: response.status, retryAfter: response.headers.get("retry-after"), json: (await response.json()) as { error: { code: string } } };
+    };
+    expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { bio: "known" } })).status).toBe(200);
+    await eventually(async () => (await stack.db.select().from(knownFiles).where(eq(knownFiles.fileId, fileId))).length === 1);
+    for (const [method, path, body] of [
+      ["PATCH", "/users/me", { avatarFileId: fileId, bio: "not saved" }],
+      ["DELETE", "/users/me", { password: user.password }],
+      ["GET", "/users/me/export", undefined],
+    ] as const) {
+      const response = await send(method, path, body);
+      expect({ path, status: response.status, code: response.json.error.code }).toEqual({ path, status: 503, code: "UNAVAILABLE" });
+      expect(Number(response.retryAfter)).toBeGreaterThan(0);
+    }
+    const me = await stack.call("GET", "/users/me", { token: user.accessToken });
+    expect(me.json).toMatchObject({ bio: "known", avatar: null });
+    expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
+    expect(stack.files.files.get(fileId)?.public).toBe(false);
+  });
+});

@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { profiles } from "@lodge/db/schema";
+import { eventually, readStream } from "@lodge/kit/testing";
+import { eq } from "drizzle-orm";
+import { PUBLIC_BASE_URL, startTestStack, type TestStack } from "./harness";
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+async function profileRow(userId: string) {
+  return (await stack.db.select().from(profiles).where(eq(profiles.userId, userId)))[0];
+}
+
+/** The `user.profile_updated` events about `userId`, oldest first. */
+async function profileEvents(userId: string) {
+  return (await readStream(stack.redis, stack.prefix, "user.profile_updated")).filter((event) => event.data.userId === userId);
+}
+
+/** An access token auth signed for an account it has not announced (yet): the user service sees a first read before `user.registered`. */
+async function tokenForUnannouncedUser() {
+  const userId = crypto.randomUUID();
+  const token = await stack.auth.deps.keys.sign(
+    { sid: crypto.randomUUID(), role: "user" },
+    { subject: userId, issuer: "lodge", audience: "lodge", ttlSeconds: 900 },
+  );
+  return { userId, token };
+}
+
+describe("profiles", () => {
+  test("user.registered creates the profile with the email and the name given at registration", async () => {
+    const user = await stack.register({ name: "Ada Lovelace" });
+    await stack.profileArrived(user.id);
+    const me = await stack.call("GET", "/users/me", { token: user.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ id: user.id, email: user.email, displayName: "Ada Lovelace", bio: null, avatar: null, locale: "en", timezone: "UTC" });
+  });
+
+  test("a first read before user.registered creates the profile; the event then fills in the email, once, however often it comes", async () => {
+    const { userId, token } = await tokenForUnannouncedUser();
+    const first = await stack.call("GET", "/users/me", { token });
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ id: userId, email: null, displayName: null });
+    // Concurrent first reads create one profile.
+    const reads = await Promise.all([1, 2, 3].map(() => stack.call("GET", "/users/me", { token })));
+    expect(reads.map((read) => read.json.createdAt)).toEqual([first.json.createdAt, first.json.createdAt, first.json.createdAt]);
+    expect((await stack.call("PATCH", "/users/me", { token, body: { displayName: "Chosen first" } })).status).toBe(200);
+
+    const data = { userId, email: "late@example.com", name: "Name at registration" };
+    await stack.auth.deps.bus.publish("user.registered", data);
+    await eventually(async () => (await profileRow(userId))?.email === "late@example.com");
+    await stack.auth.deps.bus.publish("user.registered", data);
+    await stack.auth.deps.bus.publish("user.registered", { ...data, email: "late@example.com" });
+    const me = await stack.call("GET", "/users/me", { token });
+    expect(me.json).toMatchObject({ email: "late@example.com", displayName: "Chosen first", createdAt: first.json.createdAt });
+    expect(await stack.db.select().from(profiles).where(eq(profiles.userId, userId))).toHaveLength(1);
+  });
+
+  test("PATCH changes only what is sent, in canonical form, and publishes the fields that changed", async () => {
+    const user = await stack.register();
+    await stack.profileArrived(user.id);
+    const patched = await stack.call("PATCH", "/users/me", {
+      token: user.accessToken,
+      body: { displayName: "  Grace  ", bio: "Line one\nLine two 👩‍💻", locale: "pt-br", timezone: "america/sao_paulo" },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      displayName: "Grace",
+      bio: "Line one\nLine two 👩‍💻",
+      locale: "pt-BR",
+      timezone: "America/Sao_Paulo",
+      email: user.email,
+    });
+    const event = await eventually(async () => (await profileEvents(user.id))[0]);
+    expect(event.data.changed).toEqual(["displayName", "bio", "locale", "timezone"]);
+
+    const again = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { timezone: "Asia/Tokyo", displayName: "Grace" } });
+    expect(again.json).toMatchObject({ displayName: "Grace", bio: "Line one\nLine two 👩‍💻", timezone: "Asia/Tokyo" });
+    expect((await eventually(async () => (await profileEvents(user.id))[1])).data.changed).toEqual(["timezone"]);
+
+    const cleared = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { displayName: null, bio: null } });
+    expect(cleared.json).toMatchObject({ displayName: null, bio: null, timezone: "Asia/Tokyo" });
+  });
+
+  test("invalid fields are refused with 422 naming them, and nothing is written", async () => {
+    const user = await stack.register();
+    const before = await stack.call("GET", "/users/me", { token: user.accessToken });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ timezone: "Mars/Olympus" }, "timezone"],
+      [{ timezone: "+01:00" }, "timezone"],
+      [{ timezone: "" }, "timezone"],
+      [{ locale: "en_US" }, "locale"],
+      [{ locale: "not a locale" }, "locale"],
+      [{ displayName: "" }, "displayName"],
+      [{ displayName: "   " }, "displayName"],
+      [{ displayName: "x".repeat(101) }, "displayName"],
+      [{ displayName: "\u202Eevil" }, "displayName"],
+      [{ displayName: "a\u0000b" }, "displayName"],
+      [{ displayName: "\ud800" }, "displayName"],
+      [{ bio: "x".repeat(1001) }, "bio"],
+      [{ bio: "tab\tis a control" }, "bio"],
+      [{ avatarFileId: "not-a-uuid" }, "avatarFileId"],
+      [{ displayName: 42 }, "displayName"],
+      [{ locale: "de", timezone: "Europe/Berlin", role: "admin" }, ""],
+      [{}, ""],
+    ];
+    for (const [body, path] of cases) {
+      const response = await stack.call("PATCH", "/users/me", { token: user.accessToken, body });
+      expect({ body, status: response.status }).toEqual({ body, status: 422 });
+      expect(response.json.error.code).toBe("VALIDATION_FAILED");
+      expect(response.json.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    }
+    const after = await stack.call("GET", "/users/me", { token: user.accessToken });
+    expect(after.json).toEqual(before.json);
+  });
+
+  test("GET /users/:id shows public fields only, to any signed-in user or client; unknown ids are 404", async () => {
+    const alice = await stack.register({ name: "Alice" });
+    const bob = await stack.register();
+    await stack.profileArrived(alice.id);
+    await stack.call("PATCH", "/users/me", { token: alice.accessToken, body: { bio: "Hi", timezone: "Europe/Paris" } });
+    const seen = await stack.call("GET", `/users/${alice.id}`, { token: bob.accessToken });
+    expect(seen.status).toBe(200);
+    expect(seen.json).toEqual({ id: alice.id, displayName: "Alice", bio: "Hi", avatar: null, createdAt: expect.any(String) });
+    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
+    expect((await stack.call("GET", `/users/${alice.id}`, { token: client.json.accessToken })).status).toBe(200);
+    expect((await stack.call("GET", `/users/${alice.id}`)).status).toBe(401);
+    expect((await stack.call("GET", `/users/${crypto.randomUUID()}`, { token: bob.accessToken })).status).toBe(404);
+    expect((await stack.call("GET", "/users/not-a-uuid", { token: bob.accessToken })).status).toBe(422);
+    // A client token is not a user: /users/me is refused.
+    expect((await stack.call("GET", "/users/me", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("GET", "/users/me")).status).toBe(401);
+  });
+});
+
+describe("preferences", () => {
+  const document = {
+    theme: "dark",
+    language: "de-de",
+    notifications: {
+      email: { enabled: true, frequency: "daily" },
+      push: { enabled: false, frequency: "instant" },
+      telegram: { enabled: true, frequency: "weekly" },
+    },
+    quietHours: { start: "22:30", end: "07:00" },
+  };
+
+  test("defaults at version 0, then each PUT bumps the version; a stale version is a 409 with the current one", async () => {
+    const user = await stack.register();
+    const initial = await stack.call("GET", "/users/me/preferences", { token: user.accessToken });
+    expect(initial.json).toMatchObject({ version: 0, updatedAt: null, preferences: { theme: "system", language: "en", quietHours: null } });
+    const saved = await stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 0, preferences: document } });
+    expect(saved.status).toBe(200);
+    expect(saved.json).toMatchObject({ version: 1, preferences: { ...document, language: "de-DE" } });
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json).toEqual(saved.json);
+
+    const stale = await stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 0, preferences: document } });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error).toMatchObject({ code: "CONFLICT", details: { currentVersion: 1 } });
+
+    // Two devices saving the same version at once: one wins, the other is told.
+    const light = { ...document, theme: "light" };
+    const both = await Promise.all(
+      [light, document].map((preferences) => stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 1, preferences } })),
+    );
+    expect(both.map((response) => response.status).sort()).toEqual([200, 409]);
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version).toBe(2);
+  });
+
+  test("unknown keys, wrong types and invalid values are refused with 422 naming the field; nothing is saved", async () => {
+    const user = await stack.register();
+    const put = (body: unknown) => stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body });
+    const unknown = await put({
+      version: 0,
+      preferences: { ...document, notifications: { ...document.notifications, sms: { enabled: true, frequency: "daily" } } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.error.details).toEqual([{ path: "preferences.notifications", message: expect.stringContaining("sms") }]);
+    const cases: [unknown, string][] = [
+      [{ version: 0, preferences: { ...document, fontSize: 3 } }, "preferences"],
+      [{ version: 0, preferences: document, extra: true }, ""],
+      [{ version: 0, preferences: { ...document, theme: "neon" } }, "preferences.theme"],
+      [{ version: 0, preferences: { ...document, language: "xx_YY" } }, "preferences.language"],
+      [{ version: 0, preferences: { ...document, quietHours: { start: "25:00", end: "07:00" } } }, "preferences.quietHours.start"],
+      [{ version: 0, preferences: { ...document, quietHours: { start: "07:00", end: "07:00" } } }, "preferences.quietHours"],
+      [
+        { version: 0, preferences: { ...document, notifications: { ...document.notifications, push: { enabled: "yes", frequency: "daily" } } } },
+        "preferences.notifications.push.enabled",
+      ],
+      [{ version: -1, preferences: document }, "version"],
+      [{ version: 1.5, preferences: document }, "version"],
+      [{ version: 0 }, "preferences"],
+      [{ version: 0, preferences: { theme: "dark" } }, "preferences.language"],
+    ];
+    for (const [body, path] of cases) {
+      const response = await put(body);
+      expect({ body, status: response.status }).toEqual({ body, status: 422 });
+      expect(response.json.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    }
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version).toBe(0);
+  });
+});
+
+describe("admin search", () => {
+  test("admins search by email or display name, case-insensitively, page by page; others are refused", async () => {
+    const marker = crypto.randomUUID().slice(0, 8);
+    const found = [];
+    for (let index = 0; index < 5; index++) {
+      const user = await stack.register({ name: `Searchable ${marker.toUpperCase()} ${index}` });
+      found.push(user);
+      await stack.profileArrived(user.id);
+    }
+    const byEmail = await stack.register({ email: `needle-${marker}@example.com` });
+    await stack.profileArrived(byEmail.id);
+    const admin = await stack.admin();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/users?q=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = await stack.call("GET", query, { token: admin.accessToken });
+      expect(page.status).toBe(200);
+      expect(page.json.users.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json.users.map((entry: { id: string }) => entry.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...found.map((user) => user.id), byEmail.id]);
+
+    const email = await stack.call("GET", `/users?q=NEEDLE-${marker}`, { token: admin.accessToken });
+    expect(email.json.users).toEqual([expect.objectContaining({ id: byEmail.id, email: byEmail.email, avatar: null })]);
+    // % and _ are not wildcards.
+    expect((await stack.call("GET", "/users?q=%25", { token: admin.accessToken })).json.users).toEqual([]);
+
+    const user = found[0] as { accessToken: string };
+    expect((await stack.call("GET", "/users", { token: user.accessToken })).status).toBe(403);
+    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
+    expect((await stack.call("GET", "/users", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("GET", "/users")).status).toBe(401);
+    for (const bad of ["cursor=garbage", "limit=0", "limit=101", "limit=abc", "q=%00"]) {
+      const response = await stack.call("GET", `/users?${bad}`, { token: admin.accessToken });
+      expect({ bad, status: response.status }).toEqual({ bad, status: 422 });
+    }
+  });
+});
+
+describe("avatars", () => {
+  test("an image the user uploaded becomes the avatar, is made public, and is served at two sizes", async () => {
+    const user = await stack.register();
+    const fileId = await stack.files.upload(user.id, "image/png");
+    const patched = await eventually(async () => {
+      const response = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId } });
+      return response.status === 200 ? response : undefined;
+    });
+    expect(patched.json.avatar).toEqual({
+      fileId,
+      url: `${PUBLIC_BASE_URL}/files/${fileId}/content`,
+      smallUrl: `${PUBLIC_BASE_URL}/files/${fileId}/content?w=128&h=128&fit=cover&format=webp`,
+    });
+    expect(stack.files.files.get(fileId)?.public).toBe(true);
+    expect((await stack.call("GET", `/users/${user.id}`, { token: user.accessToken })).json.avatar.fileId).toBe(fileId);
+
+    // Deleting the file takes it off the profile.
+    await stack.files.remove(fileId);
+    await eventually(async () => (await stack.call("GET", "/users/me", { token: user.accessToken })).json.avatar === null);
+    const events = await eventually(async () => {
+      const all = await profileEvents(user.id);
+      return all.length === 2 ? all : undefined;
+    });
+    expect(events.map((event) => event.data.changed)).toEqual([["avatarFileId"], ["avatarFileId"]]);
+  });
+
+  test("someone else's image, a file that is not an image, an SVG and an unknown id are refused with 422", async () => {
+    const user = await stack.register();
+    const other = await stack.register();
+    const others = await stack.files.upload(other.id, "image/jpeg");
+    const pdf = await stack.files.upload(user.id, "application/pdf");
+    const svg = await stack.files.upload(user.id, "image/svg+xml");
+    const own = await stack.files.upload(user.id, "image/webp");
+    await eventually(async () => (await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: own } })).status === 200);
+    for (const fileId of [others, pdf, svg, crypto.randomUUID()]) {
+      const response = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, displayName: "Not saved" } });
+      expect(response.status).toBe(422);
+      expect(response.json.error.details).toEqual([{ path: "avatarFileId", message: expect.any(String) }]);
+    }
+    expect(stack.files.files.get(others)?.public).toBe(false);
+    const me = await stack.call("GET", "/users/me", { token: user.accessToken });
+    expect(me.json.avatar.fileId).toBe(own);
+    expect(me.json.displayName).toBeNull();
+    expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: null } })).json.avatar).toBeNull();
+  });
+});
