@@ -23,7 +23,9 @@ const resolve = (schema: Schema | undefined) => (schema?.$ref ? document.compone
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { BODY_LIMIT_BYTES: "4096" } });
-  token = (await stack.register({ name: "Sweep" })).accessToken;
+  const user = await stack.register({ name: "Sweep" });
+  await stack.profileArrived(user.id);
+  token = user.accessToken;
   adminToken = (await stack.admin()).accessToken;
   document = (await stack.call("GET", "/users/openapi.json")).json;
   for (const [path, methods] of Object.entries(document.paths)) {

@@ -15,6 +15,7 @@ afterAll(() => stack.close());
 /** A user with something in every service: a profile, preferences, an avatar file, two sessions. */
 async function populatedUser() {
   const user = await stack.register({ name: "To Be Deleted" });
+  await stack.profileArrived(user.id);
   const fileId = await stack.files.upload(user.id, "image/png");
   await eventually(
     async () => (await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, bio: "bio" } })).status === 200,

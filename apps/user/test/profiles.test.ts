@@ -86,6 +86,7 @@ describe("profiles", () => {
 
   test("invalid fields are refused with 422 naming them, and nothing is written", async () => {
     const user = await stack.register();
+    await stack.profileArrived(user.id);
     const before = await stack.call("GET", "/users/me", { token: user.accessToken });
     const cases: [Record<string, unknown>, string][] = [
       [{ timezone: "Mars/Olympus" }, "timezone"],
