@@ -1,0 +1,170 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authEnv, startAuthService } from "@lodge/auth";
+import { parseEnv } from "@lodge/config";
+import { fileOutbox, files, uploads, users, variants } from "@lodge/db/schema";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createLogger } from "@lodge/kit";
+import { createTestRedis, call as request } from "@lodge/kit/testing";
+import { count, eq } from "drizzle-orm";
+import { fileEnv } from "../src/env";
+import { startFileService } from "../src/service";
+import type { Storage } from "../src/storage/index";
+
+export const CLIENT_SECRET = "file-test-client-secret-0123456789";
+export const SIGNING_SECRET = "file-test-signing-secret-0123456789abcdef";
+
+export type TestFiles = Awaited<ReturnType<typeof startTestFiles>>;
+
+/**
+ * A real auth service and a real file service, each on a random port, sharing one test database
+ * (each has its own schema) and one Redis key prefix. The file service verifies tokens against
+ * auth's JWKS URL with the kit guard, as in production. Storage is a fresh temporary directory
+ * unless `storage` is given (the S3 tests pass one on s3rver). `advance` moves the clock.
+ */
+export async function startTestFiles(env: Record<string, string> = {}, options: { storage?: Storage; jobs?: boolean } = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  const silent = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  let offsetMs = 0;
+  const clock = () => new Date(Date.now() + offsetMs);
+
+  const auth = await startAuthService({
+    env: parseEnv(authEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_PREFIX: prefix,
+      AUTH_COOKIE_SECURE: "false",
+      LOG_LEVEL: "silent",
+      AUTH_CLIENTS: [
+        `users-service:${CLIENT_SECRET}:files:read files:write files:export`,
+        `reader:${CLIENT_SECRET}:files:read`,
+        `other:${CLIENT_SECRET}:notifications:send`,
+      ].join(";"),
+    }),
+    database,
+    redis,
+    clock,
+    maintenance: false,
+    logger: silent("auth"),
+  });
+  const authServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: auth.app.fetch });
+  const authUrl = `http://127.0.0.1:${authServer.port}`;
+
+  const directory = await mkdtemp(join(tmpdir(), "lodge-files-"));
+  const parsed = parseEnv(fileEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: `${authUrl}/.well-known/jwks.json`,
+    LOG_LEVEL: "silent",
+    FILE_STORAGE_DIR: directory,
+    FILE_SIGNING_SECRET: SIGNING_SECRET,
+    FILE_METADATA_CACHE_MS: "0",
+    CORS_ORIGINS: "https://app.example.com",
+    ...env,
+  });
+  const service = await startFileService({
+    env: parsed,
+    database,
+    redis,
+    clock,
+    storage: options.storage,
+    jobs: options.jobs ?? false,
+    logger: silent("file"),
+  });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, maxRequestBodySize: parsed.FILE_MAX_SIZE_BYTES * 2 });
+  const url = `http://127.0.0.1:${server.port}`;
+  const { storage } = service.deps;
+  const db = database.db;
+
+  const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(url, method, path, options);
+
+  let counter = 0;
+  /** Registers a fresh user at the auth service and returns its id and access token. */
+  async function user() {
+    counter += 1;
+    const email = `files${counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    const response = await request(authUrl, "POST", "/auth/register", { body: { email, password: "a perfectly fine password" } });
+    if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
+    return { id: response.json.user.id as string, token: response.json.accessToken as string, email };
+  }
+
+  /** A user promoted to admin (the role is read at login). */
+  async function admin() {
+    const account = await user();
+    await db.update(users).set({ role: "admin" }).where(eq(users.id, account.id));
+    const login = await request(authUrl, "POST", "/auth/login", { body: { email: account.email, password: "a perfectly fine password" } });
+    return { ...account, token: login.json.accessToken as string };
+  }
+
+  /** A service client's token (client credentials at the auth service). */
+  async function client(clientId: "users-service" | "reader" | "other") {
+    const response = await request(authUrl, "POST", "/auth/token", { body: { clientId, clientSecret: CLIENT_SECRET } });
+    if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
+    return response.json.accessToken as string;
+  }
+
+  /** POST /files with raw bytes (or a multipart body when `multipart` is set). */
+  async function upload(token: string, bytes: Uint8Array | string, options: { name?: string; type?: string; multipart?: boolean; query?: string } = {}) {
+    let body: RequestInit["body"];
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (options.multipart) {
+      const form = new FormData();
+      form.append("file", new Blob([bytes], options.type ? { type: options.type } : {}), options.name ?? "upload.bin");
+      body = form;
+    } else {
+      body = bytes;
+      headers["content-type"] = options.type ?? "application/octet-stream";
+    }
+    const query = options.query ?? (options.name && !options.multipart ? `?name=${encodeURIComponent(options.name)}` : "");
+    const response = await fetch(`${url}/files${query}`, { method: "POST", headers, body });
+    const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    return { status: response.status, headers: response.headers, text, json };
+  }
+
+  /** Row counts and stored objects: what a refused request must leave unchanged. */
+  async function snapshot() {
+    const [fileCount] = await db.select({ n: count() }).from(files);
+    const [variantCount] = await db.select({ n: count() }).from(variants);
+    const [uploadCount] = await db.select({ n: count() }).from(uploads);
+    const temporary = await readdir(join(directory, ".tmp")).catch(() => []);
+    return { files: fileCount?.n, variants: variantCount?.n, uploads: uploadCount?.n, objects: await storage.list(""), temporary };
+  }
+
+  return {
+    url,
+    authUrl,
+    call,
+    user,
+    admin,
+    client,
+    upload,
+    snapshot,
+    service,
+    deps: service.deps,
+    db,
+    storage,
+    redis,
+    prefix,
+    directory,
+    advance: (ms: number) => {
+      offsetMs += ms;
+    },
+    close: async () => {
+      await server.stop(true);
+      await authServer.stop(true);
+      await service.close();
+      await auth.close();
+      await database.drop();
+      await cleanup();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
