@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authEnv, startAuthService } from "@lodge/auth";
 import { parseEnv } from "@lodge/config";
-import { fileOutbox, files, uploads, users, variants } from "@lodge/db/schema";
+import { files, uploads, users, variants } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
 import { createTestRedis, call as request } from "@lodge/kit/testing";
