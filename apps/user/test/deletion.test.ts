@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { deletions, knownFiles, profiles } from "@lodge/db/schema";
+import { deletions, profiles } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, sql } from "drizzle-orm";
 import { createUserApp } from "../src/app";
@@ -16,10 +16,8 @@ afterAll(() => stack.close());
 async function populatedUser() {
   const user = await stack.register({ name: "To Be Deleted" });
   await stack.profileArrived(user.id);
-  const fileId = await stack.files.upload(user.id, "image/png");
-  await eventually(
-    async () => (await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, bio: "bio" } })).status === 200,
-  );
+  const fileId = await stack.upload(user.accessToken, "png");
+  expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, bio: "bio" } })).status).toBe(200);
   const preferences = await stack.call("GET", "/users/me/preferences", { token: user.accessToken });
   await stack.call("PUT", "/users/me/preferences", {
     token: user.accessToken,
@@ -52,6 +50,9 @@ describe("account deletion", () => {
     const other = await stack.register();
     await stack.profileArrived(other.id);
     expect((await rowsMentioning(user.id)).length).toBeGreaterThan(3);
+    // Its avatar has a rendered variant in storage too.
+    expect((await fetch(`${stack.fileUrl}/files/${user.fileId}/content?w=128&h=128&fit=cover&format=webp`)).status).toBe(200);
+    expect((await stack.file.deps.storage.list("")).filter((key) => key.includes(user.fileId)).length).toBeGreaterThan(1);
 
     // An access token older than 5 minutes needs the password, and a wrong one is refused.
     stack.advance(6 * 60 * 1000);
@@ -89,7 +90,8 @@ describe("account deletion", () => {
     expect(left).toHaveLength(1);
     const [tombstone] = await stack.db.select().from(deletions).where(eq(deletions.userId, user.id));
     expect(tombstone).toEqual({ userId: user.id, requestedAt: expect.any(Date), pending: [], completedAt: expect.any(Date) });
-    expect(stack.files.files.has(user.fileId)).toBe(false);
+    // And nothing in storage: the file and its variants are gone.
+    expect((await stack.file.deps.storage.list("")).filter((key) => key.includes(user.fileId))).toEqual([]);
 
     // Someone else is untouched.
     expect((await stack.call("GET", "/users/me", { token: other.accessToken })).json.email).toBe(other.email);
@@ -105,7 +107,14 @@ describe("account deletion", () => {
     await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).some((event) => event.data.userId === user.id));
 
     await stack.auth.deps.bus.publish("user.registered", { userId: user.id, email: user.email, name: null });
-    await stack.files.upload(user.id, "image/png");
+    await stack.auth.deps.bus.publish("file.uploaded", {
+      fileId: crypto.randomUUID(),
+      ownerId: user.id,
+      name: "late.png",
+      contentType: "image/png",
+      size: 1,
+      sha256: "0".repeat(64),
+    });
     const minted = await stack.auth.deps.keys.sign(
       { sid: crypto.randomUUID(), role: "user" },
       { subject: user.id, issuer: "lodge", audience: "lodge", ttlSeconds: 900 },
@@ -117,8 +126,7 @@ describe("account deletion", () => {
     // Both late events have been consumed (later events in the same streams are handled after them) and wrote nothing.
     const marker = await stack.register();
     await stack.profileArrived(marker.id);
-    const markerFile = await stack.files.upload(marker.id, "image/png");
-    await eventually(async () => (await stack.db.select().from(knownFiles).where(eq(knownFiles.fileId, markerFile))).length === 1);
+    await stack.upload(marker.accessToken, "png");
     await eventually(async () => {
       const [row] = await stack.db.select().from(profiles).where(eq(profiles.userId, user.id));
       return row === undefined && (await rowsMentioning(user.id)).every((entry) => entry.table === "user.deletions");
@@ -168,7 +176,7 @@ describe("export", () => {
 describe("auth or file unreachable", () => {
   test("avatar, deletion and export answer 503 with Retry-After and write nothing", async () => {
     const user = await stack.register();
-    const fileId = await stack.files.upload(user.id, "image/png");
+    const fileId = await stack.upload(user.accessToken, "png");
     const deps = stack.user.deps;
     // The same service, but auth and file are at an address where nothing listens.
     const remote = createServiceClient({
@@ -187,7 +195,6 @@ describe("auth or file unreachable", () => {
       return { status: response.status, retryAfter: response.headers.get("retry-after"), json: (await response.json()) as { error: { code: string } } };
     };
     expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { bio: "known" } })).status).toBe(200);
-    await eventually(async () => (await stack.db.select().from(knownFiles).where(eq(knownFiles.fileId, fileId))).length === 1);
     for (const [method, path, body] of [
       ["PATCH", "/users/me", { avatarFileId: fileId, bio: "not saved" }],
       ["DELETE", "/users/me", { password: user.password }],
@@ -200,6 +207,6 @@ describe("auth or file unreachable", () => {
     const me = await stack.call("GET", "/users/me", { token: user.accessToken });
     expect(me.json).toMatchObject({ bio: "known", avatar: null });
     expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
-    expect(stack.files.files.get(fileId)?.public).toBe(false);
+    expect((await stack.fileRow(fileId))?.public).toBe(false);
   });
 });

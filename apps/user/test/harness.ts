@@ -1,27 +1,37 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
-import { profiles, users } from "@lodge/db/schema";
+import { files as fileRows, knownFiles, profiles, users } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
-import { createEventBus } from "@lodge/events";
+import { startFileService } from "@lodge/file";
+import { fileEnv } from "@lodge/file/env";
 import { createLogger } from "@lodge/kit";
 import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
-import { startFileStandIn } from "./file-stand-in";
 
 export type TestStack = Awaited<ReturnType<typeof startTestStack>>;
 type Options = Parameters<typeof request>[3];
 
 export const CLIENT_ID = "user-service";
 export const CLIENT_SECRET = "user-service-test-secret-0123456789";
-export const PUBLIC_BASE_URL = "https://lodge.example";
+
+/** Small test files, as bytes the file service sniffs for what they are. */
+export const samples = {
+  png: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64"),
+  pdf: Buffer.from("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"),
+  svg: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><rect width="1" height="1"/></svg>'),
+};
 
 /**
- * The user service with the real auth service beside it, in this process, on random ports: one
- * test database (each service in its own schema) and one Redis prefix, as in production. The user
- * service verifies tokens against auth's JWKS URL and calls auth with its client credentials.
+ * The user service with the real auth and file services beside it, in this process, on random
+ * ports: one test database (each service in its own schema), one Redis prefix and a temporary
+ * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
+ * and calls auth and file with its client credentials; avatar URLs point at the file service.
  * `advance` moves the user service's clock (tokens then look older to it).
  */
 export async function startTestStack(options: { env?: Record<string, string> } = {}) {
@@ -45,8 +55,22 @@ export async function startTestStack(options: { env?: Record<string, string> } =
   const authUrl = `http://127.0.0.1:${authServer.port}`;
   const jwksUrl = `${authUrl}/.well-known/jwks.json`;
 
-  const fileBus = createEventBus({ redis, logger: logger("file"), prefix });
-  const files = startFileStandIn({ bus: fileBus, jwksUrl });
+  const directory = await mkdtemp(join(tmpdir(), "lodge-user-files-"));
+  const file = await startFileService({
+    env: parseEnv(fileEnv, {
+      ...common,
+      JWKS_URL: jwksUrl,
+      FILE_STORAGE_DIR: directory,
+      FILE_SIGNING_SECRET: "user-test-signing-secret-0123456789abcdef",
+      FILE_METADATA_CACHE_MS: "0",
+    }),
+    database,
+    redis,
+    jobs: false,
+    logger: logger("file"),
+  });
+  const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
+  const fileUrl = `http://127.0.0.1:${fileServer.port}`;
 
   let offsetMs = 0;
   const user = await startUserService({
@@ -54,8 +78,9 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       ...common,
       JWKS_URL: jwksUrl,
       AUTH_URL: authUrl,
-      FILE_URL: files.url,
-      PUBLIC_BASE_URL,
+      FILE_URL: fileUrl,
+      // The file service is the public origin here, so the avatar URLs in profiles can be fetched as they are.
+      PUBLIC_BASE_URL: fileUrl,
       USER_CLIENT_ID: CLIENT_ID,
       USER_CLIENT_SECRET: CLIENT_SECRET,
       ...options.env,
@@ -70,9 +95,11 @@ export async function startTestStack(options: { env?: Record<string, string> } =
 
   const call = (method: string, path: string, options?: Options) => request(url, method, path, options);
   const callAuth = (method: string, path: string, options?: Options) => request(authUrl, method, path, options);
+  const callFile = (method: string, path: string, options?: Options) => request(fileUrl, method, path, options);
+  const db = database.db;
 
   let counter = 0;
-  /** Registers a fresh user at auth; `waitForProfile` waits until the user service has consumed `user.registered`. */
+  /** Registers a fresh user at auth. */
   async function register(overrides: { name?: string; email?: string } = {}) {
     counter += 1;
     const email = overrides.email ?? `user${counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
@@ -91,43 +118,62 @@ export async function startTestStack(options: { env?: Record<string, string> } =
   /** A fresh admin, signed in after being promoted (as the operator command `admin:create` does, in auth's table). */
   async function admin() {
     const account = await register();
-    await database.db.update(users).set({ role: "admin" }).where(eq(users.id, account.id));
+    await db.update(users).set({ role: "admin" }).where(eq(users.id, account.id));
     const login = await callAuth("POST", "/auth/login", { body: { email: account.email, password: account.password } });
     return { ...account, accessToken: login.json.accessToken as string };
+  }
+
+  /** Uploads to the file service as the token's user; resolves once the user service has heard of the file (file.uploaded). */
+  async function upload(token: string, kind: keyof typeof samples) {
+    const response = await fetch(`${fileUrl}/files?name=${kind}-sample.${kind}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      body: samples[kind],
+    });
+    const json = (await response.json()) as { id: string };
+    if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${JSON.stringify(json)}`);
+    await eventually(async () => (await db.select().from(knownFiles).where(eq(knownFiles.fileId, json.id))).length === 1);
+    return json.id;
   }
 
   return {
     url,
     authUrl,
+    fileUrl,
     call,
     callAuth,
+    callFile,
     register,
     admin,
+    upload,
     auth,
     user,
-    files,
+    file,
     database,
     redis,
     prefix,
-    db: database.db,
+    db,
     advance: (ms: number) => {
       offsetMs += ms;
     },
+    /** The file service's row for a file. */
+    fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],
     /** Waits until the user service has the profile from `user.registered` (its email is set). */
     profileArrived: (userId: string) =>
       eventually(async () => {
-        const [row] = await database.db.select().from(profiles).where(eq(profiles.userId, userId));
+        const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId));
         return row?.email ? row : undefined;
       }),
     close: async () => {
       await userServer.stop(true);
       await user.close();
-      await files.close();
-      await fileBus.close();
+      await fileServer.stop(true);
+      await file.close();
       await authServer.stop(true);
       await auth.close();
       await database.drop();
       await cleanup();
+      await rm(directory, { recursive: true, force: true });
     },
   };
 }

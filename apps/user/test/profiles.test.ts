@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { profiles } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
-import { PUBLIC_BASE_URL, startTestStack, type TestStack } from "./harness";
+import { startTestStack, type TestStack } from "./harness";
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -249,21 +249,24 @@ describe("admin search", () => {
 describe("avatars", () => {
   test("an image the user uploaded becomes the avatar, is made public, and is served at two sizes", async () => {
     const user = await stack.register();
-    const fileId = await stack.files.upload(user.id, "image/png");
-    const patched = await eventually(async () => {
-      const response = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId } });
-      return response.status === 200 ? response : undefined;
-    });
-    expect(patched.json.avatar).toEqual({
-      fileId,
-      url: `${PUBLIC_BASE_URL}/files/${fileId}/content`,
-      smallUrl: `${PUBLIC_BASE_URL}/files/${fileId}/content?w=128&h=128&fit=cover&format=webp`,
-    });
-    expect(stack.files.files.get(fileId)?.public).toBe(true);
-    expect((await stack.call("GET", `/users/${user.id}`, { token: user.accessToken })).json.avatar.fileId).toBe(fileId);
+    const fileId = await stack.upload(user.accessToken, "png");
+    const url = `${stack.fileUrl}/files/${fileId}/content`;
+    expect((await fetch(url)).status).not.toBe(200);
+    const patched = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId } });
+    expect(patched.status).toBe(200);
+    expect(patched.json.avatar).toEqual({ fileId, url, smallUrl: `${url}?w=128&h=128&fit=cover&format=webp` });
+    expect((await stack.fileRow(fileId))?.public).toBe(true);
+    expect((await stack.call("GET", `/users/${user.id}`, { token: user.accessToken })).json.avatar).toEqual(patched.json.avatar);
+    // Both URLs work as they are, without a token (an <img src>).
+    const original = await fetch(patched.json.avatar.url);
+    expect(original.status).toBe(200);
+    expect(original.headers.get("content-type")).toBe("image/png");
+    const small = await fetch(patched.json.avatar.smallUrl);
+    expect(small.status).toBe(200);
+    expect(small.headers.get("content-type")).toBe("image/webp");
 
-    // Deleting the file takes it off the profile.
-    await stack.files.remove(fileId);
+    // The owner deleting the file at the file service takes it off the profile.
+    expect((await stack.callFile("DELETE", `/files/${fileId}`, { token: user.accessToken })).status).toBe(204);
     await eventually(async () => (await stack.call("GET", "/users/me", { token: user.accessToken })).json.avatar === null);
     const events = await eventually(async () => {
       const all = await profileEvents(user.id);
@@ -275,17 +278,17 @@ describe("avatars", () => {
   test("someone else's image, a file that is not an image, an SVG and an unknown id are refused with 422", async () => {
     const user = await stack.register();
     const other = await stack.register();
-    const others = await stack.files.upload(other.id, "image/jpeg");
-    const pdf = await stack.files.upload(user.id, "application/pdf");
-    const svg = await stack.files.upload(user.id, "image/svg+xml");
-    const own = await stack.files.upload(user.id, "image/webp");
-    await eventually(async () => (await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: own } })).status === 200);
+    const others = await stack.upload(other.accessToken, "png");
+    const pdf = await stack.upload(user.accessToken, "pdf");
+    const svg = await stack.upload(user.accessToken, "svg");
+    const own = await stack.upload(user.accessToken, "png");
+    expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: own } })).status).toBe(200);
     for (const fileId of [others, pdf, svg, crypto.randomUUID()]) {
       const response = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId: fileId, displayName: "Not saved" } });
       expect(response.status).toBe(422);
       expect(response.json.error.details).toEqual([{ path: "avatarFileId", message: expect.any(String) }]);
     }
-    expect(stack.files.files.get(others)?.public).toBe(false);
+    for (const fileId of [others, pdf, svg]) expect((await stack.fileRow(fileId))?.public).toBe(false);
     const me = await stack.call("GET", "/users/me", { token: user.accessToken });
     expect(me.json.avatar.fileId).toBe(own);
     expect(me.json.displayName).toBeNull();
