@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { oneTimeTokens, refreshTokens, serviceClients, sessions, users } from "@lodge/db/schema";
+import { expectErrorShape, hostileStrings } from "@lodge/kit/testing";
 import { count } from "drizzle-orm";
 import { createAdmin } from "../src/services/create-admin";
 import { startTestAuth, type TestAuth } from "./harness";
@@ -42,27 +43,6 @@ async function rowCounts() {
   const entries = await Promise.all(Object.entries(tables).map(async ([name, table]) => [name, (await auth.deps.db.select({ n: count() }).from(table))[0]?.n]));
   return Object.fromEntries(entries);
 }
-
-function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
-  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
-  expect(typeof response.json?.error?.code).toBe("string");
-  expect(typeof response.json?.error?.message).toBe("string");
-  expect(typeof response.json?.error?.requestId).toBe("string");
-}
-
-const hostileStrings = [
-  "",
-  " ",
-  "a".repeat(10_000).slice(0, 3000),
-  "\u0000\u0001\u0002",
-  "' OR 1=1; DROP TABLE auth.users; --",
-  "<script>alert(1)</script>",
-  "\u202Eevil\u202C",
-  "😀".repeat(300),
-  "../../etc/passwd",
-  "$" + "{jndi:ldap://x}",
-  "\ud800",
-];
 
 describe("every body-taking route", () => {
   test("the document lists the body-taking routes", () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deletions, preferences, profiles } from "@lodge/db/schema";
+import { expectErrorShape, hostileStrings as sharedHostileStrings } from "@lodge/kit/testing";
 import { count } from "drizzle-orm";
 import { startTestStack, type TestStack } from "./harness";
 
@@ -43,28 +44,8 @@ async function state() {
   return { counts: Object.fromEntries(counts), me: (await stack.call("GET", "/users/me", { token })).json };
 }
 
-function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
-  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
-  expect(typeof response.json?.error?.code).toBe("string");
-  expect(typeof response.json?.error?.message).toBe("string");
-  expect(typeof response.json?.error?.requestId).toBe("string");
-}
-
-const hostileStrings = [
-  "",
-  " ",
-  "a".repeat(3000),
-  "\u0000\u0001\u0002",
-  "' OR 1=1; DROP TABLE user.profiles; --",
-  "<script>alert(1)</script>",
-  "\u202Eevil\u202C",
-  "😀".repeat(300),
-  "../../etc/passwd",
-  "$" + "{jndi:ldap://x}",
-  "\ud800",
-  "Europe/../../etc",
-  "%00",
-];
+/** The kit's hostile strings, and a few that matter to these fields. */
+const hostileStrings = [...sharedHostileStrings, "Europe/../../etc", "%00"];
 
 describe("every body-taking route", () => {
   test("the document lists them, with their fields", () => {

@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import type { Redis } from "ioredis";
 import { connectRedis } from "./redis";
 
@@ -54,6 +55,29 @@ export async function call(
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Strings every text field is sent in the bad-input sweeps: empty, huge, control and bidi characters, injections, a lone surrogate. */
+export const hostileStrings = [
+  "",
+  " ",
+  "a".repeat(3000),
+  "\u0000\u0001\u0002",
+  "' OR 1=1; DROP TABLE auth.users; --",
+  "<script>alert(1)</script>",
+  "\u202Eevil\u202C",
+  "😀".repeat(300),
+  "../../etc/passwd",
+  "$" + "{jndi:ldap://x}",
+  "\ud800",
+];
+
+/** A 4xx in the one error shape (never a 5xx); `label` names the request when it is not. */
+export function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
+  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
+  expect(typeof response.json?.error?.code).toBe("string");
+  expect(typeof response.json?.error?.message).toBe("string");
+  expect(typeof response.json?.error?.requestId).toBe("string");
 }
 
 /** Every event of one type in the stream, oldest first (tests read what a service published). */
