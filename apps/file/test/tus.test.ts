@@ -74,7 +74,7 @@ describe("tus-js-client", () => {
     await eventually(async () => (await readStream(t.redis, t.prefix, "file.uploaded")).some((event) => event.data.fileId === outcome.fileId));
     // The parts are gone; the upload record says where the file is until it expires.
     const [upload] = await t.db.select().from(uploads).where(eq(uploads.ownerId, alice.id));
-    expect((upload?.metadata as { fileId?: string }).fileId).toBe(outcome.fileId);
+    expect((upload?.metadata as { fileId?: string } | undefined)?.fileId).toBe(outcome.fileId);
     expect(await t.storage.list(upload?.storageKey as string)).toEqual([]);
   });
 

@@ -72,11 +72,10 @@ describe("stored uploads", () => {
     const [key] = (await t.storage.list("files/")).filter((stored) => stored.endsWith(response.json.id));
     expect(key).toBe(`files/${response.json.id}`);
     expect(sha256(await t.storage.bytes(key as string))).toBe(sha256(png));
-    const events = await eventually(async () => {
-      const published = await readStream(t.redis, t.prefix, "file.uploaded");
-      return published.some((event) => event.data.fileId === response.json.id) && published;
-    });
-    expect(events.find((event) => event.data.fileId === response.json.id)?.data).toEqual({
+    const event = await eventually(async () =>
+      (await readStream(t.redis, t.prefix, "file.uploaded")).find((published) => published.data.fileId === response.json.id),
+    );
+    expect(event.data).toEqual({
       fileId: response.json.id,
       ownerId: alice.id,
       name: "red.png",
@@ -125,7 +124,11 @@ describe("stored uploads", () => {
 describe("refused uploads leave nothing behind", () => {
   test("no token is a 401; a service client's token is a 403", async () => {
     await refused(
-      () => fetch(`${t.url}/files`, { method: "POST", body: "x" }).then(async (r) => ({ status: r.status, json: await r.json() })),
+      () =>
+        fetch(`${t.url}/files`, { method: "POST", body: "x" }).then(async (r) => ({
+          status: r.status,
+          json: (await r.json()) as { error?: Record<string, unknown> },
+        })),
       401,
       "UNAUTHORIZED",
     );
