@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestStack, type TestStack } from "./harness";
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(() => stack.close());
+
+describe("preferences", () => {
+  const document = {
+    theme: "dark",
+    language: "de-de",
+    notifications: {
+      email: { enabled: true, frequency: "daily" },
+      push: { enabled: false, frequency: "instant" },
+      telegram: { enabled: true, frequency: "weekly" },
+    },
+    quietHours: { start: "22:30", end: "07:00" },
+  };
+
+  test("defaults at version 0, then each PUT bumps the version; a stale version is a 409 with the current one", async () => {
+    const user = await stack.register();
+    const initial = await stack.call("GET", "/users/me/preferences", { token: user.accessToken });
+    expect(initial.json).toMatchObject({ version: 0, updatedAt: null, preferences: { theme: "system", language: "en", quietHours: null } });
+    const saved = await stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 0, preferences: document } });
+    expect(saved.status).toBe(200);
+    expect(saved.json).toMatchObject({ version: 1, preferences: { ...document, language: "de-DE" } });
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json).toEqual(saved.json);
+
+    const stale = await stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 0, preferences: document } });
+    expect(stale.status).toBe(409);
+    expect(stale.json.error).toMatchObject({ code: "CONFLICT", details: { currentVersion: 1 } });
+
+    // Two devices saving the same version at once: one wins, the other is told.
+    const light = { ...document, theme: "light" };
+    const both = await Promise.all(
+      [light, document].map((preferences) => stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 1, preferences } })),
+    );
+    expect(both.map((response) => response.status).sort()).toEqual([200, 409]);
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version).toBe(2);
+  });
+
+  test("unknown keys, wrong types and invalid values are refused with 422 naming the field; nothing is saved", async () => {
+    const user = await stack.register();
+    const put = (body: unknown) => stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body });
+    const unknown = await put({
+      version: 0,
+      preferences: { ...document, notifications: { ...document.notifications, sms: { enabled: true, frequency: "daily" } } },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.json.error.details).toEqual([{ path: "preferences.notifications", message: expect.stringContaining("sms") }]);
+    const cases: [unknown, string][] = [
+      [{ version: 0, preferences: { ...document, fontSize: 3 } }, "preferences"],
+      [{ version: 0, preferences: document, extra: true }, ""],
+      [{ version: 0, preferences: { ...document, theme: "neon" } }, "preferences.theme"],
+      [{ version: 0, preferences: { ...document, language: "xx_YY" } }, "preferences.language"],
+      [{ version: 0, preferences: { ...document, quietHours: { start: "25:00", end: "07:00" } } }, "preferences.quietHours.start"],
+      [{ version: 0, preferences: { ...document, quietHours: { start: "07:00", end: "07:00" } } }, "preferences.quietHours"],
+      [
+        { version: 0, preferences: { ...document, notifications: { ...document.notifications, push: { enabled: "yes", frequency: "daily" } } } },
+        "preferences.notifications.push.enabled",
+      ],
+      [{ version: -1, preferences: document }, "version"],
+      [{ version: 1.5, preferences: document }, "version"],
+      [{ version: 0 }, "preferences"],
+      [{ version: 0, preferences: { theme: "dark" } }, "preferences.language"],
+    ];
+    for (const [body, path] of cases) {
+      const response = await put(body);
+      expect({ body, status: response.status }).toEqual({ body, status: 422 });
+      expect(response.json.error.details.map((detail: { path: string }) => detail.path)).toContain(path);
+    }
+    expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version).toBe(0);
+  });
+});
+
+describe("admin search", () => {
+  test("admins search by email or display name, case-insensitively, page by page; others are refused", async () => {
+    const marker = crypto.randomUUID().slice(0, 8);
+    const found = [];
+    for (let index = 0; index < 5; index++) {
+      const user = await stack.register({ name: `Searchable ${marker.toUpperCase()} ${index}` });
+      found.push(user);
+      await stack.profileArrived(user.id);
+    }
+    const byEmail = await stack.register({ email: `needle-${marker}@example.com` });
+    await stack.profileArrived(byEmail.id);
+    const admin = await stack.admin();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/users?q=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = await stack.call("GET", query, { token: admin.accessToken });
+      expect(page.status).toBe(200);
+      expect(page.json.users.length).toBeLessThanOrEqual(2);
+      seen.push(...page.json.users.map((entry: { id: string }) => entry.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...found.map((user) => user.id), byEmail.id]);
+
+    const email = await stack.call("GET", `/users?q=NEEDLE-${marker}`, { token: admin.accessToken });
+    expect(email.json.users).toEqual([expect.objectContaining({ id: byEmail.id, email: byEmail.email, avatar: null })]);
+    // % and _ are not wildcards.
+    expect((await stack.call("GET", "/users?q=%25", { token: admin.accessToken })).json.users).toEqual([]);
+
+    const user = found[0] as { accessToken: string };
+    expect((await stack.call("GET", "/users", { token: user.accessToken })).status).toBe(403);
+    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
+    expect((await stack.call("GET", "/users", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("GET", "/users")).status).toBe(401);
+    for (const bad of ["cursor=garbage", "limit=0", "limit=101", "limit=abc", "q=%00"]) {
+      const response = await stack.call("GET", `/users?${bad}`, { token: admin.accessToken });
+      expect({ bad, status: response.status }).toEqual({ bad, status: 422 });
+    }
+  });
+});
