@@ -6,7 +6,7 @@ import { isActiveType } from "./sniff";
 /** Shown in the browser; everything else is a download. Active types (HTML, SVG, XML) never are. */
 const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(plain|csv|markdown)|application\/json|video\/|audio\/)/;
 
-export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | Uint8Array };
+export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | ReadableStream<Uint8Array> | Uint8Array };
 
 /**
  * The bytes of a file or variant as an HTTP answer: ETag and If-None-Match, one Range (206/416),

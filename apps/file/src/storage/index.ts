@@ -15,8 +15,10 @@ export interface Storage {
    * it rejects with that error and nothing is left at `key`.
    */
   write(key: string, body: ReadableStream<Uint8Array> | Uint8Array): Promise<number>;
-  /** The object, or a range of it, as a Blob a Response can stream. Check existence first: reading a missing object fails. */
-  blob(key: string, range?: ByteRange): Blob;
+  /** The object, or a range of it, as a Response body (a file Blob for local, so Bun can sendfile it). Reading a missing object fails. */
+  body(key: string, range?: ByteRange): Blob | ReadableStream<Uint8Array>;
+  /** The object, or a range of it, as a stream. */
+  read(key: string, range?: ByteRange): ReadableStream<Uint8Array>;
   bytes(key: string): Promise<Uint8Array>;
   /** The object's size, or null when there is none. */
   size(key: string): Promise<number | null>;
@@ -56,7 +58,7 @@ export async function deletePrefix(storage: Storage, prefix: string) {
 export function concatObjects(storage: Storage, keys: string[]): ReadableStream<Uint8Array> {
   async function* chunks() {
     for (const key of keys) {
-      for await (const chunk of storage.blob(key).stream() as unknown as AsyncIterable<Uint8Array>) if (chunk.length > 0) yield chunk;
+      for await (const chunk of storage.read(key) as unknown as AsyncIterable<Uint8Array>) if (chunk.length > 0) yield chunk;
     }
   }
   const iterator = chunks();

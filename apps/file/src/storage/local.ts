@@ -38,9 +38,13 @@ export async function createLocalStorage(directory: string): Promise<Storage> {
         throw error;
       }
     },
-    blob(key, range?: ByteRange) {
+    body(key, range?: ByteRange) {
       const file = Bun.file(pathOf(key));
       return range ? file.slice(range.start, range.end + 1) : file;
+    },
+    read(key, range?: ByteRange) {
+      const file = Bun.file(pathOf(key));
+      return (range ? file.slice(range.start, range.end + 1) : file).stream() as ReadableStream<Uint8Array>;
     },
     async bytes(key) {
       return new Uint8Array(await Bun.file(pathOf(key)).arrayBuffer());

@@ -27,6 +27,11 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
     return client.file(key);
   };
 
+  const read = (key: string, range?: ByteRange) => {
+    const object = file(key);
+    return (range ? object.slice(range.start, range.end + 1) : object).stream() as ReadableStream<Uint8Array>;
+  };
+
   return {
     kind: "s3",
     async write(key, body) {
@@ -50,10 +55,8 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
       await writer.end();
       return written;
     },
-    blob(key, range?: ByteRange) {
-      const object = file(key);
-      return range ? object.slice(range.start, range.end + 1) : object;
-    },
+    body: (key, range?: ByteRange) => read(key, range),
+    read: (key, range?: ByteRange) => read(key, range),
     async bytes(key) {
       return await file(key).bytes();
     },
@@ -75,7 +78,7 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
         const page = await client.list({ prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) });
         const found = (page.contents ?? []).map((entry) => entry.key);
         keys.push(...found);
-        if (!page.isTruncated || found.length === 0) return keys;
+        if (!page.isTruncated || found.length === 0) return keys.sort();
         startAfter = found[found.length - 1];
       }
     },

@@ -73,12 +73,12 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
       const bytes = rendered.bytes;
       source = bytes
         ? { size: bytes.length, open: (range) => (range ? bytes.subarray(range.start, range.end + 1) : bytes) }
-        : { size: rendered.size, open: (range) => deps.storage.blob(rendered.storageKey, range) };
+        : { size: rendered.size, open: (range) => deps.storage.body(rendered.storageKey, range) };
       contentType = rendered.contentType;
       etag = `"${file.sha256.slice(0, 24)}-${Bun.hash(variant.key).toString(36)}"`;
       name = `${file.name.replace(/\.[^.]{1,10}$/, "")}.${variant.format === "jpeg" ? "jpg" : variant.format}`;
     } else {
-      source = { size: file.size, open: (range) => deps.storage.blob(file.storageKey, range) };
+      source = { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
     }
     return contentResponse({
       source,
