@@ -10,7 +10,11 @@ import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
+import { startFileService } from "@lodge/file";
+import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createLogger, renderDocsPage } from "@lodge/kit";
+import { startUserService } from "@lodge/user";
+import { userEnv } from "@lodge/user/env";
 import pretty from "pino-pretty";
 
 const PORT = Number(process.env.PORT ?? 8080);
@@ -63,23 +67,53 @@ const shared = {
 };
 
 const readableLogs = pretty({ colorize: true, ignore: "pid,hostname", translateTime: "HH:MM:ss.l" });
+const loggerFor = (service: string) => createLogger({ service, level: shared.LOG_LEVEL, destination: readableLogs });
+const gateway = `http://localhost:${PORT}`;
+// The user service's machine client at auth, made up for this run.
+const userClient = { id: "user-service", secret: crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", "") };
+const userClientEntry = `${userClient.id}:${userClient.secret}:auth:verify_password users:export files:write files:export`;
+
 const auth = await startAuthService({
-  env: parseEnv(authEnv, shared),
+  env: parseEnv(authEnv, { ...shared, AUTH_CLIENTS: [process.env.AUTH_CLIENTS, userClientEntry].filter(Boolean).join(";") }),
   database,
   redis,
-  logger: createLogger({ service: "auth", level: shared.LOG_LEVEL, destination: readableLogs }),
+  logger: loggerFor("auth"),
 });
+const file = await startFileService({
+  env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }),
+  database,
+  redis,
+  logger: loggerFor("file"),
+});
+const user = await startUserService({
+  env: parseEnv(userEnv, {
+    AUTH_URL: gateway,
+    FILE_URL: gateway,
+    PUBLIC_BASE_URL: gateway,
+    ...shared,
+    USER_CLIENT_ID: userClient.id,
+    USER_CLIENT_SECRET: userClient.secret,
+  }),
+  database,
+  redis,
+  logger: loggerFor("user"),
+});
+const services = [auth, user, file];
 
 /** Public prefix → the service that answers it (the same table Caddy has in production). */
-const routes: { prefix: string; title: string; fetch: typeof auth.app.fetch }[] = [
-  { prefix: "/auth", title: "auth", fetch: auth.app.fetch },
-  { prefix: "/.well-known/jwks.json", title: "auth", fetch: auth.app.fetch },
+const routes: { prefix: string; fetch: typeof auth.app.fetch }[] = [
+  { prefix: "/auth", fetch: auth.app.fetch },
+  { prefix: "/.well-known/jwks.json", fetch: auth.app.fetch },
+  { prefix: "/users", fetch: user.app.fetch },
+  { prefix: "/files", fetch: file.app.fetch },
 ];
-const docs = renderDocsPage([{ title: "auth", url: "/auth/openapi.json" }]);
+const docs = renderDocsPage(["auth", "users", "files"].map((prefix) => ({ title: prefix, url: `/${prefix}/openapi.json` })));
 
 const server = Bun.serve({
   port: PORT,
   idleTimeout: 30,
+  // The file service enforces its own limits while streaming; the gateway must not cut uploads short.
+  maxRequestBodySize: 16 * 1024 ** 3,
   fetch(request, server) {
     const { pathname } = new URL(request.url);
     if (pathname === "/docs") return new Response(docs, { headers: { "content-type": "text/html; charset=utf-8" } });
@@ -93,6 +127,8 @@ console.log(`
 Lodge is running on http://localhost:${server.port}
   API reference   http://localhost:${server.port}/docs
   auth            http://localhost:${server.port}/auth  (OpenAPI: /auth/openapi.json, keys: /.well-known/jwks.json)
+  user            http://localhost:${server.port}/users  (OpenAPI: /users/openapi.json)
+  file            http://localhost:${server.port}/files  (OpenAPI: /files/openapi.json, storage: ${dataDir}/files)
   database        ${database.kind === "pglite" ? `embedded PGlite in ${dataDir}/pglite` : "DATABASE_URL"}
   redis           ${process.env.REDIS_URL ? "REDIS_URL" : `redis-server child on port ${DEV_REDIS_PORT}`}
 Press Ctrl-C to stop.
@@ -109,7 +145,7 @@ async function stop() {
     process.exit(1);
   }, 10_000).unref();
   await server.stop();
-  await auth.close();
+  for (const service of services.reverse()) await service.close();
   redis.disconnect();
   await database.close();
   await redisProcess.stop();
