@@ -15,11 +15,37 @@ export type Database = { db: Db; kind: "postgres" | "pglite"; ping: () => Promis
 
 export const migrationsFolder = new URL("../migrations", import.meta.url).pathname;
 
+/**
+ * drizzle's postgres-js driver sends every query it did not name with `prepare: false`, so for each
+ * parameterized query postgres.js waits a round trip to describe it before binding it, and Postgres
+ * parses and plans it again every time. This hands drizzle the same client with `prepare: true`
+ * forced, in transactions and savepoints too: postgres.js then prepares each distinct statement
+ * once per connection and afterwards sends bind + execute in one round trip. Results are unchanged.
+ */
+function preparing<T extends postgres.Sql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (query: string, parameters?: postgres.ParameterOrJSON<never>[], queryOptions?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, parameters, { ...queryOptions, prepare: true });
+      }
+      if (property === "begin" || property === "savepoint") {
+        const scoped = Reflect.get(target, property, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const callback = args.pop() as (inner: postgres.Sql) => unknown;
+          return scoped(...args, (inner: postgres.Sql) => callback(preparing(inner)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
 /** Postgres when `url` is set (production, tests); otherwise an embedded PGlite under `dataDir` (development). */
 export async function createDatabase(options: { url?: string; poolSize?: number; dataDir?: string }): Promise<Database> {
   if (options.url) {
     const client = postgres(options.url, { max: options.poolSize ?? 10, onnotice: () => {}, connect_timeout: 5 });
-    const db = drizzlePostgres(client, { schema });
+    const db = drizzlePostgres(preparing(client), { schema });
     return {
       db: db as unknown as Db,
       kind: "postgres",

@@ -65,8 +65,10 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
     });
   }
 
+  const toJwks = (published: KeyRow[]) => ({ keys: published.map((row) => ({ ...(row.publicJwk as JWK), kid: row.kid, alg: row.alg, use: "sig" })) });
+
   async function jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: (await publishedKeys()).map((row) => ({ ...(row.publicJwk as JWK), kid: row.kid, alg: row.alg, use: "sig" })) };
+    return toJwks(await publishedKeys());
   }
 
   async function sign(claims: Record<string, unknown>, token: { subject: string; audience: string; issuer: string; ttlSeconds: number }) {
@@ -89,8 +91,18 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
       .sign(key);
   }
 
-  /** Verification inside the auth service itself: the same published keys, no HTTP round trip. */
-  const verifier: JWTVerifyGetKey = async (header, token) => createLocalJWKSet(await jwks())(header, token);
+  /**
+   * Verification inside the auth service itself: the same published keys, no HTTP round trip. The
+   * local key set is rebuilt only when the published kids change (a kid always names the same key),
+   * so jose imports each public key once instead of on every request.
+   */
+  let localSet: { kids: string; get: JWTVerifyGetKey } | undefined;
+  const verifier: JWTVerifyGetKey = async (header, token) => {
+    const published = await publishedKeys();
+    const kids = published.map((row) => row.kid).join(" ");
+    if (localSet?.kids !== kids) localSet = { kids, get: createLocalJWKSet(toJwks(published)) };
+    return localSet.get(header, token);
+  };
 
   /** Keys no longer published can go (the maintenance job calls this). */
   async function pruneRetired() {

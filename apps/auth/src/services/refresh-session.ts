@@ -42,10 +42,11 @@ export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refres
         await revokeSessions({ ctx, tx, input: { userId: row.user.id, only: [row.session.id], reason: "refresh_reuse" } });
         return { kind: "reused" as const };
       }
-    } else {
-      await tx.update(refreshTokens).set({ spentAt: now }).where(eq(refreshTokens.id, row.token.id));
     }
-    return { kind: "ok" as const, tokens: await issueTokens({ ctx, tx, user: row.user, sessionId: row.session.id }) };
+    // Spending the presented token does not depend on issuing the new pair: the writes go out together.
+    const spend = row.token.spentAt ? undefined : tx.update(refreshTokens).set({ spentAt: now }).where(eq(refreshTokens.id, row.token.id));
+    const [tokens] = await Promise.all([issueTokens({ ctx, tx, user: row.user, sessionId: row.session.id }), spend]);
+    return { kind: "ok" as const, tokens };
   });
   if (outcome.kind !== "ok") {
     if (outcome.kind === "reused") ctx.logger.warn("refresh token reuse detected, session revoked");

@@ -15,15 +15,16 @@ export async function issueTokens({ ctx, tx, user, sessionId }: { ctx: Ctx; tx: 
   const refreshToken = newSecret();
   const now = clock();
   const expiresAt = new Date(now.getTime() + config.refreshTtlSeconds * 1000);
-  await tx.insert(refreshTokens).values({ sessionId, tokenHash: hashSecret(refreshToken), createdAt: now, expiresAt });
-  await tx
-    .update(sessions)
-    .set({ lastUsedAt: now, expiresAt, ip: ctx.ip ?? null, userAgent: ctx.userAgent?.slice(0, 512) ?? null })
-    .where(eq(sessions.id, sessionId));
-  const accessToken = await keys.sign(
-    { sid: sessionId, role: user.role },
-    { subject: user.id, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds },
-  );
+  // Independent of each other: both writes go out together on the transaction's connection (one
+  // round trip, in this order) while the access token is signed.
+  const [, , accessToken] = await Promise.all([
+    tx.insert(refreshTokens).values({ sessionId, tokenHash: hashSecret(refreshToken), createdAt: now, expiresAt }),
+    tx
+      .update(sessions)
+      .set({ lastUsedAt: now, expiresAt, ip: ctx.ip ?? null, userAgent: ctx.userAgent?.slice(0, 512) ?? null })
+      .where(eq(sessions.id, sessionId)),
+    keys.sign({ sid: sessionId, role: user.role }, { subject: user.id, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds }),
+  ]);
   return { user: publicUser(user), accessToken, refreshToken, expiresIn: config.accessTtlSeconds };
 }
 
