@@ -10,7 +10,7 @@
  * (hello, me, refresh, login, raw verify, hello, me, ...), so a neighbour's burst of load on a
  * shared machine falls on every scenario alike instead of on one of them.
  *
- * Knobs (env): BENCH_SECONDS (10, measured per scenario, split over the rounds), BENCH_ROUNDS (2),
+ * Knobs (env): BENCH_SECONDS (10, measured per scenario, split over the rounds), BENCH_ROUNDS (5),
  * BENCH_WARMUP_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_LOGIN_CONCURRENCY (8),
  * BENCH_DRIVER (wrk|fetch; default wrk when installed), BENCH_WRK_THREADS (1).
  */
@@ -28,7 +28,7 @@ const number = (name: string, fallback: number) => {
 };
 const settings = {
   seconds: number("BENCH_SECONDS", 10),
-  rounds: Math.round(number("BENCH_ROUNDS", 2)),
+  rounds: Math.round(number("BENCH_ROUNDS", 5)),
   warmup: number("BENCH_WARMUP_SECONDS", 5),
   connections: number("BENCH_CONNECTIONS", 32),
   loginConcurrency: number("BENCH_LOGIN_CONCURRENCY", 8),

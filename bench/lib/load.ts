@@ -181,11 +181,12 @@ async function runWrk(
   const script = join(tmpdir(), `lodge-bench-${crypto.randomUUID()}.lua`);
   await Bun.write(script, wrkScript(scenario, threads));
   try {
+    // wrk takes whole seconds; the rate is computed from the time it reports.
     const args = [
       driver.path,
       `-t${threads}`,
       `-c${connections}`,
-      `-d${options.seconds}s`,
+      `-d${Math.max(1, Math.round(options.seconds))}s`,
       "--latency",
       "--timeout",
       "5s",
