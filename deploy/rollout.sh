@@ -23,8 +23,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Services with two slots each, in rollout order. Add each one here as it ships.
-readonly SERVICES=(auth)
+# Services with two slots each, in rollout order. Add each one here as it ships. auth goes first:
+# its AUTH_CLIENTS carries the user service's client. New routes (a service rolled out for the
+# first time) are served once Caddy reloads at the end; until then nothing public reaches them.
+readonly SERVICES=(auth user file)
 readonly SLOTS=(a b)
 readonly IMAGE_REPO=lodge
 readonly WAIT_TIMEOUT=${WAIT_TIMEOUT:-180}

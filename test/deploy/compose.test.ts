@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { authEnv } from "../../apps/auth/src/env";
+import { fileEnv } from "../../apps/file/src/env";
+import { userEnv } from "../../apps/user/src/env";
 
 const root = new URL("../..", import.meta.url).pathname;
 const read = (path: string) => readFileSync(join(root, path), "utf8");
@@ -38,7 +40,48 @@ const documented = new Set([...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-
 
 const keysOf = (value: string[] | Record<string, unknown> | undefined) => (Array.isArray(value) ? value : Object.keys(value ?? {}));
 const commandOf = (service: Service) => (Array.isArray(service.command) ? service.command.join(" ") : (service.command ?? ""));
-const runsAuth = (service: Service) => commandOf(service).includes("apps/auth/src/main.ts");
+
+/** The Bun services compose runs as two slots each: name, port, and the env schema main.ts parses. */
+const apps = [
+  { name: "auth", port: 3001, variables: Object.keys(authEnv.shape) },
+  { name: "user", port: 3002, variables: Object.keys(userEnv.shape) },
+  { name: "file", port: 3003, variables: Object.keys(fileEnv.in.shape) },
+] as const;
+const runs = (app: string) => (service: Service) => commandOf(service).includes(`apps/${app}/src/main.ts`);
+const runsApp = (service: Service) => apps.some((app) => runs(app.name)(service));
+const slotsOf = (app: string) => services.filter(([, service]) => runs(app)(service));
+const environmentOf = (service: Service | undefined) =>
+  (Array.isArray(service?.environment)
+    ? Object.fromEntries(service.environment.map((entry) => [entry.split("=")[0], entry.split("=").slice(1).join("=")]))
+    : (service?.environment ?? {})) as Record<string, string>;
+
+/** compose's interpolation (`${NAME}`, `${NAME:-default}`, `${NAME:?error}`, `$$`) against a .env. */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g, (match, name: string | undefined, operator?: string, argument?: string) => {
+    if (!name) return "$";
+    const set = env[name];
+    if (set !== undefined && set !== "") return set;
+    if (operator === ":-" || operator === "-") return argument ?? "";
+    if (operator === ":?" || operator === "?") throw new Error(`${name}: ${argument}`);
+    return match.startsWith("${") ? "" : match;
+  });
+}
+
+/** A filled-in .env as an operator writes it from .env.example. */
+const dotEnv: Record<string, string> = {
+  LODGE_DOMAIN: "api.example.com",
+  POSTGRES_PASSWORD: "a".repeat(64),
+  REDIS_PASSWORD: "b".repeat(64),
+  USER_CLIENT_ID: "user-service",
+  USER_CLIENT_SECRET: "c".repeat(64),
+  FILE_SIGNING_SECRET: "d".repeat(64),
+  CORS_ORIGINS: "https://app.example.com",
+};
+/** What a slot's process sees: .env (env_file), then compose's `environment`, interpolated. */
+const processEnv = (service: Service | undefined, env = dotEnv) => ({
+  ...env,
+  ...Object.fromEntries(Object.entries(environmentOf(service)).map(([name, value]) => [name, interpolate(String(value), env)])),
+});
 
 async function run(command: string[], env: Record<string, string> = {}) {
   const child = Bun.spawn(command, { cwd: root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
@@ -47,9 +90,25 @@ async function run(command: string[], env: Record<string, string> = {}) {
 }
 
 describe("compose.yaml", () => {
-  test("parses, with postgres, redis, migrate, caddy and two auth slots", () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(["postgres", "redis", "migrate", "caddy", "auth-a", "auth-b"]));
-    expect(services.filter(([, service]) => runsAuth(service)).map(([name]) => name)).toEqual(["auth-a", "auth-b"]);
+  test("parses, with postgres, redis, migrate, caddy and two slots each of auth, user and file", () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(["postgres", "redis", "migrate", "caddy", "auth-a", "auth-b", "user-a", "user-b", "file-a", "file-b"]),
+    );
+    for (const app of apps) expect(slotsOf(app.name).map(([name]) => name)).toEqual([`${app.name}-a`, `${app.name}-b`]);
+  });
+
+  test("both slots of a service are the same definition, listening on the service's port", () => {
+    const caddyNetworks = (compose.services.caddy?.networks ?? {}) as Record<string, { ipv4_address?: string }>;
+    for (const app of apps) {
+      const [[, a], [, b]] = slotsOf(app.name) as [[string, Service], [string, Service]];
+      expect(a).toEqual(b);
+      expect(environmentOf(a).PORT).toBe(String(app.port));
+      expect(environmentOf(a).HOST).toBe("0.0.0.0");
+      expect(environmentOf(a).NODE_ENV).toBe("production");
+      // Caddy's fixed address on `backend` is the one peer whose X-Forwarded-For is believed.
+      expect(environmentOf(a).TRUSTED_PROXIES).toBe(caddyNetworks.backend?.ipv4_address as string);
+      expect((a as { stop_grace_period?: string }).stop_grace_period).toBe("30s");
+    }
   });
 
   test("every depends_on names a defined service", () => {
@@ -60,7 +119,7 @@ describe("compose.yaml", () => {
   });
 
   test("the apps wait for a successful migrate, and migrate waits for a healthy postgres", () => {
-    for (const [, service] of services.filter(([, service]) => runsAuth(service))) {
+    for (const [, service] of services.filter(([, service]) => runsApp(service))) {
       const dependsOn = service.depends_on as Record<string, { condition?: string }>;
       expect(dependsOn.migrate?.condition).toBe("service_completed_successfully");
       expect(dependsOn.postgres?.condition).toBe("service_healthy");
@@ -84,12 +143,36 @@ describe("compose.yaml", () => {
     expect(compose.services.caddy?.volumes?.some((volume) => typeof volume === "string" && volume.startsWith("caddy_data:"))).toBe(true);
   });
 
+  test("both file slots keep local storage in one named volume, mounted where FILE_STORAGE_DIR points", () => {
+    for (const [name, service] of slotsOf("file")) {
+      const directory = environmentOf(service).FILE_STORAGE_DIR as string;
+      expect({ slot: name, directory }).toMatchObject({ directory: expect.stringMatching(/^\//) });
+      expect(service.volumes).toContain(`file_data:${directory}`);
+    }
+    expect(compose.volumes).toHaveProperty("file_data");
+    // The image creates the mount point for its unprivileged user, so a fresh volume is writable.
+    expect(read("deploy/Dockerfile")).toContain(`chown bun:bun ${environmentOf(compose.services["file-a"]).FILE_STORAGE_DIR}`);
+    for (const app of apps.filter((app) => app.name !== "file")) for (const [, service] of slotsOf(app.name)) expect(service.volumes ?? []).toEqual([]);
+  });
+
   test("every network used is declared, and the backend network is internal", () => {
     for (const [name, service] of services) {
       for (const network of keysOf(service.networks))
         expect({ service: name, network, declared: network in (compose.networks ?? {}) }).toMatchObject({ declared: true });
     }
     expect(compose.networks?.backend).toMatchObject({ internal: true });
+  });
+
+  test("the slots live on the internal network; only the file slots also reach out (S3), on a network Caddy is not on", () => {
+    for (const app of apps) {
+      for (const [name, service] of slotsOf(app.name)) {
+        const expected = app.name === "file" ? ["backend", "egress"] : ["backend"];
+        expect({ slot: name, networks: keysOf(service.networks) }).toEqual({ slot: name, networks: expected });
+      }
+    }
+    expect((compose.networks?.egress as { internal?: boolean } | null)?.internal).toBeFalsy();
+    // Caddy and the file slots share `backend` alone, so Caddy always reaches them from its TRUSTED_PROXIES address.
+    expect(keysOf(compose.services.caddy?.networks)).not.toContain("egress");
   });
 
   test("every variable compose.yaml interpolates is documented in .env.example", () => {
@@ -106,6 +189,16 @@ describe("compose.yaml", () => {
   test("secrets come from the environment, never from the file", () => {
     expect(composeText).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?/);
     expect(composeText).toMatch(/REDIS_PASSWORD: \$\{REDIS_PASSWORD:\?/);
+    expect(composeText).toMatch(/USER_CLIENT_SECRET: \$\{USER_CLIENT_SECRET:\?/);
+    expect(composeText).toMatch(/FILE_SIGNING_SECRET: \$\{FILE_SIGNING_SECRET:\?/);
+    expect(composeText).not.toMatch(/SECRET[:=]\s*["']?[A-Za-z0-9]{6,}/);
+    // A .env without them does not start.
+    for (const name of ["USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "LODGE_DOMAIN"]) {
+      const { [name]: _missing, ...rest } = dotEnv;
+      const slots = services.filter(([, service]) => runsApp(service) && JSON.stringify(service.environment ?? {}).includes(`\${${name}:?`));
+      expect({ name, slots: slots.length > 0 }).toEqual({ name, slots: true });
+      for (const [, service] of slots) expect(() => processEnv(service, rest)).toThrow(name);
+    }
     expect(composeText).not.toMatch(/PASSWORD[:=]\s*["']?[A-Za-z0-9]{6,}/);
   });
 
@@ -116,9 +209,15 @@ describe("compose.yaml", () => {
     }
   });
 
-  test("postgres, redis and every auth slot have a healthcheck; auth's asks /ready", () => {
-    for (const name of ["postgres", "redis", "auth-a", "auth-b"]) expect(compose.services[name]?.healthcheck?.test).toBeDefined();
-    for (const name of ["auth-a", "auth-b"]) expect(JSON.stringify(compose.services[name]?.healthcheck?.test)).toContain("/ready");
+  test("postgres, redis and every service slot have a healthcheck; the slots' ask their own /ready", () => {
+    for (const name of ["postgres", "redis"]) expect(compose.services[name]?.healthcheck?.test).toBeDefined();
+    for (const [name, service] of services.filter(([, service]) => runsApp(service))) {
+      const check = JSON.stringify(service.healthcheck?.test);
+      expect({ slot: name, check }).toMatchObject({ check: expect.stringContaining("/ready") });
+      // The port comes from the slot's own PORT, so one healthcheck serves every service.
+      expect(check).toContain("process.env.PORT");
+      expect(environmentOf(service).PORT).toBeDefined();
+    }
   });
 
   test("only Caddy publishes ports to the world; nothing else does beyond loopback", () => {
@@ -130,7 +229,7 @@ describe("compose.yaml", () => {
   });
 
   test("the Bun services run the one image built from deploy/Dockerfile", () => {
-    for (const [, service] of services.filter(([name, service]) => runsAuth(service) || name === "migrate")) {
+    for (const [, service] of services.filter(([name, service]) => runsApp(service) || name === "migrate")) {
       expect(service.build?.dockerfile).toBe("deploy/Dockerfile");
       // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation syntax, not a template
       expect(service.image).toBe("${LODGE_IMAGE:-lodge:current}");
@@ -141,18 +240,86 @@ describe("compose.yaml", () => {
     expect(dockerfile).toMatch(/^USER (?!root)\S+/m);
   });
 
-  test("auth's environment in compose names only variables the auth schema knows", () => {
-    const known = Object.keys(authEnv.shape);
-    for (const [, service] of services.filter(([, service]) => runsAuth(service))) {
-      expect(keysOf(service.environment).filter((name) => !known.includes(name))).toEqual([]);
-      expect(service.env_file).toBe(".env");
+  test("each slot's environment in compose names only variables its service's schema knows", () => {
+    for (const app of apps) {
+      for (const [name, service] of slotsOf(app.name)) {
+        expect({ slot: name, unknown: keysOf(service.environment).filter((variable) => !(app.variables as readonly string[]).includes(variable)) }).toEqual({
+          slot: name,
+          unknown: [],
+        });
+        expect(service.env_file).toBe(".env");
+      }
     }
+  });
+
+  test("with a filled-in .env, every slot's environment passes its service's schema, in production", () => {
+    const schemas = { auth: authEnv, user: userEnv, file: fileEnv };
+    for (const app of apps) {
+      for (const [name, service] of slotsOf(app.name)) {
+        const result = schemas[app.name].safeParse(processEnv(service));
+        expect({ slot: name, issues: result.error?.issues ?? [] }).toEqual({ slot: name, issues: [] });
+      }
+    }
+    const file = fileEnv.parse(processEnv(compose.services["file-a"]));
+    expect(file.NODE_ENV).toBe("production");
+    expect(file.FILE_SIGNING_SECRET).toBe(dotEnv.FILE_SIGNING_SECRET as string);
+    expect(file.FILE_PUBLIC_URL).toBe("https://api.example.com");
+    expect(userEnv.parse(processEnv(compose.services["user-a"])).PUBLIC_BASE_URL).toBe("https://api.example.com");
+  });
+
+  test("auth's AUTH_CLIENTS carries the user service's client with the scopes it needs, plus AUTH_EXTRA_CLIENTS", () => {
+    const user = userEnv.parse(processEnv(compose.services["user-a"]));
+    const scopes = ["auth:verify_password", "users:export", "files:write", "files:export"];
+    for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
+      const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));
+      const client = auth.AUTH_CLIENTS.find((entry) => entry.clientId === user.USER_CLIENT_ID);
+      expect(client).toEqual({ clientId: user.USER_CLIENT_ID, secret: user.USER_CLIENT_SECRET, scopes });
+      expect(auth.AUTH_CLIENTS.map((entry) => entry.clientId)).toEqual(env.AUTH_EXTRA_CLIENTS ? ["user-service", "bot", "admin-tool"] : ["user-service"]);
+    }
+    // The client id may be changed in .env; both sides follow.
+    const renamed = { ...dotEnv, USER_CLIENT_ID: "profiles" };
+    expect(authEnv.parse(processEnv(compose.services["auth-b"], renamed)).AUTH_CLIENTS[0]?.clientId).toBe("profiles");
+    expect(userEnv.parse(processEnv(compose.services["user-b"], renamed)).USER_CLIENT_ID).toBe("profiles");
+  });
+
+  test("services reach each other and JWKS through Caddy's internal listener, which is not published", () => {
+    const caddy = environmentOf(compose.services.caddy);
+    const internal = `http://caddy:${caddy.CADDY_INTERNAL_PORT}`;
+    expect(caddy.CADDY_INTERNAL_PORT).toMatch(/^\d+$/);
+    const user = userEnv.parse(processEnv(compose.services["user-a"]));
+    expect({ auth: user.AUTH_URL, file: user.FILE_URL, jwks: user.JWKS_URL }).toEqual({
+      auth: internal,
+      file: internal,
+      jwks: `${internal}/.well-known/jwks.json`,
+    });
+    expect(fileEnv.parse(processEnv(compose.services["file-a"])).JWKS_URL).toBe(`${internal}/.well-known/jwks.json`);
+    expect((compose.services.caddy?.ports ?? []).some((port) => port.includes(caddy.CADDY_INTERNAL_PORT as string))).toBe(false);
+  });
+
+  test("Caddy's upstream lists name both slots of every service, as the Caddyfile's defaults do", () => {
+    const caddy = environmentOf(compose.services.caddy);
+    const caddyfile = read("Caddyfile");
+    for (const app of apps) {
+      const name = `${app.name.toUpperCase()}_UPSTREAMS`;
+      const slots = `${app.name}-a:${app.port} ${app.name}-b:${app.port}`;
+      expect({ name, value: caddy[name] }).toEqual({ name, value: slots });
+      // A reload of a new Caddyfile works before the Caddy container is recreated with new env.
+      expect(caddyfile).toContain(`{$${name}:${slots}}`);
+    }
+    expect(caddyfile).toContain(`{$CADDY_INTERNAL_PORT:${caddy.CADDY_INTERNAL_PORT}}`);
   });
 });
 
 describe(".env.example", () => {
-  test("documents every variable of the auth env schema", () => {
-    expect(Object.keys(authEnv.shape).filter((name) => !documented.has(name))).toEqual([]);
+  test("documents every variable of the auth, user and file env schemas", () => {
+    for (const app of apps) expect({ app: app.name, missing: app.variables.filter((name) => !documented.has(name)) }).toEqual({ app: app.name, missing: [] });
+  });
+
+  test("documents each variable once; the secrets compose requires are listed to be filled in", () => {
+    const names = [...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
+    expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
+    for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "LODGE_DOMAIN"])
+      expect(read(".env.example")).toMatch(new RegExp(`^${name}=`, "m"));
   });
 
   test("gives each variable a one-line comment", () => {
@@ -201,7 +368,16 @@ describe("deploy/", () => {
     }
   });
 
-  test("prometheus.yml scrapes every auth slot on its own port and loads alerts.yml", () => {
+  test("rollout.sh rolls every service that has slots in compose.yaml, auth first", () => {
+    const listed = read("deploy/rollout.sh")
+      .match(/^readonly SERVICES=\(([^)]*)\)$/m)?.[1]
+      ?.trim()
+      .split(/\s+/);
+    expect(listed?.[0]).toBe("auth");
+    expect([...(listed ?? [])].sort()).toEqual(apps.map((app) => app.name).sort());
+  });
+
+  test("prometheus.yml scrapes every slot of every service on its own port, one job per service, and loads alerts.yml", () => {
     const config = parse(read("deploy/prometheus.yml")) as {
       rule_files: string[];
       scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
@@ -209,7 +385,13 @@ describe("deploy/", () => {
     expect(config.rule_files).toContain("alerts.yml");
     expect(existsSync(join(root, "deploy/alerts.yml"))).toBe(true);
     const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((group) => group.targets));
-    expect(targets).toEqual(expect.arrayContaining(["auth-a:3001", "auth-b:3001"]));
+    for (const app of apps) {
+      const job = config.scrape_configs.find((entry) => entry.job_name === app.name);
+      expect({ job: app.name, targets: job?.static_configs.flatMap((group) => group.targets) }).toEqual({
+        job: app.name,
+        targets: [`${app.name}-a:${app.port}`, `${app.name}-b:${app.port}`],
+      });
+    }
     for (const target of targets) {
       const host = target.split(":")[0] as string;
       if (host !== "127.0.0.1") expect({ target, service: host in compose.services }).toMatchObject({ service: true });
@@ -231,7 +413,21 @@ describe("deploy/", () => {
       // Checks prometheus.yml and, through rule_files, every PromQL expression in alerts.yml.
       const check = await run(["promtool", "check", "config", "deploy/prometheus.yml"]);
       expect({ code: check.code, output: check.stdout + check.stderr }).toMatchObject({ code: 0 });
+      // And the readiness alerts fire as intended on sample series.
+      const unit = await run(["promtool", "test", "rules", "test/deploy/alerts.promtool.yml"]);
+      expect({ code: unit.code, output: unit.stdout + unit.stderr }).toMatchObject({ code: 0 });
     }
+    // Every service's job is covered: the rules select jobs by exclusion (job!="prometheus"), never by naming some.
+    for (const rule of rules) {
+      for (const [, operator, value] of rule.expr.matchAll(/\bjob\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
+        for (const app of apps) {
+          const matches = operator?.startsWith("=") ? new RegExp(`^(?:${value})$`).test(app.name) : !new RegExp(`^(?:${value})$`).test(app.name);
+          expect({ alert: rule.alert, job: app.name, matches }).toEqual({ alert: rule.alert, job: app.name, matches: true });
+        }
+      }
+    }
+    const byJob = rules.filter((rule) => /\bby \(job\b/.test(rule.expr)).map((rule) => rule.alert);
+    expect(byJob).toEqual(expect.arrayContaining(["ServiceDown", "ServiceNotReady"]));
     const exprs = rules.map((rule) => rule.expr).join("\n");
     for (const metric of [
       "up",

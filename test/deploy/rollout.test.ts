@@ -96,16 +96,17 @@ async function rollout(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("deploy/rollout.sh", () => {
-  test("builds, migrates with the new image, replaces auth-a then auth-b, then reloads Caddy", async () => {
-    box({ running: ["auth-a", "auth-b", "caddy"] });
+  const every = ["auth-a", "auth-b", "user-a", "user-b", "file-a", "file-b"];
+
+  test("builds, migrates with the new image, replaces every slot one at a time (auth, user, file), then reloads Caddy", async () => {
+    box({ running: [...every, "caddy"] });
     const result = await rollout(["abc123"]);
     expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
     expect(result.steps).toEqual([
       "caddy validate",
       "build lodge:abc123",
       "migrate sha256:built-lodge:abc123",
-      "up auth-a sha256:built-lodge:abc123",
-      "up auth-b sha256:built-lodge:abc123",
+      ...every.map((slot) => `up ${slot} sha256:built-lodge:abc123`),
       "caddy reload",
     ]);
     expect(result.tag("lodge:current")).toBe("sha256:built-lodge:abc123");
@@ -128,6 +129,28 @@ describe("deploy/rollout.sh", () => {
     expect(result.stderr).toContain("rolling back");
   });
 
+  test("a later service's failure puts the previous image back on the earlier services' slots too", async () => {
+    box({ running: every });
+    const result = await rollout(["abc123"], { FAIL_SLOT: "file-a" });
+    expect(result.code).toBe(1);
+    const replaced = every.slice(0, every.indexOf("file-a") + 1);
+    expect(result.steps).toEqual([
+      "build lodge:abc123",
+      "migrate sha256:built-lodge:abc123",
+      ...replaced.map((slot) => `up ${slot} sha256:built-lodge:abc123`),
+      ...replaced.map((slot) => `up ${slot} sha256:old`),
+    ]);
+    expect(result.tag("lodge:current")).toBe("sha256:old");
+  });
+
+  test("the first rollout of a new service onto a box that runs only auth creates its slots", async () => {
+    box({ running: ["auth-a", "auth-b", "caddy"] });
+    const result = await rollout(["abc123"]);
+    expect(result.code).toBe(0);
+    expect(result.steps.filter((step) => step.startsWith("up "))).toEqual(every.map((slot) => `up ${slot} sha256:built-lodge:abc123`));
+    expect(result.steps.at(-1)).toBe("caddy reload");
+  });
+
   test("a failed migration touches no slot", async () => {
     box({ running: ["auth-a", "auth-b"] });
     const result = await rollout(["abc123"], { FAIL_MIGRATE: "1" });
@@ -147,7 +170,7 @@ describe("deploy/rollout.sh", () => {
     box({ running: ["auth-a", "auth-b"], previous: true });
     const result = await rollout(["rollback"]);
     expect(result.code).toBe(0);
-    expect(result.steps).toEqual(["migrate sha256:older", "up auth-a sha256:older", "up auth-b sha256:older"]);
+    expect(result.steps).toEqual(["migrate sha256:older", ...every.map((slot) => `up ${slot} sha256:older`)]);
     expect(result.tag("lodge:current")).toBe("sha256:older");
     expect(result.tag("lodge:previous")).toBe("sha256:old");
   });

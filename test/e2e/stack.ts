@@ -1,8 +1,11 @@
 /**
- * The production path, locally: the auth service as a real process (`bun run apps/auth/src/main.ts`)
- * on its own port, behind a real `caddy run` of the repository's Caddyfile. Only the Caddyfile's
- * host/port placeholders change (site address, upstream list, admin address); everything else is
- * the production file. `stop()` kills what was started and drops the database.
+ * The production path, locally: the services as real processes (`bun run apps/<name>/src/main.ts`)
+ * on their own ports, behind a real `caddy run` of the repository's Caddyfile. Only the Caddyfile's
+ * host/port placeholders change (site address, internal listener port, upstream lists, admin
+ * address); everything else is the production file. As in compose.yaml, the services share one
+ * database (each in its own schema) and one Redis prefix, and call each other and fetch JWKS
+ * through Caddy's internal listener. `stop()` kills what was started, drops the database, deletes
+ * the Redis keys and the file storage directory.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,7 +63,12 @@ async function untilAnswers(url: string, what: string, target: ReturnType<typeof
   }
 }
 
-export type AuthProcess = ReturnType<typeof spawnCollected> & { port: number; url: string };
+export type ServiceProcess = ReturnType<typeof spawnCollected> & { port: number; url: string };
+export type AuthProcess = ServiceProcess;
+
+/** The user service's client at auth, as compose.yaml builds AUTH_CLIENTS from USER_CLIENT_ID/USER_CLIENT_SECRET. */
+const userClient = { id: "user-service", secret: `e2e-${crypto.randomUUID().replaceAll("-", "")}` };
+const userClientScopes = "auth:verify_password users:export files:write files:export";
 
 /** How many /ready checks an instance has answered 200, from its own metrics (Caddy's health checks count here). */
 async function readyAnswers(url: string): Promise<number> {
@@ -71,12 +79,29 @@ async function readyAnswers(url: string): Promise<number> {
   return Number(line?.split(" ").pop() ?? 0);
 }
 
-export async function startStack(options: { env?: Record<string, string>; instances?: number } = {}) {
+export type StackOptions = {
+  /** Extra env for the auth instances. */
+  env?: Record<string, string>;
+  /** How many auth instances (default 1). */
+  instances?: number;
+  /** Also start the user and file services (one instance each), with extra env for each. */
+  services?: { user?: Record<string, string>; file?: Record<string, string> };
+};
+
+export async function startStack(options: StackOptions = {}) {
   const database = await createTestDatabase();
   const prefix = `lodge-e2e-${crypto.randomUUID().slice(0, 8)}:`;
   const redis: Redis = await connectRedis(testRedisUrl);
   const scratch = mkdtempSync(join(tmpdir(), "lodge-e2e-"));
+  const fileStorageDir = join(scratch, "files");
   const started: ReturnType<typeof spawnCollected>[] = [];
+  const withUser = options.services?.user !== undefined;
+  const withFile = options.services?.file !== undefined;
+  // Caddy's addresses are known before anything starts: the services are configured with them.
+  const caddyPort = freePort();
+  const internalPort = freePort();
+  const url = `http://127.0.0.1:${caddyPort}`;
+  const internalUrl = `http://127.0.0.1:${internalPort}`;
 
   const stop = async () => {
     for (const running of started) if (running.child.exitCode === null) running.child.kill("SIGKILL");
@@ -87,9 +112,9 @@ export async function startStack(options: { env?: Record<string, string>; instan
     rmSync(scratch, { recursive: true, force: true });
   };
 
-  /** One auth instance, as compose runs it: `bun run apps/auth/src/main.ts` with its env. */
-  const startAuth = async (port: number): Promise<AuthProcess> => {
-    const instance = spawnCollected([process.execPath, "run", "apps/auth/src/main.ts"], {
+  /** One instance of a service, as compose runs it: `bun run apps/<name>/src/main.ts` with its env. */
+  const startService = async (name: "auth" | "user" | "file", port: number, env: Record<string, string>): Promise<ServiceProcess> => {
+    const instance = spawnCollected([process.execPath, "run", `apps/${name}/src/main.ts`], {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: scratch,
       NODE_ENV: "test",
@@ -98,40 +123,77 @@ export async function startStack(options: { env?: Record<string, string>; instan
       DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl,
       REDIS_PREFIX: prefix,
-      AUTH_COOKIE_SECURE: "false",
       TRUSTED_PROXIES: "127.0.0.1,::1",
       // info, not warn: the shutdown tests read the "stopped" line.
       LOG_LEVEL: "info",
-      ...options.env,
+      // As compose sets them: through Caddy's internal listener.
+      JWKS_URL: `${internalUrl}/.well-known/jwks.json`,
+      ...env,
     });
     started.push(instance);
-    const url = `http://127.0.0.1:${port}`;
-    await untilAnswers(`${url}/ready`, "auth", instance);
-    return { ...instance, port, url };
+    const base = `http://127.0.0.1:${port}`;
+    await untilAnswers(`${base}/ready`, name, instance);
+    return { ...instance, port, url: base };
   };
+
+  const startAuth = (port: number) =>
+    startService("auth", port, {
+      AUTH_COOKIE_SECURE: "false",
+      ...(withUser ? { AUTH_CLIENTS: `${userClient.id}:${userClient.secret}:${userClientScopes}` } : {}),
+      ...options.env,
+    });
 
   try {
     const instances: AuthProcess[] = [];
     for (let index = 0; index < (options.instances ?? 1); index++) instances.push(await startAuth(freePort()));
+    const file = withFile
+      ? await startService("file", freePort(), {
+          FILE_STORAGE_DIR: fileStorageDir,
+          FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`,
+          FILE_PUBLIC_URL: url,
+          ...options.services?.file,
+        })
+      : undefined;
+    const user = withUser
+      ? await startService("user", freePort(), {
+          AUTH_URL: internalUrl,
+          FILE_URL: internalUrl,
+          PUBLIC_BASE_URL: url,
+          USER_CLIENT_ID: userClient.id,
+          USER_CLIENT_SECRET: userClient.secret,
+          ...options.services?.user,
+        })
+      : undefined;
 
-    const caddyPort = freePort();
+    // A service not started here points at a port where nothing listens (Caddy answers 503 there).
+    const nowhere = `127.0.0.1:${freePort()}`;
     const caddy = spawnCollected(["caddy", "run", "--adapter", "caddyfile", "--config", join(repoRoot, "Caddyfile")], {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: scratch,
       XDG_CONFIG_HOME: join(scratch, "config"),
       XDG_DATA_HOME: join(scratch, "data"),
       // An http:// site address is what turns automatic HTTPS off; nothing else differs.
-      LODGE_DOMAIN: `http://127.0.0.1:${caddyPort}`,
+      LODGE_DOMAIN: url,
+      CADDY_INTERNAL_PORT: String(internalPort),
       AUTH_UPSTREAMS: instances.map((instance) => `127.0.0.1:${instance.port}`).join(" "),
+      USER_UPSTREAMS: user ? `127.0.0.1:${user.port}` : nowhere,
+      FILE_UPSTREAMS: file ? `127.0.0.1:${file.port}` : nowhere,
       CADDY_ADMIN: `127.0.0.1:${freePort()}`,
     });
     started.push(caddy);
-    const url = `http://127.0.0.1:${caddyPort}`;
     await untilAnswers(`${url}/.well-known/jwks.json`, "caddy", caddy);
+    await untilAnswers(`${internalUrl}/.well-known/jwks.json`, "caddy's internal listener", caddy);
 
     const first = instances[0] as AuthProcess;
     return {
       url,
+      /** Caddy's internal plain-HTTP listener (what AUTH_URL, FILE_URL and JWKS_URL point at). */
+      internalUrl,
+      /** The user and file services, when `services` asked for them. */
+      user,
+      file,
+      /** The file service's FILE_STORAGE_DIR. */
+      fileStorageDir,
       /** The first auth instance (the only one unless `instances` was given). */
       auth: first,
       authUrl: first.url,
