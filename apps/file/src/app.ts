@@ -1,5 +1,6 @@
 import { createApp, mountOpenApi, mountOperations } from "@lodge/kit";
 import type { FileDeps } from "./deps";
+import { cachedContent } from "./routes/files/cached-content";
 import { fileRoutes } from "./routes/files/index";
 import { uploadRoutes } from "./routes/uploads/index";
 
@@ -49,5 +50,9 @@ export function createFileApp(deps: FileDeps) {
   mountOpenApi(app, { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." });
   app.route("/", uploadRoutes(deps));
   app.route("/", fileRoutes(deps));
+  // Variants held in memory skip the router (see cached-content.ts); everything else goes through it.
+  const cached = cachedContent(deps);
+  const routed = app.fetch;
+  app.fetch = (request, env, executionContext) => cached(request) ?? routed(request, env, executionContext);
   return app;
 }

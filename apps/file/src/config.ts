@@ -38,3 +38,11 @@ export function fileConfigFromEnv(env: FileEnv): FileConfig {
     jwt: { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL },
   };
 }
+
+/**
+ * Bun's own cap on a request body (it answers an empty 413 past it): above the file limit by
+ * multipart framing plus what is drained after an early refusal (see services/drain.ts).
+ */
+export function requestBodyCap(maxSizeBytes: number) {
+  return maxSizeBytes + 16 * 1024 * 1024;
+}

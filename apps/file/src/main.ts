@@ -1,6 +1,7 @@
 /** Runs the file service alone on its port (what compose and the end-to-end tests run). */
 import { loadEnv } from "@lodge/config";
 import { createLogger, serve } from "@lodge/kit";
+import { requestBodyCap } from "./config";
 import { fileEnv } from "./env";
 import { startFileService } from "./service";
 
@@ -17,6 +18,6 @@ serve({
     service.lifecycle.draining = true;
   },
   close: service.close,
-  // Uploads stream under FILE_MAX_SIZE_BYTES (checked while reading); Bun's own cap sits just above it (multipart framing).
-  maxRequestBodySize: env.FILE_MAX_SIZE_BYTES + 1024 * 1024,
+  // Uploads stream under FILE_MAX_SIZE_BYTES (checked while reading); Bun's own cap sits above it.
+  maxRequestBodySize: requestBodyCap(env.FILE_MAX_SIZE_BYTES),
 });

@@ -211,6 +211,30 @@ describe("image variants", () => {
     expect((await sharp(Buffer.from(await larger.arrayBuffer())).metadata()).width).toBe(120);
   });
 
+  test("a variant held in memory answers exactly as the full route does (public, signed, 304), and bad signatures still get 403", async () => {
+    const file = (await t.upload(alice.token, await images.png(90, 60), { name: "hot.png" })).json;
+    const signed = (await t.call("POST", `/files/${file.id}/signed-url`, { token: alice.token, body: { expiresIn: 600 } })).json.url as string;
+    const path = `${signed}&w=30&format=webp`;
+    const comparable = (response: Response) => {
+      const headers = Object.fromEntries(response.headers.entries());
+      delete headers["x-request-id"];
+      delete headers.date;
+      return headers;
+    };
+    const rendered = await get(path);
+    const hot = await get(path);
+    expect(hot.status).toBe(200);
+    expect(comparable(hot)).toEqual(comparable(rendered));
+    expect(Buffer.from(await hot.arrayBuffer())).toEqual(Buffer.from(await rendered.arrayBuffer()));
+    expect(hot.headers.get("x-request-id")).toBeTruthy();
+    expect((await get(path, { headers: { "if-none-match": rendered.headers.get("etag") as string } })).status).toBe(304);
+    const tampered = await get(path.replace(/sig=[^&]+/, "sig=AAAA"));
+    expect(tampered.status).toBe(403);
+    expect(((await tampered.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect((await get(`/files/${file.id}/content?w=30&format=webp`)).status).toBe(401);
+    expect((await get(path.replace("w=30", "w=99999"))).status).toBe(422);
+  });
+
   test("bounded parameters: huge or zero sizes, unknown formats and fits, bad quality, variants of non-images are 422s that store nothing", async () => {
     const text = (await t.upload(alice.token, "plain text", {})).json.id;
     const before = await t.snapshot();

@@ -8,6 +8,7 @@ import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
 import { createTestRedis, call as request } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
+import { requestBodyCap } from "../src/config";
 import { fileEnv } from "../src/env";
 import { startFileService } from "../src/service";
 import type { Storage } from "../src/storage/index";
@@ -61,7 +62,6 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     LOG_LEVEL: "silent",
     FILE_STORAGE_DIR: directory,
     FILE_SIGNING_SECRET: SIGNING_SECRET,
-    FILE_METADATA_CACHE_MS: "0",
     CORS_ORIGINS: "https://app.example.com",
     ...env,
   });
@@ -74,7 +74,7 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     jobs: options.jobs ?? false,
     logger: silent("file"),
   });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, maxRequestBodySize: parsed.FILE_MAX_SIZE_BYTES * 2 });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, maxRequestBodySize: requestBodyCap(parsed.FILE_MAX_SIZE_BYTES) });
   const url = `http://127.0.0.1:${server.port}`;
   const { storage } = service.deps;
   const db = database.db;

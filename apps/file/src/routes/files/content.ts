@@ -80,7 +80,7 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
     } else {
       source = { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
     }
-    return contentResponse({
+    const response = contentResponse({
       source,
       contentType,
       name,
@@ -92,5 +92,7 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
       ifRange: c.req.header("if-range"),
       setHeader: (header, value) => c.header(header, value),
     });
+    // Through c.newResponse, so the headers set before the handler (request id, CORS) are kept.
+    return c.newResponse(response.body as never, { status: response.status as 200, headers: response.headers });
   };
 };

@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
+import { drainable } from "../../services/drain";
 import { ingestFile } from "../../services/ingest-file";
 import { firstFilePart } from "../../services/multipart";
 import { checkFileName } from "../../services/names";
@@ -33,24 +34,31 @@ export const upload =
   (deps: FileDeps): RouteHandler<typeof uploadFileRoute, AppEnv> =>
   async (c) => {
     const ownerId = userIdOf(c);
-    const body = c.req.raw.body;
+    const raw = c.req.raw.body;
     const contentType = c.req.header("content-type") ?? "";
     const lengthHeader = c.req.header("content-length");
-    if (!body || lengthHeader === "0")
+    if (!raw || lengthHeader === "0")
       throw new ApiError({ code: "VALIDATION_FAILED", message: "The file is empty", details: [{ path: "file", message: "empty" }] });
     const queryName = c.req.valid("query").name;
-    let input: { name?: string; declared?: string; body: ReadableStream<Uint8Array>; expectedLength?: number };
-    if (/^multipart\/form-data/i.test(contentType)) {
-      if (queryName !== undefined) checkFileName(queryName, "");
-      const part = await firstFilePart(body, contentType);
-      input = { name: queryName ?? part.filename, declared: part.contentType, body: part.stream };
-    } else {
-      if (/^multipart\//i.test(contentType)) throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send multipart/form-data or the raw bytes" });
-      const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
-      input = { name: queryName, declared: contentType, body, expectedLength: Number.isSafeInteger(length) ? length : undefined };
+    const { stream: body, drain } = drainable(raw);
+    try {
+      let input: { name?: string; declared?: string; body: ReadableStream<Uint8Array>; expectedLength?: number };
+      if (/^multipart\/form-data/i.test(contentType)) {
+        if (queryName !== undefined) checkFileName(queryName, "");
+        const part = await firstFilePart(body, contentType);
+        input = { name: queryName ?? part.filename, declared: part.contentType, body: part.stream };
+      } else {
+        if (/^multipart\//i.test(contentType)) throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send multipart/form-data or the raw bytes" });
+        const length = lengthHeader === undefined ? undefined : Number(lengthHeader);
+        input = { name: queryName, declared: contentType, body, expectedLength: Number.isSafeInteger(length) ? length : undefined };
+      }
+      const name = input.name === undefined ? undefined : checkFileName(input.name, "") || undefined;
+      const row = await ingestFile({ ctx: ctxOf(c, deps), input: { ownerId, ...input, name } });
+      c.header("Location", `/files/${row.id}`);
+      return c.json(fileView(row, deps.config), 201);
+    } catch (error) {
+      // Answer once the client has finished sending (up to a bound), so it reads the answer.
+      await drain();
+      throw error;
     }
-    const name = input.name === undefined ? undefined : checkFileName(input.name, "") || undefined;
-    const row = await ingestFile({ ctx: ctxOf(c, deps), input: { ownerId, ...input, name } });
-    c.header("Location", `/files/${row.id}`);
-    return c.json(fileView(row, deps.config), 201);
   };

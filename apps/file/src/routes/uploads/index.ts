@@ -1,6 +1,7 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, createRouter } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
+import { drainable } from "../../services/drain";
 import { appendToUpload, createUpload, findUpload, removeUpload } from "../../services/uploads";
 import { ctxOf, fileGuard, userIdOf } from "../context";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
@@ -43,15 +44,19 @@ export function uploadRoutes(deps: FileDeps) {
     if (type !== "application/offset+octet-stream")
       throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send Content-Type: application/offset+octet-stream" });
     const length = c.req.header("content-length");
+    const body = c.req.raw.body ? drainable(c.req.raw.body) : undefined;
     const result = await appendToUpload({
       ctx: ctxOf(c, deps),
       input: {
         id: c.req.valid("param").id,
         ownerId: userIdOf(c),
         offset: c.req.valid("header")["upload-offset"],
-        body: c.req.raw.body,
+        body: body?.stream ?? null,
         contentLength: length === undefined ? undefined : Number(length),
       },
+    }).catch(async (error) => {
+      await body?.drain();
+      throw error;
     });
     setUploadHeaders(c, result.upload, result.fileId);
     return c.body(null, 204);
