@@ -156,7 +156,8 @@ type Stage = { name: string; run: (seconds: number, round: number) => Promise<Lo
 async function main() {
   const benchStarted = performance.now();
   const { connections, loginConcurrency, rounds } = settings;
-  const driverName = driver.kind === "wrk" ? `wrk (${driver.threads} thread${driver.threads > 1 ? "s" : ""})` : "fetch loops (wrk not installed)";
+  const driverName =
+    driver.kind === "wrk" ? `wrk (${driver.threads} thread${driver.threads > 1 ? "s" : ""})` : `fetch loops${Bun.which("wrk") ? "" : " (wrk not installed)"}`;
   log(`driver: ${driverName}; ${navigator.hardwareConcurrency} cores; Bun ${Bun.version}`);
 
   const database = await createTestDatabase();
@@ -220,6 +221,7 @@ async function main() {
   for (let round = 0; round <= rounds; round += 1) {
     const seconds = round === 0 ? settings.warmup : settings.seconds / rounds;
     for (const { name, run, totals } of Object.values(stages)) {
+      if (cleaning) return false; // interrupted: the signal handler is tearing everything down
       const result = await run(seconds, round);
       add(totals, result, round > 0);
       const where = round === 0 ? "warm-up" : `round ${round}/${rounds}`;
@@ -281,7 +283,7 @@ let clean = false;
 try {
   clean = await main();
 } catch (error) {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  if (!cleaning) console.error(error instanceof Error ? (error.stack ?? error.message) : error);
 } finally {
   await cleanup();
 }
