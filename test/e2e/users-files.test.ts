@@ -55,6 +55,24 @@ async function uploadMultipart(token: string, name: string, bytes: Uint8Array, t
   return { status: response.status, json: (await response.json()) as { id: string; size: number; contentType: string; sha256: string; url: string } };
 }
 
+/** The headers the file service sets on content are the same through Caddy as on its own port. */
+async function expectContentHeadersKept(throughCaddy: Response, url: string, headers: Record<string, string> = {}) {
+  const service = stack.file as NonNullable<Stack["file"]>;
+  const direct = await fetch(url.replace(stack.url, service.url), { headers });
+  await direct.arrayBuffer();
+  for (const name of [
+    "content-type",
+    "content-length",
+    "content-security-policy",
+    "content-disposition",
+    "cross-origin-resource-policy",
+    "etag",
+    "cache-control",
+  ]) {
+    expect({ name, value: throughCaddy.headers.get(name) }).toEqual({ name, value: direct.headers.get(name) });
+  }
+}
+
 function expectCaddyError(reply: Reply, status: number, code: string) {
   expect(reply.status).toBe(status);
   expect(reply.json.error.code).toBe(code);
@@ -159,8 +177,9 @@ describe("a user's life, through Caddy", () => {
     expect(original.status).toBe(200);
     expect(original.headers.get("content-type")).toBe("image/jpeg");
     expect(sha256(new Uint8Array(await original.arrayBuffer()))).toBe(sha256(image));
-    // The file service's own headers pass through: its sandboxing policy (not Caddy's), inline, ETag.
-    expect(original.headers.get("content-security-policy")).toBe("default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    // The file service's own headers pass through as it sends them: its sandboxing policy (not Caddy's API one), inline, ETag.
+    await expectContentHeadersKept(original, avatar.url);
+    expect(original.headers.get("content-security-policy")).toContain("sandbox");
     expect(original.headers.get("content-disposition")).toStartWith("inline");
     expect(original.headers.get("x-content-type-options")).toBe("nosniff");
     expect(original.headers.get("server")).toBeNull();
@@ -260,6 +279,19 @@ describe("a user's life, through Caddy", () => {
     expect(["FORBIDDEN", "UNAUTHORIZED"]).toContain(error.error.code);
     // An error from the file service carries Caddy's API policy (the service set none).
     expect(tampered.headers.get("content-security-policy")).toBe(apiCsp);
+  });
+
+  test("active content (SVG) comes through as the file service serves it: an attachment under its sandboxing policy", async () => {
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"><script>alert(1)</script></svg>');
+    const uploaded = await uploadMultipart(user.token, "drawing.svg", svg, "image/svg+xml");
+    expect(uploaded.status).toBe(201);
+    const auth = { authorization: `Bearer ${user.token}` };
+    const content = await fetch(`${stack.url}/files/${uploaded.json.id}/content`, { headers: auth });
+    expect(content.status).toBe(200);
+    await content.arrayBuffer();
+    expect(content.headers.get("content-disposition")).toStartWith("attachment");
+    expect(content.headers.get("content-security-policy")).toContain("sandbox");
+    await expectContentHeadersKept(content, `${stack.url}/files/${uploaded.json.id}/content`, auth);
   });
 
   test("deleting the account: the profile is gone, the files' content is 404, storage is empty", async () => {
