@@ -105,8 +105,9 @@ describe("the user service's side", () => {
       headers: { authorization: `Bearer ${alice.token}`, "tus-resumable": "1.0.0", "upload-offset": "0", "content-type": "application/offset+octet-stream" },
     });
     const bobs = (await t.upload(bob.token, "bob keeps this", {})).json;
-    // Wait for the thumbnails, so none is rendered after the erasure.
+    // Wait for the thumbnails and the requested variant to be stored.
     await eventually(async () => (await readStream(t.redis, t.prefix, "file.processed")).some((event) => event.data.fileId === image.id));
+    await eventually(async () => (await t.db.select({ n: count() }).from(variants).where(eq(variants.fileId, image.id)))[0]?.n === 3);
     expect(await rowsOf(alice.id)).toEqual({ files: 2, uploads: 1 });
     const objectsBefore = await t.storage.list("");
 

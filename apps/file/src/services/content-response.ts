@@ -6,6 +6,9 @@ import { isActiveType } from "./sniff";
 /** Shown in the browser; everything else is a download. Active types (HTML, SVG, XML) never are. */
 const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(plain|csv|markdown)|application\/json|video\/|audio\/)/;
 
+/** What a route turns into its Response (through Hono's context, which adds the headers set before it). */
+export type ContentAnswer = { status: 200 | 206 | 304; headers: Headers; body: Blob | ReadableStream<Uint8Array> | Uint8Array | null };
+
 export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | ReadableStream<Uint8Array> | Uint8Array };
 
 /**
@@ -25,7 +28,7 @@ export function contentResponse(input: {
   ifRange?: string | null;
   /** Sets a header on the error answer (Content-Range on a 416). */
   setHeader?: (name: string, value: string) => void;
-}): Response {
+}): ContentAnswer {
   const { source, contentType } = input;
   const active = isActiveType(contentType);
   const attachment = input.download || active || !inlineTypes.test(contentType);
@@ -39,7 +42,7 @@ export function contentResponse(input: {
     "Cache-Control": input.cacheControl,
     "Accept-Ranges": "bytes",
   });
-  if (input.ifNoneMatch && matches(input.ifNoneMatch, input.etag)) return new Response(null, { status: 304, headers });
+  if (input.ifNoneMatch && matches(input.ifNoneMatch, input.etag)) return { status: 304, headers, body: null };
 
   const range = input.range && (!input.ifRange || input.ifRange === input.etag) ? parseRange(input.range, source.size) : undefined;
   if (range === null) {
@@ -49,10 +52,10 @@ export function contentResponse(input: {
   if (range) {
     headers.set("Content-Range", `bytes ${range.start}-${range.end}/${source.size}`);
     headers.set("Content-Length", String(range.end - range.start + 1));
-    return new Response(source.open(range), { status: 206, headers });
+    return { status: 206, headers, body: source.open(range) };
   }
   headers.set("Content-Length", String(source.size));
-  return new Response(source.size === 0 ? null : source.open(), { status: 200, headers });
+  return { status: 200, headers, body: source.size === 0 ? null : source.open() };
 }
 
 function matches(ifNoneMatch: string, etag: string) {

@@ -14,7 +14,7 @@ export async function processFile({ ctx, input }: { ctx: Ctx; input: { fileId: s
     for (const params of standardVariants) {
       const variant = canonicalVariant(params);
       if (!variant) continue;
-      await getVariant({ ctx, input: { file, variant } });
+      await (await getVariant({ ctx, input: { file, variant } })).persisted;
       keys.push(variant.key);
     }
   }

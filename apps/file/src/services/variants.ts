@@ -1,6 +1,6 @@
 import { variants } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
-import { and, count, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import sharp from "sharp";
 import type { Ctx } from "../deps";
 import type { CachedVariant } from "./caches";
@@ -33,13 +33,17 @@ export function canonicalVariant(params: VariantParams): Variant | undefined {
   return { w: params.w, h: params.h, fit, format, q, key };
 }
 
-const inflight = new Map<string, Promise<CachedVariant>>();
+const inflight = new Map<string, Promise<Rendered>>();
+
+/** A variant, and (when it was rendered just now) the promise of its being stored. */
+export type Rendered = CachedVariant & { persisted?: Promise<void> };
 
 /**
  * The variant's bytes or storage key: from memory, from a stored rendering, or rendered now by
- * sharp (auto-oriented, metadata stripped, input pixels bounded) and stored, so it is rendered once.
+ * sharp (auto-oriented, metadata stripped, input pixels bounded). A fresh rendering is answered at
+ * once and stored behind the answer (object, then row), so each variant is rendered once.
  */
-export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: FileRow; variant: Variant } }): Promise<CachedVariant> {
+export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: FileRow; variant: Variant } }): Promise<Rendered> {
   const { file, variant } = input;
   if (!isRasterImage(file.contentType)) throw new ApiError({ code: "VALIDATION_FAILED", message: "Variants exist only for images" });
   const cached = ctx.deps.caches.variants.get(file.id, variant.key);
@@ -47,14 +51,19 @@ export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: File
   const flightKey = `${file.id}|${variant.key}`;
   let flight = inflight.get(flightKey);
   if (!flight) {
-    flight = loadOrRender(ctx, file, variant).finally(() => inflight.delete(flightKey));
+    flight = loadOrRender(ctx, file, variant);
     inflight.set(flightKey, flight);
+    // Requests for the same variant share this one rendering until it is stored.
+    void flight
+      .then((rendered) => rendered.persisted)
+      .catch(() => {})
+      .finally(() => inflight.delete(flightKey));
   }
   return flight;
 }
 
-async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<CachedVariant> {
-  const { db, storage, caches, config } = ctx.deps;
+async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<Rendered> {
+  const { db, storage, caches } = ctx.deps;
   const [stored] = await db
     .select()
     .from(variants)
@@ -68,29 +77,42 @@ async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<
   }
   const bytes = await render(ctx, file, variant);
   const entry: CachedVariant = { storageKey: variantStorageKey(file.id, variant.key), contentType: contentTypes[variant.format], size: bytes.length, bytes };
-  const [existing] = await db.select({ n: count() }).from(variants).where(eq(variants.fileId, file.id));
-  if ((existing?.n ?? 0) >= config.maxVariantsPerFile) return entry; // rendered, not kept: the per-file cap bounds storage
+  const persisted = persist(ctx, file, variant, entry, bytes).catch((error) => {
+    ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "storing a variant failed; it will be rendered again");
+  });
+  return { ...entry, persisted };
+}
+
+/** Stores a fresh rendering: the object, then its row, within the per-file cap; leaves no object without a row. */
+async function persist(ctx: Ctx, file: FileRow, variant: Variant, entry: CachedVariant, bytes: Uint8Array) {
+  const { db, storage, caches, config } = ctx.deps;
   await storage.write(entry.storageKey, bytes);
+  let inserted: unknown[];
   try {
-    await db
-      .insert(variants)
-      .values({
-        fileId: file.id,
-        key: variant.key,
-        storageKey: entry.storageKey,
-        contentType: entry.contentType,
-        size: bytes.length,
-        createdAt: ctx.deps.clock(),
-      })
-      .onConflictDoNothing();
+    inserted = (await db.execute(sql`
+      insert into ${variants} (file_id, key, storage_key, content_type, size, created_at)
+      select ${file.id}::uuid, ${variant.key}::text, ${entry.storageKey}::text, ${entry.contentType}::text, ${bytes.length}::bigint, ${ctx.deps.clock().toISOString()}::timestamptz
+      where (select count(*) from ${variants} where file_id = ${file.id}::uuid) < ${config.maxVariantsPerFile}::int
+      on conflict do nothing
+      returning file_id`)) as unknown as unknown[];
   } catch (error) {
     // The file was deleted while this rendered (the foreign key refuses the row): leave nothing behind.
     await storage.delete(entry.storageKey).catch(() => {});
-    if (hasCode(error, "23503")) throw new ApiError({ code: "NOT_FOUND", message: "No such file" });
+    if (hasCode(error, "23503")) return;
     throw error;
   }
-  caches.variants.set(file.id, variant.key, entry);
-  return entry;
+  if (inserted.length > 0) {
+    caches.variants.set(file.id, variant.key, entry);
+    return;
+  }
+  // Not inserted: another instance stored the same rendering (same key, keep it), or the file has its cap of variants.
+  const [same] = await db
+    .select({ key: variants.key })
+    .from(variants)
+    .where(and(eq(variants.fileId, file.id), eq(variants.key, variant.key)))
+    .limit(1);
+  if (same) caches.variants.set(file.id, variant.key, entry);
+  else await storage.delete(entry.storageKey);
 }
 
 /** sharp, exactly as the bench's baseline calls it. */

@@ -80,7 +80,7 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
     } else {
       source = { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
     }
-    const response = contentResponse({
+    const answer = contentResponse({
       source,
       contentType,
       name,
@@ -93,6 +93,6 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
       setHeader: (header, value) => c.header(header, value),
     });
     // Through c.newResponse, so the headers set before the handler (request id, CORS) are kept.
-    return c.newResponse(response.body as never, { status: response.status as 200, headers: response.headers });
+    return c.newResponse(answer.body as never, { status: answer.status as 200, headers: answer.headers });
   };
 };
