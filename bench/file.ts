@@ -1,0 +1,358 @@
+/**
+ * `bun run bench:file`: the file service as ratios to baselines measured in the same run on the
+ * same machine (see DESIGN.md, "Performance"):
+ *   - a 500 MB upload (POST /files, raw body) against writing the same bytes straight to disk, with
+ *     the peak RSS growth of the service process while it streams (sampled from /proc);
+ *   - variant rendering (cache misses, one at a time) against calling sharp directly for the same
+ *     operations on the same image;
+ *   - a cached variant served (signed URL) against a bare Hono hello-world.
+ * The auth service, the file service and the hello-world each run in a process of their own; load
+ * comes from this process (wrk when installed, else keep-alive fetch loops), to 127.0.0.1 only.
+ *
+ * Knobs (env): BENCH_UPLOAD_MB (500), BENCH_VARIANTS (20), BENCH_SECONDS (8), BENCH_CONNECTIONS (32).
+ */
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createTestRedis } from "@lodge/kit/testing";
+// sharp as the file service resolves it: the baseline is the very pipeline the service runs, minus HTTP, Postgres and storage.
+import { canonicalVariant, renderVariant } from "../apps/file/src/services/variants";
+import { images } from "../apps/file/test/images";
+
+const root = new URL("..", import.meta.url).pathname;
+const setting = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const MiB = 1024 * 1024;
+const uploadMb = setting("BENCH_UPLOAD_MB", 500);
+const variantCount = setting("BENCH_VARIANTS", 20);
+const seconds = setting("BENCH_SECONDS", 8);
+const connections = setting("BENCH_CONNECTIONS", 32);
+const log = (message: string) => console.error(`[bench:file] ${message}`);
+
+// ---------------------------------------------------------------- processes
+
+type Child = { url: string; pid: number; stop: () => Promise<void>; output: () => string };
+
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}
+
+async function startProcess(
+  name: string,
+  cmd: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+  port: number,
+  readyPath: string,
+): Promise<Child> {
+  const proc = Bun.spawn(cmd, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  let output = "";
+  for (const stream of [proc.stdout, proc.stderr]) {
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) output = (output + decoder.decode(chunk, { stream: true })).slice(-8000);
+    })();
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const child: Child = {
+    url,
+    pid: proc.pid,
+    output: () => output,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill("SIGTERM");
+      if (!(await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]))) proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited during startup:\n${output}`);
+    const ready = await fetch(`${url}${readyPath}`)
+      .then(async (response) => {
+        await response.arrayBuffer();
+        return response.status === 200;
+      })
+      .catch(() => false);
+    if (ready) return child;
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(`${name} did not become ready:\n${output}`);
+    }
+    await Bun.sleep(100);
+  }
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+}
+
+// ---------------------------------------------------------------- load
+
+async function load(url: string): Promise<{ rps: number; errors: number }> {
+  const wrk = Bun.which("wrk");
+  if (wrk) {
+    const proc = Bun.spawn([wrk, "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", url], { stdout: "pipe", stderr: "pipe" });
+    const out = await new Response(proc.stdout).text();
+    await proc.exited;
+    const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? Number.NaN);
+    const errors = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+    return { rps, errors };
+  }
+  let ok = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const response = await fetch(url).catch(() => undefined);
+        if (response?.ok) ok += 1;
+        else errors += 1;
+        await response?.arrayBuffer();
+      }
+    }),
+  );
+  return { rps: ok / ((performance.now() - started) / 1000), errors };
+}
+
+// ---------------------------------------------------------------- steps
+
+/** The same 1 MiB of text (an allowed type) again and again. */
+const chunk = new TextEncoder().encode("Lodge bench upload line, streamed to storage and hashed.\n".repeat(Math.ceil(MiB / 57)).slice(0, MiB));
+
+async function writeToDisk(path: string, megabytes: number) {
+  const started = performance.now();
+  const handle = await open(path, "w");
+  for (let index = 0; index < megabytes; index++) await handle.write(chunk);
+  await handle.close();
+  const elapsed = (performance.now() - started) / 1000;
+  await rm(path, { force: true });
+  return elapsed;
+}
+
+async function upload(file: Child, token: string, megabytes: number) {
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= megabytes) return controller.close();
+      sent += 1;
+      controller.enqueue(chunk);
+    },
+  });
+  const started = performance.now();
+  const response = await fetch(`${file.url}/files?name=bench.txt`, {
+    method: "POST",
+    body,
+    headers: { authorization: `Bearer ${token}`, "content-type": "text/plain", "content-length": String(megabytes * MiB) },
+  });
+  const json = (await response.json()) as { id?: string; size?: number };
+  const elapsed = (performance.now() - started) / 1000;
+  if (response.status !== 201 || json.size !== megabytes * MiB) throw new Error(`upload: ${response.status} ${JSON.stringify(json)}`);
+  return { elapsed, id: json.id as string };
+}
+
+async function main() {
+  log(`${navigator.hardwareConcurrency} cores; Bun ${Bun.version}; load by ${Bun.which("wrk") ? "wrk" : "fetch loops"}`);
+  const database = await createTestDatabase();
+  const redis = await createTestRedis();
+  const directory = await mkdtemp(join(tmpdir(), "lodge-bench-files-"));
+  const children: Child[] = [];
+  const cleanup = async () => {
+    for (const child of children) await child.stop().catch(() => {});
+    await database.drop().catch(() => {});
+    await redis.cleanup().catch(() => {});
+    await rm(directory, { recursive: true, force: true });
+  };
+  process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  try {
+    const common = {
+      ...process.env,
+      HOST: "127.0.0.1",
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: redis.prefix,
+      LOG_LEVEL: "warn",
+    };
+    const [authPort, filePort, helloPort] = [freePort(), freePort(), freePort()];
+    const auth = await startProcess(
+      "auth",
+      [process.execPath, "run", "apps/auth/src/main.ts"],
+      root,
+      { ...common, PORT: String(authPort), AUTH_COOKIE_SECURE: "false" },
+      authPort,
+      "/ready",
+    );
+    children.push(auth);
+    const file = await startProcess(
+      "file",
+      [process.execPath, "run", "apps/file/src/main.ts"],
+      root,
+      {
+        ...common,
+        NODE_ENV: "production",
+        PORT: String(filePort),
+        JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+        FILE_STORAGE_DIR: directory,
+        FILE_SIGNING_SECRET: "bench-signing-secret-0123456789abcdef",
+        FILE_MAX_SIZE_BYTES: String((uploadMb + 10) * MiB),
+        FILE_QUOTA_BYTES: String(4 * (uploadMb + 100) * MiB),
+        // Every measured rendering is stored, as a real cache miss is.
+        FILE_MAX_VARIANTS_PER_FILE: "1000",
+      },
+      filePort,
+      "/ready",
+    );
+    children.push(file);
+    // Evaluated in apps/file, so `hono` is the very copy the service uses.
+    const hello = await startProcess(
+      "hello-world",
+      [
+        process.execPath,
+        "-e",
+        `import { Hono } from "hono"; Bun.serve({ port: ${helloPort}, hostname: "127.0.0.1", fetch: new Hono().get("/", (c) => c.text("ok")).fetch });`,
+      ],
+      `${root}apps/file`,
+      { ...process.env },
+      helloPort,
+      "/",
+    );
+    children.push(hello);
+
+    const registered = await fetch(`${auth.url}/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: `bench-${crypto.randomUUID().slice(0, 8)}@example.com`, password: "a perfectly fine bench password" }),
+    });
+    const { accessToken: token } = (await registered.json()) as { accessToken: string };
+
+    // 1. A large upload against the disk.
+    log(`upload: ${uploadMb} MB, after a 20 MB warm-up`);
+    await upload(file, token, 20);
+    const diskPath = join(directory, "baseline.bin");
+    const diskBefore = await writeToDisk(diskPath, uploadMb);
+    const rssBefore = await rssOf(file.pid);
+    let rssPeak = rssBefore;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        rssPeak = Math.max(rssPeak, await rssOf(file.pid).catch(() => 0));
+        await Bun.sleep(10);
+      }
+    })();
+    const uploaded = await upload(file, token, uploadMb);
+    sampling = false;
+    await sampler;
+    const diskAfter = await writeToDisk(diskPath, uploadMb);
+    const diskSeconds = (diskBefore + diskAfter) / 2;
+    await fetch(`${file.url}/files/${uploaded.id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+    const uploadRatio = diskSeconds / uploaded.elapsed;
+    const growthMb = (rssPeak - rssBefore) / MiB;
+
+    // 2. Variant rendering against sharp.
+    log(`variants: ${variantCount} renderings of a 2400x1600 JPEG, one at a time`);
+    const photo = await images.noisyJpeg(2400, 1600);
+    const created = await fetch(`${file.url}/files?name=photo.jpg`, {
+      method: "POST",
+      body: photo,
+      headers: { authorization: `Bearer ${token}`, "content-type": "image/jpeg" },
+    });
+    const photoId = ((await created.json()) as { id: string }).id;
+    // Let the upload's own thumbnail job finish first.
+    for (let tries = 0; tries < 200; tries++) {
+      const rows = (await database.db.execute(`select count(*)::int as n from file.variants where file_id = '${photoId}'`)) as unknown as { n: number }[];
+      if ((rows[0]?.n ?? 0) >= 2) break;
+      await Bun.sleep(50);
+    }
+    const photoPath = join(directory, "photo.jpg");
+    await Bun.write(photoPath, photo);
+    const widths = (offset: number) => Array.from({ length: variantCount }, (_, index) => 400 + offset + index * 16);
+    const direct = async (list: number[]) => {
+      const started = performance.now();
+      for (const width of list)
+        await renderVariant(photoPath, canonicalVariant({ w: width, format: "webp", q: 80 }) as NonNullable<ReturnType<typeof canonicalVariant>>, 50_000_000);
+      return (performance.now() - started) / 1000;
+    };
+    const viaService = async (list: number[]) => {
+      const started = performance.now();
+      for (const width of list) {
+        const response = await fetch(`${file.url}/files/${photoId}/content?w=${width}&format=webp&q=80`, { headers: { authorization: `Bearer ${token}` } });
+        if (response.status !== 200) throw new Error(`variant: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+      }
+      return (performance.now() - started) / 1000;
+    };
+    await direct(widths(1));
+    const directSeconds = await direct(widths(2));
+    // Distinct widths: every request is a cache miss, rendered and stored. Alternate the two, so drift hits both.
+    await viaService(widths(3));
+    const directSeconds2 = await direct(widths(4));
+    const serviceSeconds = (await viaService(widths(5))) / 2 + (await viaService(widths(6))) / 2;
+    const directTotal = (directSeconds + directSeconds2) / 2;
+    const renderRatio = directTotal / serviceSeconds;
+
+    // 3. A cached variant against hello-world.
+    const signed = await fetch(`${file.url}/files/${photoId}/signed-url`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ expiresIn: 3600 }),
+    });
+    const variantUrl = `${file.url}${((await signed.json()) as { url: string }).url}&w=128&h=128&fit=cover&format=webp`;
+    const warm = await fetch(variantUrl);
+    const variantBytes = (await warm.arrayBuffer()).byteLength;
+    log(`cached variant (${variantBytes} bytes) and hello-world: ${seconds}s each, ${connections} connections`);
+    await load(`${hello.url}/`);
+    const helloResult = await load(`${hello.url}/`);
+    await load(variantUrl);
+    const variantResult = await load(variantUrl);
+    const servedRatio = variantResult.rps / helloResult.rps;
+
+    const rows = [
+      [
+        "500 MB upload (POST /files) vs write to disk",
+        `${(uploadMb / uploaded.elapsed).toFixed(0)} MB/s vs ${(uploadMb / diskSeconds).toFixed(0)} MB/s`,
+        uploadRatio,
+        0.7,
+      ],
+      [
+        "variant rendering vs sharp directly",
+        `${(variantCount / serviceSeconds).toFixed(1)}/s vs ${(variantCount / directTotal).toFixed(1)}/s`,
+        renderRatio,
+        0.9,
+      ],
+      ["cached variant vs Hono hello-world", `${variantResult.rps.toFixed(0)}/s vs ${helloResult.rps.toFixed(0)}/s`, servedRatio, 0.3],
+    ] as const;
+    console.log(`\nFile bench: ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}\n`);
+    for (const [name, detail, ratio, target] of rows) {
+      console.log(
+        `${name.padEnd(48)} ${detail.padEnd(26)} ratio ${ratio.toFixed(2).padStart(5)}  target >= ${target.toFixed(2)}  ${ratio >= target ? "PASS" : "MISS"}`,
+      );
+    }
+    const memoryOk = growthMb < 64;
+    console.log(
+      `${"service RSS growth during the upload".padEnd(48)} ${`${growthMb.toFixed(1)} MB (from ${(rssBefore / MiB).toFixed(0)} MB)`.padEnd(26)} ${"".padEnd(11)}  target <  64 MB  ${memoryOk ? "PASS" : "MISS"}`,
+    );
+    const errors = helloResult.errors + variantResult.errors;
+    if (errors > 0) console.log(`\n${errors} non-2xx answers under load`);
+    return errors === 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+let clean = false;
+try {
+  clean = await main();
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+}
+process.exit(clean ? 0 : 1);
