@@ -9,7 +9,7 @@
  * The auth service, the file service and the hello-world each run in a process of their own; load
  * comes from this process (wrk when installed, else keep-alive fetch loops), to 127.0.0.1 only.
  *
- * Knobs (env): BENCH_UPLOAD_MB (500), BENCH_VARIANTS (20), BENCH_SECONDS (8), BENCH_CONNECTIONS (32).
+ * Knobs (env): BENCH_UPLOAD_MB (500), BENCH_VARIANTS (40), BENCH_SECONDS (8), BENCH_CONNECTIONS (32), BENCH_DRIVER (wrk|fetch).
  */
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +19,8 @@ import { createTestRedis } from "@lodge/kit/testing";
 // sharp as the file service resolves it: the baseline is the very pipeline the service runs, minus HTTP, Postgres and storage.
 import { canonicalVariant, renderVariant } from "../apps/file/src/services/variants";
 import { images } from "../apps/file/test/images";
+import { pickDriver, runLoad } from "./lib/load";
+import { type Child, freePort, startProcess } from "./lib/processes";
 
 const root = new URL("..", import.meta.url).pathname;
 const setting = (name: string, fallback: number) => {
@@ -28,67 +30,15 @@ const setting = (name: string, fallback: number) => {
 };
 const MiB = 1024 * 1024;
 const uploadMb = setting("BENCH_UPLOAD_MB", 500);
-const variantCount = setting("BENCH_VARIANTS", 20);
+const variantCount = Math.ceil(setting("BENCH_VARIANTS", 40) / 4) * 4;
 const seconds = setting("BENCH_SECONDS", 8);
 const connections = setting("BENCH_CONNECTIONS", 32);
 const log = (message: string) => console.error(`[bench:file] ${message}`);
 
-// ---------------------------------------------------------------- processes
+// ---------------------------------------------------------------- processes and memory
 
-type Child = { url: string; pid: number; stop: () => Promise<void>; output: () => string };
-
-function freePort(): number {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port as number;
-  probe.stop(true);
-  return port;
-}
-
-async function startProcess(
-  name: string,
-  cmd: string[],
-  cwd: string,
-  env: Record<string, string | undefined>,
-  port: number,
-  readyPath: string,
-): Promise<Child> {
-  const proc = Bun.spawn(cmd, { cwd, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  let output = "";
-  for (const stream of [proc.stdout, proc.stderr]) {
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream) output = (output + decoder.decode(chunk, { stream: true })).slice(-8000);
-    })();
-  }
-  const url = `http://127.0.0.1:${port}`;
-  const child: Child = {
-    url,
-    pid: proc.pid,
-    output: () => output,
-    stop: async () => {
-      if (proc.exitCode !== null) return;
-      proc.kill("SIGTERM");
-      if (!(await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]))) proc.kill("SIGKILL");
-      await proc.exited;
-    },
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited during startup:\n${output}`);
-    const ready = await fetch(`${url}${readyPath}`)
-      .then(async (response) => {
-        await response.arrayBuffer();
-        return response.status === 200;
-      })
-      .catch(() => false);
-    if (ready) return child;
-    if (Date.now() > deadline) {
-      await child.stop();
-      throw new Error(`${name} did not become ready:\n${output}`);
-    }
-    await Bun.sleep(100);
-  }
-}
+const start = (name: string, cmd: string[], cwd: string, env: Record<string, string | undefined>, port: number, readyPath: string) =>
+  startProcess({ name, cmd, cwd, env, port, readyPath });
 
 /** Resident memory of a process, from /proc (Linux). */
 async function rssOf(pid: number): Promise<number> {
@@ -98,31 +48,13 @@ async function rssOf(pid: number): Promise<number> {
 
 // ---------------------------------------------------------------- load
 
+const driver = pickDriver(process.env.BENCH_DRIVER, 1);
+
+/** GET `url` from `connections` keep-alive connections for `seconds` (wrk when installed). */
 async function load(url: string): Promise<{ rps: number; errors: number }> {
-  const wrk = Bun.which("wrk");
-  if (wrk) {
-    const proc = Bun.spawn([wrk, "-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", url], { stdout: "pipe", stderr: "pipe" });
-    const out = await new Response(proc.stdout).text();
-    await proc.exited;
-    const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? Number.NaN);
-    const errors = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
-    return { rps, errors };
-  }
-  let ok = 0;
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        const response = await fetch(url).catch(() => undefined);
-        if (response?.ok) ok += 1;
-        else errors += 1;
-        await response?.arrayBuffer();
-      }
-    }),
-  );
-  return { rps: ok / ((performance.now() - started) / 1000), errors };
+  const { origin, pathname, search } = new URL(url);
+  const result = await runLoad(driver, { baseUrl: origin, scenario: { kind: "static", method: "GET", path: `${pathname}${search}` }, connections, seconds });
+  return { rps: result.rps, errors: result.errors };
 }
 
 // ---------------------------------------------------------------- steps
@@ -162,7 +94,7 @@ async function upload(file: Child, token: string, megabytes: number) {
 }
 
 async function main() {
-  log(`${navigator.hardwareConcurrency} cores; Bun ${Bun.version}; load by ${Bun.which("wrk") ? "wrk" : "fetch loops"}`);
+  log(`${navigator.hardwareConcurrency} cores; Bun ${Bun.version}; load by ${driver.kind}`);
   const database = await createTestDatabase();
   const redis = await createTestRedis();
   const directory = await mkdtemp(join(tmpdir(), "lodge-bench-files-"));
@@ -184,7 +116,7 @@ async function main() {
       LOG_LEVEL: "warn",
     };
     const [authPort, filePort, helloPort] = [freePort(), freePort(), freePort()];
-    const auth = await startProcess(
+    const auth = await start(
       "auth",
       [process.execPath, "run", "apps/auth/src/main.ts"],
       root,
@@ -193,7 +125,7 @@ async function main() {
       "/ready",
     );
     children.push(auth);
-    const file = await startProcess(
+    const file = await start(
       "file",
       [process.execPath, "run", "apps/file/src/main.ts"],
       root,
@@ -214,7 +146,7 @@ async function main() {
     );
     children.push(file);
     // Evaluated in apps/file, so `hono` is the very copy the service uses.
-    const hello = await startProcess(
+    const hello = await start(
       "hello-world",
       [
         process.execPath,
@@ -235,7 +167,70 @@ async function main() {
     });
     const { accessToken: token } = (await registered.json()) as { accessToken: string };
 
-    // 1. A large upload against the disk.
+    // 1. Variant rendering against sharp.
+    log(`variants: ${variantCount} renderings of a 2400x1600 JPEG, one at a time`);
+    const photo = await images.noisyJpeg(2400, 1600);
+    const created = await fetch(`${file.url}/files?name=photo.jpg`, {
+      method: "POST",
+      body: photo,
+      headers: { authorization: `Bearer ${token}`, "content-type": "image/jpeg" },
+    });
+    const photoId = ((await created.json()) as { id: string }).id;
+    // Let the upload's own thumbnail job finish first.
+    for (let tries = 0; tries < 200; tries++) {
+      const rows = (await database.db.execute(`select count(*)::int as n from file.variants where file_id = '${photoId}'`)) as unknown as { n: number }[];
+      if ((rows[0]?.n ?? 0) >= 2) break;
+      await Bun.sleep(50);
+    }
+    const photoPath = join(directory, "photo.jpg");
+    await Bun.write(photoPath, photo);
+    // Distinct widths: every service request is a cache miss, rendered and stored. Each offset gives a fresh set.
+    const widths = (offset: number, count: number) => Array.from({ length: count }, (_, index) => 400 + offset + index * 16);
+    const direct = async (list: number[]) => {
+      const started = performance.now();
+      for (const width of list)
+        await renderVariant(photoPath, canonicalVariant({ w: width, format: "webp", q: 80 }) as NonNullable<ReturnType<typeof canonicalVariant>>, 50_000_000);
+      return (performance.now() - started) / 1000;
+    };
+    const viaService = async (list: number[]) => {
+      const started = performance.now();
+      for (const width of list) {
+        const response = await fetch(`${file.url}/files/${photoId}/content?w=${width}&format=webp&q=80`, { headers: { authorization: `Bearer ${token}` } });
+        if (response.status !== 200) throw new Error(`variant: ${response.status} ${await response.text()}`);
+        await response.arrayBuffer();
+      }
+      return (performance.now() - started) / 1000;
+    };
+    await direct(widths(1, 5));
+    await viaService(widths(2, 5));
+    // Alternating rounds, so load from elsewhere on the machine falls on both sides alike.
+    const rounds = 4;
+    let directTotal = 0;
+    let serviceSeconds = 0;
+    for (let round = 0; round < rounds; round++) {
+      directTotal += await direct(widths(3 + 2 * round, variantCount / rounds));
+      serviceSeconds += await viaService(widths(4 + 2 * round, variantCount / rounds));
+    }
+    const renderRatio = directTotal / serviceSeconds;
+
+    // 2. A cached variant against hello-world.
+    const signed = await fetch(`${file.url}/files/${photoId}/signed-url`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ expiresIn: 3600 }),
+    });
+    const variantUrl = `${file.url}${((await signed.json()) as { url: string }).url}&w=128&h=128&fit=cover&format=webp`;
+    const warm = await fetch(variantUrl);
+    const variantBytes = (await warm.arrayBuffer()).byteLength;
+    log(`cached variant (${variantBytes} bytes) and hello-world: ${seconds}s each, ${connections} connections`);
+    await load(`${hello.url}/`);
+    const helloResult = await load(`${hello.url}/`);
+    await load(variantUrl);
+    const variantResult = await load(variantUrl);
+    const servedRatio = variantResult.rps / helloResult.rps;
+
+    // 3. A large upload against the disk, last: its writeback to disk would slow what follows.
+    Bun.spawnSync(["sync"]);
     log(`upload: ${uploadMb} MB, after a 20 MB warm-up`);
     await upload(file, token, 20);
     const diskPath = join(directory, "baseline.bin");
@@ -257,64 +252,6 @@ async function main() {
     await fetch(`${file.url}/files/${uploaded.id}`, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
     const uploadRatio = diskSeconds / uploaded.elapsed;
     const growthMb = (rssPeak - rssBefore) / MiB;
-
-    // 2. Variant rendering against sharp.
-    log(`variants: ${variantCount} renderings of a 2400x1600 JPEG, one at a time`);
-    const photo = await images.noisyJpeg(2400, 1600);
-    const created = await fetch(`${file.url}/files?name=photo.jpg`, {
-      method: "POST",
-      body: photo,
-      headers: { authorization: `Bearer ${token}`, "content-type": "image/jpeg" },
-    });
-    const photoId = ((await created.json()) as { id: string }).id;
-    // Let the upload's own thumbnail job finish first.
-    for (let tries = 0; tries < 200; tries++) {
-      const rows = (await database.db.execute(`select count(*)::int as n from file.variants where file_id = '${photoId}'`)) as unknown as { n: number }[];
-      if ((rows[0]?.n ?? 0) >= 2) break;
-      await Bun.sleep(50);
-    }
-    const photoPath = join(directory, "photo.jpg");
-    await Bun.write(photoPath, photo);
-    const widths = (offset: number) => Array.from({ length: variantCount }, (_, index) => 400 + offset + index * 16);
-    const direct = async (list: number[]) => {
-      const started = performance.now();
-      for (const width of list)
-        await renderVariant(photoPath, canonicalVariant({ w: width, format: "webp", q: 80 }) as NonNullable<ReturnType<typeof canonicalVariant>>, 50_000_000);
-      return (performance.now() - started) / 1000;
-    };
-    const viaService = async (list: number[]) => {
-      const started = performance.now();
-      for (const width of list) {
-        const response = await fetch(`${file.url}/files/${photoId}/content?w=${width}&format=webp&q=80`, { headers: { authorization: `Bearer ${token}` } });
-        if (response.status !== 200) throw new Error(`variant: ${response.status} ${await response.text()}`);
-        await response.arrayBuffer();
-      }
-      return (performance.now() - started) / 1000;
-    };
-    await direct(widths(1));
-    const directSeconds = await direct(widths(2));
-    // Distinct widths: every request is a cache miss, rendered and stored. Alternate the two, so drift hits both.
-    await viaService(widths(3));
-    const directSeconds2 = await direct(widths(4));
-    const serviceSeconds = (await viaService(widths(5))) / 2 + (await viaService(widths(6))) / 2;
-    const directTotal = (directSeconds + directSeconds2) / 2;
-    const renderRatio = directTotal / serviceSeconds;
-
-    // 3. A cached variant against hello-world.
-    const signed = await fetch(`${file.url}/files/${photoId}/signed-url`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ expiresIn: 3600 }),
-    });
-    const variantUrl = `${file.url}${((await signed.json()) as { url: string }).url}&w=128&h=128&fit=cover&format=webp`;
-    const warm = await fetch(variantUrl);
-    const variantBytes = (await warm.arrayBuffer()).byteLength;
-    log(`cached variant (${variantBytes} bytes) and hello-world: ${seconds}s each, ${connections} connections`);
-    await load(`${hello.url}/`);
-    const helloResult = await load(`${hello.url}/`);
-    await load(variantUrl);
-    const variantResult = await load(variantUrl);
-    const servedRatio = variantResult.rps / helloResult.rps;
 
     const rows = [
       [

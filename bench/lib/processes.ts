@@ -4,6 +4,8 @@ import type { Subprocess } from "bun";
 export type Child = {
   name: string;
   url: string;
+  /** The process id (to read its memory from /proc). */
+  pid: number;
   /** The last lines the process wrote (stdout and stderr), for error reports. */
   output: () => string;
   /** Calls `callback` if the process ends without `stop()` having been called. */
@@ -61,6 +63,7 @@ export async function startProcess(options: {
   const child: Child = {
     name: options.name,
     url,
+    pid: proc.pid,
     output: () => sink.text,
     onUnexpectedExit: (callback) => {
       void proc.exited.then((code) => {

@@ -137,7 +137,10 @@ async function render(ctx: Ctx, file: FileRow, variant: Variant): Promise<Buffer
   const { storage, config } = ctx.deps;
   const input = storage.localPath?.(file.storageKey) ?? Buffer.from(await storage.bytes(file.storageKey));
   try {
-    return await renderVariant(input, variant, config.maxImagePixels);
+    const started = performance.now();
+    const rendered = await renderVariant(input, variant, config.maxImagePixels);
+    ctx.logger.info({ fileId: file.id, variant: variant.key, ms: Math.round(performance.now() - started), bytes: rendered.length }, "variant rendered");
+    return rendered;
   } catch (error) {
     ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "variant rendering failed");
     throw new ApiError({ code: "VALIDATION_FAILED", message: "This image cannot be rendered with these parameters" });
