@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTcpProxy, eventually } from "@lodge/kit/testing";
 import { concatObjects, createStorage, deletePrefix, type Storage } from "../src/storage/index";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images, sha256 } from "./images";
@@ -126,5 +127,40 @@ describe("the service on S3", () => {
 
     for (const id of [file.id, tusFile]) expect((await t.call("DELETE", `/files/${id}`, { token: alice.token })).status).toBe(204);
     expect(await drivers.s3?.list("")).toEqual(before);
+  });
+});
+
+describe("storage outage", () => {
+  let t: TestFiles;
+  let proxy: ReturnType<typeof createTcpProxy>;
+  let own: Awaited<ReturnType<typeof startS3rver>>;
+  beforeAll(async () => {
+    own = await startS3rver();
+    const { port } = new URL(own.options.endpoint);
+    proxy = createTcpProxy({ hostname: "127.0.0.1", port: Number(port) });
+    const storage = await createStorage({ driver: "s3", ...own.options, endpoint: `http://127.0.0.1:${proxy.port}` });
+    t = await startTestFiles({}, { storage });
+  });
+  afterAll(async () => {
+    proxy.stop();
+    await t.close();
+    await own.stop();
+  });
+
+  test("S3 unreachable: uploads are 503 with Retry-After and leave no row, /ready says so; both recover by themselves", async () => {
+    const alice = await t.user();
+    const before = (await t.snapshot()).files;
+    proxy.cut();
+    const refused = await t.upload(alice.token, "while the bucket is away", {});
+    expect(refused.status).toBe(503);
+    expect(refused.json.error.code).toBe("UNAVAILABLE");
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    const ready = await t.call("GET", "/ready");
+    expect(ready.status).toBe(503);
+    expect(ready.json.checks.storage).toBe("down");
+    proxy.restore();
+    expect((await t.snapshot()).files).toBe(before);
+    await eventually(async () => (await t.call("GET", "/ready")).status === 200);
+    expect((await t.upload(alice.token, "back again", {})).status).toBe(201);
   });
 });
