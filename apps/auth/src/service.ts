@@ -1,8 +1,7 @@
-import { createDatabase, type Database } from "@lodge/db";
+import type { Database } from "@lodge/db";
 import { authOutbox } from "@lodge/db/schema";
-import { createEventBus, createOutbox, registerEventMetrics } from "@lodge/events";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { connectRedis, createLogger, createMetrics, createRateLimiter, type Logger, type Redis, watchRevokedSessions } from "@lodge/kit";
+import { createRateLimiter, type Logger, openFoundation, type Redis } from "@lodge/kit";
 import { createAuthApp } from "./app";
 import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
@@ -25,56 +24,48 @@ export type AuthServiceOptions = {
 /** Builds every dependency once, starts the background parts, and returns the app and a close(). */
 export async function startAuthService(options: AuthServiceOptions) {
   const { env } = options;
-  const logger = options.logger ?? createLogger({ service: "auth", level: env.LOG_LEVEL });
-  const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
-  const redis = options.redis ?? (await connectRedis(env.REDIS_URL));
-  const clock = options.clock ?? (() => new Date());
   const config = authConfigFromEnv(env);
-  const metrics = createMetrics("auth");
-  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX });
-  const outbox = createOutbox({ db: database.db, table: authOutbox, bus, logger });
-  const keys = createKeyStore({ db: database.db, clock, publishDelaySeconds: config.keyPublishDelaySeconds, accessTtlSeconds: config.accessTtlSeconds });
+  const base = await openFoundation({ ...options, service: "auth", outboxTable: authOutbox, accessTtlSeconds: config.accessTtlSeconds });
+  const keys = createKeyStore({
+    db: base.db,
+    clock: base.clock,
+    publishDelaySeconds: config.keyPublishDelaySeconds,
+    accessTtlSeconds: config.accessTtlSeconds,
+  });
   await keys.ensureKey();
-  const lifecycle = { draining: false };
 
   const deps: AuthDeps = {
-    db: database.db,
-    redis,
-    bus,
-    outbox,
+    db: base.db,
+    redis: base.redis,
+    bus: base.bus,
+    outbox: base.outbox,
     keys,
-    limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX }),
-    revocations: watchRevokedSessions(bus, config.accessTtlSeconds),
-    logger,
-    metrics,
-    clock,
+    limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
+    revocations: base.revocations,
+    logger: base.logger,
+    metrics: base.metrics,
+    clock: base.clock,
     config,
-    checks: { postgres: database.ping, redis: () => redis.ping() },
+    checks: base.checks,
     trustedProxies: env.TRUSTED_PROXIES,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    isDraining: () => lifecycle.draining,
+    isDraining: base.isDraining,
   };
-  outbox.start();
   const subscription = subscribeToEvents(deps);
-  registerEventMetrics(metrics.registry, bus);
   const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);
-  if (maintenance) registerQueueMetrics(metrics.registry, [maintenance.queue]);
+  if (maintenance) registerQueueMetrics(base.metrics.registry, [maintenance.queue]);
 
   const app = createAuthApp(deps);
   return {
     app,
     deps,
-    lifecycle,
+    lifecycle: base.lifecycle,
     /** Stops background work, then closes what this service opened (not what it was given). */
     close: async () => {
       await maintenance?.close();
       await subscription.stop();
-      await outbox.stop();
-      await deps.revocations.stop();
-      await bus.close();
       keys.stop();
-      if (!options.redis) redis.disconnect();
-      if (!options.database) await database.close();
+      await base.close();
     },
   };
 }

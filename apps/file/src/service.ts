@@ -1,8 +1,7 @@
-import { createDatabase, type Database } from "@lodge/db";
+import type { Database } from "@lodge/db";
 import { fileOutbox } from "@lodge/db/schema";
-import { createEventBus, createOutbox, registerEventMetrics } from "@lodge/events";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { connectRedis, createLogger, createMetrics, type Logger, type Redis, remoteKeys, watchRevokedSessions } from "@lodge/kit";
+import { type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
 import type { Queue } from "bullmq";
 import { createFileApp } from "./app";
 import { fileConfigFromEnv } from "./config";
@@ -44,59 +43,46 @@ export function storageFromEnv(env: FileEnv): Promise<Storage> {
 /** Builds every dependency once, starts the background parts, and returns the app and a close(). */
 export async function startFileService(options: FileServiceOptions) {
   const { env } = options;
-  const logger = options.logger ?? createLogger({ service: "file", level: env.LOG_LEVEL });
-  const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
-  const redis = options.redis ?? (await connectRedis(env.REDIS_URL));
-  const clock = options.clock ?? (() => new Date());
   const config = fileConfigFromEnv(env);
   const storage = options.storage ?? (await storageFromEnv(env));
-  const metrics = createMetrics("file");
-  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX });
-  const outbox = createOutbox({ db: database.db, table: fileOutbox, bus, logger });
-  const lifecycle = { draining: false };
+  const base = await openFoundation({ ...options, service: "file", outboxTable: fileOutbox });
 
   const deps: FileDeps = {
-    db: database.db,
-    redis,
+    db: base.db,
+    redis: base.redis,
     redisPrefix: env.REDIS_PREFIX,
-    bus,
-    outbox,
+    bus: base.bus,
+    outbox: base.outbox,
     storage,
     caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
     keys: remoteKeys(config.jwt.jwksUrl),
-    revocations: watchRevokedSessions(bus),
-    logger,
-    metrics,
-    clock,
+    revocations: base.revocations,
+    logger: base.logger,
+    metrics: base.metrics,
+    clock: base.clock,
     config,
-    checks: { postgres: database.ping, redis: () => redis.ping(), storage: () => storage.check() },
+    checks: { ...base.checks, storage: () => storage.check() },
     trustedProxies: env.TRUSTED_PROXIES,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    isDraining: () => lifecycle.draining,
+    isDraining: base.isDraining,
   };
-  outbox.start();
-  registerEventMetrics(metrics.registry, bus);
   const processing = options.jobs === false ? undefined : startProcessing(deps, env.REDIS_PREFIX);
   const cleanup = options.jobs === false ? undefined : await startUploadCleanup(deps, env.REDIS_PREFIX);
   if (processing) deps.enqueueProcessing = processing.enqueue;
-  registerQueueMetrics(metrics.registry, [processing?.queue, cleanup?.queue].filter(Boolean) as Queue[]);
+  registerQueueMetrics(base.metrics.registry, [processing?.queue, cleanup?.queue].filter(Boolean) as Queue[]);
   const consumer = consumeEvents(deps);
 
   const app = createFileApp(deps);
   return {
     app,
     deps,
-    lifecycle,
+    lifecycle: base.lifecycle,
     /** Stops background work, then closes what this service opened (not what it was given). */
     close: async () => {
       await consumer.stop();
       await processing?.close();
       await cleanup?.close();
-      await outbox.stop();
-      await deps.revocations.stop();
-      await bus.close();
-      if (!options.redis) redis.disconnect();
-      if (!options.database) await database.close();
+      await base.close();
     },
   };
 }

@@ -52,7 +52,8 @@ describe("account deletion", () => {
     expect((await rowsMentioning(user.id)).length).toBeGreaterThan(3);
     // Its avatar has a rendered variant in storage too.
     expect((await fetch(`${stack.fileUrl}/files/${user.fileId}/content?w=128&h=128&fit=cover&format=webp`)).status).toBe(200);
-    expect((await stack.file.deps.storage.list("")).filter((key) => key.includes(user.fileId)).length).toBeGreaterThan(1);
+    // The variant is stored just after it is answered, so wait for it to land.
+    await eventually(async () => (await stack.file.deps.storage.list("")).filter((key) => key.includes(user.fileId)).length > 1);
 
     // An access token older than 5 minutes needs the password, and a wrong one is refused.
     stack.advance(6 * 60 * 1000);

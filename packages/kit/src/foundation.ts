@@ -1,0 +1,100 @@
+import { createDatabase, type Database } from "@lodge/db";
+import { createEventBus, createOutbox, registerEventMetrics } from "@lodge/events";
+import type { Redis } from "ioredis";
+import { ACCESS_TOKEN_TTL_SECONDS, watchRevokedSessions } from "./auth";
+import { createLogger, type Logger } from "./logger";
+import { createMetrics } from "./metrics";
+import { connectRedis } from "./redis";
+import { serve } from "./serve";
+
+type OutboxTable = Parameters<typeof createOutbox>[0]["table"];
+type FoundationEnv = { LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_SIZE: number; REDIS_URL: string; REDIS_PREFIX: string };
+
+export type FoundationOptions = {
+  service: string;
+  env: FoundationEnv;
+  /** The service's own outbox table (`authOutbox`, `userOutbox`, ...). */
+  outboxTable: OutboxTable;
+  /** Shared with other services in the dev server; otherwise opened from DATABASE_URL. */
+  database?: Database;
+  redis?: Redis;
+  logger?: Logger;
+  clock?: () => Date;
+  accessTtlSeconds?: number;
+};
+
+export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
+
+/**
+ * What every service builds first, once, at boot: logger, database, Redis, metrics, the event bus
+ * with its outbox relay (started), the revoked-session list and the draining flag. `close()`
+ * stops the background parts and closes what this call opened (not what it was given).
+ */
+export async function openFoundation(options: FoundationOptions) {
+  const { env, service } = options;
+  const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
+  const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
+  const redis = options.redis ?? (await connectRedis(env.REDIS_URL));
+  const metrics = createMetrics(service);
+  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX });
+  const outbox = createOutbox({ db: database.db, table: options.outboxTable, bus, logger });
+  const revocations = watchRevokedSessions(bus, options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
+  const lifecycle = { draining: false };
+  outbox.start();
+  registerEventMetrics(metrics.registry, bus);
+  return {
+    logger,
+    database,
+    db: database.db,
+    redis,
+    redisPrefix: env.REDIS_PREFIX,
+    clock: options.clock ?? (() => new Date()),
+    metrics,
+    bus,
+    outbox,
+    revocations,
+    lifecycle,
+    checks: { postgres: database.ping, redis: () => redis.ping() } as Record<string, () => Promise<unknown>>,
+    isDraining: () => lifecycle.draining,
+    close: async () => {
+      await outbox.stop();
+      await revocations.stop();
+      await bus.close();
+      if (!options.redis) redis.disconnect();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+type Runnable = {
+  app: { fetch: Parameters<typeof serve>[0]["fetch"] };
+  lifecycle: { draining: boolean };
+  close: () => Promise<void>;
+};
+
+/**
+ * A service's main.ts: start it, serve it on its port, and on SIGTERM/SIGINT report not-ready
+ * (for 2 s in production, so the proxy's health check sees it), drain in-flight requests, close.
+ */
+export async function runService(options: {
+  service: string;
+  env: { LOG_LEVEL: string; PORT: number; HOST: string; NODE_ENV: string };
+  start: (logger: Logger) => Promise<Runnable>;
+  maxRequestBodySize?: number;
+}) {
+  const { env } = options;
+  const logger = createLogger({ service: options.service, level: env.LOG_LEVEL });
+  const running = await options.start(logger);
+  serve({
+    fetch: running.app.fetch,
+    port: env.PORT,
+    hostname: env.HOST,
+    logger,
+    drainDelayMs: env.NODE_ENV === "production" ? 2000 : 0,
+    onDrain: () => {
+      running.lifecycle.draining = true;
+    },
+    close: running.close,
+    maxRequestBodySize: options.maxRequestBodySize,
+  });
+}
