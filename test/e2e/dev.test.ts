@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "@lodge/kit/testing";
+import sharp from "sharp";
 import { freePort, repoRoot } from "./stack";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lodge-dev-"));
@@ -39,7 +40,7 @@ const post = (path: string, body: unknown, token?: string) =>
     body: JSON.stringify(body),
   });
 
-test("bun run dev: register, log in, refresh, list and revoke sessions on one port; Ctrl-C stops it all", async () => {
+test("bun run dev: sessions, a profile with an avatar, account deletion, on one port; Ctrl-C stops it all", async () => {
   await eventually(() => output.includes("Lodge is running"), 60_000);
   expect(output).toContain(`http://localhost:${port}/docs`);
   expect(output).toContain("embedded PGlite");
@@ -58,6 +59,33 @@ test("bun run dev: register, log in, refresh, list and revoke sessions on one po
   const other = listed.sessions.find((session) => !session.current);
   const revoked = await fetch(`${base}/auth/sessions/${other?.id}`, { method: "DELETE", headers: { authorization: `Bearer ${login.accessToken}` } });
   expect(revoked.status).toBe(204);
+
+  // The user and file services on the same port: a profile with an avatar at two sizes, then the account deleted.
+  const auth = { authorization: `Bearer ${login.accessToken}` };
+  const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#c33" } })
+    .png()
+    .toBuffer();
+  const form = new FormData();
+  form.append("file", new Blob([png], { type: "image/png" }), "avatar.png");
+  const uploaded = (await (await fetch(`${base}/files`, { method: "POST", headers: auth, body: form })).json()) as { id: string };
+  const patched = await eventually(async () => {
+    const response = await fetch(`${base}/users/me`, {
+      method: "PATCH",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ displayName: "Dev", avatarFileId: uploaded.id }),
+    });
+    return response.status === 200 && ((await response.json()) as { avatar: { url: string; smallUrl: string } });
+  });
+  expect((await fetch(patched.avatar.url)).status).toBe(200);
+  expect((await fetch(patched.avatar.smallUrl)).headers.get("content-type")).toBe("image/webp");
+  const deletion = await fetch(`${base}/users/me`, {
+    method: "DELETE",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ password: "quick start password" }),
+  });
+  expect(deletion.status).toBe(202);
+  await eventually(async () => (await fetch(patched.avatar.url)).status === 404);
+  await eventually(async () => (await post("/auth/login", { email: "dev@example.com", password: "quick start password" })).status === 401);
 
   expect((await fetch(`${base}/docs`)).headers.get("content-type")).toContain("text/html");
   expect(((await (await fetch(`${base}/auth/openapi.json`)).json()) as { openapi: string }).openapi).toBe("3.1.0");

@@ -86,12 +86,15 @@ export async function readStream(redis: Redis, prefix: string, type: string): Pr
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf("event") + 1] ?? "{}"));
 }
 
+/** What a truthy check returns (no `false`, `0`, `""`, `null` or `undefined`). */
+type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
+
 /** Polls until `check` returns a truthy value (no timed assertions: a deadline only stops a hung test). */
-export async function eventually<T>(check: () => Promise<T> | T, deadlineMs = 10_000): Promise<NonNullable<T>> {
+export async function eventually<T>(check: () => Promise<T> | T, deadlineMs = 10_000): Promise<Truthy<T>> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error("condition not met before the deadline");
     await Bun.sleep(25);
   }
