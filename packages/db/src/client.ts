@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -12,6 +12,15 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type Database = { db: Db; kind: "postgres" | "pglite"; ping: () => Promise<void>; migrate: () => Promise<void>; close: () => Promise<void> };
+
+/**
+ * Runs a hand-written statement and returns its rows, the same on both drivers (postgres.js gives
+ * an array, PGlite an object with `rows`). Values come as the driver parses them: timestamps as strings.
+ */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, statement: SQL): Promise<T[]> {
+  const result = (await db.execute(statement)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
 
 export const migrationsFolder = new URL("../migrations", import.meta.url).pathname;
 

@@ -1,1 +1,1 @@
-export { createDatabase, type Database, type Db, migrationsFolder, type Schema, type Tx } from "./client";
+export { createDatabase, type Database, type Db, migrationsFolder, queryRows, type Schema, type Tx } from "./client";

@@ -3,7 +3,7 @@ import type { users } from "@lodge/db/schema";
 type UserRow = typeof users.$inferSelect;
 
 /** The user as clients see it: never the password hash. */
-export function publicUser(user: UserRow) {
+export function publicUser(user: Pick<UserRow, "id" | "email" | "name" | "role" | "emailVerifiedAt" | "createdAt">) {
   return {
     id: user.id,
     email: user.email,

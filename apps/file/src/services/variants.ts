@@ -1,3 +1,4 @@
+import { queryRows } from "@lodge/db";
 import { variants } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
@@ -89,12 +90,15 @@ async function persist(ctx: Ctx, file: FileRow, variant: Variant, entry: CachedV
   await storage.write(entry.storageKey, bytes);
   let inserted: unknown[];
   try {
-    inserted = (await db.execute(sql`
+    inserted = await queryRows(
+      db,
+      sql`
       insert into ${variants} (file_id, key, storage_key, content_type, size, created_at)
       select ${file.id}::uuid, ${variant.key}::text, ${entry.storageKey}::text, ${entry.contentType}::text, ${bytes.length}::bigint, ${ctx.deps.clock().toISOString()}::timestamptz
       where (select count(*) from ${variants} where file_id = ${file.id}::uuid) < ${config.maxVariantsPerFile}::int
       on conflict do nothing
-      returning file_id`)) as unknown as unknown[];
+      returning file_id`,
+    );
   } catch (error) {
     // The file was deleted while this rendered (the foreign key refuses the row): leave nothing behind.
     await storage.delete(entry.storageKey).catch(() => {});
