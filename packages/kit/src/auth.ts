@@ -1,6 +1,6 @@
 import type { EventBus } from "@lodge/events";
 import type { MiddlewareHandler } from "hono";
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { ApiError } from "./errors";
 import type { AppEnv, Principal } from "./types";
 
@@ -48,9 +48,10 @@ export type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
  * admins; `requireAuth({ scopes: ["users:read"] })` clients holding that scope (and, with `roles`, those users too).
  */
 export function createAuthGuard(options: AuthGuardOptions) {
+  const verified = createVerifiedTokens();
   return function requireAuth(requirement: Requirement = {}): MiddlewareHandler<AppEnv> {
     return async (c, next) => {
-      const principal = await authenticate(options, c.req.header("authorization"));
+      const principal = await authenticate({ ...options, verified }, c.req.header("authorization"));
       if (!allowed(principal, requirement)) throw new ApiError({ code: "FORBIDDEN", message: "Not allowed for this token" });
       c.set("principal", principal);
       await next();
@@ -58,21 +59,25 @@ export function createAuthGuard(options: AuthGuardOptions) {
   };
 }
 
-export async function authenticate(options: AuthGuardOptions, authorization: string | undefined): Promise<Principal> {
+export async function authenticate(options: AuthGuardOptions & { verified?: VerifiedTokens }, authorization: string | undefined): Promise<Principal> {
   const match = authorization?.match(/^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/i);
   if (!match?.[1]) throw unauthorized("Missing bearer token");
   const token = match[1];
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, options.keys, {
-      issuer: options.issuer,
-      audience: options.audience,
-      algorithms: SIGNING_ALGORITHMS,
-      currentDate: options.clock?.(),
-    }));
-  } catch (error) {
-    if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
-    throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
+  const now = options.clock?.() ?? new Date();
+  let payload = options.verified?.get(token, now);
+  if (!payload) {
+    try {
+      ({ payload } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: SIGNING_ALGORITHMS,
+        currentDate: now,
+      }));
+    } catch (error) {
+      if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
+      throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
+    }
+    options.verified?.set(token, payload);
   }
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
   if (typeof payload.sub !== "string") throw unauthorized("Invalid token");
@@ -82,6 +87,32 @@ export async function authenticate(options: AuthGuardOptions, authorization: str
   }
   if (payload.role === "service") return { kind: "client", clientId: payload.sub, role: "service", scopes, token };
   throw unauthorized("Invalid token");
+}
+
+type VerifiedTokens = ReturnType<typeof createVerifiedTokens>;
+
+/**
+ * Tokens whose signature and claims were verified, so a client's next requests with the same token
+ * skip the signature check (the costliest step). A token is only ever the exact string that was
+ * verified; expiry and revocation are still checked on every request. Bounded; oldest out first.
+ */
+function createVerifiedTokens(capacity = 10_000) {
+  const entries = new Map<string, JWTPayload>();
+  return {
+    get(token: string, now: Date): JWTPayload | undefined {
+      const payload = entries.get(token);
+      if (!payload) return undefined;
+      if (typeof payload.exp !== "number" || payload.exp * 1000 <= now.getTime() || (typeof payload.nbf === "number" && payload.nbf * 1000 > now.getTime())) {
+        entries.delete(token);
+        return undefined;
+      }
+      return payload;
+    },
+    set(token: string, payload: JWTPayload) {
+      if (entries.size >= capacity) entries.delete(entries.keys().next().value as string);
+      entries.set(token, payload);
+    },
+  };
 }
 
 /** The key set could not be fetched: a network failure, a timeout, or a response that is not a key set (a proxy's 502 page). */

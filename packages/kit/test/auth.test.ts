@@ -417,3 +417,25 @@ describe("revoked sessions", () => {
     await eventually(() => revocations.isRevoked(sid));
   });
 });
+
+describe("verified tokens are remembered, not trusted blindly", () => {
+  test("a token accepted once is still refused once it expires or its session is revoked", async () => {
+    const sid = crypto.randomUUID();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(ed, { sid, exp: now + 60 });
+    expect((await call("/any", `Bearer ${token}`)).status).toBe(200);
+    expect((await call("/any", `Bearer ${token}`)).status).toBe(200);
+    setSystemTime(new Date((now + 61) * 1000));
+    try {
+      const expired = await expectRejected("/any", `Bearer ${token}`);
+      expect(expired.json.error.message).toBe("Token expired");
+    } finally {
+      setSystemTime();
+    }
+    const other = await sign(ed, { sid: crypto.randomUUID() });
+    expect((await call("/any", `Bearer ${other}`)).status).toBe(200);
+    const otherSid = JSON.parse(Buffer.from(other.split(".")[1] as string, "base64url").toString()).sid as string;
+    await bus.publish("auth.session_revoked", { userId, sessionIds: [otherSid], reason: "logout" });
+    await eventually(async () => (await call("/any", `Bearer ${other}`)).status === 401);
+  });
+});
