@@ -35,21 +35,10 @@ export async function startAuthService(options: AuthServiceOptions) {
   await keys.ensureKey();
 
   const deps: AuthDeps = {
-    db: base.db,
-    redis: base.redis,
-    bus: base.bus,
-    outbox: base.outbox,
+    ...base,
     keys,
     limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
-    revocations: base.revocations,
-    logger: base.logger,
-    metrics: base.metrics,
-    clock: base.clock,
     config,
-    checks: base.checks,
-    trustedProxies: env.TRUSTED_PROXIES,
-    bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    isDraining: base.isDraining,
   };
   const subscription = subscribeToEvents(deps);
   const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);

@@ -48,23 +48,12 @@ export async function startFileService(options: FileServiceOptions) {
   const base = await openFoundation({ ...options, service: "file", outboxTable: fileOutbox });
 
   const deps: FileDeps = {
-    db: base.db,
-    redis: base.redis,
-    redisPrefix: env.REDIS_PREFIX,
-    bus: base.bus,
-    outbox: base.outbox,
+    ...base,
     storage,
     caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
     keys: remoteKeys(config.jwt.jwksUrl),
-    revocations: base.revocations,
-    logger: base.logger,
-    metrics: base.metrics,
-    clock: base.clock,
     config,
     checks: { ...base.checks, storage: () => storage.check() },
-    trustedProxies: env.TRUSTED_PROXIES,
-    bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    isDraining: base.isDraining,
   };
   const processing = options.jobs === false ? undefined : startProcessing(deps, env.REDIS_PREFIX);
   const cleanup = options.jobs === false ? undefined : await startUploadCleanup(deps, env.REDIS_PREFIX);

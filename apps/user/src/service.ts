@@ -24,26 +24,15 @@ export async function startUserService(options: UserServiceOptions) {
   const base = await openFoundation({ ...options, service: "user", outboxTable: userOutbox });
 
   const deps: UserDeps = {
-    db: base.db,
-    redis: base.redis,
-    bus: base.bus,
-    outbox: base.outbox,
+    ...base,
     keys: remoteKeys(env.JWKS_URL),
-    revocations: base.revocations,
     remote: createServiceClient({
       urls: { auth: config.authUrl, file: config.fileUrl },
       client: config.client,
       timeoutMs: config.remoteTimeoutMs,
       logger: base.logger,
     }),
-    logger: base.logger,
-    metrics: base.metrics,
-    clock: base.clock,
     config,
-    checks: base.checks,
-    trustedProxies: env.TRUSTED_PROXIES,
-    bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    isDraining: base.isDraining,
   };
   const subscription = subscribeToEvents(deps);
 

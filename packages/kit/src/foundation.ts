@@ -8,7 +8,15 @@ import { connectRedis } from "./redis";
 import { serve } from "./serve";
 
 type OutboxTable = Parameters<typeof createOutbox>[0]["table"];
-type FoundationEnv = { LOG_LEVEL: string; DATABASE_URL: string; DATABASE_POOL_SIZE: number; REDIS_URL: string; REDIS_PREFIX: string };
+type FoundationEnv = {
+  LOG_LEVEL: string;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE: number;
+  REDIS_URL: string;
+  REDIS_PREFIX: string;
+  TRUSTED_PROXIES: string[];
+  BODY_LIMIT_BYTES: number;
+};
 
 export type FoundationOptions = {
   service: string;
@@ -27,7 +35,8 @@ export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
 
 /**
  * What every service builds first, once, at boot: logger, database, Redis, metrics, the event bus
- * with its outbox relay (started), the revoked-session list and the draining flag. `close()`
+ * with its outbox relay (started), the revoked-session list and the draining flag. Its fields are
+ * named as the services' deps name them, so a service's deps are `{ ...foundation, ...its own }`. `close()`
  * stops the background parts and closes what this call opened (not what it was given).
  */
 export async function openFoundation(options: FoundationOptions) {
@@ -55,6 +64,8 @@ export async function openFoundation(options: FoundationOptions) {
     revocations,
     lifecycle,
     checks: { postgres: database.ping, redis: () => redis.ping() } as Record<string, () => Promise<unknown>>,
+    trustedProxies: env.TRUSTED_PROXIES,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
     isDraining: () => lifecycle.draining,
     close: async () => {
       await outbox.stop();
