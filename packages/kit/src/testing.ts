@@ -80,6 +80,62 @@ export function expectErrorShape(response: { status: number; json: { error?: Rec
   expect(typeof response.json?.error?.requestId).toBe("string");
 }
 
+export type BodySchema = { properties?: Record<string, unknown>; required?: string[] };
+
+/**
+ * The bad-input sweep of one JSON-body operation: malformed, truncated and non-object JSON, an
+ * unknown key, wrong content types, a body over the limit (`oversizedBytes`), each field with wrong
+ * types and hostile strings, each required field missing, prototype pollution. Every answer must
+ * be a 4xx in the error shape. `send` makes the request; `skipWrong` leaves out a value a field
+ * legitimately accepts (e.g. null clearing a nullable field).
+ */
+export async function sweepBody(options: {
+  label: string;
+  schema: BodySchema | undefined;
+  send: (body: unknown, headers?: Record<string, string>) => Promise<Reply>;
+  oversizedBytes: number;
+  skipWrong?: (value: unknown) => boolean;
+  /** Strings this service must also refuse, beyond `hostileStrings`. */
+  moreHostileStrings?: string[];
+}) {
+  const { send, schema } = options;
+  const label = (what: string) => `${options.label} ${what}`;
+  for (const [raw, what] of [
+    ["{not json", "malformed"],
+    ['{"a":', "truncated"],
+    ["[]", "array"],
+    ["null", "null"],
+    ['"text"', "string"],
+    ["12", "number"],
+    ['{"constructor":{"prototype":{"admin":true}}}', "constructor"],
+  ] as const) {
+    expectErrorShape(await send(raw), label(what));
+  }
+  expectErrorShape(await send({ unexpected: true }), label("unknown key"));
+  expectErrorShape(await send({ ["__proto__"]: { role: "admin" } }), label("__proto__"));
+  expectErrorShape(await send("{}", { "content-type": "text/plain" }), label("text/plain"));
+  expectErrorShape(await send("a=b", { "content-type": "application/x-www-form-urlencoded" }), label("form"));
+  const oversized = await send({ padding: "x".repeat(options.oversizedBytes) });
+  expect(oversized.status).toBe(413);
+  expectErrorShape(oversized, label("oversized"));
+  const properties = Object.keys(schema?.properties ?? {});
+  const withField = (property: string, value: unknown) => Object.fromEntries(properties.map((name) => [name, name === property ? value : "x"]));
+  for (const property of properties) {
+    for (const wrong of [123, true, null, [], {}, 1e308, -1]) {
+      if (options.skipWrong?.(wrong)) continue;
+      expectErrorShape(await send(withField(property, wrong)), label(`${property}=${JSON.stringify(wrong)}`));
+    }
+    for (const hostile of [...hostileStrings, ...(options.moreHostileStrings ?? [])]) {
+      expectErrorShape(await send(withField(property, hostile)), label(`${property} hostile ${JSON.stringify(hostile).slice(0, 20)}`));
+    }
+  }
+  const required = schema?.required ?? [];
+  for (const missing of required) {
+    const body = Object.fromEntries(required.filter((name) => name !== missing).map((name) => [name, "x"]));
+    expectErrorShape(await send(body), label(`missing ${missing}`));
+  }
+}
+
 /** Every event of one type in the stream, oldest first (tests read what a service published). */
 export async function readStream(redis: Redis, prefix: string, type: string): Promise<{ id: string; type: string; data: Record<string, unknown> }[]> {
   const entries = (await redis.xrange(`${prefix}events:${type}`, "-", "+")) as [string, string[]][];
