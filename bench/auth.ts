@@ -120,6 +120,7 @@ async function startServers(database: { url: string }, redisPrefix: string) {
       env: {
         ...process.env,
         NODE_ENV: "production",
+        AUTH_KEY_ENCRYPTION_SECRET: "bench-key-encryption-secret-0123456789abcdef",
         HOST: "127.0.0.1",
         PORT: String(authPort),
         DATABASE_URL: database.url,

@@ -75,6 +75,7 @@ const dotEnv: Record<string, string> = {
   USER_CLIENT_ID: "user-service",
   USER_CLIENT_SECRET: "c".repeat(64),
   FILE_SIGNING_SECRET: "d".repeat(64),
+  AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
   CORS_ORIGINS: "https://app.example.com",
 };
 /** What a slot's process sees: .env (env_file), then compose's `environment`, interpolated. */
@@ -191,9 +192,10 @@ describe("compose.yaml", () => {
     expect(composeText).toMatch(/REDIS_PASSWORD: \$\{REDIS_PASSWORD:\?/);
     expect(composeText).toMatch(/USER_CLIENT_SECRET: \$\{USER_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/FILE_SIGNING_SECRET: \$\{FILE_SIGNING_SECRET:\?/);
+    expect(composeText).toMatch(/AUTH_KEY_ENCRYPTION_SECRET: \$\{AUTH_KEY_ENCRYPTION_SECRET:\?/);
     expect(composeText).not.toMatch(/SECRET[:=]\s*["']?[A-Za-z0-9]{6,}/);
     // A .env without them does not start.
-    for (const name of ["USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "LODGE_DOMAIN"]) {
+    for (const name of ["USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"]) {
       const { [name]: _missing, ...rest } = dotEnv;
       const slots = services.filter(([, service]) => runsApp(service) && JSON.stringify(service.environment ?? {}).includes(`\${${name}:?`));
       expect({ name, slots: slots.length > 0 }).toEqual({ name, slots: true });
@@ -318,7 +320,7 @@ describe(".env.example", () => {
   test("documents each variable once; the secrets compose requires are listed to be filled in", () => {
     const names = [...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
-    for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "LODGE_DOMAIN"])
+    for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"])
       expect(read(".env.example")).toMatch(new RegExp(`^${name}=`, "m"));
   });
 

@@ -118,6 +118,8 @@ export async function startStack(options: StackOptions = {}) {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: scratch,
       NODE_ENV: "test",
+      // Every auth instance of a stack must open the same sealed signing keys (required in production).
+      AUTH_KEY_ENCRYPTION_SECRET: "e2e-key-encryption-secret-0123456789abcdef",
       HOST: "127.0.0.1",
       PORT: String(port),
       DATABASE_URL: database.url,

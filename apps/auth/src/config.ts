@@ -14,6 +14,8 @@ export type AuthConfig = {
   passwordResetTtlSeconds: number;
   emailVerificationTtlSeconds: number;
   cookie: { secure: boolean; sameSite: "Strict" | "Lax" | "None" };
+  /** Seals the private signing keys stored in Postgres. */
+  keyEncryptionSecret: string;
   corsOrigins: string[];
   clients: { clientId: string; secret: string; scopes: string[] }[];
   limits: {
@@ -38,6 +40,7 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
     passwordResetTtlSeconds: 3600,
     emailVerificationTtlSeconds: 24 * 3600,
     cookie: { secure: env.AUTH_COOKIE_SECURE === "true", sameSite: env.AUTH_COOKIE_SAMESITE },
+    keyEncryptionSecret: env.AUTH_KEY_ENCRYPTION_SECRET ?? "lodge-development-key-encryption-secret-not-for-production",
     corsOrigins: env.CORS_ORIGINS,
     clients: env.AUTH_CLIENTS,
     limits: {

@@ -32,6 +32,13 @@ export const authEnv = httpEnv
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(100),
     RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().positive().default(20),
     RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().positive().default(3),
+    /** Encrypts the token signing keys at rest in Postgres (32+ characters); required in production. */
+    AUTH_KEY_ENCRYPTION_SECRET: z.string().min(32).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.AUTH_KEY_ENCRYPTION_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_KEY_ENCRYPTION_SECRET"], message: "is required in production (32+ characters)" });
+    }
   });
 
 export type AuthEnv = z.infer<typeof authEnv>;

@@ -31,6 +31,7 @@ export async function startAuthService(options: AuthServiceOptions) {
     clock: base.clock,
     publishDelaySeconds: config.keyPublishDelaySeconds,
     accessTtlSeconds: config.accessTtlSeconds,
+    encryptionSecret: config.keyEncryptionSecret,
   });
   await keys.ensureKey();
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { signingKeys } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createEventBus } from "@lodge/events";
 import { createApp, createAuthGuard, createLogger, createMetrics, remoteKeys, watchRevokedSessions } from "@lodge/kit";
@@ -6,6 +7,7 @@ import { eventually } from "@lodge/kit/testing";
 import { decodeProtectedHeader } from "jose";
 import { createServiceClient } from "../src/services/client-token";
 import { createAdmin } from "../src/services/create-admin";
+import { createKeyStore } from "../src/services/keys";
 import { runMaintenance } from "../src/services/run-maintenance";
 import { startTestAuth, type TestAuth } from "./harness";
 
@@ -81,6 +83,32 @@ describe("signing keys", () => {
     const removed = await runMaintenance({ ctx: { deps: auth.deps, logger: auth.deps.logger } });
     expect(removed.retiredKeys).toBe(1);
     auth.advance(-(31_000 + 16 * 60 * 1000));
+  });
+});
+
+describe("signing keys at rest", () => {
+  test("private keys are stored sealed, bound to the secret: another secret cannot sign with them", async () => {
+    const rows = await auth.deps.db.select().from(signingKeys);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.privateJwk).toMatchObject({ sealed: "A256GCM" });
+      expect(JSON.stringify(row.privateJwk)).not.toContain('"d"');
+    }
+    const stranger = createKeyStore({
+      db: auth.deps.db,
+      clock: () => new Date(),
+      publishDelaySeconds: 30,
+      accessTtlSeconds: 900,
+      encryptionSecret: "x".repeat(40),
+    });
+    try {
+      await stranger.ensureKey();
+      await expect(
+        stranger.sign({ sid: crypto.randomUUID(), role: "user" }, { subject: crypto.randomUUID(), issuer: "lodge", audience: "lodge", ttlSeconds: 60 }),
+      ).rejects.toThrow();
+    } finally {
+      stranger.stop();
+    }
   });
 });
 
