@@ -1,4 +1,4 @@
-import { createApp, mountOpenApi, mountOperations } from "@lodge/kit";
+import { createServiceApp } from "@lodge/kit";
 import type { AuthDeps } from "./deps";
 import { authRoutes } from "./routes/auth/index";
 import { emailRoutes } from "./routes/email/index";
@@ -8,21 +8,15 @@ import { userRoutes } from "./routes/users/index";
 import { wellKnownRoutes } from "./routes/well-known/index";
 
 export function createAuthApp(deps: AuthDeps) {
-  const app = createApp({
+  const app = createServiceApp(deps, {
     service: "auth",
-    logger: deps.logger,
-    metrics: deps.metrics,
-    corsOrigins: deps.config.corsOrigins,
-    trustedProxies: deps.trustedProxies,
-    bodyLimitBytes: deps.bodyLimitBytes,
+    openApi: { prefix: "/auth", title: "Lodge auth", description: "Accounts, sessions and tokens." },
   });
-  mountOperations(app, { metrics: deps.metrics, checks: deps.checks, isDraining: deps.isDraining });
   app.route("/", authRoutes(deps));
   app.route("/", sessionRoutes(deps));
   app.route("/", passwordRoutes(deps));
   app.route("/", emailRoutes(deps));
   app.route("/", userRoutes(deps));
   app.route("/", wellKnownRoutes(deps));
-  mountOpenApi(app, { prefix: "/auth", title: "Lodge auth", description: "Accounts, sessions and tokens." });
   return app;
 }

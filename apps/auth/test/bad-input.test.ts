@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { oneTimeTokens, refreshTokens, serviceClients, sessions, users } from "@lodge/db/schema";
-import { expectErrorShape, sweepBody } from "@lodge/kit/testing";
+import { badAuthorizations, expectErrorShape, sweepBody } from "@lodge/kit/testing";
 import { count } from "drizzle-orm";
 import { createAdmin } from "../src/services/create-admin";
 import { startTestAuth, type TestAuth } from "./harness";
@@ -107,12 +107,8 @@ describe("tokens presented to guarded routes", () => {
   ] as const;
 
   test("missing, garbage, tampered and alg:none tokens are 401 in the error shape", async () => {
-    const [header = "", payload = "", signature = ""] = token.split(".");
-    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
-    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url")}.${signature}`;
-    const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
     for (const [method, path] of guarded) {
-      for (const authorization of [undefined, "Bearer", "Bearer garbage", `Basic ${token}`, `Bearer ${tampered}`, `Bearer ${none}`, `Bearer ${token}x`]) {
+      for (const authorization of badAuthorizations(token)) {
         const response = await auth.call(method, path, { headers: authorization ? { authorization } : {} });
         expect(response.status).toBe(401);
         expectErrorShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);

@@ -1,4 +1,4 @@
-import { createApp, mountOpenApi, mountOperations } from "@lodge/kit";
+import { createServiceApp } from "@lodge/kit";
 import type { FileDeps } from "./deps";
 import { cachedContent } from "./routes/files/cached-content";
 import { fileRoutes } from "./routes/files/index";
@@ -35,19 +35,12 @@ const tusResponseHeaders = [
 ];
 
 export function createFileApp(deps: FileDeps) {
-  const app = createApp({
+  const app = createServiceApp(deps, {
     service: "file",
-    logger: deps.logger,
-    metrics: deps.metrics,
-    corsOrigins: deps.config.corsOrigins,
-    trustedProxies: deps.trustedProxies,
-    bodyLimitBytes: deps.bodyLimitBytes,
     rawBody,
     cors: { allowHeaders: tusRequestHeaders, exposeHeaders: tusResponseHeaders },
+    openApi: { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." },
   });
-  mountOperations(app, { metrics: deps.metrics, checks: deps.checks, isDraining: deps.isDraining });
-  // Before the routes: /files/{id} would otherwise take /files/openapi.json.
-  mountOpenApi(app, { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." });
   app.route("/", uploadRoutes(deps));
   app.route("/", fileRoutes(deps));
   // Variants held in memory skip the router (see cached-content.ts); everything else goes through it.

@@ -5,6 +5,7 @@ import { cors } from "hono/cors";
 import type { Logger } from "pino";
 import { createClientIpResolver } from "./client-ip";
 import { ApiError, issuesToDetails, renderError, toApiError } from "./errors";
+import { mountOperations } from "./health";
 import { type Metrics, routeTemplate } from "./metrics";
 import type { AppEnv } from "./types";
 
@@ -124,4 +125,28 @@ export function mountOpenApi(app: OpenAPIHono<AppEnv>, options: { prefix: string
     openapi: "3.1.0",
     info: { title: options.title, version: options.version ?? "1.0.0", description: options.description },
   });
+}
+
+/**
+ * A service's app: `createApp` from its deps, its /health, /ready and /metrics, and its OpenAPI
+ * document at `<prefix>/openapi.json` (mounted first, so a `<prefix>/{id}` route cannot shadow it).
+ */
+export function createServiceApp(
+  deps: Pick<KitOptions, "logger" | "metrics" | "trustedProxies" | "bodyLimitBytes"> &
+    Parameters<typeof mountOperations>[1] & { config: { corsOrigins: string[] } },
+  options: Pick<KitOptions, "service" | "rawBody" | "cors"> & { openApi: Parameters<typeof mountOpenApi>[1] },
+): OpenAPIHono<AppEnv> {
+  const app = createApp({
+    service: options.service,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    corsOrigins: deps.config.corsOrigins,
+    trustedProxies: deps.trustedProxies,
+    bodyLimitBytes: deps.bodyLimitBytes,
+    rawBody: options.rawBody,
+    cors: options.cors,
+  });
+  mountOperations(app, deps);
+  mountOpenApi(app, options.openApi);
+  return app;
 }

@@ -33,6 +33,12 @@ export type FoundationOptions = {
 
 export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
 
+/** The foundation's parts that every service's deps carry (a service's Deps type adds its own). */
+export type ServiceBase = Pick<
+  Foundation,
+  "db" | "redis" | "bus" | "outbox" | "revocations" | "logger" | "metrics" | "clock" | "checks" | "isDraining" | "trustedProxies" | "bodyLimitBytes"
+>;
+
 /**
  * What every service builds first, once, at boot: logger, database, Redis, metrics, the event bus
  * with its outbox relay (started), the revoked-session list and the draining flag. Its fields are

@@ -1,4 +1,4 @@
-export { createApp, createRouter, type KitOptions, mountOpenApi } from "./app";
+export { createApp, createRouter, createServiceApp, type KitOptions, mountOpenApi } from "./app";
 export {
   ACCESS_TOKEN_TTL_SECONDS,
   type AuthGuardOptions,
@@ -13,7 +13,7 @@ export {
 export { createClientIpResolver } from "./client-ip";
 export { renderDocsPage } from "./docs";
 export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
-export { type Foundation, type FoundationOptions, openFoundation, runService } from "./foundation";
+export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
 export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";

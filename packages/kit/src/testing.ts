@@ -136,6 +136,18 @@ export async function sweepBody(options: {
   }
 }
 
+/**
+ * Authorization headers a guarded route must answer 401, made from a valid access token: none, no
+ * token, garbage, another scheme, a payload raised to admin, `alg: none`, a broken signature.
+ */
+export function badAuthorizations(token: string): (string | undefined)[] {
+  const [header = "", payload = "", signature = ""] = token.split(".");
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+  const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url")}.${signature}`;
+  const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
+  return [undefined, "Bearer", "Bearer garbage", `Basic ${token}`, `Bearer ${tampered}`, `Bearer ${none}`, `Bearer ${token}x`];
+}
+
 /** Every event of one type in the stream, oldest first (tests read what a service published). */
 export async function readStream(redis: Redis, prefix: string, type: string): Promise<{ id: string; type: string; data: Record<string, unknown> }[]> {
   const entries = (await redis.xrange(`${prefix}events:${type}`, "-", "+")) as [string, string[]][];

@@ -1,13 +1,13 @@
 import { queryRows } from "@lodge/db";
 import { refreshTokens, sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { publicUser } from "./public-user";
 import { hashSecret, newSecret } from "./secrets";
-import { issueTokens, revokeSessions } from "./sessions";
+import { revokeSessions } from "./sessions";
 import { inTransaction } from "./transaction";
 
 const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid refresh token" });
@@ -18,7 +18,10 @@ const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid ref
  * taken as theft and the whole session is revoked.
  */
 export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
-  return (await rotateInOneStatement({ ctx, input })) ?? (await refreshCarefully({ ctx, input }));
+  const rotated = await rotateInOneStatement({ ctx, input });
+  if (rotated) return rotated;
+  await revokeOnReuse({ ctx, input });
+  throw invalid();
 }
 
 type Rotated = {
@@ -35,8 +38,7 @@ type Rotated = {
  * The common case in one round trip: a valid token, unspent or within the grace window, of a live
  * session of a user in good standing is spent, its successor stored and the session touched, in one
  * statement (atomic; the UPDATE's row lock makes concurrent refreshes with the same token take
- * turns). Anything else (unknown, expired, revoked, banned, reused) returns undefined and goes the
- * careful way, which tells those cases apart.
+ * turns). Anything else (unknown, expired, revoked, banned, reused) returns undefined: refused.
  */
 async function rotateInOneStatement({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
   const { config, clock } = ctx.deps;
@@ -81,44 +83,25 @@ async function rotateInOneStatement({ ctx, input }: { ctx: Ctx; input: { refresh
   return { user, accessToken, refreshToken, expiresIn: config.accessTtlSeconds };
 }
 
-/** Every case, each told apart: the lookup, then reuse detection (revoking the session) or rotation. */
-async function refreshCarefully({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
+/**
+ * Why a token was refused matters in one case: a spent token presented after the grace window, for
+ * a live session, is taken as theft, and the whole session is revoked (and audited).
+ */
+async function revokeOnReuse({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
   const now = ctx.deps.clock();
-  const outcome = await inTransaction(ctx, async (tx) => {
-    // Lock the token row first: concurrent refreshes with the same token take turns.
-    const [token] = await tx
-      .select()
+  const graceStart = new Date(now.getTime() - ctx.deps.config.refreshGraceSeconds * 1000);
+  const revoked = await inTransaction(ctx, async (tx) => {
+    const [reused] = await tx
+      .select({ sessionId: sessions.id, userId: sessions.userId })
       .from(refreshTokens)
-      .where(eq(refreshTokens.tokenHash, hashSecret(input.refreshToken)))
-      .for("update")
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .where(and(eq(refreshTokens.tokenHash, hashSecret(input.refreshToken)), lt(refreshTokens.spentAt, graceStart), gt(refreshTokens.expiresAt, now)))
       .limit(1);
-    const [owner] = token
-      ? await tx
-          .select({ session: sessions, user: users })
-          .from(sessions)
-          .innerJoin(users, eq(users.id, sessions.userId))
-          .where(eq(sessions.id, token.sessionId))
-      : [];
-    const row = token && owner ? { token, ...owner } : undefined;
-    if (!row || row.session.revokedAt || row.token.expiresAt <= now || row.session.expiresAt <= now) return { kind: "invalid" as const };
-    // A ban revokes every session; this also covers a session that slipped in concurrently with the ban.
-    if (row.user.bannedAt) return { kind: "invalid" as const };
-    if (row.token.spentAt) {
-      const sinceSpent = now.getTime() - row.token.spentAt.getTime();
-      if (sinceSpent > ctx.deps.config.refreshGraceSeconds * 1000) {
-        await recordAudit({ ctx, tx, entry: { action: "refresh.reused", userId: row.user.id, details: { sessionId: row.session.id } } });
-        await revokeSessions({ ctx, tx, input: { userId: row.user.id, only: [row.session.id], reason: "refresh_reuse" } });
-        return { kind: "reused" as const };
-      }
-    }
-    // Spending the presented token does not depend on issuing the new pair: the writes go out together.
-    const spend = row.token.spentAt ? undefined : tx.update(refreshTokens).set({ spentAt: now }).where(eq(refreshTokens.id, row.token.id));
-    const [tokens] = await Promise.all([issueTokens({ ctx, tx, user: row.user, sessionId: row.session.id }), spend]);
-    return { kind: "ok" as const, tokens };
+    if (!reused) return false;
+    const sessionIds = await revokeSessions({ ctx, tx, input: { userId: reused.userId, only: [reused.sessionId], reason: "refresh_reuse" } });
+    if (sessionIds.length === 0) return false;
+    await recordAudit({ ctx, tx, entry: { action: "refresh.reused", userId: reused.userId, details: { sessionId: reused.sessionId } } });
+    return true;
   });
-  if (outcome.kind !== "ok") {
-    if (outcome.kind === "reused") ctx.logger.warn("refresh token reuse detected, session revoked");
-    throw invalid();
-  }
-  return outcome.tokens;
+  if (revoked) ctx.logger.warn("refresh token reuse detected, session revoked");
 }

@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, authenticate, errorResponses } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { logOutByRefreshToken, revokeSession } from "../../services/log-out";
-import { clearRefreshCookie, cookieOriginAllowed, ctxOf, refreshCookie } from "../context";
+import { clearRefreshCookie, ctxOf, presentedRefreshToken } from "../context";
 import { guardOptions } from "../guard";
 import { bearer, Token } from "../schemas";
 
@@ -27,10 +27,7 @@ export const logout =
       if (principal.kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
       await revokeSession({ ctx, input: { userId: principal.userId, sessionId: principal.sessionId, reason: "logout" } });
     } else {
-      const fromBody = c.req.valid("json")?.refreshToken;
-      const fromCookie = fromBody ? undefined : refreshCookie(c);
-      if (fromCookie && !cookieOriginAllowed(c, deps)) throw new ApiError({ code: "FORBIDDEN", message: "Origin not allowed" });
-      const refreshToken = fromBody ?? fromCookie;
+      const { refreshToken } = presentedRefreshToken(c, deps, c.req.valid("json")?.refreshToken);
       if (!refreshToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Missing bearer or refresh token" });
       await logOutByRefreshToken({ ctx, input: { refreshToken } });
     }

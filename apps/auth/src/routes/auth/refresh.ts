@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { refreshSession } from "../../services/refresh-session";
-import { clearRefreshCookie, cookieOriginAllowed, ctxOf, refreshCookie, setRefreshCookie } from "../context";
+import { clearRefreshCookie, ctxOf, presentedRefreshToken, setRefreshCookie } from "../context";
 import { Token, TokenPair } from "../schemas";
 
 export const refreshRoute = createRoute({
@@ -18,10 +18,7 @@ export const refreshRoute = createRoute({
 export const refresh =
   (deps: AuthDeps): RouteHandler<typeof refreshRoute, AppEnv> =>
   async (c) => {
-    const fromBody = c.req.valid("json")?.refreshToken;
-    const fromCookie = fromBody ? undefined : refreshCookie(c);
-    if (fromCookie && !cookieOriginAllowed(c, deps)) throw new ApiError({ code: "FORBIDDEN", message: "Origin not allowed" });
-    const refreshToken = fromBody ?? fromCookie;
+    const { refreshToken, fromCookie } = presentedRefreshToken(c, deps, c.req.valid("json")?.refreshToken);
     if (!refreshToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Missing refresh token" });
     try {
       const result = await refreshSession({ ctx: ctxOf(c, deps), input: { refreshToken } });
