@@ -1,22 +1,25 @@
-/**
- * postgres.js keeps its connections and sent queries in a small queue of its own. Upstream it keeps
- * every spent slot while the queue never runs empty (the pool's busy connections under steady load),
- * so it grew without end and each remove() scanned all of it: `/auth/me` under a constant load fell
- * from 17,000 to 6,000 requests a second within half a minute. patches/postgres@3.4.9.patch compacts
- * it; this checks the patched queue still behaves as a queue, through many compactions.
- */
+/** What patches/postgres@3.4.9.patch changes in postgres.js, checked against a real Postgres. */
 import { describe, expect, test } from "bun:test";
 import { dirname, join } from "node:path";
 import { queryRows } from "@lodge/db";
-import { createTestDatabase } from "@lodge/db/testing";
+import { createTestDatabase, testServerUrl } from "@lodge/db/testing";
+import { createTcpProxy } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 
 type Queue<T> = { readonly length: number; push: (x: T) => T; shift: () => T | undefined; remove: (x: T) => T | null };
 // Not in the package's exports map: loaded from the file the patch changes.
 const postgresSource = dirname(Bun.resolveSync("postgres", import.meta.dir));
 const { default: Queue } = (await import(join(postgresSource, "queue.js"))) as { default: <T>(initial?: T[]) => Queue<T> };
 
-describe("postgres.js's queue (patched)", () => {
+/**
+ * postgres.js keeps its connections and sent queries in a small queue of its own. Upstream it keeps
+ * every spent slot while the queue never runs empty (the pool's busy connections under steady load),
+ * so it grew without end and each remove() scanned all of it: `/auth/me` under a constant load fell
+ * from 17,000 to 6,000 requests a second within half a minute. The patch compacts it; these check
+ * the patched queue still behaves as a queue, through many compactions.
+ */
+describe("postgres.js's queue", () => {
   test("the patch is applied", async () => {
     expect(await Bun.file(join(postgresSource, "queue.js")).text()).toContain("Lodge patch");
   });
@@ -69,6 +72,59 @@ describe("postgres.js's queue (patched)", () => {
       expect(answers.every(Boolean)).toBe(true);
     } finally {
       await database.drop();
+    }
+  });
+});
+
+/**
+ * A connection that dies under a query used to keep that (already failed) query as its current
+ * one, so `end()` waited for it forever (porsager/postgres#1097, #1130): a service's shutdown after
+ * a database outage hung. These end the pool with no timeout: unpatched, they never finish.
+ */
+describe("ending a pool after its connection died", () => {
+  async function proxiedClient() {
+    const target = new URL(testServerUrl);
+    const proxy = createTcpProxy({ hostname: target.hostname, port: Number(target.port || 5432) });
+    const url = new URL(testServerUrl);
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    return { proxy, client: postgres(url.toString(), { max: 1, onnotice: () => {} }) };
+  }
+
+  test("under a query in flight", async () => {
+    const { proxy, client } = await proxiedClient();
+    try {
+      await client`select 1`;
+      const inFlight = client`select pg_sleep(30)`.then(
+        () => "answered",
+        (error: { code?: string }) => error.code,
+      );
+      await Bun.sleep(50);
+      proxy.cut();
+      expect(await inFlight).toBe("CONNECTION_CLOSED");
+      await client.end();
+    } finally {
+      proxy.stop();
+    }
+  });
+
+  test("inside a transaction, whose rollback goes to the dead connection", async () => {
+    const { proxy, client } = await proxiedClient();
+    try {
+      const outcome = client
+        .begin(async (tx) => {
+          await tx`select 1`;
+          setTimeout(() => proxy.cut(), 50);
+          await tx`select pg_sleep(30)`;
+        })
+        .then(
+          () => "committed",
+          (error: { code?: string }) => error.code,
+        );
+      expect(await outcome).toBe("CONNECTION_CLOSED");
+      await client.end();
+    } finally {
+      proxy.stop();
     }
   });
 });
