@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { auditLog, users } from "@lodge/db/schema";
+import { auditLog, sessions as sessionsTable, users } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { startTestAuth, type TestAuth } from "./harness";
@@ -42,6 +42,32 @@ describe("sessions", () => {
     const remaining = await auth.call("GET", "/auth/sessions", { token: user.accessToken });
     expect(remaining.json.sessions).toHaveLength(1);
     expect(await auditActions(user.user.id)).toContain("session.revoked");
+  });
+
+  test("/me read together for many sessions gives each its own; a session revoked in the database fails at once", async () => {
+    const people = await Promise.all(Array.from({ length: 4 }, () => auth.register()));
+    const logins = await Promise.all(
+      people.flatMap((person) => [1, 2].map(() => auth.call("POST", "/auth/login", { body: { email: person.email, password: person.password } }))),
+    );
+    const tokens = [...people.map((person) => person.accessToken), ...logins.map((login) => login.json.accessToken as string)];
+    const claims = (token: string) => JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()) as { sub: string; sid: string };
+    const [revoked, ...live] = tokens as [string, ...string[]];
+    // Straight in the database, bypassing the revocation stream: only the per-request read can see it.
+    await auth.deps.db
+      .update(sessionsTable)
+      .set({ revokedAt: new Date() })
+      .where(eq(sessionsTable.id, claims(revoked).sid));
+
+    for (let round = 0; round < 3; round++) {
+      const [refused, ...answers] = await Promise.all([revoked, ...live].map((token) => auth.call("GET", "/auth/me", { token })));
+      expect(refused?.status).toBe(401);
+      for (const [index, answer] of answers.entries()) {
+        const { sub, sid } = claims(live[index] as string);
+        expect(answer.status).toBe(200);
+        expect(answer.json.user.id).toBe(sub);
+        expect(answer.json.session).toMatchObject({ id: sid, current: true });
+      }
+    }
   });
 
   test("another user's session id is a 404 and stays alive", async () => {

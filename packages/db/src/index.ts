@@ -1,1 +1,2 @@
+export { batchedLookup } from "./batch";
 export { createDatabase, type Database, type Db, migrationsFolder, queryRows, type Schema, type Tx } from "./client";

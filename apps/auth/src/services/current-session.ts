@@ -1,45 +1,70 @@
-import type { Db } from "@lodge/db";
+import { batchedLookup, type Db } from "@lodge/db";
 import { sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { publicUser } from "./public-user";
 
-function prepareCurrentSession(db: Db) {
+function prepareLiveSessions(db: Db) {
   return db
-    .select({ user: users, session: sessions })
+    .select({
+      user: { id: users.id, email: users.email, name: users.name, role: users.role, emailVerifiedAt: users.emailVerifiedAt, createdAt: users.createdAt },
+      session: {
+        id: sessions.id,
+        userId: sessions.userId,
+        createdAt: sessions.createdAt,
+        lastUsedAt: sessions.lastUsedAt,
+        expiresAt: sessions.expiresAt,
+        ip: sessions.ip,
+        userAgent: sessions.userAgent,
+      },
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.id, sql.placeholder("sessionId")),
-        eq(sessions.userId, sql.placeholder("userId")),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, sql.placeholder("now")),
-      ),
-    )
-    .limit(1)
-    .prepare("auth_current_session");
+    .where(and(sql`${sessions.id} = any(${sql.placeholder("sessionIds")})`, isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder("now"))))
+    .prepare("auth_live_sessions");
 }
 
-/** Built once per database: on every authenticated request drizzle would spend longer building this query than Postgres spends running it. */
-const currentSessionQueries = new WeakMap<Db, ReturnType<typeof prepareCurrentSession>>();
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type LiveSession = Awaited<ReturnType<ReturnType<typeof prepareLiveSessions>["execute"]>>[number];
+
+/**
+ * One reader per service instance, built on first use: on every authenticated request drizzle would
+ * spend longer building the query than Postgres spends running it, and concurrent requests' reads
+ * share a statement (see batchedLookup).
+ */
+const liveSessionReaders = new WeakMap<Ctx["deps"], (sessionId: string) => Promise<LiveSession | undefined>>();
+
+function liveSessionReader(deps: Ctx["deps"]) {
+  let read = liveSessionReaders.get(deps);
+  if (!read) {
+    const { db, clock } = deps;
+    const query = prepareLiveSessions(db);
+    read = batchedLookup({
+      load: async (sessionIds: string[]) => {
+        // Placeholders skip the column's encoder: pass the timestamp as the driver value it would have made.
+        const rows = await query.execute({ sessionIds, now: clock().toISOString() });
+        return new Map(rows.map((row) => [row.session.id, row]));
+      },
+    });
+    liveSessionReaders.set(deps, read);
+  }
+  return read;
+}
 
 /** The bearer's live session and user, read from the database (so a revoked session fails here at once). */
 export async function getCurrentSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {
-  const { db, clock } = ctx.deps;
-  let query = currentSessionQueries.get(db);
-  if (!query) {
-    query = prepareCurrentSession(db);
-    currentSessionQueries.set(db, query);
-  }
-  // Placeholders skip the column's encoder: pass the timestamp as the driver value it would have made.
-  const [row] = await query.execute({ sessionId: input.sessionId, userId: input.userId, now: clock().toISOString() });
-  if (!row) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
-  return { user: publicUser(row.user), session: describeSession(row.session, input.sessionId), userRow: row.user };
+  // Only our own signed tokens get here, but one malformed id would fail the whole shared statement.
+  const row = uuidPattern.test(input.sessionId) ? await liveSessionReader(ctx.deps)(input.sessionId) : undefined;
+  if (row?.session.userId !== input.userId) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
+  return { user: publicUser(row.user), session: describeSession(row.session, input.sessionId) };
 }
 
-export function describeSession(session: typeof sessions.$inferSelect, currentSessionId: string) {
+export function describeSession(
+  session: Pick<typeof sessions.$inferSelect, "id" | "createdAt" | "lastUsedAt" | "expiresAt" | "ip" | "userAgent">,
+  currentSessionId: string,
+) {
   return {
     id: session.id,
     createdAt: session.createdAt.toISOString(),

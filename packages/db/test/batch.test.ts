@@ -1,0 +1,107 @@
+import { describe, expect, test } from "bun:test";
+import { batchedLookup } from "@lodge/db";
+
+/** A load whose statements are held until released, recording the keys each one carried. */
+function heldLoad() {
+  const statements: { keys: number[]; release: () => void; fail: (error: Error) => void }[] = [];
+  const load = (keys: number[]) =>
+    new Promise<Map<number, string>>((resolve, reject) => {
+      statements.push({
+        keys,
+        release: () => resolve(new Map(keys.filter((key) => key >= 0).map((key) => [key, `value ${key}`]))),
+        fail: reject,
+      });
+    });
+  return { statements, load };
+}
+
+const settle = () => Bun.sleep(0);
+
+describe("batchedLookup", () => {
+  test("a lookup alone goes at once, in a statement of its own", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load });
+    const answer = lookup(1);
+    await settle();
+    expect(statements.map((each) => each.keys)).toEqual([[1]]);
+    statements[0]?.release();
+    expect(await answer).toBe("value 1");
+  });
+
+  test("lookups asked in the same turn share one statement; equal keys share one read", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load });
+    const answers = [lookup(1), lookup(2), lookup(2), lookup(3)];
+    await settle();
+    expect(statements.map((each) => each.keys)).toEqual([[1, 2, 3]]);
+    statements[0]?.release();
+    expect(await Promise.all(answers)).toEqual(["value 1", "value 2", "value 2", "value 3"]);
+  });
+
+  test("while maxInFlight statements are out, new lookups wait and then go together", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load, maxInFlight: 2 });
+    const first = lookup(1);
+    await settle();
+    const second = lookup(2);
+    await settle();
+    const waiting = [lookup(3), lookup(4), lookup(5)];
+    await settle();
+    expect(statements.map((each) => each.keys)).toEqual([[1], [2]]);
+
+    statements[1]?.release();
+    expect(await second).toBe("value 2");
+    await settle();
+    expect(statements.map((each) => each.keys)).toEqual([[1], [2], [3, 4, 5]]);
+    statements[0]?.release();
+    statements[2]?.release();
+    expect(await first).toBe("value 1");
+    expect(await Promise.all(waiting)).toEqual(["value 3", "value 4", "value 5"]);
+  });
+
+  test("a statement carries at most maxBatch keys", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load, maxInFlight: 1, maxBatch: 2 });
+    const answers = [1, 2, 3, 4, 5].map((key) => lookup(key));
+    await settle();
+    for (let released = 0; released < 3; released++) {
+      statements[released]?.release();
+      await settle();
+    }
+    expect(statements.map((each) => each.keys)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(await Promise.all(answers)).toEqual(["value 1", "value 2", "value 3", "value 4", "value 5"]);
+  });
+
+  test("a key the statement did not find is undefined", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load });
+    const answers = [lookup(7), lookup(-1)];
+    await settle();
+    statements[0]?.release();
+    expect(await Promise.all(answers)).toEqual(["value 7", undefined]);
+  });
+
+  test("a failed statement fails every lookup it carried, and the next ones go out again", async () => {
+    const { statements, load } = heldLoad();
+    const lookup = batchedLookup({ load, maxInFlight: 1 });
+    const failing = [lookup(1), lookup(2)].map((answer) => answer.then(String, (error: Error) => error.message));
+    await settle();
+    const after = lookup(3);
+    await settle();
+    statements[0]?.fail(new Error("connection lost"));
+    expect(await Promise.all(failing)).toEqual(["connection lost", "connection lost"]);
+    await settle();
+    expect(statements.map((each) => each.keys)).toEqual([[1, 2], [3]]);
+    statements[1]?.release();
+    expect(await after).toBe("value 3");
+  });
+
+  test("a load that throws synchronously fails its lookups instead of escaping", async () => {
+    const lookup = batchedLookup<number, string>({
+      load: () => {
+        throw new Error("bad statement");
+      },
+    });
+    await expect(lookup(1)).rejects.toThrow("bad statement");
+  });
+});
