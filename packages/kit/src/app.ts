@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { createClientIpResolver } from "./client-ip";
 import { ApiError, issuesToDetails, renderError, toApiError } from "./errors";
 import { mountOperations } from "./health";
-import { type Metrics, routeTemplate } from "./metrics";
+import { durationObserver, type Metrics, routeTemplate } from "./metrics";
 import type { AppEnv } from "./types";
 
 export type KitOptions = {
@@ -49,22 +49,33 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
 
+  const observeDuration = durationObserver(options.metrics);
+
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
-    const logger = options.logger.child({ requestId });
     c.set("requestId", requestId);
-    c.set("logger", logger);
-    c.set("clientIp", resolveClientIp(c.env?.requestIP?.(c.req.raw)?.address, c.req.header("x-forwarded-for")));
+    // Made on first use: most requests never log from a handler or need the client's address.
+    c.set(
+      "logger",
+      once(() => options.logger.child({ requestId })),
+    );
+    c.set(
+      "clientIp",
+      once(() => resolveClientIp(c.env?.requestIP?.(c.req.raw)?.address, c.req.header("x-forwarded-for"))),
+    );
     c.header("X-Request-Id", requestId);
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
     const route = routeTemplate(c);
     const status = c.res.status;
-    options.metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+    observeDuration(c.req.method, route, status, seconds);
     if (route === "/health" || route === "/ready" || route === "/metrics") return;
-    logger[status >= 500 ? "error" : "info"]({ method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) }, "request");
+    options.logger[status >= 500 ? "error" : "info"](
+      { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) },
+      "request",
+    );
   });
 
   const corsForAllowedOrigin = cors({
@@ -100,12 +111,35 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   app.notFound((c) => renderError(c, new ApiError({ code: "NOT_FOUND", message: "No such route" })));
   app.onError((error, c) => {
     const apiError = toApiError(error);
-    if (apiError.status >= 500) c.get("logger")?.error({ err: error }, "request failed");
+    if (apiError.status >= 500) c.get("logger")?.().error({ err: error }, "request failed");
     return renderError(c, apiError);
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   return app;
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+/** What a service function gets of the request; its logger and client IP are made when first read. */
+export function requestCtx<Deps>(c: Context<AppEnv>, deps: Deps) {
+  return {
+    deps,
+    requestId: c.get("requestId"),
+    userAgent: c.req.header("user-agent"),
+    get logger() {
+      return c.get("logger")();
+    },
+    get ip() {
+      return c.get("clientIp")();
+    },
+  };
 }
 
 function hasBody(c: Context): boolean {

@@ -1,4 +1,4 @@
-export { createApp, createRouter, createServiceApp, type KitOptions, mountOpenApi } from "./app";
+export { createApp, createRouter, createServiceApp, type KitOptions, mountOpenApi, requestCtx } from "./app";
 export {
   ACCESS_TOKEN_TTL_SECONDS,
   type AuthGuardOptions,

@@ -8,8 +8,10 @@ export type AppEnv = {
   Bindings: { requestIP?: (request: Request) => { address: string } | null } | undefined;
   Variables: {
     requestId: string;
-    logger: Logger;
-    clientIp: string;
+    /** The request's logger: a child carrying its requestId. */
+    logger: () => Logger;
+    /** The client's address (see createClientIpResolver). */
+    clientIp: () => string;
     principal: Principal;
   };
 };

@@ -97,7 +97,7 @@ beforeAll(async () => {
   app.get("/limited", () => {
     throw new ApiError({ code: "RATE_LIMITED", message: "Too many", retryAfter: 7 });
   });
-  app.get("/whoami", (c) => c.json({ ip: c.get("clientIp"), requestId: c.get("requestId") }));
+  app.get("/whoami", (c) => c.json({ ip: c.get("clientIp")(), requestId: c.get("requestId") }));
 
   // A route group mounted the way services mount theirs.
   const group = createRouter();

@@ -1,4 +1,4 @@
-import { ApiError, type AppEnv } from "@lodge/kit";
+import { ApiError, type AppEnv, requestCtx } from "@lodge/kit";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AuthDeps, Ctx } from "../deps";
@@ -7,7 +7,7 @@ export const REFRESH_COOKIE = "lodge_refresh";
 
 /** The service-function context for this request. */
 export function ctxOf(c: Context<AppEnv>, deps: AuthDeps): Ctx {
-  return { deps, requestId: c.get("requestId"), ip: c.get("clientIp"), userAgent: c.req.header("user-agent"), logger: c.get("logger") };
+  return requestCtx(c, deps);
 }
 
 /** Browsers keep the refresh token in an httpOnly cookie scoped to /auth; other clients use the body. */

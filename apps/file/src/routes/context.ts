@@ -1,10 +1,10 @@
-import { ApiError, type AppEnv, authenticate, createAuthGuard, type Principal } from "@lodge/kit";
+import { ApiError, type AppEnv, authenticate, createAuthGuard, type Principal, requestCtx } from "@lodge/kit";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Ctx, FileDeps } from "../deps";
 
 /** The service-function context for this request. */
 export function ctxOf(c: Context<AppEnv>, deps: FileDeps): Ctx {
-  return { deps, requestId: c.get("requestId"), logger: c.get("logger") };
+  return requestCtx(c, deps);
 }
 
 /** The kit's guard against the auth service's JWKS (fetched once, cached, refetched for an unknown key). */

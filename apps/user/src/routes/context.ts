@@ -1,10 +1,10 @@
-import { ApiError, type AppEnv } from "@lodge/kit";
+import { ApiError, type AppEnv, requestCtx } from "@lodge/kit";
 import type { Context } from "hono";
 import type { Ctx, UserDeps } from "../deps";
 
 /** The service-function context for this request. */
 export function ctxOf(c: Context<AppEnv>, deps: UserDeps): Ctx {
-  return { deps, requestId: c.get("requestId"), logger: c.get("logger") };
+  return requestCtx(c, deps);
 }
 
 /** The signed-in user behind the request (the guard has already refused client tokens on user routes). */
