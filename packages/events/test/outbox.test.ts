@@ -157,6 +157,31 @@ describe("outbox", () => {
     }
   });
 
+  test("outbox.transaction wakes the relay when it enqueued an event, and only then", async () => {
+    await emptyOutbox();
+    const outbox = createOutbox({ db: database.db, table: authOutbox, bus, logger, pollMs: 600_000 });
+    outbox.start();
+    try {
+      const first = registered();
+      await outbox.transaction((tx) => outbox.enqueue(tx, "user.registered", first));
+      await eventually(async () => (await published(first.userId)).length === 1);
+
+      // An event committed without a kick waits for the next poll (ten minutes away)...
+      const waiting = registered();
+      await database.db.transaction((tx) => outbox.enqueue(tx, "user.registered", waiting));
+      // ...and a transaction that enqueued nothing does not wake the relay for it.
+      expect(await outbox.transaction(async (tx) => (await tx.select().from(authOutbox)).length)).toBe(1);
+      await Bun.sleep(300);
+      expect(await published(waiting.userId)).toEqual([]);
+
+      const last = registered();
+      await outbox.transaction((tx) => outbox.enqueue(tx, "user.registered", last));
+      await eventually(async () => (await published(last.userId)).length === 1 && (await published(waiting.userId)).length === 1);
+    } finally {
+      await outbox.stop();
+    }
+  });
+
   test("stop ends the relay promptly even in the middle of a drain", async () => {
     await emptyOutbox();
     const outbox = createOutbox({ db: database.db, table: authOutbox, bus, logger, pollMs: 600_000 });

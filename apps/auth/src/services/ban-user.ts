@@ -5,7 +5,6 @@ import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { adminUser } from "./public-user";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /**
  * Suspends an account: every session is revoked at once (reason `banned`, so access tokens die at
@@ -14,7 +13,7 @@ import { inTransaction } from "./transaction";
  */
 export async function banUser({ ctx, input }: { ctx: Ctx; input: { actorId: string; userId: string; reason?: string } }) {
   if (input.actorId === input.userId) throw new ApiError({ code: "FORBIDDEN", message: "Admins cannot ban themselves" });
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
     if (!user) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });
     const now = ctx.deps.clock();

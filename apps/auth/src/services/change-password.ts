@@ -5,7 +5,6 @@ import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { hashPassword, verifyPassword } from "./secrets";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /** Needs the current password; every other session of the user is revoked. */
 export async function changePassword({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } }) {
@@ -16,7 +15,7 @@ export async function changePassword({ ctx, input }: { ctx: Ctx; input: { userId
     throw new ApiError({ code: "FORBIDDEN", message: "Current password is wrong" });
   }
   const passwordHash = await hashPassword(input.newPassword);
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: ctx.deps.clock() }).where(eq(users.id, user.id));
     await recordAudit({ ctx, tx, entry: { action: "password.changed", userId: user.id } });
     await ctx.deps.outbox.enqueue(tx, "auth.password_changed", { userId: user.id, via: "change" }, ctx.requestId);

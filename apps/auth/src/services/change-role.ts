@@ -5,7 +5,6 @@ import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { adminUser } from "./public-user";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /**
  * An admin sets another account's role (audited with the actor; publishes `auth.role_changed`).
@@ -14,7 +13,7 @@ import { inTransaction } from "./transaction";
  */
 export async function changeRole({ ctx, input }: { ctx: Ctx; input: { actorId: string; userId: string; role: "user" | "admin" } }) {
   if (input.actorId === input.userId) throw new ApiError({ code: "FORBIDDEN", message: "Admins cannot change their own role" });
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
     if (!user) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });
     if (user.role === input.role) return adminUser(user);

@@ -4,13 +4,12 @@ import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { normalizeEmail } from "./public-user";
 import { hashPassword } from "./secrets";
-import { inTransaction } from "./transaction";
 
 /** Creates an admin, or promotes an existing account (its password is then left as it is). */
 export async function createAdmin({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
   const email = normalizeEmail(input.email);
   const passwordHash = await hashPassword(input.password);
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [existing] = await tx.select().from(users).where(eq(users.email, email)).limit(1);
     if (existing) {
       if (existing.role !== "admin") {

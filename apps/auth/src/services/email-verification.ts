@@ -4,7 +4,6 @@ import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
-import { inTransaction } from "./transaction";
 
 export async function requestEmailVerification({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db, limiter, config } = ctx.deps;
@@ -12,7 +11,7 @@ export async function requestEmailVerification({ ctx, input }: { ctx: Ctx; input
   const [user] = await db.select().from(users).where(eq(users.id, input.userId)).limit(1);
   if (!user) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
   if (user.emailVerifiedAt) throw new ApiError({ code: "CONFLICT", message: "Email is already verified" });
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const { token, expiresAt } = await issueOneTimeToken({
       ctx,
       tx,
@@ -29,7 +28,7 @@ export async function requestEmailVerification({ ctx, input }: { ctx: Ctx; input
 
 /** Confirms the address the token was sent to (if the user has since changed it, the token no longer applies). */
 export async function verifyEmail({ ctx, input }: { ctx: Ctx; input: { token: string } }) {
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const spent = await spendOneTimeToken({ ctx, tx, input: { token: input.token, purpose: "email_verification" } });
     const now = ctx.deps.clock();
     const [user] = await tx

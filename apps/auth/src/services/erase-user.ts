@@ -2,7 +2,6 @@ import { auditLog, oneTimeTokens, users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /**
  * Account deletion, auth's part (on `user.deletion_requested`): revoke every session first, so the
@@ -13,7 +12,7 @@ import { inTransaction } from "./transaction";
  */
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { userId } = input;
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     await revokeSessions({ ctx, tx, input: { userId, reason: "account_deleted" } });
     await tx.delete(auditLog).where(eq(auditLog.userId, userId));
     await tx.update(auditLog).set({ actorId: null }).where(eq(auditLog.actorId, userId));

@@ -6,7 +6,6 @@ import { recordAudit } from "./audit";
 import { normalizeEmail } from "./public-user";
 import { dummyPasswordHash, hashSecret, verifyPassword } from "./secrets";
 import { startSession } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {
@@ -22,7 +21,7 @@ export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; 
   }
   // Only after a correct password, so a suspension is not revealed to someone guessing. The row is
   // locked against a concurrent ban: either the ban sees (and revokes) this session, or we see the ban.
-  const outcome = await inTransaction(ctx, async (tx) => {
+  const outcome = await ctx.deps.outbox.transaction(async (tx) => {
     const [current] = await tx.select({ bannedAt: users.bannedAt }).from(users).where(eq(users.id, user.id)).for("share");
     if (!current) return { kind: "deleted" as const };
     if (current.bannedAt) {

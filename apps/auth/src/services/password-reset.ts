@@ -6,7 +6,6 @@ import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
 import { normalizeEmail } from "./public-user";
 import { hashPassword, hashSecret } from "./secrets";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 /** Always answers the same (202), whether or not the account exists. */
 export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
@@ -16,7 +15,7 @@ export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { 
   await limiter.hit(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail);
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
   if (!user) return;
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const { token, expiresAt } = await issueOneTimeToken({
       ctx,
       tx,
@@ -29,7 +28,7 @@ export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { 
 /** Sets the new password and revokes every session of the user. */
 export async function resetPassword({ ctx, input }: { ctx: Ctx; input: { token: string; newPassword: string } }) {
   const passwordHash = await hashPassword(input.newPassword);
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const spent = await spendOneTimeToken({ ctx, tx, input: { token: input.token, purpose: "password_reset" } });
     await tx.update(users).set({ passwordHash, updatedAt: ctx.deps.clock() }).where(eq(users.id, spent.userId));
     await recordAudit({ ctx, tx, entry: { action: "password.reset", userId: spent.userId } });

@@ -8,7 +8,6 @@ import { recordAudit } from "./audit";
 import { publicUser } from "./public-user";
 import { hashSecret, newSecret } from "./secrets";
 import { revokeSessions } from "./sessions";
-import { inTransaction } from "./transaction";
 
 const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid refresh token" });
 
@@ -90,7 +89,7 @@ async function rotateInOneStatement({ ctx, input }: { ctx: Ctx; input: { refresh
 async function revokeOnReuse({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
   const now = ctx.deps.clock();
   const graceStart = new Date(now.getTime() - ctx.deps.config.refreshGraceSeconds * 1000);
-  const revoked = await inTransaction(ctx, async (tx) => {
+  const revoked = await ctx.deps.outbox.transaction(async (tx) => {
     const [reused] = await tx
       .select({ sessionId: sessions.id, userId: sessions.userId })
       .from(refreshTokens)

@@ -5,13 +5,12 @@ import { recordAudit } from "./audit";
 import { normalizeEmail } from "./public-user";
 import { hashPassword } from "./secrets";
 import { startSession } from "./sessions";
-import { inTransaction } from "./transaction";
 
 export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
   await ctx.deps.limiter.hit(`register:ip:${ctx.ip}`, ctx.deps.config.limits.registerPerIp);
   const email = normalizeEmail(input.email);
   const passwordHash = await hashPassword(input.password);
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [user] = await tx
       .insert(users)
       .values({ email, name: input.name ?? null, passwordHash, createdAt: ctx.deps.clock(), updatedAt: ctx.deps.clock() })

@@ -4,11 +4,10 @@ import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { adminUser } from "./public-user";
-import { inTransaction } from "./transaction";
 
 /** Lifts a suspension (a no-op for an account that is not banned); the user signs in again as usual. */
 export async function unbanUser({ ctx, input }: { ctx: Ctx; input: { actorId: string; userId: string } }) {
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
     if (!user) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });
     if (!user.bannedAt) return adminUser(user);

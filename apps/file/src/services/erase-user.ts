@@ -3,7 +3,6 @@ import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { deletePrefix } from "../storage/index";
 import { removeObjects } from "./manage-files";
-import { inTransaction } from "./transaction";
 import { fileView } from "./views";
 
 /**
@@ -16,7 +15,7 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
   for (const file of owned) await removeObjects(ctx, file);
   const pending = await db.select({ id: uploads.id, storageKey: uploads.storageKey }).from(uploads).where(eq(uploads.ownerId, input.userId));
   for (const upload of pending) await deletePrefix(storage, upload.storageKey);
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const removed = await tx.delete(files).where(eq(files.ownerId, input.userId)).returning({ id: files.id });
     await tx.delete(uploads).where(eq(uploads.ownerId, input.userId));
     for (const file of removed) await outbox.enqueue(tx, "file.deleted", { fileId: file.id, ownerId: input.userId }, ctx.requestId);

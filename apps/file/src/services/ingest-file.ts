@@ -7,7 +7,6 @@ import { inspectImage } from "./inspect";
 import { defaultName } from "./names";
 import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
 import { declaredType, isRasterImage, reconcile, SNIFF_BYTES, sniff } from "./sniff";
-import { inTransaction } from "./transaction";
 import type { FileRow } from "./views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
@@ -154,7 +153,7 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
           load: async () => storage.localPath?.(key) ?? Buffer.from(await storage.bytes(key)),
         })
       : undefined;
-    const row = await inTransaction(ctx, async (tx) => {
+    const row = await ctx.deps.outbox.transaction(async (tx) => {
       await lockOwner(tx, input.ownerId);
       const used = (await usedBytes(tx, input.ownerId)) - (input.reservedBytes ?? 0);
       if (used + size > config.quotaBytes) throw quotaExceeded(ctx, used, size);

@@ -2,7 +2,6 @@ import { files } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { isRasterImage } from "./sniff";
-import { inTransaction } from "./transaction";
 import { canonicalVariant, getVariant, standardVariants } from "./variants";
 
 /** After an upload: renders the standard thumbnails of an image (once each) and publishes `file.processed`. */
@@ -18,6 +17,6 @@ export async function processFile({ ctx, input }: { ctx: Ctx; input: { fileId: s
       keys.push(variant.key);
     }
   }
-  await inTransaction(ctx, (tx) => ctx.deps.outbox.enqueue(tx, "file.processed", { fileId: file.id, ownerId: file.ownerId, variants: keys }));
+  await ctx.deps.outbox.transaction((tx) => ctx.deps.outbox.enqueue(tx, "file.processed", { fileId: file.id, ownerId: file.ownerId, variants: keys }));
   return { skipped: false, variants: keys };
 }

@@ -6,7 +6,6 @@ import { concatObjects, deletePrefix } from "../storage/index";
 import { ingestFile } from "./ingest-file";
 import { checkFileName } from "./names";
 import { lockOwner, quotaExceeded, usedBytes } from "./quota";
-import { inTransaction } from "./transaction";
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadMetadata = {
@@ -35,7 +34,7 @@ export async function createUpload({ ctx, input }: { ctx: Ctx; input: { ownerId:
   const name = input.metadata.filename ?? input.metadata.name;
   if (name !== undefined) checkFileName(name, "file");
   const metadata: UploadMetadata = { name, type: input.metadata.filetype ?? input.metadata.type, raw: input.raw, parts: [] };
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     await lockOwner(tx, input.ownerId);
     const used = await usedBytes(tx, input.ownerId);
     if (used + input.length > config.quotaBytes) throw quotaExceeded(ctx, used, input.length);

@@ -2,7 +2,6 @@ import type { Tx } from "@lodge/db";
 import { knownFiles, preferences, profiles } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { inTransaction } from "./transaction";
 
 /** Deletes every row this service keeps about the user (not the deletion tombstone). */
 export async function deleteUserRows(tx: Tx, userId: string) {
@@ -13,7 +12,7 @@ export async function deleteUserRows(tx: Tx, userId: string) {
 
 /** The user service's part of an account deletion: erase, and acknowledge with `user.data_erased`. Idempotent. */
 export async function eraseUserData({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     await deleteUserRows(tx, input.userId);
     await ctx.deps.outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "user" }, ctx.requestId);
   });

@@ -1,11 +1,10 @@
 import { knownFiles, profiles } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { inTransaction } from "./transaction";
 
 /** On `file.deleted`: forget the file, and take it off a profile that has it as avatar (publishing `user.profile_updated`). */
 export async function forgetFile({ ctx, input }: { ctx: Ctx; input: { fileId: string } }) {
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     await tx.delete(knownFiles).where(eq(knownFiles.fileId, input.fileId));
     const cleared = await tx
       .update(profiles)

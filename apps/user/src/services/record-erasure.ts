@@ -3,7 +3,6 @@ import type { erasingServices } from "@lodge/events";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { deleteUserRows } from "./erase-user-data";
-import { inTransaction } from "./transaction";
 
 /**
  * On `user.data_erased`: the service is no longer pending. When none is, the deletion is complete:
@@ -13,7 +12,7 @@ import { inTransaction } from "./transaction";
  * brings a profile back.
  */
 export async function recordErasure({ ctx, input }: { ctx: Ctx; input: { userId: string; service: (typeof erasingServices)[number] } }) {
-  await inTransaction(ctx, async (tx) => {
+  await ctx.deps.outbox.transaction(async (tx) => {
     const [row] = await tx
       .update(deletions)
       .set({ pending: sql`array_remove(${deletions.pending}, ${input.service}::text)` })

@@ -3,7 +3,6 @@ import { erasingServices } from "@lodge/events";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { inTransaction } from "./transaction";
 
 /**
  * Starts the account's deletion once the user has proven it is them: their password (checked by
@@ -31,7 +30,7 @@ export async function requestDeletion({ ctx, input }: { ctx: Ctx; input: { userI
       });
     }
   }
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [created] = await tx
       .insert(deletions)
       .values({ userId: input.userId, requestedAt: now, pending: [...erasingServices] })

@@ -6,7 +6,6 @@ import { canonicalLocale, canonicalTimeZone } from "../schemas";
 import { ensureProfile } from "./ensure-profile";
 import { makeFilePublic } from "./make-file-public";
 import { ownProfile } from "./present-profile";
-import { inTransaction } from "./transaction";
 
 /** Image types an avatar may have (SVG is active content and is never one). */
 export const avatarTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
@@ -36,7 +35,7 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
     if (!made) throw notAnAvatar();
   }
 
-  return inTransaction(ctx, async (tx) => {
+  return ctx.deps.outbox.transaction(async (tx) => {
     const [before] = await tx.select().from(profiles).where(eq(profiles.userId, input.userId)).for("update");
     if (!before) throw new ApiError({ code: "UNAUTHORIZED", message: "Account deleted" });
     const changed = fields.filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
