@@ -88,8 +88,9 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   // Hono's cors sends Allow-Credentials and Allow-Methods whatever the origin: other origins get no CORS headers at all.
   app.use(async (c, next) => {
     if (options.corsOrigins.includes(c.req.header("origin") ?? "")) return corsForAllowedOrigin(c, next);
-    await next();
+    // Set before the response exists: a header set afterwards makes Hono copy the whole response.
     c.header("Vary", "Origin", { append: true });
+    return next();
   });
 
   const isRaw = (c: Context) => options.rawBody?.({ method: c.req.method, path: c.req.path }) === true;
@@ -99,13 +100,15 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
       throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${options.bodyLimitBytes} bytes` });
     },
   });
-  app.use(async (c, next) => (isRaw(c) ? next() : limitBody(c, next)));
-
+  // Bodies: within the limit (checked first), and JSON. Only methods that carry one; the rawBody routes read and limit their own.
   app.use(async (c, next) => {
-    if (bodyMethods.has(c.req.method) && hasBody(c) && !isRaw(c) && !isJson(c.req.header("content-type"))) {
-      throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" });
-    }
-    await next();
+    if (!bodyMethods.has(c.req.method) || isRaw(c)) return next();
+    return limitBody(c, async () => {
+      if (hasBody(c) && !isJson(c.req.header("content-type"))) {
+        throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" });
+      }
+      await next();
+    });
   });
 
   app.notFound((c) => renderError(c, new ApiError({ code: "NOT_FOUND", message: "No such route" })));

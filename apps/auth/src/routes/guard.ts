@@ -1,5 +1,4 @@
 import { ApiError, type AppEnv, type AuthGuardOptions, createAuthGuard, type Requirement } from "@lodge/kit";
-import type { MiddlewareHandler } from "hono";
 import type { AuthDeps } from "../deps";
 
 export function guardOptions(deps: AuthDeps): AuthGuardOptions {
@@ -11,15 +10,8 @@ export function authGuard(deps: AuthDeps) {
   const requireAuth = createAuthGuard(guardOptions(deps));
   return {
     requireAuth,
-    /** A signed-in user (not a machine client). */
-    requireUser: (requirement: Requirement = {}): MiddlewareHandler<AppEnv> => {
-      const check = requireAuth({ roles: requirement.roles ?? ["user", "admin"] });
-      return async (c, next) =>
-        check(c, async () => {
-          if (c.get("principal").kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
-          await next();
-        });
-    },
+    /** A signed-in user (a machine client holds no role, so it is refused). */
+    requireUser: (requirement: Requirement = {}) => requireAuth({ roles: requirement.roles ?? ["user", "admin"] }),
   };
 }
 

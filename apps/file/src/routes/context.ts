@@ -1,5 +1,5 @@
 import { ApiError, type AppEnv, authenticate, createAuthGuard, type Principal, requestCtx } from "@lodge/kit";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Ctx, FileDeps } from "../deps";
 
 /** The service-function context for this request. */
@@ -14,15 +14,8 @@ export function fileGuard(deps: FileDeps) {
   return {
     /** Any valid token: a user's, or a service client's (checked per file). */
     requireAuth,
-    /** A signed-in user (not a machine client). */
-    requireUser: (): MiddlewareHandler<AppEnv> => {
-      const check = requireAuth({ roles: ["user", "admin"] });
-      return async (c, next) =>
-        check(c, async () => {
-          if (c.get("principal").kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
-          await next();
-        });
-    },
+    /** A signed-in user (a machine client holds no role, so it is refused). */
+    requireUser: () => requireAuth({ roles: ["user", "admin"] }),
     /** The caller when a token was sent (401 for a bad one), undefined when none was. */
     optional: async (c: Context<AppEnv>): Promise<Principal | undefined> => {
       const header = c.req.header("authorization");
