@@ -34,6 +34,39 @@ describe("createRateLimiter", () => {
     expect((await rejection(limiter.hit("login:ada", limit)))?.code).toBe("RATE_LIMITED");
   });
 
+  test("hitAll counts every key at once; over any limit is RATE_LIMITED with the longest wait", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    const perMinute = { max: 2, windowSeconds: 60 };
+    const perHour = { max: 5, windowSeconds: 3600 };
+    for (let hit = 0; hit < perMinute.max; hit++)
+      await limiter.hitAll([
+        ["all:minute", perMinute],
+        ["all:hour", perHour],
+      ]);
+    const error = await rejection(
+      limiter.hitAll([
+        ["all:minute", perMinute],
+        ["all:hour", perHour],
+      ]),
+    );
+    expect(error?.code).toBe("RATE_LIMITED");
+    expect(error?.retryAfter).toBeLessThanOrEqual(perMinute.windowSeconds);
+    // Both keys were counted on every call, the refused one included.
+    expect(await redis.get(`${prefix}rl:all:minute`)).toBe("3");
+    expect(await redis.get(`${prefix}rl:all:hour`)).toBe("3");
+
+    await limiter.hitAll([["all:hour", perHour]]);
+    await limiter.hitAll([["all:hour", perHour]]);
+    const both = await rejection(
+      limiter.hitAll([
+        ["all:minute", perMinute],
+        ["all:hour", perHour],
+      ]),
+    );
+    expect(both?.retryAfter).toBeGreaterThan(perMinute.windowSeconds);
+    expect(both?.retryAfter).toBeLessThanOrEqual(perHour.windowSeconds);
+  });
+
   test("keys are independent", async () => {
     const limiter = createRateLimiter({ redis, prefix });
     for (let hit = 0; hit < limit.max; hit++) await limiter.hit("ip:203.0.113.1", limit);

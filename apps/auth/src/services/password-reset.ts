@@ -11,8 +11,10 @@ import { revokeSessions } from "./sessions";
 export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
   const { limiter, config, db } = ctx.deps;
   const email = normalizeEmail(input.email);
-  await limiter.hit(`forgot:ip:${ctx.ip}`, config.limits.forgotPerIp);
-  await limiter.hit(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail);
+  await limiter.hitAll([
+    [`forgot:ip:${ctx.ip}`, config.limits.forgotPerIp],
+    [`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail],
+  ]);
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
   if (!user) return;
   await ctx.deps.outbox.transaction(async (tx) => {

@@ -1,10 +1,9 @@
 import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
 import { normalizeEmail } from "./public-user";
 import { hashPassword } from "./secrets";
-import { startSession } from "./sessions";
+import { openSession } from "./sessions";
 
 export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
   await ctx.deps.limiter.hit(`register:ip:${ctx.ip}`, ctx.deps.config.limits.registerPerIp);
@@ -17,8 +16,9 @@ export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: s
       .onConflictDoNothing({ target: users.email })
       .returning();
     if (!user) throw new ApiError({ code: "CONFLICT", message: "An account with this email already exists" });
-    await recordAudit({ ctx, tx, entry: { action: "user.registered", userId: user.id } });
     await ctx.deps.outbox.enqueue(tx, "user.registered", { userId: user.id, email, name: user.name }, ctx.requestId);
-    return startSession({ ctx, tx, user });
+    const opened = await openSession({ ctx, tx, user, audit: "user.registered" });
+    if (opened.kind !== "ok") throw new Error("a user registered in this transaction has no session");
+    return opened.tokens;
   });
 }
