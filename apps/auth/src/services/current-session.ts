@@ -1,12 +1,12 @@
-import { batchedLookup, type Db } from "@lodge/db";
+import { batchedLookup, type Db, oncePer } from "@lodge/db";
 import { sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { publicUser } from "./public-user";
 
-function prepareLiveSessions(db: Db) {
-  return db
+const liveSessions = oncePer((db: Db) =>
+  db
     .select({
       user: { id: users.id, email: users.email, name: users.name, role: users.role, emailVerifiedAt: users.emailVerifiedAt, createdAt: users.createdAt },
       session: {
@@ -22,36 +22,22 @@ function prepareLiveSessions(db: Db) {
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(sql`${sessions.id} = any(${sql.placeholder("sessionIds")})`, isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder("now"))))
-    .prepare("auth_live_sessions");
-}
+    .prepare("auth_live_sessions"),
+);
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type LiveSession = Awaited<ReturnType<ReturnType<typeof prepareLiveSessions>["execute"]>>[number];
-
-/**
- * One reader per service instance, built on first use: on every authenticated request drizzle would
- * spend longer building the query than Postgres spends running it, and concurrent requests' reads
- * share a statement (see batchedLookup).
- */
-const liveSessionReaders = new WeakMap<Ctx["deps"], (sessionId: string) => Promise<LiveSession | undefined>>();
-
-function liveSessionReader(deps: Ctx["deps"]) {
-  let read = liveSessionReaders.get(deps);
-  if (!read) {
-    const { db, clock } = deps;
-    const query = prepareLiveSessions(db);
-    read = batchedLookup({
-      load: async (sessionIds: string[]) => {
-        // Placeholders skip the column's encoder: pass the timestamp as the driver value it would have made.
-        const rows = await query.execute({ sessionIds, now: clock().toISOString() });
-        return new Map(rows.map((row) => [row.session.id, row]));
-      },
-    });
-    liveSessionReaders.set(deps, read);
-  }
-  return read;
-}
+/** Concurrent requests' reads share a statement (see batchedLookup). */
+const liveSessionReader = oncePer(({ db, clock }: Ctx["deps"]) => {
+  const query = liveSessions(db);
+  return batchedLookup({
+    load: async (sessionIds: string[]) => {
+      // Placeholders skip the column's encoder: pass the timestamp as the driver value it would have made.
+      const rows = await query.execute({ sessionIds, now: clock().toISOString() });
+      return new Map(rows.map((row) => [row.session.id, row]));
+    },
+  });
+});
 
 /** The bearer's live session and user, read from the database (so a revoked session fails here at once). */
 export async function getCurrentSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {

@@ -1,11 +1,21 @@
+import { type Db, oncePer } from "@lodge/db";
 import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { normalizeEmail } from "./public-user";
 import { dummyPasswordHash, hashSecret, verifyPassword } from "./secrets";
 import { openSession } from "./sessions";
+
+const userByEmail = oncePer((db: Db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.email, sql.placeholder("email")))
+    .limit(1)
+    .prepare("auth_user_by_email"),
+);
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {
@@ -15,7 +25,7 @@ export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; 
     [`login:ip:${ctx.ip}`, config.limits.loginPerIp],
     [`login:ip-email:${hashSecret(`${ctx.ip}|${email}`)}`, config.limits.loginPerIpEmail],
   ]);
-  const [user] = await db.select().from(users).where(eq(users.email, email)).limit(1);
+  const [user] = await userByEmail(db).execute({ email });
   const valid = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
   if (!user || !valid) {
     await recordAudit({ ctx, entry: { action: "login.failed", userId: user?.id ?? null, details: user ? undefined : { reason: "unknown_email" } } });
