@@ -1,50 +1,78 @@
-import { batchedLookup, type Db, oncePer } from "@lodge/db";
+import { batchedLookup, oncePer, queryRows } from "@lodge/db";
 import { sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { publicUser } from "./public-user";
 
-const liveSessions = oncePer((db: Db) =>
-  db
-    .select({
-      user: { id: users.id, email: users.email, name: users.name, role: users.role, emailVerifiedAt: users.emailVerifiedAt, createdAt: users.createdAt },
-      session: {
-        id: sessions.id,
-        userId: sessions.userId,
-        createdAt: sessions.createdAt,
-        lastUsedAt: sessions.lastUsedAt,
-        expiresAt: sessions.expiresAt,
-        ip: sessions.ip,
-        userAgent: sessions.userAgent,
-      },
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(sql`${sessions.id} = any(${sql.placeholder("sessionIds")})`, isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder("now"))))
-    .prepare("auth_live_sessions"),
-);
+type LiveSession = {
+  session_id: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  email: string;
+  name: string | null;
+  role: "user" | "admin";
+  email_verified_at: string | null;
+  user_created_at: string;
+};
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Concurrent requests' reads share a statement (see batchedLookup). */
-const liveSessionReader = oncePer(({ db, clock }: Ctx["deps"]) => {
-  const query = liveSessions(db);
-  return batchedLookup({
+/**
+ * Concurrent requests' reads share a statement (see batchedLookup). One primary-key probe per
+ * session (a lateral subquery with LIMIT 1): with `id = any(...)` the planner takes a sequential scan
+ * while a table has no statistics yet, and the sessions table is the one refreshes keep rewriting.
+ */
+const liveSessionReader = oncePer(({ db, clock }: Ctx["deps"]) =>
+  batchedLookup({
     load: async (sessionIds: string[]) => {
-      // Placeholders skip the column's encoder: pass the timestamp as the driver value it would have made.
-      const rows = await query.execute({ sessionIds, now: clock().toISOString() });
-      return new Map(rows.map((row) => [row.session.id, row]));
+      const now = clock().toISOString();
+      const rows = await queryRows<LiveSession>(
+        db,
+        sql`
+        select live.* from unnest(${sql.param(sessionIds)}::uuid[]) as wanted(id)
+        cross join lateral (
+          select s.id as session_id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent,
+            u.email, u.name, u.role, u.email_verified_at, u.created_at as user_created_at
+          from ${sessions} as s join ${users} as u on u.id = s.user_id
+          where s.id = wanted.id and s.revoked_at is null and s.expires_at > ${now}::timestamptz
+          limit 1
+        ) as live`,
+      );
+      return new Map(rows.map((row) => [row.session_id, row]));
     },
-  });
-});
+  }),
+);
 
 /** The bearer's live session and user, read from the database (so a revoked session fails here at once). */
 export async function getCurrentSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {
   // Only our own signed tokens get here, but one malformed id would fail the whole shared statement.
   const row = uuidPattern.test(input.sessionId) ? await liveSessionReader(ctx.deps)(input.sessionId) : undefined;
-  if (row?.session.userId !== input.userId) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
-  return { user: publicUser(row.user), session: describeSession(row.session, input.sessionId) };
+  if (row?.user_id !== input.userId) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
+  const user = publicUser({
+    id: row.user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    emailVerifiedAt: row.email_verified_at === null ? null : new Date(row.email_verified_at),
+    createdAt: new Date(row.user_created_at),
+  });
+  const session = describeSession(
+    {
+      id: row.session_id,
+      createdAt: new Date(row.created_at),
+      lastUsedAt: new Date(row.last_used_at),
+      expiresAt: new Date(row.expires_at),
+      ip: row.ip,
+      userAgent: row.user_agent,
+    },
+    input.sessionId,
+  );
+  return { user, session };
 }
 
 export function describeSession(
