@@ -8,9 +8,11 @@
  *
  * Every scenario is warmed up once, then measured in BENCH_ROUNDS rounds that take turns
  * (hello, me, refresh, login, raw verify, hello, me, ...), so a neighbour's burst of load on a
- * shared machine falls on every scenario alike instead of on one of them.
+ * shared machine falls on every scenario alike instead of on one of them. Login and its baseline
+ * swap places every other round (an even number of rounds gives each the same share), so neither is
+ * always the one that follows the refresh load, whose writes Postgres is still flushing.
  *
- * Knobs (env): BENCH_SECONDS (10, measured per scenario, split over the rounds), BENCH_ROUNDS (5),
+ * Knobs (env): BENCH_SECONDS (12, measured per scenario, split over the rounds), BENCH_ROUNDS (6),
  * BENCH_WARMUP_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_LOGIN_CONCURRENCY (8),
  * BENCH_DRIVER (wrk|fetch; default wrk when installed), BENCH_WRK_THREADS (1).
  */
@@ -27,8 +29,8 @@ const number = (name: string, fallback: number) => {
   return value;
 };
 const settings = {
-  seconds: number("BENCH_SECONDS", 10),
-  rounds: Math.round(number("BENCH_ROUNDS", 5)),
+  seconds: number("BENCH_SECONDS", 12),
+  rounds: Math.round(number("BENCH_ROUNDS", 6)),
   warmup: number("BENCH_WARMUP_SECONDS", 5),
   connections: number("BENCH_CONNECTIONS", 32),
   loginConcurrency: number("BENCH_LOGIN_CONCURRENCY", 8),
@@ -221,7 +223,8 @@ async function main() {
   const spentBefore = await spent();
   for (let round = 0; round <= rounds; round += 1) {
     const seconds = round === 0 ? settings.warmup : settings.seconds / rounds;
-    for (const { name, run, totals } of Object.values(stages)) {
+    const { hello, me, refresh, login, raw } = stages;
+    for (const { name, run, totals } of round % 2 === 1 ? [hello, me, refresh, login, raw] : [hello, me, refresh, raw, login]) {
       if (cleaning) return false; // interrupted: the signal handler is tearing everything down
       const result = await run(seconds, round);
       add(totals, result, round > 0);
