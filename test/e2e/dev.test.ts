@@ -53,6 +53,9 @@ test("bun run dev: sessions, a profile with an avatar, account deletion, on one 
   };
   const refreshed = await post("/auth/refresh", { refreshToken: login.refreshToken });
   expect(refreshed.status).toBe(200);
+  const me = await fetch(`${base}/auth/me`, { headers: { authorization: `Bearer ${login.accessToken}` } });
+  expect(me.status).toBe(200);
+  expect(((await me.json()) as { user: { email: string }; session: { current: boolean } }).user.email).toBe("dev@example.com");
   const sessions = await fetch(`${base}/auth/sessions`, { headers: { authorization: `Bearer ${login.accessToken}` } });
   const listed = (await sessions.json()) as { sessions: { id: string; current: boolean }[] };
   expect(listed.sessions).toHaveLength(2);
