@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { createClientIpResolver } from "./client-ip";
 import { ApiError, issuesToDetails, renderError, toApiError } from "./errors";
 import { mountOperations } from "./health";
-import { durationObserver, type Metrics, routeTemplate } from "./metrics";
+import { type Metrics, routeTemplate } from "./metrics";
 import type { AppEnv } from "./types";
 
 export type KitOptions = {
@@ -49,8 +49,6 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const resolveClientIp = createClientIpResolver(options.trustedProxies);
 
-  const observeDuration = durationObserver(options.metrics);
-
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && requestIdPattern.test(incoming) ? incoming : crypto.randomUUID();
@@ -70,7 +68,7 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
     const seconds = (performance.now() - started) / 1000;
     const route = routeTemplate(c);
     const status = c.res.status;
-    observeDuration(c.req.method, route, status, seconds);
+    options.metrics.httpDuration.observe({ method: c.req.method, route, status: String(status) }, seconds);
     if (route === "/health" || route === "/ready" || route === "/metrics") return;
     options.logger[status >= 500 ? "error" : "info"](
       { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000) },

@@ -21,20 +21,6 @@ export function createMetrics(service: string) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Observes a request's duration; the labelled series are looked up once per method, route and status, not hashed on every request. */
-export function durationObserver(metrics: Metrics) {
-  const series = new Map<string, ReturnType<Metrics["httpDuration"]["labels"]>>();
-  return (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${status} ${route}`;
-    let one = series.get(key);
-    if (!one) {
-      one = metrics.httpDuration.labels({ method, route, status: String(status) });
-      series.set(key, one);
-    }
-    one.observe(seconds);
-  };
-}
-
 /** The route template that answered (never the raw path, which would explode cardinality). */
 export function routeTemplate(c: Context): string {
   const handler = matchedRoutes(c).findLast((route) => route.method !== "ALL");
