@@ -27,11 +27,10 @@ export function createRateLimiter(options: { redis: Redis; prefix?: string }) {
     const keys = hits.map(([key]) => `${prefix}${key}`);
     const windows = hits.map(([, limit]) => limit.windowSeconds * 1000);
     const counts = (await options.redis.eval(script, keys.length, ...keys, ...windows)) as number[];
-    let retryAfterMs = 0;
-    hits.forEach(([, limit], index) => {
-      if ((counts[2 * index] as number) > limit.max) retryAfterMs = Math.max(retryAfterMs, counts[2 * index + 1] as number);
-    });
-    if (retryAfterMs > 0) {
+    // The time left in the window of each limit exceeded.
+    const waitsMs = hits.flatMap(([, limit], index) => ((counts[2 * index] as number) > limit.max ? [counts[2 * index + 1] as number] : []));
+    if (waitsMs.length > 0) {
+      const retryAfterMs = Math.max(...waitsMs);
       throw new ApiError({ code: "RATE_LIMITED", message: "Too many requests, slow down", retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
     }
   }
