@@ -3,21 +3,15 @@ import { sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { publicUser } from "./public-user";
+import { publicUserOfRow, type RawUserRow } from "./public-user";
 
-type LiveSession = {
+type LiveSession = RawUserRow & {
   session_id: string;
-  user_id: string;
-  created_at: string;
+  session_created_at: string;
   last_used_at: string;
   expires_at: string;
   ip: string | null;
   user_agent: string | null;
-  email: string;
-  name: string | null;
-  role: "user" | "admin";
-  email_verified_at: string | null;
-  user_created_at: string;
 };
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,8 +30,8 @@ const liveSessionReader = oncePer(({ db, clock }: Ctx["deps"]) =>
         sql`
         select live.* from unnest(${sql.param(sessionIds)}::uuid[]) as wanted(id)
         cross join lateral (
-          select s.id as session_id, s.user_id, s.created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent,
-            u.email, u.name, u.role, u.email_verified_at, u.created_at as user_created_at
+          select s.id as session_id, s.created_at as session_created_at, s.last_used_at, s.expires_at, s.ip, s.user_agent,
+            u.id, u.email, u.name, u.role, u.email_verified_at, u.created_at
           from ${sessions} as s join ${users} as u on u.id = s.user_id
           where s.id = wanted.id and s.revoked_at is null and s.expires_at > ${now}::timestamptz
           limit 1
@@ -52,19 +46,11 @@ const liveSessionReader = oncePer(({ db, clock }: Ctx["deps"]) =>
 export async function getCurrentSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {
   // Only our own signed tokens get here, but one malformed id would fail the whole shared statement.
   const row = uuidPattern.test(input.sessionId) ? await liveSessionReader(ctx.deps)(input.sessionId) : undefined;
-  if (row?.user_id !== input.userId) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
-  const user = publicUser({
-    id: row.user_id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    emailVerifiedAt: row.email_verified_at === null ? null : new Date(row.email_verified_at),
-    createdAt: new Date(row.user_created_at),
-  });
+  if (row?.id !== input.userId) throw new ApiError({ code: "UNAUTHORIZED", message: "Session is no longer valid" });
   const session = describeSession(
     {
       id: row.session_id,
-      createdAt: new Date(row.created_at),
+      createdAt: new Date(row.session_created_at),
       lastUsedAt: new Date(row.last_used_at),
       expiresAt: new Date(row.expires_at),
       ip: row.ip,
@@ -72,7 +58,7 @@ export async function getCurrentSession({ ctx, input }: { ctx: Ctx; input: { use
     },
     input.sessionId,
   );
-  return { user, session };
+  return { user: publicUserOfRow(row), session };
 }
 
 export function describeSession(

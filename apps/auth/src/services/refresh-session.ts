@@ -5,7 +5,7 @@ import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
-import { publicUser } from "./public-user";
+import { publicUserOfRow, type RawUserRow } from "./public-user";
 import { hashSecret, newSecret } from "./secrets";
 import { revokeSessions } from "./sessions";
 
@@ -23,15 +23,7 @@ export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refres
   throw invalid();
 }
 
-type Rotated = {
-  session_id: string;
-  id: string;
-  email: string;
-  name: string | null;
-  role: "user" | "admin";
-  email_verified_at: string | null;
-  created_at: string;
-};
+type Rotated = RawUserRow & { session_id: string };
 
 /**
  * The common case in one round trip: a valid token, unspent or within the grace window, of a live
@@ -71,15 +63,7 @@ async function rotateInOneStatement({ ctx, input }: { ctx: Ctx; input: { refresh
     { sid: row.session_id, role: row.role },
     { subject: row.id, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds },
   );
-  const user = publicUser({
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    emailVerifiedAt: row.email_verified_at === null ? null : new Date(row.email_verified_at),
-    createdAt: new Date(row.created_at),
-  });
-  return { user, accessToken, refreshToken, expiresIn: config.accessTtlSeconds };
+  return { user: publicUserOfRow(row), accessToken, refreshToken, expiresIn: config.accessTtlSeconds };
 }
 
 /**
