@@ -221,10 +221,10 @@ async function main() {
   const spent = async () =>
     Number(((await database.db.execute("select count(*) as n from auth.refresh_tokens where spent_at is not null")) as unknown as { n: string }[])[0]?.n);
   const spentBefore = await spent();
+  const { hello: baseline, me, refresh, login, raw } = stages;
   for (let round = 0; round <= rounds; round += 1) {
     const seconds = round === 0 ? settings.warmup : settings.seconds / rounds;
-    const { hello, me, refresh, login, raw } = stages;
-    for (const { name, run, totals } of round % 2 === 1 ? [hello, me, refresh, login, raw] : [hello, me, refresh, raw, login]) {
+    for (const { name, run, totals } of round % 2 === 1 ? [baseline, me, refresh, login, raw] : [baseline, me, refresh, raw, login]) {
       if (cleaning) return false; // interrupted: the signal handler is tearing everything down
       const result = await run(seconds, round);
       add(totals, result, round > 0);
@@ -237,10 +237,9 @@ async function main() {
   // Every refresh answered 200 must have spent an unspent token (a replay inside the grace window
   // would get a 200 without spending one). wrk may leave a request per connection and run unread.
   const spentInRun = (await spent()) - spentBefore;
-  const answered = stages.refresh.totals.ok + stages.refresh.totals.warmupOk;
+  const answered = refresh.totals.ok + refresh.totals.warmupOk;
   const rotationOk = spentInRun >= answered && spentInRun <= answered + (rounds + 1) * connections;
 
-  const { hello: baseline, me, refresh, login, raw } = stages;
   const helloRate = rate(baseline.totals);
   const ratio = (value: Totals, of: Totals) => rate(value) / rate(of);
   console.log(

@@ -29,8 +29,9 @@ export async function openSession({
   audit: Extract<AuditAction, "login.succeeded" | "user.registered">;
 }): Promise<{ kind: "ok"; tokens: TokenPair } | { kind: "banned" } | { kind: "gone" }> {
   const { config, keys, clock } = ctx.deps;
-  const now = clock().toISOString();
-  const expiresAt = new Date(Date.parse(now) + config.refreshTtlSeconds * 1000).toISOString();
+  const at = clock();
+  const now = at.toISOString();
+  const expiresAt = new Date(at.getTime() + config.refreshTtlSeconds * 1000).toISOString();
   const sessionId = uuidv7();
   const refreshToken = newSecret();
   const ip = ctx.ip ?? null;
