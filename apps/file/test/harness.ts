@@ -138,9 +138,23 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     return { files: fileCount?.n, variants: variantCount?.n, uploads: uploadCount?.n, objects: await storage.list(""), temporary };
   }
 
+  /** Where a file's bytes are, and the prefix of an upload's parts (keys are per user now; rows say which). */
+  async function fileKeyOf(fileId: string) {
+    const [row] = await db.select({ key: files.storageKey }).from(files).where(eq(files.id, fileId));
+    if (!row) throw new Error(`no file ${fileId}`);
+    return row.key;
+  }
+  async function uploadKeyOf(uploadId: string) {
+    const [row] = await db.select({ key: uploads.storageKey }).from(uploads).where(eq(uploads.id, uploadId));
+    if (!row) throw new Error(`no upload ${uploadId}`);
+    return row.key;
+  }
+
   return {
     url,
     authUrl,
+    fileKeyOf,
+    uploadKeyOf,
     call,
     user,
     admin,

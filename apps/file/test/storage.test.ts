@@ -104,7 +104,7 @@ describe("the service on S3", () => {
     const png = await images.png(100, 50);
     const file = (await t.upload(alice.token, png, { name: "s3.png" })).json;
     expect(file.sha256).toBe(sha256(png));
-    expect(await drivers.s3?.bytes(`files/${file.id}`)).toEqual(new Uint8Array(png));
+    expect(await drivers.s3?.bytes(await t.fileKeyOf(file.id))).toEqual(new Uint8Array(png));
     const range = await fetch(`${t.url}/files/${file.id}/content`, { headers: { authorization: `Bearer ${alice.token}`, range: "bytes=0-7" } });
     expect(range.status).toBe(206);
     expect(new Uint8Array(await range.arrayBuffer())).toEqual(new Uint8Array(png.subarray(0, 8)));
