@@ -28,7 +28,7 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Every key under `prefix`. */
   list(prefix: string): Promise<string[]>;
-  /** Every object under `prefix` with its write time, in pages of at most 1000, in key order (a whole store is walked without holding it in memory at once). */
+  /** Every object under `prefix` with its write time, in pages of at most 1000 (a whole store is walked without holding it in memory at once). */
   scan(prefix: string): AsyncIterable<StoredObject[]>;
   /** A path sharp can open directly, when the driver has one (local). */
   localPath?(key: string): string;
