@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { files, uploads } from "@lodge/db/schema";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
@@ -30,49 +28,6 @@ async function create(account: Account, length: number) {
   return fetch(`${t.url}/files/uploads`, { method: "POST", headers: tus(account, { "upload-length": String(length) }) });
 }
 
-/** A PATCH over a raw connection: sends `first` bytes of the body, then waits for `rest()` to send the others. */
-async function slowPatch(account: Account, location: string, body: Buffer, first: number) {
-  const head = Buffer.from(
-    `PATCH ${location} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${account.token}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n` +
-      `Content-Type: application/offset+octet-stream\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
-  );
-  let pending: Uint8Array = Buffer.concat([head, body.subarray(0, first)]);
-  let answer = "";
-  let answered!: (status: number) => void;
-  const status = new Promise<number>((resolve) => {
-    answered = resolve;
-  });
-  const send = (socket: Bun.Socket) => {
-    pending = pending.subarray(socket.write(pending));
-  };
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port: Number(new URL(t.url).port),
-    socket: {
-      open: send,
-      drain: send,
-      data(_socket, chunk) {
-        answer += chunk.toString();
-        const match = answer.match(/^HTTP\/1\.1 (\d{3})/);
-        if (match) answered(Number(match[1]));
-      },
-    },
-  });
-  // The server is mid-stream once a temporary part holds the first bytes.
-  await eventually(async () => {
-    const temporary = await readdir(join(t.directory, ".tmp"));
-    const sizes = await Promise.all(temporary.map(async (name) => (await stat(join(t.directory, ".tmp", name)).catch(() => null))?.size));
-    return sizes.includes(first);
-  });
-  return {
-    status,
-    rest: () => {
-      pending = body.subarray(first);
-      send(socket);
-    },
-  };
-}
-
 describe("termination racing a PATCH", () => {
   test("the attack: DELETE while a 50 kB PATCH streams, five rounds; no byte remains and the quota holds", async () => {
     const mallory = await t.user();
@@ -82,7 +37,7 @@ describe("termination racing a PATCH", () => {
       const created = await create(mallory, 60_000);
       expect(created.status).toBe(201);
       const location = created.headers.get("location") as string;
-      const patch = await slowPatch(mallory, location, body, 25_000);
+      const patch = await t.slowPatch(mallory.token, location, body, 25_000);
       const deletion = fetch(`${t.url}${location}`, { method: "DELETE", headers: tus(mallory) });
       // As in the report: the DELETE is sent while the body still streams (before the fix it was answered at once).
       await Promise.race([deletion, Bun.sleep(400)]);
@@ -102,7 +57,7 @@ describe("termination racing a PATCH", () => {
     const bob = await t.user();
     const before = await t.storage.list("");
     const location = (await create(bob, 60_000)).headers.get("location") as string;
-    const patch = await slowPatch(bob, location, Buffer.alloc(50_000, 0x62), 25_000);
+    const patch = await t.slowPatch(bob.token, location, Buffer.alloc(50_000, 0x62), 25_000);
     await eraseUser({ ctx: ctx(), input: { userId: bob.id } });
     patch.rest();
     expect(await patch.status).toBe(409);

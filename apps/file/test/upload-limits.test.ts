@@ -4,7 +4,7 @@ import { expectErrorShape } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
 import { startTestFiles, type TestFiles } from "./harness";
 
-/** Issue 7, "tus creation is not rate-limited": creations per user, open uploads per user, and the quota they reserve. */
+/** Issue 7, "tus creation is not rate-limited": creations per user, open uploads per user, and the quota they reserve; and a termination that outlasts its wait. */
 const QUOTA = 100_000;
 const CREATIONS = 6;
 const OPEN = 3;
@@ -16,6 +16,7 @@ beforeAll(async () => {
     // A window far longer than the test: no count can expire while it runs.
     FILE_UPLOAD_CREATE_WINDOW_SECONDS: "3600",
     FILE_MAX_OPEN_UPLOADS: String(OPEN),
+    FILE_UPLOAD_LOCK_WAIT_MS: "100",
   });
 });
 afterAll(() => t.close());
@@ -77,5 +78,24 @@ describe("tus creation limits", () => {
     expect((await file()).status).toBe(413);
     expect((await terminate(grace, created.headers.get("location") as string)).status).toBe(204);
     expect((await file()).status).toBe(201);
+  });
+});
+
+describe("termination and a PATCH that outlasts the wait", () => {
+  test("DELETE is 409 while the PATCH still streams; the PATCH's part is recorded and counted; a DELETE after it removes everything", async () => {
+    const henry = await t.user();
+    const before = await t.storage.list("");
+    const location = (await create(henry, 60_000)).headers.get("location") as string;
+    const patch = await t.slowPatch(henry.token, location, Buffer.alloc(50_000, 0x68), 25_000);
+    const early = await terminate(henry, location);
+    expect(early.status).toBe(409);
+    patch.rest();
+    expect(await patch.status).toBe(204);
+    const head = await fetch(`${t.url}${location}`, { method: "HEAD", headers: tus(henry) });
+    expect(head.headers.get("upload-offset")).toBe("50000");
+    // The upload still reserves its 60 kB: 50 kB more do not fit.
+    expect((await create(henry, 50_000)).status).toBe(413);
+    expect((await terminate(henry, location)).status).toBe(204);
+    expect(await t.storage.list("")).toEqual(before);
   });
 });
