@@ -172,6 +172,29 @@ describe("tus-js-client", () => {
   });
 });
 
+describe("tus-js-client termination", () => {
+  test("abort(true) in the middle of an upload terminates it: no row and no byte remain", async () => {
+    const before = await t.storage.list("");
+    const data = textBytes(512 * 1024);
+    let aborted: Promise<void> | undefined;
+    const { upload, done } = startUpload(data, {
+      endpoint: `${t.url}/files/uploads`,
+      chunkSize: 64 * 1024,
+      retryDelays: [0, 50, 100, 200, 400],
+      onChunkComplete: (_size, accepted) => {
+        if (accepted >= 2 * 64 * 1024 && !aborted) aborted = upload.abort(true);
+      },
+    });
+    await eventually(() => aborted !== undefined);
+    await aborted;
+    void done;
+    const id = (upload.url as string).split("/").pop() as string;
+    expect((await raw("HEAD", `/files/uploads/${id}`, tusHeaders())).status).toBe(404);
+    expect(await t.db.select().from(uploads).where(eq(uploads.id, id))).toEqual([]);
+    expect(await t.storage.list("")).toEqual(before);
+  });
+});
+
 describe("the protocol's edges", () => {
   test("OPTIONS advertises version, extensions and the size limit; every answer carries Tus-Resumable", async () => {
     const response = await raw("OPTIONS", "/files/uploads", {});
