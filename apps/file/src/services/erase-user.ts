@@ -10,7 +10,9 @@ import { fileView } from "./views";
  * Account deletion: every file, variant and upload of the user leaves storage, then Postgres, and
  * `user.data_erased` (service "file") is published with the rows' removal. Storage is cleared by
  * the rows (objects from before per-user keys) and then by the user's whole prefix, so an object
- * no row lists (a part stranded by a crash) goes too. Safe to run again.
+ * no row lists (a part stranded by a crash) goes too. The prefix is cleared once more after the
+ * rows are gone: a PATCH that recorded its part in between would otherwise leave it (one that
+ * finishes later finds no row and removes its own part). Safe to run again.
  */
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db, storage, outbox, caches } = ctx.deps;
@@ -26,6 +28,9 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
     await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "file" }, ctx.requestId);
   });
   for (const file of owned) caches.files.delete(file.id);
+  await deletePrefix(storage, userPrefix(input.userId)).catch((error) =>
+    ctx.logger.warn({ err: error }, "erased user's prefix not cleared again; the sweep will"),
+  );
   return { files: owned.length, uploads: pending.length };
 }
 
