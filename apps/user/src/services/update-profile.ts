@@ -4,8 +4,8 @@ import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { canonicalLocale, canonicalTimeZone } from "../schemas";
 import { ensureProfile } from "./ensure-profile";
-import { makeFilePublic } from "./make-file-public";
 import { ownProfile } from "./present-profile";
+import { publishFile } from "./publish-file";
 
 /** Image types an avatar may have (SVG is active content and is never one). */
 export const avatarTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
@@ -16,8 +16,11 @@ const fields = ["displayName", "bio", "avatarFileId", "locale", "timezone"] as c
 /**
  * A partial update of the signed-in user's profile; publishes `user.profile_updated` naming the
  * fields that changed. A new avatar must be an image the user uploaded, as the file service's events
- * told us (`user.known_files`, no network call); it is then made public at the file service, before
- * anything is written, so a failure there leaves the profile as it was.
+ * told us (`user.known_files`, no network call). When the avatar changes, the new one is made public
+ * and the old one private again (unless its owner had made it public: the file service keeps that
+ * apart) at the file service, under the profile's row lock (so concurrent changes take turns and
+ * never leave the current avatar private) and before anything is written, so a failure there leaves
+ * the profile as it was.
  */
 export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId: string; patch: Patch } }) {
   const current = await ensureProfile({ ctx, input: { userId: input.userId } });
@@ -31,8 +34,6 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
       .where(and(eq(knownFiles.fileId, patch.avatarFileId), eq(knownFiles.ownerId, input.userId)))
       .limit(1);
     if (!file || !avatarTypes.has(file.contentType)) throw notAnAvatar();
-    const made = await makeFilePublic({ ctx, input: { fileId: file.fileId } });
-    if (!made) throw notAnAvatar();
   }
 
   return ctx.deps.outbox.transaction(async (tx) => {
@@ -40,6 +41,10 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
     if (!before) throw new ApiError({ code: "UNAUTHORIZED", message: "Account deleted" });
     const changed = fields.filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
     if (changed.length === 0) return ownProfile(before, ctx.deps.config);
+    if (changed.includes("avatarFileId")) {
+      if (patch.avatarFileId && !(await publishFile({ ctx, input: { fileId: patch.avatarFileId, public: true } }))) throw notAnAvatar();
+      if (before.avatarFileId) await publishFile({ ctx, input: { fileId: before.avatarFileId, public: false } });
+    }
     const values = Object.fromEntries(changed.map((field) => [field, patch[field]]));
     const [after] = await tx
       .update(profiles)
