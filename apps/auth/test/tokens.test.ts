@@ -220,3 +220,36 @@ describe("logout with a spent refresh token (issue 7, finding 11)", () => {
     }
   });
 });
+
+describe("auth_time (issue 7, finding 3)", () => {
+  test("set by registration and login, kept by refresh, renewed by a password change", async () => {
+    const user = await auth.register();
+    const registered = decodeJwt(user.accessToken);
+    expect(registered.auth_time).toBe(registered.iat);
+    let moved = 0;
+    const advance = (ms: number) => {
+      auth.advance(ms);
+      moved += ms;
+    };
+    advance(60_000);
+    try {
+      const refreshed = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+      const claims = decodeJwt(refreshed.json.accessToken);
+      expect(claims.auth_time).toBe(registered.auth_time);
+      expect(claims.iat).toBeGreaterThanOrEqual((registered.iat as number) + 60);
+      const login = await auth.call("POST", "/auth/login", { body: { email: user.email, password: user.password } });
+      expect(decodeJwt(login.json.accessToken).auth_time).toBeGreaterThanOrEqual((registered.auth_time as number) + 60);
+
+      advance(60_000);
+      const changed = await auth.call("POST", "/auth/password/change", {
+        token: refreshed.json.accessToken,
+        body: { currentPassword: user.password, newPassword: "another perfectly fine password" },
+      });
+      expect(changed.status).toBe(204);
+      const after = await auth.call("POST", "/auth/refresh", { body: { refreshToken: refreshed.json.refreshToken } });
+      expect(decodeJwt(after.json.accessToken).auth_time).toBeGreaterThanOrEqual((registered.auth_time as number) + 120);
+    } finally {
+      auth.advance(-moved);
+    }
+  });
+});
