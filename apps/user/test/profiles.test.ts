@@ -199,6 +199,19 @@ describe("avatars", () => {
     expect(await stack.fileRow(second)).toMatchObject({ public: true, publishedBy: "client:user-service" });
   });
 
+  test("avatar changes racing each other leave the current avatar public and the other private", async () => {
+    const user = await stack.register();
+    const files = [await stack.upload(user.accessToken, "png"), await stack.upload(user.accessToken, "png")];
+    for (let round = 0; round < 5; round += 1) {
+      const answers = await Promise.all(
+        [...files, ...files].map((avatarFileId) => stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId } })),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      const avatar = (await stack.call("GET", "/users/me", { token: user.accessToken })).json.avatar.fileId;
+      for (const fileId of files) expect((await stack.fileRow(fileId))?.public).toBe(fileId === avatar);
+    }
+  });
+
   test("someone else's image, a file that is not an image, an SVG and an unknown id are refused with 422", async () => {
     const user = await stack.register();
     const other = await stack.register();
