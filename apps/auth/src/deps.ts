@@ -1,10 +1,13 @@
 import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
 import type { KeyStore } from "./services/keys";
+import type { Sealer } from "./services/sealing";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
 export type AuthDeps = ServiceBase & {
   keys: KeyStore;
+  /** Seals what must be readable at rest (private keys, a rotated session's live refresh token). */
+  sealer: Sealer;
   limiter: RateLimiter;
   config: AuthConfig;
 };

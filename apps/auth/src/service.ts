@@ -9,6 +9,7 @@ import type { AuthEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
 import { startMaintenance } from "./jobs/maintenance";
 import { createKeyStore } from "./services/keys";
+import { createSealer } from "./services/sealing";
 
 export type AuthServiceOptions = {
   env: AuthEnv;
@@ -26,18 +27,20 @@ export async function startAuthService(options: AuthServiceOptions) {
   const { env } = options;
   const config = authConfigFromEnv(env);
   const base = await openFoundation({ ...options, service: "auth", outboxTable: authOutbox, accessTtlSeconds: config.accessTtlSeconds });
+  const sealer = createSealer(config.keyEncryptionSecret);
   const keys = createKeyStore({
     db: base.db,
     clock: base.clock,
     publishDelaySeconds: config.keyPublishDelaySeconds,
     accessTtlSeconds: config.accessTtlSeconds,
-    encryptionSecret: config.keyEncryptionSecret,
+    sealer,
   });
   await keys.ensureKey();
 
   const deps: AuthDeps = {
     ...base,
     keys,
+    sealer,
     limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
     config,
   };

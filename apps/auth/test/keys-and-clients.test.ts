@@ -9,6 +9,7 @@ import { createServiceClient } from "../src/services/client-token";
 import { createAdmin } from "../src/services/create-admin";
 import { createKeyStore } from "../src/services/keys";
 import { runMaintenance } from "../src/services/run-maintenance";
+import { createSealer } from "../src/services/sealing";
 import { startTestAuth, type TestAuth } from "./harness";
 
 const CLIENT_SECRET = "s3cret-s3cret-s3cret-s3cret-32chars";
@@ -99,7 +100,7 @@ describe("signing keys at rest", () => {
       clock: () => new Date(),
       publishDelaySeconds: 30,
       accessTtlSeconds: 900,
-      encryptionSecret: "x".repeat(40),
+      sealer: createSealer("x".repeat(40)),
     });
     try {
       await stranger.ensureKey();

@@ -32,7 +32,8 @@ export const samples = {
  * ports: one test database (each service in its own schema), one Redis prefix and a temporary
  * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
  * and calls auth and file with its client credentials; avatar URLs point at the file service.
- * `advance` moves the user service's clock (tokens then look older to it).
+ * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
+ * auth service's (what it signs then carries the later time).
  */
 export async function startTestStack(options: { env?: Record<string, string> } = {}) {
   const database = await createTestDatabase();
@@ -40,6 +41,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
   const logger = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const common = { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: prefix, LOG_LEVEL: "silent" };
 
+  let authOffsetMs = 0;
   const auth = await startAuthService({
     env: parseEnv(authEnv, {
       ...common,
@@ -48,6 +50,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     }),
     database,
     redis,
+    clock: () => new Date(Date.now() + authOffsetMs),
     maintenance: false,
     logger: logger("auth"),
   });
@@ -155,6 +158,9 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     db,
     advance: (ms: number) => {
       offsetMs += ms;
+    },
+    advanceAuth: (ms: number) => {
+      authOffsetMs += ms;
     },
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],

@@ -83,7 +83,8 @@ export async function authenticate(options: AuthGuardOptions & { verified?: Veri
   if (typeof payload.sub !== "string") throw unauthorized("Invalid token");
   if (typeof payload.sid === "string" && (payload.role === "user" || payload.role === "admin")) {
     if (options.revocations?.isRevoked(payload.sid)) throw unauthorized("Session revoked");
-    return { kind: "user", userId: payload.sub, sessionId: payload.sid, role: payload.role, scopes, token };
+    const authTime = typeof payload.auth_time === "number" ? { authTime: payload.auth_time } : {};
+    return { kind: "user", userId: payload.sub, sessionId: payload.sid, role: payload.role, scopes, token, ...authTime };
   }
   if (payload.role === "service") return { kind: "client", clientId: payload.sub, role: "service", scopes, token };
   throw unauthorized("Invalid token");
