@@ -8,7 +8,6 @@ import {
   createAuthGuard,
   createLogger,
   createMetrics,
-  type RevocationList,
   remoteKeys,
   watchRevokedSessions,
 } from "@lodge/kit";
@@ -50,7 +49,7 @@ let appUrl: string;
 let keys: AuthGuardOptions["keys"];
 let redisCleanup: () => Promise<void>;
 let bus: EventBus;
-let revocations: RevocationList;
+let revocations: ReturnType<typeof watchRevokedSessions>;
 let redisPrefix: string;
 let redis: Awaited<ReturnType<typeof createTestRedis>>["redis"];
 
@@ -74,7 +73,8 @@ beforeAll(async () => {
   redisPrefix = testRedis.prefix;
   redisCleanup = testRedis.cleanup;
   bus = createEventBus({ redis, logger, prefix: redisPrefix });
-  revocations = watchRevokedSessions(bus);
+  revocations = watchRevokedSessions({ bus, redis, logger, ttlSeconds: 900 });
+  await revocations.ready;
 
   const requireAuth = createAuthGuard({ keys, issuer, audience, revocations });
   const downGuard = createAuthGuard({ keys: remoteKeys(`http://127.0.0.1:${failingJwksServer.port}/jwks.json`), issuer, audience });
@@ -369,7 +369,7 @@ describe("revoked sessions", () => {
     const earlierSid = crypto.randomUUID();
     const laterSid = crypto.randomUUID();
     await revoke([earlierSid, crypto.randomUUID()]);
-    const late = watchRevokedSessions(bus);
+    const late = watchRevokedSessions({ bus, redis, logger, ttlSeconds: 900 });
     try {
       const options = { keys, issuer, audience, revocations: late };
       await eventually(() => late.isRevoked(earlierSid));
@@ -399,7 +399,7 @@ describe("revoked sessions", () => {
     };
     await redis.xadd(oldBus.streamKey("auth.session_revoked"), `${twoHoursAgo}-0`, "event", JSON.stringify(ancient));
     await oldBus.publish("auth.session_revoked", { userId, sessionIds: [recentSid], reason: "logout" });
-    const watcher = watchRevokedSessions(oldBus);
+    const watcher = watchRevokedSessions({ bus: oldBus, redis, logger, ttlSeconds: 900 });
     try {
       await eventually(() => watcher.isRevoked(recentSid));
       expect(watcher.isRevoked(ancientSid)).toBe(false);
