@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { ApiError } from "./errors";
 import type { RevocationList } from "./revocations";
 import type { AppEnv, Principal } from "./types";
@@ -47,20 +47,22 @@ export async function authenticate(options: AuthGuardOptions & { verified?: Veri
   if (!match?.[1]) throw unauthorized("Missing bearer token");
   const token = match[1];
   const now = options.clock?.() ?? new Date();
-  let payload = options.verified?.get(token, now);
+  let payload = await options.verified?.get(token, now, options.keys);
   if (!payload) {
+    let verified: Awaited<ReturnType<typeof jwtVerify>> & { key: unknown };
     try {
-      ({ payload } = await jwtVerify(token, options.keys, {
+      verified = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: SIGNING_ALGORITHMS,
         currentDate: now,
-      }));
+      });
     } catch (error) {
       if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
       throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
     }
-    options.verified?.set(token, payload);
+    payload = verified.payload;
+    options.verified?.set(token, verified);
   }
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
   if (typeof payload.sub !== "string") throw unauthorized("Invalid token");
@@ -92,23 +94,40 @@ type VerifiedTokens = ReturnType<typeof createVerifiedTokens>;
 /**
  * Tokens whose signature and claims were verified, so a client's next requests with the same token
  * skip the signature check (the costliest step). A token is only ever the exact string that was
- * verified; expiry and revocation are still checked on every request. Bounded; oldest out first.
+ * verified; expiry and revocation are still checked on every request, and so is its key: a token
+ * is served from here only while the key set still gives the very key that verified it, so one
+ * whose key left the set (or was replaced) goes back to full verification once the set has been
+ * refreshed. Bounded; oldest out first.
  */
 function createVerifiedTokens(capacity = 10_000) {
-  const entries = new Map<string, JWTPayload>();
+  type Entry = { payload: JWTPayload; header: JWTHeaderParameters; input: FlattenedJWSInput; key: unknown };
+  const entries = new Map<string, Entry>();
   return {
-    get(token: string, now: Date): JWTPayload | undefined {
-      const payload = entries.get(token);
-      if (!payload) return undefined;
+    async get(token: string, now: Date, keys: JWTVerifyGetKey): Promise<JWTPayload | undefined> {
+      const entry = entries.get(token);
+      if (!entry) return undefined;
+      const { payload } = entry;
       if (typeof payload.exp !== "number" || payload.exp * 1000 <= now.getTime() || (typeof payload.nbf === "number" && payload.nbf * 1000 > now.getTime())) {
+        entries.delete(token);
+        return undefined;
+      }
+      // The key set's own lookup, so it refreshes itself as it would for a new token.
+      const key = await Promise.resolve(keys(entry.header, entry.input)).catch(() => undefined);
+      if (key !== entry.key) {
         entries.delete(token);
         return undefined;
       }
       return payload;
     },
-    set(token: string, payload: JWTPayload) {
+    set(token: string, verified: { payload: JWTPayload; protectedHeader: JWTHeaderParameters; key: unknown }) {
       if (entries.size >= capacity) entries.delete(entries.keys().next().value as string);
-      entries.set(token, payload);
+      const [protectedHeader = "", payload = "", signature = ""] = token.split(".");
+      entries.set(token, {
+        payload: verified.payload,
+        header: verified.protectedHeader,
+        input: { protected: protectedHeader, payload, signature },
+        key: verified.key,
+      });
     },
   };
 }

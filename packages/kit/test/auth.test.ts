@@ -299,6 +299,28 @@ describe("key rotation and an unreachable key set", () => {
     }
   });
 
+  test("a token already verified is refused once its key has left the set and the set is refreshed (not served from the cache)", async () => {
+    const removed = await makeKey("EdDSA", "ed-removed");
+    served = [...served, removed.jwk];
+    // Past the earlier tests' fetches (made at moved clocks), so the unknown kid refetches the set.
+    setSystemTime(new Date(Date.now() + 30 * 60_000));
+    try {
+      // One token, used again and again: after its first use it is served from the verified-token cache.
+      const token = `Bearer ${await sign(removed, { exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+      expect((await call("/any", token)).status).toBe(200);
+      expect((await call("/any", token)).status).toBe(200);
+      served = served.filter((jwk) => jwk.kid !== removed.kid);
+      // Past the cache's maximum age (10 minutes) the key set is fetched again on the next lookup.
+      const fetchesBefore = jwksFetches;
+      setSystemTime(new Date(Date.now() + 11 * 60_000));
+      const refused = await expectRejected("/any", token);
+      expect(refused.json.error.message).toBe("Invalid token");
+      expect(jwksFetches).toBeGreaterThan(fetchesBefore);
+    } finally {
+      setSystemTime();
+    }
+  });
+
   test("a key set that cannot be fetched is a 503 with Retry-After, not a 401", async () => {
     const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const closedUrl = `http://127.0.0.1:${closed.port}/jwks.json`;
