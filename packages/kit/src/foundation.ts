@@ -65,8 +65,11 @@ export async function openFoundation(options: FoundationOptions) {
     maxLagMs: env.REVOCATION_MAX_LAG_MS,
     clock,
   });
-  // Serve once the revocations already in the stream are loaded (a fresh instance knows them all).
-  await Promise.race([revocations.ready, Bun.sleep(10_000)]);
+  // Serve once the revocations already in the stream are loaded (a fresh instance knows them all);
+  // past the wait, user tokens get 503 until they are.
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([revocations.ready, new Promise((resolve) => (waited = setTimeout(resolve, 10_000)))]);
+  clearTimeout(waited);
   const lifecycle = { draining: false };
   outbox.start();
   registerEventMetrics(metrics.registry, bus);

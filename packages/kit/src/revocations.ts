@@ -73,7 +73,9 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
     completeAt = undefined;
   };
   // A dropped connection is known at once: ioredis keeps the read pending to resend it after reconnecting.
-  connection.on("close", () => interrupted());
+  connection.on("close", () => {
+    if (running) interrupted();
+  });
   let stopping = () => {};
   const stopped = new Promise<null>((resolve) => {
     stopping = () => resolve(null);
