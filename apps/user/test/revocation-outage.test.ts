@@ -17,6 +17,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
+/** The user service's `revocation_watch_caught_up` gauge. */
+async function watchGauge() {
+  const metrics = await stack.call("GET", "/metrics");
+  return metrics.text
+    .split("\n")
+    .find((line) => line.startsWith("revocation_watch_caught_up"))
+    ?.split(" ")
+    .pop();
+}
+
 function refused(response: Reply, label: string) {
   if (response.status === 200) throw new Error(`${label}: a revoked token was accepted`);
   expect([401, 503]).toContain(response.status);
@@ -42,6 +52,7 @@ describe("revocation while Redis is unreachable", () => {
       // The owner signs out every other session: auth commits it, the event waits in the outbox.
       expect((await stack.callAuth("DELETE", "/auth/sessions", { token: owner })).status).toBe(204);
       expect(refused(await stack.call("GET", "/users/me", { token: stolen }), "user service during the outage").status).toBe(503);
+      expect(await watchGauge()).toBe("0");
       expect(refused(await stack.callAuth("GET", "/auth/sessions", { token: stolen }), "auth during the outage").status).toBe(401);
       expect(refused(await stack.callAuth("GET", "/auth/me", { token: stolen }), "auth /me during the outage").status).toBe(401);
       // Auth still serves a live session from its own database.
@@ -65,5 +76,6 @@ describe("revocation while Redis is unreachable", () => {
       await eventually(async () => refused(await stack.call("GET", "/users/me", { token }), `${label}, after the outage`).status === 401, 30_000);
       expect(refused(await stack.callAuth("GET", "/auth/sessions", { token }), `${label} at auth, after the outage`).status).toBe(401);
     }
+    expect(await watchGauge()).toBe("1");
   });
 });

@@ -3,7 +3,7 @@ import { createEventBus, createOutbox, registerEventMetrics } from "@lodge/event
 import type { Redis } from "ioredis";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./auth";
 import { createLogger, type Logger } from "./logger";
-import { createMetrics } from "./metrics";
+import { createMetrics, Gauge } from "./metrics";
 import { connectRedis } from "./redis";
 import { watchRevokedSessions } from "./revocations";
 import { serve } from "./serve";
@@ -73,6 +73,14 @@ export async function openFoundation(options: FoundationOptions) {
   const lifecycle = { draining: false };
   outbox.start();
   registerEventMetrics(metrics.registry, bus);
+  new Gauge({
+    name: "revocation_watch_caught_up",
+    help: "1 while the revoked-session list is complete; 0 while its watch is behind (user tokens then get 503, or a session lookup in auth)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(revocations.caughtUp() ? 1 : 0);
+    },
+  });
   return {
     logger,
     database,

@@ -42,9 +42,9 @@ const BATCH = 500;
  * overdue, the list cannot vouch for any user token. Once it has caught up again it still cannot
  * vouch, for `maxLagMs`, for tokens issued before then: revocations made during the gap may still
  * be on their way from their service's outbox, which publishes them only once Redis is back.
- * `ready` resolves on the first catch-up.
+ * `ready` resolves on the first catch-up; `caughtUp()` says whether the watch is behind now (for a gauge).
  */
-export function watchRevokedSessions(options: RevocationWatchOptions): RevocationList & { ready: Promise<void> } {
+export function watchRevokedSessions(options: RevocationWatchOptions): RevocationList & { ready: Promise<void>; caughtUp: () => boolean } {
   const { bus, logger } = options;
   const keepMs = (options.ttlSeconds + 60) * 1000;
   const maxLagMs = options.maxLagMs ?? 5000;
@@ -134,6 +134,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
 
   return {
     ready,
+    caughtUp: () => !behind(),
     isRevoked: (sessionId) => revoked.has(sessionId),
     vouchesFor: (issuedAt) => {
       if (behind()) return false;

@@ -90,6 +90,7 @@ describe("the watch is not caught up", () => {
 
     proxy.cut();
     await eventually(async () => (await verdict(other.token)) === "UNAVAILABLE");
+    expect(watch.caughtUp()).toBe(false);
     // Revoked while the watch cannot see it: refused (503), not accepted.
     await revoke(old.sessionId);
     expect(await verdict(old.token)).toBe("UNAVAILABLE");
@@ -107,6 +108,7 @@ describe("the watch is not caught up", () => {
       return answer === "UNAUTHORIZED";
     });
     expect(await verdict(fresh.token)).toBe("ok");
+    expect(watch.caughtUp()).toBe(true);
     // A token from before the gap whose revocation may still be on its way (from an outbox that
     // publishes only once Redis is back) waits out the allowed lag...
     expect(await verdict(other.token)).toBe("UNAVAILABLE");
