@@ -75,6 +75,13 @@ export const redisEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** Namespace for every Redis key Lodge writes (streams, rate limits, caches). */
   REDIS_PREFIX: z.string().default("lodge:"),
+  /** A Redis command with no reply after this long fails with a 503 (a half-open connection is then reopened). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /**
+   * How far behind the revoked-session watch may fall before user tokens are no longer taken on
+   * its word (503, or a session lookup in auth), and how long older tokens wait after it catches up.
+   */
+  REVOCATION_MAX_LAG_MS: z.coerce.number().int().positive().default(5000),
 });
 
 export const jwtEnv = z.object({

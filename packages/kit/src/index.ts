@@ -5,10 +5,8 @@ export {
   authenticate,
   createAuthGuard,
   type Requirement,
-  type RevocationList,
   remoteKeys,
   SIGNING_ALGORITHMS,
-  watchRevokedSessions,
 } from "./auth";
 export { createClientIpResolver } from "./client-ip";
 export { renderDocsPage } from "./docs";
@@ -19,6 +17,7 @@ export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
-export { connectRedis, Redis } from "./redis";
+export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";
+export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";
