@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { ACCESS_TOKEN_TTL_SECONDS, watchRevokedSessions } from "./auth";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import { createRateLimiter } from "./rate-limit";
 import { connectRedis } from "./redis";
 import { serve } from "./serve";
 
@@ -15,6 +16,7 @@ type FoundationEnv = {
   REDIS_URL: string;
   REDIS_PREFIX: string;
   TRUSTED_PROXIES: string[];
+  RATE_LIMIT_IPV6_PREFIX: number;
   BODY_LIMIT_BYTES: number;
 };
 
@@ -36,7 +38,20 @@ export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
 /** The foundation's parts that every service's deps carry (a service's Deps type adds its own). */
 export type ServiceBase = Pick<
   Foundation,
-  "db" | "redis" | "bus" | "outbox" | "revocations" | "logger" | "metrics" | "clock" | "checks" | "isDraining" | "trustedProxies" | "bodyLimitBytes"
+  | "db"
+  | "redis"
+  | "bus"
+  | "outbox"
+  | "revocations"
+  | "logger"
+  | "metrics"
+  | "clock"
+  | "checks"
+  | "isDraining"
+  | "trustedProxies"
+  | "bodyLimitBytes"
+  | "limiter"
+  | "redisPrefix"
 >;
 
 /**
@@ -71,6 +86,8 @@ export async function openFoundation(options: FoundationOptions) {
     lifecycle,
     checks: { postgres: database.ping, redis: () => redis.ping() } as Record<string, () => Promise<unknown>>,
     trustedProxies: env.TRUSTED_PROXIES,
+    /** Every service's rate limits, one instance so every per-IP key counts IPv6 clients by the same network. */
+    limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX, ipv6PrefixLength: env.RATE_LIMIT_IPV6_PREFIX }),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     isDraining: () => lifecycle.draining,
     close: async () => {

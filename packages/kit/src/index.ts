@@ -10,7 +10,7 @@ export {
   SIGNING_ALGORITHMS,
   watchRevokedSessions,
 } from "./auth";
-export { createClientIpResolver } from "./client-ip";
+export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { renderDocsPage } from "./docs";
 export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
@@ -18,7 +18,7 @@ export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
 export { createMetrics, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
-export { createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
+export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectRedis, Redis } from "./redis";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";
