@@ -1,11 +1,10 @@
-import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
+import type { Logger, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
 import type { KeyStore } from "./services/keys";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
 export type AuthDeps = ServiceBase & {
   keys: KeyStore;
-  limiter: RateLimiter;
   config: AuthConfig;
 };
 

@@ -1,7 +1,7 @@
 import type { Database } from "@lodge/db";
 import { authOutbox } from "@lodge/db/schema";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { createRateLimiter, type Logger, openFoundation, type Redis } from "@lodge/kit";
+import { type Logger, openFoundation, type Redis } from "@lodge/kit";
 import { createAuthApp } from "./app";
 import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
@@ -38,7 +38,6 @@ export async function startAuthService(options: AuthServiceOptions) {
   const deps: AuthDeps = {
     ...base,
     keys,
-    limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
     config,
   };
   const subscription = subscribeToEvents(deps);
