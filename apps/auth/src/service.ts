@@ -8,6 +8,7 @@ import type { AuthDeps } from "./deps";
 import type { AuthEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
 import { startMaintenance } from "./jobs/maintenance";
+import { createPasswordResetQueue, startPasswordResetWorker } from "./jobs/password-reset";
 import { createKeyStore } from "./services/keys";
 
 export type AuthServiceOptions = {
@@ -39,10 +40,12 @@ export async function startAuthService(options: AuthServiceOptions) {
     ...base,
     keys,
     config,
+    passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: env.REDIS_PREFIX }),
   };
   const subscription = subscribeToEvents(deps);
+  const passwordResetWorker = startPasswordResetWorker(deps, env.REDIS_PREFIX);
   const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);
-  if (maintenance) registerQueueMetrics(base.metrics.registry, [maintenance.queue]);
+  registerQueueMetrics(base.metrics.registry, [deps.passwordResets, ...(maintenance ? [maintenance.queue] : [])]);
 
   const app = createAuthApp(deps);
   return {
@@ -52,6 +55,8 @@ export async function startAuthService(options: AuthServiceOptions) {
     /** Stops background work, then closes what this service opened (not what it was given). */
     close: async () => {
       await maintenance?.close();
+      await passwordResetWorker.close();
+      await deps.passwordResets.close();
       await subscription.stop();
       keys.stop();
       await base.close();

@@ -7,14 +7,24 @@ import { normalizeEmail } from "./public-user";
 import { hashPassword, hashSecret } from "./secrets";
 import { revokeSessions } from "./sessions";
 
-/** Always answers the same (202), whether or not the account exists. */
+/**
+ * Always answers the same (202), whether or not the account exists, and in the same time: the HTTP
+ * path only counts and queues the request; `sendPasswordReset` looks the account up off the request
+ * path. Past the email's limit nothing more is queued, yet the answer is still 202, so others'
+ * requests cannot get the owner's own refused; only the caller's own IP limit answers 429.
+ */
 export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
-  const { limiter, config, db } = ctx.deps;
+  const { limiter, config, passwordResets } = ctx.deps;
   const email = normalizeEmail(input.email);
-  await limiter.hitAll([
-    [`forgot:ip:${ctx.ip}`, config.limits.forgotPerIp],
-    [`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail],
-  ]);
+  await limiter.hit(`forgot:ip:${limiter.client(ctx.ip)}`, config.limits.forgotPerIp);
+  if (!(await limiter.allows(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail))) return;
+  await passwordResets.add("request", { email, requestId: ctx.requestId });
+}
+
+/** Issues the reset token of a queued request, if the account exists (a retried job issues a newer one). */
+export async function sendPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
+  const { config, db } = ctx.deps;
+  const { email } = input;
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
   if (!user) return;
   await ctx.deps.outbox.transaction(async (tx) => {
