@@ -108,6 +108,32 @@ describe("per-account login limit (issue 7, finding 5)", () => {
       // The owner's usual network: at once, and even a typo there does not add to the strangers' wait.
       expect((await login(auth, "203.0.113.7", user.email, "owner typo")).status).toBe(401);
       expect((await login(auth, "203.0.113.7", user.email, user.password)).status).toBe(200);
+      // ... and the owner's success there does not hand the strangers fresh free attempts.
+      expect((await login(auth, "198.51.100.98", user.email, "still guessing")).status).toBe(429);
+    } finally {
+      await auth.close();
+    }
+  });
+
+  test("an owner held on a new network gets in at once from there after a password reset", async () => {
+    const auth = await startTestAuth();
+    try {
+      const user = await auth.register();
+      for (let guess = 0; guess < 8; guess++) await login(auth, `198.51.100.${guess + 1}`, user.email, `wrong ${guess}`);
+      expect((await login(auth, "203.0.113.80", user.email, user.password)).status).toBe(429);
+      await auth.call("POST", "/auth/password/forgot", { body: { email: user.email }, headers: { "x-forwarded-for": "203.0.113.80" } });
+      const { token } = (
+        await eventually(async () =>
+          (await readStream(auth.redis, auth.prefix, "auth.password_reset_requested")).find((event) => event.data.userId === user.user.id),
+        )
+      ).data as { token: string };
+      const reset = await auth.call("POST", "/auth/password/reset", {
+        body: { token, newPassword: "a fresh new password" },
+        headers: { "x-forwarded-for": "203.0.113.80" },
+      });
+      expect(reset.status).toBe(204);
+      expect((await login(auth, "203.0.113.80", user.email, "a fresh new password")).status).toBe(200);
+      expect((await login(auth, "198.51.100.99", user.email, "a fresh new password")).status).toBe(429);
     } finally {
       await auth.close();
     }
