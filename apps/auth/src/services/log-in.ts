@@ -4,9 +4,9 @@ import { ApiError } from "@lodge/kit";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
-import { claimLoginAttempt } from "./login-throttle";
+import { claimLoginAttempt } from "./login-limits";
 import { normalizeEmail } from "./public-user";
-import { dummyPasswordHash, hashSecret, verifyPassword } from "./secrets";
+import { dummyPasswordHash, verifyPassword } from "./secrets";
 import { openSession } from "./sessions";
 
 const userByEmail = oncePer((db: Db) =>
@@ -20,14 +20,9 @@ const userByEmail = oncePer((db: Db) =>
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {
-  const { limiter, config, db } = ctx.deps;
+  const { db } = ctx.deps;
   const email = normalizeEmail(input.email);
-  const client = limiter.client(ctx.ip);
-  await limiter.hitAll([
-    [`login:ip:${client}`, config.limits.loginPerIp],
-    [`login:ip-email:${hashSecret(`${client}|${email}`)}`, config.limits.loginPerIpEmail],
-  ]);
-  const attempt = await claimLoginAttempt({ ctx, input: { email, client } });
+  const attempt = await claimLoginAttempt({ ctx, input: { email } });
   const [user] = await userByEmail(db).execute({ email });
   const valid = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
   if (!user || !valid) {

@@ -2,7 +2,7 @@ import { users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
-import { trustLoginNetwork } from "./login-throttle";
+import { trustLoginNetwork } from "./login-limits";
 import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
 import { normalizeEmail } from "./public-user";
 import { hashPassword, hashSecret } from "./secrets";
