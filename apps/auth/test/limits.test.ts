@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { auditLog } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
+import { eq } from "drizzle-orm";
 import { startTestAuth, type TestAuth } from "./harness";
 
 /** A login as it reaches auth through Caddy (a trusted proxy) from `ip`. */
@@ -80,6 +82,8 @@ describe("per-account login limit (issue 7, finding 5)", () => {
       });
       expect(notices).toHaveLength(1);
       expect(notices[0]?.data).toMatchObject({ email: user.email, failedAttempts: 6, waitSeconds: 1 });
+      const audited = await auth.deps.db.select().from(auditLog).where(eq(auditLog.userId, user.user.id));
+      expect(audited.filter((row) => row.action === "login.throttled")).toHaveLength(1);
     } finally {
       await auth.close();
     }

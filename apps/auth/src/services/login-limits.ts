@@ -1,4 +1,5 @@
 import type { Ctx } from "../deps";
+import { recordAudit } from "./audit";
 import { hashSecret } from "./secrets";
 
 /**
@@ -29,7 +30,10 @@ export async function claimLoginAttempt({ ctx, input }: { ctx: Ctx; input: { ema
       const { free, baseSeconds } = config.limits.loginPerAccount;
       if (!user || attempts !== free + 1) return;
       const data = { userId: user.id, email: user.email, failedAttempts: attempts, waitSeconds: baseSeconds };
-      await ctx.deps.outbox.transaction((tx) => ctx.deps.outbox.enqueue(tx, "auth.login_throttled", data, ctx.requestId));
+      await ctx.deps.outbox.transaction(async (tx) => {
+        await recordAudit({ ctx, tx, entry: { action: "login.throttled", userId: user.id, details: { failedAttempts: attempts } } });
+        await ctx.deps.outbox.enqueue(tx, "auth.login_throttled", data, ctx.requestId);
+      });
     },
     /**
      * A success from a new network makes it known. Only a success that went through the wait clears
