@@ -1,5 +1,6 @@
-import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
+import type { Logger, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
+import type { createPasswordResetQueue } from "./jobs/password-reset";
 import type { KeyStore } from "./services/keys";
 import type { Sealer } from "./services/sealing";
 
@@ -8,8 +9,9 @@ export type AuthDeps = ServiceBase & {
   keys: KeyStore;
   /** Seals what must be readable at rest (private keys, a rotated session's live refresh token). */
   sealer: Sealer;
-  limiter: RateLimiter;
   config: AuthConfig;
+  /** Password-reset requests waiting for their token (see requestPasswordReset). */
+  passwordResets: ReturnType<typeof createPasswordResetQueue>;
 };
 
 /** What a service function gets: the deps plus who is asking. */

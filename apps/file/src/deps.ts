@@ -1,4 +1,4 @@
-import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
+import type { Logger, ServiceBase } from "@lodge/kit";
 import type { JWTVerifyGetKey } from "jose";
 import type { FileConfig } from "./config";
 import type { FileCaches } from "./services/caches";
@@ -10,8 +10,6 @@ export type FileDeps = ServiceBase & {
   redisPrefix: string;
   storage: Storage;
   caches: FileCaches;
-  /** Redis-backed fixed-window limits, shared by every instance. */
-  limiter: RateLimiter;
   /** The auth service's public keys (its JWKS). */
   keys: JWTVerifyGetKey;
   /** Queues the first thumbnails of a new image (absent when the worker is off). */

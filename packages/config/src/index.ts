@@ -59,6 +59,8 @@ export const httpEnv = z.object({
   CORS_ORIGINS: list(),
   /** Peers whose X-Forwarded-For is believed (Caddy). IPs or CIDRs. */
   TRUSTED_PROXIES: list("127.0.0.1,::1"),
+  /** Per-IP rate limits count an IPv6 client by this network prefix (a subscriber usually gets a whole /64). */
+  RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(64),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

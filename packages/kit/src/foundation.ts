@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./auth";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, Gauge } from "./metrics";
+import { createRateLimiter } from "./rate-limit";
 import { connectRedis } from "./redis";
 import { watchRevokedSessions } from "./revocations";
 import { serve } from "./serve";
@@ -18,6 +19,7 @@ type FoundationEnv = {
   REDIS_COMMAND_TIMEOUT_MS?: number;
   REVOCATION_MAX_LAG_MS?: number;
   TRUSTED_PROXIES: string[];
+  RATE_LIMIT_IPV6_PREFIX: number;
   BODY_LIMIT_BYTES: number;
 };
 
@@ -39,7 +41,20 @@ export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
 /** The foundation's parts that every service's deps carry (a service's Deps type adds its own). */
 export type ServiceBase = Pick<
   Foundation,
-  "db" | "redis" | "bus" | "outbox" | "revocations" | "logger" | "metrics" | "clock" | "checks" | "isDraining" | "trustedProxies" | "bodyLimitBytes"
+  | "db"
+  | "redis"
+  | "bus"
+  | "outbox"
+  | "revocations"
+  | "logger"
+  | "metrics"
+  | "clock"
+  | "checks"
+  | "isDraining"
+  | "trustedProxies"
+  | "bodyLimitBytes"
+  | "limiter"
+  | "redisPrefix"
 >;
 
 /**
@@ -95,6 +110,8 @@ export async function openFoundation(options: FoundationOptions) {
     lifecycle,
     checks: { postgres: database.ping, redis: () => redis.ping() } as Record<string, () => Promise<unknown>>,
     trustedProxies: env.TRUSTED_PROXIES,
+    /** Every service's rate limits, one instance so every per-IP key counts IPv6 clients by the same network. */
+    limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX, ipv6PrefixLength: env.RATE_LIMIT_IPV6_PREFIX }),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     isDraining: () => lifecycle.draining,
     close: async () => {
