@@ -3,7 +3,7 @@ import { files } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
-import { inspectImage } from "./inspect";
+import { imageStreamCheck, inspectImage } from "./inspect";
 import { defaultName } from "./names";
 import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
 import { declaredType, isRasterImage, reconcile, SNIFF_BYTES, sniff } from "./sniff";
@@ -11,7 +11,6 @@ import type { FileRow } from "./views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
 const PROBE_BYTES = 256 * 1024;
-const TAIL_BYTES = 16;
 const GC_EVERY_BYTES = 32 * 1024 * 1024;
 
 export type IngestInput = {
@@ -88,10 +87,11 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
   }
 
   const image = isRasterImage(contentType);
+  // Polyglots are refused as their bytes arrive, before the rest is stored.
+  const imageCheck = image ? imageStreamCheck(contentType) : undefined;
   const hasher = new Bun.CryptoHasher("sha256");
   const probeChunks: Uint8Array[] = [];
   let probeLength = 0;
-  let tail = new Uint8Array(0);
   let size = 0;
   let collectedAt = 0;
   const stream = new ReadableStream<Uint8Array>(
@@ -99,13 +99,15 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
       async pull(controller) {
         let chunk = pending.shift();
         if (!chunk) {
-          if (done) return controller.close();
-          const next = await read();
-          if (next.done) {
-            done = true;
+          if (!done) {
+            const next = await read();
+            if (next.done) done = true;
+            else chunk = next.value;
+          }
+          if (!chunk) {
+            imageCheck?.finish();
             return controller.close();
           }
-          chunk = next.value;
         }
         size += chunk.length;
         if (size > max) throw tooLarge();
@@ -115,12 +117,12 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
           Bun.gc(true);
         }
         hasher.update(chunk);
-        if (image) {
+        if (imageCheck) {
+          imageCheck.push(chunk);
           if (probeLength < PROBE_BYTES) {
             probeChunks.push(chunk.subarray(0, PROBE_BYTES - probeLength));
             probeLength += Math.min(chunk.length, PROBE_BYTES - probeLength);
           }
-          tail = chunk.length >= TAIL_BYTES ? chunk.slice(-TAIL_BYTES) : Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
         }
         controller.enqueue(chunk);
       },
@@ -147,7 +149,6 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
       ? await inspectImage({
           contentType,
           probe: Buffer.concat(probeChunks),
-          tail,
           complete: size <= PROBE_BYTES,
           maxPixels: config.maxImagePixels,
           load: async () => storage.localPath?.(key) ?? Buffer.from(await storage.bytes(key)),
