@@ -1,7 +1,8 @@
-import type { Logger, ServiceBase } from "@lodge/kit";
+import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
 import type { JWTVerifyGetKey } from "jose";
 import type { FileConfig } from "./config";
 import type { FileCaches } from "./services/caches";
+import type { RenderGate } from "./services/render-gate";
 import type { Storage } from "./storage/index";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
@@ -10,6 +11,10 @@ export type FileDeps = ServiceBase & {
   redisPrefix: string;
   storage: Storage;
   caches: FileCaches;
+  /** Bounds concurrent variant renderings (and shares the ones in flight). */
+  renders: RenderGate;
+  /** Fixed-window limits in Redis, shared by every instance (renderings per client and per file). */
+  limiter: RateLimiter;
   /** The auth service's public keys (its JWKS). */
   keys: JWTVerifyGetKey;
   /** Queues the first thumbnails of a new image (absent when the worker is off). */

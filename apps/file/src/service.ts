@@ -1,7 +1,7 @@
 import type { Database } from "@lodge/db";
 import { fileOutbox } from "@lodge/db/schema";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
+import { createRateLimiter, type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
 import type { Queue } from "bullmq";
 import { createFileApp } from "./app";
 import { fileConfigFromEnv } from "./config";
@@ -11,6 +11,7 @@ import { consumeEvents } from "./events/index";
 import { startUploadCleanup } from "./jobs/cleanup";
 import { startProcessing } from "./jobs/processing";
 import { createCaches } from "./services/caches";
+import { createRenderGate } from "./services/render-gate";
 import { createStorage, type Storage } from "./storage/index";
 
 export type FileServiceOptions = {
@@ -51,6 +52,8 @@ export async function startFileService(options: FileServiceOptions) {
     ...base,
     storage,
     caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
+    renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
+    limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
     keys: remoteKeys(config.jwt.jwksUrl),
     config,
     checks: { ...base.checks, storage: () => storage.check() },
