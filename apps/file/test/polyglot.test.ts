@@ -77,7 +77,7 @@ async function tusUpload(bytes: Uint8Array, type: string) {
 }
 
 /** Refused through all three ways in, in the one error shape, leaving nothing behind. */
-async function refusedEverywhere(bytes: Uint8Array, type: string, message: RegExp) {
+async function refusedEverywhere(bytes: Uint8Array, type: string, message: RegExp, status = 422, code = "VALIDATION_FAILED") {
   const before = await t.snapshot();
   const answers = [
     await t.upload(alice.token, bytes, { type }),
@@ -85,8 +85,8 @@ async function refusedEverywhere(bytes: Uint8Array, type: string, message: RegEx
     await tusUpload(bytes, type),
   ];
   for (const answer of answers) {
-    expect(answer.status).toBe(422);
-    expect(answer.json?.error?.code).toBe("VALIDATION_FAILED");
+    expect(answer.status).toBe(status);
+    expect(answer.json?.error?.code).toBe(code);
     expect(answer.json?.error?.message).toMatch(message);
     expect(typeof answer.json?.error?.requestId).toBe("string");
   }
@@ -132,6 +132,19 @@ describe("polyglots are refused by every upload path", () => {
     const open = Buffer.from(avif);
     open.writeUInt32BE(0, last);
     await refusedEverywhere(Buffer.concat([open, zipArchive()]), "image/avif", /after its end/);
+  });
+});
+
+describe("text that browsers could take for a page", () => {
+  test("markup past the first 4 KiB makes text the HTML it is (415 here, where HTML is not accepted), as it would at its start", async () => {
+    const page = Buffer.from(`${"just some notes, a < b and b > c\n".repeat(2000)}<iframe src="https://evil.example"></iframe>\n`);
+    expect(page.indexOf("<iframe")).toBeGreaterThan(64 * 1024);
+    await refusedEverywhere(page, "text/plain", /text\/html/, 415, "UNSUPPORTED_MEDIA_TYPE");
+    await refusedEverywhere(Buffer.from(`<script>alert(1)</script>`), "text/plain", /text\/html/, 415, "UNSUPPORTED_MEDIA_TYPE");
+    const notes = Buffer.from("just some notes, a < b and b > c, <scripture> is not a tag\n".repeat(2000));
+    const stored = await t.upload(alice.token, notes, { type: "text/plain" });
+    expect(stored.status).toBe(201);
+    expect(stored.json.contentType).toBe("text/plain");
   });
 });
 

@@ -6,7 +6,7 @@ import type { Ctx } from "../deps";
 import { imageStreamCheck, inspectImage } from "./inspect";
 import { defaultName } from "./names";
 import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
-import { declaredType, isRasterImage, reconcile, SNIFF_BYTES, sniff } from "./sniff";
+import { declaredType, htmlMarkup, isRasterImage, markupScanner, reconcile, SNIFF_BYTES, type Sniffed, sniff } from "./sniff";
 import type { FileRow } from "./views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
@@ -74,17 +74,17 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
   }
   if (headLength === 0) throw new ApiError({ code: "VALIDATION_FAILED", message: "The file is empty", details: [{ path: "file", message: "empty" }] });
   const head = Buffer.concat(pending);
-  const sniffed = await sniff(head.subarray(0, SNIFF_BYTES), done);
-  const contentType = sniffed && config.allowedTypes.has(sniffed.contentType) ? reconcile(sniffed, declaredType(input.declared)) : undefined;
-  if (!sniffed || !contentType || !config.allowedTypes.has(contentType)) {
+  let sniffed = await sniff(head.subarray(0, SNIFF_BYTES), done);
+  const declared = declaredType(input.declared);
+  let contentType: string;
+  try {
+    contentType = acceptedType(config.allowedTypes, sniffed, declared);
+  } catch (error) {
     await release();
-    const message = !sniffed
-      ? "The content type could not be recognised from the bytes"
-      : !config.allowedTypes.has(sniffed.contentType)
-        ? `Files of type ${sniffed.contentType} are not accepted`
-        : `The content is ${sniffed.contentType}, not the declared ${declaredType(input.declared)}`;
-    throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message });
+    throw error;
   }
+  // Text is classified by its head; markup further in makes it a web page all the same (415 unless HTML is accepted).
+  let textScan = sniffed?.contentType === "text/plain" ? markupScanner(htmlMarkup, "<script/".length) : undefined;
 
   const image = isRasterImage(contentType);
   // Polyglots are refused as their bytes arrive, before the rest is stored.
@@ -117,6 +117,11 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
           Bun.gc(true);
         }
         hasher.update(chunk);
+        if (textScan?.(chunk)) {
+          textScan = undefined;
+          sniffed = { contentType: "text/html", extension: "html" };
+          contentType = acceptedType(config.allowedTypes, sniffed, declared);
+        }
         if (imageCheck) {
           imageCheck.push(chunk);
           if (probeLength < PROBE_BYTES) {
@@ -163,7 +168,7 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
         .values({
           id: fileId,
           ownerId: input.ownerId,
-          name: input.name ?? defaultName(sniffed.extension),
+          name: input.name ?? defaultName(sniffed?.extension),
           size,
           contentType,
           sha256: hasher.digest("hex"),
@@ -189,4 +194,16 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
     await storage.delete(key).catch(() => {});
     throw error;
   }
+}
+
+/** The type a file is stored with, from what its bytes are and what the client declared; 415 when not allowed or contradicted. */
+function acceptedType(allowedTypes: Set<string>, sniffed: Sniffed | undefined, declared: string | undefined): string {
+  const contentType = sniffed && allowedTypes.has(sniffed.contentType) ? reconcile(sniffed, declared) : undefined;
+  if (sniffed && contentType && allowedTypes.has(contentType)) return contentType;
+  const message = !sniffed
+    ? "The content type could not be recognised from the bytes"
+    : !allowedTypes.has(sniffed.contentType)
+      ? `Files of type ${sniffed.contentType} are not accepted`
+      : `The content is ${sniffed.contentType}, not the declared ${declared}`;
+  throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message });
 }

@@ -1,6 +1,7 @@
 import { ApiError } from "@lodge/kit";
 import sharp, { type Metadata } from "sharp";
 import { type StructureCheck, structureCheck } from "./image-structure";
+import { markupScanner } from "./sniff";
 
 /** What sharp calls the formats we accept as images. */
 const sharpFormats: Record<string, string[]> = {
@@ -13,22 +14,18 @@ const sharpFormats: Record<string, string[]> = {
 
 /** Markup that has no business inside an image: a sign of a polyglot meant to be run as HTML or script. */
 const markup = /<(script|html|iframe|object|embed|body|svg|\?php)[\s>/]|javascript:/i;
-/** The longest match of `markup` less one: what a match split across two chunks can have in the first. */
-const MARKUP_OVERLAP = "javascript:".length - 1;
 
 /**
  * The checks an image's bytes get as they stream in, start to end: its structure up to its end and
- * nothing after it (image-structure.ts), and no markup anywhere in it. The scan keeps only the last
- * few characters of the previous chunk, so markup split across chunks is found in bounded memory.
+ * nothing after it (image-structure.ts), and no markup anywhere in it (found across chunk
+ * boundaries in bounded memory).
  */
 export function imageStreamCheck(contentType: string): StructureCheck {
   const structure = structureCheck(contentType);
-  let carry = "";
+  const hasMarkup = markupScanner(markup, "javascript:".length);
   return {
     push(chunk) {
-      const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
-      if (markup.test(text)) throw rejected("The image contains markup or script (a polyglot file)");
-      carry = text.slice(-MARKUP_OVERLAP);
+      if (hasMarkup(chunk)) throw rejected("The image contains markup or script (a polyglot file)");
       structure?.push(chunk);
     },
     finish() {
