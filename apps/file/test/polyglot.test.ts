@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import sharp from "sharp";
+import { archiveEndScanner } from "../src/services/archive-end";
 import { imageStreamCheck } from "../src/services/inspect";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images, sha256 } from "./images";
@@ -118,6 +119,21 @@ describe("polyglots are refused by every upload path", () => {
     await refusedEverywhere(Buffer.concat([await images.png(), zipArchive(iend)]), "image/png", /after its end/);
   });
 
+  test("a zip hidden inside the image's own structure: a WebP chunk within the RIFF size, a JPEG comment before EOI", async () => {
+    const webp = await images.webp();
+    const zip = zipArchive();
+    const chunk = Buffer.alloc(8);
+    chunk.write("ZIPS", 0, "latin1");
+    chunk.writeUInt32LE(zip.length, 4);
+    const padded = Buffer.concat([webp, chunk, zip, Buffer.alloc(zip.length & 1)]);
+    padded.writeUInt32LE(padded.length - 8, 4);
+    await refusedEverywhere(padded, "image/webp", /zip archive/);
+    const jpeg = await images.jpeg();
+    const comment = Buffer.from([0xff, 0xfe, 0, 0]);
+    comment.writeUInt16BE(zip.length + 2, 2);
+    await refusedEverywhere(Buffer.concat([jpeg.subarray(0, -2), comment, zip, jpeg.subarray(-2)]), "image/jpeg", /zip archive/);
+  });
+
   test("AVIF + ZIP, GIF + ZIP, and an AVIF whose last box claims to run to the end of the file", async () => {
     const avif = await noise(64, 64).avif().toBuffer();
     await refusedEverywhere(Buffer.concat([avif, zipArchive()]), "image/avif", /after its end/);
@@ -194,6 +210,22 @@ describe("the stream check itself", () => {
       const clean = imageStreamCheck("image/avif");
       for (let at = 0; at < avif.length; at += size) clean.push(avif.subarray(at, at + size));
       clean.finish();
+    }
+  });
+
+  test("a zip's end record is found in the last 64 KiB whatever the chunk sizes; photo-like data alone is no archive", async () => {
+    const photo = await images.noisyJpeg(600, 400);
+    expect(photo.length).toBeGreaterThan(128 * 1024);
+    for (const size of [1, 1000, 65_557, 70_000, photo.length]) {
+      for (const [bytes, expected] of [
+        [Buffer.concat([photo, zipArchive()]), true],
+        [Buffer.concat([photo, zipArchive(Buffer.alloc(60_000, 0x20))]), true],
+        [photo, false],
+      ] as const) {
+        const scanner = archiveEndScanner();
+        for (let at = 0; at < bytes.length; at += size) scanner.push(bytes.subarray(at, at + size));
+        expect({ size, expected, found: scanner.isArchive() }).toEqual({ size, expected, found: expected });
+      }
     }
   });
 });

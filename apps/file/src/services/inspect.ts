@@ -1,5 +1,6 @@
 import { ApiError } from "@lodge/kit";
 import sharp, { type Metadata } from "sharp";
+import { archiveEndScanner } from "./archive-end";
 import { type StructureCheck, structureCheck } from "./image-structure";
 import { markupScanner } from "./sniff";
 
@@ -17,19 +18,22 @@ const markup = /<(script|html|iframe|object|embed|body|svg|\?php)[\s>/]|javascri
 
 /**
  * The checks an image's bytes get as they stream in, start to end: its structure up to its end and
- * nothing after it (image-structure.ts), and no markup anywhere in it (found across chunk
- * boundaries in bounded memory).
+ * nothing after it (image-structure.ts), no markup anywhere in it (found across chunk boundaries
+ * in bounded memory), and no zip archive hidden inside its last 64 KiB (archive-end.ts).
  */
 export function imageStreamCheck(contentType: string): StructureCheck {
   const structure = structureCheck(contentType);
   const hasMarkup = markupScanner(markup, "javascript:".length);
+  const archive = archiveEndScanner();
   return {
     push(chunk) {
       if (hasMarkup(chunk)) throw rejected("The image contains markup or script (a polyglot file)");
       structure?.push(chunk);
+      archive.push(chunk);
     },
     finish() {
       structure?.finish();
+      if (archive.isArchive()) throw rejected("The image is also a zip archive (a polyglot file)");
     },
   };
 }
