@@ -132,6 +132,7 @@ async function startServers(database: { url: string }, redisPrefix: string) {
         AUTH_COOKIE_SECURE: "false",
         RATE_LIMIT_LOGIN_PER_IP_EMAIL: "1000000000",
         RATE_LIMIT_LOGIN_PER_IP: "1000000000",
+        RATE_LIMIT_LOGIN_PER_ACCOUNT: "1000000000",
         RATE_LIMIT_REGISTER_PER_IP: "1000000000",
       },
     }),

@@ -11,7 +11,7 @@ const password = "a perfectly fine password";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { RATE_LIMIT_REGISTER_PER_IP: "3", RATE_LIMIT_LOGIN_PER_IP_EMAIL: "100" } });
+  stack = await startStack({ env: { RATE_LIMIT_REGISTER_PER_IP: "3", RATE_LIMIT_LOGIN_PER_IP_EMAIL: "100", RATE_LIMIT_LOGIN_PER_ACCOUNT: "100" } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();

@@ -1,4 +1,4 @@
-import type { Limit } from "@lodge/kit";
+import type { Backoff, Limit } from "@lodge/kit";
 import type { AuthEnv } from "./env";
 
 /** What the auth service's code needs from the environment, in its own words. */
@@ -21,6 +21,10 @@ export type AuthConfig = {
   limits: {
     loginPerIpEmail: Limit;
     loginPerIp: Limit;
+    /** Per account, whatever the IP: after the free attempts each one waits twice as long as the last (capped). */
+    loginPerAccount: Backoff;
+    /** A network the account logged in from is exempt from loginPerAccount this long, so strangers cannot keep its owner waiting. */
+    loginKnownNetworkSeconds: number;
     registerPerIp: Limit;
     forgotPerEmail: Limit;
     forgotPerIp: Limit;
@@ -46,6 +50,8 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
     limits: {
       loginPerIpEmail: { max: env.RATE_LIMIT_LOGIN_PER_IP_EMAIL, windowSeconds: 15 * 60 },
       loginPerIp: { max: env.RATE_LIMIT_LOGIN_PER_IP, windowSeconds: 15 * 60 },
+      loginPerAccount: { free: env.RATE_LIMIT_LOGIN_PER_ACCOUNT, baseSeconds: 1, maxSeconds: 15 * 60, resetSeconds: 24 * 3600 },
+      loginKnownNetworkSeconds: 30 * 24 * 3600,
       registerPerIp: { max: env.RATE_LIMIT_REGISTER_PER_IP, windowSeconds: 3600 },
       forgotPerEmail: { max: env.RATE_LIMIT_FORGOT_PER_EMAIL, windowSeconds: 3600 },
       forgotPerIp: { max: 30, windowSeconds: 3600 },

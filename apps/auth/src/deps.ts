@@ -1,12 +1,17 @@
-import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
+import type { Logger, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
+import type { createPasswordResetQueue } from "./jobs/password-reset";
 import type { KeyStore } from "./services/keys";
+import type { Sealer } from "./services/sealing";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
 export type AuthDeps = ServiceBase & {
   keys: KeyStore;
-  limiter: RateLimiter;
+  /** Seals what must be readable at rest (private keys, a rotated session's live refresh token). */
+  sealer: Sealer;
   config: AuthConfig;
+  /** Password-reset requests waiting for their token (see requestPasswordReset). */
+  passwordResets: ReturnType<typeof createPasswordResetQueue>;
 };
 
 /** What a service function gets: the deps plus who is asking. */

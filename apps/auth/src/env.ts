@@ -30,6 +30,8 @@ export const authEnv = httpEnv
       ),
     RATE_LIMIT_LOGIN_PER_IP_EMAIL: z.coerce.number().int().positive().default(10),
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().positive().default(100),
+    /** Login attempts on one account (from networks it has not logged in from) before each further one waits 1 s, 2 s, 4 s, ... up to 15 min. */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
     RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().positive().default(20),
     RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().positive().default(3),
     /** Encrypts the token signing keys at rest in Postgres (32+ characters); required in production. */

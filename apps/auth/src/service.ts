@@ -1,14 +1,16 @@
 import type { Database } from "@lodge/db";
 import { authOutbox } from "@lodge/db/schema";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { createRateLimiter, type Logger, openFoundation, type Redis } from "@lodge/kit";
+import { type Logger, openFoundation, type Redis } from "@lodge/kit";
 import { createAuthApp } from "./app";
 import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
 import type { AuthEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
 import { startMaintenance } from "./jobs/maintenance";
+import { createPasswordResetQueue, startPasswordResetWorker } from "./jobs/password-reset";
 import { createKeyStore } from "./services/keys";
+import { createSealer } from "./services/sealing";
 
 export type AuthServiceOptions = {
   env: AuthEnv;
@@ -26,24 +28,27 @@ export async function startAuthService(options: AuthServiceOptions) {
   const { env } = options;
   const config = authConfigFromEnv(env);
   const base = await openFoundation({ ...options, service: "auth", outboxTable: authOutbox, accessTtlSeconds: config.accessTtlSeconds });
+  const sealer = createSealer(config.keyEncryptionSecret);
   const keys = createKeyStore({
     db: base.db,
     clock: base.clock,
     publishDelaySeconds: config.keyPublishDelaySeconds,
     accessTtlSeconds: config.accessTtlSeconds,
-    encryptionSecret: config.keyEncryptionSecret,
+    sealer,
   });
   await keys.ensureKey();
 
   const deps: AuthDeps = {
     ...base,
     keys,
-    limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
+    sealer,
     config,
+    passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: env.REDIS_PREFIX }),
   };
   const subscription = subscribeToEvents(deps);
+  const passwordResetWorker = startPasswordResetWorker(deps, env.REDIS_PREFIX);
   const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);
-  if (maintenance) registerQueueMetrics(base.metrics.registry, [maintenance.queue]);
+  registerQueueMetrics(base.metrics.registry, [deps.passwordResets, ...(maintenance ? [maintenance.queue] : [])]);
 
   const app = createAuthApp(deps);
   return {
@@ -53,6 +58,8 @@ export async function startAuthService(options: AuthServiceOptions) {
     /** Stops background work, then closes what this service opened (not what it was given). */
     close: async () => {
       await maintenance?.close();
+      await passwordResetWorker.close();
+      await deps.passwordResets.close();
       await subscription.stop();
       keys.stop();
       await base.close();

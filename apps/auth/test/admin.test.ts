@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { auditLog, oneTimeTokens, sessions, users } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, or } from "drizzle-orm";
+import { decodeJwt } from "jose";
 import { createAdmin } from "../src/services/create-admin";
+import { openSession } from "../src/services/sessions";
 import { startTestAuth, type TestAuth } from "./harness";
 
 const CLIENT_SECRET = "user-service-secret-0123456789abcdef";
@@ -47,6 +49,27 @@ describe("roles", () => {
       [admin.id, { from: "user", to: "admin" }],
       [admin.id, { from: "admin", to: "user" }],
     ]);
+  });
+
+  test("a login racing a demotion signs the role its locked row holds, not the one read before the password check (issue 7, finding 4)", async () => {
+    const user = await auth.register();
+    expect((await auth.call("PATCH", `/auth/users/${user.user.id}/role`, { token: admin.token, body: { role: "admin" } })).status).toBe(200);
+    // The row as login reads it before checking the password: still an admin.
+    const [stale] = await auth.deps.db.select().from(users).where(eq(users.id, user.user.id));
+    expect(stale?.role).toBe("admin");
+    // The demotion lands between the password check and the session opening.
+    expect((await auth.call("PATCH", `/auth/users/${user.user.id}/role`, { token: admin.token, body: { role: "user" } })).status).toBe(200);
+    const opened = await openSession({
+      ctx: { deps: auth.deps, logger: auth.deps.logger },
+      user: stale as NonNullable<typeof stale>,
+      audit: "login.succeeded",
+    });
+    if (opened.kind !== "ok") throw new Error(`expected a session, got ${opened.kind}`);
+    expect(decodeJwt(opened.tokens.accessToken).role).toBe("user");
+    expect(opened.tokens.user.role).toBe("user");
+    // And the token cannot act as an admin (ban the admin who demoted them).
+    const ban = await auth.call("POST", `/auth/users/${admin.id}/ban`, { token: opened.tokens.accessToken, body: { reason: "revenge" } });
+    expect(ban.status).toBe(403);
   });
 
   test("only admins: a user, a client, self-demotion, an unknown id and a bad role are refused", async () => {

@@ -1,7 +1,8 @@
 import { parseEnv } from "@lodge/config";
+import { authOutbox } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis, call as request } from "@lodge/kit/testing";
+import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
 import { authEnv } from "../src/env";
 import { startAuthService } from "../src/service";
 
@@ -58,6 +59,13 @@ export async function startTestAuth(env: Record<string, string> = {}) {
     database,
     redis,
     prefix,
+    /** Once every queued password-reset request is handled and what it enqueued is published. */
+    passwordResetsSettled: async () => {
+      await eventually(async () =>
+        Object.values(await service.deps.passwordResets.getJobCounts("waiting", "active", "delayed", "prioritized")).every((count) => count === 0),
+      );
+      await eventually(async () => (await service.deps.db.select({ id: authOutbox.id }).from(authOutbox).limit(1)).length === 0);
+    },
     advance: (ms: number) => {
       offsetMs += ms;
     },

@@ -9,6 +9,7 @@ import { createServiceClient } from "../src/services/client-token";
 import { createAdmin } from "../src/services/create-admin";
 import { createKeyStore } from "../src/services/keys";
 import { runMaintenance } from "../src/services/run-maintenance";
+import { createSealer } from "../src/services/sealing";
 import { startTestAuth, type TestAuth } from "./harness";
 
 const CLIENT_SECRET = "s3cret-s3cret-s3cret-s3cret-32chars";
@@ -19,10 +20,11 @@ beforeAll(async () => {
 afterAll(() => auth.close());
 
 /** Another service, as every Lodge service will be: the kit's guard against the auth service's JWKS. */
-function otherService() {
+async function otherService() {
   const logger = createLogger({ service: "other", level: "silent" });
   const bus = createEventBus({ redis: auth.redis, logger, prefix: auth.prefix });
-  const revocations = watchRevokedSessions(bus);
+  const revocations = watchRevokedSessions({ bus, redis: auth.redis, logger, ttlSeconds: 900 });
+  await revocations.ready;
   const requireAuth = createAuthGuard({ keys: remoteKeys(`${auth.url}/.well-known/jwks.json`), issuer: "lodge", audience: "lodge", revocations });
   const app = createApp({ service: "other", logger, metrics: createMetrics("other"), corsOrigins: [], trustedProxies: [], bodyLimitBytes: 1024 });
   app.get("/whoami", requireAuth(), (c) => c.json(c.get("principal")));
@@ -44,7 +46,7 @@ function otherService() {
 
 describe("revocation reaches other services", () => {
   test("a revoked session's access token fails at another service without any call to auth per request", async () => {
-    const other = otherService();
+    const other = await otherService();
     try {
       const user = await auth.register();
       expect((await other.call("/whoami", user.accessToken)).json).toMatchObject({ kind: "user", userId: user.user.id, role: "user" });
@@ -70,7 +72,7 @@ describe("signing keys", () => {
     const after = await auth.register();
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
     // Both tokens verify, here and at another service.
-    const other = otherService();
+    const other = await otherService();
     try {
       expect((await other.call("/whoami", after.accessToken)).status).toBe(200);
       expect((await auth.call("GET", "/auth/me", { token: before.accessToken })).status).toBe(200);
@@ -99,7 +101,7 @@ describe("signing keys at rest", () => {
       clock: () => new Date(),
       publishDelaySeconds: 30,
       accessTtlSeconds: 900,
-      encryptionSecret: "x".repeat(40),
+      sealer: createSealer("x".repeat(40)),
     });
     try {
       await stranger.ensureKey();
@@ -117,7 +119,7 @@ describe("client credentials", () => {
     const issued = await auth.call("POST", "/auth/token", { body: { clientId: "mailer", clientSecret: CLIENT_SECRET, scope: "notifications:send" } });
     expect(issued.status).toBe(200);
     expect(issued.json).toMatchObject({ tokenType: "Bearer", expiresIn: 900, scope: "notifications:send" });
-    const other = otherService();
+    const other = await otherService();
     try {
       expect((await other.call("/send", issued.json.accessToken)).status).toBe(200);
       expect((await other.call("/whoami", issued.json.accessToken)).json).toMatchObject({ kind: "client", clientId: "mailer" });
@@ -154,7 +156,7 @@ describe("admins", () => {
     await createAdmin({ ctx, input: { email: "root@example.com", password: "the admin password" } });
     const login = await auth.call("POST", "/auth/login", { body: { email: "root@example.com", password: "the admin password" } });
     expect(login.json.user.role).toBe("admin");
-    const other = otherService();
+    const other = await otherService();
     try {
       expect((await other.call("/admin", login.json.accessToken)).status).toBe(200);
     } finally {

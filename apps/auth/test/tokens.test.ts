@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { refreshTokens } from "@lodge/db/schema";
+import { auditLog, refreshTokens, sessions } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
+import { and, eq, isNull } from "drizzle-orm";
+import { decodeJwt } from "jose";
 import { startTestAuth, type TestAuth } from "./harness";
 
 let auth: TestAuth;
@@ -114,5 +116,140 @@ describe("refresh rotation", () => {
     const rows = await auth.deps.db.select().from(refreshTokens);
     expect(rows.some((row) => row.tokenHash === user.refreshToken)).toBe(false);
     expect(rows.every((row) => /^[0-9a-f]{64}$/.test(row.tokenHash))).toBe(true);
+  });
+});
+
+/** The session's refresh tokens that can still rotate: one per live chain. */
+async function liveTokens(sessionId: string) {
+  return auth.deps.db
+    .select()
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.sessionId, sessionId), isNull(refreshTokens.spentAt)));
+}
+
+const sessionOf = (accessToken: string) => decodeJwt(accessToken).sid as string;
+
+describe("one refresh chain per session (issue 7, finding 2)", () => {
+  test("T0 rotated to A1 and replayed twice within the window: both replays get A1, one live chain; after the window T0 is reuse", async () => {
+    const user = await auth.register();
+    const sessionId = sessionOf(user.accessToken);
+    const rotated = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(rotated.status).toBe(200);
+    const replays = [
+      await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } }),
+      await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } }),
+    ];
+    for (const replay of replays) {
+      expect(replay.status).toBe(200);
+      expect(replay.json.refreshToken).toBe(rotated.json.refreshToken);
+      expect(sessionOf(replay.json.accessToken)).toBe(sessionId);
+    }
+    expect(await liveTokens(sessionId)).toHaveLength(1);
+
+    // 12 s later: the one chain still rotates, and T0 is taken as theft (the session ends).
+    auth.advance(12_000);
+    const next = await auth.call("POST", "/auth/refresh", { body: { refreshToken: rotated.json.refreshToken } });
+    expect(next.status).toBe(200);
+    expect(await liveTokens(sessionId)).toHaveLength(1);
+    expect((await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } })).status).toBe(401);
+    expect((await auth.call("POST", "/auth/refresh", { body: { refreshToken: next.json.refreshToken } })).status).toBe(401);
+    const [session] = await auth.deps.db.select().from(sessions).where(eq(sessions.id, sessionId));
+    expect(session?.revokedReason).toBe("refresh_reuse");
+    auth.advance(-12_000);
+  });
+
+  test("a replay within the window is answered with the chain's live end, not a spent middle", async () => {
+    const user = await auth.register();
+    const a1 = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    const a2 = await auth.call("POST", "/auth/refresh", { body: { refreshToken: a1.json.refreshToken } });
+    const replay = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(replay.status).toBe(200);
+    expect(replay.json.refreshToken).toBe(a2.json.refreshToken);
+    expect(await liveTokens(sessionOf(user.accessToken))).toHaveLength(1);
+  });
+
+  test("30 concurrent refreshes of one token: one live chain, every answer holding the same refresh token", async () => {
+    const user = await auth.register();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(30).fill(200));
+    expect(new Set(answers.map((answer) => answer.json.refreshToken)).size).toBe(1);
+    const live = await liveTokens(sessionOf(user.accessToken));
+    expect(live).toHaveLength(1);
+    // Only the live token is kept sealed; spent ones keep nothing but their hash.
+    const all = await auth.deps.db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.sessionId, sessionOf(user.accessToken)));
+    expect(all.filter((row) => row.sealed !== null).map((row) => row.id)).toEqual(live.map((row) => row.id));
+    expect(all.some((row) => row.sealed?.includes(answers[0]?.json.refreshToken))).toBe(false);
+  });
+});
+
+describe("logout with a spent refresh token (issue 7, finding 11)", () => {
+  test("a token rotated 11 s earlier is reuse at logout too: refused, the session revoked as refresh_reuse and audited", async () => {
+    const user = await auth.register();
+    const sessionId = sessionOf(user.accessToken);
+    const rotated = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(rotated.status).toBe(200);
+    auth.advance(11_000);
+    const logout = await auth.call("POST", "/auth/logout", { body: { refreshToken: user.refreshToken } });
+    expect(logout.status).toBe(401);
+    const [session] = await auth.deps.db.select().from(sessions).where(eq(sessions.id, sessionId));
+    expect(session?.revokedReason).toBe("refresh_reuse");
+    const audited = await auth.deps.db.select().from(auditLog).where(eq(auditLog.userId, user.user.id));
+    expect(audited.some((entry) => entry.action === "refresh.reused")).toBe(true);
+    expect((await auth.call("POST", "/auth/refresh", { body: { refreshToken: rotated.json.refreshToken } })).status).toBe(401);
+    const revoked = await eventually(async () =>
+      (await readStream(auth.redis, auth.prefix, "auth.session_revoked")).find((event) => (event.data.sessionIds as string[]).includes(sessionId)),
+    );
+    expect(revoked.data.reason).toBe("refresh_reuse");
+    auth.advance(-11_000);
+  });
+
+  test("the live token, or a spent one within the window, still signs out as a logout", async () => {
+    for (const spent of [false, true]) {
+      const user = await auth.register();
+      const rotated = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+      const logout = await auth.call("POST", "/auth/logout", { body: { refreshToken: spent ? user.refreshToken : rotated.json.refreshToken } });
+      expect(logout.status).toBe(204);
+      const [session] = await auth.deps.db
+        .select()
+        .from(sessions)
+        .where(eq(sessions.id, sessionOf(user.accessToken)));
+      expect(session?.revokedReason).toBe("logout");
+    }
+  });
+});
+
+describe("auth_time (issue 7, finding 3)", () => {
+  test("set by registration and login, kept by refresh, renewed by a password change", async () => {
+    const user = await auth.register();
+    const registered = decodeJwt(user.accessToken);
+    expect(registered.auth_time).toBe(registered.iat);
+    let moved = 0;
+    const advance = (ms: number) => {
+      auth.advance(ms);
+      moved += ms;
+    };
+    advance(60_000);
+    try {
+      const refreshed = await auth.call("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+      const claims = decodeJwt(refreshed.json.accessToken);
+      expect(claims.auth_time).toBe(registered.auth_time);
+      expect(claims.iat).toBeGreaterThanOrEqual((registered.iat as number) + 60);
+      const login = await auth.call("POST", "/auth/login", { body: { email: user.email, password: user.password } });
+      expect(decodeJwt(login.json.accessToken).auth_time).toBeGreaterThanOrEqual((registered.auth_time as number) + 60);
+
+      advance(60_000);
+      const changed = await auth.call("POST", "/auth/password/change", {
+        token: refreshed.json.accessToken,
+        body: { currentPassword: user.password, newPassword: "another perfectly fine password" },
+      });
+      expect(changed.status).toBe(204);
+      const after = await auth.call("POST", "/auth/refresh", { body: { refreshToken: refreshed.json.refreshToken } });
+      expect(decodeJwt(after.json.accessToken).auth_time).toBeGreaterThanOrEqual((registered.auth_time as number) + 120);
+    } finally {
+      auth.advance(-moved);
+    }
   });
 });

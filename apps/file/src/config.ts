@@ -19,6 +19,11 @@ export type FileConfig = {
   publicUrl: string;
   uploadExpiryMs: number;
   uploadCleanupEveryMs: number;
+  uploadCreateLimit: { max: number; windowSeconds: number };
+  maxOpenUploads: number;
+  uploadLockWaitMs: number;
+  storageSweepEveryMs: number;
+  storageSweepGraceMs: number;
   variantCacheBytes: number;
   metadataCacheMs: number;
   corsOrigins: string[];
@@ -47,6 +52,11 @@ export function fileConfigFromEnv(env: FileEnv): FileConfig {
     publicUrl: env.FILE_PUBLIC_URL.replace(/\/+$/, ""),
     uploadExpiryMs: env.FILE_UPLOAD_EXPIRY_HOURS * 3600_000,
     uploadCleanupEveryMs: env.FILE_UPLOAD_CLEANUP_EVERY_SECONDS * 1000,
+    uploadCreateLimit: { max: env.FILE_UPLOAD_CREATE_MAX, windowSeconds: env.FILE_UPLOAD_CREATE_WINDOW_SECONDS },
+    maxOpenUploads: env.FILE_MAX_OPEN_UPLOADS,
+    uploadLockWaitMs: env.FILE_UPLOAD_LOCK_WAIT_MS,
+    storageSweepEveryMs: env.FILE_STORAGE_SWEEP_EVERY_SECONDS * 1000,
+    storageSweepGraceMs: env.FILE_STORAGE_SWEEP_GRACE_SECONDS * 1000,
     variantCacheBytes: env.FILE_VARIANT_CACHE_BYTES,
     metadataCacheMs: env.FILE_METADATA_CACHE_MS,
     corsOrigins: env.CORS_ORIGINS,

@@ -1,4 +1,4 @@
-import type { Logger, RateLimiter, ServiceBase } from "@lodge/kit";
+import type { Logger, ServiceBase } from "@lodge/kit";
 import type { JWTVerifyGetKey } from "jose";
 import type { FileConfig } from "./config";
 import type { FileCaches } from "./services/caches";
@@ -13,8 +13,6 @@ export type FileDeps = ServiceBase & {
   caches: FileCaches;
   /** Bounds concurrent variant renderings (and shares the ones in flight). */
   renders: RenderGate;
-  /** Fixed-window limits in Redis, shared by every instance (renderings per client and per file). */
-  limiter: RateLimiter;
   /** The auth service's public keys (its JWKS). */
   keys: JWTVerifyGetKey;
   /** Queues the first thumbnails of a new image (absent when the worker is off). */

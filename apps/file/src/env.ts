@@ -74,6 +74,17 @@ export const fileEnv = httpEnv
     /** A resumable upload not completed within this many hours is deleted. */
     FILE_UPLOAD_EXPIRY_HOURS: positiveInt(24),
     FILE_UPLOAD_CLEANUP_EVERY_SECONDS: positiveInt(900),
+    /** Resumable uploads one user may create per window (429 + Retry-After past it). */
+    FILE_UPLOAD_CREATE_MAX: positiveInt(60),
+    FILE_UPLOAD_CREATE_WINDOW_SECONDS: positiveInt(60),
+    /** Unfinished resumable uploads one user may hold at once (each also reserves its length of the quota). */
+    FILE_MAX_OPEN_UPLOADS: positiveInt(20),
+    /** How long tus termination waits for a PATCH still writing to the upload before answering 409. */
+    FILE_UPLOAD_LOCK_WAIT_MS: z.coerce.number().int().nonnegative().default(5000),
+    /** How often stored objects are reconciled with the rows that list them. */
+    FILE_STORAGE_SWEEP_EVERY_SECONDS: positiveInt(3600),
+    /** An object no row lists is deleted by the sweeper once it is this old (longer than any write takes to be recorded). */
+    FILE_STORAGE_SWEEP_GRACE_SECONDS: positiveInt(24 * 3600),
     /** Memory for small rendered variants kept by each instance. */
     FILE_VARIANT_CACHE_BYTES: z.coerce
       .number()

@@ -1,7 +1,7 @@
 import type { Database } from "@lodge/db";
 import { fileOutbox } from "@lodge/db/schema";
 import { registerQueueMetrics } from "@lodge/jobs";
-import { createRateLimiter, type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
+import { type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
 import type { Queue } from "bullmq";
 import { createFileApp } from "./app";
 import { fileConfigFromEnv } from "./config";
@@ -53,7 +53,6 @@ export async function startFileService(options: FileServiceOptions) {
     storage,
     caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
     renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
-    limiter: createRateLimiter({ redis: base.redis, prefix: env.REDIS_PREFIX }),
     keys: remoteKeys(config.jwt.jwksUrl),
     config,
     checks: { ...base.checks, storage: () => storage.check() },

@@ -191,7 +191,7 @@ describe("image variants", () => {
     expect((await get(path, { token: alice.token, headers: { "if-none-match": first.headers.get("etag") as string } })).status).toBe(304);
 
     // Without the original and without this instance's memory, the stored rendering still answers.
-    await t.storage.delete(`files/${file.id}`);
+    await t.storage.delete(await t.fileKeyOf(file.id));
     t.deps.caches.files.delete(file.id);
     const again = await get(path, { token: alice.token });
     expect(again.status).toBe(200);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { authEnv, startAuthService } from "@lodge/auth";
@@ -6,7 +6,7 @@ import { parseEnv } from "@lodge/config";
 import { files, uploads, users, variants } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis, call as request } from "@lodge/kit/testing";
+import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
 import { requestBodyCap } from "../src/config";
 import { fileEnv } from "../src/env";
@@ -138,9 +138,69 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     return { files: fileCount?.n, variants: variantCount?.n, uploads: uploadCount?.n, objects: await storage.list(""), temporary };
   }
 
+  /** Where a file's bytes are, and the prefix of an upload's parts (keys are per user now; rows say which). */
+  async function fileKeyOf(fileId: string) {
+    const [row] = await db.select({ key: files.storageKey }).from(files).where(eq(files.id, fileId));
+    if (!row) throw new Error(`no file ${fileId}`);
+    return row.key;
+  }
+  async function uploadKeyOf(uploadId: string) {
+    const [row] = await db.select({ key: uploads.storageKey }).from(uploads).where(eq(uploads.id, uploadId));
+    if (!row) throw new Error(`no upload ${uploadId}`);
+    return row.key;
+  }
+
+  /**
+   * A tus PATCH over a raw connection that sends the first `first` bytes of `body` and returns once
+   * the server is writing them (a temporary part holds them: local storage only); `rest()` sends the others.
+   */
+  async function slowPatch(token: string, location: string, body: Buffer, first: number) {
+    const head = Buffer.from(
+      `PATCH ${location} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n` +
+        `Content-Type: application/offset+octet-stream\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
+    let pending: Uint8Array = Buffer.concat([head, body.subarray(0, first)]);
+    let answer = "";
+    let answered!: (status: number) => void;
+    const status = new Promise<number>((resolve) => {
+      answered = resolve;
+    });
+    const send = (socket: Bun.Socket) => {
+      pending = pending.subarray(socket.write(pending));
+    };
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: Number(server.port),
+      socket: {
+        open: send,
+        drain: send,
+        data(_socket, chunk) {
+          answer += chunk.toString();
+          const match = answer.match(/^HTTP\/1\.1 (\d{3})/);
+          if (match) answered(Number(match[1]));
+        },
+      },
+    });
+    await eventually(async () => {
+      const temporary = await readdir(join(directory, ".tmp"));
+      const sizes = await Promise.all(temporary.map(async (name) => (await stat(join(directory, ".tmp", name)).catch(() => null))?.size));
+      return sizes.includes(first);
+    });
+    return {
+      status,
+      rest: () => {
+        pending = body.subarray(first);
+        send(socket);
+      },
+    };
+  }
+
   return {
     url,
     authUrl,
+    slowPatch,
+    fileKeyOf,
+    uploadKeyOf,
     call,
     user,
     admin,

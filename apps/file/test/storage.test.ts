@@ -76,6 +76,17 @@ for (const name of ["local", "s3"] as const) {
       expect(await storage().size("uploads/u2/000")).toBeNull();
     });
 
+    test("scan pages every object under a prefix, each with its write time", async () => {
+      const keys = ["scan/b/1", "scan/a/2", "scan/a/1"];
+      for (const key of keys) await storage().write(key, pattern(10, 4));
+      const seen: { key: string; modifiedAt: Date }[] = [];
+      for await (const page of storage().scan("scan/")) seen.push(...page);
+      expect(seen.map((object) => object.key).sort()).toEqual([...keys].sort());
+      for (const object of seen) expect(Number.isFinite(object.modifiedAt.getTime())).toBe(true);
+      expect(await storage().list("scan/a/")).toEqual(["scan/a/1", "scan/a/2"]);
+      await deletePrefix(storage(), "scan/");
+    });
+
     test("concatObjects streams objects one after the other", async () => {
       const parts = [pattern(1000, 1), pattern(70_000, 2), pattern(3, 3)];
       for (const [index, part] of parts.entries()) await storage().write(`uploads/c/${index}`, part);
@@ -104,7 +115,7 @@ describe("the service on S3", () => {
     const png = await images.png(100, 50);
     const file = (await t.upload(alice.token, png, { name: "s3.png" })).json;
     expect(file.sha256).toBe(sha256(png));
-    expect(await drivers.s3?.bytes(`files/${file.id}`)).toEqual(new Uint8Array(png));
+    expect(await drivers.s3?.bytes(await t.fileKeyOf(file.id))).toEqual(new Uint8Array(png));
     const range = await fetch(`${t.url}/files/${file.id}/content`, { headers: { authorization: `Bearer ${alice.token}`, range: "bytes=0-7" } });
     expect(range.status).toBe(206);
     expect(new Uint8Array(await range.arrayBuffer())).toEqual(new Uint8Array(png.subarray(0, 8)));

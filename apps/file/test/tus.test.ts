@@ -172,6 +172,29 @@ describe("tus-js-client", () => {
   });
 });
 
+describe("tus-js-client termination", () => {
+  test("abort(true) in the middle of an upload terminates it: no row and no byte remain", async () => {
+    const before = await t.storage.list("");
+    const data = textBytes(512 * 1024);
+    let aborted: Promise<void> | undefined;
+    const { upload, done } = startUpload(data, {
+      endpoint: `${t.url}/files/uploads`,
+      chunkSize: 64 * 1024,
+      retryDelays: [0, 50, 100, 200, 400],
+      onChunkComplete: (_size, accepted) => {
+        if (accepted >= 2 * 64 * 1024 && !aborted) aborted = upload.abort(true);
+      },
+    });
+    await eventually(() => aborted !== undefined);
+    await aborted;
+    void done;
+    const id = (upload.url as string).split("/").pop() as string;
+    expect((await raw("HEAD", `/files/uploads/${id}`, tusHeaders())).status).toBe(404);
+    expect(await t.db.select().from(uploads).where(eq(uploads.id, id))).toEqual([]);
+    expect(await t.storage.list("")).toEqual(before);
+  });
+});
+
 describe("the protocol's edges", () => {
   test("OPTIONS advertises version, extensions and the size limit; every answer carries Tus-Resumable", async () => {
     const response = await raw("OPTIONS", "/files/uploads", {});
@@ -245,10 +268,11 @@ describe("the protocol's edges", () => {
     const location = await create(100);
     await raw("PATCH", location, tusHeaders({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }), "some bytes");
     const id = location.split("/").pop() as string;
-    expect((await t.storage.list(`uploads/${id}/`)).length).toBe(1);
+    const parts = await t.uploadKeyOf(id);
+    expect((await t.storage.list(parts)).length).toBe(1);
     expect((await raw("DELETE", location, tusHeaders())).status).toBe(204);
     expect((await raw("HEAD", location, tusHeaders())).status).toBe(404);
-    expect(await t.storage.list(`uploads/${id}/`)).toEqual([]);
+    expect(await t.storage.list(parts)).toEqual([]);
     expect(await t.db.select().from(uploads).where(eq(uploads.id, id))).toEqual([]);
   });
 
@@ -265,10 +289,11 @@ describe("the protocol's edges", () => {
     const location = await create(50);
     await raw("PATCH", location, tusHeaders({ "upload-offset": "0", "content-type": "application/offset+octet-stream" }), "partial");
     const id = location.split("/").pop() as string;
-    expect((await t.storage.list(`uploads/${id}/`)).length).toBe(1);
+    const parts = await t.uploadKeyOf(id);
+    expect((await t.storage.list(parts)).length).toBe(1);
     t.advance(2 * 3600_000);
     await eventually(async () => (await t.db.select().from(uploads).where(eq(uploads.id, id))).length === 0);
-    expect(await t.storage.list(`uploads/${id}/`)).toEqual([]);
+    expect(await t.storage.list(parts)).toEqual([]);
     // Files are not touched by the cleanup.
     expect((await t.db.select().from(files).where(eq(files.ownerId, alice.id))).length).toBeGreaterThan(0);
   });

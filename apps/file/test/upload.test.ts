@@ -69,8 +69,9 @@ describe("stored uploads", () => {
     });
     expect(response.json.url).toBe(`/files/${response.json.id}/content`);
     expect(Date.parse(response.json.createdAt)).toBeGreaterThan(0);
-    const [key] = (await t.storage.list("files/")).filter((stored) => stored.endsWith(response.json.id));
-    expect(key).toBe(`files/${response.json.id}`);
+    // Stored under the owner's prefix (erasure clears it whole), named by the id, never by the file name.
+    const [key] = (await t.storage.list(`users/${alice.id}/files/`)).filter((stored) => stored.endsWith(response.json.id));
+    expect(key).toBe(`users/${alice.id}/files/${response.json.id}`);
     expect(sha256(await t.storage.bytes(key as string))).toBe(sha256(png));
     const event = await eventually(async () =>
       (await readStream(t.redis, t.prefix, "file.uploaded")).find((published) => published.data.fileId === response.json.id),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deletions, profiles } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, sql } from "drizzle-orm";
+import { decodeJwt } from "jose";
 import { createUserApp } from "../src/app";
 import { createServiceClient } from "../src/service-client";
 import { startTestStack, type TestStack } from "./harness";
@@ -96,6 +97,41 @@ describe("account deletion", () => {
 
     // Someone else is untouched.
     expect((await stack.call("GET", "/users/me", { token: other.accessToken })).json.email).toBe(other.email);
+  });
+
+  test("a refreshed token is not a recent sign-in: auth_time, which refresh keeps, decides (issue 7, finding 3)", async () => {
+    const user = await stack.register();
+    await stack.profileArrived(user.id);
+    const signedInAt = decodeJwt(user.accessToken).auth_time;
+    expect(typeof signedInAt).toBe("number");
+    // 310 s pass for every service.
+    stack.advance(310_000);
+    stack.advanceAuth(310_000);
+    try {
+      const old = await stack.call("DELETE", "/users/me", { token: user.accessToken });
+      expect(old.status).toBe(403);
+      expect(old.json.error.details).toEqual({ reason: "reauthentication_required" });
+
+      // The attack: one refresh (no password) for a freshly issued token.
+      const refreshed = await stack.callAuth("POST", "/auth/refresh", { body: { refreshToken: user.refreshToken } });
+      expect(refreshed.status).toBe(200);
+      const claims = decodeJwt(refreshed.json.accessToken);
+      expect(claims.auth_time).toBe(signedInAt);
+      expect(claims.iat).toBeGreaterThan(signedInAt as number);
+      const attempt = await stack.call("DELETE", "/users/me", { token: refreshed.json.accessToken });
+      expect(attempt.status).toBe(403);
+      expect(attempt.json.error.details).toEqual({ reason: "reauthentication_required" });
+      expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
+
+      // Signing in again with the password is a recent authentication.
+      const login = await stack.callAuth("POST", "/auth/login", { body: { email: user.email, password: user.password } });
+      expect(login.status).toBe(200);
+      const deleted = await stack.call("DELETE", "/users/me", { token: login.json.accessToken });
+      expect(deleted.status).toBe(202);
+    } finally {
+      stack.advance(-310_000);
+      stack.advanceAuth(-310_000);
+    }
   });
 
   test("with a fresh token (no password); a late user.registered or a still-valid token does not bring the profile back", async () => {

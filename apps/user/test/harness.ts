@@ -8,8 +8,8 @@ import { files as fileRows, knownFiles, profiles, users } from "@lodge/db/schema
 import { createTestDatabase } from "@lodge/db/testing";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
-import { createLogger } from "@lodge/kit";
-import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
+import { connectRedis, createLogger } from "@lodge/kit";
+import { createTcpProxy, createTestRedis, eventually, call as request, testRedisUrl } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
@@ -32,14 +32,22 @@ export const samples = {
  * ports: one test database (each service in its own schema), one Redis prefix and a temporary
  * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
  * and calls auth and file with its client credentials; avatar URLs point at the file service.
- * `advance` moves the user service's clock (tokens then look older to it).
+ * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
+ * auth service's (what it signs then carries the later time). With `redisProxy`, the services reach
+ * Redis through a proxy the test can cut (`stack.redisProxy`); `redis` stays direct. `env` is the
+ * user service's own; `sharedEnv` goes to every service.
  */
-export async function startTestStack(options: { env?: Record<string, string> } = {}) {
+export async function startTestStack(options: { env?: Record<string, string>; sharedEnv?: Record<string, string>; redisProxy?: boolean } = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
+  const direct = new URL(testRedisUrl);
+  const redisProxy = options.redisProxy ? createTcpProxy({ hostname: direct.hostname, port: Number(direct.port || 6379) }) : undefined;
+  const redisUrl = redisProxy ? `redis://127.0.0.1:${redisProxy.port}` : testRedisUrl;
+  const serviceRedis = redisProxy ? await connectRedis(redisUrl) : redis;
   const logger = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const common = { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: prefix, LOG_LEVEL: "silent" };
+  const common = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: "silent", ...options.sharedEnv };
 
+  let authOffsetMs = 0;
   const auth = await startAuthService({
     env: parseEnv(authEnv, {
       ...common,
@@ -47,7 +55,8 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       AUTH_CLIENTS: `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export;other:${CLIENT_SECRET}:users:read`,
     }),
     database,
-    redis,
+    redis: serviceRedis,
+    clock: () => new Date(Date.now() + authOffsetMs),
     maintenance: false,
     logger: logger("auth"),
   });
@@ -65,7 +74,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       FILE_METADATA_CACHE_MS: "0",
     }),
     database,
-    redis,
+    redis: serviceRedis,
     jobs: false,
     logger: logger("file"),
   });
@@ -86,7 +95,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       ...options.env,
     }),
     database,
-    redis,
+    redis: serviceRedis,
     clock: () => new Date(Date.now() + offsetMs),
     logger: logger("user"),
   });
@@ -151,10 +160,14 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     file,
     database,
     redis,
+    redisProxy,
     prefix,
     db,
     advance: (ms: number) => {
       offsetMs += ms;
+    },
+    advanceAuth: (ms: number) => {
+      authOffsetMs += ms;
     },
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],
@@ -171,6 +184,10 @@ export async function startTestStack(options: { env?: Record<string, string> } =
       await file.close();
       await authServer.stop(true);
       await auth.close();
+      if (redisProxy) {
+        serviceRedis.disconnect();
+        redisProxy.stop();
+      }
       await database.drop();
       await cleanup();
       await rm(directory, { recursive: true, force: true });

@@ -165,6 +165,53 @@ describe("avatars", () => {
     expect(events.map((event) => event.data.changed)).toEqual([["avatarFileId"], ["avatarFileId"]]);
   });
 
+  test("the previous avatar is made private again, unless its owner made it public themselves (issue 7, reliability)", async () => {
+    const user = await stack.register();
+    const [first, second, own] = [
+      await stack.upload(user.accessToken, "png"),
+      await stack.upload(user.accessToken, "png"),
+      await stack.upload(user.accessToken, "png"),
+    ];
+    const servedWithoutToken = async (fileId: string) => (await fetch(`${stack.fileUrl}/files/${fileId}/content`)).status === 200;
+    const setAvatar = async (avatarFileId: string | null) =>
+      expect((await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId } })).status).toBe(200);
+
+    await setAvatar(first);
+    expect(await servedWithoutToken(first)).toBe(true);
+    await setAvatar(second);
+    expect(await servedWithoutToken(second)).toBe(true);
+    expect(await servedWithoutToken(first)).toBe(false);
+    expect(await stack.fileRow(first)).toMatchObject({ public: false, publishedBy: null });
+
+    // A file the owner published before it became the avatar stays public after it stops being one.
+    expect((await stack.callFile("PATCH", `/files/${own}`, { token: user.accessToken, body: { public: true } })).status).toBe(200);
+    await setAvatar(own);
+    expect(await servedWithoutToken(second)).toBe(false);
+    await setAvatar(null);
+    expect(await servedWithoutToken(own)).toBe(true);
+    expect(await stack.fileRow(own)).toMatchObject({ public: true, publishedBy: "owner" });
+
+    // And so does an avatar its owner published themselves while it was the avatar.
+    await setAvatar(first);
+    expect((await stack.callFile("PATCH", `/files/${first}`, { token: user.accessToken, body: { public: true } })).status).toBe(200);
+    await setAvatar(second);
+    expect(await servedWithoutToken(first)).toBe(true);
+    expect(await stack.fileRow(second)).toMatchObject({ public: true, publishedBy: "client:user-service" });
+  });
+
+  test("avatar changes racing each other leave the current avatar public and the other private", async () => {
+    const user = await stack.register();
+    const files = [await stack.upload(user.accessToken, "png"), await stack.upload(user.accessToken, "png")];
+    for (let round = 0; round < 5; round += 1) {
+      const answers = await Promise.all(
+        [...files, ...files].map((avatarFileId) => stack.call("PATCH", "/users/me", { token: user.accessToken, body: { avatarFileId } })),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      const avatar = (await stack.call("GET", "/users/me", { token: user.accessToken })).json.avatar.fileId;
+      for (const fileId of files) expect((await stack.fileRow(fileId))?.public).toBe(fileId === avatar);
+    }
+  });
+
   test("someone else's image, a file that is not an image, an SVG and an unknown id are refused with 422", async () => {
     const user = await stack.register();
     const other = await stack.register();

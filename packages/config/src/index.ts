@@ -59,6 +59,8 @@ export const httpEnv = z.object({
   CORS_ORIGINS: list(),
   /** Peers whose X-Forwarded-For is believed (Caddy). IPs or CIDRs. */
   TRUSTED_PROXIES: list("127.0.0.1,::1"),
+  /** Per-IP rate limits count an IPv6 client by this network prefix (a subscriber usually gets a whole /64). */
+  RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(32).max(128).default(64),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -75,6 +77,13 @@ export const redisEnv = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** Namespace for every Redis key Lodge writes (streams, rate limits, caches). */
   REDIS_PREFIX: z.string().default("lodge:"),
+  /** A Redis command with no reply after this long fails with a 503 (a half-open connection is then reopened). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /**
+   * How far behind the revoked-session watch may fall before user tokens are no longer taken on
+   * its word (503, or a session lookup in auth), and how long older tokens wait after it catches up.
+   */
+  REVOCATION_MAX_LAG_MS: z.coerce.number().int().positive().default(5000),
 });
 
 export const jwtEnv = z.object({

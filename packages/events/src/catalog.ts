@@ -17,6 +17,13 @@ export const eventData = {
   }),
   "auth.role_changed": z.object({ userId: z.uuid(), role: z.enum(["user", "admin"]) }),
   "auth.user_banned": z.object({ userId: z.uuid(), banned: z.boolean() }),
+  /** Wrong passwords for this account made its logins wait (once per episode): tell the owner, who may want to change it. */
+  "auth.login_throttled": z.object({
+    userId: z.uuid(),
+    email: z.email(),
+    failedAttempts: z.number().int().positive(),
+    waitSeconds: z.number().int().positive(),
+  }),
 
   "user.profile_updated": z.object({ userId: z.uuid(), changed: z.array(z.string()) }),
   /** Every service holding data of the user erases it and answers with `user.data_erased`. */

@@ -1,7 +1,7 @@
-import type { EventBus } from "@lodge/events";
 import type { MiddlewareHandler } from "hono";
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRemoteJWKSet, errors, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { ApiError } from "./errors";
+import type { RevocationList } from "./revocations";
 import type { AppEnv, Principal } from "./types";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -12,35 +12,18 @@ export function remoteKeys(jwksUrl: string): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3000 });
 }
 
-export type RevocationList = { isRevoked: (sessionId: string) => boolean; stop: () => Promise<void> };
-
-/**
- * Every instance keeps the sessions revoked in the last access-token lifetime in memory, fed by
- * the `auth.session_revoked` stream as it is written: a revoked session's access tokens stop
- * working everywhere within a second, with no network call per request.
- */
-export function watchRevokedSessions(bus: EventBus, ttlSeconds = ACCESS_TOKEN_TTL_SECONDS): RevocationList {
-  const keepMs = (ttlSeconds + 60) * 1000;
-  const revoked = new Map<string, number>();
-  const tail = bus.tail("auth.session_revoked", Date.now() - keepMs, (event) => {
-    const forgetAt = Date.parse(event.occurredAt) + keepMs;
-    for (const sessionId of event.data.sessionIds) revoked.set(sessionId, forgetAt);
-  });
-  const prune = setInterval(() => {
-    const now = Date.now();
-    for (const [sessionId, forgetAt] of revoked) if (forgetAt < now) revoked.delete(sessionId);
-  }, 60_000);
-  prune.unref();
-  return {
-    isRevoked: (sessionId) => revoked.has(sessionId),
-    stop: async () => {
-      clearInterval(prune);
-      await tail.stop();
-    },
-  };
-}
-
-export type AuthGuardOptions = { keys: JWTVerifyGetKey; issuer: string; audience: string; revocations?: RevocationList; clock?: () => Date };
+export type AuthGuardOptions = {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  revocations?: RevocationList;
+  /**
+   * Where sessions are local (the auth service): asked about a user token the revocation list
+   * cannot vouch for, instead of answering 503. Throws to refuse the token.
+   */
+  confirmSession?: (session: { userId: string; sessionId: string }) => Promise<void>;
+  clock?: () => Date;
+};
 export type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
 
 /**
@@ -64,29 +47,47 @@ export async function authenticate(options: AuthGuardOptions & { verified?: Veri
   if (!match?.[1]) throw unauthorized("Missing bearer token");
   const token = match[1];
   const now = options.clock?.() ?? new Date();
-  let payload = options.verified?.get(token, now);
+  let payload = await options.verified?.get(token, now, options.keys);
   if (!payload) {
+    let verified: Awaited<ReturnType<typeof jwtVerify>> & { key: unknown };
     try {
-      ({ payload } = await jwtVerify(token, options.keys, {
+      verified = await jwtVerify(token, options.keys, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: SIGNING_ALGORITHMS,
         currentDate: now,
-      }));
+      });
     } catch (error) {
       if (keysUnavailable(error)) throw new ApiError({ code: "UNAVAILABLE", message: "Token keys are unavailable, try again shortly", retryAfter: 5 });
       throw unauthorized(error instanceof errors.JWTExpired ? "Token expired" : "Invalid token");
     }
-    options.verified?.set(token, payload);
+    payload = verified.payload;
+    options.verified?.set(token, verified);
   }
   const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
   if (typeof payload.sub !== "string") throw unauthorized("Invalid token");
   if (typeof payload.sid === "string" && (payload.role === "user" || payload.role === "admin")) {
-    if (options.revocations?.isRevoked(payload.sid)) throw unauthorized("Session revoked");
-    return { kind: "user", userId: payload.sub, sessionId: payload.sid, role: payload.role, scopes, token };
+    await checkSession(options, { userId: payload.sub, sessionId: payload.sid }, payload.iat);
+    const authTime = typeof payload.auth_time === "number" ? { authTime: payload.auth_time } : {};
+    return { kind: "user", userId: payload.sub, sessionId: payload.sid, role: payload.role, scopes, token, ...authTime };
   }
   if (payload.role === "service") return { kind: "client", clientId: payload.sub, role: "service", scopes, token };
   throw unauthorized("Invalid token");
+}
+
+/**
+ * A revoked session's tokens are refused. A token the revocation list cannot vouch for (its watch
+ * is behind: see watchRevokedSessions) is not taken on trust either: its session is looked up where
+ * that is local, and otherwise the answer is 503 until the watch has caught up. Client tokens have
+ * no session and never reach here: nothing in the revocation stream can revoke them.
+ */
+async function checkSession(options: AuthGuardOptions, session: { userId: string; sessionId: string }, issuedAt: unknown) {
+  const { revocations } = options;
+  if (!revocations) return;
+  if (revocations.isRevoked(session.sessionId)) throw unauthorized("Session revoked");
+  if (revocations.vouchesFor(typeof issuedAt === "number" ? issuedAt : 0)) return;
+  if (options.confirmSession) return options.confirmSession(session);
+  throw new ApiError({ code: "UNAVAILABLE", message: "Session revocations are catching up, try again shortly", retryAfter: 5 });
 }
 
 type VerifiedTokens = ReturnType<typeof createVerifiedTokens>;
@@ -94,23 +95,40 @@ type VerifiedTokens = ReturnType<typeof createVerifiedTokens>;
 /**
  * Tokens whose signature and claims were verified, so a client's next requests with the same token
  * skip the signature check (the costliest step). A token is only ever the exact string that was
- * verified; expiry and revocation are still checked on every request. Bounded; oldest out first.
+ * verified; expiry and revocation are still checked on every request, and so is its key: a token
+ * is served from here only while the key set still gives the very key that verified it, so one
+ * whose key left the set (or was replaced) goes back to full verification once the set has been
+ * refreshed. Bounded; oldest out first.
  */
 function createVerifiedTokens(capacity = 10_000) {
-  const entries = new Map<string, JWTPayload>();
+  type Entry = { payload: JWTPayload; header: JWTHeaderParameters; input: FlattenedJWSInput; key: unknown };
+  const entries = new Map<string, Entry>();
   return {
-    get(token: string, now: Date): JWTPayload | undefined {
-      const payload = entries.get(token);
-      if (!payload) return undefined;
+    async get(token: string, now: Date, keys: JWTVerifyGetKey): Promise<JWTPayload | undefined> {
+      const entry = entries.get(token);
+      if (!entry) return undefined;
+      const { payload } = entry;
       if (typeof payload.exp !== "number" || payload.exp * 1000 <= now.getTime() || (typeof payload.nbf === "number" && payload.nbf * 1000 > now.getTime())) {
+        entries.delete(token);
+        return undefined;
+      }
+      // The key set's own lookup, so it refreshes itself as it would for a new token.
+      const key = await Promise.resolve(keys(entry.header, entry.input)).catch(() => undefined);
+      if (key !== entry.key) {
         entries.delete(token);
         return undefined;
       }
       return payload;
     },
-    set(token: string, payload: JWTPayload) {
+    set(token: string, verified: { payload: JWTPayload; protectedHeader: JWTHeaderParameters; key: unknown }) {
       if (entries.size >= capacity) entries.delete(entries.keys().next().value as string);
-      entries.set(token, payload);
+      const [protectedHeader = "", payload = "", signature = ""] = token.split(".");
+      entries.set(token, {
+        payload: verified.payload,
+        header: verified.protectedHeader,
+        input: { protected: protectedHeader, payload, signature },
+        key: verified.key,
+      });
     },
   };
 }

@@ -46,3 +46,40 @@ function trust(list: BlockList, entry: string) {
   const bits = Number(bitsText) - (family === "ipv4" && base.includes(":") ? 96 : 0);
   list.addSubnet(address, bits, family);
 }
+
+/**
+ * What per-IP limits count: an IPv4 address as it is, an IPv6 address by its network (a /64 by default,
+ * the block one subscriber usually gets, who can otherwise rotate through 2^64 addresses).
+ * IPv4-mapped IPv6 (`::ffff:192.0.2.1`, `::ffff:c000:201`) counts as the IPv4 address; anything that
+ * is not an IP (no peer address) is counted as given.
+ */
+export function clientNetwork(ip: string, ipv6PrefixLength: number): string {
+  const address = normalize(ip.split("%")[0] ?? ip);
+  if (!isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join(".");
+  }
+  const masked = groups.map((group, index) => {
+    const bits = Math.min(16, Math.max(0, ipv6PrefixLength - 16 * index));
+    return group & ((0xffff << (16 - bits)) & 0xffff);
+  });
+  return `${masked.map((group) => group.toString(16)).join(":")}/${ipv6PrefixLength}`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a dotted IPv4 tail converted). */
+function ipv6Groups(address: string): number[] {
+  const tail = address.slice(address.lastIndexOf(":") + 1);
+  let text = address;
+  if (isIPv4(tail)) {
+    const [a = 0, b = 0, c = 0, d = 0] = tail.split(".").map(Number);
+    text = `${address.slice(0, address.length - tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const parse = (part: string) => (part ? part.split(":").map((group) => Number.parseInt(group, 16)) : []);
+  const [head = "", rest] = text.split("::");
+  if (rest === undefined) return parse(head);
+  const front = parse(head);
+  const back = parse(rest);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+}

@@ -84,7 +84,7 @@ function isRejectedData(error: unknown): boolean {
   return false;
 }
 
-/** Connection-level failures of Postgres or Redis: answered 503, never 500. */
+/** Connection-level failures of Postgres or Redis, and a Redis command that got no reply in time: answered 503, never 500. */
 function isUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();
   let current: unknown = error;
@@ -94,7 +94,9 @@ function isUnavailable(error: unknown): boolean {
     if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|CONNECT_TIMEOUT|57P0|08)/.test(code)) return true;
     if (
       typeof message === "string" &&
-      /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED/i.test(message)
+      /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED|^Command timed out$|^Socket timeout\. /i.test(
+        message,
+      )
     )
       return true;
     current = (current as { cause?: unknown }).cause;

@@ -1,10 +1,12 @@
 import { createDatabase, type Database } from "@lodge/db";
 import { createEventBus, createOutbox, registerEventMetrics } from "@lodge/events";
 import type { Redis } from "ioredis";
-import { ACCESS_TOKEN_TTL_SECONDS, watchRevokedSessions } from "./auth";
+import { ACCESS_TOKEN_TTL_SECONDS } from "./auth";
 import { createLogger, type Logger } from "./logger";
-import { createMetrics } from "./metrics";
+import { createMetrics, Gauge } from "./metrics";
+import { createRateLimiter } from "./rate-limit";
 import { connectRedis } from "./redis";
+import { watchRevokedSessions } from "./revocations";
 import { serve } from "./serve";
 
 type OutboxTable = Parameters<typeof createOutbox>[0]["table"];
@@ -14,7 +16,10 @@ type FoundationEnv = {
   DATABASE_POOL_SIZE: number;
   REDIS_URL: string;
   REDIS_PREFIX: string;
+  REDIS_COMMAND_TIMEOUT_MS?: number;
+  REVOCATION_MAX_LAG_MS?: number;
   TRUSTED_PROXIES: string[];
+  RATE_LIMIT_IPV6_PREFIX: number;
   BODY_LIMIT_BYTES: number;
 };
 
@@ -36,7 +41,20 @@ export type Foundation = Awaited<ReturnType<typeof openFoundation>>;
 /** The foundation's parts that every service's deps carry (a service's Deps type adds its own). */
 export type ServiceBase = Pick<
   Foundation,
-  "db" | "redis" | "bus" | "outbox" | "revocations" | "logger" | "metrics" | "clock" | "checks" | "isDraining" | "trustedProxies" | "bodyLimitBytes"
+  | "db"
+  | "redis"
+  | "bus"
+  | "outbox"
+  | "revocations"
+  | "logger"
+  | "metrics"
+  | "clock"
+  | "checks"
+  | "isDraining"
+  | "trustedProxies"
+  | "bodyLimitBytes"
+  | "limiter"
+  | "redisPrefix"
 >;
 
 /**
@@ -49,21 +67,42 @@ export async function openFoundation(options: FoundationOptions) {
   const { env, service } = options;
   const logger = options.logger ?? createLogger({ service, level: env.LOG_LEVEL });
   const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
-  const redis = options.redis ?? (await connectRedis(env.REDIS_URL));
+  const redis = options.redis ?? (await connectRedis(env.REDIS_URL, { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS }));
   const metrics = createMetrics(service);
   const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX });
   const outbox = createOutbox({ db: database.db, table: options.outboxTable, bus, logger });
-  const revocations = watchRevokedSessions(bus, options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
+  const clock = options.clock ?? (() => new Date());
+  const revocations = watchRevokedSessions({
+    bus,
+    redis,
+    logger,
+    ttlSeconds: options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS,
+    maxLagMs: env.REVOCATION_MAX_LAG_MS,
+    clock,
+  });
+  // Serve once the revocations already in the stream are loaded (a fresh instance knows them all);
+  // past the wait, user tokens get 503 until they are.
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([revocations.ready, new Promise((resolve) => (waited = setTimeout(resolve, 10_000)))]);
+  clearTimeout(waited);
   const lifecycle = { draining: false };
   outbox.start();
   registerEventMetrics(metrics.registry, bus);
+  new Gauge({
+    name: "revocation_watch_caught_up",
+    help: "1 while the revoked-session list is complete; 0 while its watch is behind (user tokens then get 503, or a session lookup in auth)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(revocations.caughtUp() ? 1 : 0);
+    },
+  });
   return {
     logger,
     database,
     db: database.db,
     redis,
     redisPrefix: env.REDIS_PREFIX,
-    clock: options.clock ?? (() => new Date()),
+    clock,
     metrics,
     bus,
     outbox,
@@ -71,6 +110,8 @@ export async function openFoundation(options: FoundationOptions) {
     lifecycle,
     checks: { postgres: database.ping, redis: () => redis.ping() } as Record<string, () => Promise<unknown>>,
     trustedProxies: env.TRUSTED_PROXIES,
+    /** Every service's rate limits, one instance so every per-IP key counts IPv6 clients by the same network. */
+    limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX, ipv6PrefixLength: env.RATE_LIMIT_IPV6_PREFIX }),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     isDraining: () => lifecycle.draining,
     close: async () => {

@@ -5,12 +5,10 @@ export {
   authenticate,
   createAuthGuard,
   type Requirement,
-  type RevocationList,
   remoteKeys,
   SIGNING_ALGORITHMS,
-  watchRevokedSessions,
 } from "./auth";
-export { createClientIpResolver } from "./client-ip";
+export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { renderDocsPage } from "./docs";
 export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
@@ -18,7 +16,8 @@ export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
-export { createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
-export { connectRedis, Redis } from "./redis";
+export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
+export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";
+export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";

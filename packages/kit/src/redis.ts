@@ -2,17 +2,29 @@ import { Redis } from "ioredis";
 
 export { Redis };
 
+export type RedisTimeouts = {
+  /** A command with no reply after this long fails (a 503), and the silent socket is dropped and reopened. */
+  commandTimeoutMs?: number;
+  /** How long to wait for the TCP connection. */
+  connectTimeoutMs?: number;
+};
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
 /**
  * Commands fail fast while Redis is unreachable (no offline queue), so a request gets a 503 at
  * once instead of hanging; the client keeps reconnecting in the background and recovers by itself.
+ * A half-open connection (the peer stopped answering) fails each command after `commandTimeoutMs`
+ * and is torn down and reopened (socketTimeout), rather than hanging requests and the outbox relay.
  */
-export async function connectRedis(url: string, options: { waitMs?: number } = {}): Promise<Redis> {
+export async function connectRedis(url: string, options: { waitMs?: number } & RedisTimeouts = {}): Promise<Redis> {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    connectTimeout: 3000,
+    connectTimeout: options.connectTimeoutMs ?? 3000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
+  ownTimeouts(redis, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
   redis.on("error", () => {}); // reconnects on its own; callers see failures per command
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Redis at ${new URL(url).host} is not reachable`)), options.waitMs ?? 10_000);
@@ -22,4 +34,16 @@ export async function connectRedis(url: string, options: { waitMs?: number } = {
     });
   });
   return redis;
+}
+
+/**
+ * The timeouts belong to this client only. The connections made from its options (`duplicate()`
+ * for the event bus's XREADGROUP BLOCK, BullMQ's spread of `redis.options` for BZPOPMIN) run
+ * blocking commands that legitimately wait for seconds, so they must not inherit a timeout meant
+ * for request-path commands: non-enumerable properties are not copied by an object spread.
+ */
+function ownTimeouts(redis: Redis, ms: number) {
+  for (const name of ["commandTimeout", "socketTimeout"] as const) {
+    Object.defineProperty(redis.options, name, { value: ms, enumerable: false, writable: true, configurable: true });
+  }
 }

@@ -177,6 +177,8 @@ type Pipe = { peer?: Bun.Socket<Pipe>; pending: Uint8Array[]; upstreamQueue?: Ui
  */
 export function createTcpProxy(target: { hostname: string; port: number }) {
   let open = true;
+  /** Connections stay open but nothing gets through either way (a peer that stopped answering). */
+  let hung = false;
   const sockets = new Set<Bun.Socket<Pipe>>();
   const send = (socket: Bun.Socket<Pipe>, data: Uint8Array, pending: Uint8Array[]) => {
     if (pending.length > 0) return void pending.push(data);
@@ -211,7 +213,9 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
                 socket.data = { peer: client, pending: toTarget };
                 sockets.add(socket);
               },
-              data: (_socket, data) => send(client, new Uint8Array(data), client.data.pending),
+              data: (_socket, data) => {
+                if (!hung) send(client, new Uint8Array(data), client.data.pending);
+              },
               drain: (socket) => flush(socket, socket.data.pending),
               close: () => void client.end(),
               error: () => void client.end(),
@@ -222,6 +226,7 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
           flush(upstream, toTarget);
         },
         data: (client, data) => {
+          if (hung) return;
           const peer = client.data.peer;
           if (peer) send(peer, new Uint8Array(data), peer.data.pending);
           else client.data.upstreamQueue?.push(new Uint8Array(data));
@@ -246,7 +251,20 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
       for (const socket of sockets) socket.terminate();
       sockets.clear();
     },
+    /**
+     * Keeps every connection (and accepts new ones) but passes nothing on: a half-open peer that
+     * never answers, which only a client's own timeouts can detect.
+     */
+    hang() {
+      hung = true;
+    },
     restore() {
+      if (hung) {
+        // What was swallowed left those connections out of step with the server: drop them.
+        hung = false;
+        for (const socket of sockets) socket.terminate();
+        sockets.clear();
+      }
       if (open) return;
       open = true;
       server = listen(port);

@@ -1,7 +1,16 @@
 import type { Logger } from "pino";
 
 export type Principal =
-  | { kind: "user"; userId: string; sessionId: string; role: "user" | "admin"; scopes: string[]; token: string }
+  | {
+      kind: "user";
+      userId: string;
+      sessionId: string;
+      role: "user" | "admin";
+      scopes: string[];
+      token: string;
+      /** The token's `auth_time` (seconds): when the user last proved who they are (a password), kept by refresh; absent from older tokens. */
+      authTime?: number;
+    }
   | { kind: "client"; clientId: string; role: "service"; scopes: string[]; token: string };
 
 export type AppEnv = {

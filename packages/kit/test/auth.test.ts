@@ -8,7 +8,6 @@ import {
   createAuthGuard,
   createLogger,
   createMetrics,
-  type RevocationList,
   remoteKeys,
   watchRevokedSessions,
 } from "@lodge/kit";
@@ -50,7 +49,7 @@ let appUrl: string;
 let keys: AuthGuardOptions["keys"];
 let redisCleanup: () => Promise<void>;
 let bus: EventBus;
-let revocations: RevocationList;
+let revocations: ReturnType<typeof watchRevokedSessions>;
 let redisPrefix: string;
 let redis: Awaited<ReturnType<typeof createTestRedis>>["redis"];
 
@@ -74,7 +73,8 @@ beforeAll(async () => {
   redisPrefix = testRedis.prefix;
   redisCleanup = testRedis.cleanup;
   bus = createEventBus({ redis, logger, prefix: redisPrefix });
-  revocations = watchRevokedSessions(bus);
+  revocations = watchRevokedSessions({ bus, redis, logger, ttlSeconds: 900 });
+  await revocations.ready;
 
   const requireAuth = createAuthGuard({ keys, issuer, audience, revocations });
   const downGuard = createAuthGuard({ keys: remoteKeys(`http://127.0.0.1:${failingJwksServer.port}/jwks.json`), issuer, audience });
@@ -299,6 +299,28 @@ describe("key rotation and an unreachable key set", () => {
     }
   });
 
+  test("a token already verified is refused once its key has left the set and the set is refreshed (not served from the cache)", async () => {
+    const removed = await makeKey("EdDSA", "ed-removed");
+    served = [...served, removed.jwk];
+    // Past the earlier tests' fetches (made at moved clocks), so the unknown kid refetches the set.
+    setSystemTime(new Date(Date.now() + 30 * 60_000));
+    try {
+      // One token, used again and again: after its first use it is served from the verified-token cache.
+      const token = `Bearer ${await sign(removed, { exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+      expect((await call("/any", token)).status).toBe(200);
+      expect((await call("/any", token)).status).toBe(200);
+      served = served.filter((jwk) => jwk.kid !== removed.kid);
+      // Past the cache's maximum age (10 minutes) the key set is fetched again on the next lookup.
+      const fetchesBefore = jwksFetches;
+      setSystemTime(new Date(Date.now() + 11 * 60_000));
+      const refused = await expectRejected("/any", token);
+      expect(refused.json.error.message).toBe("Invalid token");
+      expect(jwksFetches).toBeGreaterThan(fetchesBefore);
+    } finally {
+      setSystemTime();
+    }
+  });
+
   test("a key set that cannot be fetched is a 503 with Retry-After, not a 401", async () => {
     const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
     const closedUrl = `http://127.0.0.1:${closed.port}/jwks.json`;
@@ -369,7 +391,7 @@ describe("revoked sessions", () => {
     const earlierSid = crypto.randomUUID();
     const laterSid = crypto.randomUUID();
     await revoke([earlierSid, crypto.randomUUID()]);
-    const late = watchRevokedSessions(bus);
+    const late = watchRevokedSessions({ bus, redis, logger, ttlSeconds: 900 });
     try {
       const options = { keys, issuer, audience, revocations: late };
       await eventually(() => late.isRevoked(earlierSid));
@@ -399,7 +421,7 @@ describe("revoked sessions", () => {
     };
     await redis.xadd(oldBus.streamKey("auth.session_revoked"), `${twoHoursAgo}-0`, "event", JSON.stringify(ancient));
     await oldBus.publish("auth.session_revoked", { userId, sessionIds: [recentSid], reason: "logout" });
-    const watcher = watchRevokedSessions(oldBus);
+    const watcher = watchRevokedSessions({ bus: oldBus, redis, logger, ttlSeconds: 900 });
     try {
       await eventually(() => watcher.isRevoked(recentSid));
       expect(watcher.isRevoked(ancientSid)).toBe(false);

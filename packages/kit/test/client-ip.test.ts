@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createClientIpResolver } from "@lodge/kit";
+import { clientNetwork, createClientIpResolver } from "@lodge/kit";
 
 describe("createClientIpResolver", () => {
   const resolve = createClientIpResolver(["127.0.0.1", "::1", "10.0.0.0/8", "192.168.1.0/24"]);
@@ -89,5 +89,33 @@ describe("createClientIpResolver", () => {
   test("a trusted proxy entry that is not an IP or CIDR is refused at boot", () => {
     expect(() => createClientIpResolver(["caddy"])).toThrow(/caddy/);
     expect(() => createClientIpResolver(["10.0.0.0/33"])).toThrow();
+  });
+});
+
+describe("clientNetwork", () => {
+  test("IPv4 counts as itself", () => {
+    expect(clientNetwork("203.0.113.7", 64)).toBe("203.0.113.7");
+  });
+
+  test("IPv6 counts by its /64 (or the configured prefix)", () => {
+    const network = "2001:db8:1:2:0:0:0:0/64";
+    for (const address of ["2001:db8:1:2::1", "2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:0db8:0001:0002:aaaa::4", "2001:db8:1:2::5%eth0"]) {
+      expect(clientNetwork(address, 64)).toBe(network);
+    }
+    expect(clientNetwork("2001:db8:1:3::1", 64)).not.toBe(network);
+    expect(clientNetwork("2001:db8:1:2::1", 48)).toBe("2001:db8:1:0:0:0:0:0/48");
+    expect(clientNetwork("2001:db8:1:ffff::1", 56)).toBe("2001:db8:1:ff00:0:0:0:0/56");
+    expect(clientNetwork("2001:db8::1", 128)).toBe("2001:db8:0:0:0:0:0:1/128");
+    expect(clientNetwork("::1", 64)).toBe("0:0:0:0:0:0:0:0/64");
+  });
+
+  test("IPv4-mapped IPv6, dotted or hex, counts as the IPv4 address", () => {
+    expect(clientNetwork("::ffff:203.0.113.7", 64)).toBe("203.0.113.7");
+    expect(clientNetwork("::FFFF:cb00:7107", 64)).toBe("203.0.113.7");
+    expect(clientNetwork("0:0:0:0:0:ffff:cb00:7107", 64)).toBe("203.0.113.7");
+  });
+
+  test("what is not an address is counted as given", () => {
+    expect(clientNetwork("unknown", 64)).toBe("unknown");
   });
 });

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const limit = { max: 3, windowSeconds: 60 };
-const rejection = (promise: Promise<void>) => promise.then(() => undefined).catch((error: unknown) => error as ApiError);
+const rejection = (promise: Promise<unknown>) => promise.then(() => undefined).catch((error: unknown) => error as ApiError);
 
 describe("createRateLimiter", () => {
   test("the (max+1)th hit is RATE_LIMITED with a Retry-After within the window", async () => {
@@ -87,6 +87,42 @@ describe("createRateLimiter", () => {
     expect(await rejection(limiter.hit("reset-me", limit))).toBeInstanceOf(ApiError);
     await limiter.reset("reset-me");
     expect(await rejection(limiter.hit("reset-me", limit))).toBeUndefined();
+  });
+
+  test("allows counts like hit but answers instead of throwing", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    const answers = [];
+    for (let hit = 0; hit <= limit.max; hit++) answers.push(await limiter.allows("quiet", limit));
+    expect(answers).toEqual([true, true, true, false]);
+  });
+
+  test("client(ip) is what per-IP keys count: an IPv6 client by its network, the configured prefix long", () => {
+    expect(createRateLimiter({ redis, prefix }).client("2001:db8:1:2::7")).toBe("2001:db8:1:2:0:0:0:0/64");
+    expect(createRateLimiter({ redis, prefix, ipv6PrefixLength: 56 }).client("2001:db8:1:2::7")).toBe("2001:db8:1:0:0:0:0:0/56");
+    expect(createRateLimiter({ redis, prefix }).client("::ffff:192.0.2.1")).toBe("192.0.2.1");
+  });
+
+  test("attempt: free attempts, then waits that double up to the cap, on the caller's clock; reset clears it", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    const backoff = { free: 2, baseSeconds: 1, maxSeconds: 5, resetSeconds: 60 };
+    let now = Date.parse("2026-01-01T00:00:00Z");
+    const at = () => new Date(now);
+    expect(await limiter.attempt("acct", backoff, at())).toBe(1);
+    expect(await limiter.attempt("acct", backoff, at())).toBe(2);
+    const waits = [];
+    for (let round = 0; round < 5; round++) {
+      // The attempt past the free ones is let through and starts the wait for the next.
+      expect(await limiter.attempt("acct", backoff, at())).toBe(3 + round);
+      const refused = await rejection(limiter.attempt("acct", backoff, at()));
+      expect(refused?.code).toBe("RATE_LIMITED");
+      waits.push(refused?.retryAfter);
+      now += (refused?.retryAfter ?? 0) * 1000 - 1;
+      expect((await rejection(limiter.attempt("acct", backoff, at())))?.code).toBe("RATE_LIMITED");
+      now += 1;
+    }
+    expect(waits).toEqual([1, 2, 4, 5, 5]);
+    await limiter.reset("acct");
+    expect(await limiter.attempt("acct", backoff, at())).toBe(1);
   });
 
   test("two instances on the same Redis share the count, atomically", async () => {

@@ -6,6 +6,7 @@ export type AuditAction =
   | "user.registered"
   | "login.succeeded"
   | "login.failed"
+  | "login.throttled"
   | "password.changed"
   | "password.reset"
   | "session.revoked"

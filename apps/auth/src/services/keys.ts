@@ -2,6 +2,7 @@ import type { Db } from "@lodge/db";
 import { signingKeys } from "@lodge/db/schema";
 import { desc, eq } from "drizzle-orm";
 import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type JWK, type JWTVerifyGetKey, SignJWT } from "jose";
+import type { Sealed, Sealer } from "./sealing";
 
 const ALG = "EdDSA";
 const REFRESH_MS = 5000;
@@ -14,9 +15,8 @@ export type KeyStore = ReturnType<typeof createKeyStore>;
  * once it has been published for `publishDelaySeconds`; the key it replaced stays in the JWKS
  * until the last token it signed has expired.
  */
-export function createKeyStore(options: { db: Db; clock: () => Date; publishDelaySeconds: number; accessTtlSeconds: number; encryptionSecret: string }) {
-  const { db, clock } = options;
-  const sealing = sealingKey(options.encryptionSecret);
+export function createKeyStore(options: { db: Db; clock: () => Date; publishDelaySeconds: number; accessTtlSeconds: number; sealer: Sealer }) {
+  const { db, clock, sealer } = options;
   let cache: KeyRow[] | undefined;
   const privateKeys = new Map<string, CryptoKey>();
 
@@ -42,7 +42,7 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
       kid,
       alg: ALG,
       publicJwk: await exportJWK(publicKey),
-      privateJwk: await seal(await exportJWK(privateKey), kid, await sealing),
+      privateJwk: await sealer.seal(JSON.stringify(await exportJWK(privateKey)), kid),
       createdAt: clock(),
     });
     await reload();
@@ -84,7 +84,7 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
     if (!row) throw new Error("no signing key");
     let key = privateKeys.get(row.kid);
     if (!key) {
-      key = (await importJWK(await unseal(row.privateJwk as StoredJwk, row.kid, await sealing), row.alg)) as CryptoKey;
+      key = (await importJWK(await unseal(row.privateJwk as StoredJwk, row.kid, sealer), row.alg)) as CryptoKey;
       privateKeys.set(row.kid, key);
     }
     const now = Math.floor(clock().getTime() / 1000);
@@ -126,33 +126,10 @@ export function createKeyStore(options: { db: Db; clock: () => Date; publishDela
   return { ensureKey, rotate, jwks, sign, verifier, pruneRetired, stop: () => clearInterval(refresher) };
 }
 
-type Sealed = { sealed: "A256GCM"; iv: string; data: string };
 type StoredJwk = Sealed | JWK;
 
-/** AES-256-GCM key for the private signing keys at rest, derived from AUTH_KEY_ENCRYPTION_SECRET. */
-async function sealingKey(secret: string): Promise<CryptoKey> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
-  return crypto.subtle.importKey("raw", digest, "AES-GCM", false, ["encrypt", "decrypt"]);
-}
-
-/** Encrypts a private JWK, bound to its kid (a sealed key copied to another row does not open). */
-async function seal(jwk: JWK, kid: string, key: CryptoKey): Promise<Sealed> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const data = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(kid) },
-    key,
-    new TextEncoder().encode(JSON.stringify(jwk)),
-  );
-  return { sealed: "A256GCM", iv: Buffer.from(iv).toString("base64url"), data: Buffer.from(data).toString("base64url") };
-}
-
 /** Opens a sealed key; a key stored before sealing existed is used as it is. */
-async function unseal(stored: StoredJwk, kid: string, key: CryptoKey): Promise<JWK> {
+async function unseal(stored: StoredJwk, kid: string, sealer: Sealer): Promise<JWK> {
   if (!("sealed" in stored)) return stored;
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: Buffer.from(stored.iv, "base64url"), additionalData: new TextEncoder().encode(kid) },
-    key,
-    Buffer.from(stored.data, "base64url"),
-  );
-  return JSON.parse(new TextDecoder().decode(plain)) as JWK;
+  return JSON.parse(await sealer.open(stored, kid)) as JWK;
 }

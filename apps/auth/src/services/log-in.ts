@@ -4,8 +4,9 @@ import { ApiError } from "@lodge/kit";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
+import { claimLoginAttempt } from "./login-limits";
 import { normalizeEmail } from "./public-user";
-import { dummyPasswordHash, hashSecret, verifyPassword } from "./secrets";
+import { dummyPasswordHash, verifyPassword } from "./secrets";
 import { openSession } from "./sessions";
 
 const userByEmail = oncePer((db: Db) =>
@@ -19,21 +20,20 @@ const userByEmail = oncePer((db: Db) =>
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {
-  const { limiter, config, db } = ctx.deps;
+  const { db } = ctx.deps;
   const email = normalizeEmail(input.email);
-  await limiter.hitAll([
-    [`login:ip:${ctx.ip}`, config.limits.loginPerIp],
-    [`login:ip-email:${hashSecret(`${ctx.ip}|${email}`)}`, config.limits.loginPerIpEmail],
-  ]);
+  const attempt = await claimLoginAttempt({ ctx, input: { email } });
   const [user] = await userByEmail(db).execute({ email });
   const valid = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
   if (!user || !valid) {
     await recordAudit({ ctx, entry: { action: "login.failed", userId: user?.id ?? null, details: user ? undefined : { reason: "unknown_email" } } });
+    await attempt.failed(user);
     throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid email or password" });
   }
   // Only after a correct password, so a suspension is not revealed to someone guessing.
   const outcome = await openSession({ ctx, user, audit: "login.succeeded" });
   if (outcome.kind === "gone") throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid email or password" });
   if (outcome.kind === "banned") throw new ApiError({ code: "FORBIDDEN", message: "Account suspended" });
+  await attempt.succeeded();
   return outcome.tokens;
 }

@@ -2,19 +2,30 @@ import { users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
+import { trustLoginNetwork } from "./login-limits";
 import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
 import { normalizeEmail } from "./public-user";
 import { hashPassword, hashSecret } from "./secrets";
 import { revokeSessions } from "./sessions";
 
-/** Always answers the same (202), whether or not the account exists. */
+/**
+ * Always answers the same (202), whether or not the account exists, and in the same time: the HTTP
+ * path only counts and queues the request; `sendPasswordReset` looks the account up off the request
+ * path. Past the email's limit nothing more is queued, yet the answer is still 202, so others'
+ * requests cannot get the owner's own refused; only the caller's own IP limit answers 429.
+ */
 export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
-  const { limiter, config, db } = ctx.deps;
+  const { limiter, config, passwordResets } = ctx.deps;
   const email = normalizeEmail(input.email);
-  await limiter.hitAll([
-    [`forgot:ip:${ctx.ip}`, config.limits.forgotPerIp],
-    [`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail],
-  ]);
+  await limiter.hit(`forgot:ip:${limiter.client(ctx.ip)}`, config.limits.forgotPerIp);
+  if (!(await limiter.allows(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail))) return;
+  await passwordResets.add("request", { email, requestId: ctx.requestId });
+}
+
+/** Issues the reset token of a queued request, if the account exists (a retried job issues a newer one). */
+export async function sendPasswordReset({ ctx, input }: { ctx: Ctx; input: { email: string } }) {
+  const { config, db } = ctx.deps;
+  const { email } = input;
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
   if (!user) return;
   await ctx.deps.outbox.transaction(async (tx) => {
@@ -27,14 +38,27 @@ export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { 
   });
 }
 
-/** Sets the new password and revokes every session of the user. */
+/**
+ * Sets the new password and revokes every session of the user. Whoever holds the emailed token is
+ * the owner, so their network now skips the account's login wait: strangers cannot keep them out.
+ */
 export async function resetPassword({ ctx, input }: { ctx: Ctx; input: { token: string; newPassword: string } }) {
   const passwordHash = await hashPassword(input.newPassword);
-  await ctx.deps.outbox.transaction(async (tx) => {
+  const email = await ctx.deps.outbox.transaction(async (tx) => {
     const spent = await spendOneTimeToken({ ctx, tx, input: { token: input.token, purpose: "password_reset" } });
-    await tx.update(users).set({ passwordHash, updatedAt: ctx.deps.clock() }).where(eq(users.id, spent.userId));
+    const [user] = await tx
+      .update(users)
+      .set({ passwordHash, updatedAt: ctx.deps.clock() })
+      .where(eq(users.id, spent.userId))
+      .returning({ email: users.email });
     await recordAudit({ ctx, tx, entry: { action: "password.reset", userId: spent.userId } });
     await ctx.deps.outbox.enqueue(tx, "auth.password_changed", { userId: spent.userId, via: "reset" }, ctx.requestId);
     await revokeSessions({ ctx, tx, input: { userId: spent.userId, reason: "password_reset" } });
+    return user?.email;
   });
+  // The password is reset whatever happens next: without Redis the owner only misses this convenience.
+  if (email)
+    await trustLoginNetwork({ ctx, input: { email, client: ctx.deps.limiter.client(ctx.ip) } }).catch((error) =>
+      ctx.logger.warn({ err: error }, "could not trust the network of a password reset"),
+    );
 }

@@ -6,7 +6,7 @@ import { hashPassword } from "./secrets";
 import { openSession } from "./sessions";
 
 export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
-  await ctx.deps.limiter.hit(`register:ip:${ctx.ip}`, ctx.deps.config.limits.registerPerIp);
+  await ctx.deps.limiter.hit(`register:ip:${ctx.deps.limiter.client(ctx.ip)}`, ctx.deps.config.limits.registerPerIp);
   const email = normalizeEmail(input.email);
   const passwordHash = await hashPassword(input.password);
   return ctx.deps.outbox.transaction(async (tx) => {

@@ -4,18 +4,19 @@ import { and, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { type AuditAction, recordAudit } from "./audit";
-import { publicUser } from "./public-user";
+import { publicUserOfRow, type RawUserRow } from "./public-user";
 import { hashSecret, newSecret } from "./secrets";
 
-type UserRow = typeof users.$inferSelect;
 export type RevokeReason = "logout" | "revoked" | "revoked_others" | "password_changed" | "password_reset" | "refresh_reuse" | "banned" | "account_deleted";
 
 /**
  * Opens a session for a user whose credentials were just checked, in one statement (atomic, one
- * round trip). The user's row is locked against a concurrent ban, so either the ban then sees (and
- * revokes) this session or this sees the ban. For a user in good standing the session, its first
- * refresh token and the `audit` entry are written; for a banned one only a refused login is
- * audited. A user deleted meanwhile has no row: nothing is written.
+ * round trip). The user's row is locked against a concurrent ban or role change, and what is signed
+ * (the role) and returned is what that locked row says, never what was read before the password
+ * check: either a demotion or ban then sees (and revokes) this session or this sees it. For a user
+ * in good standing the session (its `auth_time` now), its first refresh token and the `audit` entry
+ * are written; for a banned one only a refused login is audited. A user deleted meanwhile has no
+ * row: nothing is written.
  */
 export async function openSession({
   ctx,
@@ -25,10 +26,10 @@ export async function openSession({
 }: {
   ctx: Ctx;
   tx?: Tx;
-  user: UserRow;
+  user: { id: string };
   audit: Extract<AuditAction, "login.succeeded" | "user.registered">;
 }): Promise<{ kind: "ok"; tokens: TokenPair } | { kind: "banned" } | { kind: "gone" }> {
-  const { config, keys, clock } = ctx.deps;
+  const { config, clock } = ctx.deps;
   const at = clock();
   const now = at.toISOString();
   const expiresAt = new Date(at.getTime() + config.refreshTtlSeconds * 1000).toISOString();
@@ -36,14 +37,14 @@ export async function openSession({
   const refreshToken = newSecret();
   const ip = ctx.ip ?? null;
   const userAgent = ctx.userAgent?.slice(0, 512) ?? null;
-  const [row] = await queryRows<{ banned: boolean }>(
+  const [row] = await queryRows<RawUserRow & { banned: boolean }>(
     tx ?? ctx.deps.db,
     sql`
     with account as (
-      select id, banned_at from ${users} where id = ${user.id} for share
+      select id, email, name, role, email_verified_at, created_at, banned_at from ${users} where id = ${user.id} for share
     ), session as (
-      insert into ${sessions} (id, user_id, ip, user_agent, created_at, last_used_at, expires_at)
-      select ${sessionId}::uuid, id, ${ip}, ${userAgent}, ${now}::timestamptz, ${now}::timestamptz, ${expiresAt}::timestamptz
+      insert into ${sessions} (id, user_id, ip, user_agent, created_at, last_used_at, expires_at, auth_time)
+      select ${sessionId}::uuid, id, ${ip}, ${userAgent}, ${now}::timestamptz, ${now}::timestamptz, ${expiresAt}::timestamptz, ${now}::timestamptz
       from account where banned_at is null
     ), first_token as (
       insert into ${refreshTokens} (id, session_id, token_hash, created_at, expires_at)
@@ -55,18 +56,39 @@ export async function openSession({
         case when banned_at is null then null else '{"reason":"banned"}'::jsonb end, ${now}::timestamptz
       from account
     )
-    select banned_at is not null as banned from account`,
+    select id, email, name, role, email_verified_at, created_at, banned_at is not null as banned from account`,
   );
   if (!row) return { kind: "gone" };
   if (row.banned) return { kind: "banned" };
-  const accessToken = await keys.sign(
-    { sid: sessionId, role: user.role },
-    { subject: user.id, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds },
-  );
-  return { kind: "ok", tokens: { user: publicUser(user), accessToken, refreshToken, expiresIn: config.accessTtlSeconds } };
+  const accessToken = await signAccessToken(ctx, { userId: row.id, sessionId, role: row.role, authTime: at });
+  return { kind: "ok", tokens: { user: publicUserOfRow(row), accessToken, refreshToken, expiresIn: config.accessTtlSeconds } };
 }
 
-export type TokenPair = { user: ReturnType<typeof publicUser>; accessToken: string; refreshToken: string; expiresIn: number };
+/**
+ * A user's access token: its session, the role to act with, and `auth_time` (OIDC's claim, in
+ * seconds): when the user last proved who they are in this session, which a refresh keeps, so a
+ * sensitive operation can ask for a recent sign-in rather than a recent token.
+ */
+export function signAccessToken(ctx: Ctx, claims: { userId: string; sessionId: string; role: "user" | "admin"; authTime: Date }) {
+  const { config, keys } = ctx.deps;
+  return keys.sign(
+    { sid: claims.sessionId, role: claims.role, auth_time: Math.floor(claims.authTime.getTime() / 1000) },
+    { subject: claims.userId, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTtlSeconds },
+  );
+}
+
+/** A rotated session's live refresh token, sealed and bound to its own hash (a sealed value moved to another row does not open). */
+export async function sealRefreshToken(ctx: Ctx, refreshToken: string, tokenHash: string): Promise<string> {
+  const sealed = await ctx.deps.sealer.seal(refreshToken, `refresh:${tokenHash}`);
+  return `${sealed.iv}.${sealed.data}`;
+}
+
+export async function openLiveRefreshToken(ctx: Ctx, stored: string, tokenHash: string): Promise<string> {
+  const [iv = "", data = ""] = stored.split(".");
+  return ctx.deps.sealer.open({ sealed: "A256GCM", iv, data }, `refresh:${tokenHash}`);
+}
+
+export type TokenPair = { user: ReturnType<typeof publicUserOfRow>; accessToken: string; refreshToken: string; expiresIn: number };
 
 /**
  * Revokes sessions of a user (`only` some, or all `except` one, or all), audits it and queues

@@ -3,6 +3,7 @@ import { files } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
+import { fileKey } from "../storage/keys";
 import { imageStreamCheck, inspectImage } from "./inspect";
 import { defaultName } from "./names";
 import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
@@ -137,7 +138,7 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
   );
 
   const fileId = uuidv7();
-  const key = `files/${fileId}`;
+  const key = fileKey(input.ownerId, fileId);
   try {
     await storage.write(key, stream);
   } catch (error) {

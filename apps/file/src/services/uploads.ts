@@ -4,8 +4,7 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { concatObjects, deletePrefix } from "../storage/index";
 import { ingestFile } from "./ingest-file";
-import { checkFileName } from "./names";
-import { lockOwner, quotaExceeded, usedBytes } from "./quota";
+import { lockUpload, tryLockUpload } from "./upload-lock";
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadMetadata = {
@@ -20,41 +19,11 @@ export type UploadMetadata = {
 };
 
 const MAX_PARTS = 10_000;
-const LOCK_MS = 60_000;
 
 export const metadataOf = (upload: UploadRow) => upload.metadata as UploadMetadata;
 /** A fresh key per attempt, so a PATCH that lost a race can never overwrite a recorded part. */
 const partKey = (upload: UploadRow) => `${upload.storageKey}${String(upload.offset).padStart(15, "0")}-${crypto.randomUUID().slice(0, 8)}`;
 const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No such upload" });
-
-/** tus creation: reserves `length` bytes of the user's quota until the upload completes or expires. */
-export async function createUpload({ ctx, input }: { ctx: Ctx; input: { ownerId: string; length: number; metadata: Record<string, string>; raw?: string } }) {
-  const { config, clock } = ctx.deps;
-  if (input.length > config.maxSizeBytes) throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `The file is larger than ${config.maxSizeBytes} bytes` });
-  const name = input.metadata.filename ?? input.metadata.name;
-  if (name !== undefined) checkFileName(name, "file");
-  const metadata: UploadMetadata = { name, type: input.metadata.filetype ?? input.metadata.type, raw: input.raw, parts: [] };
-  return ctx.deps.outbox.transaction(async (tx) => {
-    await lockOwner(tx, input.ownerId);
-    const used = await usedBytes(tx, input.ownerId);
-    if (used + input.length > config.quotaBytes) throw quotaExceeded(ctx, used, input.length);
-    const id = Bun.randomUUIDv7();
-    const [row] = await tx
-      .insert(uploads)
-      .values({
-        id,
-        ownerId: input.ownerId,
-        length: input.length,
-        offset: 0,
-        metadata,
-        storageKey: `uploads/${id}/`,
-        createdAt: clock(),
-        expiresAt: new Date(clock().getTime() + config.uploadExpiryMs),
-      })
-      .returning();
-    return row as UploadRow;
-  });
-}
 
 /** The user's upload, unless it has expired (then it is as good as gone). */
 export async function findUpload(ctx: Ctx, id: string, ownerId: string): Promise<UploadRow> {
@@ -79,7 +48,7 @@ export async function appendToUpload({
   ctx: Ctx;
   input: { id: string; ownerId: string; offset: number; body: ReadableStream<Uint8Array> | null; contentLength?: number };
 }) {
-  const release = await lock(ctx, input.id);
+  const release = await lockUpload(ctx, input.id);
   try {
     const upload = await findUpload(ctx, input.id, input.ownerId);
     const metadata = metadataOf(upload);
@@ -98,6 +67,7 @@ export async function appendToUpload({
     if (input.body && remaining > 0) written = await writePart(ctx, key, input.body, remaining);
     const offset = upload.offset + written;
     const parts = written > 0 ? [...(metadata.parts ?? []), { key, offset: upload.offset, size: written }] : (metadata.parts ?? []);
+    // The row may be gone (erasure does not wait for the lock): a part no row records is removed at once, not left for the sweeper.
     const [updated] = await ctx.deps.db
       .update(uploads)
       .set({
@@ -106,8 +76,15 @@ export async function appendToUpload({
         expiresAt: new Date(ctx.deps.clock().getTime() + ctx.deps.config.uploadExpiryMs),
       })
       .where(and(eq(uploads.id, upload.id), eq(uploads.offset, upload.offset)))
-      .returning();
-    if (!updated) throw new ApiError({ code: "CONFLICT", message: "The upload changed meanwhile; ask for its offset again" });
+      .returning()
+      .catch(async (error) => {
+        if (written > 0) await ctx.deps.storage.delete(key).catch(() => {});
+        throw error;
+      });
+    if (!updated) {
+      if (written > 0) await ctx.deps.storage.delete(key).catch((error) => ctx.logger.warn({ err: error }, "could not remove an unrecorded part"));
+      throw new ApiError({ code: "CONFLICT", message: "The upload changed meanwhile; ask for its offset again" });
+    }
     if (offset < upload.length) return { upload: updated };
     return { upload: updated, fileId: await complete(ctx, updated) };
   } finally {
@@ -182,32 +159,40 @@ async function complete(ctx: Ctx, upload: UploadRow): Promise<string> {
   }
 }
 
-/** tus termination, and expiry: the parts, then the row. */
+/** tus termination: waits for a PATCH still writing (its part is recorded, then removed here with the rest). */
+export async function terminateUpload({ ctx, input }: { ctx: Ctx; input: { id: string; ownerId: string } }) {
+  await findUpload(ctx, input.id, input.ownerId);
+  const release = await lockUpload(ctx, input.id, ctx.deps.config.uploadLockWaitMs);
+  try {
+    await removeUpload(ctx, await findUpload(ctx, input.id, input.ownerId));
+  } finally {
+    await release();
+  }
+}
+
+/** The parts, then the row (the caller holds the upload's lock). */
 export async function removeUpload(ctx: Ctx, upload: Pick<UploadRow, "id" | "storageKey">) {
   await deletePrefix(ctx.deps.storage, upload.storageKey);
   await ctx.deps.db.delete(uploads).where(eq(uploads.id, upload.id));
 }
 
-/** The cleanup job: uploads past their expiry (abandoned, or completed long enough ago) leave storage and Postgres. */
+/** The cleanup job: uploads past their expiry (abandoned, or completed long enough ago) leave storage and Postgres; one still being written waits for the next run. */
 export async function expireUploads({ ctx }: { ctx: Ctx }) {
   const expired = await ctx.deps.db
     .select({ id: uploads.id, storageKey: uploads.storageKey })
     .from(uploads)
     .where(lt(uploads.expiresAt, ctx.deps.clock()))
     .limit(1000);
-  for (const upload of expired) await removeUpload(ctx, upload);
-  return expired.length;
-}
-
-/** One writer per upload across instances; refreshed while a long PATCH streams. */
-async function lock(ctx: Ctx, id: string): Promise<() => Promise<void>> {
-  const key = `${ctx.deps.redisPrefix}file:upload-lock:${id}`;
-  const token = crypto.randomUUID();
-  const acquired = await ctx.deps.redis.set(key, token, "PX", LOCK_MS, "NX");
-  if (acquired !== "OK") throw new ApiError({ code: "CONFLICT", message: "Another request is writing to this upload" });
-  const refresh = setInterval(() => void ctx.deps.redis.pexpire(key, LOCK_MS).catch(() => {}), LOCK_MS / 3);
-  return async () => {
-    clearInterval(refresh);
-    await ctx.deps.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, token).catch(() => {});
-  };
+  let removed = 0;
+  for (const upload of expired) {
+    const release = await tryLockUpload(ctx, upload.id);
+    if (!release) continue;
+    try {
+      await removeUpload(ctx, upload);
+      removed += 1;
+    } finally {
+      await release();
+    }
+  }
+  return removed;
 }

@@ -72,7 +72,7 @@ async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant, clientIp:
   if (clientIp !== undefined) {
     try {
       await limiter.hitAll([
-        [`file-render:ip:${clientIp}`, config.renders.perClient],
+        [`file-render:ip:${limiter.client(clientIp)}`, config.renders.perClient],
         [`file-render:file:${file.id}`, config.renders.perFile],
       ]);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { assertKey, type ByteRange, type Storage } from "./index";
+import { assertKey, type ByteRange, listKeys, type Storage, type StoredObject } from "./index";
 
 /** Files under one directory. Writes go to a temporary name and are renamed when complete, so a failed write leaves nothing. */
 export async function createLocalStorage(directory: string): Promise<Storage> {
@@ -10,6 +10,26 @@ export async function createLocalStorage(directory: string): Promise<Storage> {
     assertKey(key);
     return join(root, key);
   };
+
+  async function* scan(prefix: string): AsyncIterable<StoredObject[]> {
+    if (prefix !== "") assertKey(prefix.replace(/\/$/, ""));
+    const directory = prefix === "" || prefix.endsWith("/") ? join(root, prefix) : dirname(join(root, prefix));
+    const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(() => []);
+    const keys = entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
+      .filter((key) => key.startsWith(prefix) && !key.startsWith(".tmp/"))
+      .sort();
+    for (let start = 0; start < keys.length; start += 1000) {
+      const page = await Promise.all(
+        keys.slice(start, start + 1000).map(async (key) => {
+          const info = await stat(join(root, key)).catch(() => null); // removed since the listing
+          return info ? { key, modifiedAt: info.mtime } : null;
+        }),
+      );
+      yield page.filter((object) => object !== null);
+    }
+  }
 
   return {
     kind: "local",
@@ -60,16 +80,8 @@ export async function createLocalStorage(directory: string): Promise<Storage> {
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
-    async list(prefix) {
-      if (prefix !== "") assertKey(prefix.replace(/\/$/, ""));
-      const directory = prefix === "" || prefix.endsWith("/") ? join(root, prefix) : dirname(join(root, prefix));
-      const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries
-        .filter((entry) => entry.isFile())
-        .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
-        .filter((key) => key.startsWith(prefix) && !key.startsWith(".tmp/"))
-        .sort();
-    },
+    list: (prefix) => listKeys(scan(prefix)),
+    scan,
     localPath: (key) => pathOf(key),
     async check() {
       await stat(root);

@@ -1,5 +1,5 @@
 import { S3Client } from "bun";
-import { assertKey, type ByteRange, type Storage } from "./index";
+import { assertKey, type ByteRange, listKeys, type Storage, type StoredObject } from "./index";
 
 export type S3StorageOptions = {
   endpoint: string;
@@ -11,6 +11,8 @@ export type S3StorageOptions = {
 };
 
 const PART_SIZE = 8 * 1024 * 1024;
+/** A listing without a date reads as written at the end of time, so no grace period ever passes for it. */
+const UNKNOWN = new Date(8.64e15);
 
 /** Any S3-compatible store through Bun.S3Client (Hetzner Object Storage, MinIO, AWS; s3rver in tests). */
 export async function createS3Storage(options: S3StorageOptions): Promise<Storage> {
@@ -31,6 +33,17 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
     const object = file(key);
     return (range ? object.slice(range.start, range.end + 1) : object).stream() as ReadableStream<Uint8Array>;
   };
+
+  async function* scan(prefix: string): AsyncIterable<StoredObject[]> {
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await client.list({ prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) });
+      const found = (page.contents ?? []).map((entry) => ({ key: entry.key, modifiedAt: entry.lastModified ? new Date(entry.lastModified) : UNKNOWN }));
+      if (found.length > 0) yield found;
+      if (!page.isTruncated || found.length === 0) return;
+      startAfter = found[found.length - 1]?.key;
+    }
+  }
 
   return {
     kind: "s3",
@@ -71,17 +84,8 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
     async delete(key) {
       await file(key).delete();
     },
-    async list(prefix) {
-      const keys: string[] = [];
-      let startAfter: string | undefined;
-      for (;;) {
-        const page = await client.list({ prefix, maxKeys: 1000, ...(startAfter ? { startAfter } : {}) });
-        const found = (page.contents ?? []).map((entry) => entry.key);
-        keys.push(...found);
-        if (!page.isTruncated || found.length === 0) return keys.sort();
-        startAfter = found[found.length - 1];
-      }
-    },
+    list: (prefix) => listKeys(scan(prefix)),
+    scan,
     async check() {
       await client.list({ maxKeys: 1 });
     },

@@ -6,13 +6,14 @@ import type { Ctx } from "../deps";
 
 /**
  * Starts the account's deletion once the user has proven it is them: their password (checked by
- * auth) or an access token issued within the last 5 minutes (a fresh sign-in). Records the deletion
+ * auth) or a sign-in with their password in the last 5 minutes (the token's `auth_time`, which a
+ * refresh keeps: a token's own age says nothing, since every refresh signs a fresh one). Records the deletion
  * with every erasing service pending and publishes `user.deletion_requested` in one transaction.
  * From then on the account is gone for this service (its other /me routes answer 401; asking again
  * answers with the deletion under way), and each service erases its data and acknowledges with
  * `user.data_erased`.
  */
-export async function requestDeletion({ ctx, input }: { ctx: Ctx; input: { userId: string; password?: string; tokenIssuedAt?: number } }) {
+export async function requestDeletion({ ctx, input }: { ctx: Ctx; input: { userId: string; password?: string; authTime?: number } }) {
   const [existing] = await ctx.deps.db.select().from(deletions).where(eq(deletions.userId, input.userId)).limit(1);
   if (existing) return describe(existing);
   const now = ctx.deps.clock();
@@ -21,7 +22,7 @@ export async function requestDeletion({ ctx, input }: { ctx: Ctx; input: { userI
       throw new ApiError({ code: "FORBIDDEN", message: "The password is wrong" });
     }
   } else {
-    const ageSeconds = input.tokenIssuedAt === undefined ? Number.POSITIVE_INFINITY : now.getTime() / 1000 - input.tokenIssuedAt;
+    const ageSeconds = input.authTime === undefined ? Number.POSITIVE_INFINITY : now.getTime() / 1000 - input.authTime;
     if (ageSeconds > ctx.deps.config.reauthWindowSeconds) {
       throw new ApiError({
         code: "FORBIDDEN",

@@ -4,8 +4,9 @@ import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { canonicalLocale, canonicalTimeZone } from "../schemas";
 import { ensureProfile } from "./ensure-profile";
-import { makeFilePublic } from "./make-file-public";
 import { ownProfile } from "./present-profile";
+import { publishFile } from "./publish-file";
+import { settleAvatarVisibility } from "./settle-avatar-visibility";
 
 /** Image types an avatar may have (SVG is active content and is never one). */
 export const avatarTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
@@ -17,7 +18,9 @@ const fields = ["displayName", "bio", "avatarFileId", "locale", "timezone"] as c
  * A partial update of the signed-in user's profile; publishes `user.profile_updated` naming the
  * fields that changed. A new avatar must be an image the user uploaded, as the file service's events
  * told us (`user.known_files`, no network call); it is then made public at the file service, before
- * anything is written, so a failure there leaves the profile as it was.
+ * anything is written, so a failure there leaves the profile as it was. Once the change is committed
+ * the previous avatar is made private again (see settleAvatarVisibility); no file service call is
+ * made inside the transaction, which would hold a connection (the only one, with PGlite) meanwhile.
  */
 export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId: string; patch: Patch } }) {
   const current = await ensureProfile({ ctx, input: { userId: input.userId } });
@@ -31,15 +34,14 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
       .where(and(eq(knownFiles.fileId, patch.avatarFileId), eq(knownFiles.ownerId, input.userId)))
       .limit(1);
     if (!file || !avatarTypes.has(file.contentType)) throw notAnAvatar();
-    const made = await makeFilePublic({ ctx, input: { fileId: file.fileId } });
-    if (!made) throw notAnAvatar();
+    if (!(await publishFile({ ctx, input: { fileId: file.fileId, public: true } }))) throw notAnAvatar();
   }
 
-  return ctx.deps.outbox.transaction(async (tx) => {
+  const { profile, replaced } = await ctx.deps.outbox.transaction(async (tx) => {
     const [before] = await tx.select().from(profiles).where(eq(profiles.userId, input.userId)).for("update");
     if (!before) throw new ApiError({ code: "UNAUTHORIZED", message: "Account deleted" });
     const changed = fields.filter((field) => patch[field] !== undefined && patch[field] !== before[field]);
-    if (changed.length === 0) return ownProfile(before, ctx.deps.config);
+    if (changed.length === 0) return { profile: before, replaced: null };
     const values = Object.fromEntries(changed.map((field) => [field, patch[field]]));
     const [after] = await tx
       .update(profiles)
@@ -47,8 +49,10 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
       .where(eq(profiles.userId, input.userId))
       .returning();
     await ctx.deps.outbox.enqueue(tx, "user.profile_updated", { userId: input.userId, changed: [...changed] }, ctx.requestId);
-    return ownProfile(after ?? before, ctx.deps.config);
+    return { profile: after ?? before, replaced: changed.includes("avatarFileId") ? before.avatarFileId : null };
   });
+  if (replaced) await settleAvatarVisibility({ ctx, input: { userId: input.userId, fileIds: [replaced] } });
+  return ownProfile(profile, ctx.deps.config);
 }
 
 function notAnAvatar() {

@@ -39,11 +39,17 @@ export const sessions = authSchema.table(
     expiresAt: timestamptz("expires_at").notNull(),
     revokedAt: timestamptz("revoked_at"),
     revokedReason: text("revoked_reason"),
+    /** When the user last proved who they are in this session (password at login or registration): signed as `auth_time`, kept by refresh. */
+    authTime: timestamptz("auth_time").notNull(),
   },
   (table) => [index("sessions_user_id_idx").on(table.userId)],
 );
 
-/** Opaque refresh tokens: only a SHA-256 of each is stored. A spent token keeps its row for reuse detection. */
+/**
+ * Opaque refresh tokens: a SHA-256 of each is stored. A spent token keeps its row for reuse
+ * detection. A session has one live (unspent) token at a time; the one issued by a rotation is also
+ * kept sealed, so a spent token replayed within the grace window is answered with it.
+ */
 export const refreshTokens = authSchema.table(
   "refresh_tokens",
   {
@@ -55,8 +61,14 @@ export const refreshTokens = authSchema.table(
     createdAt: createdAt(),
     expiresAt: timestamptz("expires_at").notNull(),
     spentAt: timestamptz("spent_at"),
+    /** The token itself, encrypted with the key-encryption secret, while it is live (cleared when spent). */
+    sealed: text("sealed"),
   },
-  (table) => [uniqueIndex("refresh_tokens_hash_key").on(table.tokenHash), index("refresh_tokens_session_idx").on(table.sessionId)],
+  (table) => [
+    uniqueIndex("refresh_tokens_hash_key").on(table.tokenHash),
+    index("refresh_tokens_session_idx").on(table.sessionId),
+    uniqueIndex("refresh_tokens_live_key").on(table.sessionId).where(sql`${table.spentAt} is null`),
+  ],
 );
 
 export const tokenPurposeEnum = authSchema.enum("token_purpose", ["password_reset", "email_verification"]);

@@ -17,6 +17,8 @@ export const files = fileSchema.table(
     sha256: text("sha256").notNull(),
     storageKey: text("storage_key").notNull(),
     public: boolean("public").notNull().default(false),
+    /** Who made it public (`owner`, `admin` or `client:<clientId>`), so a service takes back only what it published; null while private. */
+    publishedBy: text("published_by"),
     /** Image dimensions when the file is an image. */
     width: integer("width"),
     height: integer("height"),

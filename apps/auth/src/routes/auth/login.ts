@@ -10,7 +10,8 @@ export const loginRoute = createRoute({
   path: "/auth/login",
   tags: ["auth"],
   summary: "Sign in with email and password",
-  description: "An unknown email and a wrong password get the same 401.",
+  description:
+    "An unknown email and a wrong password get the same 401. 429 with Retry-After past the per-IP limits, or while the account's login wait runs (after 5 attempts from networks it has not signed in from, each further one waits 1 s, 2 s, 4 s, ... up to 15 minutes).",
   request: { body: jsonBody(z.object({ email: Email, password: z.string().min(1).max(256) }).strict()) },
   responses: { 200: jsonResponse(TokenPair, "Signed in"), ...errorResponses(401, 429) },
 });

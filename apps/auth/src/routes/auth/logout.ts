@@ -11,7 +11,8 @@ export const logoutRoute = createRoute({
   path: "/auth/logout",
   tags: ["auth"],
   summary: "Sign out: revoke the current session",
-  description: "Identifies the session by the bearer token, or else by `{refreshToken}` or the refresh cookie.",
+  description:
+    "Identifies the session by the bearer token, or else by `{refreshToken}` or the refresh cookie. A refresh token spent more than 10 seconds earlier is reuse, as at refresh: 401 and the session is revoked as `refresh_reuse`.",
   security: bearer,
   request: { body: { required: false, content: { "application/json": { schema: z.object({ refreshToken: Token.optional() }).strict() } } } },
   responses: { 204: { description: "Signed out" }, ...errorResponses(401, 403) },

@@ -10,7 +10,8 @@ export const refreshRoute = createRoute({
   path: "/auth/refresh",
   tags: ["auth"],
   summary: "Exchange a refresh token for a new pair",
-  description: "Send `{refreshToken}` or the `lodge_refresh` cookie. The token is spent; presenting it again more than 10 seconds later revokes the session.",
+  description:
+    "Send `{refreshToken}` or the `lodge_refresh` cookie. The token is spent. Presented again within 10 seconds (two tabs at once) it is answered with the session's current refresh token (the same one its rotation issued: a session never has two live refresh tokens) and a new access token; more than 10 seconds later it revokes the session. The access token keeps the session's `auth_time`.",
   request: { body: { required: false, content: { "application/json": { schema: z.object({ refreshToken: Token.optional() }).strict() } } } },
   responses: { 200: jsonResponse(TokenPair, "New token pair"), ...errorResponses(401, 403) },
 });

@@ -11,6 +11,8 @@ export const changePasswordRoute = createRoute({
   path: "/auth/password/change",
   tags: ["password"],
   summary: "Change the password (other sessions are revoked)",
+  description:
+    "Needs the current password, which counts as a fresh sign-in: this session's `auth_time` becomes now (in the access tokens its next refresh issues).",
   security: bearer,
   request: { body: jsonBody(z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password }).strict()) },
   responses: { 204: { description: "Changed" }, ...errorResponses(401, 403, 429) },

@@ -10,7 +10,8 @@ export const forgotPasswordRoute = createRoute({
   path: "/auth/password/forgot",
   tags: ["password"],
   summary: "Request a password reset",
-  description: "Always 202, whether or not the account exists. Publishes `auth.password_reset_requested` with a single-use token (1 hour).",
+  description:
+    "Always 202, whether or not the account exists, and whether or not the email's hourly limit is reached (past it nothing more is sent). Publishes `auth.password_reset_requested` with a single-use token (1 hour). 429 only when the caller's IP sends too many.",
   request: { body: jsonBody(z.object({ email: Email }).strict()) },
   responses: { 202: { description: "Accepted" }, ...errorResponses(429) },
 });

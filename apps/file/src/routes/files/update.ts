@@ -12,6 +12,8 @@ export const updateFileRoute = createRoute({
   path: "/files/{id}",
   tags: ["files"],
   summary: "Make a file public or private (owner, admin, or a client with files:write)",
+  description:
+    "Who made a file public is recorded. A service client (`files:write`) can make private only a file it made public itself; asked to unpublish one a person made public, it gets the file back unchanged (still `public: true`).",
   security: bearer,
   request: { params: FileId, body: jsonBody(z.object({ public: z.boolean() }).strict()) },
   responses: { 200: jsonResponse(File, "Updated"), ...errorResponses(401, 403, 404) },
@@ -21,7 +23,8 @@ export const update =
   (deps: FileDeps): RouteHandler<typeof updateFileRoute, AppEnv> =>
   async (c) => {
     const ctx = ctxOf(c, deps);
-    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "publish");
-    const row = await setPublic({ ctx, input: { fileId: file.id, public: c.req.valid("json").public } });
+    const principal = c.get("principal");
+    const file = await authorizedFile(ctx, c.req.valid("param").id, principal, "publish");
+    const row = await setPublic({ ctx, input: { file, public: c.req.valid("json").public, by: principal } });
     return c.json(fileView(row, deps.config), 200);
   };

@@ -1,8 +1,9 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, createRouter } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
+import { createUpload } from "../../services/create-upload";
 import { drainable } from "../../services/drain";
-import { appendToUpload, createUpload, findUpload, removeUpload } from "../../services/uploads";
+import { appendToUpload, findUpload, terminateUpload } from "../../services/uploads";
 import { ctxOf, fileGuard, userIdOf } from "../context";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
 import { parseUploadMetadata, setUploadHeaders, TUS_EXTENSIONS, TUS_VERSION, tusProtocol, uploadUrl, uploadView } from "./tus";
@@ -63,8 +64,7 @@ export function uploadRoutes(deps: FileDeps) {
   });
 
   router.openapi({ ...terminateUploadRoute, middleware: requireUser() }, async (c) => {
-    const ctx = ctxOf(c, deps);
-    await removeUpload(ctx, await findUpload(ctx, c.req.valid("param").id, userIdOf(c)));
+    await terminateUpload({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, ownerId: userIdOf(c) } });
     return c.body(null, 204);
   });
   return router;

@@ -39,7 +39,7 @@ export const createUploadRoute = createRoute({
   },
   responses: {
     201: { ...jsonResponse(Upload, "Created; Location is the upload's URL"), headers: tusResponseHeaders },
-    ...errorResponses(400, 401, 403, 412, 413, 422),
+    ...errorResponses(400, 401, 403, 412, 413, 422, 429),
   },
 });
 
@@ -77,8 +77,8 @@ export const terminateUploadRoute = createRoute({
   method: "delete",
   path: "/files/uploads/{id}",
   tags: ["uploads (tus)"],
-  summary: "tus termination: drop the upload and its bytes",
+  summary: "tus termination: drop the upload and its bytes (waits for a PATCH still writing; 409 if it outlasts the wait)",
   security: bearer,
   request: { params: UploadId, headers: z.object(tusHeader) },
-  responses: { 204: { description: "Terminated" }, ...errorResponses(401, 403, 404, 412) },
+  responses: { 204: { description: "Terminated" }, ...errorResponses(401, 403, 404, 409, 412) },
 });

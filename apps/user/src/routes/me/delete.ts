@@ -1,6 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
-import { decodeJwt } from "jose";
 import type { UserDeps } from "../../deps";
 import { bearer } from "../../schemas";
 import { requestDeletion } from "../../services/request-deletion";
@@ -12,7 +11,7 @@ export const deleteMeRoute = createRoute({
   tags: ["profile"],
   summary: "Delete your account and all its data",
   description:
-    "Send `{password}`, or no body with an access token issued in the last 5 minutes (sign in again first). Answers 202 and publishes `user.deletion_requested`: auth revokes every session and deletes the account, the file service deletes the files, this service the profile; when all have acknowledged, `user.deleted` is published. Asking again answers 202 with the same deletion; every other /users/me route answers 401 from the moment it is requested.",
+    "Send `{password}`, or no body with an access token whose `auth_time` (the last sign-in with a password, which a refresh keeps) is within the last 5 minutes (sign in again first). Answers 202 and publishes `user.deletion_requested`: auth revokes every session and deletes the account, the file service deletes the files, this service the profile; when all have acknowledged, `user.deleted` is published. Asking again answers 202 with the same deletion; every other /users/me route answers 401 from the moment it is requested.",
   security: bearer,
   request: {
     body: {
@@ -30,7 +29,6 @@ export const deleteMe =
   (deps: UserDeps): RouteHandler<typeof deleteMeRoute, AppEnv> =>
   async (c) => {
     const principal = userOf(c);
-    const { iat } = decodeJwt(principal.token);
-    const input = { userId: principal.userId, password: c.req.valid("json")?.password, tokenIssuedAt: iat };
+    const input = { userId: principal.userId, password: c.req.valid("json")?.password, authTime: principal.authTime };
     return c.json({ deletion: await requestDeletion({ ctx: ctxOf(c, deps), input }) }, 202);
   };

@@ -1,0 +1,29 @@
+import { createQueue, createWorker, defaultJobOptions } from "@lodge/jobs";
+import type { Redis } from "@lodge/kit";
+import type { AuthDeps } from "../deps";
+import { sendPasswordReset } from "../services/password-reset";
+
+const QUEUE = "auth-password-reset";
+
+export type PasswordResetJob = { email: string; requestId?: string };
+
+/** Where POST /auth/password/forgot leaves its request: the same work on the HTTP path whether or not the account exists. */
+export function createPasswordResetQueue(connection: { redis: Redis; prefix: string }) {
+  // An email address is personal data: gone once handled, failures kept a day for diagnosis.
+  return createQueue<PasswordResetJob>(QUEUE, connection, {
+    defaultJobOptions: { ...defaultJobOptions, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } },
+  });
+}
+
+/** Looks the account up and issues its token off the request path. */
+export function startPasswordResetWorker(deps: AuthDeps, prefix: string) {
+  const worker = createWorker<PasswordResetJob>(
+    QUEUE,
+    async (job) => {
+      const { email, requestId } = job.data;
+      await sendPasswordReset({ ctx: { deps, requestId, logger: deps.logger.child({ requestId }) }, input: { email } });
+    },
+    { redis: deps.redis, prefix, logger: deps.logger },
+  );
+  return { close: () => worker.close() };
+}

@@ -1,0 +1,33 @@
+/**
+ * The layout of storage keys. New objects live under their owner's prefix (`users/<ownerId>/`),
+ * so erasure can drop everything a user has, including objects no row lists. Rows keep the key
+ * they were written with, so objects from before (`files/<id>`, `uploads/<id>/...`) are still read
+ * and deleted through their rows, and the sweeper recognises both layouts.
+ */
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function userPrefix(ownerId: string) {
+  const id = ownerId.toLowerCase();
+  if (!uuid.test(id)) throw new Error(`not a user id: ${JSON.stringify(ownerId)}`);
+  return `users/${id}/`;
+}
+
+export const fileKey = (ownerId: string, fileId: string) => `${userPrefix(ownerId)}files/${fileId}`;
+export const uploadPrefix = (ownerId: string, uploadId: string) => `${userPrefix(ownerId)}uploads/${uploadId}/`;
+
+/** What a key belongs to, by layout (current or legacy); undefined for a key this service did not lay out. */
+export type KeyOwner = { kind: "file"; fileId: string } | { kind: "upload"; uploadId: string } | { kind: "variant"; fileId: string };
+
+const layouts: [RegExp, (match: RegExpMatchArray) => KeyOwner][] = [
+  [/^(?:users\/[0-9a-f-]{36}\/)?files\/([0-9a-f-]{36})$/, (m) => ({ kind: "file", fileId: m[1] as string })],
+  [/^(?:users\/[0-9a-f-]{36}\/)?uploads\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "upload", uploadId: m[1] as string })],
+  [/^(?:users\/[0-9a-f-]{36}\/)?variants\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "variant", fileId: m[1] as string })],
+];
+
+export function ownerOfKey(key: string): KeyOwner | undefined {
+  for (const [pattern, owner] of layouts) {
+    const match = key.match(pattern);
+    if (match && [...match.slice(1)].every((id) => uuid.test(id))) return owner(match);
+  }
+  return undefined;
+}
