@@ -140,6 +140,9 @@ async function main() {
         FILE_QUOTA_BYTES: String(4 * (uploadMb + 100) * MiB),
         // Every measured rendering is stored, as a real cache miss is.
         FILE_MAX_VARIANTS_PER_FILE: "1000",
+        // The bench measures a rendering's cost, not the limits that ration them: one client renders them all.
+        FILE_RENDERS_PER_CLIENT_PER_MINUTE: "100000",
+        FILE_RENDERS_PER_FILE_PER_MINUTE: "100000",
       },
       filePort,
       "/ready",

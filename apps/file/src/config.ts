@@ -1,4 +1,6 @@
+import type { Limit } from "@lodge/kit";
 import type { FileEnv } from "./env";
+import { parsePreset, type Variant } from "./services/variant-params";
 
 /** What the file service's code needs from the environment, in its own words. */
 export type FileConfig = {
@@ -8,6 +10,10 @@ export type FileConfig = {
   maxImagePixels: number;
   maxVariantDimension: number;
   maxVariantsPerFile: number;
+  /** Pre-rendered on upload; with `onlyPresets`, the only variants served. */
+  variantPresets: Variant[];
+  onlyPresets: boolean;
+  renders: { concurrency: number; queue: number; perClient: Limit; perFile: Limit };
   signingSecret: string;
   signedUrlMaxSeconds: number;
   publicUrl: string;
@@ -32,6 +38,15 @@ export function fileConfigFromEnv(env: FileEnv): FileConfig {
     maxImagePixels: env.FILE_MAX_IMAGE_PIXELS,
     maxVariantDimension: env.FILE_MAX_VARIANT_DIMENSION,
     maxVariantsPerFile: env.FILE_MAX_VARIANTS_PER_FILE,
+    // Checked by the env schema: every preset parses.
+    variantPresets: env.FILE_VARIANT_PRESETS.map((preset) => parsePreset(preset, env.FILE_MAX_VARIANT_DIMENSION) as Variant),
+    onlyPresets: env.FILE_VARIANTS_ONLY_PRESETS,
+    renders: {
+      concurrency: env.FILE_RENDER_CONCURRENCY,
+      queue: env.FILE_RENDER_QUEUE,
+      perClient: { max: env.FILE_RENDERS_PER_CLIENT_PER_MINUTE, windowSeconds: 60 },
+      perFile: { max: env.FILE_RENDERS_PER_FILE_PER_MINUTE, windowSeconds: 60 },
+    },
     signingSecret: env.FILE_SIGNING_SECRET,
     signedUrlMaxSeconds: env.FILE_SIGNED_URL_MAX_SECONDS,
     publicUrl: env.FILE_PUBLIC_URL.replace(/\/+$/, ""),

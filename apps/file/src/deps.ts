@@ -2,6 +2,7 @@ import type { Logger, ServiceBase } from "@lodge/kit";
 import type { JWTVerifyGetKey } from "jose";
 import type { FileConfig } from "./config";
 import type { FileCaches } from "./services/caches";
+import type { RenderGate } from "./services/render-gate";
 import type { Storage } from "./storage/index";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
@@ -10,6 +11,8 @@ export type FileDeps = ServiceBase & {
   redisPrefix: string;
   storage: Storage;
   caches: FileCaches;
+  /** Bounds concurrent variant renderings (and shares the ones in flight). */
+  renders: RenderGate;
   /** The auth service's public keys (its JWKS). */
   keys: JWTVerifyGetKey;
   /** Queues the first thumbnails of a new image (absent when the worker is off). */

@@ -1,4 +1,5 @@
 import { databaseEnv, fragments, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { parsePreset } from "./services/variant-params";
 
 const MiB = 1024 * 1024;
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -53,6 +54,18 @@ export const fileEnv = httpEnv
     FILE_MAX_VARIANT_DIMENSION: positiveInt(4096),
     /** Variants stored per file; further ones are rendered but not stored. */
     FILE_MAX_VARIANTS_PER_FILE: positiveInt(24),
+    /** Renderings of uncached variants at once, per instance; more wait in a queue. */
+    FILE_RENDER_CONCURRENCY: positiveInt(2),
+    /** Renderings waiting for a slot, per instance; past it a rendering is refused with 503 + Retry-After. */
+    FILE_RENDER_QUEUE: z.coerce.number().int().nonnegative().default(32),
+    /** Uncached renderings one client (IP) may cause a minute, across instances; past it 429 + Retry-After. */
+    FILE_RENDERS_PER_CLIENT_PER_MINUTE: positiveInt(120),
+    /** Uncached renderings of one file a minute, whoever asks. */
+    FILE_RENDERS_PER_FILE_PER_MINUTE: positiveInt(60),
+    /** Presets (imgproxy's word), comma-separated, each the query that asks for it; pre-rendered on upload. */
+    FILE_VARIANT_PRESETS: fragments.list("w=128&h=128&fit=cover&format=webp,w=512&h=512&fit=inside&format=webp"),
+    /** Only the presets may be asked for (any other variant is a 422), so sizes cannot be enumerated. */
+    FILE_VARIANTS_ONLY_PRESETS: fragments.bool,
     /** HMAC key of signed URLs (32+ characters; rotate by restarting every instance with the new one). */
     FILE_SIGNING_SECRET: z.string().min(32).optional(),
     FILE_SIGNED_URL_MAX_SECONDS: positiveInt(7 * 24 * 3600),
@@ -86,6 +99,13 @@ export const fileEnv = httpEnv
       for (const name of ["FILE_S3_ENDPOINT", "FILE_S3_BUCKET", "FILE_S3_ACCESS_KEY_ID", "FILE_S3_SECRET_ACCESS_KEY"] as const) {
         if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required when FILE_STORAGE_DRIVER=s3" });
       }
+    }
+    for (const preset of env.FILE_VARIANT_PRESETS) {
+      const parsed = parsePreset(preset, env.FILE_MAX_VARIANT_DIMENSION);
+      if (typeof parsed === "string") ctx.addIssue({ code: "custom", path: ["FILE_VARIANT_PRESETS"], message: `is not a variant: ${parsed}` });
+    }
+    if (env.FILE_VARIANTS_ONLY_PRESETS && env.FILE_VARIANT_PRESETS.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["FILE_VARIANT_PRESETS"], message: "must list at least one preset when FILE_VARIANTS_ONLY_PRESETS is on" });
     }
     if (env.NODE_ENV === "production" && !env.FILE_SIGNING_SECRET) {
       ctx.addIssue({ code: "custom", path: ["FILE_SIGNING_SECRET"], message: "is required in production (32+ characters)" });

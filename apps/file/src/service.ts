@@ -11,6 +11,7 @@ import { consumeEvents } from "./events/index";
 import { startUploadCleanup } from "./jobs/cleanup";
 import { startProcessing } from "./jobs/processing";
 import { createCaches } from "./services/caches";
+import { createRenderGate } from "./services/render-gate";
 import { createStorage, type Storage } from "./storage/index";
 
 export type FileServiceOptions = {
@@ -51,6 +52,7 @@ export async function startFileService(options: FileServiceOptions) {
     ...base,
     storage,
     caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
+    renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
     keys: remoteKeys(config.jwt.jwksUrl),
     config,
     checks: { ...base.checks, storage: () => storage.check() },

@@ -14,7 +14,7 @@ export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } fro
 export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
 export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
-export { createMetrics, type Metrics } from "./metrics";
+export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";

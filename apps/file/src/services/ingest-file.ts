@@ -4,15 +4,14 @@ import { ApiError } from "@lodge/kit";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { fileKey } from "../storage/keys";
-import { inspectImage } from "./inspect";
+import { imageStreamCheck, inspectImage } from "./inspect";
 import { defaultName } from "./names";
 import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
-import { declaredType, isRasterImage, reconcile, SNIFF_BYTES, sniff } from "./sniff";
+import { declaredType, htmlMarkup, isRasterImage, markupScanner, reconcile, SNIFF_BYTES, type Sniffed, sniff } from "./sniff";
 import type { FileRow } from "./views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
 const PROBE_BYTES = 256 * 1024;
-const TAIL_BYTES = 16;
 const GC_EVERY_BYTES = 32 * 1024 * 1024;
 
 export type IngestInput = {
@@ -76,23 +75,24 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
   }
   if (headLength === 0) throw new ApiError({ code: "VALIDATION_FAILED", message: "The file is empty", details: [{ path: "file", message: "empty" }] });
   const head = Buffer.concat(pending);
-  const sniffed = await sniff(head.subarray(0, SNIFF_BYTES), done);
-  const contentType = sniffed && config.allowedTypes.has(sniffed.contentType) ? reconcile(sniffed, declaredType(input.declared)) : undefined;
-  if (!sniffed || !contentType || !config.allowedTypes.has(contentType)) {
+  let sniffed = await sniff(head.subarray(0, SNIFF_BYTES), done);
+  const declared = declaredType(input.declared);
+  let contentType: string;
+  try {
+    contentType = acceptedType(config.allowedTypes, sniffed, declared);
+  } catch (error) {
     await release();
-    const message = !sniffed
-      ? "The content type could not be recognised from the bytes"
-      : !config.allowedTypes.has(sniffed.contentType)
-        ? `Files of type ${sniffed.contentType} are not accepted`
-        : `The content is ${sniffed.contentType}, not the declared ${declaredType(input.declared)}`;
-    throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message });
+    throw error;
   }
+  // Text is classified by its head; markup further in makes it a web page all the same (415 unless HTML is accepted).
+  let textScan = sniffed?.contentType === "text/plain" ? markupScanner(htmlMarkup, "<script/".length) : undefined;
 
   const image = isRasterImage(contentType);
+  // Polyglots are refused as their bytes arrive, before the rest is stored.
+  const imageCheck = image ? imageStreamCheck(contentType) : undefined;
   const hasher = new Bun.CryptoHasher("sha256");
   const probeChunks: Uint8Array[] = [];
   let probeLength = 0;
-  let tail = new Uint8Array(0);
   let size = 0;
   let collectedAt = 0;
   const stream = new ReadableStream<Uint8Array>(
@@ -100,13 +100,15 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
       async pull(controller) {
         let chunk = pending.shift();
         if (!chunk) {
-          if (done) return controller.close();
-          const next = await read();
-          if (next.done) {
-            done = true;
+          if (!done) {
+            const next = await read();
+            if (next.done) done = true;
+            else chunk = next.value;
+          }
+          if (!chunk) {
+            imageCheck?.finish();
             return controller.close();
           }
-          chunk = next.value;
         }
         size += chunk.length;
         if (size > max) throw tooLarge();
@@ -116,12 +118,17 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
           Bun.gc(true);
         }
         hasher.update(chunk);
-        if (image) {
+        if (textScan?.(chunk)) {
+          textScan = undefined;
+          sniffed = { contentType: "text/html", extension: "html" };
+          contentType = acceptedType(config.allowedTypes, sniffed, declared);
+        }
+        if (imageCheck) {
+          imageCheck.push(chunk);
           if (probeLength < PROBE_BYTES) {
             probeChunks.push(chunk.subarray(0, PROBE_BYTES - probeLength));
             probeLength += Math.min(chunk.length, PROBE_BYTES - probeLength);
           }
-          tail = chunk.length >= TAIL_BYTES ? chunk.slice(-TAIL_BYTES) : Buffer.concat([tail, chunk]).subarray(-TAIL_BYTES);
         }
         controller.enqueue(chunk);
       },
@@ -148,7 +155,6 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
       ? await inspectImage({
           contentType,
           probe: Buffer.concat(probeChunks),
-          tail,
           complete: size <= PROBE_BYTES,
           maxPixels: config.maxImagePixels,
           load: async () => storage.localPath?.(key) ?? Buffer.from(await storage.bytes(key)),
@@ -163,7 +169,7 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
         .values({
           id: fileId,
           ownerId: input.ownerId,
-          name: input.name ?? defaultName(sniffed.extension),
+          name: input.name ?? defaultName(sniffed?.extension),
           size,
           contentType,
           sha256: hasher.digest("hex"),
@@ -189,4 +195,16 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
     await storage.delete(key).catch(() => {});
     throw error;
   }
+}
+
+/** The type a file is stored with, from what its bytes are and what the client declared; 415 when not allowed or contradicted. */
+function acceptedType(allowedTypes: Set<string>, sniffed: Sniffed | undefined, declared: string | undefined): string {
+  const contentType = sniffed && allowedTypes.has(sniffed.contentType) ? reconcile(sniffed, declared) : undefined;
+  if (sniffed && contentType && allowedTypes.has(contentType)) return contentType;
+  const message = !sniffed
+    ? "The content type could not be recognised from the bytes"
+    : !allowedTypes.has(sniffed.contentType)
+      ? `Files of type ${sniffed.contentType} are not accepted`
+      : `The content is ${sniffed.contentType}, not the declared ${declared}`;
+  throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message });
 }

@@ -1,5 +1,8 @@
 import { ApiError } from "@lodge/kit";
 import sharp, { type Metadata } from "sharp";
+import { archiveEndScanner } from "./archive-end";
+import { type StructureCheck, structureCheck } from "./image-structure";
+import { markupScanner } from "./sniff";
 
 /** What sharp calls the formats we accept as images. */
 const sharpFormats: Record<string, string[]> = {
@@ -13,34 +16,42 @@ const sharpFormats: Record<string, string[]> = {
 /** Markup that has no business inside an image: a sign of a polyglot meant to be run as HTML or script. */
 const markup = /<(script|html|iframe|object|embed|body|svg|\?php)[\s>/]|javascript:/i;
 
-/** How each raster format must end; bytes after the end (an appended zip, HTML, script) make a polyglot. */
-const trailers: Record<string, Uint8Array> = {
-  "image/png": new Uint8Array([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]),
-  "image/gif": new Uint8Array([0x3b]),
-};
+/**
+ * The checks an image's bytes get as they stream in, start to end: its structure up to its end and
+ * nothing after it (image-structure.ts), no markup anywhere in it (found across chunk boundaries
+ * in bounded memory), and no zip archive hidden inside its last 64 KiB (archive-end.ts).
+ */
+export function imageStreamCheck(contentType: string): StructureCheck {
+  const structure = structureCheck(contentType);
+  const hasMarkup = markupScanner(markup, "javascript:".length);
+  const archive = archiveEndScanner();
+  return {
+    push(chunk) {
+      if (hasMarkup(chunk)) throw rejected("The image contains markup or script (a polyglot file)");
+      structure?.push(chunk);
+      archive.push(chunk);
+    },
+    finish() {
+      structure?.finish();
+      if (archive.isArchive()) throw rejected("The image is also a zip archive (a polyglot file)");
+    },
+  };
+}
 
 export type ImageInfo = { width: number; height: number };
 
 /**
- * Checks that an upload sniffed as a raster image is only that: it decodes as the sniffed format,
- * it is under the pixel limit, there is no markup in its first bytes and nothing after its end.
- * `load` gives the whole file when the probe was too short for sharp to read the header.
+ * After `imageStreamCheck` saw every byte: checks that the image decodes as the sniffed format and
+ * is under the pixel limit. `load` gives the whole file when the probe was too short for sharp to read the header.
  */
 export async function inspectImage(input: {
   contentType: string;
   probe: Uint8Array;
-  tail: Uint8Array;
   complete: boolean;
   maxPixels: number;
   load: () => Promise<Buffer | string>;
 }): Promise<ImageInfo> {
-  const { contentType, probe, tail } = input;
-  if (markup.test(Buffer.from(probe.buffer, probe.byteOffset, probe.byteLength).toString("latin1"))) {
-    throw rejected("The image contains markup or script (a polyglot file)");
-  }
-  const trailer = trailers[contentType];
-  if (trailer && !endsWith(tail, trailer)) throw rejected("The image has data after its end (a polyglot or corrupt file)");
-
+  const { contentType, probe } = input;
   let metadata: Metadata | undefined;
   try {
     metadata = await sharp(Buffer.from(probe.buffer, probe.byteOffset, probe.byteLength), { limitInputPixels: false }).metadata();
@@ -68,12 +79,6 @@ export async function inspectImage(input: {
   // Orientation 5-8 swaps the sides once applied: record what a viewer sees.
   const swapped = (metadata.orientation ?? 1) >= 5;
   return swapped ? { width: height, height: width } : { width, height };
-}
-
-function endsWith(bytes: Uint8Array, suffix: Uint8Array) {
-  if (bytes.length < suffix.length) return false;
-  const offset = bytes.length - suffix.length;
-  return suffix.every((value, index) => bytes[offset + index] === value);
 }
 
 function rejected(message: string) {

@@ -2,17 +2,19 @@ import { files } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { isRasterImage } from "./sniff";
-import { canonicalVariant, getVariant, standardVariants } from "./variants";
+import { getVariant } from "./variants";
 
-/** After an upload: renders the standard thumbnails of an image (once each) and publishes `file.processed`. */
+/**
+ * After an upload: renders the configured presets of an image (once each; by default the 128×128
+ * avatar and the 512 list size) and publishes `file.processed`. They share the render gate with
+ * requests (a full queue fails the job, which BullMQ retries) but no client's rate limit.
+ */
 export async function processFile({ ctx, input }: { ctx: Ctx; input: { fileId: string } }) {
   const [file] = await ctx.deps.db.select().from(files).where(eq(files.id, input.fileId)).limit(1);
   if (!file) return { skipped: true, variants: [] as string[] };
   const keys: string[] = [];
   if (isRasterImage(file.contentType)) {
-    for (const params of standardVariants) {
-      const variant = canonicalVariant(params);
-      if (!variant) continue;
+    for (const variant of ctx.deps.config.variantPresets) {
       await (await getVariant({ ctx, input: { file, variant } })).persisted;
       keys.push(variant.key);
     }

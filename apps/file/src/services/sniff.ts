@@ -30,6 +30,23 @@ const aliases: Record<string, string> = {
   "audio/m4a": "audio/x-m4a",
 };
 
+/** Markup that makes text a web page, wherever it appears: text holding it is classified text/html. */
+export const htmlMarkup = /<(script|html|iframe|svg|object|embed)[\s>/]/i;
+
+/**
+ * A streaming search for `pattern` (whose matches are at most `longest` characters) over bytes read
+ * as Latin-1: each chunk is searched with the end of the previous one before it, so a match split
+ * across chunks is found while only `longest - 1` characters are kept.
+ */
+export function markupScanner(pattern: RegExp, longest: number) {
+  let carry = "";
+  return (chunk: Uint8Array): boolean => {
+    const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
+    carry = text.slice(1 - longest);
+    return pattern.test(text);
+  };
+}
+
 export const isRasterImage = (contentType: string) => rasterImages.has(contentType);
 export const isActiveType = (contentType: string) => activeTypes.has(contentType);
 
@@ -64,7 +81,7 @@ function classifyText(text: string): string {
     .toLowerCase();
   if (start.startsWith("<?xml") || start.startsWith("<svg") || start.startsWith("<!doctype svg"))
     return /<svg[\s>]/.test(start) ? "image/svg+xml" : "application/xml";
-  if (/^<(!doctype html|html|head|body|script|iframe|!--|meta|style|svg)[\s>]/.test(start) || /<(script|html|iframe|svg|object|embed)[\s>/]/.test(start)) {
+  if (/^<(!doctype html|html|head|body|script|iframe|!--|meta|style|svg)[\s>]/.test(start) || htmlMarkup.test(start)) {
     return /^<svg[\s>]/.test(start) ? "image/svg+xml" : "text/html";
   }
   return "text/plain";

@@ -6,35 +6,16 @@ import sharp from "sharp";
 import type { Ctx } from "../deps";
 import type { CachedVariant } from "./caches";
 import { isRasterImage } from "./sniff";
+import type { Variant } from "./variant-params";
 import type { FileRow } from "./views";
 
-export const fits = ["cover", "contain", "fill", "inside", "outside"] as const;
-export const formats = ["webp", "avif", "jpeg", "png"] as const;
-export type VariantParams = { w?: number; h?: number; fit?: (typeof fits)[number]; format?: (typeof formats)[number]; q?: number };
-export type Variant = { w?: number; h?: number; fit: (typeof fits)[number]; format: (typeof formats)[number]; q: number; key: string };
-
-/** Pre-rendered on upload: what avatars and lists need. */
-export const standardVariants: VariantParams[] = [
-  { w: 128, h: 128, fit: "cover", format: "webp" },
-  { w: 512, h: 512, fit: "inside", format: "webp" },
-];
+/** The bench renders through the same canonical names. */
+export { canonicalVariant, type Variant } from "./variant-params";
 
 const contentTypes = { webp: "image/webp", avif: "image/avif", jpeg: "image/jpeg", png: "image/png" } as const;
 
 // Rendering is CPU-bound: libvips' own threads do the work; its operation cache would only hold memory.
 sharp.cache(false);
-
-/** Fills defaults and names the variant canonically, so equivalent requests share one rendering. Undefined: the original. */
-export function canonicalVariant(params: VariantParams): Variant | undefined {
-  if (params.w === undefined && params.h === undefined && params.format === undefined && params.fit === undefined && params.q === undefined) return undefined;
-  const fit = params.fit ?? (params.w !== undefined && params.h !== undefined ? "cover" : "inside");
-  const format = params.format ?? "webp";
-  const q = params.q ?? 80;
-  const key = `w=${params.w ?? "auto"},h=${params.h ?? "auto"},fit=${fit},format=${format},q=${q}`;
-  return { w: params.w, h: params.h, fit, format, q, key };
-}
-
-const inflight = new Map<string, Promise<Rendered>>();
 
 /** A variant, and (when it was rendered just now) the promise of its being stored. */
 export type Rendered = CachedVariant & { persisted?: Promise<void> };
@@ -43,16 +24,28 @@ export type Rendered = CachedVariant & { persisted?: Promise<void> };
  * The variant's bytes or storage key: from memory, from a stored rendering, or rendered now by
  * sharp (auto-oriented, metadata stripped, input pixels bounded). A fresh rendering is answered at
  * once and stored behind the answer (object, then row), so each variant is rendered once.
+ * Only a rendering costs: for a client's request (`clientIp`) it counts against the per-client and
+ * per-file limits (429), and every rendering waits for a slot of the render gate (503 when full).
+ * With `onlyPresets`, a variant that is not a preset is refused before anything is looked up.
  */
-export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: FileRow; variant: Variant } }): Promise<Rendered> {
+export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: FileRow; variant: Variant; clientIp?: string } }): Promise<Rendered> {
   const { file, variant } = input;
+  const { config, caches, renders } = ctx.deps;
   if (!isRasterImage(file.contentType)) throw new ApiError({ code: "VALIDATION_FAILED", message: "Variants exist only for images" });
-  const cached = ctx.deps.caches.variants.get(file.id, variant.key);
+  if (config.onlyPresets && !config.variantPresets.some((preset) => preset.key === variant.key)) {
+    throw new ApiError({
+      code: "VALIDATION_FAILED",
+      message: "Only the configured presets can be asked for",
+      details: [{ path: "query", message: "not a preset" }],
+    });
+  }
+  const cached = caches.variants.get(file.id, variant.key);
   if (cached) return cached;
   const flightKey = `${file.id}|${variant.key}`;
+  const { inflight } = renders;
   let flight = inflight.get(flightKey);
   if (!flight) {
-    flight = loadOrRender(ctx, file, variant);
+    flight = loadOrRender(ctx, file, variant, input.clientIp);
     inflight.set(flightKey, flight);
     // Requests for the same variant share this one rendering until it is stored.
     void flight
@@ -63,8 +56,8 @@ export async function getVariant({ ctx, input }: { ctx: Ctx; input: { file: File
   return flight;
 }
 
-async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<Rendered> {
-  const { db, storage, caches } = ctx.deps;
+async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant, clientIp: string | undefined): Promise<Rendered> {
+  const { db, storage, caches, limiter, renders, config } = ctx.deps;
   const [stored] = await db
     .select()
     .from(variants)
@@ -76,7 +69,18 @@ async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant): Promise<
     caches.variants.set(file.id, variant.key, entry);
     return entry;
   }
-  const bytes = await render(ctx, file, variant);
+  if (clientIp !== undefined) {
+    try {
+      await limiter.hitAll([
+        [`file-render:ip:${limiter.client(clientIp)}`, config.renders.perClient],
+        [`file-render:file:${file.id}`, config.renders.perFile],
+      ]);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "RATE_LIMITED") renders.rateLimited();
+      throw error;
+    }
+  }
+  const bytes = await renders.run(() => render(ctx, file, variant));
   const entry: CachedVariant = { storageKey: variantStorageKey(file.id, variant.key), contentType: contentTypes[variant.format], size: bytes.length, bytes };
   const persisted = persist(ctx, file, variant, entry, bytes).catch((error) => {
     ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "storing a variant failed; it will be rendered again");

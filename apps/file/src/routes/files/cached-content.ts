@@ -2,7 +2,7 @@ import type { FileDeps } from "../../deps";
 import type { CachedVariant } from "../../services/caches";
 import { contentResponse } from "../../services/content-response";
 import { verifySignature } from "../../services/signing";
-import { canonicalVariant, fits, formats, type VariantParams } from "../../services/variants";
+import { canonicalVariant, fits, formats, type VariantParams } from "../../services/variant-params";
 import type { FileRow } from "../../services/views";
 
 const path = /^\/files\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/content$/;

@@ -4,7 +4,8 @@ import type { FileDeps } from "../../deps";
 import { allowed, loadFile } from "../../services/access";
 import { type ContentSource, contentResponse } from "../../services/content-response";
 import { verifySignature } from "../../services/signing";
-import { canonicalVariant, fits, formats, getVariant } from "../../services/variants";
+import { canonicalVariant, variantQuery } from "../../services/variant-params";
+import { getVariant } from "../../services/variants";
 import { ctxOf, fileGuard } from "../context";
 import { FileId } from "../schemas";
 
@@ -21,12 +22,7 @@ export const contentRoute = (maxDimension: number) =>
     security: [{ bearer: [] }],
     request: {
       params: FileId,
-      query: z.object({
-        w: z.coerce.number().int().min(1).max(maxDimension).optional(),
-        h: z.coerce.number().int().min(1).max(maxDimension).optional(),
-        fit: z.enum(fits).optional(),
-        format: z.enum(formats).optional(),
-        q: z.coerce.number().int().min(1).max(100).optional(),
+      query: variantQuery(maxDimension).extend({
         download: z.enum(["1", "true"]).optional().openapi({ description: "Always as an attachment" }),
         expires: z.coerce.number().int().positive().optional().openapi({ description: "Signed URL: expiry (Unix seconds)" }),
         sig: z.string().max(128).optional().openapi({ description: "Signed URL: signature" }),
@@ -36,7 +32,7 @@ export const contentRoute = (maxDimension: number) =>
       200: { description: "The content", content: { "*/*": { schema: Binary } } },
       206: { description: "The requested range", content: { "*/*": { schema: Binary } } },
       304: { description: "Not modified (If-None-Match)" },
-      ...errorResponses(401, 403, 404, 416),
+      ...errorResponses(401, 403, 404, 416, 429),
     },
   });
 
@@ -69,7 +65,7 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
     let etag = `"${file.sha256}"`;
     let name = file.name;
     if (variant) {
-      const rendered = await getVariant({ ctx, input: { file, variant } });
+      const rendered = await getVariant({ ctx, input: { file, variant, clientIp: c.get("clientIp")() } });
       const bytes = rendered.bytes;
       source = bytes
         ? { size: bytes.length, open: (range) => (range ? bytes.subarray(range.start, range.end + 1) : bytes) }
