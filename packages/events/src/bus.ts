@@ -25,7 +25,7 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
   const keys = busKeys(prefix);
   const streamKey = keys.stream;
   const deadLetterKey = keys.deadLetter;
-  const deadLetters = createDeadLetters({ redis, key: deadLetterKey, streamPrefix: `${prefix}events:`, maxLen });
+  const deadLetters = createDeadLetters({ redis, key: deadLetterKey, streamPrefix: keys.streamPrefix, maxLen });
   const stoppers = new Set<() => Promise<void>>();
 
   /** Validates and appends an event. Pass `id` to republish (the outbox does) without duplicating. */

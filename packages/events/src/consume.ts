@@ -32,6 +32,7 @@ const DONE_TTL_SECONDS = 7 * 24 * 3600;
 export function busKeys(prefix: string) {
   return {
     stream: (type: EventType) => `${prefix}events:${type}`,
+    streamPrefix: `${prefix}events:`,
     deadLetter: `${prefix}events:dead-letter`,
     /** Per group: `type entryId` of each failed event by the time of its next attempt (a sorted set)… */
     retry: (group: string) => `${prefix}events:retry:${group}`,

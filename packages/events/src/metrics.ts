@@ -6,9 +6,22 @@ import type { EventBus } from "./bus";
  * per stream and consumer group, and `events_dead_letters` (given up on, waiting for an operator).
  */
 export function registerEventMetrics(registry: Registry, bus: EventBus) {
-  let stats: Awaited<ReturnType<EventBus["groupStats"]>> = [];
-  const refresh = async () => {
-    stats = await bus.groupStats().catch(() => stats);
+  type Stats = Awaited<ReturnType<EventBus["groupStats"]>>;
+  let last: Stats = [];
+  let inflight: Promise<Stats> | undefined;
+  // prom-client runs every collect at once: they share one read per scrape (the last one while Redis is down).
+  const current = () => {
+    inflight ??= bus
+      .groupStats()
+      .then((stats) => {
+        last = stats;
+        return stats;
+      })
+      .catch(() => last)
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
   };
   new Gauge({
     name: "events_consumer_lag",
@@ -16,7 +29,7 @@ export function registerEventMetrics(registry: Registry, bus: EventBus) {
     labelNames: ["stream", "group"] as const,
     registers: [registry],
     async collect() {
-      await refresh();
+      const stats = await current();
       this.reset();
       for (const stat of stats) this.set({ stream: stat.stream, group: stat.group }, stat.lag);
     },
@@ -26,7 +39,8 @@ export function registerEventMetrics(registry: Registry, bus: EventBus) {
     help: "Entries delivered but not yet acknowledged",
     labelNames: ["stream", "group"] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const stats = await current();
       this.reset();
       for (const stat of stats) this.set({ stream: stat.stream, group: stat.group }, stat.pending);
     },
@@ -36,7 +50,8 @@ export function registerEventMetrics(registry: Registry, bus: EventBus) {
     help: "Events whose handler failed and that wait for their next attempt",
     labelNames: ["stream", "group"] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const stats = await current();
       this.reset();
       for (const stat of stats) this.set({ stream: stat.stream, group: stat.group }, stat.retrying);
     },
@@ -46,7 +61,8 @@ export function registerEventMetrics(registry: Registry, bus: EventBus) {
     help: "Time since the oldest event still being retried first failed (0 when none is)",
     labelNames: ["stream", "group"] as const,
     registers: [registry],
-    collect() {
+    async collect() {
+      const stats = await current();
       this.reset();
       for (const stat of stats) this.set({ stream: stat.stream, group: stat.group }, stat.oldestRetrySeconds);
     },
