@@ -6,7 +6,7 @@ const QUEUE = "file-upload-cleanup";
 
 /** Removes abandoned resumable uploads (bytes and rows) past their expiry, every FILE_UPLOAD_CLEANUP_EVERY_SECONDS, one run at a time. */
 export async function startUploadCleanup(deps: FileDeps, prefix: string) {
-  const connection = { redis: deps.redis, prefix };
+  const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
   const queue = createQueue(QUEUE, connection);
   await queue.upsertJobScheduler("expire-uploads", { every: deps.config.uploadCleanupEveryMs }, { name: "expire" });
   const worker = createWorker(
@@ -16,7 +16,7 @@ export async function startUploadCleanup(deps: FileDeps, prefix: string) {
       if (removed > 0) deps.logger.info({ removed }, "expired uploads removed");
       return { removed };
     },
-    { ...connection, logger: deps.logger },
+    connection,
     { concurrency: 1 },
   );
   return {
