@@ -32,7 +32,8 @@ export const samples = {
  * ports: one test database (each service in its own schema), one Redis prefix and a temporary
  * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
  * and calls auth and file with its client credentials; avatar URLs point at the file service.
- * `advance` moves the user service's clock (tokens then look older to it).
+ * `advance` moves the user service's clock (tokens then look older to it); `advanceFile` the file
+ * service's (its event retries' backoff runs on it).
  */
 export async function startTestStack(options: { env?: Record<string, string> } = {}) {
   const database = await createTestDatabase();
@@ -56,6 +57,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
   const jwksUrl = `${authUrl}/.well-known/jwks.json`;
 
   const directory = await mkdtemp(join(tmpdir(), "lodge-user-files-"));
+  let fileOffsetMs = 0;
   const file = await startFileService({
     env: parseEnv(fileEnv, {
       ...common,
@@ -67,6 +69,7 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     database,
     redis,
     jobs: false,
+    clock: () => new Date(Date.now() + fileOffsetMs),
     logger: logger("file"),
   });
   const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
@@ -155,6 +158,9 @@ export async function startTestStack(options: { env?: Record<string, string> } =
     db,
     advance: (ms: number) => {
       offsetMs += ms;
+    },
+    advanceFile: (ms: number) => {
+      fileOffsetMs += ms;
     },
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],

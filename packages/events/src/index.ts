@@ -3,4 +3,4 @@ export { type Envelope, type EventDataOf, type EventType, erasingServices, event
 export { createDeadLetters, type DeadLetter, type DeadLetters } from "./dead-letters";
 export { registerEventMetrics } from "./metrics";
 export { createOutbox, type Outbox } from "./outbox";
-export { isPermanent, PermanentEventError, retryDelay } from "./retry";
+export { isPermanent, PermanentEventError, type RetryInfo, retryDelay } from "./retry";
