@@ -27,6 +27,7 @@ export type SubscribeOptions = {
 };
 
 const DONE_TTL_SECONDS = 7 * 24 * 3600;
+const RETRY_BATCH = 50;
 
 /** Where the bus keeps things in Redis, under its prefix. */
 export function busKeys(prefix: string) {
@@ -171,15 +172,17 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
       .exec();
   };
 
-  /** Runs the failed events whose backoff is over (of the types this consumer handles). */
+  /** Runs the failed events whose backoff is over (of the types this consumer handles); true when more may be due. */
   const retryDue = async () => {
-    const due = await connection.zrangebyscore(retries, "-inf", clock().getTime(), "LIMIT", 0, 50);
+    const due = await connection.zrangebyscore(retries, "-inf", clock().getTime(), "LIMIT", 0, RETRY_BATCH);
+    let taken = 0;
     for (const member of due) {
-      if (!running) return;
+      if (!running) return false;
       const [type, id] = member.split(" ") as [EventType, string];
       const key = streamKey(type);
       // Another version of the service (mid-deploy) may handle types we do not; and only one consumer takes each.
       if (!typeOf.has(key) || (await connection.zrem(retries, member)) === 0) continue;
+      taken += 1;
       const [entry] = (await connection.xclaim(key, group, consumer, 0, id)) as [string, string[] | null][];
       if (!entry?.[1]) {
         // Acknowledged meanwhile, or trimmed from the stream: nothing left to run.
@@ -188,6 +191,7 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
       }
       await handle(key, id, entry[1]);
     }
+    return due.length === RETRY_BATCH && taken > 0;
   };
 
   /** Takes over deliveries whose consumer died (idle with no retry scheduled); events waiting out a backoff stay put. */
@@ -221,13 +225,14 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
           await ensureGroups();
           ready = true;
         }
-        await retryDue();
+        // After an outage many are due at once: work through them without waiting on new events.
+        const backlog = await retryDue();
         if (Date.now() - lastClaim >= claimIdleMs / 2) {
           await claimOrphans();
           lastClaim = Date.now();
         }
         blocked = true;
-        const block = Math.max(100, Math.min(2000, retryDelayMs / 2));
+        const block = backlog ? 1 : Math.max(100, Math.min(2000, retryDelayMs / 2));
         const result = (await connection.xreadgroup("GROUP", group, consumer, "COUNT", 50, "BLOCK", block, "STREAMS", ...keys, ...keys.map(() => ">"))) as
           | [string, [string, string[]][]][]
           | null;
