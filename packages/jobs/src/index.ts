@@ -63,7 +63,8 @@ const connectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPI
 function isConnectionError(error: Error & { code?: string }): boolean {
   return (
     connectionCodes.has(error.code ?? "") ||
-    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(error.message ?? "")
+    error.name === "MaxRetriesPerRequestError" ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|Socket closed unexpectedly/i.test(error.message ?? "")
   );
 }
 
