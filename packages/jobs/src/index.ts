@@ -18,14 +18,14 @@ export const defaultJobOptions: JobsOptions = {
  * Where a queue or worker connects (BullMQ opens its own connections with `redis`'s options), and
  * where it reports: errors are logged through `logger` and counted in `registry` when given.
  */
-type Connection = { redis: Redis; prefix?: string; logger: Logger; registry?: Registry };
+export type JobsConnection = { redis: Redis; prefix?: string; logger: Logger; registry?: Registry };
 
 /** BullMQ keys live under the same prefix as the rest of Lodge's Redis keys. */
 function bullPrefix(prefix = "lodge:") {
   return `${prefix}bull`;
 }
 
-export function createQueue<Data = unknown>(name: string, connection: Connection, options: Partial<QueueOptions> = {}) {
+export function createQueue<Data = unknown>(name: string, connection: JobsConnection, options: Partial<QueueOptions> = {}) {
   const queue = new Queue<Data>(name, {
     // Options rather than a client: BullMQ closes the connections it opens itself, but leaves a client it is handed open.
     connection: { ...connection.redis.options } as ConnectionOptions,
@@ -44,7 +44,7 @@ export function createQueue<Data = unknown>(name: string, connection: Connection
 export function createWorker<Data = unknown>(
   name: string,
   processor: (job: Job<Data>) => Promise<unknown>,
-  connection: Connection,
+  connection: JobsConnection,
   options: Partial<WorkerOptions> = {},
 ) {
   const worker = new Worker<Data>(name, processor, {
@@ -73,7 +73,7 @@ function isConnectionError(error: Error & { code?: string }): boolean {
  * is unreachable each reconnection attempt emits one: the outage is logged once when it starts and
  * once when a connection is ready again. Without a listener BullMQ printed each to stderr.
  */
-function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connection: Connection) {
+function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connection: JobsConnection) {
   const events = emitter as EventEmitter;
   const { logger } = connection;
   const errors = connection.registry ? errorCounter(connection.registry) : undefined;

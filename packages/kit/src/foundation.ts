@@ -51,9 +51,8 @@ export async function openFoundation(options: FoundationOptions) {
   const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
   const redis = options.redis ?? (await connectRedis(env.REDIS_URL));
   const metrics = createMetrics(service);
-  const clock = options.clock ?? (() => new Date());
   // The bus's retry backoff runs on the service's clock, so tests move it rather than sleep.
-  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX, clock });
+  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX, clock: options.clock });
   const outbox = createOutbox({ db: database.db, table: options.outboxTable, bus, logger });
   const revocations = watchRevokedSessions(bus, options.accessTtlSeconds ?? ACCESS_TOKEN_TTL_SECONDS);
   const lifecycle = { draining: false };
@@ -65,7 +64,7 @@ export async function openFoundation(options: FoundationOptions) {
     db: database.db,
     redis,
     redisPrefix: env.REDIS_PREFIX,
-    clock,
+    clock: options.clock ?? (() => new Date()),
     metrics,
     bus,
     outbox,
