@@ -437,6 +437,8 @@ describe("deploy/", () => {
       "http_request_duration_seconds_bucket",
       "events_consumer_lag",
       "events_pending",
+      "events_oldest_retry_age_seconds",
+      "events_dead_letters",
       "queue_jobs",
     ]) {
       expect(exprs).toContain(metric);

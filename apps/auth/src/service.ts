@@ -43,7 +43,7 @@ export async function startAuthService(options: AuthServiceOptions) {
     keys,
     sealer,
     config,
-    passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: env.REDIS_PREFIX }),
+    passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: env.REDIS_PREFIX, logger: base.logger, registry: base.metrics.registry }),
   };
   const subscription = subscribeToEvents(deps);
   const passwordResetWorker = startPasswordResetWorker(deps, env.REDIS_PREFIX);

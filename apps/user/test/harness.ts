@@ -33,9 +33,10 @@ export const samples = {
  * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
  * and calls auth and file with its client credentials; avatar URLs point at the file service.
  * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
- * auth service's (what it signs then carries the later time). With `redisProxy`, the services reach
- * Redis through a proxy the test can cut (`stack.redisProxy`); `redis` stays direct. `env` is the
- * user service's own; `sharedEnv` goes to every service.
+ * auth service's (what it signs then carries the later time); `advanceFile` the file service's (its
+ * event retries' backoff runs on it). With `redisProxy`, the services reach Redis through a proxy
+ * the test can cut (`stack.redisProxy`); `redis` stays direct. `env` is the user service's own;
+ * `sharedEnv` goes to every service.
  */
 export async function startTestStack(options: { env?: Record<string, string>; sharedEnv?: Record<string, string>; redisProxy?: boolean } = {}) {
   const database = await createTestDatabase();
@@ -65,6 +66,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const jwksUrl = `${authUrl}/.well-known/jwks.json`;
 
   const directory = await mkdtemp(join(tmpdir(), "lodge-user-files-"));
+  let fileOffsetMs = 0;
   const file = await startFileService({
     env: parseEnv(fileEnv, {
       ...common,
@@ -76,6 +78,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     database,
     redis: serviceRedis,
     jobs: false,
+    clock: () => new Date(Date.now() + fileOffsetMs),
     logger: logger("file"),
   });
   const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
@@ -168,6 +171,9 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     },
     advanceAuth: (ms: number) => {
       authOffsetMs += ms;
+    },
+    advanceFile: (ms: number) => {
+      fileOffsetMs += ms;
     },
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],

@@ -60,6 +60,13 @@ export const envelopeSchema = z.discriminatedUnion(
 
 export const eventTypes = Object.keys(eventData) as EventType[];
 
+/**
+ * Events whose handling must complete however long a dependency is down: the deletion saga. A
+ * subscriber's opt-in `maxAttempts` never applies to them; only an event that can never succeed is
+ * dead-lettered (every other event type is retried until it succeeds too, unless capped).
+ */
+export const mustComplete: ReadonlySet<EventType> = new Set<EventType>(["user.deletion_requested", "user.data_erased", "user.deleted"]);
+
 export function parseEnvelope(value: unknown): Envelope {
   return envelopeSchema.parse(value) as Envelope;
 }

@@ -1,4 +1,6 @@
 export { createEventBus, type EventBus, type Handler, type Handlers, type SubscribeOptions } from "./bus";
-export { type Envelope, type EventDataOf, type EventType, erasingServices, eventData, eventTypes, parseEnvelope } from "./catalog";
+export { type Envelope, type EventDataOf, type EventType, erasingServices, eventData, eventTypes, mustComplete, parseEnvelope } from "./catalog";
+export { createDeadLetters, type DeadLetter, type DeadLetters } from "./dead-letters";
 export { registerEventMetrics } from "./metrics";
 export { createOutbox, type Outbox } from "./outbox";
+export { isPermanent, PermanentEventError, type RetryInfo, retryDelay } from "./retry";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createEventBus, type EventBus, registerEventMetrics } from "@lodge/events";
+import { createEventBus, type EventBus, PermanentEventError, registerEventMetrics } from "@lodge/events";
 import { createLogger, type Redis } from "@lodge/kit";
 import { createTestRedis, eventually } from "@lodge/kit/testing";
 import { Registry } from "prom-client";
@@ -9,9 +9,9 @@ const logger = createLogger({ service: "events-metrics-test", level: "silent" })
 let redis: Redis;
 let cleanup: () => Promise<void>;
 let bus: EventBus;
+let prefix: string;
 
 beforeAll(async () => {
-  let prefix: string;
   ({ redis, prefix, cleanup } = await createTestRedis());
   bus = createEventBus({ redis, logger, prefix });
 });
@@ -80,5 +80,54 @@ describe("registerEventMetrics", () => {
     await bus.publish("auth.password_changed", { userId: crypto.randomUUID(), via: "change" });
     expect(await sample(registry, "events_consumer_lag", 'stream="auth.password_changed",group="audit"')).toBe(1);
     expect(await sample(registry, "events_pending", 'stream="auth.password_changed",group="audit"')).toBe(0);
+  });
+
+  test("a failing event shows in events_retrying and events_oldest_retry_age_seconds on the bus's clock, a dead letter in events_dead_letters", async () => {
+    // A clock that stands still unless the test moves it.
+    const start = Date.now();
+    let offset = 0;
+    const clocked = createEventBus({ redis, logger, prefix: `${prefix}clocked:`, clock: () => new Date(start + offset) });
+    const registry = new Registry();
+    registerEventMetrics(registry, clocked);
+    const labels = 'stream="user.deletion_requested",group="eraser"';
+    let healthy = false;
+    let attempts = 0;
+    const subscription = clocked.subscribe({
+      group: "eraser",
+      consumer: "c",
+      retryDelayMs: 1000,
+      maxRetryDelayMs: 60_000,
+      handlers: {
+        "user.deletion_requested": () => {
+          attempts += 1;
+          if (!healthy) throw new Error("database unreachable");
+        },
+        "user.deleted": () => {
+          throw new PermanentEventError("never");
+        },
+      },
+    });
+    try {
+      await clocked.publish("user.deletion_requested", { userId: crypto.randomUUID(), requestedAt: new Date().toISOString() });
+      await eventually(async () => (await sample(registry, "events_retrying", labels)) === 1);
+      expect(await sample(registry, "events_oldest_retry_age_seconds", labels)).toBe(0);
+      // Ten minutes later (and several failed attempts on), the age counts from the first failure.
+      for (let minute = 1; minute <= 10; minute++) {
+        offset += 60_000;
+        await eventually(async () => attempts === minute + 1 && (await redis.zcard(clocked.keys.retry("eraser"))) === 1);
+      }
+      expect(await sample(registry, "events_oldest_retry_age_seconds", labels)).toBe(600);
+      expect(await sample(registry, "events_dead_letters", "")).toBeUndefined();
+      expect((await registry.metrics()).split("\n")).toContain("events_dead_letters 0");
+
+      await clocked.publish("user.deleted", { userId: crypto.randomUUID() });
+      await eventually(async () => (await registry.metrics()).split("\n").includes("events_dead_letters 1"));
+      healthy = true;
+      offset += 60_000;
+      await eventually(async () => (await sample(registry, "events_retrying", labels)) === 0);
+      expect(await sample(registry, "events_oldest_retry_age_seconds", labels)).toBe(0);
+    } finally {
+      await subscription.stop();
+    }
   });
 });

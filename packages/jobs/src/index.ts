@@ -1,7 +1,8 @@
+import type { EventEmitter } from "node:events";
 import { type ConnectionOptions, type Job, type JobsOptions, Queue, type QueueOptions, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 
 export type { Job };
 
@@ -13,21 +14,27 @@ export const defaultJobOptions: JobsOptions = {
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
 };
 
-type Connection = { redis: Redis; prefix?: string };
+/**
+ * Where a queue or worker connects (BullMQ opens its own connections with `redis`'s options), and
+ * where it reports: errors are logged through `logger` and counted in `registry` when given.
+ */
+export type JobsConnection = { redis: Redis; prefix?: string; logger: Logger; registry?: Registry };
 
 /** BullMQ keys live under the same prefix as the rest of Lodge's Redis keys. */
 function bullPrefix(prefix = "lodge:") {
   return `${prefix}bull`;
 }
 
-export function createQueue<Data = unknown>(name: string, connection: Connection, options: Partial<QueueOptions> = {}) {
-  return new Queue<Data>(name, {
+export function createQueue<Data = unknown>(name: string, connection: JobsConnection, options: Partial<QueueOptions> = {}) {
+  const queue = new Queue<Data>(name, {
     // Options rather than a client: BullMQ closes the connections it opens itself, but leaves a client it is handed open.
     connection: { ...connection.redis.options } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
     defaultJobOptions,
     ...options,
   });
+  reportErrors(queue, "queue", connection);
+  return queue;
 }
 
 /**
@@ -37,7 +44,7 @@ export function createQueue<Data = unknown>(name: string, connection: Connection
 export function createWorker<Data = unknown>(
   name: string,
   processor: (job: Job<Data>) => Promise<unknown>,
-  connection: Connection & { logger: Logger },
+  connection: JobsConnection,
   options: Partial<WorkerOptions> = {},
 ) {
   const worker = new Worker<Data>(name, processor, {
@@ -47,8 +54,57 @@ export function createWorker<Data = unknown>(
     ...options,
   });
   worker.on("failed", (job, error) => connection.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"));
-  worker.on("error", (error) => connection.logger.warn({ queue: name, err: error }, "worker error"));
+  reportErrors(worker, "worker", connection);
   return worker;
+}
+
+/** ECONNREFUSED and its kin: Redis unreachable, which BullMQ reports once per reconnection attempt. */
+const connectionCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+function isConnectionError(error: Error & { code?: string }): boolean {
+  return (
+    connectionCodes.has(error.code ?? "") ||
+    error.name === "MaxRetriesPerRequestError" ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|Socket closed unexpectedly/i.test(error.message ?? "")
+  );
+}
+
+/**
+ * Every `error` a queue or worker emits is counted (`queue_errors_total{queue,role}`). While Redis
+ * is unreachable each reconnection attempt emits one: the outage is logged once when it starts and
+ * once when a connection is ready again. Without a listener BullMQ printed each to stderr.
+ */
+function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connection: JobsConnection) {
+  const events = emitter as EventEmitter;
+  const { logger } = connection;
+  const errors = connection.registry ? errorCounter(connection.registry) : undefined;
+  const labels = { queue: emitter.name, role };
+  let down = false;
+  events.on("error", (error: Error) => {
+    errors?.inc(labels);
+    if (!isConnectionError(error)) return void logger.warn({ ...labels, err: error }, `${role} error`);
+    if (down) return;
+    down = true;
+    logger.warn({ ...labels, err: error }, "Redis unreachable: jobs wait until it is back");
+  });
+  emitter.getBackend().on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info(labels, "Redis reachable again");
+  });
+}
+
+/** One counter per registry, shared by every queue and worker reporting to it. */
+function errorCounter(registry: Registry): Counter<"queue" | "role"> {
+  const name = "queue_errors_total";
+  return (
+    (registry.getSingleMetric(name) as Counter<"queue" | "role"> | undefined) ??
+    new Counter({
+      name,
+      help: "Errors BullMQ queues and workers emitted (mostly Redis unreachable, one per reconnection attempt)",
+      labelNames: ["queue", "role"] as const,
+      registers: [registry],
+    })
+  );
 }
 
 /** `queue_jobs{queue,state}`: waiting, active, delayed, failed and completed counts at scrape time. */

@@ -24,7 +24,7 @@ let counter = 0;
 function queueFor<Data>() {
   counter += 1;
   const name = `queue-${counter}`;
-  const queue = createQueue<Data>(name, { redis, prefix });
+  const queue = createQueue<Data>(name, { redis, prefix, logger });
   closers.push(() => queue.close());
   return { name, queue };
 }

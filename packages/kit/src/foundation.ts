@@ -69,7 +69,8 @@ export async function openFoundation(options: FoundationOptions) {
   const database = options.database ?? (await createDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }));
   const redis = options.redis ?? (await connectRedis(env.REDIS_URL, { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS }));
   const metrics = createMetrics(service);
-  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX });
+  // The bus's retry backoff runs on the service's clock, so tests move it rather than sleep.
+  const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX, clock: options.clock });
   const outbox = createOutbox({ db: database.db, table: options.outboxTable, bus, logger });
   const clock = options.clock ?? (() => new Date());
   const revocations = watchRevokedSessions({

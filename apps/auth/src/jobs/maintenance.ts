@@ -6,7 +6,7 @@ const QUEUE = "auth-maintenance";
 
 /** Hourly cleanup of expired tokens, sessions, audit entries and retired keys (one run at a time across instances). */
 export async function startMaintenance(deps: AuthDeps, prefix: string) {
-  const connection = { redis: deps.redis, prefix };
+  const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
   const queue = createQueue(QUEUE, connection);
   await queue.upsertJobScheduler("hourly", { every: 3600_000 }, { name: "cleanup" });
   const worker = createWorker(
@@ -16,7 +16,7 @@ export async function startMaintenance(deps: AuthDeps, prefix: string) {
       deps.logger.info({ removed }, "maintenance done");
       return removed;
     },
-    { ...connection, logger: deps.logger },
+    connection,
     { concurrency: 1 },
   );
   return { queue, close: async () => Promise.all([worker.close(), queue.close()]) };

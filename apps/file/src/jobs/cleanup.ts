@@ -11,7 +11,7 @@ const QUEUE = "file-upload-cleanup";
  * records, past FILE_STORAGE_SWEEP_GRACE_SECONDS), every FILE_STORAGE_SWEEP_EVERY_SECONDS.
  */
 export async function startUploadCleanup(deps: FileDeps, prefix: string) {
-  const connection = { redis: deps.redis, prefix };
+  const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
   const queue = createQueue(QUEUE, connection);
   await queue.upsertJobScheduler("expire-uploads", { every: deps.config.uploadCleanupEveryMs }, { name: "expire" });
   await queue.upsertJobScheduler("sweep-storage", { every: deps.config.storageSweepEveryMs }, { name: "sweep" });
@@ -28,7 +28,7 @@ export async function startUploadCleanup(deps: FileDeps, prefix: string) {
       if (removed > 0) ctx.logger.info({ removed }, "expired uploads removed");
       return { removed };
     },
-    { ...connection, logger: deps.logger },
+    connection,
     { concurrency: 1 },
   );
   return {

@@ -6,12 +6,12 @@ const QUEUE = "file-processing";
 
 /** Renders a new image's standard thumbnails and publishes `file.processed` (one job per file, retried with backoff). */
 export function startProcessing(deps: FileDeps, prefix: string) {
-  const connection = { redis: deps.redis, prefix };
+  const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
   const queue = createQueue<{ fileId: string }>(QUEUE, connection);
   const worker = createWorker<{ fileId: string }>(
     QUEUE,
     async (job) => processFile({ ctx: { deps, logger: deps.logger.child({ job: job.id }) }, input: job.data }),
-    { ...connection, logger: deps.logger },
+    connection,
     { concurrency: 1 },
   );
   return {
