@@ -131,6 +131,9 @@ describe("the storage sweeper", () => {
       `variants/${file.id}/0123456789abcdef`, // the old layout, unrecorded
     ];
     for (const key of orphans) await t.storage.write(key, new Uint8Array(100));
+    // Not a user id: not a key this service laid out, so not the sweeper's to judge.
+    const foreign = `users/${"f".repeat(36)}/variants/${file.id}/0123456789abcdef`;
+    await t.storage.write(foreign, new Uint8Array(100));
     const all = await t.storage.list("");
 
     expect((await sweepStorage({ ctx: ctx() })).removed).toBe(0);
@@ -139,7 +142,7 @@ describe("the storage sweeper", () => {
     expect((await sweepStorage({ ctx: ctx() })).removed).toBe(orphans.length);
     const after = await t.storage.list("");
     expect(after).toEqual(all.filter((key) => !orphans.includes(key)));
-    expect(after).toEqual(expect.arrayContaining([current, legacy.storageKey, await t.fileKeyOf(file.id)]));
+    expect(after).toEqual(expect.arrayContaining([current, legacy.storageKey, await t.fileKeyOf(file.id), foreign]));
     expect((await variantRows(file.id)).map((row) => row.storageKey).sort()).toEqual([current, legacy.storageKey].sort());
   });
 });

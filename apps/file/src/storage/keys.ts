@@ -27,16 +27,17 @@ export const variantPrefixes = (ownerId: string, fileId: string) => [variantPref
 /** What a key belongs to, by layout (current or legacy); undefined for a key this service did not lay out. */
 export type KeyOwner = { kind: "file"; fileId: string } | { kind: "upload"; uploadId: string } | { kind: "variant"; fileId: string };
 
+// Group 1 is the owner (absent in the legacy layout), group 2 the file or upload; both must be UUIDs.
 const layouts: [RegExp, (match: RegExpMatchArray) => KeyOwner][] = [
-  [/^(?:users\/[0-9a-f-]{36}\/)?files\/([0-9a-f-]{36})$/, (m) => ({ kind: "file", fileId: m[1] as string })],
-  [/^(?:users\/[0-9a-f-]{36}\/)?uploads\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "upload", uploadId: m[1] as string })],
-  [/^(?:users\/[0-9a-f-]{36}\/)?variants\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "variant", fileId: m[1] as string })],
+  [/^(?:users\/([0-9a-f-]{36})\/)?files\/([0-9a-f-]{36})$/, (m) => ({ kind: "file", fileId: m[2] as string })],
+  [/^(?:users\/([0-9a-f-]{36})\/)?uploads\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "upload", uploadId: m[2] as string })],
+  [/^(?:users\/([0-9a-f-]{36})\/)?variants\/([0-9a-f-]{36})\/[^/]+$/, (m) => ({ kind: "variant", fileId: m[2] as string })],
 ];
 
 export function ownerOfKey(key: string): KeyOwner | undefined {
   for (const [pattern, owner] of layouts) {
     const match = key.match(pattern);
-    if (match && [...match.slice(1)].every((id) => uuid.test(id))) return owner(match);
+    if (match?.slice(1).every((id) => id === undefined || uuid.test(id))) return owner(match);
   }
   return undefined;
 }
