@@ -16,7 +16,7 @@ import { fileView } from "./views";
  */
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db, storage, outbox, caches } = ctx.deps;
-  const owned = await db.select({ id: files.id, storageKey: files.storageKey }).from(files).where(eq(files.ownerId, input.userId));
+  const owned = await db.select({ id: files.id, ownerId: files.ownerId, storageKey: files.storageKey }).from(files).where(eq(files.ownerId, input.userId));
   for (const file of owned) await removeObjects(ctx, file);
   const pending = await db.select({ id: uploads.id, storageKey: uploads.storageKey }).from(uploads).where(eq(uploads.ownerId, input.userId));
   for (const upload of pending) await deletePrefix(storage, upload.storageKey);

@@ -3,6 +3,7 @@ import type { Principal } from "@lodge/kit";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { deletePrefix } from "../storage/index";
+import { variantPrefixes } from "../storage/keys";
 import { notFound } from "./access";
 import type { FileRow } from "./views";
 
@@ -19,12 +20,16 @@ export async function deleteFile({ ctx, input }: { ctx: Ctx; input: { file: File
   if (!deleted) throw notFound();
 }
 
-/** Storage first: if that fails the rows remain, so a retry finds every key again. */
-export async function removeObjects(ctx: Ctx, file: Pick<FileRow, "id" | "storageKey">) {
+/**
+ * Storage first: if that fails the rows remain, so a retry finds every key again. Variants go by
+ * their rows (whatever layout each was written in), then by both layouts' prefixes, which catch a
+ * rendering whose row was never written.
+ */
+export async function removeObjects(ctx: Ctx, file: Pick<FileRow, "id" | "ownerId" | "storageKey">) {
   const { storage, db } = ctx.deps;
   const stored = await db.select({ key: variants.storageKey }).from(variants).where(eq(variants.fileId, file.id));
   for (const variant of stored) await storage.delete(variant.key);
-  await deletePrefix(storage, `variants/${file.id}/`);
+  for (const prefix of variantPrefixes(file.ownerId, file.id)) await deletePrefix(storage, prefix);
   await storage.delete(file.storageKey);
 }
 

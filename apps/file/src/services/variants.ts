@@ -4,6 +4,7 @@ import { ApiError } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import sharp from "sharp";
 import type { Ctx } from "../deps";
+import { variantKey } from "../storage/keys";
 import type { CachedVariant } from "./caches";
 import { isRasterImage } from "./sniff";
 import type { Variant } from "./variant-params";
@@ -81,7 +82,12 @@ async function loadOrRender(ctx: Ctx, file: FileRow, variant: Variant, clientIp:
     }
   }
   const bytes = await renders.run(() => render(ctx, file, variant));
-  const entry: CachedVariant = { storageKey: variantStorageKey(file.id, variant.key), contentType: contentTypes[variant.format], size: bytes.length, bytes };
+  const entry: CachedVariant = {
+    storageKey: variantKey(file.ownerId, file.id, variant.key),
+    contentType: contentTypes[variant.format],
+    size: bytes.length,
+    bytes,
+  };
   const persisted = persist(ctx, file, variant, entry, bytes).catch((error) => {
     ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "storing a variant failed; it will be rendered again");
   });
@@ -153,10 +159,6 @@ async function render(ctx: Ctx, file: FileRow, variant: Variant): Promise<Buffer
     ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "variant rendering failed");
     throw new ApiError({ code: "VALIDATION_FAILED", message: "This image cannot be rendered with these parameters" });
   }
-}
-
-export function variantStorageKey(fileId: string, key: string) {
-  return `variants/${fileId}/${new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 32)}`;
 }
 
 function hasCode(error: unknown, code: string): boolean {
