@@ -440,6 +440,7 @@ describe("deploy/", () => {
       "events_oldest_retry_age_seconds",
       "events_dead_letters",
       "queue_jobs",
+      "revocation_watch_caught_up",
     ]) {
       expect(exprs).toContain(metric);
     }

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { uuidv7 } from "uuidv7";
 import { type Envelope, type EventDataOf, type EventType, eventTypes, parseEnvelope } from "./catalog";
-import { background, busKeys, type SubscribeOptions, startConsumer } from "./consume";
+import { busKeys, type SubscribeOptions, startConsumer } from "./consume";
 import { createDeadLetters } from "./dead-letters";
 import type { RetryInfo } from "./retry";
 
@@ -52,47 +52,6 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
   }
 
   /**
-   * Every instance sees every event of `type` from `sinceMs` on (no group): for fan-out state such
-   * as the revoked-session list. Resumes from the last seen entry after a Redis outage.
-   */
-  function tail<T extends EventType>(type: T, sinceMs: number, handler: (event: Envelope<T>) => void) {
-    const connection = background(redis);
-    const key = streamKey(type);
-    let lastId = `${sinceMs}-0`;
-    let running = true;
-    const loop = async () => {
-      while (running) {
-        try {
-          const result = (await connection.xread("COUNT", 500, "BLOCK", 2000, "STREAMS", key, lastId)) as [string, [string, string[]][]][] | null;
-          for (const [, entries] of result ?? []) {
-            for (const [id, fields] of entries) {
-              lastId = id;
-              try {
-                handler(parseEnvelope(JSON.parse(fields[fields.indexOf("event") + 1] ?? "")) as Envelope<T>);
-              } catch (error) {
-                logger.warn({ err: error, id, key }, "skipping unreadable event");
-              }
-            }
-          }
-        } catch (error) {
-          if (!running) break;
-          logger.warn({ err: error, key }, "event tail error, retrying");
-          await Bun.sleep(500);
-        }
-      }
-    };
-    const done = loop();
-    const stop = async () => {
-      running = false;
-      connection.disconnect();
-      await done;
-      stoppers.delete(stop);
-    };
-    stoppers.add(stop);
-    return { stop };
-  }
-
-  /**
    * Per stream and group, for metrics gauges: consumer lag, pending count, and the events waiting
    * for a retry (how many, and how long ago the oldest of them first failed). The catalog names every stream.
    */
@@ -127,7 +86,7 @@ export function createEventBus(options: { redis: Redis; logger: Logger; prefix?:
     await Promise.all([...stoppers].map((stop) => stop()));
   }
 
-  return { publish, subscribe, tail, groupStats, close, streamKey, deadLetterKey, deadLetters, keys };
+  return { publish, subscribe, groupStats, close, streamKey, deadLetterKey, deadLetters, keys };
 }
 
 function chunk(fields: unknown[]): [string, unknown][] {

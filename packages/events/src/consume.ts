@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { type Envelope, type EventType, mustComplete, parseEnvelope } from "./catalog";
 import { pairs } from "./dead-letters";
 import { errorMessage, isPermanent, type RetryInfo, retryDelay } from "./retry";
+import { createStopSignal } from "./stop-signal";
 
 export type Handler<T extends EventType> = (event: Envelope<T>) => Promise<void> | void;
 export type Handlers = { [T in EventType]?: Handler<T> };
@@ -28,6 +29,10 @@ export type SubscribeOptions = {
 
 const DONE_TTL_SECONDS = 7 * 24 * 3600;
 const RETRY_BATCH = 50;
+/** The longest a read blocks waiting for new events. */
+const MAX_BLOCK_MS = 2000;
+/** How long past a read's block its connection may stay silent before it is taken for dead (half-open) and reopened. */
+const SILENCE_MARGIN_MS = 5000;
 
 /** Where the bus keeps things in Redis, under its prefix. */
 export function busKeys(prefix: string) {
@@ -65,14 +70,27 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
   const typeOf = new Map(types.map((type) => [streamKey(type), type]));
   const retries = busKey.retry(group);
   const retryInfo = busKey.retryInfo(group);
-  const connection = background(redis);
+  const blockMs = Math.max(100, Math.min(MAX_BLOCK_MS, retryDelayMs / 2));
+  const connection = blockingConnection(redis, blockMs + SILENCE_MARGIN_MS);
   let running = true;
-  let blocked = false;
+  const stopped = createStopSignal();
+  // Once stopping, a command that cannot reach Redis (ioredis would hold it for a reconnection that
+  // may never come) is given up: an entry it would have acknowledged stays pending for the next start.
+  const abandoned = createStopSignal();
+  const abandonIfDown = () => {
+    if (!running && connection.status !== "ready") abandoned.fire();
+  };
+  connection.on("close", abandonIfDown);
+  /** Every command of the consumer goes through here, so that stop() is never held up by Redis. */
+  const call = <T>(command: Promise<T>): Promise<T> =>
+    abandoned.until(command, () => {
+      throw new Error("consumer stopped while Redis is unreachable");
+    });
 
   const ensureGroups = async () => {
     for (const key of keys) {
       // From the start of the stream: a service deployed later still sees retained history.
-      await connection.xgroup("CREATE", key, group, "0", "MKSTREAM").catch((error: Error) => {
+      await call(connection.xgroup("CREATE", key, group, "0", "MKSTREAM")).catch((error: Error) => {
         if (!error.message.includes("BUSYGROUP")) throw error;
       });
     }
@@ -83,14 +101,14 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
     const member = `${typeOf.get(key)} ${id}`;
     const batch = connection.multi();
     if (doneKey) batch.set(doneKey, "1", "EX", DONE_TTL_SECONDS);
-    return batch.xack(key, group, id).zrem(retries, member).hdel(retryInfo, member).exec();
+    return call(batch.xack(key, group, id).zrem(retries, member).hdel(retryInfo, member).exec());
   };
 
   const handle = async (key: string, id: string, fields: string[]) => {
     const type = typeOf.get(key) as EventType;
     const redriveFor = field(fields, "redriveFor");
     // An operator's redrive is for the group that gave up on the event; the others handled it already.
-    if (redriveFor !== undefined && redriveFor !== group) return void (await connection.xack(key, group, id));
+    if (redriveFor !== undefined && redriveFor !== group) return void (await call(connection.xack(key, group, id)));
     const raw = field(fields, "event") ?? "";
     let envelope: Envelope;
     try {
@@ -102,7 +120,7 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
       return;
     }
     const doneKey = busKey.done(group, envelope.id);
-    if (await connection.exists(doneKey)) return void (await settle(key, id));
+    if (await call(connection.exists(doneKey))) return void (await settle(key, id));
     const handler = handlers[type] as Handler<EventType>;
     const log = logger.child({ eventId: envelope.id, type, group, requestId: envelope.requestId });
     try {
@@ -119,8 +137,8 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
     const type = typeOf.get(key) as EventType;
     const member = `${type} ${id}`;
     // Another consumer took over this delivery (ours hung) and finished it meanwhile.
-    if (await connection.exists(doneKey)) return void (await settle(key, id));
-    const previous = JSON.parse((await connection.hget(retryInfo, member)) ?? "null") as RetryInfo | null;
+    if (await call(connection.exists(doneKey))) return void (await settle(key, id));
+    const previous = JSON.parse((await call(connection.hget(retryInfo, member))) ?? "null") as RetryInfo | null;
     const attempt = (previous?.attempt ?? 0) + 1;
     const message = errorMessage(error);
     if (isPermanent(error) || (!mustComplete.has(type) && attempt >= maxAttempts)) {
@@ -133,57 +151,61 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
     log.warn({ err: error, attempt, retryInMs: delayMs }, "event handler failed, will retry");
     const info: RetryInfo = { attempt, since: previous?.since ?? now, error: message.slice(0, 500) };
     // Stays pending, owned by us; whichever consumer of the group sees it due first runs it again.
-    await connection
-      .multi()
-      .zadd(retries, now + delayMs, member)
-      .hset(retryInfo, member, JSON.stringify(info))
-      .exec();
+    await call(
+      connection
+        .multi()
+        .zadd(retries, now + delayMs, member)
+        .hset(retryInfo, member, JSON.stringify(info))
+        .exec(),
+    );
   };
 
   const deadLetter = async (key: string, id: string, raw: string, reason: string, attempts: number) => {
     logger.error({ stream: key, group, id, reason }, "event dead-lettered");
     const member = `${typeOf.get(key)} ${id}`;
-    await connection
-      .multi()
-      .xadd(
-        deadLetterKey,
-        "MAXLEN",
-        "~",
-        maxLen,
-        "*",
-        "stream",
-        key,
-        "group",
-        group,
-        "entryId",
-        id,
-        "event",
-        raw,
-        "error",
-        reason,
-        "attempts",
-        attempts,
-        "failedAt",
-        clock().toISOString(),
-      )
-      .xack(key, group, id)
-      .zrem(retries, member)
-      .hdel(retryInfo, member)
-      .exec();
+    await call(
+      connection
+        .multi()
+        .xadd(
+          deadLetterKey,
+          "MAXLEN",
+          "~",
+          maxLen,
+          "*",
+          "stream",
+          key,
+          "group",
+          group,
+          "entryId",
+          id,
+          "event",
+          raw,
+          "error",
+          reason,
+          "attempts",
+          attempts,
+          "failedAt",
+          clock().toISOString(),
+        )
+        .xack(key, group, id)
+        .zrem(retries, member)
+        .hdel(retryInfo, member)
+        .exec(),
+    );
   };
 
   /** Runs the failed events whose backoff is over (of the types this consumer handles); true when more may be due. */
   const retryDue = async () => {
-    const due = await connection.zrangebyscore(retries, "-inf", clock().getTime(), "LIMIT", 0, RETRY_BATCH);
+    const due = await call(connection.zrangebyscore(retries, "-inf", clock().getTime(), "LIMIT", 0, RETRY_BATCH));
     let taken = 0;
     for (const member of due) {
       if (!running) return false;
       const [type, id] = member.split(" ") as [EventType, string];
       const key = streamKey(type);
       // Another version of the service (mid-deploy) may handle types we do not; and only one consumer takes each.
-      if (!typeOf.has(key) || (await connection.zrem(retries, member)) === 0) continue;
+      if (!typeOf.has(key) || (await call(connection.zrem(retries, member))) === 0) continue;
       taken += 1;
-      const [entry] = (await connection.xclaim(key, group, consumer, 0, id)) as [string, string[] | null][];
+      const [entry] = (await call(connection.xclaim(key, group, consumer, 0, id))) as [string, string[] | null][];
       if (!entry?.[1]) {
         // Acknowledged meanwhile, or trimmed from the stream: nothing left to run.
         await settle(key, id);
@@ -199,14 +221,14 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
     for (const key of keys) {
       let start = "-";
       while (running) {
-        const pending = (await connection.xpending(key, group, "IDLE", claimIdleMs, start, "+", 100)) as [string, string, number, number][];
+        const pending = (await call(connection.xpending(key, group, "IDLE", claimIdleMs, start, "+", 100))) as [string, string, number, number][];
         if (pending.length === 0) break;
-        const scheduled = await connection.zmscore(retries, ...pending.map(([id]) => `${typeOf.get(key)} ${id}`));
+        const scheduled = await call(connection.zmscore(retries, ...pending.map(([id]) => `${typeOf.get(key)} ${id}`)));
         for (const [index, [id]] of pending.entries()) {
           if (!running) return;
           if (scheduled[index] !== null) continue;
           // XCLAIM checks the idle time again: of several consumers, one gets it.
-          const [entry] = (await connection.xclaim(key, group, consumer, claimIdleMs, id)) as [string, string[] | null][];
+          const [entry] = (await call(connection.xclaim(key, group, consumer, claimIdleMs, id))) as [string, string[] | null][];
           if (entry?.[1]) await handle(key, id, entry[1]);
           else if (entry) await settle(key, id);
         }
@@ -231,17 +253,25 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
           await claimOrphans();
           lastClaim = Date.now();
         }
-        blocked = true;
-        const block = backlog ? 1 : Math.max(100, Math.min(2000, retryDelayMs / 2));
-        const result = (await connection.xreadgroup("GROUP", group, consumer, "COUNT", 50, "BLOCK", block, "STREAMS", ...keys, ...keys.map(() => ">"))) as
-          | [string, [string, string[]][]][]
-          | null;
-        blocked = false;
+        const read = connection.xreadgroup(
+          "GROUP",
+          group,
+          consumer,
+          "COUNT",
+          50,
+          "BLOCK",
+          backlog ? 1 : blockMs,
+          "STREAMS",
+          ...keys,
+          ...keys.map(() => ">"),
+        ) as Promise<[string, [string, string[]][]][] | null>;
+        // A read only waits: stop() need not wait for it (what it delivered stays pending, to be claimed).
+        const result = await stopped.until(read, () => null);
+        if (!running) break;
         for (const [key, entries] of result ?? []) {
           for (const [id, fields] of entries) await handle(key, id, fields);
         }
       } catch (error) {
-        blocked = false;
         if (!running) break;
         if ((error as Error).message?.includes("NOGROUP")) ready = false;
         logger.warn({ err: error, group }, "event consumer error, retrying");
@@ -253,16 +283,22 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
   const done = loop();
   const stop = async () => {
     running = false;
-    if (blocked) connection.disconnect();
+    stopped.fire();
+    abandonIfDown();
+    // A handler in progress finishes, and its acknowledgement is sent if Redis can be reached.
     await done;
     connection.disconnect();
   };
   return { stop };
 }
 
-/** A connection of its own for blocking reads; it reconnects by itself, and the loops log failures. */
-export function background(redis: Redis): Redis {
-  const connection = redis.duplicate({ enableOfflineQueue: true });
+/**
+ * A connection of its own for blocking reads; it reconnects by itself, and the loop logs failures.
+ * One silent for longer than `silentMs` (past a read's block) is half-open: it is dropped and
+ * reopened (socketTimeout), and the unanswered command is sent again on the new one.
+ */
+function blockingConnection(redis: Redis, silentMs: number): Redis {
+  const connection = redis.duplicate({ enableOfflineQueue: true, socketTimeout: silentMs, commandTimeout: undefined });
   connection.on("error", () => {});
   return connection;
 }

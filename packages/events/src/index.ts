@@ -4,3 +4,4 @@ export { createDeadLetters, type DeadLetter, type DeadLetters } from "./dead-let
 export { registerEventMetrics } from "./metrics";
 export { createOutbox, type Outbox } from "./outbox";
 export { isPermanent, PermanentEventError, type RetryInfo, retryDelay } from "./retry";
+export { createStopSignal, type StopSignal } from "./stop-signal";

@@ -25,8 +25,25 @@ function bullPrefix(prefix = "lodge:") {
   return `${prefix}bull`;
 }
 
+/**
+ * BullMQ's queue, whose close does not fail on a Redis it cannot reach: QUIT cannot be sent then,
+ * and the client would go on reconnecting (unheard, its listeners removed) for good. It is
+ * disconnected instead; nothing is lost, a queue only adds jobs.
+ */
+class LodgeQueue<Data> extends Queue<Data> {
+  override async close() {
+    try {
+      await super.close();
+    } catch (error) {
+      const client = await this.getBackend().client;
+      if (client.status === "ready") throw error;
+      client.disconnect();
+    }
+  }
+}
+
 export function createQueue<Data = unknown>(name: string, connection: JobsConnection, options: Partial<QueueOptions> = {}) {
-  const queue = new Queue<Data>(name, {
+  const queue = new LodgeQueue<Data>(name, {
     // Options rather than a client: BullMQ closes the connections it opens itself, but leaves a client it is handed open.
     connection: { ...connection.redis.options } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
@@ -34,12 +51,26 @@ export function createQueue<Data = unknown>(name: string, connection: JobsConnec
     ...options,
   });
   reportErrors(queue, "queue", connection);
-  return queue;
+  return queue as Queue<Data>;
+}
+
+/**
+ * BullMQ's worker, whose close does not wait on a Redis it cannot reach: a graceful close waits
+ * for its blocking connection to end, which ioredis never reports while it is reconnecting, and a
+ * job in progress could not record its outcome anyway. Such a close is forced: the jobs in
+ * progress stay active in Redis and the stalled-job check runs them again after the next start.
+ */
+class LodgeWorker<Data> extends Worker<Data> {
+  /** Whether Redis was unreachable when last heard from (set by reportErrors). */
+  redisDown = () => false;
+  override close(force = false) {
+    return super.close(force || this.redisDown());
+  }
 }
 
 /**
  * A worker whose processor is expected to be idempotent (a job can run again after a crash).
- * `close()` waits for the jobs in progress to finish.
+ * `close()` waits for the jobs in progress to finish, unless Redis is unreachable (see LodgeWorker).
  */
 export function createWorker<Data = unknown>(
   name: string,
@@ -47,15 +78,15 @@ export function createWorker<Data = unknown>(
   connection: JobsConnection,
   options: Partial<WorkerOptions> = {},
 ) {
-  const worker = new Worker<Data>(name, processor, {
+  const worker = new LodgeWorker<Data>(name, processor, {
     connection: { ...connection.redis.options, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
     concurrency: 2,
     ...options,
   });
   worker.on("failed", (job, error) => connection.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"));
-  reportErrors(worker, "worker", connection);
-  return worker;
+  worker.redisDown = reportErrors(worker, "worker", connection);
+  return worker as Worker<Data>;
 }
 
 /** ECONNREFUSED and its kin: Redis unreachable, which BullMQ reports once per reconnection attempt. */
@@ -72,8 +103,9 @@ function isConnectionError(error: Error & { code?: string }): boolean {
  * Every `error` a queue or worker emits is counted (`queue_errors_total{queue,role}`). While Redis
  * is unreachable each reconnection attempt emits one: the outage is logged once when it starts and
  * once when a connection is ready again. Without a listener BullMQ printed each to stderr.
+ * Returns whether Redis is unreachable as far as the emitter has seen.
  */
-function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connection: JobsConnection) {
+function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connection: JobsConnection): () => boolean {
   const events = emitter as EventEmitter;
   const { logger } = connection;
   const errors = connection.registry ? errorCounter(connection.registry) : undefined;
@@ -91,6 +123,7 @@ function reportErrors(emitter: Queue | Worker, role: "queue" | "worker", connect
     down = false;
     logger.info(labels, "Redis reachable again");
   });
+  return () => down;
 }
 
 /** One counter per registry, shared by every queue and worker reporting to it. */

@@ -1,4 +1,4 @@
-import { type EventBus, parseEnvelope } from "@lodge/events";
+import { createStopSignal, type EventBus, parseEnvelope } from "@lodge/events";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 
@@ -76,10 +76,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
   connection.on("close", () => {
     if (running) interrupted();
   });
-  let stopping = () => {};
-  const stopped = new Promise<null>((resolve) => {
-    stopping = () => resolve(null);
-  });
+  const stopped = createStopSignal();
 
   const behind = () => completeAt === undefined || elapsed() - completeAt > blockMs + maxLagMs;
 
@@ -103,7 +100,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
       try {
         const read = connection.xread("COUNT", BATCH, "BLOCK", blockMs, "STREAMS", key, lastId) as Promise<[string, [string, string[]][]][] | null>;
         // A read queued for a reconnection that never comes must not hold up stop().
-        const result = await Promise.race([read, stopped]);
+        const result = await stopped.until(read, () => null);
         if (!running) break;
         const entries = result?.[0]?.[1] ?? [];
         apply(entries);
@@ -143,7 +140,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
     },
     stop: async () => {
       running = false;
-      stopping();
+      stopped.fire();
       clearInterval(prune);
       connection.disconnect();
       await done;

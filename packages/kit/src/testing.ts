@@ -180,6 +180,8 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
   /** Connections stay open but nothing gets through either way (a peer that stopped answering). */
   let hung = false;
   const sockets = new Set<Bun.Socket<Pipe>>();
+  /** Connections left hung for good after a restore (see `restore`): half-open, only a client's timeout ends them. */
+  const stalled = new Set<Bun.Socket<Pipe>>();
   const send = (socket: Bun.Socket<Pipe>, data: Uint8Array, pending: Uint8Array[]) => {
     if (pending.length > 0) return void pending.push(data);
     const written = socket.write(data);
@@ -213,8 +215,8 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
                 socket.data = { peer: client, pending: toTarget };
                 sockets.add(socket);
               },
-              data: (_socket, data) => {
-                if (!hung) send(client, new Uint8Array(data), client.data.pending);
+              data: (socket, data) => {
+                if (!hung && !stalled.has(socket)) send(client, new Uint8Array(data), client.data.pending);
               },
               drain: (socket) => flush(socket, socket.data.pending),
               close: () => void client.end(),
@@ -226,7 +228,7 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
           flush(upstream, toTarget);
         },
         data: (client, data) => {
-          if (hung) return;
+          if (hung || stalled.has(client)) return;
           const peer = client.data.peer;
           if (peer) send(peer, new Uint8Array(data), peer.data.pending);
           else client.data.upstreamQueue?.push(new Uint8Array(data));
@@ -234,6 +236,8 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
         drain: (client) => flush(client, client.data.pending),
         close: (client) => {
           sockets.delete(client);
+          stalled.delete(client);
+          if (client.data?.peer) stalled.delete(client.data.peer);
           client.data?.peer?.end();
         },
         error: (client) => void client.data?.peer?.end(),
@@ -250,6 +254,7 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
       server.stop(true);
       for (const socket of sockets) socket.terminate();
       sockets.clear();
+      stalled.clear();
     },
     /**
      * Keeps every connection (and accepts new ones) but passes nothing on: a half-open peer that
@@ -258,12 +263,19 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
     hang() {
       hung = true;
     },
-    restore() {
+    /**
+     * Ends a cut or a hang. What a hang swallowed left its connections out of step with the server,
+     * so they are dropped, unless `keepHungConnections`: then they stay open and keep passing
+     * nothing, for good (a peer gone without a reset), and only new connections get through.
+     */
+    restore(options: { keepHungConnections?: boolean } = {}) {
       if (hung) {
-        // What was swallowed left those connections out of step with the server: drop them.
         hung = false;
-        for (const socket of sockets) socket.terminate();
-        sockets.clear();
+        if (options.keepHungConnections) for (const socket of sockets) stalled.add(socket);
+        else {
+          for (const socket of sockets) socket.terminate();
+          sockets.clear();
+        }
       }
       if (open) return;
       open = true;
