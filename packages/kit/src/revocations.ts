@@ -96,9 +96,14 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
 
   const loop = async () => {
     let caughtUpOnce = false;
+    // The first read after a start or a failure does not block, so catching up (and so boot) takes
+    // a round trip, not a whole block time on a quiet stream.
+    let block = false;
     while (running) {
       try {
-        const read = connection.xread("COUNT", BATCH, "BLOCK", blockMs, "STREAMS", key, lastId) as Promise<[string, [string, string[]][]][] | null>;
+        const read = (
+          block ? connection.xread("COUNT", BATCH, "BLOCK", blockMs, "STREAMS", key, lastId) : connection.xread("COUNT", BATCH, "STREAMS", key, lastId)
+        ) as Promise<[string, [string, string[]][]][] | null>;
         // A read queued for a reconnection that never comes must not hold up stop().
         const result = await stopped.until(read, () => null);
         if (!running) break;
@@ -114,8 +119,10 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
           caughtUpOnce = true;
           markReady();
         }
+        block = true;
       } catch (error) {
         if (!running) break;
+        block = false;
         interrupted(error);
         await Bun.sleep(250);
       }
