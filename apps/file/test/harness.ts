@@ -22,14 +22,16 @@ export type TestFiles = Awaited<ReturnType<typeof startTestFiles>>;
  * A real auth service and a real file service, each on a random port, sharing one test database
  * (each has its own schema) and one Redis key prefix. The file service verifies tokens against
  * auth's JWKS URL with the kit guard, as in production. Storage is a fresh temporary directory
- * unless `storage` is given (the S3 tests pass one on s3rver). `advance` moves the clock.
+ * unless `storage` is given (the S3 tests pass one on s3rver). `advance` moves the clock; `frozen`
+ * runs work with the clock standing still (answers that count down to an expiry then compare).
  */
 export async function startTestFiles(env: Record<string, string> = {}, options: { storage?: Storage; jobs?: boolean } = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
   const silent = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
   let offsetMs = 0;
-  const clock = () => new Date(Date.now() + offsetMs);
+  let frozenAt: number | undefined;
+  const clock = () => new Date((frozenAt ?? Date.now()) + offsetMs);
 
   const auth = await startAuthService({
     env: parseEnv(authEnv, {
@@ -216,6 +218,14 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     directory,
     advance: (ms: number) => {
       offsetMs += ms;
+    },
+    frozen: async <T>(work: () => Promise<T>) => {
+      frozenAt = Date.now();
+      try {
+        return await work();
+      } finally {
+        frozenAt = undefined;
+      }
     },
     close: async () => {
       await server.stop(true);
