@@ -5,17 +5,18 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
-import { connectRedis, createLogger, renderDocsPage } from "@lodge/kit";
+import { connectRedis, createDocsHandler, createLogger } from "@lodge/kit";
 import { startUserService } from "@lodge/user";
 import { userEnv } from "@lodge/user/env";
-import pretty from "pino-pretty";
+import { createReadableLogs } from "./readable-logs";
 
 const PORT = Number(process.env.PORT ?? 8080);
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
@@ -66,7 +67,7 @@ const shared = {
   JWKS_URL: `http://localhost:${PORT}/.well-known/jwks.json`,
 };
 
-const readableLogs = pretty({ colorize: true, ignore: "pid,hostname", translateTime: "HH:MM:ss.l" });
+const readableLogs = createReadableLogs();
 const loggerFor = (service: string) => createLogger({ service, level: shared.LOG_LEVEL, destination: readableLogs });
 const gateway = `http://localhost:${PORT}`;
 // The user service's machine client at auth, made up for this run.
@@ -107,7 +108,12 @@ const routes: { prefix: string; fetch: typeof auth.app.fetch }[] = [
   { prefix: "/users", fetch: user.app.fetch },
   { prefix: "/files", fetch: file.app.fetch },
 ];
-const docs = renderDocsPage(["auth", "users", "files"].map((prefix) => ({ title: prefix, url: `/${prefix}/openapi.json` })));
+// Scalar's standalone bundle from node_modules (its package exports no path to it; it sits beside the main entry).
+const scalarBundle = join(dirname(fileURLToPath(import.meta.resolve("@scalar/api-reference"))), "browser/standalone.js");
+const docs = await createDocsHandler({
+  sources: ["auth", "users", "files"].map((prefix) => ({ title: prefix, url: `/${prefix}/openapi.json` })),
+  bundlePath: scalarBundle,
+});
 
 const server = Bun.serve({
   port: PORT,
@@ -116,7 +122,8 @@ const server = Bun.serve({
   maxRequestBodySize: 16 * 1024 ** 3,
   fetch(request, server) {
     const { pathname } = new URL(request.url);
-    if (pathname === "/docs") return new Response(docs, { headers: { "content-type": "text/html; charset=utf-8" } });
+    const page = docs(request);
+    if (page) return page;
     const route = routes.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`));
     if (!route) return Response.json({ error: { code: "NOT_FOUND", message: "No such route", requestId: "" } }, { status: 404 });
     return route.fetch(request, server);

@@ -1,7 +1,8 @@
 /**
  * The README's quick start: `bun run dev` with neither DATABASE_URL nor REDIS_URL set starts an
  * embedded Postgres and a redis-server child, serves the public layout and /docs on one port,
- * and Ctrl-C (SIGINT) stops everything, Redis included.
+ * and Ctrl-C (SIGINT) stops everything, Redis included. /docs renders in a headless Chromium that
+ * cannot reach anything but loopback.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "@lodge/kit/testing";
 import sharp from "sharp";
+import { launchChromium, openOffline } from "./browser";
 import { freePort, repoRoot } from "./stack";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lodge-dev-"));
@@ -27,7 +29,13 @@ const reading = (async () => {
   for await (const chunk of child.stdout) output += decoder.decode(chunk, { stream: true });
 })();
 
-afterAll(() => {
+afterAll(async () => {
+  // After a failed test the server is still up: Ctrl-C first, so it stops its redis-server child
+  // (SIGKILL would reach only `bun run`, leaving the dev server and Redis behind).
+  if (child.exitCode === null) {
+    child.kill("SIGINT");
+    await Promise.race([child.exited, Bun.sleep(15_000)]);
+  }
   child.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -39,6 +47,27 @@ const post = (path: string, body: unknown, token?: string) =>
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
+
+test("/docs renders every service's reference with no network and no CSP violation (Scalar is served from node_modules)", async () => {
+  await eventually(() => output.includes("Lodge is running"), 60_000);
+  const browser = await launchChromium();
+  try {
+    const docs = await openOffline(browser, `${base}/docs`);
+    // Operations of auth (the first document) in the rendered reference; the other documents are listed.
+    await docs.page.getByText("The signed-in user and session").first().waitFor({ timeout: 30_000 });
+    await docs.page.getByText("Create an account and sign in").first().waitFor();
+    const text = (await docs.page.textContent("body")) ?? "";
+    expect(text).toContain("/auth/refresh");
+    expect(docs.outside).toEqual([]);
+    expect(docs.violations).toEqual([]);
+    const policy = (await fetch(`${base}/docs`)).headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("script-src 'self' 'sha256-");
+    expect(policy).not.toContain("unsafe-eval");
+    await docs.close();
+  } finally {
+    await browser.close();
+  }
+}, 90_000);
 
 test("bun run dev: sessions, a profile with an avatar, account deletion, on one port; Ctrl-C stops it all", async () => {
   await eventually(() => output.includes("Lodge is running"), 60_000);

@@ -9,7 +9,7 @@ export {
   SIGNING_ALGORITHMS,
 } from "./auth";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
-export { renderDocsPage } from "./docs";
+export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
 export { type Check, mountOperations } from "./health";
