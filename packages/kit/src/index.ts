@@ -10,7 +10,7 @@ export {
 } from "./auth";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { renderDocsPage } from "./docs";
-export { ApiError, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
+export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Foundation, type FoundationOptions, openFoundation, runService, type ServiceBase } from "./foundation";
 export { type Check, mountOperations } from "./health";
 export { createLogger, type Logger } from "./logger";
