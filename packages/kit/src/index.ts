@@ -19,5 +19,6 @@ export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
+export { type Refused, type SafeTextOptions, safeText, type TextRules, textProblems, unsafeText } from "./safe-text";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";
