@@ -18,6 +18,7 @@ export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";
+export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
 export { type Refused, type SafeTextOptions, safeText, type TextRules, textProblems, unsafeText } from "./safe-text";
 export { serve } from "./serve";
