@@ -20,6 +20,6 @@ export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from ".
 export { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, Redis, type RedisTimeouts } from "./redis";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
-export { type Refused, type SafeTextOptions, safeText, type TextRules, textProblems, unsafeText } from "./safe-text";
+export { type Refused, type SafeTextOptions, safeText, type TextRules, unsafeText } from "./safe-text";
 export { serve } from "./serve";
 export type { AppEnv, Principal } from "./types";
