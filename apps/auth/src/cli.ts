@@ -10,8 +10,8 @@ import { createLogger } from "@lodge/kit";
 import { z } from "zod";
 import { authEnv } from "./env";
 import { startAuthService } from "./service";
-import { createServiceClient } from "./services/client-token";
 import { createAdmin } from "./services/create-admin";
+import { registerClient } from "./services/register-client";
 
 const [command, ...args] = process.argv.slice(2);
 const usage = "usage: cli.ts admin:create <email> [name] | keys:rotate | client:create <clientId> <name> [scope ...]";
@@ -51,7 +51,7 @@ try {
   } else {
     const [clientId, name, ...scopes] = args;
     if (!clientId || !/^[\w.-]{3,128}$/.test(clientId) || !name) fail("client:create needs <clientId> (letters, digits, . _ -) and <name>");
-    const client = await createServiceClient({ ctx, input: { clientId, name, scopes } });
+    const client = await registerClient({ ctx, input: { clientId, name, scopes } });
     console.log(JSON.stringify(client, null, 2));
     console.log("Store the secret now: it is not shown again.");
   }

@@ -5,9 +5,9 @@ import { createEventBus } from "@lodge/events";
 import { createApp, createAuthGuard, createLogger, createMetrics, remoteKeys, watchRevokedSessions } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { decodeProtectedHeader } from "jose";
-import { createServiceClient } from "../src/services/client-token";
 import { createAdmin } from "../src/services/create-admin";
 import { createKeyStore } from "../src/services/keys";
+import { registerClient } from "../src/services/register-client";
 import { runMaintenance } from "../src/services/run-maintenance";
 import { createSealer } from "../src/services/sealing";
 import { startTestAuth, type TestAuth } from "./harness";
@@ -140,7 +140,7 @@ describe("client credentials", () => {
   });
 
   test("a client created by the admin command works and its secret is stored hashed", async () => {
-    const created = await createServiceClient({
+    const created = await registerClient({
       ctx: { deps: auth.deps, logger: auth.deps.logger },
       input: { clientId: "bot", name: "Telegram bot", scopes: ["users:read"] },
     });

@@ -1,22 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { safeText } from "@lodge/kit";
 
-/** C0/C1 controls, bidi overrides and isolates (the "\u202Eevil" trick); `\n` is allowed where `multiline`. */
-const controls = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
-
-/** Printable, valid Unicode text (no lone surrogates), trimmed, of bounded length. */
+/** Printable, valid Unicode text (no lone surrogates, controls or bidi overrides; `\n` where `multiline`), trimmed, of bounded length. */
 export function Text(options: { min?: number; max: number; multiline?: boolean }) {
-  return z
-    .string()
-    .max(options.max * 4)
-    .refine((value) => value.isWellFormed(), "must be valid Unicode")
-    .refine((value) => !controls.test(options.multiline ? value.replaceAll("\n", "") : value), "must not contain control characters")
-    .transform((value) => value.trim())
-    .pipe(
-      z
-        .string()
-        .min(options.min ?? 0)
-        .max(options.max),
-    );
+  return safeText({ ...options, refuse: "controls", trim: "last" });
 }
 
 /** Canonical BCP 47 form of a language tag, or undefined when it is not one. */

@@ -1,12 +1,11 @@
 import type { Database } from "@lodge/db";
 import { userOutbox } from "@lodge/db/schema";
-import { type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
+import { connectToServices, type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
 import { createUserApp } from "./app";
 import { userConfigFromEnv } from "./config";
 import type { UserDeps } from "./deps";
 import type { UserEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
-import { createServiceClient } from "./service-client";
 
 export type UserServiceOptions = {
   env: UserEnv;
@@ -26,11 +25,12 @@ export async function startUserService(options: UserServiceOptions) {
   const deps: UserDeps = {
     ...base,
     keys: remoteKeys(env.JWKS_URL),
-    remote: createServiceClient({
+    remote: connectToServices({
       urls: { auth: config.authUrl, file: config.fileUrl },
       client: config.client,
       timeoutMs: config.remoteTimeoutMs,
       logger: base.logger,
+      clock: base.clock,
     }),
     config,
   };

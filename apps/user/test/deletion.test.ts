@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deletions, profiles } from "@lodge/db/schema";
+import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { createUserApp } from "../src/app";
-import { createServiceClient } from "../src/service-client";
 import { startTestStack, type TestStack } from "./harness";
 
 let stack: TestStack;
@@ -216,7 +216,7 @@ describe("auth or file unreachable", () => {
     const fileId = await stack.upload(user.accessToken, "png");
     const deps = stack.user.deps;
     // The same service, but auth and file are at an address where nothing listens.
-    const remote = createServiceClient({
+    const remote = connectToServices({
       urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1" },
       client: deps.config.client,
       timeoutMs: 1000,

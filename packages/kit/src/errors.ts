@@ -72,36 +72,35 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError({ code: "INTERNAL", message: "Internal error" });
 }
 
-/** A safety net behind validation: Postgres refused the data itself (class 22, e.g. a NUL byte in text). */
-function isRejectedData(error: unknown): boolean {
-  for (
-    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
-    current && depth < 5;
-    current = current.cause as typeof current, depth++
-  ) {
-    if (typeof current.code === "string" && /^22[0-9A-Z]{3}$/.test(current.code)) return true;
+/**
+ * Whether `error` or an error in its `cause` chain matches: drivers and libraries wrap the error
+ * that says what happened (a Postgres code, a refused connection) in their own. A chain that loops
+ * ends the walk.
+ */
+export function causedBy(error: unknown, matches: (cause: { code?: unknown; message?: unknown }) => boolean): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current && typeof current === "object" && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    seen.add(current);
+    if (matches(current as { code?: unknown; message?: unknown })) return true;
   }
   return false;
 }
 
+/** A safety net behind validation: Postgres refused the data itself (class 22, e.g. a NUL byte in text). */
+function isRejectedData(error: unknown): boolean {
+  return causedBy(error, ({ code }) => typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code));
+}
+
+const unavailableCodes = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|CONNECT_TIMEOUT|57P0|08)/;
+const unavailableMessages =
+  /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED|^Command timed out$|^Socket timeout\. /i;
+
 /** Connection-level failures of Postgres or Redis, and a Redis command that got no reply in time: answered 503, never 500. */
 function isUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|CONNECTION_|CONNECT_TIMEOUT|57P0|08)/.test(code)) return true;
-    if (
-      typeof message === "string" &&
-      /Connection is closed|connect ECONNREFUSED|Stream isn't writeable|max retries per request|write CONNECTION_CLOSED|^Command timed out$|^Socket timeout\. /i.test(
-        message,
-      )
-    )
-      return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  return causedBy(
+    error,
+    ({ code, message }) => (typeof code === "string" && unavailableCodes.test(code)) || (typeof message === "string" && unavailableMessages.test(message)),
+  );
 }
 
 /** zod issues rendered as details: where, and what was wrong. Never echoes the input. */

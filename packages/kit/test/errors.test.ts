@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase } from "@lodge/db/testing";
-import { ApiError, connectRedis, errorStatus, Redis, toApiError } from "@lodge/kit";
+import { ApiError, causedBy, connectRedis, errorStatus, Redis, toApiError } from "@lodge/kit";
 import { testRedisUrl } from "@lodge/kit/testing";
 import { HTTPException } from "hono/http-exception";
 import postgres from "postgres";
@@ -129,5 +129,23 @@ describe("toApiError", () => {
     const b = new Error("b", { cause: a });
     a.cause = b;
     expect(toApiError(a).code).toBe("INTERNAL");
+  });
+});
+
+describe("causedBy", () => {
+  test("finds a real Postgres error's code under wrappers, and stops on a loop", async () => {
+    const client = postgres(database.url, { max: 1, onnotice: () => {} });
+    await client`create table parent (id int primary key)`;
+    await client`create table child (parent int references parent)`;
+    // 23503: a foreign key refused the row, as the file service meets it when a file is deleted under a rendering.
+    const refused = await thrown(() => client`insert into child values (1)`);
+    await client.end();
+    const wrapped = new Error("could not store", { cause: new Error("query failed", { cause: refused }) });
+    expect(causedBy(wrapped, ({ code }) => code === "23503")).toBe(true);
+    expect(causedBy(wrapped, ({ code }) => code === "23505")).toBe(false);
+    expect(causedBy("not an error", () => true)).toBe(false);
+    const a = new Error("a") as Error & { cause?: unknown };
+    a.cause = new Error("b", { cause: a });
+    expect(causedBy(a, ({ code }) => code === "x")).toBe(false);
   });
 });

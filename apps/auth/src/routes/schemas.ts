@@ -1,19 +1,13 @@
 import { z } from "@hono/zod-openapi";
-
-const noControlCharacters = /^[^\p{Cc}\p{Cf}]*$/u;
+import { safeText } from "@lodge/kit";
 
 export const Email = z.email().max(254).openapi({ example: "ada@example.com" });
 /** NIST 800-63B: length only, no composition rules. */
 export const Password = z.string().min(10).max(256).openapi({ example: "correct horse battery staple" });
-export const Name = z.string().trim().min(1).max(100).regex(noControlCharacters, "must not contain control characters");
+/** A person's name; lone surrogates are accepted, as they always were (refusing them would change the contract). */
+export const Name = safeText({ min: 1, max: 100, refuse: "format", trim: "first", wellFormed: false });
 /** Free text an admin writes (a ban reason): printable, bounded. */
-export const Reason = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .regex(noControlCharacters, "must not contain control characters")
-  .refine((value) => value.isWellFormed(), "must be valid Unicode");
+export const Reason = safeText({ min: 1, max: 500, refuse: "format", trim: "first" });
 export const Token = z.string().min(1).max(512);
 
 export const User = z

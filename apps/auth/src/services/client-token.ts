@@ -33,10 +33,3 @@ export async function issueClientToken({ ctx, input }: { ctx: Ctx; input: { clie
   );
   return { accessToken, tokenType: "Bearer" as const, expiresIn: config.accessTtlSeconds, scope };
 }
-
-/** Stores a new machine client; the secret is shown once and only its hash is kept. */
-export async function createServiceClient({ ctx, input }: { ctx: Ctx; input: { clientId: string; name: string; scopes: string[] } }) {
-  const secret = newSecret();
-  await ctx.deps.db.insert(serviceClients).values({ clientId: input.clientId, name: input.name, scopes: input.scopes, secretHash: hashSecret(secret) });
-  return { clientId: input.clientId, clientSecret: secret, scopes: input.scopes };
-}

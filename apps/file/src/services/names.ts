@@ -1,9 +1,8 @@
-import { ApiError } from "@lodge/kit";
+import { ApiError, unsafeText } from "@lodge/kit";
 
 const MAX_NAME_LENGTH = 255;
-// Control and format characters: NUL, newlines, escapes, bidi overrides (U+202E), zero-width joiners, BOMs.
-const forbidden = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u;
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Control and format characters (NUL, newlines, escapes, bidi overrides, zero-width joiners, BOMs), private-use and unassigned ones.
+const problems = { malformed: "is not valid Unicode", characters: "must not contain control or invisible formatting characters" } as const;
 
 /**
  * The display name of an upload. A name is only ever shown and sent back in Content-Disposition,
@@ -13,17 +12,16 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 export function checkFileName(raw: string | undefined, fallback: string): string {
   if (raw === undefined || raw.trim() === "") return fallback;
   const name = raw.normalize("NFC").trim();
-  const problem = loneSurrogate.test(name)
-    ? "is not valid Unicode"
-    : forbidden.test(name)
-      ? "must not contain control or invisible formatting characters"
-      : /[/\\]/.test(name)
-        ? "must be a plain file name, not a path"
-        : name === "." || name === ".."
-          ? "must be a file name"
-          : [...name].length > MAX_NAME_LENGTH
-            ? `must be at most ${MAX_NAME_LENGTH} characters`
-            : undefined;
+  const unsafe = unsafeText(name, { refuse: "invisible" });
+  const problem = unsafe
+    ? problems[unsafe]
+    : /[/\\]/.test(name)
+      ? "must be a plain file name, not a path"
+      : name === "." || name === ".."
+        ? "must be a file name"
+        : [...name].length > MAX_NAME_LENGTH
+          ? `must be at most ${MAX_NAME_LENGTH} characters`
+          : undefined;
   if (problem) throw new ApiError({ code: "VALIDATION_FAILED", message: `Invalid file name: it ${problem}`, details: [{ path: "name", message: problem }] });
   return name;
 }

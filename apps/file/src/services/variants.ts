@@ -1,6 +1,6 @@
 import { queryRows } from "@lodge/db";
 import { variants } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, causedBy } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import sharp from "sharp";
 import type { Ctx } from "../deps";
@@ -112,7 +112,7 @@ async function persist(ctx: Ctx, file: FileRow, variant: Variant, entry: CachedV
   } catch (error) {
     // The file was deleted while this rendered (the foreign key refuses the row): leave nothing behind.
     await storage.delete(entry.storageKey).catch(() => {});
-    if (hasCode(error, "23503")) return;
+    if (causedBy(error, ({ code }) => code === "23503")) return;
     throw error;
   }
   if (inserted.length > 0) {
@@ -159,15 +159,4 @@ async function render(ctx: Ctx, file: FileRow, variant: Variant): Promise<Buffer
     ctx.logger.warn({ err: error, fileId: file.id, variant: variant.key }, "variant rendering failed");
     throw new ApiError({ code: "VALIDATION_FAILED", message: "This image cannot be rendered with these parameters" });
   }
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  for (
-    let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0;
-    current && depth < 5;
-    current = current.cause as typeof current, depth++
-  ) {
-    if (current.code === code) return true;
-  }
-  return false;
 }

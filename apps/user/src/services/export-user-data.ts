@@ -1,7 +1,6 @@
 import { knownFiles } from "@lodge/db/schema";
 import { asc, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import type { ServiceClient } from "../service-client";
 import { ensureProfile } from "./ensure-profile";
 import { getPreferences } from "./get-preferences";
 import { ownProfile } from "./present-profile";
@@ -36,7 +35,7 @@ export async function exportUserData({ ctx, input }: { ctx: Ctx; input: { userId
   };
 }
 
-async function fetchExport(ctx: Ctx, service: Parameters<ServiceClient["call"]>[0], path: string): Promise<unknown> {
+async function fetchExport(ctx: Ctx, service: Parameters<Ctx["deps"]["remote"]["call"]>[0], path: string): Promise<unknown> {
   const reply = await ctx.deps.remote.call(service, path, { method: "GET", requestId: ctx.requestId });
   if (reply.status === 200) return reply.json;
   ctx.logger.error({ service, status: reply.status }, "a service could not export the user's data");

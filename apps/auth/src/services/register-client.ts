@@ -1,0 +1,10 @@
+import { serviceClients } from "@lodge/db/schema";
+import type { Ctx } from "../deps";
+import { hashSecret, newSecret } from "./secrets";
+
+/** Stores a new machine client; the secret is shown once and only its hash is kept. */
+export async function registerClient({ ctx, input }: { ctx: Ctx; input: { clientId: string; name: string; scopes: string[] } }) {
+  const secret = newSecret();
+  await ctx.deps.db.insert(serviceClients).values({ clientId: input.clientId, name: input.name, scopes: input.scopes, secretHash: hashSecret(secret) });
+  return { clientId: input.clientId, clientSecret: secret, scopes: input.scopes };
+}
