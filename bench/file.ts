@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createTestRedis } from "@lodge/kit/testing";
 // sharp as the file service resolves it: the baseline is the very pipeline the service runs, minus HTTP, Postgres and storage.
-import { canonicalVariant, renderVariant } from "../apps/file/src/services/variants";
+import { canonicalVariant, configureRendering, renderVariant } from "../apps/file/src/services/variants";
 import { images } from "../apps/file/test/images";
 import { pickDriver, runLoad } from "./lib/load";
 import { type Child, freePort, startProcess } from "./lib/processes";
@@ -185,6 +185,7 @@ async function main() {
       if ((rows[0]?.n ?? 0) >= 2) break;
       await Bun.sleep(50);
     }
+    configureRendering();
     const photoPath = join(directory, "photo.jpg");
     await Bun.write(photoPath, photo);
     // Distinct widths: every service request is a cache miss, rendered and stored. Each offset gives a fresh set.

@@ -1,6 +1,7 @@
 import type { Logger, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
 import type { createPasswordResetQueue } from "./jobs/password-reset";
+import type { Reads } from "./reads";
 import type { KeyStore } from "./services/keys";
 import type { Sealer } from "./services/sealing";
 
@@ -10,6 +11,10 @@ export type AuthDeps = ServiceBase & {
   /** Seals what must be readable at rest (private keys, a rotated session's live refresh token). */
   sealer: Sealer;
   config: AuthConfig;
+  /** The hot paths' prepared statement and batched reader (see createReads). */
+  reads: Reads;
+  /** Verified against for unknown emails, so a login costs the same whether or not the account exists. */
+  dummyPasswordHash: string;
   /** Password-reset requests waiting for their token (see requestPasswordReset). */
   passwordResets: ReturnType<typeof createPasswordResetQueue>;
 };

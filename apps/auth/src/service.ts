@@ -9,8 +9,10 @@ import type { AuthEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
 import { startMaintenance } from "./jobs/maintenance";
 import { createPasswordResetQueue, startPasswordResetWorker } from "./jobs/password-reset";
+import { createReads } from "./reads";
 import { createKeyStore } from "./services/keys";
 import { createSealer } from "./services/sealing";
+import { hashPassword, newSecret } from "./services/secrets";
 
 export type AuthServiceOptions = {
   env: AuthEnv;
@@ -43,6 +45,8 @@ export async function startAuthService(options: AuthServiceOptions) {
     keys,
     sealer,
     config,
+    reads: createReads(base),
+    dummyPasswordHash: await hashPassword(newSecret()),
     passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: env.REDIS_PREFIX, logger: base.logger, registry: base.metrics.registry }),
   };
   const subscription = subscribeToEvents(deps);

@@ -12,6 +12,7 @@ import { startUploadCleanup } from "./jobs/cleanup";
 import { startProcessing } from "./jobs/processing";
 import { createCaches } from "./services/caches";
 import { createRenderGate } from "./services/render-gate";
+import { configureRendering } from "./services/variants";
 import { createStorage, type Storage } from "./storage/index";
 
 export type FileServiceOptions = {
@@ -47,6 +48,7 @@ export async function startFileService(options: FileServiceOptions) {
   const config = fileConfigFromEnv(env);
   const storage = options.storage ?? (await storageFromEnv(env));
   const base = await openFoundation({ ...options, service: "file", outboxTable: fileOutbox });
+  configureRendering();
 
   const deps: FileDeps = {
     ...base,

@@ -1,3 +1,1 @@
-export { batchedLookup } from "./batch";
 export { createDatabase, type Database, type Db, migrationsFolder, queryRows, type Schema, type Tx } from "./client";
-export { oncePer } from "./once-per";

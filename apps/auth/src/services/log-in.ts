@@ -1,29 +1,17 @@
-import { type Db, oncePer } from "@lodge/db";
-import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
-import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
 import { claimLoginAttempt } from "./login-limits";
 import { normalizeEmail } from "./public-user";
-import { dummyPasswordHash, verifyPassword } from "./secrets";
+import { verifyPassword } from "./secrets";
 import { openSession } from "./sessions";
-
-const userByEmail = oncePer((db: Db) =>
-  db
-    .select()
-    .from(users)
-    .where(eq(users.email, sql.placeholder("email")))
-    .limit(1)
-    .prepare("auth_user_by_email"),
-);
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {
-  const { db } = ctx.deps;
+  const { reads, dummyPasswordHash } = ctx.deps;
   const email = normalizeEmail(input.email);
   const attempt = await claimLoginAttempt({ ctx, input: { email } });
-  const [user] = await userByEmail(db).execute({ email });
+  const [user] = await reads.userByEmail.execute({ email });
   const valid = await verifyPassword(input.password, user?.passwordHash ?? dummyPasswordHash);
   if (!user || !valid) {
     await recordAudit({ ctx, entry: { action: "login.failed", userId: user?.id ?? null, details: user ? undefined : { reason: "unknown_email" } } });

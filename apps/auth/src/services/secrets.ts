@@ -26,6 +26,3 @@ export function hashPassword(password: string): Promise<string> {
 export function verifyPassword(password: string, hash: string): Promise<boolean> {
   return Bun.password.verify(password, hash);
 }
-
-/** Verified against for unknown emails, so a login costs the same whether or not the account exists. */
-export const dummyPasswordHash = await hashPassword(newSecret());

@@ -15,9 +15,6 @@ export { canonicalVariant, type Variant } from "./variant-params";
 
 const contentTypes = { webp: "image/webp", avif: "image/avif", jpeg: "image/jpeg", png: "image/png" } as const;
 
-// Rendering is CPU-bound: libvips' own threads do the work; its operation cache would only hold memory.
-sharp.cache(false);
-
 /** A variant, and (when it was rendered just now) the promise of its being stored. */
 export type Rendered = CachedVariant & { persisted?: Promise<void> };
 
@@ -127,6 +124,15 @@ async function persist(ctx: Ctx, file: FileRow, variant: Variant, entry: CachedV
     .limit(1);
   if (same) caches.variants.set(file.id, variant.key, entry);
   else await storage.delete(entry.storageKey);
+}
+
+/**
+ * Process-wide sharp settings, set once at boot (startFileService, and the bench before its
+ * baseline): rendering is CPU-bound, libvips' own threads do the work, and its operation cache
+ * would only hold memory.
+ */
+export function configureRendering() {
+  sharp.cache(false);
 }
 
 /** sharp, exactly as the bench's baseline calls it. */
