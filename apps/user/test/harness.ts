@@ -9,7 +9,7 @@ import { createTestDatabase } from "@lodge/db/testing";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createLogger } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually, call as request, testRedisUrl } from "@lodge/kit/testing";
+import { createTestRedis, eventually, proxyFor, call as request, testRedisUrl } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
@@ -41,8 +41,7 @@ export const samples = {
 export async function startTestStack(options: { env?: Record<string, string>; sharedEnv?: Record<string, string>; redisProxy?: boolean } = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
-  const direct = new URL(testRedisUrl);
-  const redisProxy = options.redisProxy ? createTcpProxy({ hostname: direct.hostname, port: Number(direct.port || 6379) }) : undefined;
+  const redisProxy = options.redisProxy ? proxyFor() : undefined;
   const redisUrl = redisProxy ? `redis://127.0.0.1:${redisProxy.port}` : testRedisUrl;
   const serviceRedis = redisProxy ? await connectRedis(redisUrl) : redis;
   const logger = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEventBus, type EventBus } from "@lodge/events";
 import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 
 /**
  * The bus's consumers reach Redis through a proxy the test cuts or hangs; the test itself publishes
@@ -17,8 +17,7 @@ const closers: (() => Promise<unknown> | unknown)[] = [];
 
 beforeAll(async () => {
   ({ redis: direct, prefix, cleanup } = await createTestRedis());
-  const target = new URL(testRedisUrl);
-  proxy = createTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) });
+  proxy = proxyFor();
 });
 afterAll(async () => {
   proxy.restore();

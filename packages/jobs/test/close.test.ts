@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createQueue, createWorker } from "@lodge/jobs";
 import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 
 /**
  * A service closes its queues and workers on shutdown, Redis reachable or not. They reach Redis
@@ -15,8 +15,7 @@ const closers: (() => Promise<unknown> | unknown)[] = [];
 
 beforeAll(async () => {
   ({ redis: direct, prefix, cleanup } = await createTestRedis());
-  const target = new URL(testRedisUrl);
-  proxy = createTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) });
+  proxy = proxyFor();
 });
 afterAll(async () => {
   proxy.restore();

@@ -171,6 +171,14 @@ export async function eventually<T>(check: () => Promise<T> | T, deadlineMs = 10
 /** `pending`: bytes waiting to be written to this socket (back-pressure, or its peer not connected yet). */
 type Pipe = { peer?: Bun.Socket<Pipe>; pending: Uint8Array[]; upstreamQueue?: Uint8Array[] };
 
+const defaultPorts: Record<string, number> = { "redis:": 6379, "postgres:": 5432, "postgresql:": 5432 };
+
+/** A `createTcpProxy` in front of the server a Redis or Postgres URL names (the test Redis by default). */
+export function proxyFor(url: string = testRedisUrl) {
+  const target = new URL(url);
+  return createTcpProxy({ hostname: target.hostname, port: Number(target.port) || (defaultPorts[target.protocol] ?? 0) });
+}
+
 /**
  * A TCP proxy in front of a real server (Postgres, Redis) that a test can cut and restore, to see
  * what a service does while a dependency is down and that it recovers by itself.

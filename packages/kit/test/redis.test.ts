@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectRedis, createApp, createLogger, createMetrics, type Redis } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 
 /**
  * Redis reached through a proxy that can hang: connections stay open and nothing is answered, as
@@ -15,8 +15,7 @@ let testRedis: Awaited<ReturnType<typeof createTestRedis>>;
 
 beforeAll(async () => {
   testRedis = await createTestRedis();
-  const target = new URL(testRedisUrl);
-  proxy = createTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) });
+  proxy = proxyFor();
   redis = await connectRedis(`redis://127.0.0.1:${proxy.port}`, { commandTimeoutMs: 300 });
   const logger = createLogger({ service: "kit-redis-test", level: "silent" });
   const app = createApp({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEventBus, type EventBus } from "@lodge/events";
 import { authenticate, connectRedis, createLogger, type Redis, watchRevokedSessions } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
 
 /**
@@ -28,8 +28,7 @@ let mono = 0;
 
 beforeAll(async () => {
   testRedis = await createTestRedis();
-  const target = new URL(testRedisUrl);
-  proxy = createTcpProxy({ hostname: target.hostname, port: Number(target.port || 6379) });
+  proxy = proxyFor();
   proxied = await connectRedis(`redis://127.0.0.1:${proxy.port}`);
   bus = createEventBus({ redis: testRedis.redis, logger, prefix: testRedis.prefix });
   const pair = await generateKeyPair("EdDSA", { extractable: true });
