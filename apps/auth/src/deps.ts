@@ -1,9 +1,9 @@
 import type { Logger, ServiceBase } from "@lodge/kit";
 import type { AuthConfig } from "./config";
+import type { KeyStore } from "./helpers/keys";
+import type { Sealer } from "./helpers/sealing";
 import type { createPasswordResetQueue } from "./jobs/password-reset";
 import type { Reads } from "./reads";
-import type { KeyStore } from "./services/keys";
-import type { Sealer } from "./services/sealing";
 
 /** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
 export type AuthDeps = ServiceBase & {

@@ -1,8 +1,8 @@
 import { type Db, queryRows } from "@lodge/db";
 import { sessions, users } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
-import { batchedLookup } from "./lib/batched-lookup";
-import type { RawUserRow } from "./services/public-user";
+import { batchedLookup } from "./helpers/batched-lookup";
+import type { RawUserRow } from "./helpers/public-user";
 
 /** A live session joined with its user, as `/auth/me` reads it. */
 export type LiveSession = RawUserRow & {

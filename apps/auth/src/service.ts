@@ -7,12 +7,12 @@ import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
 import type { AuthEnv } from "./env";
 import { subscribeToEvents } from "./events/index";
+import { createKeyStore } from "./helpers/keys";
+import { createSealer } from "./helpers/sealing";
+import { hashPassword, newSecret } from "./helpers/secrets";
 import { startMaintenance } from "./jobs/maintenance";
 import { createPasswordResetQueue, startPasswordResetWorker } from "./jobs/password-reset";
 import { createReads } from "./reads";
-import { createKeyStore } from "./services/keys";
-import { createSealer } from "./services/sealing";
-import { hashPassword, newSecret } from "./services/secrets";
 
 export type AuthServiceOptions = {
   env: AuthEnv;

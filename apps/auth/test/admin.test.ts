@@ -3,8 +3,8 @@ import { auditLog, oneTimeTokens, sessions, users } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, or } from "drizzle-orm";
 import { decodeJwt } from "jose";
+import { openSession } from "../src/helpers/sessions";
 import { createAdmin } from "../src/services/create-admin";
-import { openSession } from "../src/services/sessions";
 import { startTestAuth, type TestAuth } from "./harness";
 
 const CLIENT_SECRET = "user-service-secret-0123456789abcdef";

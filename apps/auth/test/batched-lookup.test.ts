@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { batchedLookup } from "../src/lib/batched-lookup";
+import { batchedLookup } from "../src/helpers/batched-lookup";
 
 /** A load whose statements are held until released, recording the keys each one carried. */
 function heldLoad() {

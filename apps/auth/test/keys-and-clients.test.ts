@@ -5,11 +5,11 @@ import { createEventBus } from "@lodge/events";
 import { createApp, createAuthGuard, createLogger, createMetrics, remoteKeys, watchRevokedSessions } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { decodeProtectedHeader } from "jose";
+import { createKeyStore } from "../src/helpers/keys";
+import { createSealer } from "../src/helpers/sealing";
 import { createAdmin } from "../src/services/create-admin";
-import { createKeyStore } from "../src/services/keys";
 import { registerClient } from "../src/services/register-client";
 import { runMaintenance } from "../src/services/run-maintenance";
-import { createSealer } from "../src/services/sealing";
 import { startTestAuth, type TestAuth } from "./harness";
 
 const CLIENT_SECRET = "s3cret-s3cret-s3cret-s3cret-32chars";

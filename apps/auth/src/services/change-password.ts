@@ -2,9 +2,9 @@ import { sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { hashPassword, verifyPassword } from "./secrets";
-import { revokeSessions } from "./sessions";
+import { recordAudit } from "../helpers/audit";
+import { hashPassword, verifyPassword } from "../helpers/secrets";
+import { revokeSessions } from "../helpers/sessions";
 
 /** Needs the current password (which renews this session's `auth_time`); every other session of the user is revoked. */
 export async function changePassword({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } }) {

@@ -2,9 +2,9 @@ import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { adminUser } from "./public-user";
-import { revokeSessions } from "./sessions";
+import { recordAudit } from "../helpers/audit";
+import { adminUser } from "../helpers/public-user";
+import { revokeSessions } from "../helpers/sessions";
 
 /**
  * An admin sets another account's role (audited with the actor; publishes `auth.role_changed`).

@@ -1,9 +1,9 @@
 import { users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { normalizeEmail } from "./public-user";
-import { hashPassword } from "./secrets";
+import { recordAudit } from "../helpers/audit";
+import { normalizeEmail } from "../helpers/public-user";
+import { hashPassword } from "../helpers/secrets";
 
 /** Creates an admin, or promotes an existing account (its password is then left as it is). */
 export async function createAdmin({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {

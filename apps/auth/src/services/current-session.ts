@@ -2,7 +2,7 @@ import { sessions } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { publicUserOfRow } from "./public-user";
+import { publicUserOfRow } from "../helpers/public-user";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -2,8 +2,8 @@ import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
+import { recordAudit } from "../helpers/audit";
+import { issueOneTimeToken, spendOneTimeToken } from "../helpers/one-time-tokens";
 
 export async function requestEmailVerification({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db, limiter, config } = ctx.deps;

@@ -1,7 +1,7 @@
 import { auditLog, oneTimeTokens, users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { revokeSessions } from "./sessions";
+import { revokeSessions } from "../helpers/sessions";
 
 /**
  * Account deletion, auth's part (on `user.deletion_requested`): revoke every session first, so the

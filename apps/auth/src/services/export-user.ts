@@ -2,7 +2,7 @@ import { auditLog, oneTimeTokens, sessions, users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { asc, eq, or } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { adminUser } from "./public-user";
+import { adminUser } from "../helpers/public-user";
 
 /**
  * Everything auth holds about a user, for their data export: the account (never the password

@@ -1,10 +1,10 @@
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { claimLoginAttempt } from "./login-limits";
-import { normalizeEmail } from "./public-user";
-import { verifyPassword } from "./secrets";
-import { openSession } from "./sessions";
+import { recordAudit } from "../helpers/audit";
+import { claimLoginAttempt } from "../helpers/login-limits";
+import { normalizeEmail } from "../helpers/public-user";
+import { verifyPassword } from "../helpers/secrets";
+import { openSession } from "../helpers/sessions";
 
 /** One answer for an unknown email and a wrong password, at the same cost (a hash is always verified). */
 export async function logIn({ ctx, input }: { ctx: Ctx; input: { email: string; password: string } }) {

@@ -2,9 +2,9 @@ import { refreshTokens, sessions } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { revokeReusedSession } from "./revoke-reused-session";
-import { hashSecret } from "./secrets";
-import { type RevokeReason, revokeSessions } from "./sessions";
+import { revokeReusedSession } from "../helpers/revoke-reused-session";
+import { hashSecret } from "../helpers/secrets";
+import { type RevokeReason, revokeSessions } from "../helpers/sessions";
 
 /** Revokes one of the user's own sessions (404 for anyone else's, so ids cannot be probed). */
 export async function revokeSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string; reason: RevokeReason } }) {

@@ -1,12 +1,12 @@
 import { users } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { trustLoginNetwork } from "./login-limits";
-import { issueOneTimeToken, spendOneTimeToken } from "./one-time-tokens";
-import { normalizeEmail } from "./public-user";
-import { hashPassword, hashSecret } from "./secrets";
-import { revokeSessions } from "./sessions";
+import { recordAudit } from "../helpers/audit";
+import { trustLoginNetwork } from "../helpers/login-limits";
+import { issueOneTimeToken, spendOneTimeToken } from "../helpers/one-time-tokens";
+import { normalizeEmail } from "../helpers/public-user";
+import { hashPassword, hashSecret } from "../helpers/secrets";
+import { revokeSessions } from "../helpers/sessions";
 
 /**
  * Always answers the same (202), whether or not the account exists, and in the same time: the HTTP

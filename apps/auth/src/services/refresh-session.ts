@@ -4,10 +4,10 @@ import { ApiError } from "@lodge/kit";
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
-import { publicUserOfRow, type RawUserRow } from "./public-user";
-import { revokeReusedSession } from "./revoke-reused-session";
-import { hashSecret, newSecret } from "./secrets";
-import { openLiveRefreshToken, sealRefreshToken, signAccessToken } from "./sessions";
+import { publicUserOfRow, type RawUserRow } from "../helpers/public-user";
+import { revokeReusedSession } from "../helpers/revoke-reused-session";
+import { hashSecret, newSecret } from "../helpers/secrets";
+import { openLiveRefreshToken, sealRefreshToken, signAccessToken } from "../helpers/sessions";
 
 const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid refresh token" });
 

@@ -1,6 +1,6 @@
 import { serviceClients } from "@lodge/db/schema";
 import type { Ctx } from "../deps";
-import { hashSecret, newSecret } from "./secrets";
+import { hashSecret, newSecret } from "../helpers/secrets";
 
 /** Stores a new machine client; the secret is shown once and only its hash is kept. */
 export async function registerClient({ ctx, input }: { ctx: Ctx; input: { clientId: string; name: string; scopes: string[] } }) {

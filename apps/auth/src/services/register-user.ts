@@ -1,9 +1,9 @@
 import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { normalizeEmail } from "./public-user";
-import { hashPassword } from "./secrets";
-import { openSession } from "./sessions";
+import { normalizeEmail } from "../helpers/public-user";
+import { hashPassword } from "../helpers/secrets";
+import { openSession } from "../helpers/sessions";
 
 export async function registerUser({ ctx, input }: { ctx: Ctx; input: { email: string; password: string; name?: string } }) {
   await ctx.deps.limiter.hit(`register:ip:${ctx.deps.limiter.client(ctx.ip)}`, ctx.deps.config.limits.registerPerIp);

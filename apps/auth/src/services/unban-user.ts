@@ -2,8 +2,8 @@ import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { adminUser } from "./public-user";
+import { recordAudit } from "../helpers/audit";
+import { adminUser } from "../helpers/public-user";
 
 /** Lifts a suspension (a no-op for an account that is not banned); the user signs in again as usual. */
 export async function unbanUser({ ctx, input }: { ctx: Ctx; input: { actorId: string; userId: string } }) {

@@ -2,8 +2,8 @@ import { users } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { recordAudit } from "./audit";
-import { verifyPassword } from "./secrets";
+import { recordAudit } from "../helpers/audit";
+import { verifyPassword } from "../helpers/secrets";
 
 /**
  * For another service confirming a sensitive action (the user service's account deletion): is this

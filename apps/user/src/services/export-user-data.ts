@@ -1,9 +1,9 @@
 import { knownFiles } from "@lodge/db/schema";
 import { asc, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { ownProfile } from "../helpers/present-profile";
 import { ensureProfile } from "./ensure-profile";
 import { getPreferences } from "./get-preferences";
-import { ownProfile } from "./present-profile";
 
 /**
  * The user's data from every service, as one document (GDPR access): this service's profile,

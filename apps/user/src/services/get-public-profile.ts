@@ -2,7 +2,7 @@ import { profiles } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { publicProfile } from "./present-profile";
+import { publicProfile } from "../helpers/present-profile";
 
 /** Another user's public fields; 404 for an unknown or deleted account. */
 export async function getPublicProfile({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {

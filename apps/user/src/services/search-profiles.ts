@@ -2,7 +2,7 @@ import { profiles } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, asc, gt, ilike, or, type SQL } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { adminProfile } from "./present-profile";
+import { adminProfile } from "../helpers/present-profile";
 
 /** `%`, `_` and `\` in the query are matched literally. */
 function containsPattern(query: string): string {

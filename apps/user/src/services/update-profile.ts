@@ -2,9 +2,9 @@ import { knownFiles, profiles } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { ownProfile } from "../helpers/present-profile";
 import { canonicalLocale, canonicalTimeZone } from "../schemas";
 import { ensureProfile } from "./ensure-profile";
-import { ownProfile } from "./present-profile";
 import { publishFile } from "./publish-file";
 import { settleAvatarVisibility } from "./settle-avatar-visibility";
 

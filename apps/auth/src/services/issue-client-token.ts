@@ -2,7 +2,7 @@ import { serviceClients } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { hashSecret, newSecret, secretsMatch } from "./secrets";
+import { hashSecret, newSecret, secretsMatch } from "../helpers/secrets";
 
 /** Client credentials: a short-lived token with `role: service` and the granted scopes. */
 export async function issueClientToken({ ctx, input }: { ctx: Ctx; input: { clientId: string; clientSecret: string; scope?: string } }) {
