@@ -1,6 +1,6 @@
 import { createQueue, createWorker, defaultJobOptions, type JobsConnection } from "@lodge/jobs";
 import type { AuthDeps } from "../deps";
-import { sendPasswordReset } from "../services/password-reset";
+import { sendPasswordReset } from "../services/send-password-reset";
 
 const QUEUE = "auth-password-reset";
 

@@ -1,6 +1,6 @@
 import { ApiError, type AppEnv, type AuthGuardOptions, createAuthGuard, type Requirement } from "@lodge/kit";
 import type { AuthDeps } from "../deps";
-import { getCurrentSession } from "../services/current-session";
+import { getCurrentSession } from "../services/get-current-session";
 
 export function guardOptions(deps: AuthDeps): AuthGuardOptions {
   return {

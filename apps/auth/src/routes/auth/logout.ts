@@ -1,7 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, authenticate, errorResponses } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { logOutByRefreshToken, revokeSession } from "../../services/log-out";
+import { logOutByRefreshToken } from "../../services/log-out-by-refresh-token";
+import { revokeSession } from "../../services/revoke-session";
 import { clearRefreshCookie, ctxOf, presentedRefreshToken } from "../context";
 import { guardOptions } from "../guard";
 import { bearer, Token } from "../schemas";

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { verifyEmail } from "../../services/email-verification";
+import { verifyEmail } from "../../services/verify-email";
 import { ctxOf } from "../context";
 import { Token } from "../schemas";
 

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { requestPasswordReset } from "../../services/password-reset";
+import { requestPasswordReset } from "../../services/request-password-reset";
 import { ctxOf } from "../context";
 import { Email } from "../schemas";
 

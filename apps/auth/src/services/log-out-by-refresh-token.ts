@@ -4,22 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { revokeReusedSession } from "../helpers/revoke-reused-session";
 import { hashSecret } from "../helpers/secrets";
-import { type RevokeReason, revokeSessions } from "../helpers/sessions";
-
-/** Revokes one of the user's own sessions (404 for anyone else's, so ids cannot be probed). */
-export async function revokeSession({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string; reason: RevokeReason } }) {
-  const revoked = await ctx.deps.outbox.transaction((tx) =>
-    revokeSessions({ ctx, tx, input: { userId: input.userId, only: [input.sessionId], reason: input.reason } }),
-  );
-  if (revoked.length === 0 && input.reason !== "logout") throw new ApiError({ code: "NOT_FOUND", message: "No such session" });
-}
-
-export async function revokeOtherSessions({ ctx, input }: { ctx: Ctx; input: { userId: string; sessionId: string } }) {
-  const revoked = await ctx.deps.outbox.transaction((tx) =>
-    revokeSessions({ ctx, tx, input: { userId: input.userId, except: input.sessionId, reason: "revoked_others" } }),
-  );
-  return revoked.length;
-}
+import { revokeSession } from "./revoke-session";
 
 /**
  * Logout by refresh token (a browser whose access token has expired): revokes that token's session.
