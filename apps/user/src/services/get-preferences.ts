@@ -1,7 +1,7 @@
 import { preferences } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { defaultPreferences, type Preferences, PreferencesDocument } from "../schemas";
+import { defaultPreferences, type Preferences, PreferencesDocument } from "../routes/schemas";
 import { ensureProfile } from "./ensure-profile";
 
 /** A stored document read over the defaults: fields added to the format since it was written take their default. */

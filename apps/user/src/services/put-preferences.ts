@@ -2,7 +2,7 @@ import { preferences } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { canonicalLocale, type Preferences } from "../schemas";
+import { canonicalLocale, type Preferences } from "../routes/schemas";
 import { ensureProfile } from "./ensure-profile";
 
 /**

@@ -3,7 +3,7 @@ import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { ownProfile } from "../helpers/present-profile";
-import { canonicalLocale, canonicalTimeZone } from "../schemas";
+import { canonicalLocale, canonicalTimeZone } from "../routes/schemas";
 import { ensureProfile } from "./ensure-profile";
 import { publishFile } from "./publish-file";
 import { settleAvatarVisibility } from "./settle-avatar-visibility";

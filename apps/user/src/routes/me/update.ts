@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { bearer, Profile, ProfilePatch } from "../../schemas";
 import { updateProfile } from "../../services/update-profile";
 import { ctxOf, userOf } from "../context";
+import { bearer, Profile, ProfilePatch } from "../schemas";
 
 export const updateMeRoute = createRoute({
   method: "patch",

@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { bearer, PreferencesDocument, PreferencesState } from "../../schemas";
 import { putPreferences } from "../../services/put-preferences";
 import { ctxOf, userOf } from "../context";
+import { bearer, PreferencesDocument, PreferencesState } from "../schemas";
 
 export const putPreferencesRoute = createRoute({
   method: "put",

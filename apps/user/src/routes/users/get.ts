@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { bearer, PublicProfile } from "../../schemas";
 import { getPublicProfile } from "../../services/get-public-profile";
 import { ctxOf } from "../context";
+import { bearer, PublicProfile } from "../schemas";
 
 export const getUserRoute = createRoute({
   method: "get",

@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { AdminProfile, bearer } from "../../schemas";
 import { searchProfiles } from "../../services/search-profiles";
 import { ctxOf } from "../context";
+import { AdminProfile, bearer } from "../schemas";
 
 export const searchUsersRoute = createRoute({
   method: "get",
