@@ -1,7 +1,8 @@
 import type { Envelope } from "@lodge/events";
 import type { UserDeps } from "../deps";
 import { forgetFile } from "../services/forget-file";
-import { markFileProcessed, rememberFile } from "../services/remember-file";
+import { markFileProcessed } from "../services/mark-file-processed";
+import { rememberFile } from "../services/remember-file";
 import { ctxOfEvent } from "./context";
 
 export const onFileUploaded = (deps: UserDeps) => (event: Envelope<"file.uploaded">) =>

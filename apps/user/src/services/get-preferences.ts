@@ -1,20 +1,8 @@
 import { preferences } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { defaultPreferences, type Preferences, PreferencesDocument } from "../routes/schemas";
+import { defaultPreferences, readDocument } from "../helpers/preferences";
 import { ensureProfile } from "./ensure-profile";
-
-/** A stored document read over the defaults: fields added to the format since it was written take their default. */
-export function readDocument(stored: unknown): Preferences {
-  const document = (stored ?? {}) as Partial<Preferences>;
-  const merged = {
-    ...defaultPreferences,
-    ...document,
-    notifications: { ...defaultPreferences.notifications, ...(document.notifications ?? {}) },
-  };
-  const parsed = PreferencesDocument.safeParse(merged);
-  return parsed.success ? parsed.data : defaultPreferences;
-}
 
 /** The user's preferences with their revision (0 and the defaults until the first PUT). */
 export async function getPreferences({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {

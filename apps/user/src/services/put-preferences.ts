@@ -2,7 +2,8 @@ import { preferences } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { canonicalLocale, type Preferences } from "../routes/schemas";
+import { canonicalLocale } from "../helpers/locale";
+import type { Preferences } from "../helpers/preferences";
 import { ensureProfile } from "./ensure-profile";
 
 /**

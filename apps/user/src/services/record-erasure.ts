@@ -2,7 +2,7 @@ import { deletions } from "@lodge/db/schema";
 import type { erasingServices } from "@lodge/events";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { deleteUserRows } from "./erase-user-data";
+import { deleteUserRows } from "../helpers/delete-user-rows";
 
 /**
  * On `user.data_erased`: the service is no longer pending. When none is, the deletion is complete:

@@ -10,8 +10,3 @@ export async function rememberFile({ ctx, input }: { ctx: Ctx; input: { fileId: 
     await tx.insert(knownFiles).values(input).onConflictDoNothing({ target: knownFiles.fileId });
   });
 }
-
-/** On `file.processed`: its thumbnails are rendered. */
-export async function markFileProcessed({ ctx, input }: { ctx: Ctx; input: { fileId: string } }) {
-  await ctx.deps.db.update(knownFiles).set({ processed: true }).where(eq(knownFiles.fileId, input.fileId));
-}

@@ -9,7 +9,7 @@ function containsPattern(query: string): string {
   return `%${query.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-export function encodeCursor(userId: string): string {
+function encodeCursor(userId: string): string {
   return Buffer.from(userId).toString("base64url");
 }
 

@@ -2,14 +2,14 @@ import { knownFiles, profiles } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { canonicalLocale, canonicalTimeZone } from "../helpers/locale";
 import { ownProfile } from "../helpers/present-profile";
-import { canonicalLocale, canonicalTimeZone } from "../routes/schemas";
 import { ensureProfile } from "./ensure-profile";
 import { publishFile } from "./publish-file";
 import { settleAvatarVisibility } from "./settle-avatar-visibility";
 
 /** Image types an avatar may have (SVG is active content and is never one). */
-export const avatarTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
+const avatarTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"]);
 
 type Patch = { displayName?: string | null; bio?: string | null; avatarFileId?: string | null; locale?: string; timezone?: string };
 const fields = ["displayName", "bio", "avatarFileId", "locale", "timezone"] as const;
