@@ -10,7 +10,7 @@ import { subscribeToEvents } from "./events/index";
 import { createKeyStore } from "./helpers/keys";
 import { createSealer } from "./helpers/sealing";
 import { hashPassword, newSecret } from "./helpers/secrets";
-import { startMaintenance } from "./jobs/maintenance";
+import { startMaintenanceWorker } from "./jobs/maintenance";
 import { createPasswordResetQueue, startPasswordResetWorker } from "./jobs/password-reset";
 import { createReads } from "./reads";
 
@@ -51,7 +51,7 @@ export async function startAuthService(options: AuthServiceOptions) {
   };
   const subscription = subscribeToEvents(deps);
   const passwordResetWorker = startPasswordResetWorker(deps, env.REDIS_PREFIX);
-  const maintenance = options.maintenance === false ? undefined : await startMaintenance(deps, env.REDIS_PREFIX);
+  const maintenance = options.maintenance === false ? undefined : await startMaintenanceWorker(deps, env.REDIS_PREFIX);
   registerQueueMetrics(base.metrics.registry, [deps.passwordResets, ...(maintenance ? [maintenance.queue] : [])]);
 
   const app = createAuthApp(deps);

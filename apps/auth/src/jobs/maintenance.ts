@@ -5,7 +5,7 @@ import { runMaintenance } from "../services/run-maintenance";
 const QUEUE = "auth-maintenance";
 
 /** Hourly cleanup of expired tokens, sessions, audit entries and retired keys (one run at a time across instances). */
-export async function startMaintenance(deps: AuthDeps, prefix: string) {
+export async function startMaintenanceWorker(deps: AuthDeps, prefix: string) {
   const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
   const queue = createQueue(QUEUE, connection);
   await queue.upsertJobScheduler("hourly", { every: 3600_000 }, { name: "cleanup" });
