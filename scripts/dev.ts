@@ -14,7 +14,7 @@ import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createDocsHandler, createLogger } from "@lodge/kit";
-import { envName, type ServiceName, servesPath, services } from "@lodge/services";
+import { clientSettings, envName, machineClients, type ServiceName, servesPath, services } from "@lodge/services";
 import { startUserService } from "@lodge/user";
 import { userEnv } from "@lodge/user/env";
 import { createReadableLogs } from "./readable-logs";
@@ -59,9 +59,7 @@ await database.migrate();
 
 const gateway = `http://localhost:${PORT}`;
 // Each service's machine client at auth (the scopes @lodge/services gives it), made up for this run.
-const clients = services.flatMap((service) =>
-  "client" in service ? [{ service: service.name, id: service.client.id, secret: randomSecret(), scopes: service.client.scopes }] : [],
-);
+const clients = clientSettings(machineClients(randomSecret));
 
 const shared = {
   NODE_ENV: "development",
@@ -75,12 +73,7 @@ const shared = {
   DATABASE_URL: process.env.DATABASE_URL ?? "postgres://embedded@localhost/lodge",
   REDIS_URL: redisProcess.url,
   JWKS_URL: `${gateway}/.well-known/jwks.json`,
-  ...Object.fromEntries(
-    clients.flatMap((client) => [
-      [envName(client.service, "CLIENT_ID"), client.id],
-      [envName(client.service, "CLIENT_SECRET"), client.secret],
-    ]),
-  ),
+  ...clients.serviceEnv,
 };
 
 const readableLogs = createReadableLogs();
@@ -95,9 +88,7 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
       ...common,
       env: parseEnv(authEnv, {
         ...shared,
-        AUTH_CLIENTS: [process.env.AUTH_CLIENTS, ...clients.map((client) => `${client.id}:${client.secret}:${client.scopes.join(" ")}`)]
-          .filter(Boolean)
-          .join(";"),
+        AUTH_CLIENTS: [process.env.AUTH_CLIENTS, ...clients.authClients].filter(Boolean).join(";"),
       }),
       logger: loggerFor("auth"),
     }),

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { connectRedis, type Redis } from "@lodge/kit";
 import { deleteKeys, eventually, testRedisUrl } from "@lodge/kit/testing";
-import { envName, operationsPaths, type ServiceName, services } from "@lodge/services";
+import { clientSettings, envName, machineClients, operationsPaths, type ServiceName, services } from "@lodge/services";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
 
@@ -104,11 +104,7 @@ export async function startStack(options: StackOptions = {}) {
   const started: ReturnType<typeof spawnCollected>[] = [];
   const peerNames = services.map(({ name }) => name).filter((name): name is PeerName => options.services?.[name as PeerName] !== undefined);
   // The machine clients of the services started here, as compose.yaml builds AUTH_CLIENTS from <NAME>_CLIENT_ID/<NAME>_CLIENT_SECRET.
-  const clients = services.flatMap((service) =>
-    "client" in service && peerNames.includes(service.name as PeerName)
-      ? [{ service: service.name, id: service.client.id, secret: `e2e-${crypto.randomUUID().replaceAll("-", "")}`, scopes: service.client.scopes }]
-      : [],
-  );
+  const clients = clientSettings(machineClients(() => `e2e-${crypto.randomUUID().replaceAll("-", "")}`, peerNames));
   // Caddy's addresses are known before anything starts: the services are configured with them.
   const caddyPort = freePort();
   const internalPort = freePort();
@@ -143,12 +139,7 @@ export async function startStack(options: StackOptions = {}) {
       // As compose sets them: through Caddy's internal listener.
       JWKS_URL: `${internalUrl}/.well-known/jwks.json`,
       ...Object.fromEntries(services.map((service) => [envName(service.name, "URL"), internalUrl])),
-      ...Object.fromEntries(
-        clients.flatMap((client) => [
-          [envName(client.service, "CLIENT_ID"), client.id],
-          [envName(client.service, "CLIENT_SECRET"), client.secret],
-        ]),
-      ),
+      ...clients.serviceEnv,
       ...env,
     });
     started.push(instance);
@@ -160,7 +151,7 @@ export async function startStack(options: StackOptions = {}) {
   const startAuth = (port: number) =>
     startService("auth", port, {
       AUTH_COOKIE_SECURE: "false",
-      ...(clients.length > 0 ? { AUTH_CLIENTS: clients.map((client) => `${client.id}:${client.secret}:${client.scopes.join(" ")}`).join(";") } : {}),
+      ...(clients.authClients.length > 0 ? { AUTH_CLIENTS: clients.authClients.join(";") } : {}),
       ...options.env,
     });
 

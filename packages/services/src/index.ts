@@ -70,6 +70,30 @@ export function localUrlOf(name: ServiceName): string {
   return `http://127.0.0.1:${serviceNamed(name).port}`;
 }
 
+export type MachineClient = { service: ServiceName; id: string; secret: string; scopes: readonly string[] };
+
+/** The machine clients of the services (or of those `among` them) the list gives one, with secrets from `secret()`: for local runs (dev, end-to-end). */
+export function machineClients(secret: () => string, among?: readonly ServiceName[]): MachineClient[] {
+  return services.flatMap((service) =>
+    "client" in service && (among ?? [service.name]).includes(service.name)
+      ? [{ service: service.name, id: service.client.id, secret: secret(), scopes: service.client.scopes }]
+      : [],
+  );
+}
+
+/** How clients are configured, as compose.yaml does it: auth's AUTH_CLIENTS entries and each service's <NAME>_CLIENT_ID/<NAME>_CLIENT_SECRET. */
+export function clientSettings(clients: readonly MachineClient[]): { authClients: string[]; serviceEnv: Record<string, string> } {
+  return {
+    authClients: clients.map((client) => `${client.id}:${client.secret}:${client.scopes.join(" ")}`),
+    serviceEnv: Object.fromEntries(
+      clients.flatMap((client) => [
+        [envName(client.service, "CLIENT_ID"), client.id],
+        [envName(client.service, "CLIENT_SECRET"), client.secret],
+      ]),
+    ),
+  };
+}
+
 /** Whether `pathname` falls under one of the service's public prefixes (as Caddy's `path /p /p/*` matches). */
 export function servesPath(service: ServiceEntry, pathname: string): boolean {
   return service.prefixes.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
