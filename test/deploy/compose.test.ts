@@ -104,17 +104,22 @@ const processEnv = (service: Service | undefined, env = dotEnv) => ({
 
 type CaddyRoute = { match?: { path?: string[] }[]; handle?: CaddyHandler[] };
 type CaddyHandler = { handler: string; routes?: CaddyRoute[]; upstreams?: { dial: string }[]; health_checks?: { active?: { uri?: string } } };
-/** Every reverse_proxy in `caddy adapt`'s JSON: the paths the route around it matches, its upstreams and its health check. */
-function proxyRoutes(config: { apps: { http: { servers: Record<string, { routes: CaddyRoute[] }> } } }) {
-  const found: { paths: string[]; upstreams: string[]; health?: string }[] = [];
+/** Every reverse_proxy and error in `caddy adapt`'s JSON: the paths the route around it matches, and a proxy's upstreams and health check. */
+function handledRoutes(config: { apps: { http: { servers: Record<string, { routes: CaddyRoute[] }> } } }) {
+  const found: { handler: string; paths: string[]; upstreams: string[]; health?: string }[] = [];
   const walk = (routes: CaddyRoute[], paths: string[]) => {
     for (const route of routes) {
       const own = route.match?.flatMap((matcher) => matcher.path ?? []) ?? [];
       const within = own.length > 0 ? own : paths;
       for (const handler of route.handle ?? []) {
         if (handler.routes) walk(handler.routes, within);
-        if (handler.handler === "reverse_proxy")
-          found.push({ paths: within, upstreams: (handler.upstreams ?? []).map((upstream) => upstream.dial), health: handler.health_checks?.active?.uri });
+        if (handler.handler === "reverse_proxy" || handler.handler === "error")
+          found.push({
+            handler: handler.handler,
+            paths: within,
+            upstreams: (handler.upstreams ?? []).map((upstream) => upstream.dial),
+            health: handler.health_checks?.active?.uri,
+          });
       }
     }
   };
@@ -439,7 +444,7 @@ describe("Caddyfile", () => {
     }
   });
 
-  test("routes each service's public prefixes, and only those, to both of its slots on its port, health-checked on its /ready", async () => {
+  test("routes each service's public prefixes, and only those, to both of its slots on its port, health-checked on its /ready; refuses /health, /ready and /metrics", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "lodge-caddy-"));
     const adapt = async (env: Record<string, string>) => {
       const result = await run(["caddy", "adapt", "--adapter", "caddyfile", "--config", "Caddyfile"], {
@@ -450,12 +455,18 @@ describe("Caddyfile", () => {
         ...env,
       });
       expect({ code: result.code, output: result.stderr.slice(-2000) }).toMatchObject({ code: 0 });
-      return proxyRoutes(JSON.parse(result.stdout));
+      return handledRoutes(JSON.parse(result.stdout));
     };
     try {
       // With the production defaults: one route per service on each site (public and internal).
-      const routes = await adapt({});
+      const handled = await adapt({});
+      const routes = handled.filter((route) => route.handler === "reverse_proxy");
       expect(routes.length).toBeGreaterThan(0);
+      // /health, /ready and /metrics stay on the services' own ports: refused on both sites.
+      for (const path of Object.values(operationsPaths)) {
+        const refused = handled.filter((route) => route.handler === "error" && route.paths.includes(path)).length;
+        expect({ path, refusedOnSites: refused }).toEqual({ path, refusedOnSites: 2 });
+      }
       for (const route of routes) {
         const app = apps.find((candidate) => route.upstreams.every((upstream) => new RegExp(`^${candidate.name}-[ab]:`).test(upstream)));
         expect({ route: route.paths, service: app?.name ?? "none of @lodge/services" }).toMatchObject({ service: expect.stringMatching(/^[a-z]+$/) });
@@ -478,7 +489,9 @@ describe("Caddyfile", () => {
         }
       }
       // The upstream lists come from <NAME>_UPSTREAMS (what compose.yaml and the end-to-end stack set).
-      const marked = await adapt(Object.fromEntries(apps.map((app) => [`${app.name.toUpperCase()}_UPSTREAMS`, `${app.name}-marked:1`])));
+      const marked = (await adapt(Object.fromEntries(apps.map((app) => [`${app.name.toUpperCase()}_UPSTREAMS`, `${app.name}-marked:1`])))).filter(
+        (route) => route.handler === "reverse_proxy",
+      );
       for (const app of apps) {
         const upstreams = marked.filter((route) => route.upstreams.includes(`${app.name}-marked:1`)).length;
         expect({ variable: `${app.name.toUpperCase()}_UPSTREAMS`, routes: upstreams }).toEqual({ variable: `${app.name.toUpperCase()}_UPSTREAMS`, routes: 2 });
