@@ -23,7 +23,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Services with two slots each, in rollout order. Add each one here as it ships. auth goes first:
+# Services with two slots each, in rollout order: the list in packages/services/src/index.ts, in
+# its order (test/deploy/compose.test.ts checks that they agree). auth goes first:
 # its AUTH_CLIENTS carries the user service's client. New routes (a service rolled out for the
 # first time) are served once Caddy reloads at the end; until then nothing public reaches them.
 readonly SERVICES=(auth user file)

@@ -14,12 +14,14 @@ import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createDocsHandler, createLogger } from "@lodge/kit";
+import { clientSettings, envName, machineClients, type ServiceName, servesPath, services } from "@lodge/services";
 import { startUserService } from "@lodge/user";
 import { userEnv } from "@lodge/user/env";
 import { createReadableLogs } from "./readable-logs";
 
 const PORT = Number(process.env.PORT ?? 8080);
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
+const randomSecret = () => crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", "");
 const dataDir = resolve(process.env.LODGE_DATA_DIR ?? resolve(import.meta.dir, "../.data"));
 
 async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
@@ -55,63 +57,52 @@ if (!process.env.DATABASE_URL) mkdirSync(`${dataDir}/pglite`, { recursive: true 
 const database = await createDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: `${dataDir}/pglite` });
 await database.migrate();
 
+const gateway = `http://localhost:${PORT}`;
+// Each service's machine client at auth (the scopes @lodge/services gives it), made up for this run.
+const clients = clientSettings(machineClients(randomSecret));
+
 const shared = {
   NODE_ENV: "development",
   LOG_LEVEL: "info",
   AUTH_COOKIE_SECURE: "false",
   CORS_ORIGINS: "http://localhost:3000",
+  // Services call each other through the gateway (<NAME>_URL), as they go through Caddy in production.
+  ...Object.fromEntries(services.map((service) => [envName(service.name, "URL"), gateway])),
   ...process.env,
   // The embedded database is passed in directly; the URL only satisfies the env schema.
   DATABASE_URL: process.env.DATABASE_URL ?? "postgres://embedded@localhost/lodge",
   REDIS_URL: redisProcess.url,
-  JWKS_URL: `http://localhost:${PORT}/.well-known/jwks.json`,
+  JWKS_URL: `${gateway}/.well-known/jwks.json`,
+  ...clients.serviceEnv,
 };
 
 const readableLogs = createReadableLogs();
 const loggerFor = (service: string) => createLogger({ service, level: shared.LOG_LEVEL, destination: readableLogs });
-const gateway = `http://localhost:${PORT}`;
-// The user service's machine client at auth, made up for this run.
-const userClient = { id: "user-service", secret: crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", "") };
-const userClientEntry = `${userClient.id}:${userClient.secret}:auth:verify_password users:export files:write files:export`;
+const common = { database, redis };
 
-const auth = await startAuthService({
-  env: parseEnv(authEnv, { ...shared, AUTH_CLIENTS: [process.env.AUTH_CLIENTS, userClientEntry].filter(Boolean).join(";") }),
-  database,
-  redis,
-  logger: loggerFor("auth"),
-});
-const file = await startFileService({
-  env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }),
-  database,
-  redis,
-  logger: loggerFor("file"),
-});
-const user = await startUserService({
-  env: parseEnv(userEnv, {
-    AUTH_URL: gateway,
-    FILE_URL: gateway,
-    PUBLIC_BASE_URL: gateway,
-    ...shared,
-    USER_CLIENT_ID: userClient.id,
-    USER_CLIENT_SECRET: userClient.secret,
-  }),
-  database,
-  redis,
-  logger: loggerFor("user"),
-});
-const services = [auth, user, file];
+type Running = { app: { fetch: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response> }; close: () => Promise<void> };
+/** How `bun run dev` starts each service in the list (a service missing here is a type error). */
+const starters: Record<ServiceName, () => Promise<Running>> = {
+  auth: () =>
+    startAuthService({
+      ...common,
+      env: parseEnv(authEnv, {
+        ...shared,
+        AUTH_CLIENTS: [process.env.AUTH_CLIENTS, ...clients.authClients].filter(Boolean).join(";"),
+      }),
+      logger: loggerFor("auth"),
+    }),
+  user: () => startUserService({ ...common, env: parseEnv(userEnv, { PUBLIC_BASE_URL: gateway, ...shared }), logger: loggerFor("user") }),
+  file: () => startFileService({ ...common, env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }), logger: loggerFor("file") }),
+};
+/** Started in the list's order (auth first), stopped in reverse. */
+const running = {} as Record<ServiceName, Running>;
+for (const { name } of services) running[name] = await starters[name]();
 
-/** Public prefix → the service that answers it (the same table Caddy has in production). */
-const routes: { prefix: string; fetch: typeof auth.app.fetch }[] = [
-  { prefix: "/auth", fetch: auth.app.fetch },
-  { prefix: "/.well-known/jwks.json", fetch: auth.app.fetch },
-  { prefix: "/users", fetch: user.app.fetch },
-  { prefix: "/files", fetch: file.app.fetch },
-];
 // Scalar's standalone bundle from node_modules (its package exports no path to it; it sits beside the main entry).
 const scalarBundle = join(dirname(fileURLToPath(import.meta.resolve("@scalar/api-reference"))), "browser/standalone.js");
 const docs = await createDocsHandler({
-  sources: ["auth", "users", "files"].map((prefix) => ({ title: prefix, url: `/${prefix}/openapi.json` })),
+  sources: services.map(({ prefixes: [prefix] }) => ({ title: prefix.slice(1), url: `${prefix}/openapi.json` })),
   bundlePath: scalarBundle,
 });
 
@@ -124,18 +115,18 @@ const server = Bun.serve({
     const { pathname } = new URL(request.url);
     const page = docs(request);
     if (page) return page;
-    const route = routes.find(({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`));
-    if (!route) return Response.json({ error: { code: "NOT_FOUND", message: "No such route", requestId: "" } }, { status: 404 });
-    return route.fetch(request, server);
+    // The public prefixes of the list of services: the same table Caddy has in production.
+    const target = services.find((service) => servesPath(service, pathname));
+    if (!target) return Response.json({ error: { code: "NOT_FOUND", message: "No such route", requestId: "" } }, { status: 404 });
+    return running[target.name].app.fetch(request, server);
   },
 });
 
 console.log(`
 Lodge is running on http://localhost:${server.port}
   API reference   http://localhost:${server.port}/docs
-  auth            http://localhost:${server.port}/auth  (OpenAPI: /auth/openapi.json, keys: /.well-known/jwks.json)
-  user            http://localhost:${server.port}/users  (OpenAPI: /users/openapi.json)
-  file            http://localhost:${server.port}/files  (OpenAPI: /files/openapi.json, storage: ${dataDir}/files)
+${services.map(({ name, prefixes: [prefix, ...others] }) => `  ${name.padEnd(15)} http://localhost:${server.port}${prefix}  (OpenAPI: ${prefix}/openapi.json${others.map((other) => `, also ${other}`).join("")})`).join("\n")}
+  file storage    ${dataDir}/files
   database        ${database.kind === "pglite" ? `embedded PGlite in ${dataDir}/pglite` : "DATABASE_URL"}
   redis           ${process.env.REDIS_URL ? "REDIS_URL" : `redis-server child on port ${DEV_REDIS_PORT}`}
 Press Ctrl-C to stop.
@@ -152,7 +143,7 @@ async function stop() {
     process.exit(1);
   }, 10_000).unref();
   await server.stop();
-  for (const service of services.reverse()) await service.close();
+  for (const { name } of services.toReversed()) await running[name].close();
   redis.disconnect();
   await database.close();
   await redisProcess.stop();

@@ -1,12 +1,14 @@
 /**
  * Static checks of the deployment files (compose.yaml is never run here): they parse, every
- * reference resolves, every variable is documented, and the Caddyfile and rollout script are
- * accepted by the tools that will run them.
+ * reference resolves, every variable is documented, the Caddyfile and rollout script are
+ * accepted by the tools that will run them, and each of them has every service of the list in
+ * @lodge/services (its slots, port, routes, client) and none that the list lacks.
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { services as listed, operationsPaths } from "@lodge/services";
 import { parse } from "yaml";
 import { authEnv } from "../../apps/auth/src/env";
 import { fileEnv } from "../../apps/file/src/env";
@@ -41,14 +43,30 @@ const documented = new Set([...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-
 const keysOf = (value: string[] | Record<string, unknown> | undefined) => (Array.isArray(value) ? value : Object.keys(value ?? {}));
 const commandOf = (service: Service) => (Array.isArray(service.command) ? service.command.join(" ") : (service.command ?? ""));
 
-/** The Bun services compose runs as two slots each: name, port, and the env schema main.ts parses. */
-const apps = [
-  { name: "auth", port: 3001, variables: Object.keys(authEnv.shape) },
-  { name: "user", port: 3002, variables: Object.keys(userEnv.shape) },
-  { name: "file", port: 3003, variables: Object.keys(fileEnv.in.shape) },
-] as const;
+type EnvSchema = {
+  safeParse(input: unknown): { error?: { issues: unknown[] } };
+  shape?: Record<string, unknown>;
+  in?: { shape: Record<string, unknown> };
+};
+/** A service's env schema, as its main.ts parses it: `<name>Env` from apps/<name>/src/env.ts. */
+async function envSchemaOf(name: string): Promise<EnvSchema> {
+  const path = join(root, `apps/${name}/src/env.ts`);
+  if (!existsSync(path)) throw new Error(`@lodge/services lists "${name}", but apps/${name}/src/env.ts does not exist`);
+  const schema = (await import(path))[`${name}Env`] as EnvSchema | undefined;
+  if (!schema) throw new Error(`apps/${name}/src/env.ts exports no ${name}Env`);
+  return schema;
+}
+
+/** The Bun services compose runs as two slots each (the list in @lodge/services), with the env schema main.ts parses. */
+const apps = await Promise.all(
+  listed.map(async (service) => {
+    const env = await envSchemaOf(service.name);
+    return { ...service, env, variables: Object.keys(env.shape ?? env.in?.shape ?? {}) };
+  }),
+);
 const runs = (app: string) => (service: Service) => commandOf(service).includes(`apps/${app}/src/main.ts`);
-const runsApp = (service: Service) => apps.some((app) => runs(app.name)(service));
+/** Runs one of the apps (listed or not: a slot of a service missing from the list is found too). */
+const runsApp = (service: Service) => /apps\/[^/]+\/src\/main\.ts/.test(commandOf(service));
 const slotsOf = (app: string) => services.filter(([, service]) => runs(app)(service));
 const environmentOf = (service: Service | undefined) =>
   (Array.isArray(service?.environment)
@@ -84,24 +102,77 @@ const processEnv = (service: Service | undefined, env = dotEnv) => ({
   ...Object.fromEntries(Object.entries(environmentOf(service)).map(([name, value]) => [name, interpolate(String(value), env)])),
 });
 
+type CaddyRoute = { match?: { path?: string[] }[]; handle?: CaddyHandler[] };
+type CaddyHandler = { handler: string; routes?: CaddyRoute[]; upstreams?: { dial: string }[]; health_checks?: { active?: { uri?: string } } };
+/** Every reverse_proxy and error in `caddy adapt`'s JSON: the paths the route around it matches, and a proxy's upstreams and health check. */
+function handledRoutes(config: { apps: { http: { servers: Record<string, { routes: CaddyRoute[] }> } } }) {
+  const found: { handler: string; paths: string[]; upstreams: string[]; health?: string }[] = [];
+  const walk = (routes: CaddyRoute[], paths: string[]) => {
+    for (const route of routes) {
+      const own = route.match?.flatMap((matcher) => matcher.path ?? []) ?? [];
+      const within = own.length > 0 ? own : paths;
+      for (const handler of route.handle ?? []) {
+        if (handler.routes) walk(handler.routes, within);
+        if (handler.handler === "reverse_proxy" || handler.handler === "error")
+          found.push({
+            handler: handler.handler,
+            paths: within,
+            upstreams: (handler.upstreams ?? []).map((upstream) => upstream.dial),
+            health: handler.health_checks?.active?.uri,
+          });
+      }
+    }
+  };
+  for (const server of Object.values(config.apps.http.servers)) walk(server.routes, []);
+  return found;
+}
+
 async function run(command: string[], env: Record<string, string> = {}) {
   const child = Bun.spawn(command, { cwd: root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
 
+describe("the list of services (@lodge/services)", () => {
+  test("has one entry per folder under apps/, each with its main.ts, and well-formed names, ports and prefixes", () => {
+    const folders = [...new Bun.Glob("apps/*/package.json").scanSync({ cwd: root })].map((path) => path.split("/")[1] as string).sort();
+    expect({ "apps/": folders }).toEqual({ "apps/": apps.map((app) => app.name).sort() });
+    for (const app of apps) {
+      expect({ service: app.name, main: existsSync(join(root, `apps/${app.name}/src/main.ts`)) }).toEqual({ service: app.name, main: true });
+      // The name also makes environment names (<NAME>_UPSTREAMS) and compose slot names.
+      expect(app.name).toMatch(/^[a-z]+$/);
+      expect(app.prefixes.length).toBeGreaterThan(0);
+      for (const prefix of app.prefixes) expect(prefix).toMatch(/^\/[a-z.][a-z0-9./_-]*[a-z0-9]$/);
+    }
+    const ports = apps.map((app) => app.port);
+    expect(new Set(ports).size).toBe(ports.length);
+    // No prefix lies under another service's: each path has one owner.
+    const prefixes = apps.flatMap((app) => app.prefixes.map((prefix) => ({ service: app.name, prefix })));
+    for (const a of prefixes)
+      for (const b of prefixes)
+        if (a !== b) expect({ a, b, nested: a.prefix === b.prefix || a.prefix.startsWith(`${b.prefix}/`) }).toMatchObject({ nested: false });
+  });
+});
+
 describe("compose.yaml", () => {
-  test("parses, with postgres, redis, migrate, caddy and two slots each of auth, user and file", () => {
+  test("parses, with postgres, redis, migrate, caddy and two slots each of every listed service", () => {
     expect(Object.keys(compose.services)).toEqual(
       expect.arrayContaining(["postgres", "redis", "migrate", "caddy", "auth-a", "auth-b", "user-a", "user-b", "file-a", "file-b"]),
     );
-    for (const app of apps) expect(slotsOf(app.name).map(([name]) => name)).toEqual([`${app.name}-a`, `${app.name}-b`]);
+    for (const app of apps)
+      expect({ service: app.name, slots: slotsOf(app.name).map(([name]) => name) }).toEqual({ service: app.name, slots: [`${app.name}-a`, `${app.name}-b`] });
+  });
+
+  test("runs no service that @lodge/services does not list", () => {
+    const unlisted = services.filter(([, service]) => runsApp(service) && !apps.some((app) => runs(app.name)(service))).map(([name]) => name);
+    expect({ unlisted, fix: "add the service to packages/services/src/index.ts" }).toEqual({ unlisted: [], fix: expect.any(String) });
   });
 
   test("both slots of a service are the same definition, listening on the service's port", () => {
     const caddyNetworks = (compose.services.caddy?.networks ?? {}) as Record<string, { ipv4_address?: string }>;
     for (const app of apps) {
-      const [[, a], [, b]] = slotsOf(app.name) as [[string, Service], [string, Service]];
+      const [a, b] = slotsOf(app.name).map(([, slot]) => slot);
+      expect({ service: app.name, slots: [a, b].filter(Boolean).length }).toEqual({ service: app.name, slots: 2 });
       expect(a).toEqual(b);
       expect(environmentOf(a).PORT).toBe(String(app.port));
       expect(environmentOf(a).HOST).toBe("0.0.0.0");
@@ -215,7 +286,7 @@ describe("compose.yaml", () => {
     for (const name of ["postgres", "redis"]) expect(compose.services[name]?.healthcheck?.test).toBeDefined();
     for (const [name, service] of services.filter(([, service]) => runsApp(service))) {
       const check = JSON.stringify(service.healthcheck?.test);
-      expect({ slot: name, check }).toMatchObject({ check: expect.stringContaining("/ready") });
+      expect({ slot: name, check }).toMatchObject({ check: expect.stringContaining(operationsPaths.ready) });
       // The port comes from the slot's own PORT, so one healthcheck serves every service.
       expect(check).toContain("process.env.PORT");
       expect(environmentOf(service).PORT).toBeDefined();
@@ -255,10 +326,9 @@ describe("compose.yaml", () => {
   });
 
   test("with a filled-in .env, every slot's environment passes its service's schema, in production", () => {
-    const schemas = { auth: authEnv, user: userEnv, file: fileEnv };
     for (const app of apps) {
       for (const [name, service] of slotsOf(app.name)) {
-        const result = schemas[app.name].safeParse(processEnv(service));
+        const result = app.env.safeParse(processEnv(service));
         expect({ slot: name, issues: result.error?.issues ?? [] }).toEqual({ slot: name, issues: [] });
       }
     }
@@ -269,14 +339,29 @@ describe("compose.yaml", () => {
     expect(userEnv.parse(processEnv(compose.services["user-a"])).PUBLIC_BASE_URL).toBe("https://api.example.com");
   });
 
-  test("auth's AUTH_CLIENTS carries the user service's client with the scopes it needs, plus AUTH_EXTRA_CLIENTS", () => {
+  test("auth's AUTH_CLIENTS carries each service's client with the scopes @lodge/services gives it, plus AUTH_EXTRA_CLIENTS", () => {
+    const withClients = apps.flatMap((app) => ("client" in app ? [{ name: app.name, client: app.client }] : []));
+    expect(withClients.map(({ name }) => name)).toContain("user");
     const user = userEnv.parse(processEnv(compose.services["user-a"]));
-    const scopes = ["auth:verify_password", "users:export", "files:write", "files:export"];
+    expect(withClients.find(({ name }) => name === "user")?.client.scopes).toEqual(["auth:verify_password", "users:export", "files:write", "files:export"]);
     for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
       const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));
-      const client = auth.AUTH_CLIENTS.find((entry) => entry.clientId === user.USER_CLIENT_ID);
-      expect(client).toEqual({ clientId: user.USER_CLIENT_ID, secret: user.USER_CLIENT_SECRET, scopes });
-      expect(auth.AUTH_CLIENTS.map((entry) => entry.clientId)).toEqual(env.AUTH_EXTRA_CLIENTS ? ["user-service", "bot", "admin-tool"] : ["user-service"]);
+      for (const { name, client } of withClients) {
+        // The slot's own <NAME>_CLIENT_ID/<NAME>_CLIENT_SECRET, defaulting to the list's id.
+        const slot = processEnv(compose.services[`${name}-a`], env);
+        const id = slot[`${name.toUpperCase()}_CLIENT_ID`];
+        const entry = auth.AUTH_CLIENTS.find((candidate) => candidate.clientId === id);
+        expect({ service: name, id, entry }).toEqual({
+          service: name,
+          id: client.id,
+          entry: { clientId: client.id, secret: slot[`${name.toUpperCase()}_CLIENT_SECRET`] as string, scopes: [...client.scopes] },
+        });
+      }
+      expect(user.USER_CLIENT_ID).toBe("user-service");
+      expect(auth.AUTH_CLIENTS.map((entry) => entry.clientId)).toEqual([
+        ...withClients.map(({ client }) => client.id),
+        ...(env.AUTH_EXTRA_CLIENTS ? ["bot", "admin-tool"] : []),
+      ]);
     }
     // The client id may be changed in .env; both sides follow.
     const renamed = { ...dotEnv, USER_CLIENT_ID: "profiles" };
@@ -295,6 +380,15 @@ describe("compose.yaml", () => {
       jwks: `${internal}/.well-known/jwks.json`,
     });
     expect(fileEnv.parse(processEnv(compose.services["file-a"])).JWKS_URL).toBe(`${internal}/.well-known/jwks.json`);
+    // Any slot's URL of a listed service (<NAME>_URL) and its JWKS_URL go through the internal listener.
+    for (const [slot, service] of services.filter(([, service]) => runsApp(service))) {
+      const env = processEnv(service);
+      for (const app of apps) {
+        const variable = `${app.name.toUpperCase()}_URL`;
+        if (variable in environmentOf(service)) expect({ slot, variable, value: env[variable] }).toEqual({ slot, variable, value: internal });
+      }
+      if ("JWKS_URL" in environmentOf(service)) expect({ slot, jwks: env.JWKS_URL }).toEqual({ slot, jwks: `${internal}/.well-known/jwks.json` });
+    }
     expect((compose.services.caddy?.ports ?? []).some((port) => port.includes(caddy.CADDY_INTERNAL_PORT as string))).toBe(false);
   });
 
@@ -313,7 +407,7 @@ describe("compose.yaml", () => {
 });
 
 describe(".env.example", () => {
-  test("documents every variable of the auth, user and file env schemas", () => {
+  test("documents every variable of every service's env schema", () => {
     for (const app of apps) expect({ app: app.name, missing: app.variables.filter((name) => !documented.has(name)) }).toEqual({ app: app.name, missing: [] });
   });
 
@@ -350,6 +444,63 @@ describe("Caddyfile", () => {
     }
   });
 
+  test("routes each service's public prefixes, and only those, to both of its slots on its port, health-checked on its /ready; refuses /health, /ready and /metrics", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "lodge-caddy-"));
+    const adapt = async (env: Record<string, string>) => {
+      const result = await run(["caddy", "adapt", "--adapter", "caddyfile", "--config", "Caddyfile"], {
+        HOME: scratch,
+        XDG_CONFIG_HOME: join(scratch, "config"),
+        XDG_DATA_HOME: join(scratch, "data"),
+        LODGE_DOMAIN: "lodge.example.com",
+        ...env,
+      });
+      expect({ code: result.code, output: result.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+      return handledRoutes(JSON.parse(result.stdout));
+    };
+    try {
+      // With the production defaults: one route per service on each site (public and internal).
+      const handled = await adapt({});
+      const routes = handled.filter((route) => route.handler === "reverse_proxy");
+      expect(routes.length).toBeGreaterThan(0);
+      // /health, /ready and /metrics stay on the services' own ports: refused on both sites.
+      for (const path of Object.values(operationsPaths)) {
+        const refused = handled.filter((route) => route.handler === "error" && route.paths.includes(path)).length;
+        expect({ path, refusedOnSites: refused }).toEqual({ path, refusedOnSites: 2 });
+      }
+      for (const route of routes) {
+        const app = apps.find((candidate) => route.upstreams.every((upstream) => new RegExp(`^${candidate.name}-[ab]:`).test(upstream)));
+        expect({ route: route.paths, service: app?.name ?? "none of @lodge/services" }).toMatchObject({ service: expect.stringMatching(/^[a-z]+$/) });
+      }
+      for (const app of apps) {
+        const own = routes.filter((route) => route.upstreams.some((upstream) => upstream.startsWith(`${app.name}-`)));
+        const expected = {
+          paths: [...app.prefixes].sort(),
+          upstreams: [`${app.name}-a:${app.port}`, `${app.name}-b:${app.port}`],
+          health: operationsPaths.ready,
+        };
+        // One route on the public site and one on the internal one.
+        expect({ service: app.name, routesInCaddyfile: own.length }).toEqual({ service: app.name, routesInCaddyfile: 2 });
+        // `path /p /p/*`: a prefix and everything under it (a prefix that names a file may leave out the `/*`).
+        for (const route of own) {
+          const paths = [...new Set(route.paths.map((path) => path.replace(/\/\*$/, "")))].sort();
+          expect({ service: app.name, paths, upstreams: route.upstreams, health: route.health }).toEqual({ service: app.name, ...expected });
+          for (const prefix of app.prefixes)
+            expect({ service: app.name, paths: route.paths }).toEqual({ service: app.name, paths: expect.arrayContaining([prefix]) });
+        }
+      }
+      // The upstream lists come from <NAME>_UPSTREAMS (what compose.yaml and the end-to-end stack set).
+      const marked = (await adapt(Object.fromEntries(apps.map((app) => [`${app.name.toUpperCase()}_UPSTREAMS`, `${app.name}-marked:1`])))).filter(
+        (route) => route.handler === "reverse_proxy",
+      );
+      for (const app of apps) {
+        const upstreams = marked.filter((route) => route.upstreams.includes(`${app.name}-marked:1`)).length;
+        expect({ variable: `${app.name.toUpperCase()}_UPSTREAMS`, routes: upstreams }).toEqual({ variable: `${app.name.toUpperCase()}_UPSTREAMS`, routes: 2 });
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   test("is formatted as caddy fmt writes it", async () => {
     const result = await run(["caddy", "fmt", "Caddyfile"]);
     expect(result.code).toBe(0);
@@ -370,13 +521,13 @@ describe("deploy/", () => {
     }
   });
 
-  test("rollout.sh rolls every service that has slots in compose.yaml, auth first", () => {
-    const listed = read("deploy/rollout.sh")
+  test("rollout.sh rolls every service of @lodge/services (which has slots in compose.yaml) in the list's order, auth first", () => {
+    const rolled = read("deploy/rollout.sh")
       .match(/^readonly SERVICES=\(([^)]*)\)$/m)?.[1]
       ?.trim()
       .split(/\s+/);
-    expect(listed?.[0]).toBe("auth");
-    expect([...(listed ?? [])].sort()).toEqual(apps.map((app) => app.name).sort());
+    expect(rolled?.[0]).toBe("auth");
+    expect({ "deploy/rollout.sh SERVICES": rolled }).toEqual({ "deploy/rollout.sh SERVICES": apps.map((app) => app.name) });
   });
 
   test("prometheus.yml scrapes every slot of every service on its own port, one job per service, and loads alerts.yml", () => {

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { services } from "@lodge/services";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -96,9 +97,11 @@ async function rollout(args: string[], env: Record<string, string> = {}) {
 }
 
 describe("deploy/rollout.sh", () => {
-  const every = ["auth-a", "auth-b", "user-a", "user-b", "file-a", "file-b"];
+  /** Every slot of every service of @lodge/services, in the list's order (test/deploy/compose.test.ts checks SERVICES against it). */
+  const every = services.flatMap(({ name }) => [`${name}-a`, `${name}-b`]);
+  const last = services.at(-1)?.name as string;
 
-  test("builds, migrates with the new image, replaces every slot one at a time (auth, user, file), then reloads Caddy", async () => {
+  test("builds, migrates with the new image, replaces every slot one at a time in the list's order, then reloads Caddy", async () => {
     box({ running: [...every, "caddy"] });
     const result = await rollout(["abc123"]);
     expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 });
@@ -131,9 +134,9 @@ describe("deploy/rollout.sh", () => {
 
   test("a later service's failure puts the previous image back on the earlier services' slots too", async () => {
     box({ running: every });
-    const result = await rollout(["abc123"], { FAIL_SLOT: "file-a" });
+    const result = await rollout(["abc123"], { FAIL_SLOT: `${last}-a` });
     expect(result.code).toBe(1);
-    const replaced = every.slice(0, every.indexOf("file-a") + 1);
+    const replaced = every.slice(0, every.indexOf(`${last}-a`) + 1);
     expect(result.steps).toEqual([
       "build lodge:abc123",
       "migrate sha256:built-lodge:abc123",

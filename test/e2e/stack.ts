@@ -1,6 +1,7 @@
 /**
- * The production path, locally: the services as real processes (`bun run apps/<name>/src/main.ts`)
- * on their own ports, behind a real `caddy run` of the repository's Caddyfile. Only the Caddyfile's
+ * The production path, locally: the services of @lodge/services as real processes
+ * (`bun run apps/<name>/src/main.ts`) on ports the OS picks (not the list's, so several stacks can
+ * run at once), behind a real `caddy run` of the repository's Caddyfile. Only the Caddyfile's
  * host/port placeholders change (site address, internal listener port, upstream lists, admin
  * address); everything else is the production file. As in compose.yaml, the services share one
  * database (each in its own schema) and one Redis prefix, and call each other and fetch JWKS
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { connectRedis, type Redis } from "@lodge/kit";
 import { deleteKeys, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { clientSettings, envName, machineClients, operationsPaths, type ServiceName, services } from "@lodge/services";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
 
@@ -66,16 +68,21 @@ async function untilAnswers(url: string, what: string, target: ReturnType<typeof
 export type ServiceProcess = ReturnType<typeof spawnCollected> & { port: number; url: string };
 export type AuthProcess = ServiceProcess;
 
-/** The user service's client at auth, as compose.yaml builds AUTH_CLIENTS from USER_CLIENT_ID/USER_CLIENT_SECRET. */
-const userClient = { id: "user-service", secret: `e2e-${crypto.randomUUID().replaceAll("-", "")}` };
-const userClientScopes = "auth:verify_password users:export files:write files:export";
+/** A service of the list other than auth (which the stack always starts, in one or more instances). */
+type PeerName = Exclude<ServiceName, "auth">;
+
+/** What each service needs beyond the common env, given the stack's public URL and storage directory. */
+const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }): Record<PeerName, Record<string, string>> => ({
+  user: { PUBLIC_BASE_URL: url },
+  file: { FILE_STORAGE_DIR: fileStorageDir, FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`, FILE_PUBLIC_URL: url },
+});
 
 /** How many /ready checks an instance has answered 200, from its own metrics (Caddy's health checks count here). */
 async function readyAnswers(url: string): Promise<number> {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const line = metrics
     .split("\n")
-    .find((row) => row.startsWith("http_request_duration_seconds_count{") && row.includes('route="/ready"') && row.includes('status="200"'));
+    .find((row) => row.startsWith("http_request_duration_seconds_count{") && row.includes(`route="${operationsPaths.ready}"`) && row.includes('status="200"'));
   return Number(line?.split(" ").pop() ?? 0);
 }
 
@@ -84,8 +91,8 @@ export type StackOptions = {
   env?: Record<string, string>;
   /** How many auth instances (default 1). */
   instances?: number;
-  /** Also start the user and file services (one instance each), with extra env for each. */
-  services?: { user?: Record<string, string>; file?: Record<string, string> };
+  /** Also start these services (one instance each), with extra env for each. */
+  services?: Partial<Record<PeerName, Record<string, string>>>;
 };
 
 export async function startStack(options: StackOptions = {}) {
@@ -95,8 +102,9 @@ export async function startStack(options: StackOptions = {}) {
   const scratch = mkdtempSync(join(tmpdir(), "lodge-e2e-"));
   const fileStorageDir = join(scratch, "files");
   const started: ReturnType<typeof spawnCollected>[] = [];
-  const withUser = options.services?.user !== undefined;
-  const withFile = options.services?.file !== undefined;
+  const peerNames = services.map(({ name }) => name).filter((name): name is PeerName => options.services?.[name as PeerName] !== undefined);
+  // The machine clients of the services started here, as compose.yaml builds AUTH_CLIENTS from <NAME>_CLIENT_ID/<NAME>_CLIENT_SECRET.
+  const clients = clientSettings(machineClients(() => `e2e-${crypto.randomUUID().replaceAll("-", "")}`, peerNames));
   // Caddy's addresses are known before anything starts: the services are configured with them.
   const caddyPort = freePort();
   const internalPort = freePort();
@@ -113,7 +121,7 @@ export async function startStack(options: StackOptions = {}) {
   };
 
   /** One instance of a service, as compose runs it: `bun run apps/<name>/src/main.ts` with its env. */
-  const startService = async (name: "auth" | "user" | "file", port: number, env: Record<string, string>): Promise<ServiceProcess> => {
+  const startService = async (name: ServiceName, port: number, env: Record<string, string>): Promise<ServiceProcess> => {
     const instance = spawnCollected([process.execPath, "run", `apps/${name}/src/main.ts`], {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: scratch,
@@ -130,45 +138,39 @@ export async function startStack(options: StackOptions = {}) {
       LOG_LEVEL: "info",
       // As compose sets them: through Caddy's internal listener.
       JWKS_URL: `${internalUrl}/.well-known/jwks.json`,
+      ...Object.fromEntries(services.map((service) => [envName(service.name, "URL"), internalUrl])),
+      ...clients.serviceEnv,
       ...env,
     });
     started.push(instance);
     const base = `http://127.0.0.1:${port}`;
-    await untilAnswers(`${base}/ready`, name, instance);
+    await untilAnswers(`${base}${operationsPaths.ready}`, name, instance);
     return { ...instance, port, url: base };
   };
 
   const startAuth = (port: number) =>
     startService("auth", port, {
       AUTH_COOKIE_SECURE: "false",
-      ...(withUser ? { AUTH_CLIENTS: `${userClient.id}:${userClient.secret}:${userClientScopes}` } : {}),
+      ...(clients.authClients.length > 0 ? { AUTH_CLIENTS: clients.authClients.join(";") } : {}),
       ...options.env,
     });
 
   try {
     const instances: AuthProcess[] = [];
     for (let index = 0; index < (options.instances ?? 1); index++) instances.push(await startAuth(freePort()));
-    const file = withFile
-      ? await startService("file", freePort(), {
-          FILE_STORAGE_DIR: fileStorageDir,
-          FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`,
-          FILE_PUBLIC_URL: url,
-          ...options.services?.file,
-        })
-      : undefined;
-    const user = withUser
-      ? await startService("user", freePort(), {
-          AUTH_URL: internalUrl,
-          FILE_URL: internalUrl,
-          PUBLIC_BASE_URL: url,
-          USER_CLIENT_ID: userClient.id,
-          USER_CLIENT_SECRET: userClient.secret,
-          ...options.services?.user,
-        })
-      : undefined;
+    const peers: Partial<Record<PeerName, ServiceProcess>> = {};
+    const peerEnv = ownEnv({ url, fileStorageDir });
+    for (const name of peerNames) peers[name] = await startService(name, freePort(), { ...peerEnv[name], ...options.services?.[name] });
 
-    // A service not started here points at a port where nothing listens (Caddy answers 503 there).
+    // Every service's upstream list (<NAME>_UPSTREAMS): a service not started here points at a port
+    // where nothing listens (Caddy answers 503 there).
     const nowhere = `127.0.0.1:${freePort()}`;
+    const upstreams = Object.fromEntries(
+      services.map(({ name }) => {
+        const processes = name === "auth" ? instances : [peers[name]].filter((peer) => peer !== undefined);
+        return [envName(name, "UPSTREAMS"), processes.length > 0 ? processes.map((instance) => `127.0.0.1:${instance.port}`).join(" ") : nowhere];
+      }),
+    );
     const caddy = spawnCollected(["caddy", "run", "--adapter", "caddyfile", "--config", join(repoRoot, "Caddyfile")], {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: scratch,
@@ -177,9 +179,7 @@ export async function startStack(options: StackOptions = {}) {
       // An http:// site address is what turns automatic HTTPS off; nothing else differs.
       LODGE_DOMAIN: url,
       CADDY_INTERNAL_PORT: String(internalPort),
-      AUTH_UPSTREAMS: instances.map((instance) => `127.0.0.1:${instance.port}`).join(" "),
-      USER_UPSTREAMS: user ? `127.0.0.1:${user.port}` : nowhere,
-      FILE_UPSTREAMS: file ? `127.0.0.1:${file.port}` : nowhere,
+      ...upstreams,
       CADDY_ADMIN: `127.0.0.1:${freePort()}`,
     });
     started.push(caddy);
@@ -191,9 +191,8 @@ export async function startStack(options: StackOptions = {}) {
       url,
       /** Caddy's internal plain-HTTP listener (what AUTH_URL, FILE_URL and JWKS_URL point at). */
       internalUrl,
-      /** The user and file services, when `services` asked for them. */
-      user,
-      file,
+      /** The other services (`user`, `file`, ...), when `services` asked for them. */
+      ...peers,
       /** The file service's FILE_STORAGE_DIR. */
       fileStorageDir,
       /** The first auth instance (the only one unless `instances` was given). */

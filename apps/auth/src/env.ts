@@ -1,11 +1,12 @@
 import { databaseEnv, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { serviceNamed } from "@lodge/services";
 
 export const authEnv = httpEnv
   .extend(databaseEnv.shape)
   .extend(redisEnv.shape)
   .extend(jwtEnv.shape)
   .extend({
-    PORT: z.coerce.number().int().default(3001),
+    PORT: z.coerce.number().int().default(serviceNamed("auth").port),
     /** `Secure` on the refresh cookie; only turn off for plain-http tests. */
     AUTH_COOKIE_SECURE: z.enum(["true", "false"]).default("true"),
     /** `None` when the frontend is on another site (Vercel), `Lax` or `Strict` when same-site. */

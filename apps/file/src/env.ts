@@ -1,4 +1,5 @@
 import { databaseEnv, fragments, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { serviceNamed } from "@lodge/services";
 import { parsePreset } from "./services/variant-params";
 
 const MiB = 1024 * 1024;
@@ -33,7 +34,7 @@ export const fileEnv = httpEnv
   .extend(redisEnv.shape)
   .extend(jwtEnv.shape)
   .extend({
-    PORT: z.coerce.number().int().default(3003),
+    PORT: z.coerce.number().int().default(serviceNamed("file").port),
     /** `local` (a directory) or `s3` (any S3-compatible store: Hetzner Object Storage, MinIO, AWS). */
     FILE_STORAGE_DRIVER: z.enum(["local", "s3"]).default("local"),
     FILE_STORAGE_DIR: z.string().min(1).default(".data/files"),

@@ -1,4 +1,5 @@
 import { databaseEnv, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { localUrlOf, serviceNamed } from "@lodge/services";
 
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 
@@ -7,14 +8,14 @@ export const userEnv = httpEnv
   .extend(redisEnv.shape)
   .extend(jwtEnv.shape)
   .extend({
-    PORT: z.coerce.number().int().default(3002),
+    PORT: z.coerce.number().int().default(serviceNamed("user").port),
     /** Where the auth service answers (client tokens, password check, export); internal, not the public origin. */
-    AUTH_URL: baseUrl.default("http://127.0.0.1:3001"),
+    AUTH_URL: baseUrl.default(localUrlOf("auth")),
     /** Where the file service answers (making an avatar public, export). */
-    FILE_URL: baseUrl.default("http://127.0.0.1:3003"),
+    FILE_URL: baseUrl.default(localUrlOf("file")),
     /** The public origin avatar URLs are built on (what browsers load `/files/...` from). */
     PUBLIC_BASE_URL: baseUrl.default("http://localhost:8080"),
-    /** This service's machine client at auth (AUTH_CLIENTS there): scopes auth:verify_password users:export files:write files:export. */
+    /** This service's machine client at auth (AUTH_CLIENTS there; its scopes are in @lodge/services). */
     USER_CLIENT_ID: z.string().min(1).max(128),
     USER_CLIENT_SECRET: z.string().min(24),
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deletions, profiles } from "@lodge/db/schema";
 import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
+import { erasingServices } from "@lodge/services";
 import { eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { createUserApp } from "../src/app";
@@ -190,6 +191,8 @@ describe("export", () => {
     expect(response.headers.get("content-disposition")).toBe(`attachment; filename="lodge-export-${user.id}.json"`);
     const { services } = response.json;
     expect(response.json.userId).toBe(user.id);
+    // Every service that holds user data (@lodge/services) contributes its part.
+    expect(Object.keys(services).sort()).toEqual([...erasingServices].sort());
     expect(services.user.profile).toMatchObject({ id: user.id, email: user.email, displayName: "To Be Deleted", bio: "bio", avatar: { fileId: user.fileId } });
     expect(services.user.preferences).toMatchObject({ version: 1, preferences: { theme: "dark" } });
     expect(services.user.knownFiles).toEqual([expect.objectContaining({ fileId: user.fileId, contentType: "image/png" })]);

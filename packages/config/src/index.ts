@@ -1,3 +1,4 @@
+import { localUrlOf } from "@lodge/services";
 import { z } from "zod";
 
 export { z };
@@ -90,5 +91,5 @@ export const jwtEnv = z.object({
   JWT_ISSUER: z.string().default("lodge"),
   JWT_AUDIENCE: z.string().default("lodge"),
   /** Where services fetch the auth service's public keys. */
-  JWKS_URL: z.url().default("http://127.0.0.1:3001/.well-known/jwks.json"),
+  JWKS_URL: z.url().default(`${localUrlOf("auth")}/.well-known/jwks.json`),
 });

@@ -1,7 +1,5 @@
+import { erasingServices } from "@lodge/services";
 import { z } from "zod";
-
-/** The services that hold a user's data and must erase it when the account is deleted. */
-export const erasingServices = ["auth", "user", "file"] as const;
 
 /** Every event Lodge publishes. Adding one: add its data schema here, nothing else. */
 export const eventData = {
@@ -29,7 +27,7 @@ export const eventData = {
   /** Every service holding data of the user erases it and answers with `user.data_erased`. */
   "user.deletion_requested": z.object({ userId: z.uuid(), requestedAt: z.iso.datetime() }),
   "user.data_erased": z.object({ userId: z.uuid(), service: z.enum(erasingServices) }),
-  /** Every service in `erasingServices` has erased the user's data. */
+  /** Every service in `erasingServices` (@lodge/services) has erased the user's data. */
   "user.deleted": z.object({ userId: z.uuid() }),
 
   "file.uploaded": z.object({

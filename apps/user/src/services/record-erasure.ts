@@ -1,5 +1,5 @@
 import { deletions } from "@lodge/db/schema";
-import type { erasingServices } from "@lodge/events";
+import type { erasingServices } from "@lodge/services";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { deleteUserRows } from "../helpers/delete-user-rows";

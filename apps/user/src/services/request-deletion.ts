@@ -1,6 +1,6 @@
 import { deletions } from "@lodge/db/schema";
-import { erasingServices } from "@lodge/events";
 import { ApiError } from "@lodge/kit";
+import { erasingServices } from "@lodge/services";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 
