@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { call, expectErrorShape, hostileStrings } from "@lodge/kit/testing";
+import {
+  call,
+  expectErrorShape,
+  hostileStrings,
+  type OpenApiDocument,
+  operationsOf,
+  type SweptOperation,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images } from "./images";
 
@@ -13,8 +22,8 @@ let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 let fileId: string;
 let uploadPath: string;
-type Operation = { method: string; path: string; jsonBody: boolean; query: string[] };
-const operations: Operation[] = [];
+let document: OpenApiDocument;
+let operations: SweptOperation[] = [];
 
 beforeAll(async () => {
   t = await startTestFiles();
@@ -25,26 +34,15 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${alice.token}`, "tus-resumable": "1.0.0", "upload-length": "10" },
   });
   uploadPath = created.headers.get("location") as string;
-  const document = (await t.call("GET", "/files/openapi.json")).json;
-  for (const [path, methods] of Object.entries(
-    document.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: { in: string; name: string }[] }>>,
-  )) {
-    for (const [method, operation] of Object.entries(methods)) {
-      operations.push({
-        method: method.toUpperCase(),
-        path,
-        jsonBody: Boolean(operation.requestBody?.content["application/json"]),
-        query: (operation.parameters ?? []).filter((parameter) => parameter.in === "query").map((parameter) => parameter.name),
-      });
-    }
-  }
+  document = (await t.call("GET", "/files/openapi.json")).json;
+  operations = operationsOf(document);
 });
 afterAll(() => t.close());
 
 const tus = { "tus-resumable": "1.0.0" };
 const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
 
-async function send(operation: Operation, path: string, options: { token?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function send(operation: SweptOperation, path: string, options: { token?: string; body?: string; headers?: Record<string, string> } = {}) {
   return call(t.url, operation.method, path, { token: options.token, body: options.body, headers: { ...tus, ...options.headers } });
 }
 
@@ -123,6 +121,31 @@ describe("every operation", () => {
       );
     }
     expect(await t.snapshot()).toEqual(before);
+  });
+
+  test("the kit's body sweep: malformed, mistyped, incomplete, oversized and hostile JSON bodies are 4xx and change nothing", async () => {
+    const before = await t.snapshot();
+    const swept = await sweepDocument({
+      document,
+      // Over BODY_LIMIT_BYTES' default (64 KiB), which the file service keeps.
+      oversizedBytes: 70_000,
+      send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, fileId), { body, token: alice.token, headers }),
+      // Values these fields take: `public` a boolean, `expiresIn` a number of seconds within its bounds.
+      skipWrong: (value, property) => (property === "public" && typeof value === "boolean") || (property === "expiresIn" && value === 123),
+    });
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(["PATCH /files/{id}", "POST /files/{id}/signed-url"]);
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  test("missing, garbage, tampered and alg:none tokens are 401 in the error shape on every guarded route", async () => {
+    const guarded = operations
+      .filter((operation) => operation.method !== "OPTIONS")
+      .map((operation) => [operation.method, operation.path.startsWith("/files/uploads/") ? uploadPath : fill(operation.path, fileId)] as const);
+    await sweepAuthorizations({
+      routes: guarded,
+      token: alice.token,
+      send: (method, path, headers) => call(t.url, method, path, { headers: { ...tus, ...headers } }),
+    });
   });
 
   test("hostile query values are 4xx or ignored, never a 5xx", async () => {

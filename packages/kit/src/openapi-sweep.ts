@@ -44,7 +44,7 @@ export async function sweepDocument(options: {
   send: (operation: SweptOperation, body: unknown, headers: Record<string, string>) => Promise<Reply>;
   oversizedBytes: number;
   /** A value a field of this operation legitimately accepts (e.g. null clearing a nullable field). */
-  skipWrong?: (value: unknown, operation: SweptOperation) => boolean;
+  skipWrong?: (value: unknown, property: string, operation: SweptOperation) => boolean;
   moreHostileStrings?: string[];
 }): Promise<SweptOperation[]> {
   const swept = operationsOf(options.document).filter((operation) => operation.schema);
@@ -54,7 +54,7 @@ export async function sweepDocument(options: {
       schema: operation.schema,
       send: (body, headers = {}) => options.send(operation, body, headers),
       oversizedBytes: options.oversizedBytes,
-      skipWrong: options.skipWrong && ((value) => options.skipWrong?.(value, operation) ?? false),
+      skipWrong: options.skipWrong && ((value, property) => options.skipWrong?.(value, property, operation) ?? false),
       moreHostileStrings: options.moreHostileStrings,
     });
   }
