@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ACCESS_TOKEN_TTL_SECONDS } from "@lodge/kit";
 import {
   call,
+  eventually,
   expectErrorShape,
   hostileStrings,
   type OpenApiDocument,
@@ -164,5 +166,35 @@ describe("every operation", () => {
         }
       }
     }
+  });
+});
+
+/**
+ * The file tests take their tokens from the kit's test issuer, so the service must still refuse what
+ * the auth service would never have signed, and drop a session auth revoked.
+ */
+describe("tokens", () => {
+  test("a token from another key, issuer or audience, or an expired one, is 401; the issuer's own is accepted", async () => {
+    const list = async (token: string) => {
+      const response = await t.call("GET", "/files", { token });
+      return `${response.status} ${response.json.error?.message ?? ""}`.trim();
+    };
+    expect(await list((await t.user()).token)).toBe("200");
+    expect(await list((await t.issuer.user({ unpublishedKey: true })).token)).toBe("401 Invalid token");
+    expect(await list((await t.issuer.user({ issuer: "someone-else" })).token)).toBe("401 Invalid token");
+    expect(await list((await t.issuer.user({ audience: "another-api" })).token)).toBe("401 Invalid token");
+    const issuedAt = new Date(Date.now() - (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000);
+    expect(await list((await t.issuer.user({ issuedAt })).token)).toBe("401 Token expired");
+    expect(await list(await t.issuer.client("users-service", ["files:read"], { unpublishedKey: true }))).toBe("401 Invalid token");
+  });
+
+  test("a session revoked on the bus (auth.session_revoked) is refused; the user's other sessions keep working", async () => {
+    const alice = await t.user();
+    const otherDevice = await t.issuer.user({ id: alice.id });
+    expect((await t.call("GET", "/files", { token: alice.token })).status).toBe(200);
+    await t.issuer.revoke(t.deps.bus, alice);
+    await eventually(async () => (await t.call("GET", "/files", { token: alice.token })).status === 401);
+    expect((await t.call("GET", "/files", { token: alice.token })).json.error.message).toBe("Session revoked");
+    expect((await t.call("GET", "/files", { token: otherDevice.token })).status).toBe(200);
   });
 });
