@@ -16,6 +16,9 @@ async function createSigningKey(alg: SigningKey["alg"]): Promise<SigningKey> {
  */
 export type TokenVariant = { issuer?: string; audience?: string; issuedAt?: Date; unpublishedKey?: boolean };
 
+/** A user token's subject and session (fresh ones unless given), role and time of sign-in (now unless given). */
+export type TestAccount = { id?: string; sessionId?: string; role?: "user" | "admin"; authTime?: Date };
+
 export type TestIssuer = Awaited<ReturnType<typeof startTestIssuer>>;
 
 /**
@@ -53,7 +56,7 @@ export async function startTestIssuer(options: { issuer?: string; audience?: str
   }
 
   /** A signed-in user's access token (a fresh id and session unless given), as auth issues at login. */
-  async function user(account: { id?: string; sessionId?: string; role?: "user" | "admin"; authTime?: Date } & TokenVariant = {}) {
+  async function user(account: TestAccount & TokenVariant = {}) {
     const id = account.id ?? Bun.randomUUIDv7();
     const sessionId = account.sessionId ?? Bun.randomUUIDv7();
     const authTime = Math.floor((account.authTime ?? account.issuedAt ?? clock()).getTime() / 1000);
@@ -67,7 +70,7 @@ export async function startTestIssuer(options: { issuer?: string; audience?: str
     jwksUrl: `http://127.0.0.1:${server.port}/.well-known/jwks.json`,
     sign,
     user,
-    admin: (account: Omit<Parameters<typeof user>[0], "role"> = {}) => user({ ...account, role: "admin" }),
+    admin: (account: Omit<TestAccount, "role"> & TokenVariant = {}) => user({ ...account, role: "admin" }),
     /** A service client's token with these scopes, as auth issues for client credentials. */
     client: (clientId: string, scopes: string[], variant: TokenVariant = {}) => sign({ role: "service", scope: scopes.join(" ") }, clientId, variant),
     /** Revokes a session as auth does: an `auth.session_revoked` event on the bus, which every service watches. */

@@ -296,4 +296,4 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
 }
 
 export { type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
-export { startTestIssuer, type TestIssuer, type TokenVariant } from "./test-issuer";
+export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
