@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { call, expectErrorShape, hostileStrings } from "@lodge/kit/testing";
+import { ACCESS_TOKEN_TTL_SECONDS } from "@lodge/kit";
+import {
+  call,
+  eventually,
+  expectErrorShape,
+  hostileStrings,
+  type OpenApiDocument,
+  operationsOf,
+  type SweptOperation,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images } from "./images";
 
@@ -13,8 +24,8 @@ let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 let fileId: string;
 let uploadPath: string;
-type Operation = { method: string; path: string; jsonBody: boolean; query: string[] };
-const operations: Operation[] = [];
+let document: OpenApiDocument;
+let operations: SweptOperation[] = [];
 
 beforeAll(async () => {
   t = await startTestFiles();
@@ -25,26 +36,15 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${alice.token}`, "tus-resumable": "1.0.0", "upload-length": "10" },
   });
   uploadPath = created.headers.get("location") as string;
-  const document = (await t.call("GET", "/files/openapi.json")).json;
-  for (const [path, methods] of Object.entries(
-    document.paths as Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: { in: string; name: string }[] }>>,
-  )) {
-    for (const [method, operation] of Object.entries(methods)) {
-      operations.push({
-        method: method.toUpperCase(),
-        path,
-        jsonBody: Boolean(operation.requestBody?.content["application/json"]),
-        query: (operation.parameters ?? []).filter((parameter) => parameter.in === "query").map((parameter) => parameter.name),
-      });
-    }
-  }
+  document = (await t.call("GET", "/files/openapi.json")).json;
+  operations = operationsOf(document);
 });
 afterAll(() => t.close());
 
 const tus = { "tus-resumable": "1.0.0" };
 const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
 
-async function send(operation: Operation, path: string, options: { token?: string; body?: string; headers?: Record<string, string> } = {}) {
+async function send(operation: SweptOperation, path: string, options: { token?: string; body?: string; headers?: Record<string, string> } = {}) {
   return call(t.url, operation.method, path, { token: options.token, body: options.body, headers: { ...tus, ...options.headers } });
 }
 
@@ -125,6 +125,31 @@ describe("every operation", () => {
     expect(await t.snapshot()).toEqual(before);
   });
 
+  test("the kit's body sweep: malformed, mistyped, incomplete, oversized and hostile JSON bodies are 4xx and change nothing", async () => {
+    const before = await t.snapshot();
+    const swept = await sweepDocument({
+      document,
+      // Over BODY_LIMIT_BYTES' default (64 KiB), which the file service keeps.
+      oversizedBytes: 70_000,
+      send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, fileId), { body, token: alice.token, headers }),
+      // Values these fields take: `public` a boolean, `expiresIn` a number of seconds within its bounds.
+      skipWrong: (value, property) => (property === "public" && typeof value === "boolean") || (property === "expiresIn" && value === 123),
+    });
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(["PATCH /files/{id}", "POST /files/{id}/signed-url"]);
+    expect(await t.snapshot()).toEqual(before);
+  });
+
+  test("missing, garbage, tampered and alg:none tokens are 401 in the error shape on every guarded route", async () => {
+    const guarded = operations
+      .filter((operation) => operation.method !== "OPTIONS")
+      .map((operation) => [operation.method, operation.path.startsWith("/files/uploads/") ? uploadPath : fill(operation.path, fileId)] as const);
+    await sweepAuthorizations({
+      routes: guarded,
+      token: alice.token,
+      send: (method, path, headers) => call(t.url, method, path, { headers: { ...tus, ...headers } }),
+    });
+  });
+
   test("hostile query values are 4xx or ignored, never a 5xx", async () => {
     for (const operation of operations.filter((candidate) => candidate.query.length > 0 && candidate.method === "GET")) {
       const path = fill(operation.path, fileId);
@@ -141,5 +166,35 @@ describe("every operation", () => {
         }
       }
     }
+  });
+});
+
+/**
+ * The file tests take their tokens from the kit's test issuer, so the service must still refuse what
+ * the auth service would never have signed, and drop a session auth revoked.
+ */
+describe("tokens", () => {
+  test("a token from another key, issuer or audience, or an expired one, is 401; the issuer's own is accepted", async () => {
+    const list = async (token: string) => {
+      const response = await t.call("GET", "/files", { token });
+      return `${response.status} ${response.json.error?.message ?? ""}`.trim();
+    };
+    expect(await list((await t.user()).token)).toBe("200");
+    expect(await list((await t.issuer.user({ unpublishedKey: true })).token)).toBe("401 Invalid token");
+    expect(await list((await t.issuer.user({ issuer: "someone-else" })).token)).toBe("401 Invalid token");
+    expect(await list((await t.issuer.user({ audience: "another-api" })).token)).toBe("401 Invalid token");
+    const issuedAt = new Date(Date.now() - (ACCESS_TOKEN_TTL_SECONDS + 60) * 1000);
+    expect(await list((await t.issuer.user({ issuedAt })).token)).toBe("401 Token expired");
+    expect(await list(await t.issuer.client("users-service", ["files:read"], { unpublishedKey: true }))).toBe("401 Invalid token");
+  });
+
+  test("a session revoked on the bus (auth.session_revoked) is refused; the user's other sessions keep working", async () => {
+    const alice = await t.user();
+    const otherDevice = await t.issuer.user({ id: alice.id });
+    expect((await t.call("GET", "/files", { token: alice.token })).status).toBe(200);
+    await t.issuer.revoke(t.deps.bus, alice);
+    await eventually(async () => (await t.call("GET", "/files", { token: alice.token })).status === 401);
+    expect((await t.call("GET", "/files", { token: alice.token })).json.error.message).toBe("Session revoked");
+    expect((await t.call("GET", "/files", { token: otherDevice.token })).status).toBe(200);
   });
 });

@@ -1,27 +1,31 @@
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { authEnv, startAuthService } from "@lodge/auth";
 import { parseEnv } from "@lodge/config";
-import { files, uploads, users, variants } from "@lodge/db/schema";
+import { files, uploads, variants } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
+import { createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
 import { requestBodyCap } from "../src/config";
 import { fileEnv } from "../src/env";
 import { startFileService } from "../src/service";
 import type { Storage } from "../src/storage/index";
 
-export const CLIENT_SECRET = "file-test-client-secret-0123456789";
+/** The service clients the tests use and their scopes: the user service's, a reader's, and one with no file scope. */
+const clientScopes = {
+  "users-service": ["files:read", "files:write", "files:export"],
+  reader: ["files:read"],
+  other: ["notifications:send"],
+};
 export const SIGNING_SECRET = "file-test-signing-secret-0123456789abcdef";
 
 export type TestFiles = Awaited<ReturnType<typeof startTestFiles>>;
 
 /**
- * A real auth service and a real file service, each on a random port, sharing one test database
- * (each has its own schema) and one Redis key prefix. The file service verifies tokens against
- * auth's JWKS URL with the kit guard, as in production. Storage is a fresh temporary directory
+ * A real file service on a random port, with its own test database and Redis key prefix. It
+ * verifies tokens with the kit guard against the JWKS of a test issuer that signs them as the auth
+ * service does (no file test is about auth itself, and file's rows do not reference auth's). Storage is a fresh temporary directory
  * unless `storage` is given (the S3 tests pass one on s3rver). `advance` moves the clock; `frozen`
  * runs work with the clock standing still (answers that count down to an expiry then compare).
  */
@@ -33,34 +37,14 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
   let frozenAt: number | undefined;
   const clock = () => new Date((frozenAt ?? Date.now()) + offsetMs);
 
-  const auth = await startAuthService({
-    env: parseEnv(authEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      AUTH_COOKIE_SECURE: "false",
-      LOG_LEVEL: "silent",
-      AUTH_CLIENTS: [
-        `users-service:${CLIENT_SECRET}:files:read files:write files:export`,
-        `reader:${CLIENT_SECRET}:files:read`,
-        `other:${CLIENT_SECRET}:notifications:send`,
-      ].join(";"),
-    }),
-    database,
-    redis,
-    clock,
-    maintenance: false,
-    logger: silent("auth"),
-  });
-  const authServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: auth.app.fetch });
-  const authUrl = `http://127.0.0.1:${authServer.port}`;
+  const issuer = await startTestIssuer({ clock });
 
   const directory = await mkdtemp(join(tmpdir(), "lodge-files-"));
   const parsed = parseEnv(fileEnv, {
     DATABASE_URL: database.url,
     REDIS_URL: "redis://127.0.0.1:6379",
     REDIS_PREFIX: prefix,
-    JWKS_URL: `${authUrl}/.well-known/jwks.json`,
+    JWKS_URL: issuer.jwksUrl,
     LOG_LEVEL: "silent",
     FILE_STORAGE_DIR: directory,
     FILE_SIGNING_SECRET: SIGNING_SECRET,
@@ -83,30 +67,14 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
 
   const call = (method: string, path: string, options?: Parameters<typeof request>[3]) => request(url, method, path, options);
 
-  let counter = 0;
-  /** Registers a fresh user at the auth service and returns its id and access token. */
-  async function user() {
-    counter += 1;
-    const email = `files${counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
-    const response = await request(authUrl, "POST", "/auth/register", { body: { email, password: "a perfectly fine password" } });
-    if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
-    return { id: response.json.user.id as string, token: response.json.accessToken as string, email };
-  }
+  /** A signed-in user: a fresh id and its access token, signed by the test issuer. */
+  const user = () => issuer.user();
 
-  /** A user promoted to admin (the role is read at login). */
-  async function admin() {
-    const account = await user();
-    await db.update(users).set({ role: "admin" }).where(eq(users.id, account.id));
-    const login = await request(authUrl, "POST", "/auth/login", { body: { email: account.email, password: "a perfectly fine password" } });
-    return { ...account, token: login.json.accessToken as string };
-  }
+  /** An admin's access token (the role is in the token, as auth signs it at login). */
+  const admin = () => issuer.admin();
 
-  /** A service client's token (client credentials at the auth service). */
-  async function client(clientId: "users-service" | "reader" | "other") {
-    const response = await request(authUrl, "POST", "/auth/token", { body: { clientId, clientSecret: CLIENT_SECRET } });
-    if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
-    return response.json.accessToken as string;
-  }
+  /** A service client's token with the scopes each client is granted in production-like config. */
+  const client = (clientId: keyof typeof clientScopes) => issuer.client(clientId, clientScopes[clientId]);
 
   /** POST /files with raw bytes (or a multipart body when `multipart` is set). */
   async function upload(token: string, bytes: Uint8Array | string, options: { name?: string; type?: string; multipart?: boolean; query?: string } = {}) {
@@ -199,7 +167,7 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
 
   return {
     url,
-    authUrl,
+    issuer,
     slowPatch,
     fileKeyOf,
     uploadKeyOf,
@@ -229,9 +197,8 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     },
     close: async () => {
       await server.stop(true);
-      await authServer.stop(true);
       await service.close();
-      await auth.close();
+      await issuer.stop();
       await database.drop();
       await cleanup();
       await rm(directory, { recursive: true, force: true });

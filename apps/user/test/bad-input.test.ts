@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { deletions, preferences, profiles } from "@lodge/db/schema";
-import { badAuthorizations, expectErrorShape, hostileStrings as sharedHostileStrings, sweepBody } from "@lodge/kit/testing";
+import {
+  expectErrorShape,
+  type OpenApiDocument,
+  operationsOf,
+  type SweptOperation,
+  hostileStrings as sharedHostileStrings,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
 import { count } from "drizzle-orm";
 import { startTestStack, type TestStack } from "./harness";
 
@@ -12,15 +20,8 @@ import { startTestStack, type TestStack } from "./harness";
 let stack: TestStack;
 let token: string;
 let adminToken: string;
-type Operation = { method: string; path: string; schema?: { properties?: Record<string, unknown>; required?: string[] } };
-let operations: Operation[] = [];
-type Schema = Operation["schema"] & { $ref?: string };
-let document: {
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
-  components: { schemas: Record<string, Schema> };
-};
-/** A body schema, following a reference to a named component. */
-const resolve = (schema: Schema | undefined) => (schema?.$ref ? document.components.schemas[schema.$ref.split("/").at(-1) ?? ""] : schema);
+let operations: SweptOperation[] = [];
+let document: OpenApiDocument;
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { BODY_LIMIT_BYTES: "4096" } });
@@ -29,12 +30,7 @@ beforeAll(async () => {
   token = user.accessToken;
   adminToken = (await stack.admin()).accessToken;
   document = (await stack.call("GET", "/users/openapi.json")).json;
-  for (const [path, methods] of Object.entries(document.paths)) {
-    for (const [method, operation] of Object.entries(methods)) {
-      operations.push({ method: method.toUpperCase(), path, schema: resolve(operation.requestBody?.content["application/json"]?.schema) });
-    }
-  }
-  operations = operations.filter((operation) => operation.schema);
+  operations = operationsOf(document).filter((operation) => operation.schema);
 });
 afterAll(() => stack.close());
 
@@ -62,17 +58,15 @@ describe("every body-taking route", () => {
     // The token is older than the 5-minute window, so a body that slipped through validation could never delete the account.
     stack.advance(6 * 60 * 1000);
     try {
-      for (const operation of operations) {
-        await sweepBody({
-          label: `${operation.method} ${operation.path}`,
-          schema: operation.schema,
-          send: (body, headers = {}) => stack.call(operation.method, operation.path, { body, token, headers }),
-          oversizedBytes: 8000,
-          // null clears a nullable field (tested in profiles).
-          skipWrong: (value) => value === null && operation.method === "PATCH",
-          moreHostileStrings: ["Europe/../../etc", "%00"],
-        });
-      }
+      const swept = await sweepDocument({
+        document,
+        send: (operation, body, headers) => stack.call(operation.method, operation.path, { body, token, headers }),
+        oversizedBytes: 8000,
+        // null clears a nullable field (tested in profiles).
+        skipWrong: (value, _property, operation) => value === null && operation.method === "PATCH",
+        moreHostileStrings: ["Europe/../../etc", "%00"],
+      });
+      expect(swept).toEqual(operations);
       // Hostile strings in each profile field alone (the others absent): refused, or stored as the text they are.
       for (const field of ["displayName", "bio", "locale", "timezone", "avatarFileId"]) {
         for (const hostile of hostileStrings) {
@@ -161,13 +155,7 @@ describe("tokens presented to guarded routes", () => {
   ] as const;
 
   test("missing, garbage, tampered, alg:none and expired tokens are 401 in the error shape", async () => {
-    for (const [method, path] of guarded) {
-      for (const authorization of badAuthorizations(token)) {
-        const response = await stack.call(method, path, { headers: authorization ? { authorization } : {} });
-        expect({ method, path, status: response.status }).toEqual({ method, path, status: 401 });
-        expectErrorShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);
-      }
-    }
+    await sweepAuthorizations({ routes: guarded, token, send: (method, path, headers) => stack.call(method, path, { headers }) });
     stack.advance(16 * 60 * 1000);
     try {
       const expired = await stack.call("GET", "/users/me", { token });

@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
+import type { Database } from "@lodge/db";
 import { files as fileRows, knownFiles, profiles, users } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
-import { connectRedis, createLogger } from "@lodge/kit";
-import { createTestRedis, eventually, proxyFor, call as request, testRedisUrl } from "@lodge/kit/testing";
+import { connectRedis, createLogger, type Redis } from "@lodge/kit";
+import { createTestRedis, eventually, proxyFor, call as request, startTestIssuer, testRedisUrl } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
@@ -84,30 +85,24 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const fileUrl = `http://127.0.0.1:${fileServer.port}`;
 
   let offsetMs = 0;
-  const user = await startUserService({
-    env: parseEnv(userEnv, {
-      ...common,
-      JWKS_URL: jwksUrl,
-      AUTH_URL: authUrl,
-      FILE_URL: fileUrl,
-      // The file service is the public origin here, so the avatar URLs in profiles can be fetched as they are.
-      PUBLIC_BASE_URL: fileUrl,
-      USER_CLIENT_ID: CLIENT_ID,
-      USER_CLIENT_SECRET: CLIENT_SECRET,
-      ...options.env,
-    }),
+  const { user, userServer, url } = await serveUser({
+    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, ...options.env },
     database,
     redis: serviceRedis,
     clock: () => new Date(Date.now() + offsetMs),
-    logger: logger("user"),
   });
-  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
-  const url = `http://127.0.0.1:${userServer.port}`;
 
   const call = (method: string, path: string, options?: Options) => request(url, method, path, options);
   const callAuth = (method: string, path: string, options?: Options) => request(authUrl, method, path, options);
   const callFile = (method: string, path: string, options?: Options) => request(fileUrl, method, path, options);
   const db = database.db;
+
+  /** A service client's token (client credentials at auth). */
+  async function client(clientId: "other") {
+    const response = await callAuth("POST", "/auth/token", { body: { clientId, clientSecret: CLIENT_SECRET } });
+    if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
+    return response.json.accessToken as string;
+  }
 
   let counter = 0;
   /** Registers a fresh user at auth. */
@@ -156,6 +151,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     callFile,
     register,
     admin,
+    client,
     upload,
     auth,
     user,
@@ -176,12 +172,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     },
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],
-    /** Waits until the user service has the profile from `user.registered` (its email is set). */
-    profileArrived: (userId: string) =>
-      eventually(async () => {
-        const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId));
-        return row?.email ? row : undefined;
-      }),
+    profileArrived: (userId: string) => profileArrived(db, userId),
     close: async () => {
       await userServer.stop(true);
       await user.close();
@@ -196,6 +187,104 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       await database.drop();
       await cleanup();
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The user service on a random port, with the test's client credentials; the public origin is the file service (FILE_URL). */
+async function serveUser(options: { env: Record<string, string>; database: Database; redis: Redis; clock: () => Date }) {
+  const user = await startUserService({
+    env: parseEnv(userEnv, {
+      // The file service is the public origin here, so the avatar URLs in profiles can be fetched as they are.
+      PUBLIC_BASE_URL: options.env.FILE_URL ?? "",
+      USER_CLIENT_ID: CLIENT_ID,
+      USER_CLIENT_SECRET: CLIENT_SECRET,
+      ...options.env,
+    }),
+    database: options.database,
+    redis: options.redis,
+    clock: options.clock,
+    logger: createLogger({ service: "user", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
+  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
+  return { user, userServer, url: `http://127.0.0.1:${userServer.port}` };
+}
+
+/** Waits until the user service has the profile from `user.registered` (its email is set). */
+function profileArrived(db: Database["db"], userId: string) {
+  return eventually(async () => {
+    const [row] = await db.select().from(profiles).where(eq(profiles.userId, userId));
+    return row?.email ? row : undefined;
+  });
+}
+
+export type TestUsers = Awaited<ReturnType<typeof startTestUsers>>;
+
+/**
+ * The user service alone, for tests that need only tokens: they come from a test issuer (signed as
+ * auth signs them), and `register` announces the user with `user.registered` on the bus, as auth's
+ * outbox does. No auth or file service runs: AUTH_URL and FILE_URL lead to the issuer, which knows
+ * neither's routes, so tests of the user service's calls to them (deletion, export, avatars,
+ * verify_password) use `startTestStack`. Same helpers and `advance` as there.
+ */
+export async function startTestUsers(options: { env?: Record<string, string> } = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  let offsetMs = 0;
+  const clock = () => new Date(Date.now() + offsetMs);
+  const issuer = await startTestIssuer({ clock });
+  const nowhere = new URL(issuer.jwksUrl).origin;
+  const { user, userServer, url } = await serveUser({
+    env: {
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: "silent",
+      JWKS_URL: issuer.jwksUrl,
+      AUTH_URL: nowhere,
+      FILE_URL: nowhere,
+      ...options.env,
+    },
+    database,
+    redis,
+    clock,
+  });
+  const db = database.db;
+  const { bus } = user.deps;
+
+  let counter = 0;
+  /** A fresh user with an access token, announced as auth announces a registration. */
+  async function register(overrides: { name?: string; email?: string } = {}, role: "user" | "admin" = "user") {
+    counter += 1;
+    const email = overrides.email ?? `user${counter}-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    const account = await issuer.user({ role });
+    await bus.publish("user.registered", { userId: account.id, email, name: overrides.name ?? null });
+    return { email, id: account.id, sessionId: account.sessionId, accessToken: account.token };
+  }
+
+  return {
+    url,
+    issuer,
+    call: (method: string, path: string, options?: Options) => request(url, method, path, options),
+    register,
+    /** A fresh admin (the role is in the token, as auth signs it at login). */
+    admin: () => register({}, "admin"),
+    /** A service client's token with the scope the `other` client holds in the full stack. */
+    client: (clientId: "other") => issuer.client(clientId, ["users:read"]),
+    user,
+    redis,
+    prefix,
+    db,
+    advance: (ms: number) => {
+      offsetMs += ms;
+    },
+    profileArrived: (userId: string) => profileArrived(db, userId),
+    close: async () => {
+      await userServer.stop(true);
+      await user.close();
+      await issuer.stop();
+      await database.drop();
+      await cleanup();
     },
   };
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestStack, type TestStack } from "./harness";
+import { startTestUsers, type TestUsers } from "./harness";
 
-let stack: TestStack;
+let stack: TestUsers;
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestUsers();
 });
 afterAll(() => stack.close());
 
@@ -107,8 +107,7 @@ describe("admin search", () => {
 
     const user = found[0] as { accessToken: string };
     expect((await stack.call("GET", "/users", { token: user.accessToken })).status).toBe(403);
-    const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
-    expect((await stack.call("GET", "/users", { token: client.json.accessToken })).status).toBe(403);
+    expect((await stack.call("GET", "/users", { token: await stack.client("other") })).status).toBe(403);
     expect((await stack.call("GET", "/users")).status).toBe(401);
     for (const bad of ["cursor=garbage", "limit=0", "limit=101", "limit=abc", "q=%00"]) {
       const response = await stack.call("GET", `/users?${bad}`, { token: admin.accessToken });

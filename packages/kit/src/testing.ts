@@ -87,14 +87,14 @@ export type BodySchema = { properties?: Record<string, unknown>; required?: stri
  * unknown key, wrong content types, a body over the limit (`oversizedBytes`), each field with wrong
  * types and hostile strings, each required field missing, prototype pollution. Every answer must
  * be a 4xx in the error shape. `send` makes the request; `skipWrong` leaves out a value a field
- * legitimately accepts (e.g. null clearing a nullable field).
+ * legitimately accepts (e.g. null clearing a nullable field, a boolean for a boolean field).
  */
 export async function sweepBody(options: {
   label: string;
   schema: BodySchema | undefined;
   send: (body: unknown, headers?: Record<string, string>) => Promise<Reply>;
   oversizedBytes: number;
-  skipWrong?: (value: unknown) => boolean;
+  skipWrong?: (value: unknown, property: string) => boolean;
   /** Strings this service must also refuse, beyond `hostileStrings`. */
   moreHostileStrings?: string[];
 }) {
@@ -122,7 +122,7 @@ export async function sweepBody(options: {
   const withField = (property: string, value: unknown) => Object.fromEntries(properties.map((name) => [name, name === property ? value : "x"]));
   for (const property of properties) {
     for (const wrong of [123, true, null, [], {}, 1e308, -1]) {
-      if (options.skipWrong?.(wrong)) continue;
+      if (options.skipWrong?.(wrong, property)) continue;
       expectErrorShape(await send(withField(property, wrong)), label(`${property}=${JSON.stringify(wrong)}`));
     }
     for (const hostile of [...hostileStrings, ...(options.moreHostileStrings ?? [])]) {
@@ -294,3 +294,6 @@ export function createTcpProxy(target: { hostname: string; port: number }) {
     },
   };
 }
+
+export { type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
+export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
