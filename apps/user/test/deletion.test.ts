@@ -4,7 +4,6 @@ import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
-import { createUserApp } from "../src/app";
 import { startTestStack, type TestStack } from "./harness";
 
 let stack: TestStack;
@@ -222,7 +221,7 @@ describe("auth or file unreachable", () => {
       timeoutMs: 1000,
       logger: deps.logger,
     });
-    const cut = createUserApp({ ...deps, remote });
+    const cut = stack.user.appFor({ ...deps, remote });
     const send = async (method: string, path: string, body?: unknown) => {
       const response = await cut.request(path, {
         method,

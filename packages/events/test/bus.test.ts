@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, type Redis } from "@lodge/base";
+import { createTestRedis, eventually } from "@lodge/base/testing";
 import { createEventBus, type Envelope, type EventBus, type Handlers } from "@lodge/events";
-import { createLogger, type Redis } from "@lodge/kit";
-import { createTestRedis, eventually } from "@lodge/kit/testing";
 
 const logger = createLogger({ service: "events-test", level: "silent" });
 

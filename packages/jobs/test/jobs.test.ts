@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, Redis } from "@lodge/base";
+import { createTestRedis, eventually } from "@lodge/base/testing";
 import { createQueue, createWorker, defaultJobOptions, type Job, registerQueueMetrics } from "@lodge/jobs";
-import { createLogger, Redis } from "@lodge/kit";
-import { createTestRedis, eventually } from "@lodge/kit/testing";
 import { Registry } from "prom-client";
 
 const logger = createLogger({ service: "jobs-test", level: "silent" });

@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { bearer } from "../../schemas";
 import { requestDeletion } from "../../services/request-deletion";
-import { ctxOf, userOf } from "../context";
 
 export const deleteMeRoute = createRoute({
   method: "delete",

@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { bearer, Profile } from "../../schemas";
 import { ensureProfile } from "../../services/ensure-profile";
 import { ownProfile } from "../../services/present-profile";
-import { ctxOf, userOf } from "../context";
 
 export const getMeRoute = createRoute({
   method: "get",

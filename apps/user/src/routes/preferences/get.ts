@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { bearer, PreferencesState } from "../../schemas";
 import { getPreferences } from "../../services/get-preferences";
-import { ctxOf, userOf } from "../context";
 
 export const getPreferencesRoute = createRoute({
   method: "get",

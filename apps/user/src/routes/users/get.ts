@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { bearer, PublicProfile } from "../../schemas";
 import { getPublicProfile } from "../../services/get-public-profile";
-import { ctxOf } from "../context";
 
 export const getUserRoute = createRoute({
   method: "get",

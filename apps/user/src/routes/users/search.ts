@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { AdminProfile, bearer } from "../../schemas";
 import { searchProfiles } from "../../services/search-profiles";
-import { ctxOf } from "../context";
 
 export const searchUsersRoute = createRoute({
   method: "get",
