@@ -51,7 +51,7 @@ export const authService = defineService<AuthEnv, AuthDeps, { maintenance?: bool
       config,
       reads: createReads(base),
       dummyPasswordHash: await hashPassword(newSecret()),
-      passwordResets: createPasswordResetQueue({ redis: base.redis, prefix: base.redisPrefix, logger: base.logger, registry: base.metrics.registry }),
+      passwordResets: createPasswordResetQueue(base.jobsConnection),
     };
   },
   routes: (deps) => [authRoutes(deps), sessionRoutes(deps), passwordRoutes(deps), emailRoutes(deps), userRoutes(deps), wellKnownRoutes(deps)],

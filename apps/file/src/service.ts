@@ -44,12 +44,11 @@ export const fileService = defineService<FileEnv, FileDeps, { storage?: Storage;
   build: async (base, options) => {
     const config = fileConfigFromEnv(options.env);
     configureRendering();
-    const connection = { redis: base.redis, prefix: base.redisPrefix, logger: base.logger, registry: base.metrics.registry };
     return {
       storage: options.storage ?? (await storageFromEnv(options.env)),
       caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
       renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
-      processing: options.jobs === false ? undefined : createProcessingQueue(connection),
+      processing: options.jobs === false ? undefined : createProcessingQueue(base.jobsConnection),
       config,
     };
   },

@@ -103,6 +103,15 @@ describe("subscribe", () => {
     expect(handled.sort()).toEqual([...before, ...after].map((data) => data.userId).sort());
   });
 
+  test("a handler gets the delivery's child logger: event id, type, group and request id", async () => {
+    const bus = freshBus();
+    const bindings: Record<string, unknown>[] = [];
+    bus.subscribe({ group: "svc", handlers: { "user.registered": (_event, { logger }) => void bindings.push(logger.bindings()) } });
+    const event = await bus.publish("user.registered", registered(), { requestId: "req-42" });
+    await eventually(() => bindings.length === 1);
+    expect(bindings[0]).toMatchObject({ eventId: event.id, type: "user.registered", group: "svc", requestId: "req-42" });
+  });
+
   test("each group gets every event", async () => {
     const bus = freshBus();
     const byGroup: Record<string, string[]> = { mail: [], analytics: [] };

@@ -3,7 +3,7 @@ import { connectRedis, createLogger, type Logger, type Redis } from "@lodge/base
 import { loadEnv, type z } from "@lodge/config";
 import { createDatabase, type Database } from "@lodge/db";
 import { createEventBus, createOutbox, type Envelope, type EventBus, type EventType, type Outbox, registerEventMetrics } from "@lodge/events";
-import { createWorker, type Job, type Queue, registerQueueMetrics } from "@lodge/jobs";
+import { createWorker, type Job, type JobsConnection, type Queue, registerQueueMetrics } from "@lodge/jobs";
 import { createServiceApp, type ServiceAppOptions } from "./app";
 import { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, createGuard, type Guard, remoteKeys } from "./auth";
 import type { Ctx } from "./context";
@@ -57,6 +57,8 @@ export type ServiceBase = {
   bus: EventBus;
   /** Every rate limit of the service, one instance so every per-IP key counts IPv6 clients by the same network. */
   limiter: RateLimiter;
+  /** Where the service's BullMQ queues and workers connect (under its Redis prefix) and report. */
+  jobsConnection: JobsConnection;
   /** The service's one guard (built once: every route shares its verified-token cache). */
   guard: Guard;
 };
@@ -165,6 +167,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
     metrics,
     bus,
     limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX, ipv6PrefixLength: env.RATE_LIMIT_IPV6_PREFIX }),
+    jobsConnection: { redis, prefix: env.REDIS_PREFIX, logger, registry: metrics.registry },
     // Replaced below, once the deps the guard may need (auth's session lookup) exist.
     guard: undefined as unknown as Guard,
     ...(outbox ? { outbox } : {}),
@@ -177,7 +180,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
 
   const subscription = definition.consumers ? bus.subscribe({ group: name, handlers: consumerHandlers(definition.consumers, deps) }) : undefined;
   const jobs = (await definition.jobs?.(deps, options)) ?? [];
-  const workers = await Promise.all(jobs.map((job) => startJob(job, deps, env.REDIS_PREFIX)));
+  const workers = await Promise.all(jobs.map((job) => startJob(job, deps)));
   const queues = jobs.map((job) => job.queue);
   if (queues.length > 0) registerQueueMetrics(metrics.registry, queues);
 
@@ -229,12 +232,12 @@ function consumerHandlers<Deps>(consumers: Consumers<Deps>, deps: Deps) {
   );
 }
 
-async function startJob<Deps extends ServiceBase>(job: AnyJob<Deps>, deps: Deps, prefix: string) {
+async function startJob<Deps extends ServiceBase>(job: AnyJob<Deps>, deps: Deps) {
   for (const [jobName, every] of Object.entries(job.every ?? {})) await job.queue.upsertJobScheduler(jobName, { every }, { name: jobName });
   return createWorker(
     job.queue.name,
     (run, { logger }) => job.process(run, { deps, logger, requestId: (run.data as { requestId?: string } | null)?.requestId }),
-    { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry },
+    deps.jobsConnection,
     { concurrency: job.concurrency ?? 2 },
   );
 }

@@ -5,7 +5,7 @@ import { runMaintenance } from "../services/run-maintenance";
 
 /** Hourly cleanup of expired tokens, sessions, audit entries and retired keys (one run at a time across instances). */
 export const maintenanceJob = (deps: AuthDeps): JobDefinition<AuthDeps> => ({
-  queue: createQueue("auth-maintenance", { redis: deps.redis, prefix: deps.redisPrefix, logger: deps.logger, registry: deps.metrics.registry }),
+  queue: createQueue("auth-maintenance", deps.jobsConnection),
   every: { hourly: 3600_000 },
   concurrency: 1,
   process: async (_job, ctx) => {

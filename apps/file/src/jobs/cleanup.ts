@@ -10,7 +10,7 @@ import { expireUploads } from "../services/uploads";
  * records, past FILE_STORAGE_SWEEP_GRACE_SECONDS), every FILE_STORAGE_SWEEP_EVERY_SECONDS.
  */
 export const cleanupJob = (deps: FileDeps): JobDefinition<FileDeps> => ({
-  queue: createQueue("file-upload-cleanup", { redis: deps.redis, prefix: deps.redisPrefix, logger: deps.logger, registry: deps.metrics.registry }),
+  queue: createQueue("file-upload-cleanup", deps.jobsConnection),
   every: { "expire-uploads": deps.config.uploadCleanupEveryMs, "sweep-storage": deps.config.storageSweepEveryMs },
   concurrency: 1,
   process: async (job, ctx) => {
