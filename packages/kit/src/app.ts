@@ -9,6 +9,11 @@ import { type Check, mountOperations } from "./health";
 import { type Metrics, routeTemplate } from "./metrics";
 import type { AppEnv } from "./types";
 
+/** What the kit's request middleware needs to know about a request to tell whether its body is streamed. */
+export type RawBodyRule = (request: { method: string; path: string }) => boolean;
+/** Request headers CORS allows and response headers it exposes, beyond the kit's own. */
+export type CorsHeaders = { allowHeaders?: string[]; exposeHeaders?: string[] };
+
 export type KitOptions = {
   service: string;
   logger: Logger;
@@ -21,9 +26,9 @@ export type KitOptions = {
    * tus). They skip the JSON-only check and the app-wide body limit, so the route must enforce its
    * own limit while it reads. Everything else keeps both.
    */
-  rawBody?: (request: { method: string; path: string }) => boolean;
-  /** Request headers CORS allows and response headers it exposes, beyond the kit's own (e.g. tus's Upload-Offset). */
-  cors?: { allowHeaders?: string[]; exposeHeaders?: string[] };
+  rawBody?: RawBodyRule;
+  /** e.g. tus's Upload-Offset. */
+  cors?: CorsHeaders;
 };
 
 /** A route group: the shared validation hook turns every zod failure into VALIDATION_FAILED. */

@@ -2,9 +2,9 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { connectRedis, createLogger, type Logger, type Redis } from "@lodge/base";
 import { loadEnv, type z } from "@lodge/config";
 import { createDatabase, type Database } from "@lodge/db";
-import { createEventBus, createOutbox, type Envelope, type EventBus, type EventType, type Outbox, registerEventMetrics } from "@lodge/events";
+import { createEventBus, createOutbox, type Envelope, type EventBus, type EventType, type Outbox, type OutboxTable, registerEventMetrics } from "@lodge/events";
 import { createWorker, type Job, type JobsConnection, type Queue, registerQueueMetrics } from "@lodge/jobs";
-import { createServiceApp, type ServiceAppOptions } from "./app";
+import { type CorsHeaders, createServiceApp, type OpenApiInfo, type RawBodyRule } from "./app";
 import { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, createGuard, type Guard, remoteKeys } from "./auth";
 import type { Ctx } from "./context";
 import type { Check } from "./health";
@@ -83,7 +83,9 @@ type AnyJob<Deps> = JobDefinition<Deps, any>;
 export type Consumers<Deps> = { [T in EventType]?: (event: Envelope<T>, ctx: Ctx<Deps>) => Promise<void> | void };
 
 /** How bearer tokens are verified: against auth's JWKS (JWKS_URL), or (auth itself) against local keys with a session lookup. */
-export type TokenVerification<Deps> = "jwks" | ((deps: Deps) => Pick<AuthGuardOptions, "keys" | "confirmSession">);
+export type TokenVerification<Deps> = "jwks" | ((deps: Deps) => TokenKeys);
+/** The keys tokens are verified against; `confirmSession` where sessions are local (see AuthGuardOptions). */
+type TokenKeys = { keys: AuthGuardOptions["keys"]; confirmSession?: AuthGuardOptions["confirmSession"] };
 
 /**
  * A service: its name and env schema, the deps it builds on the base, its routes, the events it
@@ -95,9 +97,9 @@ export type ServiceDefinition<Env extends ServiceEnv, Deps extends ServiceBase, 
   name: string;
   env: z.ZodType<Env>;
   /** Its OpenAPI document, served at `<prefix>/openapi.json`. */
-  openApi: ServiceAppOptions["openApi"];
+  openApi: OpenApiInfo;
   /** The service's outbox table (`authOutbox`, ...): events written in a transaction, then published (adds `deps.outbox`). */
-  outbox?: Parameters<typeof createOutbox>[0]["table"];
+  outbox?: OutboxTable;
   /** Verification of bearer tokens for the guard; the revoked-session watch that feeds it comes with it. */
   tokens: TokenVerification<Deps>;
   /** The service's own deps, built once at boot on the base. */
@@ -109,7 +111,7 @@ export type ServiceDefinition<Env extends ServiceEnv, Deps extends ServiceBase, 
   /** More dependencies /ready checks, beyond Postgres and Redis. */
   ready?: (deps: Deps) => Record<string, Check>;
   /** Streamed request bodies and CORS headers beyond the kit's (see createApp). */
-  http?: Pick<ServiceAppOptions, "rawBody" | "cors">;
+  http?: { rawBody?: RawBodyRule; cors?: CorsHeaders };
   /** Bun's own cap on a request body, above what the routes limit themselves (uploads). */
   maxRequestBodySize?: (env: Env) => number;
   /** Closes what `build` opened, after the consumers and workers have stopped. */
@@ -174,8 +176,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
   };
   // The definition's Deps names its outbox when it set `outbox`, and `build` gives the rest.
   const deps = { ...base, ...(await definition.build(base, options)) } as unknown as Deps;
-  const verification: Pick<AuthGuardOptions, "keys" | "confirmSession"> =
-    definition.tokens === "jwks" ? { keys: remoteKeys(env.JWKS_URL) } : definition.tokens(deps);
+  const verification: TokenKeys = definition.tokens === "jwks" ? { keys: remoteKeys(env.JWKS_URL) } : definition.tokens(deps);
   deps.guard = createGuard({ ...verification, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, revocations, clock });
 
   const subscription = definition.consumers ? bus.subscribe({ group: name, handlers: consumerHandlers(definition.consumers, deps) }) : undefined;
