@@ -100,8 +100,8 @@ export type ServiceDefinition<Env extends ServiceEnv, Deps extends ServiceBase, 
   openApi: OpenApiInfo;
   /** The service's outbox table (`authOutbox`, ...): events written in a transaction, then published (adds `deps.outbox`). */
   outbox?: OutboxTable;
-  /** Verification of bearer tokens for the guard; the revoked-session watch that feeds it comes with it. */
-  tokens: TokenVerification<Deps>;
+  /** Verification of bearer tokens for `deps.guard`, and the revoked-session watch that feeds it; without it the service has neither. */
+  tokens?: TokenVerification<Deps>;
   /** The service's own deps, built once at boot on the base. */
   build: (base: ServiceBase & Partial<WithOutbox>, options: StartOptions<Env> & Extra) => Promise<Omit<Deps, keyof ServiceBase | "outbox">>;
   /** Its route groups, mounted in this order. */
@@ -144,20 +144,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
   const bus = createEventBus({ redis, logger, prefix: env.REDIS_PREFIX, clock: options.clock });
   registerEventMetrics(metrics.registry, bus);
   const outbox = definition.outbox ? createOutbox({ db: database.db, table: definition.outbox, bus, logger }) : undefined;
-  const revocations = watchRevokedSessions({ bus, redis, logger, ttlSeconds: ACCESS_TOKEN_TTL_SECONDS, maxLagMs: env.REVOCATION_MAX_LAG_MS, clock });
-  // Serve once the revocations already in the stream are loaded (a fresh instance knows them all);
-  // past the wait, user tokens get 503 until they are.
-  let waited: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([revocations.ready, new Promise((resolve) => (waited = setTimeout(resolve, 10_000)))]);
-  clearTimeout(waited);
-  new Gauge({
-    name: "revocation_watch_caught_up",
-    help: "1 while the revoked-session list is complete; 0 while its watch is behind (user tokens then get 503, or a session lookup in auth)",
-    registers: [metrics.registry],
-    collect() {
-      this.set(revocations.caughtUp() ? 1 : 0);
-    },
-  });
+  const revocations = definition.tokens ? await watchRevocations({ bus, redis, logger, clock, metrics, maxLagMs: env.REVOCATION_MAX_LAG_MS }) : undefined;
   outbox?.start();
 
   const base = {
@@ -171,13 +158,15 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
     limiter: createRateLimiter({ redis, prefix: env.REDIS_PREFIX, ipv6PrefixLength: env.RATE_LIMIT_IPV6_PREFIX }),
     jobsConnection: { redis, prefix: env.REDIS_PREFIX, logger, registry: metrics.registry },
     // Replaced below, once the deps the guard may need (auth's session lookup) exist.
-    guard: undefined as unknown as Guard,
+    guard: noGuard(name),
     ...(outbox ? { outbox } : {}),
   };
   // The definition's Deps names its outbox when it set `outbox`, and `build` gives the rest.
   const deps = { ...base, ...(await definition.build(base, options)) } as unknown as Deps;
-  const verification: TokenKeys = definition.tokens === "jwks" ? { keys: remoteKeys(env.JWKS_URL) } : definition.tokens(deps);
-  deps.guard = createGuard({ ...verification, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, revocations, clock });
+  if (definition.tokens) {
+    const verification: TokenKeys = definition.tokens === "jwks" ? { keys: remoteKeys(env.JWKS_URL) } : definition.tokens(deps);
+    deps.guard = createGuard({ ...verification, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, revocations, clock });
+  }
 
   const subscription = definition.consumers ? bus.subscribe({ group: name, handlers: consumerHandlers(definition.consumers, deps) }) : undefined;
   const jobs = (await definition.jobs?.(deps, options)) ?? [];
@@ -215,12 +204,41 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
       for (const queue of queues) await queue.close();
       await definition.close?.(deps);
       await outbox?.stop();
-      await revocations.stop();
+      await revocations?.stop();
       await bus.close();
       if (!options.redis) redis.disconnect();
       if (!options.database) await database.close();
     },
   };
+}
+
+/**
+ * Every instance keeps the sessions revoked within an access token's lifetime (see
+ * watchRevokedSessions). It serves once the revocations already in the stream are loaded (a fresh
+ * instance knows them all); past the wait, user tokens get 503 until they are.
+ */
+async function watchRevocations(options: { bus: EventBus; redis: Redis; logger: Logger; clock: () => Date; metrics: Metrics; maxLagMs?: number }) {
+  const revocations = watchRevokedSessions({ ...options, ttlSeconds: ACCESS_TOKEN_TTL_SECONDS });
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([revocations.ready, new Promise((resolve) => (waited = setTimeout(resolve, 10_000)))]);
+  clearTimeout(waited);
+  new Gauge({
+    name: "revocation_watch_caught_up",
+    help: "1 while the revoked-session list is complete; 0 while its watch is behind (user tokens then get 503, or a session lookup in auth)",
+    registers: [options.metrics.registry],
+    collect() {
+      this.set(revocations.caughtUp() ? 1 : 0);
+    },
+  });
+  return revocations;
+}
+
+/** The guard of a service that verifies no tokens: using it is a mistake, reported at boot when routes are built. */
+function noGuard(service: string): Guard {
+  const refuse = (): never => {
+    throw new Error(`the ${service} service verifies no tokens: set \`tokens\` in its definition to guard routes`);
+  };
+  return { requireUser: refuse, requireAdmin: refuse, requireScope: refuse, requireAdminOrScope: refuse, requireToken: refuse, optionalPrincipal: refuse };
 }
 
 function consumerHandlers<Deps>(consumers: Consumers<Deps>, deps: Deps) {
