@@ -3,8 +3,9 @@
  * the one function the file is named after (`services/list-sessions.ts` → `listSessions`); what is
  * not a use case lives in `helpers/`, below them (helpers import no service and no route); services
  * know nothing of HTTP (no import from `routes/`, `hono` or `@hono/*`); `src/` has no other folder
- * name for the same idea; the event consumer is `subscribeToEvents` in `events/index.ts` and jobs
- * export `start<Name>Worker` / `create<Name>Queue`.
+ * name for the same idea; what the starter is handed is named alike in every app: `consumers` in
+ * `events/index.ts`, `jobs` in `jobs/index.ts`, and each job file exports its `<name>Job` (and
+ * `create<Name>Queue` where others add jobs to it).
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -68,12 +69,16 @@ function layoutFindings(path: string, text: string): string[] {
       if (target === "services" || target === "routes") found.push(`${path}: imports ${specifier} (a helper sits below the use cases)`);
     }
   }
-  if (path === "events/index.ts" && JSON.stringify(exported) !== JSON.stringify(["subscribeToEvents"])) {
-    found.push(`${path}: exports ${JSON.stringify(exported)}, not just subscribeToEvents`);
+  if (path === "events/index.ts" && JSON.stringify(exported) !== JSON.stringify(["consumers"])) {
+    found.push(`${path}: exports ${JSON.stringify(exported)}, not just consumers`);
   }
-  if (folder === "jobs") {
-    for (const name of exported.filter((name) => !/^(start[A-Z]\w*Worker|create[A-Z]\w*Queue)$/.test(name)))
-      found.push(`${path}: exports ${name}, not start<Name>Worker or create<Name>Queue`);
+  if (path === "jobs/index.ts" && JSON.stringify(exported) !== JSON.stringify(["jobs"])) {
+    found.push(`${path}: exports ${JSON.stringify(exported)}, not just jobs`);
+  }
+  if (folder === "jobs" && path !== "jobs/index.ts") {
+    const job = `${camelCase(basename(path, ".ts"))}Job`;
+    const queue = `create${job[0]?.toUpperCase()}${job.slice(1, -3)}Queue`;
+    for (const name of exported.filter((name) => name !== job && name !== queue)) found.push(`${path}: exports ${name}, not ${job} or ${queue}`);
   }
   return found;
 }
@@ -97,10 +102,12 @@ describe("the apps' layout", () => {
       "helpers/sessions.ts: imports ../services/log-in (a helper sits below the use cases)",
     ]);
     expect(layoutFindings("events/index.ts", "export function consumeEvents() {}")).toEqual([
-      'events/index.ts: exports ["consumeEvents"], not just subscribeToEvents',
+      'events/index.ts: exports ["consumeEvents"], not just consumers',
     ]);
+    expect(layoutFindings("jobs/index.ts", "export const workers = [];")).toEqual(['jobs/index.ts: exports ["workers"], not just jobs']);
+    expect(layoutFindings("jobs/password-reset.ts", "export const passwordResetJob = {};\nexport function createPasswordResetQueue() {}")).toEqual([]);
     expect(layoutFindings("jobs/maintenance.ts", "export function startMaintenance() {}\nexport function createMaintenanceQueue() {}")).toEqual([
-      "jobs/maintenance.ts: exports startMaintenance, not start<Name>Worker or create<Name>Queue",
+      "jobs/maintenance.ts: exports startMaintenance, not maintenanceJob or createMaintenanceQueue",
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { Backoff, Limit } from "@lodge/kit";
+import { ACCESS_TOKEN_TTL_SECONDS, type Backoff, type Limit } from "@lodge/kit";
 import type { AuthEnv } from "./env";
 
 /** What the auth service's code needs from the environment, in its own words. */
@@ -37,7 +37,7 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfig {
   return {
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
-    accessTtlSeconds: 15 * 60,
+    accessTtlSeconds: ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL_DAYS * 24 * 3600,
     refreshGraceSeconds: 10,
     keyPublishDelaySeconds: 30,

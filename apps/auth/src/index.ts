@@ -1,3 +1,2 @@
-export { createAuthApp } from "./app";
 export { authEnv } from "./env";
-export { startAuthService } from "./service";
+export { authService, startAuthService } from "./service";

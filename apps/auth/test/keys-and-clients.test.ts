@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { signingKeys } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createEventBus } from "@lodge/events";
-import { createApp, createAuthGuard, createLogger, createMetrics, remoteKeys, watchRevokedSessions } from "@lodge/kit";
+import { createApp, createGuard, createLogger, createMetrics, remoteKeys, watchRevokedSessions } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { decodeProtectedHeader } from "jose";
 import { createKeyStore } from "../src/helpers/keys";
@@ -25,11 +25,11 @@ async function otherService() {
   const bus = createEventBus({ redis: auth.redis, logger, prefix: auth.prefix });
   const revocations = watchRevokedSessions({ bus, redis: auth.redis, logger, ttlSeconds: 900 });
   await revocations.ready;
-  const requireAuth = createAuthGuard({ keys: remoteKeys(`${auth.url}/.well-known/jwks.json`), issuer: "lodge", audience: "lodge", revocations });
+  const guard = createGuard({ keys: remoteKeys(`${auth.url}/.well-known/jwks.json`), issuer: "lodge", audience: "lodge", revocations });
   const app = createApp({ service: "other", logger, metrics: createMetrics("other"), corsOrigins: [], trustedProxies: [], bodyLimitBytes: 1024 });
-  app.get("/whoami", requireAuth(), (c) => c.json(c.get("principal")));
-  app.get("/admin", requireAuth({ roles: ["admin"] }), (c) => c.json({ ok: true }));
-  app.get("/send", requireAuth({ scopes: ["notifications:send"] }), (c) => c.json({ ok: true }));
+  app.get("/whoami", guard.requireToken(), (c) => c.json(c.get("principal")));
+  app.get("/admin", guard.requireAdmin(), (c) => c.json({ ok: true }));
+  app.get("/send", guard.requireScope("notifications:send"), (c) => c.json({ ok: true }));
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   const call = async (path: string, token: string) => {
     const response = await fetch(`http://127.0.0.1:${server.port}${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -1,8 +1,7 @@
-import { createServiceApp } from "@lodge/kit";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "@lodge/kit";
 import type { FileDeps } from "./deps";
 import { cachedContent } from "./routes/files/cached-content";
-import { fileRoutes } from "./routes/files/index";
-import { uploadRoutes } from "./routes/uploads/index";
 
 /** Upload bodies are read by the routes themselves, as streams, under the file size limit. */
 const rawBody = ({ method, path }: { method: string; path: string }) =>
@@ -34,18 +33,12 @@ const tusResponseHeaders = [
   "ETag",
 ];
 
-export function createFileApp(deps: FileDeps) {
-  const app = createServiceApp(deps, {
-    service: "file",
-    rawBody,
-    cors: { allowHeaders: tusRequestHeaders, exposeHeaders: tusResponseHeaders },
-    openApi: { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." },
-  });
-  app.route("/", uploadRoutes(deps));
-  app.route("/", fileRoutes(deps));
-  // Variants held in memory skip the router (see cached-content.ts); everything else goes through it.
+/** The file service's HTTP options beyond the kit's: streamed upload bodies, and the tus headers CORS lets through. */
+export const fileHttp = { rawBody, cors: { allowHeaders: tusRequestHeaders, exposeHeaders: tusResponseHeaders } };
+
+/** Variants held in memory skip the router (see cached-content.ts); everything else goes through it. */
+export function serveCachedVariants(app: OpenAPIHono<AppEnv>, deps: FileDeps) {
   const cached = cachedContent(deps);
   const routed = app.fetch;
   app.fetch = (request, env, executionContext) => cached(request) ?? routed(request, env, executionContext);
-  return app;
 }

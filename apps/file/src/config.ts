@@ -26,8 +26,6 @@ export type FileConfig = {
   storageSweepGraceMs: number;
   variantCacheBytes: number;
   metadataCacheMs: number;
-  corsOrigins: string[];
-  jwt: { issuer: string; audience: string; jwksUrl: string };
 };
 
 export function fileConfigFromEnv(env: FileEnv): FileConfig {
@@ -59,8 +57,6 @@ export function fileConfigFromEnv(env: FileEnv): FileConfig {
     storageSweepGraceMs: env.FILE_STORAGE_SWEEP_GRACE_SECONDS * 1000,
     variantCacheBytes: env.FILE_VARIANT_CACHE_BYTES,
     metadataCacheMs: env.FILE_METADATA_CACHE_MS,
-    corsOrigins: env.CORS_ORIGINS,
-    jwt: { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, jwksUrl: env.JWKS_URL },
   };
 }
 

@@ -1,3 +1,2 @@
-export { createFileApp } from "./app";
 export { fileEnv } from "./env";
-export { startFileService } from "./service";
+export { fileService, startFileService } from "./service";

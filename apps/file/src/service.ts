@@ -1,27 +1,20 @@
-import type { Database } from "@lodge/db";
 import { fileOutbox } from "@lodge/db/schema";
-import { registerQueueMetrics } from "@lodge/jobs";
-import { type Logger, openFoundation, type Redis, remoteKeys } from "@lodge/kit";
-import type { Queue } from "bullmq";
-import { createFileApp } from "./app";
-import { fileConfigFromEnv } from "./config";
+import { defineService, type StartOptions, startService } from "@lodge/kit";
+import { fileHttp, serveCachedVariants } from "./app";
+import { fileConfigFromEnv, requestBodyCap } from "./config";
 import type { FileDeps } from "./deps";
-import type { FileEnv } from "./env";
-import { consumeEvents } from "./events/index";
-import { startUploadCleanup } from "./jobs/cleanup";
-import { startProcessing } from "./jobs/processing";
+import { type FileEnv, fileEnv } from "./env";
+import { consumers } from "./events/index";
+import { jobs } from "./jobs/index";
+import { createProcessingQueue } from "./jobs/processing";
+import { fileRoutes } from "./routes/files/index";
+import { uploadRoutes } from "./routes/uploads/index";
 import { createCaches } from "./services/caches";
 import { createRenderGate } from "./services/render-gate";
 import { configureRendering } from "./services/variants";
 import { createStorage, type Storage } from "./storage/index";
 
-export type FileServiceOptions = {
-  env: FileEnv;
-  /** Shared with other services in the dev server; otherwise opened from DATABASE_URL. */
-  database?: Database;
-  redis?: Redis;
-  logger?: Logger;
-  clock?: () => Date;
+export type FileServiceOptions = StartOptions<FileEnv> & {
   /** Instead of the one FILE_STORAGE_* describes. */
   storage?: Storage;
   /** Run the thumbnail worker and the upload cleanup scheduler (off in tests that drive them by hand). */
@@ -42,40 +35,35 @@ export function storageFromEnv(env: FileEnv): Promise<Storage> {
       });
 }
 
-/** Builds every dependency once, starts the background parts, and returns the app and a close(). */
+export const fileService = defineService<FileEnv, FileDeps, { storage?: Storage; jobs?: boolean }>({
+  name: "file",
+  env: fileEnv,
+  openApi: { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." },
+  outbox: fileOutbox,
+  tokens: "jwks",
+  build: async (base, options) => {
+    const config = fileConfigFromEnv(options.env);
+    configureRendering();
+    return {
+      storage: options.storage ?? (await storageFromEnv(options.env)),
+      caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
+      renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
+      processing: options.jobs === false ? undefined : createProcessingQueue(base.jobsConnection),
+      config,
+    };
+  },
+  routes: (deps) => [uploadRoutes(deps), fileRoutes(deps)],
+  consumers,
+  jobs,
+  ready: (deps) => ({ storage: () => deps.storage.check() }),
+  http: fileHttp,
+  // Uploads stream under FILE_MAX_SIZE_BYTES (checked while reading); Bun's own cap sits above it.
+  maxRequestBodySize: (env) => requestBodyCap(env.FILE_MAX_SIZE_BYTES),
+});
+
+/** Builds every dependency once, starts the background parts, and returns the app, its deps and a close(). */
 export async function startFileService(options: FileServiceOptions) {
-  const { env } = options;
-  const config = fileConfigFromEnv(env);
-  const storage = options.storage ?? (await storageFromEnv(env));
-  const base = await openFoundation({ ...options, service: "file", outboxTable: fileOutbox });
-  configureRendering();
-
-  const deps: FileDeps = {
-    ...base,
-    storage,
-    caches: createCaches({ metadataMs: config.metadataCacheMs, variantBytes: config.variantCacheBytes }),
-    renders: createRenderGate({ concurrency: config.renders.concurrency, queue: config.renders.queue, metrics: base.metrics }),
-    keys: remoteKeys(config.jwt.jwksUrl),
-    config,
-    checks: { ...base.checks, storage: () => storage.check() },
-  };
-  const processing = options.jobs === false ? undefined : startProcessing(deps, env.REDIS_PREFIX);
-  const cleanup = options.jobs === false ? undefined : await startUploadCleanup(deps, env.REDIS_PREFIX);
-  if (processing) deps.enqueueProcessing = processing.enqueue;
-  registerQueueMetrics(base.metrics.registry, [processing?.queue, cleanup?.queue].filter(Boolean) as Queue[]);
-  const consumer = consumeEvents(deps);
-
-  const app = createFileApp(deps);
-  return {
-    app,
-    deps,
-    lifecycle: base.lifecycle,
-    /** Stops background work, then closes what this service opened (not what it was given). */
-    close: async () => {
-      await consumer.stop();
-      await processing?.close();
-      await cleanup?.close();
-      await base.close();
-    },
-  };
+  const service = await startService(fileService, options);
+  serveCachedVariants(service.app, service.deps);
+  return service;
 }

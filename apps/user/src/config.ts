@@ -2,9 +2,6 @@ import type { UserEnv } from "./env";
 
 /** What the user service's code needs from the environment, in its own words. */
 export type UserConfig = {
-  issuer: string;
-  audience: string;
-  corsOrigins: string[];
   publicBaseUrl: string;
   authUrl: string;
   fileUrl: string;
@@ -17,9 +14,6 @@ export type UserConfig = {
 
 export function userConfigFromEnv(env: UserEnv): UserConfig {
   return {
-    issuer: env.JWT_ISSUER,
-    audience: env.JWT_AUDIENCE,
-    corsOrigins: env.CORS_ORIGINS,
     publicBaseUrl: env.PUBLIC_BASE_URL,
     authUrl: env.AUTH_URL,
     fileUrl: env.FILE_URL,

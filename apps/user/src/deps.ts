@@ -1,15 +1,12 @@
-import type { Logger, RemoteServices, ServiceBase } from "@lodge/kit";
-import type { JWTVerifyGetKey } from "jose";
+import type { Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { UserConfig } from "./config";
 
-/** The foundation's shared parts (`ServiceBase`) plus this service's own; built once at boot (main.ts, the dev server, or a test) and passed to createApp. */
-export type UserDeps = ServiceBase & {
-  /** auth's public keys (its JWKS), for the kit's guard. */
-  keys: JWTVerifyGetKey;
-  /** Calls to auth and file with this service's client token. */
-  remote: RemoteServices<"auth" | "file">;
-  config: UserConfig;
-};
+/** What the kit builds for every service, plus the user service's own (see service.ts); built once at boot. */
+export type UserDeps = ServiceBase &
+  WithOutbox & {
+    /** Calls to auth and file with this service's client token. */
+    remote: RemoteServices<"auth" | "file">;
+    config: UserConfig;
+  };
 
-/** What a service function gets: the deps plus who is asking. */
-export type Ctx = { deps: UserDeps; requestId?: string; logger: Logger };
+export type Ctx = KitCtx<UserDeps>;

@@ -1,3 +1,2 @@
-export { createUserApp } from "./app";
 export { userEnv } from "./env";
-export { startUserService } from "./service";
+export { startUserService, userService } from "./service";

@@ -1,8 +1,5 @@
 /** Runs the user service alone on its port (what compose and the end-to-end tests run). */
-import { loadEnv } from "@lodge/config";
-import { runService } from "@lodge/kit";
-import { userEnv } from "./env";
-import { startUserService } from "./service";
+import { runMain } from "@lodge/kit";
+import { userService } from "./service";
 
-const env = loadEnv(userEnv);
-await runService({ service: "user", env, start: (logger) => startUserService({ env, logger }) });
+await runMain(userService);

@@ -5,7 +5,6 @@ import { eventually, readStream } from "@lodge/kit/testing";
 import { erasingServices } from "@lodge/services";
 import { eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
-import { createUserApp } from "../src/app";
 import { startTestStack, type TestStack } from "./harness";
 
 let stack: TestStack;
@@ -225,7 +224,7 @@ describe("auth or file unreachable", () => {
       timeoutMs: 1000,
       logger: deps.logger,
     });
-    const cut = createUserApp({ ...deps, remote });
+    const cut = stack.user.appFor({ ...deps, remote });
     const send = async (method: string, path: string, body?: unknown) => {
       const response = await cut.request(path, {
         method,

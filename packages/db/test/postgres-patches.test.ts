@@ -1,9 +1,9 @@
 /** What patches/postgres@3.4.9.patch changes in postgres.js, checked against a real Postgres. */
 import { describe, expect, test } from "bun:test";
 import { dirname, join } from "node:path";
+import { createTcpProxy } from "@lodge/base/testing";
 import { queryRows } from "@lodge/db";
 import { createTestDatabase, testServerUrl } from "@lodge/db/testing";
-import { createTcpProxy } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 

@@ -6,7 +6,8 @@ import { pairs } from "./dead-letters";
 import { errorMessage, isPermanent, type RetryInfo, retryDelay } from "./retry";
 import { createStopSignal } from "./stop-signal";
 
-export type Handler<T extends EventType> = (event: Envelope<T>) => Promise<void> | void;
+/** `logger` is the bus's child logger for this delivery (event id, type, group, requestId). */
+export type Handler<T extends EventType> = (event: Envelope<T>, delivery: { logger: Logger }) => Promise<void> | void;
 export type Handlers = { [T in EventType]?: Handler<T> };
 
 export type SubscribeOptions = {
@@ -124,7 +125,7 @@ export function startConsumer(context: ConsumerContext, subscription: SubscribeO
     const handler = handlers[type] as Handler<EventType>;
     const log = logger.child({ eventId: envelope.id, type, group, requestId: envelope.requestId });
     try {
-      await handler(envelope);
+      await handler(envelope, { logger: log });
     } catch (error) {
       await failed(key, id, raw, doneKey, error, log);
       return;

@@ -2,6 +2,6 @@ export { createEventBus, type EventBus, type Handler, type Handlers, type Subscr
 export { type Envelope, type EventDataOf, type EventType, eventData, eventTypes, mustComplete, parseEnvelope } from "./catalog";
 export { createDeadLetters, type DeadLetter, type DeadLetters } from "./dead-letters";
 export { registerEventMetrics } from "./metrics";
-export { createOutbox, type Outbox } from "./outbox";
+export { createOutbox, type Outbox, type OutboxTable } from "./outbox";
 export { isPermanent, PermanentEventError, type RetryInfo, retryDelay } from "./retry";
 export { createStopSignal, type StopSignal } from "./stop-signal";

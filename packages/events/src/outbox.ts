@@ -7,7 +7,7 @@ import type { EventDataOf, EventType } from "./catalog";
 import { eventData } from "./catalog";
 
 // biome-ignore lint/suspicious/noExplicitAny: any service's outbox table (see outboxTable in @lodge/db)
-type OutboxTable = PgTableWithColumns<any>;
+export type OutboxTable = PgTableWithColumns<any>;
 // biome-ignore lint/suspicious/noExplicitAny: works with any schema's database or transaction
 type AnyDb = PgDatabase<PgQueryResultHKT, any>;
 

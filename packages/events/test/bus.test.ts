@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, type Redis } from "@lodge/base";
+import { createTestRedis, eventually } from "@lodge/base/testing";
 import { createEventBus, type Envelope, type EventBus, type Handlers } from "@lodge/events";
-import { createLogger, type Redis } from "@lodge/kit";
-import { createTestRedis, eventually } from "@lodge/kit/testing";
 
 const logger = createLogger({ service: "events-test", level: "silent" });
 
@@ -101,6 +101,15 @@ describe("subscribe", () => {
     await eventually(async () => handled.length >= 5 && (await pendingCount(bus, "user.registered", "svc")) === 0);
     // Everything is acknowledged: nothing is left that could be delivered again.
     expect(handled.sort()).toEqual([...before, ...after].map((data) => data.userId).sort());
+  });
+
+  test("a handler gets the delivery's child logger: event id, type, group and request id", async () => {
+    const bus = freshBus();
+    const bindings: Record<string, unknown>[] = [];
+    bus.subscribe({ group: "svc", handlers: { "user.registered": (_event, { logger }) => void bindings.push(logger.bindings()) } });
+    const event = await bus.publish("user.registered", registered(), { requestId: "req-42" });
+    await eventually(() => bindings.length === 1);
+    expect(bindings[0]).toMatchObject({ eventId: event.id, type: "user.registered", group: "svc", requestId: "req-42" });
   });
 
   test("each group gets every event", async () => {

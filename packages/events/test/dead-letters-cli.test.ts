@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { createLogger, type Redis } from "@lodge/base";
+import { createTestRedis, eventually, testRedisUrl } from "@lodge/base/testing";
 import { createEventBus, type Envelope, type EventBus, PermanentEventError } from "@lodge/events";
-import { createLogger, type Redis } from "@lodge/kit";
-import { createTestRedis, eventually, testRedisUrl } from "@lodge/kit/testing";
 
 // The operator's command, run as a process against the same Redis the bus uses.
 const logger = createLogger({ service: "dead-letters-cli-test", level: "silent" });

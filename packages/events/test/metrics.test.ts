@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, type Redis } from "@lodge/base";
+import { createTestRedis, eventually } from "@lodge/base/testing";
 import { createEventBus, type EventBus, PermanentEventError, registerEventMetrics } from "@lodge/events";
-import { createLogger, type Redis } from "@lodge/kit";
-import { createTestRedis, eventually } from "@lodge/kit/testing";
 import { Registry } from "prom-client";
 
 const logger = createLogger({ service: "events-metrics-test", level: "silent" });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connectRedis, createLogger, type Redis } from "@lodge/base";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/base/testing";
 import { createEventBus, type EventBus } from "@lodge/events";
-import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 
 /**
  * The bus's consumers reach Redis through a proxy the test cuts or hangs; the test itself publishes

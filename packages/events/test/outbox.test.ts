@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connectRedis, createLogger, Redis } from "@lodge/base";
+import { createTestRedis, eventually, readStream, testRedisUrl } from "@lodge/base/testing";
 import { createDatabase, type Database } from "@lodge/db";
 import { authOutbox } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createEventBus, createOutbox, type EventBus } from "@lodge/events";
-import { connectRedis, createLogger, Redis } from "@lodge/kit";
-import { createTestRedis, eventually, readStream, testRedisUrl } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
 
 const logger = createLogger({ service: "outbox-test", level: "silent" });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createLogger, type Redis } from "@lodge/base";
+import { createTcpProxy, createTestRedis, eventually } from "@lodge/base/testing";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createEventBus, type EventBus, PermanentEventError } from "@lodge/events";
-import { createLogger, type Redis } from "@lodge/kit";
-import { createTcpProxy, createTestRedis, eventually } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 

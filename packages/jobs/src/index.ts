@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 
-export type { Job };
+export type { Job, Queue };
 
 /** Lodge defaults: retries with exponential backoff, and bounded retention of finished jobs. */
 export const defaultJobOptions: JobsOptions = {
@@ -69,16 +69,19 @@ class LodgeWorker<Data> extends Worker<Data> {
 }
 
 /**
- * A worker whose processor is expected to be idempotent (a job can run again after a crash).
+ * A worker whose processor is expected to be idempotent (a job can run again after a crash); it
+ * gets a child logger naming the queue and job (and the job's `requestId`, when its data has one).
  * `close()` waits for the jobs in progress to finish, unless Redis is unreachable (see LodgeWorker).
  */
 export function createWorker<Data = unknown>(
   name: string,
-  processor: (job: Job<Data>) => Promise<unknown>,
+  processor: (job: Job<Data>, run: { logger: Logger }) => Promise<unknown>,
   connection: JobsConnection,
   options: Partial<WorkerOptions> = {},
 ) {
-  const worker = new LodgeWorker<Data>(name, processor, {
+  const withLogger = (job: Job<Data>) =>
+    processor(job, { logger: connection.logger.child({ queue: name, jobId: job.id, job: job.name, requestId: requestIdOf(job.data) }) });
+  const worker = new LodgeWorker<Data>(name, withLogger, {
     connection: { ...connection.redis.options, maxRetriesPerRequest: null } as ConnectionOptions,
     prefix: bullPrefix(connection.prefix),
     concurrency: 2,
@@ -87,6 +90,11 @@ export function createWorker<Data = unknown>(
   worker.on("failed", (job, error) => connection.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "job failed"));
   worker.redisDown = reportErrors(worker, "worker", connection);
   return worker as Worker<Data>;
+}
+
+function requestIdOf(data: unknown): string | undefined {
+  const requestId = (data as { requestId?: unknown } | null)?.requestId;
+  return typeof requestId === "string" ? requestId : undefined;
 }
 
 /** ECONNREFUSED and its kin: Redis unreachable, which BullMQ reports once per reconnection attempt. */

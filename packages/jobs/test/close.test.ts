@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connectRedis, createLogger, type Redis } from "@lodge/base";
+import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/base/testing";
 import { createQueue, createWorker } from "@lodge/jobs";
-import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { type createTcpProxy, createTestRedis, eventually, proxyFor } from "@lodge/kit/testing";
 
 /**
  * A service closes its queues and workers on shutdown, Redis reachable or not. They reach Redis

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createQueue, createWorker, defaultJobOptions, type Job, registerQueueMetrics } from "@lodge/jobs";
-import { createLogger, Redis } from "@lodge/kit";
-import { createTestRedis, eventually } from "@lodge/kit/testing";
+import { createLogger, Redis } from "@lodge/base";
+import { createTestRedis, eventually } from "@lodge/base/testing";
+import { createQueue, createWorker, defaultJobOptions, registerQueueMetrics } from "@lodge/jobs";
 import { Registry } from "prom-client";
 
 const logger = createLogger({ service: "jobs-test", level: "silent" });
@@ -29,7 +29,7 @@ function queueFor<Data>() {
   return { name, queue };
 }
 
-function worker<Data>(name: string, processor: (job: Job<Data>) => Promise<unknown>, concurrency?: number) {
+function worker<Data>(name: string, processor: Parameters<typeof createWorker<Data>>[1], concurrency?: number) {
   const created = createWorker<Data>(name, processor, { redis, prefix, logger }, concurrency ? { concurrency } : {});
   closers.push(() => created.close());
   return created;
@@ -47,6 +47,15 @@ describe("queues and workers", () => {
     });
     const keys = await redis.keys(`${prefix}bull:${queue.name}:*`);
     expect(keys.length).toBeGreaterThan(0);
+  });
+
+  test("a processor gets a child logger naming the queue, the job and its request id", async () => {
+    const { name, queue } = queueFor<{ requestId: string }>();
+    const bindings: Record<string, unknown>[] = [];
+    worker<{ requestId: string }>(name, async (_job, { logger }) => void bindings.push(logger.bindings()));
+    const job = await queue.add("traced", { requestId: "req-7" });
+    await eventually(() => bindings.length === 1);
+    expect(bindings[0]).toMatchObject({ queue: name, jobId: job.id, job: "traced", requestId: "req-7" });
   });
 
   test("a job that fails twice is retried with backoff and then completes", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { connectRedis, createLogger, type Redis } from "@lodge/base";
+import { eventually } from "@lodge/base/testing";
 import { createQueue, createWorker } from "@lodge/jobs";
-import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { eventually } from "@lodge/kit/testing";
 import { Registry } from "prom-client";
 
 // A Redis of this test's own, on a port the OS picked, that the test kills and starts again: what

@@ -5,9 +5,14 @@ import { cors } from "hono/cors";
 import type { Logger } from "pino";
 import { createClientIpResolver } from "./client-ip";
 import { ApiError, issuesToDetails, renderError, toApiError } from "./errors";
-import { mountOperations } from "./health";
+import { type Check, mountOperations } from "./health";
 import { type Metrics, routeTemplate } from "./metrics";
 import type { AppEnv } from "./types";
+
+/** What the kit's request middleware needs to know about a request to tell whether its body is streamed. */
+export type RawBodyRule = (request: { method: string; path: string }) => boolean;
+/** Request headers CORS allows and response headers it exposes, beyond the kit's own. */
+export type CorsHeaders = { allowHeaders?: string[]; exposeHeaders?: string[] };
 
 export type KitOptions = {
   service: string;
@@ -21,9 +26,9 @@ export type KitOptions = {
    * tus). They skip the JSON-only check and the app-wide body limit, so the route must enforce its
    * own limit while it reads. Everything else keeps both.
    */
-  rawBody?: (request: { method: string; path: string }) => boolean;
-  /** Request headers CORS allows and response headers it exposes, beyond the kit's own (e.g. tus's Upload-Offset). */
-  cors?: { allowHeaders?: string[]; exposeHeaders?: string[] };
+  rawBody?: RawBodyRule;
+  /** e.g. tus's Upload-Offset. */
+  cors?: CorsHeaders;
 };
 
 /** A route group: the shared validation hook turns every zod failure into VALIDATION_FAILED. */
@@ -128,21 +133,6 @@ function once<T>(make: () => T): () => T {
   };
 }
 
-/** What a service function gets of the request; its logger and client IP are made when first read. */
-export function requestCtx<Deps>(c: Context<AppEnv>, deps: Deps) {
-  return {
-    deps,
-    requestId: c.get("requestId"),
-    userAgent: c.req.header("user-agent"),
-    get logger() {
-      return c.get("logger")();
-    },
-    get ip() {
-      return c.get("clientIp")();
-    },
-  };
-}
-
 function hasBody(c: Context): boolean {
   const length = c.req.header("content-length");
   return (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
@@ -154,34 +144,31 @@ function isJson(contentType: string | undefined): boolean {
   return mediaType === "application/json" || (mediaType?.startsWith("application/") === true && mediaType.endsWith("+json"));
 }
 
+export type OpenApiInfo = { prefix: string; title: string; version?: string; description?: string };
+
 /** Serves this service's OpenAPI 3.1 document at `<prefix>/openapi.json`. */
-export function mountOpenApi(app: OpenAPIHono<AppEnv>, options: { prefix: string; title: string; version?: string; description?: string }) {
-  app.doc31(`${options.prefix}/openapi.json`, {
+export function mountOpenApi(app: OpenAPIHono<AppEnv>, info: OpenApiInfo) {
+  app.doc31(`${info.prefix}/openapi.json`, {
     openapi: "3.1.0",
-    info: { title: options.title, version: options.version ?? "1.0.0", description: options.description },
+    info: { title: info.title, version: info.version ?? "1.0.0", description: info.description },
   });
 }
 
+export type ServiceAppOptions = KitOptions & {
+  /** What /ready checks (each must answer within 2 s). */
+  checks: Record<string, Check>;
+  /** True once shutdown has begun: /ready answers 503. */
+  isDraining?: () => boolean;
+  openApi: OpenApiInfo;
+};
+
 /**
- * A service's app: `createApp` from its deps, its /health, /ready and /metrics, and its OpenAPI
- * document at `<prefix>/openapi.json` (mounted first, so a `<prefix>/{id}` route cannot shadow it).
+ * A service's app: `createApp`, its /health, /ready and /metrics, and its OpenAPI document at
+ * `<prefix>/openapi.json` (mounted first, so a `<prefix>/{id}` route cannot shadow it).
  */
-export function createServiceApp(
-  deps: Pick<KitOptions, "logger" | "metrics" | "trustedProxies" | "bodyLimitBytes"> &
-    Parameters<typeof mountOperations>[1] & { config: { corsOrigins: string[] } },
-  options: Pick<KitOptions, "service" | "rawBody" | "cors"> & { openApi: Parameters<typeof mountOpenApi>[1] },
-): OpenAPIHono<AppEnv> {
-  const app = createApp({
-    service: options.service,
-    logger: deps.logger,
-    metrics: deps.metrics,
-    corsOrigins: deps.config.corsOrigins,
-    trustedProxies: deps.trustedProxies,
-    bodyLimitBytes: deps.bodyLimitBytes,
-    rawBody: options.rawBody,
-    cors: options.cors,
-  });
-  mountOperations(app, deps);
+export function createServiceApp(options: ServiceAppOptions): OpenAPIHono<AppEnv> {
+  const app = createApp(options);
+  mountOperations(app, options);
   mountOpenApi(app, options.openApi);
   return app;
 }

@@ -1,9 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, errors, type FlattenedJWSInput, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { ApiError } from "./errors";
 import type { RevocationList } from "./revocations";
 import type { AppEnv, Principal } from "./types";
 
+/** How long an access token lives: auth signs them for this long, and the revocation watch keeps revocations as long. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const SIGNING_ALGORITHMS = ["EdDSA", "ES256"];
 
@@ -24,21 +25,52 @@ export type AuthGuardOptions = {
   confirmSession?: (session: { userId: string; sessionId: string }) => Promise<void>;
   clock?: () => Date;
 };
-export type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
+/** The guard's middlewares: each sets the request's principal (read it with `userOf(c)` or `c.get("principal")`). */
+export type Guard = {
+  /** A signed-in user or admin; a client token is refused with 403. */
+  requireUser: () => MiddlewareHandler<AppEnv>;
+  /** An admin. */
+  requireAdmin: () => MiddlewareHandler<AppEnv>;
+  /** A service client holding every one of `scopes` (user tokens are refused with 403). */
+  requireScope: (...scopes: string[]) => MiddlewareHandler<AppEnv>;
+  /** An admin, or a service client holding every one of `scopes`. */
+  requireAdminOrScope: (...scopes: string[]) => MiddlewareHandler<AppEnv>;
+  /** Any valid token, a user's or a client's: the handler decides what it may do. */
+  requireToken: () => MiddlewareHandler<AppEnv>;
+  /** The caller when a token was sent (401 for a bad one), undefined when none was: for routes that also serve anonymous requests. */
+  optionalPrincipal: (c: Context<AppEnv>) => Promise<Principal | undefined>;
+};
+
+type Requirement = { roles?: ("user" | "admin")[]; scopes?: string[] };
 
 /**
- * `requireAuth()` accepts any valid user or client token; `requireAuth({ roles: ["admin"] })` only
- * admins; `requireAuth({ scopes: ["users:read"] })` clients holding that scope (and, with `roles`, those users too).
+ * A service's one guard, built once at boot: every route shares its cache of verified tokens.
+ * Tokens are verified against `keys` (auth's JWKS, or auth's own key store) and the revoked-session list.
  */
-export function createAuthGuard(options: AuthGuardOptions) {
+export function createGuard(options: AuthGuardOptions): Guard {
   const verified = createVerifiedTokens();
-  return function requireAuth(requirement: Requirement = {}): MiddlewareHandler<AppEnv> {
+  const check = { ...options, verified };
+  const requiring = (requirement: Requirement): MiddlewareHandler<AppEnv> => {
     return async (c, next) => {
-      const principal = await authenticate({ ...options, verified }, c.req.header("authorization"));
+      const principal = await authenticate(check, c.req.header("authorization"));
       if (!allowed(principal, requirement)) throw new ApiError({ code: "FORBIDDEN", message: "Not allowed for this token" });
       c.set("principal", principal);
       await next();
     };
+  };
+  const user = requiring({ roles: ["user", "admin"] });
+  const admin = requiring({ roles: ["admin"] });
+  const token = requiring({});
+  return {
+    requireUser: () => user,
+    requireAdmin: () => admin,
+    requireScope: (...scopes) => requiring({ scopes }),
+    requireAdminOrScope: (...scopes) => requiring({ roles: ["admin"], scopes }),
+    requireToken: () => token,
+    optionalPrincipal: async (c) => {
+      const header = c.req.header("authorization");
+      return header ? authenticate(check, header) : undefined;
+    },
   };
 }
 

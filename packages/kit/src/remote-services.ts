@@ -1,5 +1,5 @@
+import type { Logger } from "@lodge/base";
 import { ApiError } from "./errors";
-import type { Logger } from "./logger";
 
 export type RemoteReply = { status: number; json: unknown; headers: Headers };
 

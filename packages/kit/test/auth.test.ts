@@ -5,7 +5,7 @@ import {
   type AuthGuardOptions,
   authenticate,
   createApp,
-  createAuthGuard,
+  createGuard,
   createLogger,
   createMetrics,
   remoteKeys,
@@ -76,19 +76,19 @@ beforeAll(async () => {
   revocations = watchRevokedSessions({ bus, redis, logger, ttlSeconds: 900 });
   await revocations.ready;
 
-  const requireAuth = createAuthGuard({ keys, issuer, audience, revocations });
-  const downGuard = createAuthGuard({ keys: remoteKeys(`http://127.0.0.1:${failingJwksServer.port}/jwks.json`), issuer, audience });
+  const guard = createGuard({ keys, issuer, audience, revocations });
+  const downGuard = createGuard({ keys: remoteKeys(`http://127.0.0.1:${failingJwksServer.port}/jwks.json`), issuer, audience });
   const metrics = createMetrics("kit-auth-test");
   const app = createApp({ service: "kit-auth-test", logger, metrics, corsOrigins: [], trustedProxies: [], bodyLimitBytes: 1024 });
   const principal = (c: { get: (key: "principal") => { token: string } }) => {
     const { token, ...rest } = c.get("principal");
     return { ...rest, hasToken: token.length > 0 };
   };
-  app.get("/any", requireAuth(), (c) => c.json(principal(c)));
-  app.get("/admin", requireAuth({ roles: ["admin"] }), (c) => c.json(principal(c)));
-  app.get("/users-read", requireAuth({ scopes: ["users:read"] }), (c) => c.json(principal(c)));
-  app.get("/users-read-or-admin", requireAuth({ roles: ["admin"], scopes: ["users:read"] }), (c) => c.json(principal(c)));
-  app.get("/down", downGuard(), (c) => c.json(principal(c)));
+  app.get("/any", guard.requireToken(), (c) => c.json(principal(c)));
+  app.get("/admin", guard.requireAdmin(), (c) => c.json(principal(c)));
+  app.get("/users-read", guard.requireScope("users:read"), (c) => c.json(principal(c)));
+  app.get("/users-read-or-admin", guard.requireAdminOrScope("users:read"), (c) => c.json(principal(c)));
+  app.get("/down", downGuard.requireToken(), (c) => c.json(principal(c)));
   appServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
   appUrl = `http://127.0.0.1:${appServer.port}`;
 });

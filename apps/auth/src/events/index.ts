@@ -1,10 +1,8 @@
+import type { Consumers } from "@lodge/kit";
 import type { AuthDeps } from "../deps";
-import { onDeletionRequested } from "./deletion-requested";
+import { eraseUser } from "../services/erase-user";
 
-/** The events auth consumes, as the consumer group "auth". */
-export function subscribeToEvents(deps: AuthDeps) {
-  return deps.bus.subscribe({
-    group: "auth",
-    handlers: { "user.deletion_requested": onDeletionRequested(deps) },
-  });
-}
+/** The events auth consumes (consumer group "auth"). Account deletion: erase what auth holds about the user and acknowledge with `user.data_erased`. */
+export const consumers: Consumers<AuthDeps> = {
+  "user.deletion_requested": (event, ctx) => eraseUser({ ctx, input: { userId: event.data.userId } }),
+};

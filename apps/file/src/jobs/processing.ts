@@ -1,28 +1,20 @@
-import { createQueue, createWorker } from "@lodge/jobs";
+import { createQueue, type JobsConnection } from "@lodge/jobs";
+import type { JobDefinition } from "@lodge/kit";
 import type { FileDeps } from "../deps";
 import { processFile } from "../services/process-file";
 
-const QUEUE = "file-processing";
+export function createProcessingQueue(connection: JobsConnection) {
+  return createQueue<{ fileId: string }>("file-processing", connection);
+}
 
 /** Renders a new image's standard thumbnails and publishes `file.processed` (one job per file, retried with backoff). */
-export function startProcessing(deps: FileDeps, prefix: string) {
-  const connection = { redis: deps.redis, prefix, logger: deps.logger, registry: deps.metrics.registry };
-  const queue = createQueue<{ fileId: string }>(QUEUE, connection);
-  const worker = createWorker<{ fileId: string }>(
-    QUEUE,
-    async (job) => processFile({ ctx: { deps, logger: deps.logger.child({ job: job.id }) }, input: job.data }),
-    connection,
-    { concurrency: 1 },
-  );
-  return {
-    queue,
-    /** The file id is the job id: a file queued twice (an event delivered again) is processed once. */
-    enqueue: async (fileId: string) => {
-      await queue.add("thumbnails", { fileId }, { jobId: fileId });
-    },
-    close: async () => {
-      await worker.close();
-      await queue.close();
-    },
-  };
+export const processingJob = (queue: NonNullable<FileDeps["processing"]>): JobDefinition<FileDeps, { fileId: string }> => ({
+  queue,
+  concurrency: 1,
+  process: (job, ctx) => processFile({ ctx, input: job.data }),
+});
+
+/** The file id is the job id: a file queued twice (an event delivered again) is processed once. */
+export async function queueProcessing(deps: FileDeps, fileId: string) {
+  await deps.processing?.add("thumbnails", { fileId }, { jobId: fileId });
 }

@@ -1,19 +1,24 @@
+import type { Consumers } from "@lodge/kit";
 import type { UserDeps } from "../deps";
-import { onDataErased, onDeletionRequested } from "./deletion";
-import { onFileDeleted, onFileProcessed, onFileUploaded } from "./files";
-import { onUserRegistered } from "./user-registered";
+import { createProfile } from "../services/create-profile";
+import { eraseUserData } from "../services/erase-user-data";
+import { forgetFile } from "../services/forget-file";
+import { markFileProcessed } from "../services/mark-file-processed";
+import { recordErasure } from "../services/record-erasure";
+import { rememberFile } from "../services/remember-file";
 
-/** The events the user service consumes, as the consumer group "user". */
-export function subscribeToEvents(deps: UserDeps) {
-  return deps.bus.subscribe({
-    group: "user",
-    handlers: {
-      "user.registered": onUserRegistered(deps),
-      "file.uploaded": onFileUploaded(deps),
-      "file.processed": onFileProcessed(deps),
-      "file.deleted": onFileDeleted(deps),
-      "user.deletion_requested": onDeletionRequested(deps),
-      "user.data_erased": onDataErased(deps),
-    },
-  });
-}
+/** The events the user service consumes (consumer group "user"). */
+export const consumers: Consumers<UserDeps> = {
+  "user.registered": (event, ctx) => createProfile({ ctx, input: event.data }),
+  "file.uploaded": (event, ctx) =>
+    rememberFile({
+      ctx,
+      input: { fileId: event.data.fileId, ownerId: event.data.ownerId, contentType: event.data.contentType, size: event.data.size },
+    }),
+  "file.processed": (event, ctx) => markFileProcessed({ ctx, input: { fileId: event.data.fileId } }),
+  "file.deleted": (event, ctx) => forgetFile({ ctx, input: { fileId: event.data.fileId } }),
+  /** This service's own part of a deletion. */
+  "user.deletion_requested": (event, ctx) => eraseUserData({ ctx, input: { userId: event.data.userId } }),
+  /** Every erasing service's acknowledgement (ours too), until none is pending. */
+  "user.data_erased": (event, ctx) => recordErasure({ ctx, input: event.data }),
+};

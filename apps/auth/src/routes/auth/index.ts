@@ -1,6 +1,5 @@
 import { createRouter } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { authGuard } from "../guard";
 import { login, loginRoute } from "./login";
 import { logout, logoutRoute } from "./logout";
 import { me, meRoute } from "./me";
@@ -9,7 +8,7 @@ import { register, registerRoute } from "./register";
 import { token, tokenRoute } from "./token";
 
 export function authRoutes(deps: AuthDeps) {
-  const { requireUser } = authGuard(deps);
+  const { requireUser } = deps.guard;
   const router = createRouter();
   router.openapi(registerRoute, register(deps));
   router.openapi(loginRoute, login(deps));

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { logIn } from "../../services/log-in";
-import { ctxOf, setRefreshCookie } from "../context";
+import { setRefreshCookie } from "../cookies";
 import { Email, TokenPair } from "../schemas";
 
 export const loginRoute = createRoute({

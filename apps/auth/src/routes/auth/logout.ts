@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, authenticate, errorResponses } from "@lodge/kit";
+import { ApiError, type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { logOutByRefreshToken } from "../../services/log-out-by-refresh-token";
 import { revokeSession } from "../../services/revoke-session";
-import { clearRefreshCookie, ctxOf, presentedRefreshToken } from "../context";
-import { guardOptions } from "../guard";
+import { clearRefreshCookie, presentedRefreshToken } from "../cookies";
 import { bearer, Token } from "../schemas";
 
 export const logoutRoute = createRoute({
@@ -23,9 +22,8 @@ export const logout =
   (deps: AuthDeps): RouteHandler<typeof logoutRoute, AppEnv> =>
   async (c) => {
     const ctx = ctxOf(c, deps);
-    const authorization = c.req.header("authorization");
-    if (authorization) {
-      const principal = await authenticate(guardOptions(deps), authorization);
+    const principal = await deps.guard.optionalPrincipal(c);
+    if (principal) {
       if (principal.kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
       await revokeSession({ ctx, input: { userId: principal.userId, sessionId: principal.sessionId, reason: "logout" } });
     } else {

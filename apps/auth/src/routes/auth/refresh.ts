@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { refreshSession } from "../../services/refresh-session";
-import { clearRefreshCookie, ctxOf, presentedRefreshToken, setRefreshCookie } from "../context";
+import { clearRefreshCookie, presentedRefreshToken, setRefreshCookie } from "../cookies";
 import { Token, TokenPair } from "../schemas";
 
 export const refreshRoute = createRoute({

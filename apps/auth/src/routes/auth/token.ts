@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { issueClientToken } from "../../services/issue-client-token";
-import { ctxOf } from "../context";
 
 const ScopeList = z
   .string()

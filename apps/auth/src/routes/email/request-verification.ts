@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, userOf } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { requestEmailVerification } from "../../services/request-email-verification";
-import { ctxOf } from "../context";
-import { userOf } from "../guard";
 import { bearer } from "../schemas";
 
 export const requestVerificationRoute = createRoute({

@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, userOf } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { changePassword } from "../../services/change-password";
-import { ctxOf } from "../context";
-import { userOf } from "../guard";
 import { bearer, Password } from "../schemas";
 
 export const changePasswordRoute = createRoute({
@@ -21,6 +19,7 @@ export const changePasswordRoute = createRoute({
 export const change =
   (deps: AuthDeps): RouteHandler<typeof changePasswordRoute, AppEnv> =>
   async (c) => {
-    await changePassword({ ctx: ctxOf(c, deps), input: { ...userOf(c), ...c.req.valid("json") } });
+    const { userId, sessionId } = userOf(c);
+    await changePassword({ ctx: ctxOf(c, deps), input: { userId, sessionId, ...c.req.valid("json") } });
     return c.body(null, 204);
   };

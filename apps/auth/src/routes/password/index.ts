@@ -1,12 +1,11 @@
 import { createRouter } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { authGuard } from "../guard";
 import { change, changePasswordRoute } from "./change";
 import { forgot, forgotPasswordRoute } from "./forgot";
 import { reset, resetPasswordRoute } from "./reset";
 
 export function passwordRoutes(deps: AuthDeps) {
-  const { requireUser } = authGuard(deps);
+  const { requireUser } = deps.guard;
   const router = createRouter();
   router.openapi({ ...changePasswordRoute, middleware: requireUser() }, change(deps));
   router.openapi(forgotPasswordRoute, forgot(deps));

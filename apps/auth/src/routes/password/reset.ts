@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { resetPassword } from "../../services/reset-password";
-import { ctxOf } from "../context";
 import { Password, Token } from "../schemas";
 
 export const resetPasswordRoute = createRoute({

@@ -1,12 +1,11 @@
 import { createRouter } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
-import { authGuard } from "../guard";
 import { list, listSessionsRoute } from "./list";
 import { revoke, revokeSessionRoute } from "./revoke";
 import { revokeOthers, revokeOthersRoute } from "./revoke-others";
 
 export function sessionRoutes(deps: AuthDeps) {
-  const { requireUser } = authGuard(deps);
+  const { requireUser } = deps.guard;
   const router = createRouter();
   const middleware = requireUser();
   router.openapi({ ...listSessionsRoute, middleware }, list(deps));

@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { listSessions } from "../../services/list-sessions";
-import { ctxOf } from "../context";
-import { userOf } from "../guard";
 import { bearer, Session } from "../schemas";
 
 export const listSessionsRoute = createRoute({

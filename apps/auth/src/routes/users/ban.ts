@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { banUser } from "../../services/ban-user";
-import { ctxOf } from "../context";
-import { userOf } from "../guard";
 import { AdminUser, bearer, Reason } from "../schemas";
 import { UserIdParams } from "./params";
 

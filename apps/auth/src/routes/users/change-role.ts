@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, userOf } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { changeRole } from "../../services/change-role";
-import { ctxOf } from "../context";
-import { userOf } from "../guard";
 import { AdminUser, bearer } from "../schemas";
 import { UserIdParams } from "./params";
 

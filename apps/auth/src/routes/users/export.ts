@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { exportUser } from "../../services/export-user";
-import { ctxOf } from "../context";
 import { AdminUser, bearer } from "../schemas";
 import { UserIdParams } from "./params";
 

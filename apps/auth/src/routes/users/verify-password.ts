@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AuthDeps } from "../../deps";
 import { verifyUserPassword } from "../../services/verify-user-password";
-import { ctxOf } from "../context";
 import { bearer } from "../schemas";
 import { UserIdParams } from "./params";
 

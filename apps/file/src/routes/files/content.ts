@@ -1,12 +1,11 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, errorResponses } from "@lodge/kit";
+import { ApiError, type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { allowed, loadFile } from "../../services/access";
 import { type ContentSource, contentResponse } from "../../services/content-response";
 import { verifySignature } from "../../services/signing";
 import { canonicalVariant, variantQuery } from "../../services/variant-params";
 import { getVariant } from "../../services/variants";
-import { ctxOf, fileGuard } from "../context";
 import { FileId } from "../schemas";
 
 const Binary = z.string().openapi({ format: "binary" });
@@ -37,7 +36,6 @@ export const contentRoute = (maxDimension: number) =>
   });
 
 export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentRoute>, AppEnv> => {
-  const { optional } = fileGuard(deps);
   return async (c) => {
     const ctx = ctxOf(c, deps);
     const { id } = c.req.valid("param");
@@ -53,7 +51,7 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
     } else if (file.public) {
       cacheControl = "public, max-age=3600";
     } else {
-      const principal = await optional(c);
+      const principal = await deps.guard.optionalPrincipal(c);
       if (!principal) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in, or use a signed URL" });
       if (!allowed(principal, file, "read")) throw new ApiError({ code: "NOT_FOUND", message: "No such file" });
       cacheControl = "private, no-cache";

@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../services/access";
 import { deleteFile } from "../../services/manage-files";
-import { ctxOf } from "../context";
 import { bearer, FileId } from "../schemas";
 
 export const deleteFileRoute = createRoute({

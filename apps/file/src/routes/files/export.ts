@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { exportUser } from "../../services/erase-user";
-import { ctxOf } from "../context";
 import { bearer, File } from "../schemas";
 
 export const exportRoute = createRoute({

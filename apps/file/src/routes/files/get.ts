@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../services/access";
 import { fileView } from "../../services/views";
-import { ctxOf } from "../context";
 import { bearer, File, FileId } from "../schemas";
 
 export const getFileRoute = createRoute({

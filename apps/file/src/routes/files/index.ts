@@ -1,6 +1,5 @@
 import { createRouter } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { fileGuard } from "../context";
 import { content, contentRoute } from "./content";
 import { deleteFileRoute, remove } from "./delete";
 import { exportFiles, exportRoute } from "./export";
@@ -11,16 +10,16 @@ import { update, updateFileRoute } from "./update";
 import { upload, uploadFileRoute } from "./upload";
 
 export function fileRoutes(deps: FileDeps) {
-  const { requireAuth, requireUser } = fileGuard(deps);
+  const { requireScope, requireToken, requireUser } = deps.guard;
   const router = createRouter();
   // Before /files/{id}/...: `export` is a literal segment.
-  router.openapi({ ...exportRoute, middleware: requireAuth({ scopes: ["files:export"] }) }, exportFiles(deps));
+  router.openapi({ ...exportRoute, middleware: requireScope("files:export") }, exportFiles(deps));
   router.openapi({ ...uploadFileRoute, middleware: requireUser() }, upload(deps));
   router.openapi({ ...listFilesRoute, middleware: requireUser() }, list(deps));
-  router.openapi({ ...getFileRoute, middleware: requireAuth() }, get(deps));
+  router.openapi({ ...getFileRoute, middleware: requireToken() }, get(deps));
   router.openapi(contentRoute(deps.config.maxVariantDimension), content(deps));
-  router.openapi({ ...updateFileRoute, middleware: requireAuth() }, update(deps));
-  router.openapi({ ...deleteFileRoute, middleware: requireAuth() }, remove(deps));
-  router.openapi({ ...signedUrlRoute(deps.config.signedUrlMaxSeconds), middleware: requireAuth() }, sign(deps));
+  router.openapi({ ...updateFileRoute, middleware: requireToken() }, update(deps));
+  router.openapi({ ...deleteFileRoute, middleware: requireToken() }, remove(deps));
+  router.openapi({ ...signedUrlRoute(deps.config.signedUrlMaxSeconds), middleware: requireToken() }, sign(deps));
   return router;
 }

@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { listFiles } from "../../services/manage-files";
 import { fileView } from "../../services/views";
-import { ctxOf, userIdOf } from "../context";
 import { bearer, File } from "../schemas";
 
 export const listFilesRoute = createRoute({
@@ -28,6 +27,6 @@ export const list =
   (deps: FileDeps): RouteHandler<typeof listFilesRoute, AppEnv> =>
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    const page = await listFiles({ ctx: ctxOf(c, deps), input: { ownerId: userIdOf(c), cursor, limit } });
+    const page = await listFiles({ ctx: ctxOf(c, deps), input: { ownerId: userOf(c).userId, cursor, limit } });
     return c.json({ files: page.rows.map((row) => fileView(row, deps.config)), nextCursor: page.nextCursor }, 200);
   };

@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../services/access";
 import { setPublic } from "../../services/manage-files";
 import { fileView } from "../../services/views";
-import { ctxOf } from "../context";
 import { bearer, File, FileId } from "../schemas";
 
 export const updateFileRoute = createRoute({

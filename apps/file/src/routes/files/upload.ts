@@ -1,12 +1,11 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { drainable } from "../../services/drain";
 import { ingestFile } from "../../services/ingest-file";
 import { firstFilePart } from "../../services/multipart";
 import { checkFileName } from "../../services/names";
 import { fileView } from "../../services/views";
-import { ctxOf, userIdOf } from "../context";
 import { bearer, binary, File } from "../schemas";
 
 export const uploadFileRoute = createRoute({
@@ -33,7 +32,7 @@ export const uploadFileRoute = createRoute({
 export const upload =
   (deps: FileDeps): RouteHandler<typeof uploadFileRoute, AppEnv> =>
   async (c) => {
-    const ownerId = userIdOf(c);
+    const ownerId = userOf(c).userId;
     const raw = c.req.raw.body;
     const contentType = c.req.header("content-type") ?? "";
     const lengthHeader = c.req.header("content-length");

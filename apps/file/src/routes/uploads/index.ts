@@ -1,16 +1,15 @@
 import type { RouteHandler } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, createRouter } from "@lodge/kit";
+import { ApiError, type AppEnv, createRouter, ctxOf, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { createUpload } from "../../services/create-upload";
 import { drainable } from "../../services/drain";
 import { appendToUpload, findUpload, terminateUpload } from "../../services/uploads";
-import { ctxOf, fileGuard, userIdOf } from "../context";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
 import { parseUploadMetadata, setUploadHeaders, TUS_EXTENSIONS, TUS_VERSION, tusProtocol, uploadUrl, uploadView } from "./tus";
 
 /** Resumable uploads, tus 1.0 (core, creation, termination, expiration), at /files/uploads. */
 export function uploadRoutes(deps: FileDeps) {
-  const { requireUser } = fileGuard(deps);
+  const { requireUser } = deps.guard;
   const router = createRouter();
   router.use("/files/uploads", tusProtocol);
   router.use("/files/uploads/*", tusProtocol);
@@ -27,7 +26,7 @@ export function uploadRoutes(deps: FileDeps) {
     const raw = headers["upload-metadata"];
     const upload = await createUpload({
       ctx: ctxOf(c, deps),
-      input: { ownerId: userIdOf(c), length: headers["upload-length"], metadata: parseUploadMetadata(raw), raw },
+      input: { ownerId: userOf(c).userId, length: headers["upload-length"], metadata: parseUploadMetadata(raw), raw },
     });
     c.header("Location", uploadUrl(deps.config, upload.id));
     c.header("Upload-Expires", upload.expiresAt.toUTCString());
@@ -35,7 +34,7 @@ export function uploadRoutes(deps: FileDeps) {
   });
 
   router.openapi({ ...uploadStatusRoute, middleware: requireUser() }, async (c) => {
-    const upload = await findUpload(ctxOf(c, deps), c.req.valid("param").id, userIdOf(c));
+    const upload = await findUpload(ctxOf(c, deps), c.req.valid("param").id, userOf(c).userId);
     setUploadHeaders(c, upload);
     return c.json(uploadView(upload), 200);
   });
@@ -50,7 +49,7 @@ export function uploadRoutes(deps: FileDeps) {
       ctx: ctxOf(c, deps),
       input: {
         id: c.req.valid("param").id,
-        ownerId: userIdOf(c),
+        ownerId: userOf(c).userId,
         offset: c.req.valid("header")["upload-offset"],
         body: body?.stream ?? null,
         contentLength: length === undefined ? undefined : Number(length),
@@ -64,7 +63,7 @@ export function uploadRoutes(deps: FileDeps) {
   });
 
   router.openapi({ ...terminateUploadRoute, middleware: requireUser() }, async (c) => {
-    await terminateUpload({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, ownerId: userIdOf(c) } });
+    await terminateUpload({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, ownerId: userOf(c).userId } });
     return c.body(null, 204);
   });
   return router;

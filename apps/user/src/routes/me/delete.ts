@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { requestDeletion } from "../../services/request-deletion";
-import { ctxOf, userOf } from "../context";
 import { bearer } from "../schemas";
 
 export const deleteMeRoute = createRoute({

@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { ownProfile } from "../../helpers/present-profile";
 import { ensureProfile } from "../../services/ensure-profile";
-import { ctxOf, userOf } from "../context";
 import { bearer, Profile } from "../schemas";
 
 export const getMeRoute = createRoute({

@@ -1,13 +1,12 @@
 import { createRouter } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { userGuard } from "../guard";
 import { deleteMe, deleteMeRoute } from "./delete";
 import { exportMe, exportMeRoute } from "./export";
 import { getMe, getMeRoute } from "./get";
 import { updateMe, updateMeRoute } from "./update";
 
 export function meRoutes(deps: UserDeps) {
-  const middleware = userGuard(deps).requireUser();
+  const middleware = deps.guard.requireUser();
   const router = createRouter();
   router.openapi({ ...getMeRoute, middleware }, getMe(deps));
   router.openapi({ ...updateMeRoute, middleware }, updateMe(deps));

@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { updateProfile } from "../../services/update-profile";
-import { ctxOf, userOf } from "../context";
 import { bearer, Profile, ProfilePatch } from "../schemas";
 
 export const updateMeRoute = createRoute({

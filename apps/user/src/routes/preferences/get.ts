@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { getPreferences } from "../../services/get-preferences";
-import { ctxOf, userOf } from "../context";
 import { bearer, PreferencesState } from "../schemas";
 
 export const getPreferencesRoute = createRoute({

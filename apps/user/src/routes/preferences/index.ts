@@ -1,11 +1,10 @@
 import { createRouter } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { userGuard } from "../guard";
 import { getPreferencesHandler, getPreferencesRoute } from "./get";
 import { putPreferencesHandler, putPreferencesRoute } from "./put";
 
 export function preferencesRoutes(deps: UserDeps) {
-  const middleware = userGuard(deps).requireUser();
+  const middleware = deps.guard.requireUser();
   const router = createRouter();
   router.openapi({ ...getPreferencesRoute, middleware }, getPreferencesHandler(deps));
   router.openapi({ ...putPreferencesRoute, middleware }, putPreferencesHandler(deps));

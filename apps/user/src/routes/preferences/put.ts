@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, userOf } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { PreferencesDocument } from "../../helpers/preferences";
 import { putPreferences } from "../../services/put-preferences";
-import { ctxOf, userOf } from "../context";
 import { bearer, PreferencesState } from "../schemas";
 
 export const putPreferencesRoute = createRoute({

@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { getPublicProfile } from "../../services/get-public-profile";
-import { ctxOf } from "../context";
 import { bearer, PublicProfile } from "../schemas";
 
 export const getUserRoute = createRoute({

@@ -1,14 +1,13 @@
 import { createRouter } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
-import { userGuard } from "../guard";
 import { getUser, getUserRoute } from "./get";
 import { searchUsers, searchUsersRoute } from "./search";
 
 /** Mounted after the /users/me routes, which `/users/{id}` would otherwise shadow. */
 export function usersRoutes(deps: UserDeps) {
-  const { requireAuth, requireAdmin } = userGuard(deps);
+  const { requireToken, requireAdmin } = deps.guard;
   const router = createRouter();
   router.openapi({ ...searchUsersRoute, middleware: requireAdmin() }, searchUsers(deps));
-  router.openapi({ ...getUserRoute, middleware: requireAuth() }, getUser(deps));
+  router.openapi({ ...getUserRoute, middleware: requireToken() }, getUser(deps));
   return router;
 }

@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { searchProfiles } from "../../services/search-profiles";
-import { ctxOf } from "../context";
 import { AdminProfile, bearer } from "../schemas";
 
 export const searchUsersRoute = createRoute({

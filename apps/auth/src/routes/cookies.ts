@@ -1,14 +1,9 @@
-import { ApiError, type AppEnv, requestCtx } from "@lodge/kit";
+import { ApiError, type AppEnv } from "@lodge/kit";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { AuthDeps, Ctx } from "../deps";
+import type { AuthDeps } from "../deps";
 
 export const REFRESH_COOKIE = "lodge_refresh";
-
-/** The service-function context for this request. */
-export function ctxOf(c: Context<AppEnv>, deps: AuthDeps): Ctx {
-  return requestCtx(c, deps);
-}
 
 /** Browsers keep the refresh token in an httpOnly cookie scoped to /auth; other clients use the body. */
 export function setRefreshCookie(c: Context<AppEnv>, deps: AuthDeps, refreshToken: string) {

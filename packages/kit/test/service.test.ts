@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { databaseEnv, httpEnv, jwtEnv, parseEnv, redisEnv, z } from "@lodge/config";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createQueue, type Queue } from "@lodge/jobs";
+import { createLogger, createRouter, ctxOf, defineService, type ServiceBase, startService } from "@lodge/kit";
+import { createTestRedis, eventually } from "@lodge/kit/testing";
+
+/**
+ * The starter on a service of the smallest kind: no outbox and no tokens (so no revocation watch
+ * and no guard), one route, one consumer, one job. What the handlers were handed is recorded.
+ */
+const probeEnv = httpEnv
+  .extend(databaseEnv.shape)
+  .extend(redisEnv.shape)
+  .extend(jwtEnv.shape)
+  .extend({ PORT: z.coerce.number().int().default(0) });
+type ProbeEnv = z.infer<typeof probeEnv>;
+type Handed = { by: string; requestId?: string; bindings: Record<string, unknown>; sameDeps: boolean };
+type ProbeDeps = ServiceBase & { handed: Handed[]; queue: Queue<{ requestId: string }> };
+
+const probe = defineService<ProbeEnv, ProbeDeps>({
+  name: "probe",
+  env: probeEnv,
+  openApi: { prefix: "/probe", title: "Probe" },
+  build: async (base) => ({ handed: [], queue: createQueue<{ requestId: string }>("probe", base.jobsConnection) }),
+  routes: (deps) => {
+    const router = createRouter();
+    router.get("/probe/ctx", (c) => c.json({ requestId: ctxOf(c, deps).requestId }));
+    return [router];
+  },
+  consumers: {
+    "user.registered": (_event, ctx) =>
+      void ctx.deps.handed.push({ by: "event", requestId: ctx.requestId, bindings: ctx.logger.bindings(), sameDeps: ctx.deps === started.deps }),
+  },
+  jobs: (deps) => [
+    {
+      queue: deps.queue,
+      process: async (_job, ctx) =>
+        void ctx.deps.handed.push({ by: "job", requestId: ctx.requestId, bindings: ctx.logger.bindings(), sameDeps: ctx.deps === started.deps }),
+    },
+  ],
+});
+
+let started: Awaited<ReturnType<typeof startService<ProbeEnv, ProbeDeps, object>>>;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  const env = parseEnv(probeEnv, { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: prefix });
+  started = await startService(probe, { env, database, redis, logger: createLogger({ service: "probe", level: "silent" }) });
+  close = async () => {
+    await started.close();
+    await database.drop();
+    await cleanup();
+  };
+});
+afterAll(() => close());
+
+describe("a service with neither an outbox nor tokens", () => {
+  test("has neither (nor a revocation watch), and a route that asks for its guard fails at boot", async () => {
+    expect("outbox" in started.deps).toBe(false);
+    expect(await started.deps.metrics.registry.metrics()).not.toContain("revocation_watch_caught_up");
+    expect(() => started.deps.guard.requireUser()).toThrow("the probe service verifies no tokens");
+  });
+
+  test("serves /health, /ready, its OpenAPI document and its routes, with the request id in the Ctx", async () => {
+    expect((await started.app.request("/health")).status).toBe(200);
+    expect(await (await started.app.request("/ready")).json()).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
+    expect(await (await started.app.request("/probe/openapi.json")).json()).toMatchObject({ info: { title: "Probe" } });
+    const response = await started.app.request("/probe/ctx", { headers: { "x-request-id": "req-1" } });
+    expect(await response.json()).toEqual({ requestId: "req-1" });
+  });
+});
+
+describe("consumers and jobs", () => {
+  test("each gets a Ctx: the service's deps, the request id it carries, and the bus's or worker's child logger", async () => {
+    await started.deps.bus.publish("user.registered", { userId: crypto.randomUUID(), email: "probe@example.com", name: null }, { requestId: "req-2" });
+    const job = await started.deps.queue.add("probe", { requestId: "req-3" });
+    await eventually(() => started.deps.handed.length === 2);
+    const byKind = Object.fromEntries(started.deps.handed.map((handed) => [handed.by, handed]));
+    expect(byKind.event).toMatchObject({ requestId: "req-2", sameDeps: true, bindings: { type: "user.registered", group: "probe", requestId: "req-2" } });
+    expect(byKind.job).toMatchObject({ requestId: "req-3", sameDeps: true, bindings: { queue: "probe", jobId: job.id, requestId: "req-3" } });
+  });
+});
