@@ -101,9 +101,7 @@ describe("the apps' layout", () => {
     expect(layoutFindings("helpers/sessions.ts", 'import { logIn } from "../services/log-in";\nimport { z } from "@hono/zod-openapi";')).toEqual([
       "helpers/sessions.ts: imports ../services/log-in (a helper sits below the use cases)",
     ]);
-    expect(layoutFindings("events/index.ts", "export function consumeEvents() {}")).toEqual([
-      'events/index.ts: exports ["consumeEvents"], not just consumers',
-    ]);
+    expect(layoutFindings("events/index.ts", "export function consumeEvents() {}")).toEqual(['events/index.ts: exports ["consumeEvents"], not just consumers']);
     expect(layoutFindings("jobs/index.ts", "export const workers = [];")).toEqual(['jobs/index.ts: exports ["workers"], not just jobs']);
     expect(layoutFindings("jobs/password-reset.ts", "export const passwordResetJob = {};\nexport function createPasswordResetQueue() {}")).toEqual([]);
     expect(layoutFindings("jobs/maintenance.ts", "export function startMaintenance() {}\nexport function createMaintenanceQueue() {}")).toEqual([
