@@ -1,10 +1,7 @@
-import { databaseEnv, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { serviceEnv, z } from "@lodge/config";
 import { serviceNamed } from "@lodge/services";
 
-export const authEnv = httpEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(jwtEnv.shape)
+export const authEnv = serviceEnv
   .extend({
     PORT: z.coerce.number().int().default(serviceNamed("auth").port),
     /** `Secure` on the refresh cookie; only turn off for plain-http tests. */

@@ -93,3 +93,6 @@ export const jwtEnv = z.object({
   /** Where services fetch the auth service's public keys. */
   JWKS_URL: z.url().default(`${localUrlOf("auth")}/.well-known/jwks.json`),
 });
+
+/** What every Lodge service reads: HTTP, Postgres, Redis and token verification; a service extends it with its own. */
+export const serviceEnv = httpEnv.extend(databaseEnv.shape).extend(redisEnv.shape).extend(jwtEnv.shape);

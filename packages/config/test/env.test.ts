@@ -1,7 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { databaseEnv, EnvError, fragments, httpEnv, jwtEnv, parseEnv, redisEnv, z } from "@lodge/config";
-
-const serviceEnv = httpEnv.extend(databaseEnv.shape).extend(redisEnv.shape).extend(jwtEnv.shape);
+import { EnvError, fragments, httpEnv, parseEnv, serviceEnv, z } from "@lodge/config";
 
 function failure(source: Record<string, string | undefined>): string {
   try {

@@ -14,7 +14,7 @@ import { watchRevokedSessions } from "./revocations";
 import { serve } from "./serve";
 import type { AppEnv } from "./types";
 
-/** The variables every service reads (httpEnv, databaseEnv, redisEnv and jwtEnv of @lodge/config give them). */
+/** The variables every service reads (@lodge/config's serviceEnv gives them). */
 export type ServiceEnv = {
   NODE_ENV: string;
   HOST: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { databaseEnv, httpEnv, jwtEnv, parseEnv, redisEnv, z } from "@lodge/config";
+import { parseEnv, serviceEnv, z } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createQueue, type Queue } from "@lodge/jobs";
 import { createLogger, createRouter, ctxOf, defineService, type ServiceBase, startService } from "@lodge/kit";
@@ -9,11 +9,7 @@ import { createTestRedis, eventually } from "@lodge/kit/testing";
  * The starter on a service of the smallest kind: no outbox and no tokens (so no revocation watch
  * and no guard), one route, one consumer, one job. What the handlers were handed is recorded.
  */
-const probeEnv = httpEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(jwtEnv.shape)
-  .extend({ PORT: z.coerce.number().int().default(0) });
+const probeEnv = serviceEnv.extend({ PORT: z.coerce.number().int().default(0) });
 type ProbeEnv = z.infer<typeof probeEnv>;
 type Handed = { by: string; requestId?: string; bindings: Record<string, unknown>; sameDeps: boolean };
 type ProbeDeps = ServiceBase & { handed: Handed[]; queue: Queue<{ requestId: string }> };
