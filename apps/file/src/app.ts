@@ -1,6 +1,5 @@
 import { createServiceApp } from "@lodge/kit";
 import type { FileDeps } from "./deps";
-import { cachedContent } from "./routes/files/cached-content";
 import { fileRoutes } from "./routes/files/index";
 import { uploadRoutes } from "./routes/uploads/index";
 
@@ -43,9 +42,5 @@ export function createFileApp(deps: FileDeps) {
   });
   app.route("/", uploadRoutes(deps));
   app.route("/", fileRoutes(deps));
-  // Variants held in memory skip the router (see cached-content.ts); everything else goes through it.
-  const cached = cachedContent(deps);
-  const routed = app.fetch;
-  app.fetch = (request, env, executionContext) => cached(request) ?? routed(request, env, executionContext);
   return app;
 }

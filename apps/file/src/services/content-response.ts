@@ -2,6 +2,8 @@ import { ApiError } from "@lodge/kit";
 import type { ByteRange } from "../storage/index";
 import { contentDisposition } from "./names";
 import { isActiveType } from "./sniff";
+import type { Variant } from "./variant-params";
+import type { FileRow } from "./views";
 
 /** Shown in the browser; everything else is a download. Active types (HTML, SVG, XML) never are. */
 const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(plain|csv|markdown)|application\/json|video\/|audio\/)/;
@@ -10,6 +12,26 @@ const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(p
 export type ContentAnswer = { status: 200 | 206 | 304; headers: Headers; body: Blob | ReadableStream<Uint8Array> | Uint8Array | null };
 
 export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | ReadableStream<Uint8Array> | Uint8Array };
+
+/**
+ * The one rule for what names a content answer, whichever path gives it: the ETag (the file's hash;
+ * a variant's adds its key), the file name (a variant takes its format's extension) and
+ * Cache-Control: public files an hour; through a signed URL, until it expires (an hour at most);
+ * read with a token, revalidated every time. `signedSecondsLeft` is the signed URL's time left.
+ */
+export function contentLabels(file: FileRow, variant: Variant | undefined, signedSecondsLeft?: number) {
+  const cacheControl = file.public
+    ? "public, max-age=3600"
+    : signedSecondsLeft !== undefined
+      ? `private, max-age=${Math.max(0, Math.min(signedSecondsLeft, 3600))}`
+      : "private, no-cache";
+  if (!variant) return { etag: `"${file.sha256}"`, name: file.name, cacheControl };
+  return {
+    etag: `"${file.sha256.slice(0, 24)}-${Bun.hash(variant.key).toString(36)}"`,
+    name: `${file.name.replace(/\.[^.]{1,10}$/, "")}.${variant.format === "jpeg" ? "jpg" : variant.format}`,
+    cacheControl,
+  };
+}
 
 /**
  * The bytes of a file or variant as an HTTP answer: ETag and If-None-Match, one Range (206/416),
