@@ -10,7 +10,7 @@ const MAX_CACHED_VARIANT_BYTES = 512 * 1024;
  * Per-instance caches for the hot read path. File rows are trusted for `metadataMs` (a delete or
  * a public-flag change made on another instance shows here within it; this instance's own changes
  * show at once). Variants are immutable once rendered, so their bytes are kept, least recently
- * used out first, within `variantBytes`.
+ * used out first, within `variantBytes`. Signed URLs' signatures, once checked, are remembered.
  */
 export function createCaches(options: { metadataMs: number; variantBytes: number; now?: () => number }) {
   const now = options.now ?? Date.now;
@@ -65,7 +65,17 @@ export function createCaches(options: { metadataMs: number; variantBytes: number
     },
   };
 
-  return { files, variants: variantCache };
+  // Signed URLs whose signature was checked (the same <img src> is asked for again and again); expiry is checked every time.
+  const verified = new Set<string>();
+  const signatures = {
+    has: (key: string) => verified.has(key),
+    add(key: string) {
+      if (verified.size >= MAX_ENTRIES) verified.delete(verified.values().next().value as string);
+      verified.add(key);
+    },
+  };
+
+  return { files, variants: variantCache, signatures };
 }
 
 export type FileCaches = ReturnType<typeof createCaches>;

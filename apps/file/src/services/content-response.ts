@@ -9,7 +9,7 @@ import type { FileRow } from "./views";
 const inlineTypes = /^(image\/(jpeg|png|gif|webp|avif)|application\/pdf|text\/(plain|csv|markdown)|application\/json|video\/|audio\/)/;
 
 /** What a route turns into its Response (through Hono's context, which adds the headers set before it). */
-export type ContentAnswer = { status: 200 | 206 | 304; headers: Headers; body: Blob | ReadableStream<Uint8Array> | Uint8Array | null };
+export type ContentAnswer = { status: 200 | 206 | 304; headers: Record<string, string>; body: Blob | ReadableStream<Uint8Array> | Uint8Array | null };
 
 export type ContentSource = { size: number; open: (range?: ByteRange) => Blob | ReadableStream<Uint8Array> | Uint8Array };
 
@@ -54,7 +54,8 @@ export function contentResponse(input: {
   const { source, contentType } = input;
   const active = isActiveType(contentType);
   const attachment = input.download || active || !inlineTypes.test(contentType);
-  const headers = new Headers({
+  // A plain record: the route hands it to Hono, which sets it on the headers it prepared (no second Headers object).
+  const headers: Record<string, string> = {
     "Content-Type": contentType.startsWith("text/") || contentType === "application/json" ? `${contentType}; charset=utf-8` : contentType,
     "Content-Disposition": contentDisposition(attachment ? "attachment" : "inline", input.name),
     "X-Content-Type-Options": "nosniff",
@@ -63,7 +64,7 @@ export function contentResponse(input: {
     ETag: input.etag,
     "Cache-Control": input.cacheControl,
     "Accept-Ranges": "bytes",
-  });
+  };
   if (input.ifNoneMatch && matches(input.ifNoneMatch, input.etag)) return { status: 304, headers, body: null };
 
   const range = input.range && (!input.ifRange || input.ifRange === input.etag) ? parseRange(input.range, source.size) : undefined;
@@ -72,11 +73,11 @@ export function contentResponse(input: {
     throw new ApiError({ code: "VALIDATION_FAILED", status: 416, message: `The range is outside the content (${source.size} bytes)` });
   }
   if (range) {
-    headers.set("Content-Range", `bytes ${range.start}-${range.end}/${source.size}`);
-    headers.set("Content-Length", String(range.end - range.start + 1));
+    headers["Content-Range"] = `bytes ${range.start}-${range.end}/${source.size}`;
+    headers["Content-Length"] = String(range.end - range.start + 1);
     return { status: 206, headers, body: source.open(range) };
   }
-  headers.set("Content-Length", String(source.size));
+  headers["Content-Length"] = String(source.size);
   return { status: 200, headers, body: source.size === 0 ? null : source.open() };
 }
 

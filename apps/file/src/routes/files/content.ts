@@ -128,5 +128,5 @@ function answer(
     ifRange: c.req.header("if-range"),
     setHeader: (header, value) => c.header(header, value),
   });
-  return c.newResponse(response.body as never, { status: response.status, headers: response.headers });
+  return c.newResponse(response.body as never, response.status, response.headers);
 }
