@@ -34,28 +34,15 @@ export function contentLabels(file: FileRow, variant: Variant | undefined, signe
 }
 
 /**
- * The bytes of a file or variant as an HTTP answer: ETag and If-None-Match, one Range (206/416),
- * Cache-Control, and headers that keep the content from running on our origin (nosniff, a
- * sandboxing CSP, attachment for active types).
+ * The headers every answer of a content carries, whatever its range: the type, the disposition,
+ * the labels (contentLabels), and those that keep the content from running on our origin
+ * (nosniff, a sandboxing CSP, attachment for active types). A plain record: the route hands it to
+ * Hono, which sets it on the headers it prepared (no second Headers object).
  */
-export function contentResponse(input: {
-  source: ContentSource;
-  contentType: string;
-  name: string;
-  etag: string;
-  cacheControl: string;
-  download?: boolean;
-  range?: string | null;
-  ifNoneMatch?: string | null;
-  ifRange?: string | null;
-  /** Sets a header on the error answer (Content-Range on a 416). */
-  setHeader?: (name: string, value: string) => void;
-}): ContentAnswer {
-  const { source, contentType } = input;
-  const active = isActiveType(contentType);
-  const attachment = input.download || active || !inlineTypes.test(contentType);
-  // A plain record: the route hands it to Hono, which sets it on the headers it prepared (no second Headers object).
-  const headers: Record<string, string> = {
+export function contentHeaders(input: { contentType: string; name: string; etag: string; cacheControl: string; download?: boolean }): Record<string, string> {
+  const { contentType } = input;
+  const attachment = input.download || isActiveType(contentType) || !inlineTypes.test(contentType);
+  return {
     "Content-Type": contentType.startsWith("text/") || contentType === "application/json" ? `${contentType}; charset=utf-8` : contentType,
     "Content-Disposition": contentDisposition(attachment ? "attachment" : "inline", input.name),
     "X-Content-Type-Options": "nosniff",
@@ -65,20 +52,32 @@ export function contentResponse(input: {
     "Cache-Control": input.cacheControl,
     "Accept-Ranges": "bytes",
   };
-  if (input.ifNoneMatch && matches(input.ifNoneMatch, input.etag)) return { status: 304, headers, body: null };
+}
 
-  const range = input.range && (!input.ifRange || input.ifRange === input.etag) ? parseRange(input.range, source.size) : undefined;
+/** The bytes of a file or variant as an HTTP answer with its `headers` (contentHeaders): If-None-Match (304), one Range (206/416). */
+export function contentResponse(input: {
+  source: ContentSource;
+  headers: Record<string, string>;
+  range?: string | null;
+  ifNoneMatch?: string | null;
+  ifRange?: string | null;
+  /** Sets a header on the error answer (Content-Range on a 416). */
+  setHeader?: (name: string, value: string) => void;
+}): ContentAnswer {
+  const { source, headers } = input;
+  const etag = headers.ETag as string;
+  if (input.ifNoneMatch && matches(input.ifNoneMatch, etag)) return { status: 304, headers, body: null };
+
+  const range = input.range && (!input.ifRange || input.ifRange === etag) ? parseRange(input.range, source.size) : undefined;
   if (range === null) {
     input.setHeader?.("Content-Range", `bytes */${source.size}`);
     throw new ApiError({ code: "VALIDATION_FAILED", status: 416, message: `The range is outside the content (${source.size} bytes)` });
   }
   if (range) {
-    headers["Content-Range"] = `bytes ${range.start}-${range.end}/${source.size}`;
-    headers["Content-Length"] = String(range.end - range.start + 1);
-    return { status: 206, headers, body: source.open(range) };
+    const partial = { ...headers, "Content-Range": `bytes ${range.start}-${range.end}/${source.size}`, "Content-Length": String(range.end - range.start + 1) };
+    return { status: 206, headers: partial, body: source.open(range) };
   }
-  headers["Content-Length"] = String(source.size);
-  return { status: 200, headers, body: source.size === 0 ? null : source.open() };
+  return { status: 200, headers: { ...headers, "Content-Length": String(source.size) }, body: source.size === 0 ? null : source.open() };
 }
 
 function matches(ifNoneMatch: string, etag: string) {

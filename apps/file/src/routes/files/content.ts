@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { FileDeps } from "../../deps";
 import { allowed, loadFile } from "../../services/access";
 import type { CachedVariant } from "../../services/caches";
-import { type ContentSource, contentLabels, contentResponse } from "../../services/content-response";
+import { type ContentSource, contentHeaders, contentLabels, contentResponse } from "../../services/content-response";
 import { verifySignature } from "../../services/signing";
 import { canonicalVariant, type Variant, variantQuery } from "../../services/variant-params";
 import { getVariant } from "../../services/variants";
@@ -82,12 +82,18 @@ export const cachedVariant = (deps: FileDeps): MiddlewareHandler<AppEnv> => {
     if (c.req.header("authorization") !== undefined) return next();
     const file = deps.caches.files.get(c.req.param("id") as string);
     if (!file) return next();
-    // The query as the route's validator reads it: a repeated parameter is a list (and refused).
-    const raw = Object.fromEntries(Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) return next();
-    const query = parsed.data;
-    const variant = canonicalVariant(query);
+    const url = c.req.url;
+    const search = url.slice(url.indexOf("?") + 1 || url.length);
+    let parsed = deps.caches.queries.get(search);
+    if (!parsed) {
+      // The query as the route's validator reads it: a repeated parameter is a list (and refused).
+      const raw = Object.fromEntries(Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+      const result = schema.safeParse(raw);
+      if (!result.success) return next();
+      parsed = { query: result.data, variant: canonicalVariant(result.data) };
+      deps.caches.queries.set(search, parsed);
+    }
+    const { query, variant } = parsed;
     const rendered = variant && deps.caches.variants.get(file.id, variant.key);
     if (!variant || !rendered?.bytes) return next();
     let signedSecondsLeft: number | undefined;
@@ -105,7 +111,11 @@ export const cachedVariant = (deps: FileDeps): MiddlewareHandler<AppEnv> => {
   };
 };
 
-/** The content answer of both paths: its labels (contentLabels), then contentResponse through Hono's context, which keeps the headers set before the handler (request id, CORS). */
+/**
+ * The content answer of both paths: its headers (contentHeaders with contentLabels, remembered per
+ * file row), then contentResponse through Hono's context, which keeps the headers set before the
+ * handler (request id, CORS).
+ */
 function answer(
   c: Context<AppEnv>,
   deps: FileDeps,
@@ -118,11 +128,13 @@ function answer(
     : rendered
       ? { size: rendered.size, open: (range) => deps.storage.body(rendered.storageKey, range) }
       : { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
+  const download = input.query.download !== undefined;
+  const headers = deps.caches.answerHeaders(file, `${variant?.key}|${download}|${input.signedSecondsLeft}`, () =>
+    contentHeaders({ contentType: rendered?.contentType ?? file.contentType, download, ...contentLabels(file, variant, input.signedSecondsLeft) }),
+  );
   const response = contentResponse({
     source,
-    contentType: rendered?.contentType ?? file.contentType,
-    ...contentLabels(file, variant, input.signedSecondsLeft),
-    download: input.query.download !== undefined,
+    headers,
     range: c.req.header("range"),
     ifNoneMatch: c.req.header("if-none-match"),
     ifRange: c.req.header("if-range"),
