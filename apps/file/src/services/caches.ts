@@ -95,11 +95,15 @@ export function createCaches(options: { metadataMs: number; variantBytes: number
   const headerSets = new WeakMap<FileRow, Map<string, Record<string, string>>>();
   const answerHeaders = (row: FileRow, key: string, make: () => Record<string, string>) => {
     let sets = headerSets.get(row);
-    if (!sets) headerSets.set(row, (sets = new Map()));
+    if (!sets) {
+      sets = new Map();
+      headerSets.set(row, sets);
+    }
     let headers = sets.get(key);
     if (!headers) {
       if (sets.size >= MAX_HEADER_SETS_PER_ROW) sets.clear();
-      sets.set(key, (headers = make()));
+      headers = make();
+      sets.set(key, headers);
     }
     return headers;
   };
