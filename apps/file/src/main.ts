@@ -1,5 +1,5 @@
 /** Runs the file service alone on its port (what compose and the end-to-end tests run). */
 import { runMain } from "@lodge/kit";
-import { fileService, startFileService } from "./service";
+import { fileService } from "./service";
 
-await runMain(fileService, startFileService);
+await runMain(fileService);

@@ -1,10 +1,10 @@
 import { fileOutbox } from "@lodge/db/schema";
 import { defineService, type StartOptions, startService } from "@lodge/kit";
-import { fileHttp, serveCachedVariants } from "./app";
 import { fileConfigFromEnv, requestBodyCap } from "./config";
 import type { FileDeps } from "./deps";
 import { type FileEnv, fileEnv } from "./env";
 import { consumers } from "./events/index";
+import { fileHttp } from "./http";
 import { jobs } from "./jobs/index";
 import { createProcessingQueue } from "./jobs/processing";
 import { fileRoutes } from "./routes/files/index";
@@ -62,8 +62,4 @@ export const fileService = defineService<FileEnv, FileDeps, { storage?: Storage;
 });
 
 /** Builds every dependency once, starts the background parts, and returns the app, its deps and a close(). */
-export async function startFileService(options: FileServiceOptions) {
-  const service = await startService(fileService, options);
-  serveCachedVariants(service.app, service.deps);
-  return service;
-}
+export const startFileService = (options: FileServiceOptions) => startService(fileService, options);

@@ -237,6 +237,21 @@ describe("image variants", () => {
     expect((await get(path.replace("w=30", "w=99999"))).status).toBe(422);
   });
 
+  test("a variant held in memory follows its file: made private, it needs a token again and is no longer cached publicly", async () => {
+    const file = (await t.upload(alice.token, await images.png(90, 60), { name: "hot.png" })).json;
+    expect((await t.call("PATCH", `/files/${file.id}`, { token: alice.token, body: { public: true } })).status).toBe(200);
+    const path = `/files/${file.id}/content?w=20&format=png`;
+    expect((await get(path)).status).toBe(200);
+    const held = await get(path);
+    expect(held.headers.get("cache-control")).toBe("public, max-age=3600");
+    expect(held.headers.get("content-disposition")).toBe(`inline; filename="hot.png"; filename*=UTF-8''hot.png`);
+    expect((await t.call("PATCH", `/files/${file.id}`, { token: alice.token, body: { public: false } })).status).toBe(200);
+    expect((await get(path)).status).toBe(401);
+    const owner = await get(path, { token: alice.token });
+    expect(owner.status).toBe(200);
+    expect(owner.headers.get("cache-control")).toBe("private, no-cache");
+  });
+
   test("bounded parameters: huge or zero sizes, unknown formats and fits, bad quality, variants of non-images are 422s that store nothing", async () => {
     const text = (await t.upload(alice.token, "plain text", {})).json.id;
     const before = await t.snapshot();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import sharp from "sharp";
 import { archiveEndScanner } from "../src/services/archive-end";
 import { imageStreamCheck } from "../src/services/inspect";
+import { htmlMarkup, markupScanner } from "../src/services/sniff";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images, sha256 } from "./images";
 
@@ -211,6 +212,20 @@ describe("the stream check itself", () => {
       for (let at = 0; at < avif.length; at += size) clean.push(avif.subarray(at, at + size));
       clean.finish();
     }
+  });
+
+  test("text's markup scan: a match whose '<' ends one chunk is found in the next, which holds no '<'; plain chunks find nothing", () => {
+    const encode = (text: string) => new TextEncoder().encode(text);
+    for (const pieces of [
+      ["plain words <", "script> more words"],
+      ["<scr", "ipt>"],
+      ["a", "<", "i", "frame>"],
+    ]) {
+      const scan = markupScanner(htmlMarkup, "<script/".length, "<");
+      expect(pieces.map((piece) => scan(encode(piece))).some(Boolean)).toBe(true);
+    }
+    const clean = markupScanner(htmlMarkup, "<script/".length, "<");
+    expect(["just text, ", "a < b and c > d, ", "script ", "no tags"].map((piece) => clean(encode(piece))).some(Boolean)).toBe(false);
   });
 
   test("a zip's end record is found in the last 64 KiB whatever the chunk sizes; photo-like data alone is no archive", async () => {

@@ -262,18 +262,14 @@ async function startJob<Deps extends ServiceBase>(job: AnyJob<Deps>, deps: Deps)
 }
 
 /**
- * A service's main.ts: parse its env (or exit listing what is wrong), start it (with `start`, when
- * the service wraps `startService`), serve it on PORT, and on SIGTERM/SIGINT report not-ready (for
+ * A service's main.ts: parse its env (or exit listing what is wrong), start it, serve it on PORT, and on SIGTERM/SIGINT report not-ready (for
  * 2 s in production, so the proxy's health check sees it), drain in-flight requests, close.
  */
-export async function runMain<Env extends ServiceEnv, Deps extends ServiceBase, Extra>(
-  definition: ServiceDefinition<Env, Deps, Extra>,
-  start: (options: StartOptions<Env> & Extra) => ReturnType<typeof startService<Env, Deps, Extra>> = (options) => startService(definition, options),
-) {
+export async function runMain<Env extends ServiceEnv, Deps extends ServiceBase, Extra>(definition: ServiceDefinition<Env, Deps, Extra>) {
   const env = loadEnv(definition.env);
   const logger = createLogger({ service: definition.name, level: env.LOG_LEVEL });
   // Extra start options are all optional (tests' overrides): a standalone service runs with none.
-  const running = await start({ env, logger } as StartOptions<Env> & Extra);
+  const running = await startService(definition, { env, logger } as StartOptions<Env> & Extra);
   serve({
     fetch: running.app.fetch,
     port: env.PORT,

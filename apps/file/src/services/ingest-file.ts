@@ -12,7 +12,6 @@ import type { FileRow } from "./views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
 const PROBE_BYTES = 256 * 1024;
-const GC_EVERY_BYTES = 32 * 1024 * 1024;
 
 export type IngestInput = {
   ownerId: string;
@@ -85,7 +84,7 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
     throw error;
   }
   // Text is classified by its head; markup further in makes it a web page all the same (415 unless HTML is accepted).
-  let textScan = sniffed?.contentType === "text/plain" ? markupScanner(htmlMarkup, "<script/".length) : undefined;
+  let textScan = sniffed?.contentType === "text/plain" ? markupScanner(htmlMarkup, "<script/".length, "<") : undefined;
 
   const image = isRasterImage(contentType);
   // Polyglots are refused as their bytes arrive, before the rest is stored.
@@ -94,7 +93,6 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
   const probeChunks: Uint8Array[] = [];
   let probeLength = 0;
   let size = 0;
-  let collectedAt = 0;
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -112,11 +110,6 @@ export async function ingestFile({ ctx, input }: { ctx: Ctx; input: IngestInput 
         }
         size += chunk.length;
         if (size > max) throw tooLarge();
-        // A large upload turns over its chunks faster than the collector notices: collecting every 32 MiB keeps the process flat (a 500 MB upload grows it by ~35 MB instead of 50-70).
-        if (size - collectedAt >= GC_EVERY_BYTES) {
-          collectedAt = size;
-          Bun.gc(true);
-        }
         hasher.update(chunk);
         if (textScan?.(chunk)) {
           textScan = undefined;

@@ -23,7 +23,7 @@ const markup = /<(script|html|iframe|object|embed|body|svg|\?php)[\s>/]|javascri
  */
 export function imageStreamCheck(contentType: string): StructureCheck {
   const structure = structureCheck(contentType);
-  const hasMarkup = markupScanner(markup, "javascript:".length);
+  const hasMarkup = markupScanner(markup, "javascript:".length, "<jJ");
   const archive = archiveEndScanner();
   return {
     push(chunk) {

@@ -15,8 +15,13 @@ export function signedUrl({ ctx, input }: { ctx: Ctx; input: { fileId: string; e
 
 /** Checks a signature in constant time; 403 when it is tampered with, for another file, or expired. */
 export function verifySignature(ctx: Ctx, fileId: string, expires: number, sig: string) {
-  const expected = mac(ctx.deps.config.signingSecret, fileId, expires);
-  const given = Buffer.from(sig, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError({ code: "FORBIDDEN", message: "Invalid signature" });
+  const { caches, config } = ctx.deps;
+  const key = `${fileId} ${expires} ${sig}`;
+  if (!caches.signatures.has(key)) {
+    const expected = mac(config.signingSecret, fileId, expires);
+    const given = Buffer.from(sig, "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ApiError({ code: "FORBIDDEN", message: "Invalid signature" });
+    caches.signatures.add(key);
+  }
   if (expires * 1000 <= ctx.deps.clock().getTime()) throw new ApiError({ code: "FORBIDDEN", message: "The signed URL has expired" });
 }

@@ -34,15 +34,20 @@ const aliases: Record<string, string> = {
 export const htmlMarkup = /<(script|html|iframe|svg|object|embed)[\s>/]/i;
 
 /**
- * A streaming search for `pattern` (whose matches are at most `longest` characters) over bytes read
- * as Latin-1: each chunk is searched with the end of the previous one before it, so a match split
- * across chunks is found while only `longest - 1` characters are kept.
+ * A streaming search for `pattern` (whose matches are at most `longest` characters and begin with
+ * one of the bytes of `starts`) over bytes read as Latin-1: each chunk is searched with the end of
+ * the previous one before it, so a match split across chunks is found while only `longest - 1`
+ * characters are kept. A chunk holding none of `starts` (most of a plain text) is not decoded.
  */
-export function markupScanner(pattern: RegExp, longest: number) {
+export function markupScanner(pattern: RegExp, longest: number, starts: string) {
+  const startBytes = [...new TextEncoder().encode(starts)];
   let carry = "";
   return (chunk: Uint8Array): boolean => {
-    const text = carry + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
-    carry = text.slice(1 - longest);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    // Without a start byte in the chunk, a match can only begin in what was carried: the chunk's head is enough.
+    const whole = startBytes.some((byte) => bytes.includes(byte));
+    const text = carry + (whole ? bytes : bytes.subarray(0, longest - 1)).toString("latin1");
+    carry = (carry + bytes.subarray(Math.max(0, bytes.length - longest + 1)).toString("latin1")).slice(1 - longest);
     return pattern.test(text);
   };
 }

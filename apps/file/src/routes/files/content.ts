@@ -1,14 +1,25 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
+import type { Context, MiddlewareHandler } from "hono";
 import type { FileDeps } from "../../deps";
 import { allowed, loadFile } from "../../services/access";
-import { type ContentSource, contentResponse } from "../../services/content-response";
+import type { CachedVariant } from "../../services/caches";
+import { type ContentSource, contentHeaders, contentLabels, contentResponse } from "../../services/content-response";
 import { verifySignature } from "../../services/signing";
-import { canonicalVariant, variantQuery } from "../../services/variant-params";
+import { canonicalVariant, type Variant, variantQuery } from "../../services/variant-params";
 import { getVariant } from "../../services/variants";
+import type { FileRow } from "../../services/views";
 import { FileId } from "../schemas";
 
 const Binary = z.string().openapi({ format: "binary" });
+
+const contentQuery = (maxDimension: number) =>
+  variantQuery(maxDimension).extend({
+    download: z.enum(["1", "true"]).optional().openapi({ description: "Always as an attachment" }),
+    expires: z.coerce.number().int().positive().optional().openapi({ description: "Signed URL: expiry (Unix seconds)" }),
+    sig: z.string().max(128).optional().openapi({ description: "Signed URL: signature" }),
+  });
+type ContentQuery = z.infer<ReturnType<typeof contentQuery>>;
 
 export const contentRoute = (maxDimension: number) =>
   createRoute({
@@ -21,11 +32,7 @@ export const contentRoute = (maxDimension: number) =>
     security: [{ bearer: [] }],
     request: {
       params: FileId,
-      query: variantQuery(maxDimension).extend({
-        download: z.enum(["1", "true"]).optional().openapi({ description: "Always as an attachment" }),
-        expires: z.coerce.number().int().positive().optional().openapi({ description: "Signed URL: expiry (Unix seconds)" }),
-        sig: z.string().max(128).optional().openapi({ description: "Signed URL: signature" }),
-      }),
+      query: contentQuery(maxDimension),
     },
     responses: {
       200: { description: "The content", content: { "*/*": { schema: Binary } } },
@@ -42,51 +49,94 @@ export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentR
     const query = c.req.valid("query");
     const file = await loadFile(ctx, id);
 
-    let cacheControl: string;
+    let signedSecondsLeft: number | undefined;
     if (query.sig !== undefined || query.expires !== undefined) {
       if (query.sig === undefined || query.expires === undefined) throw new ApiError({ code: "FORBIDDEN", message: "Invalid signature" });
       verifySignature(ctx, file.id, query.expires, query.sig);
-      const left = query.expires - Math.floor(deps.clock().getTime() / 1000);
-      cacheControl = file.public ? "public, max-age=3600" : `private, max-age=${Math.max(0, Math.min(left, 3600))}`;
-    } else if (file.public) {
-      cacheControl = "public, max-age=3600";
-    } else {
+      signedSecondsLeft = query.expires - Math.floor(deps.clock().getTime() / 1000);
+    } else if (!file.public) {
       const principal = await deps.guard.optionalPrincipal(c);
       if (!principal) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in, or use a signed URL" });
       if (!allowed(principal, file, "read")) throw new ApiError({ code: "NOT_FOUND", message: "No such file" });
-      cacheControl = "private, no-cache";
     }
-
     const variant = canonicalVariant(query);
-    let source: ContentSource;
-    let contentType = file.contentType;
-    let etag = `"${file.sha256}"`;
-    let name = file.name;
-    if (variant) {
-      const rendered = await getVariant({ ctx, input: { file, variant, clientIp: c.get("clientIp")() } });
-      const bytes = rendered.bytes;
-      source = bytes
-        ? { size: bytes.length, open: (range) => (range ? bytes.subarray(range.start, range.end + 1) : bytes) }
-        : { size: rendered.size, open: (range) => deps.storage.body(rendered.storageKey, range) };
-      contentType = rendered.contentType;
-      etag = `"${file.sha256.slice(0, 24)}-${Bun.hash(variant.key).toString(36)}"`;
-      name = `${file.name.replace(/\.[^.]{1,10}$/, "")}.${variant.format === "jpeg" ? "jpg" : variant.format}`;
-    } else {
-      source = { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
-    }
-    const answer = contentResponse({
-      source,
-      contentType,
-      name,
-      etag,
-      cacheControl,
-      download: query.download !== undefined,
-      range: c.req.header("range"),
-      ifNoneMatch: c.req.header("if-none-match"),
-      ifRange: c.req.header("if-range"),
-      setHeader: (header, value) => c.header(header, value),
-    });
-    // Through c.newResponse, so the headers set before the handler (request id, CORS) are kept.
-    return c.newResponse(answer.body as never, { status: answer.status as 200, headers: answer.headers });
+    const rendered = variant ? await getVariant({ ctx, input: { file, variant, clientIp: c.get("clientIp")() } }) : undefined;
+    return answer(c, deps, { file, query, variant, rendered, signedSecondsLeft });
   };
 };
+
+/**
+ * The hot path of an image-heavy page, run before the route's validators and guard (the request
+ * middleware, with its request id, CORS, metrics and log line, has run as for any route): a variant
+ * this instance holds in memory, of a public file or behind a valid signed URL, answered by the
+ * same `answer` as the full handler. Anything else (a token, a file or variant not in memory, a
+ * query the validator would refuse, a bad signature) goes on to the full handler, which loads,
+ * renders and reports errors.
+ */
+export const cachedVariant = (deps: FileDeps): MiddlewareHandler<AppEnv> => {
+  // The very schema the route validates with, built once per app.
+  const schema = contentQuery(deps.config.maxVariantDimension);
+  return async (c, next) => {
+    if (c.req.header("authorization") !== undefined) return next();
+    const file = deps.caches.files.get(c.req.param("id") as string);
+    if (!file) return next();
+    const url = c.req.url;
+    const search = url.slice(url.indexOf("?") + 1 || url.length);
+    let parsed = deps.caches.queries.get(search);
+    if (!parsed) {
+      // The query as the route's validator reads it: a repeated parameter is a list (and refused).
+      const raw = Object.fromEntries(Object.entries(c.req.queries()).map(([name, values]) => [name, values.length === 1 ? values[0] : values]));
+      const result = schema.safeParse(raw);
+      if (!result.success) return next();
+      parsed = { query: result.data, variant: canonicalVariant(result.data) };
+      deps.caches.queries.set(search, parsed);
+    }
+    const { query, variant } = parsed;
+    const rendered = variant && deps.caches.variants.get(file.id, variant.key);
+    if (!variant || !rendered?.bytes) return next();
+    let signedSecondsLeft: number | undefined;
+    if (query.sig !== undefined && query.expires !== undefined) {
+      try {
+        verifySignature(ctxOf(c, deps), file.id, query.expires, query.sig);
+      } catch {
+        return next();
+      }
+      signedSecondsLeft = query.expires - Math.floor(deps.clock().getTime() / 1000);
+    } else if (query.sig !== undefined || query.expires !== undefined || !file.public) {
+      return next();
+    }
+    return answer(c, deps, { file, query, variant, rendered, signedSecondsLeft });
+  };
+};
+
+/**
+ * The content answer of both paths: its headers (contentHeaders with contentLabels, remembered per
+ * file row), then contentResponse through Hono's context, which keeps the headers set before the
+ * handler (request id, CORS).
+ */
+function answer(
+  c: Context<AppEnv>,
+  deps: FileDeps,
+  input: { file: FileRow; query: ContentQuery; variant?: Variant; rendered?: CachedVariant; signedSecondsLeft?: number },
+) {
+  const { file, variant, rendered } = input;
+  const bytes = rendered?.bytes;
+  const source: ContentSource = bytes
+    ? { size: bytes.length, open: (range) => (range ? bytes.subarray(range.start, range.end + 1) : bytes) }
+    : rendered
+      ? { size: rendered.size, open: (range) => deps.storage.body(rendered.storageKey, range) }
+      : { size: file.size, open: (range) => deps.storage.body(file.storageKey, range) };
+  const download = input.query.download !== undefined;
+  const headers = deps.caches.answerHeaders(file, `${variant?.key}|${download}|${input.signedSecondsLeft}`, () =>
+    contentHeaders({ contentType: rendered?.contentType ?? file.contentType, download, ...contentLabels(file, variant, input.signedSecondsLeft) }),
+  );
+  const response = contentResponse({
+    source,
+    headers,
+    range: c.req.header("range"),
+    ifNoneMatch: c.req.header("if-none-match"),
+    ifRange: c.req.header("if-range"),
+    setHeader: (header, value) => c.header(header, value),
+  });
+  return c.newResponse(response.body as never, response.status, response.headers);
+}

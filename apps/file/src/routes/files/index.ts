@@ -1,6 +1,6 @@
 import { createRouter } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { content, contentRoute } from "./content";
+import { cachedVariant, content, contentRoute } from "./content";
 import { deleteFileRoute, remove } from "./delete";
 import { exportFiles, exportRoute } from "./export";
 import { get, getFileRoute } from "./get";
@@ -17,7 +17,8 @@ export function fileRoutes(deps: FileDeps) {
   router.openapi({ ...uploadFileRoute, middleware: requireUser() }, upload(deps));
   router.openapi({ ...listFilesRoute, middleware: requireUser() }, list(deps));
   router.openapi({ ...getFileRoute, middleware: requireToken() }, get(deps));
-  router.openapi(contentRoute(deps.config.maxVariantDimension), content(deps));
+  // Variants held in memory are answered before the validators and the guard (see cachedVariant).
+  router.openapi({ ...contentRoute(deps.config.maxVariantDimension), middleware: cachedVariant(deps) }, content(deps));
   router.openapi({ ...updateFileRoute, middleware: requireToken() }, update(deps));
   router.openapi({ ...deleteFileRoute, middleware: requireToken() }, remove(deps));
   router.openapi({ ...signedUrlRoute(deps.config.signedUrlMaxSeconds), middleware: requireToken() }, sign(deps));

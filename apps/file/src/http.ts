@@ -1,8 +1,3 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "@lodge/kit";
-import type { FileDeps } from "./deps";
-import { cachedContent } from "./routes/files/cached-content";
-
 /** Upload bodies are read by the routes themselves, as streams, under the file size limit. */
 const rawBody = ({ method, path }: { method: string; path: string }) =>
   (method === "POST" && (path === "/files" || path === "/files/uploads")) || (method === "PATCH" && path.startsWith("/files/uploads/"));
@@ -35,10 +30,3 @@ const tusResponseHeaders = [
 
 /** The file service's HTTP options beyond the kit's: streamed upload bodies, and the tus headers CORS lets through. */
 export const fileHttp = { rawBody, cors: { allowHeaders: tusRequestHeaders, exposeHeaders: tusResponseHeaders } };
-
-/** Variants held in memory skip the router (see cached-content.ts); everything else goes through it. */
-export function serveCachedVariants(app: OpenAPIHono<AppEnv>, deps: FileDeps) {
-  const cached = cachedContent(deps);
-  const routed = app.fetch;
-  app.fetch = (request, env, executionContext) => cached(request) ?? routed(request, env, executionContext);
-}
