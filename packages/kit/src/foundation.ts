@@ -133,7 +133,7 @@ type Runnable = {
 
 /**
  * A service's main.ts: start it, serve it on its port, and on SIGTERM/SIGINT report not-ready
- * (for 2 s in production, so the proxy's health check sees it), drain in-flight requests, close.
+ * (for 3 s in production, so the proxy's health check sees it), drain in-flight requests, close.
  */
 export async function runService(options: {
   service: string;
@@ -149,7 +149,9 @@ export async function runService(options: {
     port: env.PORT,
     hostname: env.HOST,
     logger,
-    drainDelayMs: env.NODE_ENV === "production" ? 2000 : 0,
+    // The Caddyfile's health_interval (1s) + health_timeout (2s): a check Caddy begins after
+    // SIGTERM has failed there before we stop accepting, so it sends us nothing after that.
+    drainDelayMs: env.NODE_ENV === "production" ? 3000 : 0,
     onDrain: () => {
       running.lifecycle.draining = true;
     },
