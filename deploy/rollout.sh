@@ -31,8 +31,9 @@ readonly SERVICES=(auth user file)
 readonly SLOTS=(a b)
 readonly IMAGE_REPO=lodge
 readonly WAIT_TIMEOUT=${WAIT_TIMEOUT:-180}
-# After a slot is healthy, give Caddy's active health check (every 1s) time to see it before the
-# next slot goes down: with no healthy instance Caddy 2.6 answers POSTs 503 without retrying.
+# After a slot is healthy, give Caddy's active health check time to take it in (health_interval
+# 1s + health_timeout 2s) before the next slot goes down, so one slot is always in rotation. (A
+# request that finds neither in rotation waits and retries for up to lb_try_duration: Caddyfile.)
 readonly SETTLE_SECONDS=${SETTLE_SECONDS:-3}
 
 log() { printf '%s rollout: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }

@@ -8,7 +8,7 @@ import { call, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 beforeAll(async () => {
-  // production: the 2s drain delay after SIGTERM, during which /ready says 503 but requests are still served.
+  // production: the 3s drain delay after SIGTERM, during which /ready says 503 but requests are still served.
   stack = await startStack({ instances: 2, env: { NODE_ENV: "production" } });
 }, 60_000);
 afterAll(async () => {

@@ -77,15 +77,6 @@ const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }
   file: { FILE_STORAGE_DIR: fileStorageDir, FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`, FILE_PUBLIC_URL: url },
 });
 
-/** How many /ready checks an instance has answered 200, from its own metrics (Caddy's health checks count here). */
-async function readyAnswers(url: string): Promise<number> {
-  const metrics = await (await fetch(`${url}/metrics`)).text();
-  const line = metrics
-    .split("\n")
-    .find((row) => row.startsWith("http_request_duration_seconds_count{") && row.includes(`route="${operationsPaths.ready}"`) && row.includes('status="200"'));
-  return Number(line?.split(" ").pop() ?? 0);
-}
-
 export type StackOptions = {
   /** Extra env for the auth instances. */
   env?: Record<string, string>;
@@ -205,20 +196,21 @@ export async function startStack(options: StackOptions = {}) {
       database,
       /**
        * SIGTERM one instance, wait for it to exit, start a fresh one on the same port, and wait
-       * until Caddy's health check has seen it ready (as deploy/rollout.sh waits before the next
+       * until Caddy has taken it back into rotation (as deploy/rollout.sh waits before the next
        * slot). Returns the old process's exit code and output.
        */
       restart: async (index: number) => {
         const old = instances[index] as AuthProcess;
+        const logSeen = caddy.output().length;
         old.child.kill("SIGTERM");
         const code = await old.exited();
         const fresh = await startAuth(old.port);
         instances[index] = fresh;
-        // Two health checks answered 200: the service counts an answer before Caddy has read it,
-        // and Caddy checks an instance again only after it has taken in the previous result, so the
-        // second one means Caddy counts this instance healthy before the next restart drains another.
-        const answered = await readyAnswers(fresh.url);
-        await eventually(async () => (await readyAnswers(fresh.url)) >= answered + 2);
+        // Caddy's own word, not the instance's count of 200s it answered (Caddy may not have read
+        // the last one yet): it logs this line when a health check turns the address healthy. The
+        // draining instance was turned unhealthy before it stopped, so the fresh one always is.
+        const up = `"msg":"host is up","host":"127.0.0.1:${fresh.port}"`;
+        await eventually(() => caddy.output().slice(logSeen).includes(up));
         return { code, output: old.output() };
       },
       stop,

@@ -33,7 +33,9 @@ export function serve(options: {
     draining = true;
     options.onDrain?.();
     options.logger.info({ signal }, "draining");
-    // Give the proxy's health check a moment to see /ready fail before we stop accepting.
+    // Keep serving while the proxy's health check sees /ready fail: once we stop accepting, a
+    // request the proxy still sends on a kept-alive connection is cut off, and a POST cut off
+    // that way is not retried elsewhere.
     if (options.drainDelayMs) await Bun.sleep(options.drainDelayMs);
     await server.stop(false);
     try {

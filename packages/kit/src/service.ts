@@ -263,7 +263,7 @@ async function startJob<Deps extends ServiceBase>(job: AnyJob<Deps>, deps: Deps)
 
 /**
  * A service's main.ts: parse its env (or exit listing what is wrong), start it, serve it on PORT, and on SIGTERM/SIGINT report not-ready (for
- * 2 s in production, so the proxy's health check sees it), drain in-flight requests, close.
+ * 3 s in production, so the proxy's health check sees it), drain in-flight requests, close.
  */
 export async function runMain<Env extends ServiceEnv, Deps extends ServiceBase, Extra>(definition: ServiceDefinition<Env, Deps, Extra>) {
   const env = loadEnv(definition.env);
@@ -275,7 +275,9 @@ export async function runMain<Env extends ServiceEnv, Deps extends ServiceBase, 
     port: env.PORT,
     hostname: env.HOST,
     logger,
-    drainDelayMs: env.NODE_ENV === "production" ? 2000 : 0,
+    // The Caddyfile's health_interval (1s) + health_timeout (2s): a check Caddy begins after
+    // SIGTERM has failed there before we stop accepting, so it sends us nothing after that.
+    drainDelayMs: env.NODE_ENV === "production" ? 3000 : 0,
     onDrain: () => {
       running.lifecycle.draining = true;
     },
