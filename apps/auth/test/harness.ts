@@ -2,7 +2,7 @@ import { parseEnv } from "@lodge/config";
 import { authOutbox } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis, eventually, call as request } from "@lodge/kit/testing";
+import { createTestClock, createTestRedis, eventually, call as request } from "@lodge/kit/testing";
 import { authEnv } from "../src/env";
 import { startAuthService } from "../src/service";
 
@@ -10,13 +10,12 @@ export type TestAuth = Awaited<ReturnType<typeof startTestAuth>>;
 
 /**
  * A real auth service on a random port, with a database and Redis key prefix of its own.
- * `clock` can be moved forward (`advance`) to cross expiry and grace windows without sleeping.
+ * Its clock can be moved forward (`advance`) or stopped while work runs (`frozen`): see createTestClock.
  */
 export async function startTestAuth(env: Record<string, string> = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
-  let offsetMs = 0;
-  const clock = () => new Date(Date.now() + offsetMs);
+  const { now: clock, advance, frozen } = createTestClock();
   const parsed = parseEnv(authEnv, {
     DATABASE_URL: database.url,
     REDIS_URL: "redis://127.0.0.1:6379",
@@ -66,9 +65,8 @@ export async function startTestAuth(env: Record<string, string> = {}) {
       );
       await eventually(async () => (await service.deps.db.select({ id: authOutbox.id }).from(authOutbox).limit(1)).length === 0);
     },
-    advance: (ms: number) => {
-      offsetMs += ms;
-    },
+    advance,
+    frozen,
     close: async () => {
       await server.stop(true);
       await service.close();

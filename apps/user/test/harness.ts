@@ -10,7 +10,7 @@ import { createTestDatabase } from "@lodge/db/testing";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createLogger, type Redis } from "@lodge/kit";
-import { createTestRedis, eventually, proxyFor, call as request, startTestIssuer, testRedisUrl } from "@lodge/kit/testing";
+import { createTestClock, createTestRedis, eventually, proxyFor, call as request, startTestIssuer, testRedisUrl } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
@@ -48,7 +48,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const logger = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const common = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: "silent", ...options.sharedEnv };
 
-  let authOffsetMs = 0;
+  const authClock = createTestClock();
   const auth = await startAuthService({
     env: parseEnv(authEnv, {
       ...common,
@@ -57,7 +57,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     }),
     database,
     redis: serviceRedis,
-    clock: () => new Date(Date.now() + authOffsetMs),
+    clock: authClock.now,
     maintenance: false,
     logger: logger("auth"),
   });
@@ -66,7 +66,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const jwksUrl = `${authUrl}/.well-known/jwks.json`;
 
   const directory = await mkdtemp(join(tmpdir(), "lodge-user-files-"));
-  let fileOffsetMs = 0;
+  const fileClock = createTestClock();
   const file = await startFileService({
     env: parseEnv(fileEnv, {
       ...common,
@@ -78,18 +78,18 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     database,
     redis: serviceRedis,
     jobs: false,
-    clock: () => new Date(Date.now() + fileOffsetMs),
+    clock: fileClock.now,
     logger: logger("file"),
   });
   const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
   const fileUrl = `http://127.0.0.1:${fileServer.port}`;
 
-  let offsetMs = 0;
+  const userClock = createTestClock();
   const { user, userServer, url } = await serveUser({
     env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, ...options.env },
     database,
     redis: serviceRedis,
-    clock: () => new Date(Date.now() + offsetMs),
+    clock: userClock.now,
   });
 
   const call = (method: string, path: string, options?: Options) => request(url, method, path, options);
@@ -161,15 +161,9 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     redisProxy,
     prefix,
     db,
-    advance: (ms: number) => {
-      offsetMs += ms;
-    },
-    advanceAuth: (ms: number) => {
-      authOffsetMs += ms;
-    },
-    advanceFile: (ms: number) => {
-      fileOffsetMs += ms;
-    },
+    advance: userClock.advance,
+    advanceAuth: authClock.advance,
+    advanceFile: fileClock.advance,
     /** The file service's row for a file. */
     fileRow: async (fileId: string) => (await db.select().from(fileRows).where(eq(fileRows.id, fileId)))[0],
     profileArrived: (userId: string) => profileArrived(db, userId),
@@ -230,8 +224,7 @@ export type TestUsers = Awaited<ReturnType<typeof startTestUsers>>;
 export async function startTestUsers(options: { env?: Record<string, string> } = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
-  let offsetMs = 0;
-  const clock = () => new Date(Date.now() + offsetMs);
+  const { now: clock, advance } = createTestClock();
   const issuer = await startTestIssuer({ clock });
   const nowhere = new URL(issuer.jwksUrl).origin;
   const { user, userServer, url } = await serveUser({
@@ -275,9 +268,7 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
     redis,
     prefix,
     db,
-    advance: (ms: number) => {
-      offsetMs += ms;
-    },
+    advance,
     profileArrived: (userId: string) => profileArrived(db, userId),
     close: async () => {
       await userServer.stop(true);

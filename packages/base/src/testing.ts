@@ -34,6 +34,30 @@ export async function readStream(redis: Redis, prefix: string, type: string): Pr
   return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf("event") + 1] ?? "{}"));
 }
 
+/**
+ * The clock a service under test runs on: real time, moved forward by `advance` (to cross expiry
+ * and grace windows without sleeping), or standing still while `frozen` work runs (a test whose
+ * answer depends on no time passing, however slow the machine).
+ */
+export function createTestClock() {
+  let offsetMs = 0;
+  let frozenAt: number | undefined;
+  return {
+    now: () => new Date((frozenAt ?? Date.now()) + offsetMs),
+    advance: (ms: number) => {
+      offsetMs += ms;
+    },
+    frozen: async <T>(work: () => Promise<T>): Promise<T> => {
+      frozenAt = Date.now();
+      try {
+        return await work();
+      } finally {
+        frozenAt = undefined;
+      }
+    },
+  };
+}
+
 /** What a truthy check returns (no `false`, `0`, `""`, `null` or `undefined`). */
 type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
 

@@ -2,6 +2,7 @@ import { expect } from "bun:test";
 
 export {
   createTcpProxy,
+  createTestClock,
   createTestRedis,
   deleteKeys,
   eventually,
