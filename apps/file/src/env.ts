@@ -1,6 +1,6 @@
 import { databaseEnv, fragments, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
 import { serviceNamed } from "@lodge/services";
-import { parsePreset } from "./services/variant-params";
+import { parsePreset } from "./helpers/variant-params";
 
 const MiB = 1024 * 1024;
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

@@ -1,10 +1,10 @@
 import { files, uploads } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { deletePrefix } from "../storage/index";
-import { userPrefix } from "../storage/keys";
+import { deletePrefix } from "../helpers/storage/index";
+import { userPrefix } from "../helpers/storage/keys";
+import { fileView } from "../helpers/views";
 import { removeObjects } from "./manage-files";
-import { fileView } from "./views";
 
 /**
  * Account deletion: every file, variant and upload of the user leaves storage, then Postgres, and

@@ -2,10 +2,10 @@ import { files, variants } from "@lodge/db/schema";
 import type { Principal } from "@lodge/kit";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { deletePrefix } from "../storage/index";
-import { variantPrefixes } from "../storage/keys";
-import { notFound } from "./access";
-import type { FileRow } from "./views";
+import { notFound } from "../helpers/access";
+import { deletePrefix } from "../helpers/storage/index";
+import { variantPrefixes } from "../helpers/storage/keys";
+import type { FileRow } from "../helpers/views";
 
 /** Removes the file's bytes and every variant from storage, then its rows, and publishes `file.deleted`. */
 export async function deleteFile({ ctx, input }: { ctx: Ctx; input: { file: FileRow } }) {

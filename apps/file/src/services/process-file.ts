@@ -1,7 +1,7 @@
 import { files } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { isRasterImage } from "./sniff";
+import { isRasterImage } from "../helpers/sniff";
 import { getVariant } from "./variants";
 
 /**

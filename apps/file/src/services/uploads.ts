@@ -2,9 +2,9 @@ import { uploads } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { concatObjects, deletePrefix } from "../storage/index";
+import { concatObjects, deletePrefix } from "../helpers/storage/index";
+import { lockUpload, tryLockUpload } from "../helpers/upload-lock";
 import { ingestFile } from "./ingest-file";
-import { lockUpload, tryLockUpload } from "./upload-lock";
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadMetadata = {

@@ -4,14 +4,14 @@ import { ApiError, causedBy } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import sharp from "sharp";
 import type { Ctx } from "../deps";
-import { variantKey } from "../storage/keys";
-import type { CachedVariant } from "./caches";
-import { isRasterImage } from "./sniff";
-import type { Variant } from "./variant-params";
-import type { FileRow } from "./views";
+import type { CachedVariant } from "../helpers/caches";
+import { isRasterImage } from "../helpers/sniff";
+import { variantKey } from "../helpers/storage/keys";
+import type { Variant } from "../helpers/variant-params";
+import type { FileRow } from "../helpers/views";
 
 /** The bench renders through the same canonical names. */
-export { canonicalVariant, type Variant } from "./variant-params";
+export { canonicalVariant, type Variant } from "../helpers/variant-params";
 
 const contentTypes = { webp: "image/webp", avif: "image/avif", jpeg: "image/jpeg", png: "image/png" } as const;
 

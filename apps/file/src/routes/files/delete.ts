@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
+import { authorizedFile } from "../../helpers/access";
 import { deleteFile } from "../../services/manage-files";
 import { bearer, FileId } from "../schemas";
 

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { fileView } from "../../services/views";
+import { authorizedFile } from "../../helpers/access";
+import { fileView } from "../../helpers/views";
 import { bearer, File, FileId } from "../schemas";
 
 export const getFileRoute = createRoute({

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { signedUrl } from "../../services/signing";
+import { authorizedFile } from "../../helpers/access";
+import { signedUrl } from "../../helpers/signing";
 import { bearer, FileId } from "../schemas";
 
 export const signedUrlRoute = (maxSeconds: number) =>

@@ -1,9 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
+import { authorizedFile } from "../../helpers/access";
+import { fileView } from "../../helpers/views";
 import { setPublic } from "../../services/manage-files";
-import { fileView } from "../../services/views";
 import { bearer, File, FileId } from "../schemas";
 
 export const updateFileRoute = createRoute({

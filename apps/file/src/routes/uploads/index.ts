@@ -1,8 +1,8 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, createRouter, ctxOf, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
+import { drainable } from "../../helpers/drain";
 import { createUpload } from "../../services/create-upload";
-import { drainable } from "../../services/drain";
 import { appendToUpload, findUpload, terminateUpload } from "../../services/uploads";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
 import { parseUploadMetadata, setUploadHeaders, TUS_EXTENSIONS, TUS_VERSION, tusProtocol, uploadUrl, uploadView } from "./tus";

@@ -1,5 +1,5 @@
 import { ApiError, Counter, Gauge, type Metrics } from "@lodge/kit";
-import type { Rendered } from "./variants";
+import type { Rendered } from "../services/variants";
 
 export type RenderGate = ReturnType<typeof createRenderGate>;
 
