@@ -5,7 +5,7 @@ import type { Ctx } from "../deps";
 import { checkFileName } from "../helpers/names";
 import { lockOwner, quotaExceeded, usedBytes } from "../helpers/quota";
 import { uploadPrefix } from "../helpers/storage/keys";
-import type { UploadMetadata, UploadRow } from "./uploads";
+import type { UploadMetadata, UploadRow } from "../helpers/uploads";
 
 /**
  * tus creation: reserves `length` bytes of the user's quota until the upload completes or expires.

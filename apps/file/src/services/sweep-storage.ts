@@ -4,7 +4,7 @@ import type { Ctx } from "../deps";
 import type { StoredObject } from "../helpers/storage/index";
 import { type KeyOwner, ownerOfKey } from "../helpers/storage/keys";
 import { tryLockUpload } from "../helpers/upload-lock";
-import type { UploadMetadata } from "./uploads";
+import type { UploadMetadata } from "../helpers/uploads";
 
 type Candidate = { key: string; owner: KeyOwner };
 

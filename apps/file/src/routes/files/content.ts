@@ -8,7 +8,7 @@ import { type ContentSource, contentHeaders, contentLabels, contentResponse } fr
 import { verifySignature } from "../../helpers/signing";
 import { canonicalVariant, type Variant, variantQuery } from "../../helpers/variant-params";
 import type { FileRow } from "../../helpers/views";
-import { getVariant } from "../../services/variants";
+import { getVariant } from "../../services/get-variant";
 import { FileId } from "../schemas";
 
 const Binary = z.string().openapi({ format: "binary" });

@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../helpers/access";
-import { deleteFile } from "../../services/manage-files";
+import { deleteFile } from "../../services/delete-file";
 import { bearer, FileId } from "../schemas";
 
 export const deleteFileRoute = createRoute({

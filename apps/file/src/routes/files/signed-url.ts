@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../helpers/access";
-import { signedUrl } from "../../helpers/signing";
+import { signedUrl } from "../../services/signed-url";
 import { bearer, FileId } from "../schemas";
 
 export const signedUrlRoute = (maxSeconds: number) =>

@@ -3,7 +3,7 @@ import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lod
 import type { FileDeps } from "../../deps";
 import { authorizedFile } from "../../helpers/access";
 import { fileView } from "../../helpers/views";
-import { setPublic } from "../../services/manage-files";
+import { setPublic } from "../../services/set-public";
 import { bearer, File, FileId } from "../schemas";
 
 export const updateFileRoute = createRoute({

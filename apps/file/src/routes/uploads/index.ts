@@ -2,8 +2,10 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, createRouter, ctxOf, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { drainable } from "../../helpers/drain";
+import { findUpload } from "../../helpers/uploads";
+import { appendToUpload } from "../../services/append-to-upload";
 import { createUpload } from "../../services/create-upload";
-import { appendToUpload, findUpload, terminateUpload } from "../../services/uploads";
+import { terminateUpload } from "../../services/terminate-upload";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
 import { parseUploadMetadata, setUploadHeaders, TUS_EXTENSIONS, TUS_VERSION, tusProtocol, uploadUrl, uploadView } from "./tus";
 
