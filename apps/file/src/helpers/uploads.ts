@@ -1,6 +1,5 @@
 import { uploads } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { deletePrefix } from "./storage/index";
 
@@ -17,18 +16,6 @@ export type UploadMetadata = {
 };
 
 export const metadataOf = (upload: UploadRow) => upload.metadata as UploadMetadata;
-const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No such upload" });
-
-/** The user's upload, unless it has expired (then it is as good as gone). */
-export async function findUpload(ctx: Ctx, id: string, ownerId: string): Promise<UploadRow> {
-  const [row] = await ctx.deps.db
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.id, id), eq(uploads.ownerId, ownerId)))
-    .limit(1);
-  if (!row || row.expiresAt.getTime() <= ctx.deps.clock().getTime()) throw notFound();
-  return row;
-}
 
 /** The parts, then the row (the caller holds the upload's lock). */
 export async function removeUpload(ctx: Ctx, upload: Pick<UploadRow, "id" | "storageKey">) {

@@ -4,7 +4,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { concatObjects, deletePrefix } from "../helpers/storage/index";
 import { lockUpload } from "../helpers/upload-lock";
-import { findUpload, metadataOf, removeUpload, type UploadRow } from "../helpers/uploads";
+import { metadataOf, removeUpload, type UploadRow } from "../helpers/uploads";
+import { findUpload } from "./find-upload";
 import { ingestFile } from "./ingest-file";
 
 const MAX_PARTS = 10_000;
@@ -26,7 +27,7 @@ export async function appendToUpload({
 }) {
   const release = await lockUpload(ctx, input.id);
   try {
-    const upload = await findUpload(ctx, input.id, input.ownerId);
+    const upload = await findUpload({ ctx, input: { id: input.id, ownerId: input.ownerId } });
     const metadata = metadataOf(upload);
     if (input.offset !== upload.offset) {
       throw new ApiError({ code: "CONFLICT", message: `Upload-Offset is ${upload.offset}`, details: [{ path: "Upload-Offset", message: "mismatch" }] });

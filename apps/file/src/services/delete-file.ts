@@ -1,13 +1,13 @@
 import { files } from "@lodge/db/schema";
+import type { Principal } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { notFound } from "../helpers/access";
+import { authorizedFile, notFound } from "../helpers/access";
 import { removeObjects } from "../helpers/remove-objects";
-import type { FileRow } from "../helpers/views";
 
-/** Removes the file's bytes and every variant from storage, then its rows, and publishes `file.deleted`. */
-export async function deleteFile({ ctx, input }: { ctx: Ctx; input: { file: FileRow } }) {
-  const { file } = input;
+/** Removes the file's bytes and every variant from storage, then its rows, and publishes `file.deleted` (its owner or an admin; 404 for anyone else). */
+export async function deleteFile({ ctx, input }: { ctx: Ctx; input: { id: string; by: Principal } }) {
+  const file = await authorizedFile(ctx, input.id, input.by, "manage");
   await removeObjects(ctx, file);
   const deleted = await ctx.deps.outbox.transaction(async (tx) => {
     const rows = await tx.delete(files).where(eq(files.id, file.id)).returning({ id: files.id });

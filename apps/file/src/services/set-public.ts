@@ -2,8 +2,7 @@ import { files } from "@lodge/db/schema";
 import type { Principal } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { notFound } from "../helpers/access";
-import type { FileRow } from "../helpers/views";
+import { authorizedFile, notFound } from "../helpers/access";
 
 /**
  * Sets the explicit public flag: a public file's content is served to anyone, with long-lived
@@ -12,8 +11,9 @@ import type { FileRow } from "../helpers/views";
  * over a client's, a client publishing an already public file leaves its publisher as it was, and a
  * client unpublishing a file someone else published changes nothing (the row is answered as it is).
  */
-export async function setPublic({ ctx, input }: { ctx: Ctx; input: { file: Pick<FileRow, "id" | "ownerId">; public: boolean; by: Principal } }) {
-  const { by, file } = input;
+export async function setPublic({ ctx, input }: { ctx: Ctx; input: { id: string; public: boolean; by: Principal } }) {
+  const { by } = input;
+  const file = await authorizedFile(ctx, input.id, by, "publish");
   const byClient = by.kind === "client";
   // No user ids: the row outlives an admin's account.
   const publisher = by.kind === "client" ? `client:${by.clientId}` : by.userId === file.ownerId ? "owner" : "admin";
