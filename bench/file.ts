@@ -19,8 +19,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createTestRedis } from "@lodge/kit/testing";
+import { configureRendering, renderVariant } from "../apps/file/src/helpers/rendering";
 // sharp as the file service resolves it: the baseline is the very pipeline the service runs, minus HTTP, Postgres and storage.
-import { canonicalVariant, configureRendering, renderVariant } from "../apps/file/src/services/variants";
+import { canonicalVariant } from "../apps/file/src/helpers/variant-params";
 import { images } from "../apps/file/test/images";
 import { pickDriver, runLoad } from "./lib/load";
 import { type Child, freePort, startProcess } from "./lib/processes";

@@ -13,8 +13,8 @@ import { basename, dirname, join, relative } from "node:path";
 import ts from "typescript";
 
 const root = new URL("../..", import.meta.url).pathname;
-/** The apps laid out this way (apps/file joins after its rework). */
-const apps = ["auth", "user"];
+/** The apps laid out this way. */
+const apps = ["auth", "user", "file"];
 const folders = new Set(["events", "helpers", "jobs", "routes", "services"]);
 
 /** The names of the values (not types) a module exports. */

@@ -1,6 +1,6 @@
 import type { Limit } from "@lodge/kit";
 import type { FileEnv } from "./env";
-import { parsePreset, type Variant } from "./services/variant-params";
+import { parsePreset, type Variant } from "./helpers/variant-params";
 
 /** What the file service's code needs from the environment, in its own words. */
 export type FileConfig = {

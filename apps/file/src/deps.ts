@@ -1,9 +1,9 @@
 import type { Queue } from "@lodge/jobs";
 import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { FileConfig } from "./config";
-import type { FileCaches } from "./services/caches";
-import type { RenderGate } from "./services/render-gate";
-import type { Storage } from "./storage/index";
+import type { FileCaches } from "./helpers/caches";
+import type { RenderGate } from "./helpers/render-gate";
+import type { Storage } from "./helpers/storage/index";
 
 /** What the kit builds for every service, plus the file service's own (see service.ts); built once at boot. */
 export type FileDeps = ServiceBase &

@@ -1,6 +1,6 @@
-import { databaseEnv, fragments, httpEnv, jwtEnv, redisEnv, z } from "@lodge/config";
+import { fragments, serviceEnv, z } from "@lodge/config";
 import { serviceNamed } from "@lodge/services";
-import { parsePreset } from "./services/variant-params";
+import { parsePreset } from "./helpers/variant-params";
 
 const MiB = 1024 * 1024;
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -29,10 +29,7 @@ export const defaultAllowedTypes = [
   "audio/x-m4a",
 ];
 
-export const fileEnv = httpEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(jwtEnv.shape)
+export const fileEnv = serviceEnv
   .extend({
     PORT: z.coerce.number().int().default(serviceNamed("file").port),
     /** `local` (a directory) or `s3` (any S3-compatible store: Hetzner Object Storage, MinIO, AWS). */

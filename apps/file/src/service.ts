@@ -4,15 +4,15 @@ import { fileConfigFromEnv, requestBodyCap } from "./config";
 import type { FileDeps } from "./deps";
 import { type FileEnv, fileEnv } from "./env";
 import { consumers } from "./events/index";
+import { createCaches } from "./helpers/caches";
+import { createRenderGate } from "./helpers/render-gate";
+import { configureRendering } from "./helpers/rendering";
+import { createStorage, type Storage } from "./helpers/storage/index";
 import { fileHttp } from "./http";
 import { jobs } from "./jobs/index";
 import { createProcessingQueue } from "./jobs/processing";
 import { fileRoutes } from "./routes/files/index";
 import { uploadRoutes } from "./routes/uploads/index";
-import { createCaches } from "./services/caches";
-import { createRenderGate } from "./services/render-gate";
-import { configureRendering } from "./services/variants";
-import { createStorage, type Storage } from "./storage/index";
 
 export type FileServiceOptions = StartOptions<FileEnv> & {
   /** Instead of the one FILE_STORAGE_* describes. */

@@ -9,8 +9,8 @@ import { createTestRedis, eventually, call as request, startTestIssuer } from "@
 import { count, eq } from "drizzle-orm";
 import { requestBodyCap } from "../src/config";
 import { fileEnv } from "../src/env";
+import type { Storage } from "../src/helpers/storage/index";
 import { startFileService } from "../src/service";
-import type { Storage } from "../src/storage/index";
 
 /** The service clients the tests use and their scopes: the user service's, a reader's, and one with no file scope. */
 const clientScopes = {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { files, uploads } from "@lodge/db/schema";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
+import { createStorage } from "../src/helpers/storage/index";
+import { userPrefix } from "../src/helpers/storage/keys";
 import { eraseUser } from "../src/services/erase-user";
 import { sweepStorage } from "../src/services/sweep-storage";
-import { createStorage } from "../src/storage/index";
-import { userPrefix } from "../src/storage/keys";
 import { startTestFiles, type TestFiles } from "./harness";
 import { startS3rver } from "./s3rver";
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import sharp from "sharp";
-import { archiveEndScanner } from "../src/services/archive-end";
-import { imageStreamCheck } from "../src/services/inspect";
-import { htmlMarkup, markupScanner } from "../src/services/sniff";
+import { archiveEndScanner } from "../src/helpers/archive-end";
+import { imageStreamCheck } from "../src/helpers/inspect";
+import { htmlMarkup, markupScanner } from "../src/helpers/sniff";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images, sha256 } from "./images";
 

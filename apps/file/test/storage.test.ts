@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTcpProxy, eventually } from "@lodge/kit/testing";
-import { concatObjects, createStorage, deletePrefix, type Storage } from "../src/storage/index";
+import { concatObjects, createStorage, deletePrefix, type Storage } from "../src/helpers/storage/index";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images, sha256 } from "./images";
 import { startS3rver } from "./s3rver";

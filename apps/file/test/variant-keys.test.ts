@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { variants } from "@lodge/db/schema";
 import { eventually } from "@lodge/kit/testing";
 import { eq, sql } from "drizzle-orm";
+import { userPrefix } from "../src/helpers/storage/keys";
+import { canonicalVariant } from "../src/helpers/variant-params";
 import { eraseUser } from "../src/services/erase-user";
 import { sweepStorage } from "../src/services/sweep-storage";
-import { canonicalVariant } from "../src/services/variants";
-import { userPrefix } from "../src/storage/keys";
 import { startTestFiles, type TestFiles } from "./harness";
 import { images } from "./images";
 

@@ -1,8 +1,8 @@
 import { createQueue } from "@lodge/jobs";
 import type { JobDefinition } from "@lodge/kit";
 import type { FileDeps } from "../deps";
+import { expireUploads } from "../services/expire-uploads";
 import { sweepStorage } from "../services/sweep-storage";
-import { expireUploads } from "../services/uploads";
 
 /**
  * Two repeatable jobs on one queue, one run at a time: abandoned resumable uploads (bytes and rows)

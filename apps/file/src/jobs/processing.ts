@@ -13,8 +13,3 @@ export const processingJob = (queue: NonNullable<FileDeps["processing"]>): JobDe
   concurrency: 1,
   process: (job, ctx) => processFile({ ctx, input: job.data }),
 });
-
-/** The file id is the job id: a file queued twice (an event delivered again) is processed once. */
-export async function queueProcessing(deps: FileDeps, fileId: string) {
-  await deps.processing?.add("thumbnails", { fileId }, { jobId: fileId });
-}

@@ -2,10 +2,10 @@ import { uploads } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, count, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { uploadPrefix } from "../storage/keys";
-import { checkFileName } from "./names";
-import { lockOwner, quotaExceeded, usedBytes } from "./quota";
-import type { UploadMetadata, UploadRow } from "./uploads";
+import { checkFileName } from "../helpers/names";
+import { lockOwner, quotaExceeded, usedBytes } from "../helpers/quota";
+import { uploadPrefix } from "../helpers/storage/keys";
+import type { UploadMetadata, UploadRow } from "../helpers/uploads";
 
 /**
  * tus creation: reserves `length` bytes of the user's quota until the upload completes or expires.

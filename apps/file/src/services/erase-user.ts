@@ -1,10 +1,9 @@
 import { files, uploads } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { deletePrefix } from "../storage/index";
-import { userPrefix } from "../storage/keys";
-import { removeObjects } from "./manage-files";
-import { fileView } from "./views";
+import { removeObjects } from "../helpers/remove-objects";
+import { deletePrefix } from "../helpers/storage/index";
+import { userPrefix } from "../helpers/storage/keys";
 
 /**
  * Account deletion: every file, variant and upload of the user leaves storage, then Postgres, and
@@ -32,23 +31,4 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
     ctx.logger.warn({ err: error }, "erased user's prefix not cleared again; the sweep will"),
   );
   return { files: owned.length, uploads: pending.length };
-}
-
-/** The user's file metadata, for the user service's GDPR export. */
-export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
-  const { db, config } = ctx.deps;
-  const rows = await db.select().from(files).where(eq(files.ownerId, input.userId)).orderBy(files.id);
-  const pending = await db.select().from(uploads).where(eq(uploads.ownerId, input.userId)).orderBy(uploads.id);
-  return {
-    userId: input.userId,
-    files: rows.map((row) => fileView(row, config)),
-    uploads: pending.map((upload) => ({
-      id: upload.id,
-      length: upload.length,
-      offset: upload.offset,
-      name: (upload.metadata as { name?: string }).name ?? null,
-      createdAt: upload.createdAt.toISOString(),
-      expiresAt: upload.expiresAt.toISOString(),
-    })),
-  };
 }

@@ -3,12 +3,12 @@ import { files } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
-import { fileKey } from "../storage/keys";
-import { imageStreamCheck, inspectImage } from "./inspect";
-import { defaultName } from "./names";
-import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "./quota";
-import { declaredType, htmlMarkup, isRasterImage, markupScanner, reconcile, SNIFF_BYTES, type Sniffed, sniff } from "./sniff";
-import type { FileRow } from "./views";
+import { imageStreamCheck, inspectImage } from "../helpers/inspect";
+import { defaultName } from "../helpers/names";
+import { checkQuota, lockOwner, quotaExceeded, usedBytes } from "../helpers/quota";
+import { declaredType, htmlMarkup, isRasterImage, markupScanner, reconcile, SNIFF_BYTES, type Sniffed, sniff } from "../helpers/sniff";
+import { fileKey } from "../helpers/storage/keys";
+import type { FileRow } from "../helpers/views";
 
 /** Bytes kept from the start of an image for sharp to read its header without fetching it back. */
 const PROBE_BYTES = 256 * 1024;

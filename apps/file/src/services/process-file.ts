@@ -1,8 +1,8 @@
 import { files } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { isRasterImage } from "./sniff";
-import { getVariant } from "./variants";
+import { isRasterImage } from "../helpers/sniff";
+import { getVariant } from "./get-variant";
 
 /**
  * After an upload: renders the configured presets of an image (once each; by default the 128×128

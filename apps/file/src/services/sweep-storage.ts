@@ -1,10 +1,10 @@
 import { files, uploads, variants } from "@lodge/db/schema";
 import { eq, inArray } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import type { StoredObject } from "../storage/index";
-import { type KeyOwner, ownerOfKey } from "../storage/keys";
-import { tryLockUpload } from "./upload-lock";
-import type { UploadMetadata } from "./uploads";
+import type { StoredObject } from "../helpers/storage/index";
+import { type KeyOwner, ownerOfKey } from "../helpers/storage/keys";
+import { tryLockUpload } from "../helpers/upload-lock";
+import type { UploadMetadata } from "../helpers/uploads";
 
 type Candidate = { key: string; owner: KeyOwner };
 

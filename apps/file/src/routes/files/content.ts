@@ -1,14 +1,13 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { Context, MiddlewareHandler } from "hono";
 import type { FileDeps } from "../../deps";
-import { allowed, loadFile } from "../../services/access";
-import type { CachedVariant } from "../../services/caches";
-import { type ContentSource, contentHeaders, contentLabels, contentResponse } from "../../services/content-response";
-import { verifySignature } from "../../services/signing";
-import { canonicalVariant, type Variant, variantQuery } from "../../services/variant-params";
-import { getVariant } from "../../services/variants";
-import type { FileRow } from "../../services/views";
+import type { CachedVariant } from "../../helpers/caches";
+import { type ContentSource, contentHeaders, contentLabels, contentResponse } from "../../helpers/content-response";
+import { verifySignature } from "../../helpers/signing";
+import { canonicalVariant, type Variant, variantQuery } from "../../helpers/variant-params";
+import type { FileRow } from "../../helpers/views";
+import { readContent } from "../../services/read-content";
 import { FileId } from "../schemas";
 
 const Binary = z.string().openapi({ format: "binary" });
@@ -44,23 +43,12 @@ export const contentRoute = (maxDimension: number) =>
 
 export const content = (deps: FileDeps): RouteHandler<ReturnType<typeof contentRoute>, AppEnv> => {
   return async (c) => {
-    const ctx = ctxOf(c, deps);
-    const { id } = c.req.valid("param");
     const query = c.req.valid("query");
-    const file = await loadFile(ctx, id);
-
-    let signedSecondsLeft: number | undefined;
-    if (query.sig !== undefined || query.expires !== undefined) {
-      if (query.sig === undefined || query.expires === undefined) throw new ApiError({ code: "FORBIDDEN", message: "Invalid signature" });
-      verifySignature(ctx, file.id, query.expires, query.sig);
-      signedSecondsLeft = query.expires - Math.floor(deps.clock().getTime() / 1000);
-    } else if (!file.public) {
-      const principal = await deps.guard.optionalPrincipal(c);
-      if (!principal) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in, or use a signed URL" });
-      if (!allowed(principal, file, "read")) throw new ApiError({ code: "NOT_FOUND", message: "No such file" });
-    }
     const variant = canonicalVariant(query);
-    const rendered = variant ? await getVariant({ ctx, input: { file, variant, clientIp: c.get("clientIp")() } }) : undefined;
+    const { file, rendered, signedSecondsLeft } = await readContent({
+      ctx: ctxOf(c, deps),
+      input: { id: c.req.valid("param").id, expires: query.expires, sig: query.sig, variant, identify: () => deps.guard.optionalPrincipal(c) },
+    });
     return answer(c, deps, { file, query, variant, rendered, signedSecondsLeft });
   };
 };

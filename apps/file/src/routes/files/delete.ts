@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { deleteFile } from "../../services/manage-files";
+import { deleteFile } from "../../services/delete-file";
 import { bearer, FileId } from "../schemas";
 
 export const deleteFileRoute = createRoute({
@@ -18,8 +17,6 @@ export const deleteFileRoute = createRoute({
 export const remove =
   (deps: FileDeps): RouteHandler<typeof deleteFileRoute, AppEnv> =>
   async (c) => {
-    const ctx = ctxOf(c, deps);
-    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "manage");
-    await deleteFile({ ctx, input: { file } });
+    await deleteFile({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, by: c.get("principal") } });
     return c.body(null, 204);
   };

@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { exportUser } from "../../services/erase-user";
+import { exportUser } from "../../services/export-user";
 import { bearer, File } from "../schemas";
 
 export const exportRoute = createRoute({

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { fileView } from "../../services/views";
+import { fileView } from "../../helpers/views";
+import { getFile } from "../../services/get-file";
 import { bearer, File, FileId } from "../schemas";
 
 export const getFileRoute = createRoute({
@@ -18,6 +18,6 @@ export const getFileRoute = createRoute({
 export const get =
   (deps: FileDeps): RouteHandler<typeof getFileRoute, AppEnv> =>
   async (c) => {
-    const row = await authorizedFile(ctxOf(c, deps), c.req.valid("param").id, c.get("principal"), "read");
+    const row = await getFile({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, by: c.get("principal") } });
     return c.json(fileView(row, deps.config), 200);
   };

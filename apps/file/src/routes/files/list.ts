@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { listFiles } from "../../services/manage-files";
-import { fileView } from "../../services/views";
+import { fileView } from "../../helpers/views";
+import { listFiles } from "../../services/list-files";
 import { bearer, File } from "../schemas";
 
 export const listFilesRoute = createRoute({

@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { signedUrl } from "../../services/signing";
+import { signedUrl } from "../../services/signed-url";
 import { bearer, FileId } from "../schemas";
 
 export const signedUrlRoute = (maxSeconds: number) =>
@@ -25,8 +24,7 @@ export const signedUrlRoute = (maxSeconds: number) =>
 export const sign =
   (deps: FileDeps): RouteHandler<ReturnType<typeof signedUrlRoute>, AppEnv> =>
   async (c) => {
-    const ctx = ctxOf(c, deps);
-    const file = await authorizedFile(ctx, c.req.valid("param").id, c.get("principal"), "read");
-    const { url, expiresAt } = signedUrl({ ctx, input: { fileId: file.id, expiresIn: c.req.valid("json").expiresIn } });
+    const input = { id: c.req.valid("param").id, expiresIn: c.req.valid("json").expiresIn, by: c.get("principal") };
+    const { url, expiresAt } = await signedUrl({ ctx: ctxOf(c, deps), input });
     return c.json({ url, expiresAt }, 200);
   };

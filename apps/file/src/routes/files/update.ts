@@ -1,9 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { authorizedFile } from "../../services/access";
-import { setPublic } from "../../services/manage-files";
-import { fileView } from "../../services/views";
+import { fileView } from "../../helpers/views";
+import { setPublic } from "../../services/set-public";
 import { bearer, File, FileId } from "../schemas";
 
 export const updateFileRoute = createRoute({
@@ -21,9 +20,7 @@ export const updateFileRoute = createRoute({
 export const update =
   (deps: FileDeps): RouteHandler<typeof updateFileRoute, AppEnv> =>
   async (c) => {
-    const ctx = ctxOf(c, deps);
-    const principal = c.get("principal");
-    const file = await authorizedFile(ctx, c.req.valid("param").id, principal, "publish");
-    const row = await setPublic({ ctx, input: { file, public: c.req.valid("json").public, by: principal } });
+    const input = { id: c.req.valid("param").id, public: c.req.valid("json").public, by: c.get("principal") };
+    const row = await setPublic({ ctx: ctxOf(c, deps), input });
     return c.json(fileView(row, deps.config), 200);
   };

@@ -1,11 +1,11 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
-import { drainable } from "../../services/drain";
+import { drainable } from "../../helpers/drain";
+import { firstFilePart } from "../../helpers/multipart";
+import { checkFileName } from "../../helpers/names";
+import { fileView } from "../../helpers/views";
 import { ingestFile } from "../../services/ingest-file";
-import { firstFilePart } from "../../services/multipart";
-import { checkFileName } from "../../services/names";
-import { fileView } from "../../services/views";
 import { bearer, binary, File } from "../schemas";
 
 export const uploadFileRoute = createRoute({

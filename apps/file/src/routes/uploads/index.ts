@@ -1,9 +1,11 @@
 import type { RouteHandler } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, createRouter, ctxOf, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
+import { drainable } from "../../helpers/drain";
+import { appendToUpload } from "../../services/append-to-upload";
 import { createUpload } from "../../services/create-upload";
-import { drainable } from "../../services/drain";
-import { appendToUpload, findUpload, terminateUpload } from "../../services/uploads";
+import { findUpload } from "../../services/find-upload";
+import { terminateUpload } from "../../services/terminate-upload";
 import { createUploadRoute, optionsRoute, patchUploadRoute, terminateUploadRoute, uploadStatusRoute } from "./routes";
 import { parseUploadMetadata, setUploadHeaders, TUS_EXTENSIONS, TUS_VERSION, tusProtocol, uploadUrl, uploadView } from "./tus";
 
@@ -34,7 +36,7 @@ export function uploadRoutes(deps: FileDeps) {
   });
 
   router.openapi({ ...uploadStatusRoute, middleware: requireUser() }, async (c) => {
-    const upload = await findUpload(ctxOf(c, deps), c.req.valid("param").id, userOf(c).userId);
+    const upload = await findUpload({ ctx: ctxOf(c, deps), input: { id: c.req.valid("param").id, ownerId: userOf(c).userId } });
     setUploadHeaders(c, upload);
     return c.json(uploadView(upload), 200);
   });

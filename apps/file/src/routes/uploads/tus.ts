@@ -1,8 +1,8 @@
 import { ApiError, type AppEnv } from "@lodge/kit";
 import type { Context, MiddlewareHandler } from "hono";
 import type { FileConfig } from "../../config";
-import type { UploadRow } from "../../services/uploads";
-import { metadataOf } from "../../services/uploads";
+import type { UploadRow } from "../../helpers/uploads";
+import { metadataOf } from "../../helpers/uploads";
 
 export const TUS_VERSION = "1.0.0";
 export const TUS_EXTENSIONS = "creation,termination,expiration";

@@ -2,21 +2,16 @@ import { queryRows } from "@lodge/db";
 import { variants } from "@lodge/db/schema";
 import { ApiError, causedBy } from "@lodge/kit";
 import { and, eq, sql } from "drizzle-orm";
-import sharp from "sharp";
 import type { Ctx } from "../deps";
-import { variantKey } from "../storage/keys";
-import type { CachedVariant } from "./caches";
-import { isRasterImage } from "./sniff";
-import type { Variant } from "./variant-params";
-import type { FileRow } from "./views";
-
-/** The bench renders through the same canonical names. */
-export { canonicalVariant, type Variant } from "./variant-params";
+import type { CachedVariant } from "../helpers/caches";
+import type { Rendered } from "../helpers/render-gate";
+import { renderVariant } from "../helpers/rendering";
+import { isRasterImage } from "../helpers/sniff";
+import { variantKey } from "../helpers/storage/keys";
+import type { Variant } from "../helpers/variant-params";
+import type { FileRow } from "../helpers/views";
 
 const contentTypes = { webp: "image/webp", avif: "image/avif", jpeg: "image/jpeg", png: "image/png" } as const;
-
-/** A variant, and (when it was rendered just now) the promise of its being stored. */
-export type Rendered = CachedVariant & { persisted?: Promise<void> };
 
 /**
  * The variant's bytes or storage key: from memory, from a stored rendering, or rendered now by
@@ -124,33 +119,6 @@ async function persist(ctx: Ctx, file: FileRow, variant: Variant, entry: CachedV
     .limit(1);
   if (same) caches.variants.set(file.id, variant.key, entry);
   else await storage.delete(entry.storageKey);
-}
-
-/**
- * Process-wide sharp settings, set once at boot (startFileService, and the bench before its
- * baseline): rendering is CPU-bound, libvips' own threads do the work, and its operation cache
- * would only hold memory.
- */
-export function configureRendering() {
-  sharp.cache(false);
-}
-
-/** sharp, exactly as the bench's baseline calls it. */
-export async function renderVariant(input: Buffer | string, variant: Variant, maxPixels: number): Promise<Buffer> {
-  const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: "error" })
-    .rotate()
-    .resize({ width: variant.w, height: variant.h, fit: variant.fit, withoutEnlargement: true });
-  const quality = variant.q;
-  switch (variant.format) {
-    case "webp":
-      return pipeline.webp({ quality }).toBuffer();
-    case "avif":
-      return pipeline.avif({ quality, effort: 2 }).toBuffer();
-    case "jpeg":
-      return pipeline.jpeg({ quality, mozjpeg: false }).toBuffer();
-    case "png":
-      return pipeline.png({ compressionLevel: 6 }).toBuffer();
-  }
 }
 
 async function render(ctx: Ctx, file: FileRow, variant: Variant): Promise<Buffer> {

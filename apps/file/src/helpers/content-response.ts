@@ -1,7 +1,7 @@
 import { ApiError } from "@lodge/kit";
-import type { ByteRange } from "../storage/index";
 import { contentDisposition } from "./names";
 import { isActiveType } from "./sniff";
+import type { ByteRange } from "./storage/index";
 import type { Variant } from "./variant-params";
 import type { FileRow } from "./views";
 

@@ -1,7 +1,10 @@
 import { ApiError, Counter, Gauge, type Metrics } from "@lodge/kit";
-import type { Rendered } from "./variants";
+import type { CachedVariant } from "./caches";
 
 export type RenderGate = ReturnType<typeof createRenderGate>;
+
+/** A variant, and (when it was rendered just now) the promise of its being stored. */
+export type Rendered = CachedVariant & { persisted?: Promise<void> };
 
 /**
  * Bounds the CPU spent on image renderings, built once at boot (in deps): at most `concurrency` run

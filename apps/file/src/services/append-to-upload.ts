@@ -1,40 +1,17 @@
 import { uploads } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { concatObjects, deletePrefix } from "../storage/index";
+import { concatObjects, deletePrefix } from "../helpers/storage/index";
+import { lockUpload } from "../helpers/upload-lock";
+import { metadataOf, removeUpload, type UploadRow } from "../helpers/uploads";
+import { findUpload } from "./find-upload";
 import { ingestFile } from "./ingest-file";
-import { lockUpload, tryLockUpload } from "./upload-lock";
-
-export type UploadRow = typeof uploads.$inferSelect;
-export type UploadMetadata = {
-  name?: string;
-  type?: string;
-  /** The Upload-Metadata header as the client sent it (echoed on HEAD). */
-  raw?: string;
-  /** Each PATCH's bytes are one stored part, in order. */
-  parts?: { key: string; offset: number; size: number }[];
-  /** Set when the last byte arrived and the file was created. */
-  fileId?: string;
-};
 
 const MAX_PARTS = 10_000;
 
-export const metadataOf = (upload: UploadRow) => upload.metadata as UploadMetadata;
 /** A fresh key per attempt, so a PATCH that lost a race can never overwrite a recorded part. */
 const partKey = (upload: UploadRow) => `${upload.storageKey}${String(upload.offset).padStart(15, "0")}-${crypto.randomUUID().slice(0, 8)}`;
-const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No such upload" });
-
-/** The user's upload, unless it has expired (then it is as good as gone). */
-export async function findUpload(ctx: Ctx, id: string, ownerId: string): Promise<UploadRow> {
-  const [row] = await ctx.deps.db
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.id, id), eq(uploads.ownerId, ownerId)))
-    .limit(1);
-  if (!row || row.expiresAt.getTime() <= ctx.deps.clock().getTime()) throw notFound();
-  return row;
-}
 
 /**
  * tus PATCH: appends the body at `offset` as one stored part. A connection that breaks keeps what
@@ -50,7 +27,7 @@ export async function appendToUpload({
 }) {
   const release = await lockUpload(ctx, input.id);
   try {
-    const upload = await findUpload(ctx, input.id, input.ownerId);
+    const upload = await findUpload({ ctx, input: { id: input.id, ownerId: input.ownerId } });
     const metadata = metadataOf(upload);
     if (input.offset !== upload.offset) {
       throw new ApiError({ code: "CONFLICT", message: `Upload-Offset is ${upload.offset}`, details: [{ path: "Upload-Offset", message: "mismatch" }] });
@@ -157,42 +134,4 @@ async function complete(ctx: Ctx, upload: UploadRow): Promise<string> {
     if (error instanceof ApiError && error.status < 500) await removeUpload(ctx, upload);
     throw error;
   }
-}
-
-/** tus termination: waits for a PATCH still writing (its part is recorded, then removed here with the rest). */
-export async function terminateUpload({ ctx, input }: { ctx: Ctx; input: { id: string; ownerId: string } }) {
-  await findUpload(ctx, input.id, input.ownerId);
-  const release = await lockUpload(ctx, input.id, ctx.deps.config.uploadLockWaitMs);
-  try {
-    await removeUpload(ctx, await findUpload(ctx, input.id, input.ownerId));
-  } finally {
-    await release();
-  }
-}
-
-/** The parts, then the row (the caller holds the upload's lock). */
-export async function removeUpload(ctx: Ctx, upload: Pick<UploadRow, "id" | "storageKey">) {
-  await deletePrefix(ctx.deps.storage, upload.storageKey);
-  await ctx.deps.db.delete(uploads).where(eq(uploads.id, upload.id));
-}
-
-/** The cleanup job: uploads past their expiry (abandoned, or completed long enough ago) leave storage and Postgres; one still being written waits for the next run. */
-export async function expireUploads({ ctx }: { ctx: Ctx }) {
-  const expired = await ctx.deps.db
-    .select({ id: uploads.id, storageKey: uploads.storageKey })
-    .from(uploads)
-    .where(lt(uploads.expiresAt, ctx.deps.clock()))
-    .limit(1000);
-  let removed = 0;
-  for (const upload of expired) {
-    const release = await tryLockUpload(ctx, upload.id);
-    if (!release) continue;
-    try {
-      await removeUpload(ctx, upload);
-      removed += 1;
-    } finally {
-      await release();
-    }
-  }
-  return removed;
 }

@@ -1,17 +1,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { contentUrl } from "./views";
 
-const mac = (secret: string, fileId: string, expires: number) => createHmac("sha256", secret).update(`lodge-file-v1\n${fileId}\n${expires}`).digest();
-
-/** A URL for the file's content that works without a token until `expiresIn` seconds from now (any variant of it too). */
-export function signedUrl({ ctx, input }: { ctx: Ctx; input: { fileId: string; expiresIn: number } }) {
-  const { config, clock } = ctx.deps;
-  const expires = Math.floor(clock().getTime() / 1000) + input.expiresIn;
-  const sig = mac(config.signingSecret, input.fileId, expires).toString("base64url");
-  return { url: `${contentUrl(config, input.fileId)}?expires=${expires}&sig=${sig}`, expiresAt: new Date(expires * 1000).toISOString(), expires };
-}
+/** The HMAC of a signed URL: the file and its expiry, under the signing secret. */
+export const mac = (secret: string, fileId: string, expires: number) => createHmac("sha256", secret).update(`lodge-file-v1\n${fileId}\n${expires}`).digest();
 
 /** Checks a signature in constant time; 403 when it is tampered with, for another file, or expired. */
 export function verifySignature(ctx: Ctx, fileId: string, expires: number, sig: string) {
