@@ -5,7 +5,7 @@ import { parseEnv } from "@lodge/config";
 import { files, uploads, variants } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
 import { requestBodyCap } from "../src/config";
 import { fileEnv } from "../src/env";
@@ -33,9 +33,7 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
   const silent = (service: string) => createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  let offsetMs = 0;
-  let frozenAt: number | undefined;
-  const clock = () => new Date((frozenAt ?? Date.now()) + offsetMs);
+  const { now: clock, advance, frozen } = createTestClock();
 
   const issuer = await startTestIssuer({ clock });
 
@@ -184,17 +182,8 @@ export async function startTestFiles(env: Record<string, string> = {}, options: 
     redis,
     prefix,
     directory,
-    advance: (ms: number) => {
-      offsetMs += ms;
-    },
-    frozen: async <T>(work: () => Promise<T>) => {
-      frozenAt = Date.now();
-      try {
-        return await work();
-      } finally {
-        frozenAt = undefined;
-      }
-    },
+    advance,
+    frozen,
     close: async () => {
       await server.stop(true);
       await service.close();
