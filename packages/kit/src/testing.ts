@@ -131,3 +131,24 @@ export function badAuthorizations(token: string): (string | undefined)[] {
 }
 export { type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
 export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
+
+/**
+ * A JSON body of `bytes` sent in 1 kB chunks with no Content-Length (chunked), which a service must
+ * cut off while reading once it passes the body limit: the answer is 413 in the error shape.
+ */
+export async function expectChunkedBodyCutOff(url: string, init: { method: string; token?: string; bytes?: number }) {
+  const chunk = new TextEncoder().encode("x".repeat(1000));
+  const chunks = Math.ceil((init.bytes ?? 10_000) / chunk.length);
+  const body = new ReadableStream({
+    start(controller) {
+      for (let index = 0; index < chunks; index++) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  const headers: Record<string, string> = { "content-type": "application/json", ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) };
+  const response = await fetch(url, { method: init.method, headers, body });
+  const json = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
+  expectErrorShape({ status: response.status, json }, `chunked ${init.method} ${url}`);
+  expect(response.status).toBe(413);
+  expect(json.error?.code).toBe("PAYLOAD_TOO_LARGE");
+}
