@@ -126,8 +126,10 @@ describe("query and path parameters", () => {
       if (response.status !== 200) expectErrorShape(response, query);
       expect(response.status === 200 || response.status === 422).toBe(true);
     }
+    const settingsToken = await stack.client("notifications");
     for (const id of ["me2", "..%2F..%2Fetc%2Fpasswd", "00000000-0000-0000-0000-00000000000g", "%00", "' OR 1=1"]) {
       expectErrorShape(await stack.call("GET", `/users/${id}`, { token }), `GET /users/${id}`);
+      expectErrorShape(await stack.call("GET", `/users/${id}/settings`, { token: settingsToken }), `GET /users/${id}/settings`);
     }
   });
 });
@@ -142,6 +144,7 @@ describe("tokens presented to guarded routes", () => {
     ["PUT", "/users/me/preferences"],
     ["GET", "/users"],
     ["GET", "/users/01a2b3c4-0000-7000-8000-000000000000"],
+    ["GET", "/users/01a2b3c4-0000-7000-8000-000000000000/settings"],
   ] as const;
 
   test("missing, garbage, tampered, alg:none and expired tokens are 401 in the error shape", async () => {
@@ -161,5 +164,8 @@ describe("tokens presented to guarded routes", () => {
     expect((await stack.call("GET", "/ready")).json).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });
     expect((await stack.call("GET", "/metrics")).text).toContain("http_request_duration_seconds");
     expect(document.paths).toHaveProperty("/users/{id}");
+    // The service-client route declares its errors.
+    const { paths } = (await stack.call("GET", "/users/openapi.json")).json;
+    expect(Object.keys(paths["/users/{id}/settings"].get.responses)).toEqual(expect.arrayContaining(["200", "401", "403", "404", "422"]));
   });
 });

@@ -21,6 +21,10 @@ type Options = Parameters<typeof request>[3];
 export const CLIENT_ID = "user-service";
 export const CLIENT_SECRET = "user-service-test-secret-0123456789";
 
+/** Other services' clients and their scopes: `other` may only read public profiles, `notifications` reads notification settings. */
+const otherClients = { other: ["users:read"], notifications: ["users:settings"] } as const;
+type OtherClient = keyof typeof otherClients;
+
 /** Small test files, as bytes the file service sniffs for what they are. */
 export const samples = {
   png: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64"),
@@ -53,7 +57,10 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     env: parseEnv(authEnv, {
       ...common,
       AUTH_COOKIE_SECURE: "false",
-      AUTH_CLIENTS: `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export;other:${CLIENT_SECRET}:users:read`,
+      AUTH_CLIENTS: [
+        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export`,
+        ...Object.entries(otherClients).map(([id, scopes]) => `${id}:${CLIENT_SECRET}:${scopes.join(" ")}`),
+      ].join(";"),
     }),
     database,
     redis: serviceRedis,
@@ -98,7 +105,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const db = database.db;
 
   /** A service client's token (client credentials at auth). */
-  async function client(clientId: "other") {
+  async function client(clientId: OtherClient) {
     const response = await callAuth("POST", "/auth/token", { body: { clientId, clientSecret: CLIENT_SECRET } });
     if (response.status !== 200) throw new Error(`token failed: ${response.status} ${response.text}`);
     return response.json.accessToken as string;
@@ -262,8 +269,8 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
     register,
     /** A fresh admin (the role is in the token, as auth signs it at login). */
     admin: () => register({}, "admin"),
-    /** A service client's token with the scope the `other` client holds in the full stack. */
-    client: (clientId: "other") => issuer.client(clientId, ["users:read"]),
+    /** A service client's token with the scopes the client holds in the full stack. */
+    client: (clientId: OtherClient) => issuer.client(clientId, [...otherClients[clientId]]),
     user,
     redis,
     prefix,

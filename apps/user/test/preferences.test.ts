@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventData } from "@lodge/events";
+import { eventually, readStream } from "@lodge/kit/testing";
 import { startTestUsers, type TestUsers } from "./harness";
 
 let stack: TestUsers;
@@ -6,6 +8,11 @@ beforeAll(async () => {
   stack = await startTestUsers();
 });
 afterAll(() => stack.close());
+
+/** The `user.preferences_updated` events about `userId`, oldest first. */
+async function preferencesEvents(userId: string) {
+  return (await readStream(stack.redis, stack.prefix, "user.preferences_updated")).filter((event) => event.data.userId === userId);
+}
 
 describe("preferences", () => {
   const document = {
@@ -39,6 +46,38 @@ describe("preferences", () => {
     );
     expect(both.map((response) => response.status).sort()).toEqual([200, 409]);
     expect((await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version).toBe(2);
+  });
+
+  test("each save publishes user.preferences_updated with the whole document and its version; a refused save publishes nothing", async () => {
+    const user = await stack.register();
+    const put = (version: number, preferences: unknown) =>
+      stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version, preferences } });
+    const first = await put(0, document);
+    expect(first.status).toBe(200);
+    expect((await put(0, document)).status).toBe(409);
+    const second = await put(1, { ...document, quietHours: null });
+    expect(second.status).toBe(200);
+    expect((await put(1, document)).status).toBe(409);
+
+    const events = await eventually(async () => {
+      const found = await preferencesEvents(user.id);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(events.map((event) => event.data)).toEqual([
+      { userId: user.id, version: 1, preferences: first.json.preferences, updatedAt: first.json.updatedAt },
+      { userId: user.id, version: 2, preferences: second.json.preferences, updatedAt: second.json.updatedAt },
+    ]);
+    // The document in canonical form, every field of it: the catalog's schema drops none.
+    expect(events[0]?.data.preferences).toMatchObject({ language: "de-DE", quietHours: document.quietHours });
+    for (const event of events) expect(eventData["user.preferences_updated"].parse(event.data) as unknown).toEqual(event.data);
+    // A refused save (409, 422) published nothing: the next save's event is the only one after these.
+    expect((await put(2, { ...document, theme: "neon" })).status).toBe(422);
+    expect((await put(2, document)).status).toBe(200);
+    const after = await eventually(async () => {
+      const found = await preferencesEvents(user.id);
+      return found.length >= 3 ? found : undefined;
+    });
+    expect(after.map((event) => event.data.version)).toEqual([1, 2, 3]);
   });
 
   test("unknown keys, wrong types and invalid values are refused with 422 naming the field; nothing is saved", async () => {

@@ -67,13 +67,18 @@ describe("profiles", () => {
     });
     const event = await eventually(async () => (await profileEvents(user.id))[0]);
     expect(event.data.changed).toEqual(["displayName", "bio", "locale", "timezone"]);
+    // The new locale and time zone come with the event, canonical.
+    expect(event.data).toEqual({ userId: user.id, changed: ["displayName", "bio", "locale", "timezone"], locale: "pt-BR", timezone: "America/Sao_Paulo" });
 
     const again = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { timezone: "Asia/Tokyo", displayName: "Grace" } });
     expect(again.json).toMatchObject({ displayName: "Grace", bio: "Line one\nLine two 👩‍💻", timezone: "Asia/Tokyo" });
     expect((await eventually(async () => (await profileEvents(user.id))[1])).data.changed).toEqual(["timezone"]);
+    expect((await profileEvents(user.id))[1]?.data).toEqual({ userId: user.id, changed: ["timezone"], timezone: "Asia/Tokyo" });
 
     const cleared = await stack.call("PATCH", "/users/me", { token: user.accessToken, body: { displayName: null, bio: null } });
     expect(cleared.json).toMatchObject({ displayName: null, bio: null, timezone: "Asia/Tokyo" });
+    // Neither locale nor time zone changed: the event names the fields and carries no values.
+    expect((await eventually(async () => (await profileEvents(user.id))[2])).data).toEqual({ userId: user.id, changed: ["displayName", "bio"] });
   });
 
   test("invalid fields are refused with 422 naming them, and nothing is written", async () => {

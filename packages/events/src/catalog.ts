@@ -1,6 +1,27 @@
 import { erasingServices } from "@lodge/services";
 import { z } from "zod";
 
+const notificationChannel = z.object({ enabled: z.boolean(), frequency: z.enum(["instant", "daily", "weekly"]) });
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+
+/**
+ * The user service's preferences document as its events carry it (the user service's own schema
+ * validates what users send). Keys added to the document later are dropped here, not refused, so a
+ * consumer deployed before them keeps working.
+ */
+const preferencesDocument = z.object({
+  theme: z.enum(["system", "light", "dark"]),
+  /** BCP 47 tag, canonical (`de-DE`): the language notifications are written in. */
+  language: z.string(),
+  /** Defaults per channel, which the notification service applies. */
+  notifications: z.object({ email: notificationChannel, push: notificationChannel, telegram: notificationChannel }),
+  /** `HH:MM` in the profile's time zone, may wrap midnight; null for none. */
+  quietHours: z.object({ start: timeOfDay, end: timeOfDay }).nullable(),
+});
+
+/** Telegram's chat id: an integer that may need up to 52 bits (a safe JavaScript integer). */
+const telegramChatId = z.number().int();
+
 /** Every event Lodge publishes. Adding one: add its data schema here, nothing else. */
 export const eventData = {
   "user.registered": z.object({ userId: z.uuid(), email: z.email(), name: z.string().nullable() }),
@@ -23,7 +44,15 @@ export const eventData = {
     waitSeconds: z.number().int().positive(),
   }),
 
-  "user.profile_updated": z.object({ userId: z.uuid(), changed: z.array(z.string()) }),
+  /** `changed` names the fields that changed; the new `locale` and `timezone` come along when they are among them. */
+  "user.profile_updated": z.object({ userId: z.uuid(), changed: z.array(z.string()), locale: z.string().optional(), timezone: z.string().optional() }),
+  /** The whole document after a save; `version` only grows, so a consumer keeps the highest it has seen. */
+  "user.preferences_updated": z.object({
+    userId: z.uuid(),
+    version: z.number().int().positive(),
+    preferences: preferencesDocument,
+    updatedAt: z.iso.datetime(),
+  }),
   /** Every service holding data of the user erases it and answers with `user.data_erased`. */
   "user.deletion_requested": z.object({ userId: z.uuid(), requestedAt: z.iso.datetime() }),
   "user.data_erased": z.object({ userId: z.uuid(), service: z.enum(erasingServices) }),
@@ -40,6 +69,14 @@ export const eventData = {
   }),
   "file.processed": z.object({ fileId: z.uuid(), ownerId: z.uuid(), variants: z.array(z.string()) }),
   "file.deleted": z.object({ fileId: z.uuid(), ownerId: z.uuid() }),
+
+  /** The bot linked a Telegram chat to the account (one chat per user, one user per chat). */
+  "telegram.linked": z.object({ userId: z.uuid(), chatId: telegramChatId, username: z.string().optional(), languageCode: z.string().optional() }),
+  /**
+   * The chat no longer reaches the user: unlinked by them (`/unlink` or the web), the bot blocked,
+   * the link moved to another chat or account, the user banned or deleted.
+   */
+  "telegram.unlinked": z.object({ userId: z.uuid(), chatId: telegramChatId, reason: z.enum(["unlinked", "blocked", "relinked", "banned", "account_deleted"]) }),
 } as const;
 
 export type EventType = keyof typeof eventData;

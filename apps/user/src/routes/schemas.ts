@@ -60,4 +60,18 @@ export const PreferencesState = z
   })
   .openapi("Preferences");
 
+const { notifications, quietHours } = PreferencesDocument.shape;
+
+export const NotificationSettings = z
+  .object({
+    userId: z.uuid(),
+    locale: z.string().openapi({ description: "The profile's BCP 47 locale (formats dates and numbers)" }),
+    timezone: z.string().openapi({ description: "The profile's IANA time zone: quiet hours and digests are read in it" }),
+    language: z.string().openapi({ description: "The preferences' language, which notifications are written in" }),
+    notifications,
+    quietHours,
+    version: z.number().int().openapi({ description: "The preferences' revision, as in `user.preferences_updated`; 0 for the defaults" }),
+  })
+  .openapi("NotificationSettings");
+
 export const bearer = [{ bearer: [] }];

@@ -16,7 +16,7 @@ const fields = ["displayName", "bio", "avatarFileId", "locale", "timezone"] as c
 
 /**
  * A partial update of the signed-in user's profile; publishes `user.profile_updated` naming the
- * fields that changed. A new avatar must be an image the user uploaded, as the file service's events
+ * fields that changed (with the new `locale` and `timezone` when they are among them). A new avatar must be an image the user uploaded, as the file service's events
  * told us (`user.known_files`, no network call); it is then made public at the file service, before
  * anything is written, so a failure there leaves the profile as it was. Once the change is committed
  * the previous avatar is made private again (see settleAvatarVisibility); no file service call is
@@ -48,7 +48,9 @@ export async function updateProfile({ ctx, input }: { ctx: Ctx; input: { userId:
       .set({ ...values, updatedAt: ctx.deps.clock() })
       .where(eq(profiles.userId, input.userId))
       .returning();
-    await ctx.deps.outbox.enqueue(tx, "user.profile_updated", { userId: input.userId, changed: [...changed] }, ctx.requestId);
+    // The new locale and time zone travel with the event: consumers keep a copy to write and time notifications.
+    const settings = Object.fromEntries(changed.filter((field) => field === "locale" || field === "timezone").map((field) => [field, patch[field]]));
+    await ctx.deps.outbox.enqueue(tx, "user.profile_updated", { userId: input.userId, changed: [...changed], ...settings }, ctx.requestId);
     return { profile: after ?? before, replaced: changed.includes("avatarFileId") ? before.avatarFileId : null };
   });
   if (replaced) await settleAvatarVisibility({ ctx, input: { userId: input.userId, fileIds: [replaced] } });
