@@ -36,6 +36,13 @@ describe("emails from auth's events, through a real SMTP server", () => {
     expect(emailDelivery).toMatchObject({ status: "sent", attempts: 1, address: email });
     expect(mail?.messageId).toBe(`<${emailDelivery?.id}@lodge.test>`);
     expect(emailDelivery?.messageId).toBe(mail?.messageId as string);
+
+    // The worker runs the delivery's job again (queued once more under another id): nothing more is sent.
+    const again = await t.deps.emails.add("send", { deliveryId: emailDelivery?.id as string }, { jobId: `again-${emailDelivery?.id}` });
+    expect(await eventually(async () => (await again.getState()) === "completed" && (await t.deps.emails.getJob(again.id as string))?.returnvalue)).toEqual({
+      status: "already_done",
+    });
+    expect(t.smtp.to(email)).toHaveLength(1);
   });
 
   test("a verification request in the user's language (the recipient's locale), the link on the verify path", async () => {

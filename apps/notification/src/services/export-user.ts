@@ -19,7 +19,8 @@ export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: st
               deliveries.notificationId,
               rows.map((row) => row.id),
             ),
-          );
+          )
+          .orderBy(asc(deliveries.channel));
   return {
     userId: input.userId,
     recipient: recipient ? { email: recipient.email, locale: recipient.locale, timeZone: recipient.timeZone } : null,
