@@ -36,6 +36,8 @@ describe("emails from auth's events, through a real SMTP server", () => {
     expect(emailDelivery).toMatchObject({ status: "sent", attempts: 1, address: email });
     expect(mail?.messageId).toBe(`<${emailDelivery?.id}@lodge.test>`);
     expect(emailDelivery?.messageId).toBe(mail?.messageId as string);
+    // The link with its token is not kept once the email is out.
+    expect((await t.notificationsOf(user.id))[0]?.data).toEqual({});
 
     // The worker runs the delivery's job again (queued once more under another id): nothing more is sent.
     const again = await t.deps.emails.add("send", { deliveryId: emailDelivery?.id as string }, { jobId: `again-${emailDelivery?.id}` });

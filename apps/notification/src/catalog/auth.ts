@@ -13,6 +13,7 @@ export const verifyEmail = notificationType({
   critical: true,
   channels: ["in_app", "email"],
   data: z.object({ link, expiresAt: z.iso.datetime() }),
+  secretData: true,
   sample: { link: "https://app.example.com/verify-email?token=abc123", expiresAt: sampleTime },
   templates: {
     en: (data, context) => {
@@ -61,6 +62,7 @@ export const passwordReset = notificationType({
   critical: true,
   channels: ["in_app", "email"],
   data: z.object({ link, expiresAt: z.iso.datetime() }),
+  secretData: true,
   sample: { link: "https://app.example.com/reset-password?token=abc123", expiresAt: sampleTime },
   templates: {
     en: (data, context) => {

@@ -31,6 +31,11 @@ export type NotificationType<Data extends z.ZodType = z.ZodType> = {
   critical: boolean;
   channels: readonly Channel[];
   data: Data;
+  /**
+   * Its data carries a one-time secret (a link with a token): cleared from the stored notification
+   * once its email is sent or has failed, so a database reader cannot take over the account.
+   */
+  secretData?: boolean;
   templates: Record<Locale, (data: z.infer<Data>, context: RenderContext) => Rendered>;
   sample: z.infer<Data>;
 };

@@ -13,7 +13,8 @@ type Outcome = { status: "sent" | "already_done" | "gone" } | { status: "retry";
  * (a stalled job picked up again, a job queued twice) waits on the lock and then finds it sent.
  * A failed send records the attempt and throws, so BullMQ retries with backoff; the last attempt
  * marks the delivery `failed`. Only a crash between the SMTP answer and the commit can send it
- * again, under the same Message-ID.
+ * again, under the same Message-ID. A type with `secretData` (a reset link) loses its stored data
+ * once its email is sent or has failed for good.
  */
 export async function deliverEmail({ ctx, input }: { ctx: Ctx; input: { deliveryId: string; lastAttempt: boolean } }) {
   const { db, mailer, clock, config } = ctx.deps;
@@ -24,7 +25,12 @@ export async function deliverEmail({ ctx, input }: { ctx: Ctx; input: { delivery
     const [notification] = await tx.select().from(notifications).where(eq(notifications.id, delivery.notificationId));
     if (!notification) return { status: "gone" };
     const recipient = await recipientOf(ctx, notification.userId);
-    const { email } = render(typeNamed(notification.type), notification.data, recipient.locale, { timeZone: recipient.timeZone });
+    const type = typeNamed(notification.type);
+    const { email } = render(type, notification.data, recipient.locale, { timeZone: recipient.timeZone });
+    // Once nothing will render it again, a one-time link is not kept.
+    const forgetSecret = async () => {
+      if (type.secretData) await tx.update(notifications).set({ data: {} }).where(eq(notifications.id, notification.id));
+    };
     const messageId = messageIdFor(delivery.id, config.mailFrom);
     const attempts = delivery.attempts + 1;
     try {
@@ -34,9 +40,11 @@ export async function deliverEmail({ ctx, input }: { ctx: Ctx; input: { delivery
         .update(deliveries)
         .set({ attempts, status: input.lastAttempt ? "failed" : "pending", reason: "send_failed" })
         .where(eq(deliveries.id, delivery.id));
+      if (input.lastAttempt) await forgetSecret();
       return { status: "retry", error };
     }
     await tx.update(deliveries).set({ attempts, status: "sent", reason: null, sentAt: clock(), messageId }).where(eq(deliveries.id, delivery.id));
+    await forgetSecret();
     return { status: "sent" };
   });
   if (outcome.status === "retry") throw outcome.error;
