@@ -1,5 +1,5 @@
 import type { Queue } from "@lodge/jobs";
-import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Counter, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 
@@ -11,6 +11,8 @@ export type NotificationDeps = ServiceBase &
     /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
     emails: Queue<EmailJob>;
     config: NotificationConfig;
+    /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
+    sends: Counter<"channel" | "outcome">;
   };
 
 export type EmailJob = { deliveryId: string; requestId?: string };

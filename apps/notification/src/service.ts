@@ -1,5 +1,5 @@
 import { notificationOutbox } from "@lodge/db/schema";
-import { defineService, type StartOptions, startService } from "@lodge/kit";
+import { Counter, defineService, type StartOptions, startService } from "@lodge/kit";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
@@ -25,6 +25,12 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
     emails: createEmailQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
+    sends: new Counter({
+      name: "notification_sends_total",
+      help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
+      labelNames: ["channel", "outcome"] as const,
+      registers: [base.metrics.registry],
+    }),
   }),
   routes: (deps) => [notificationRoutes(deps)],
   consumers,

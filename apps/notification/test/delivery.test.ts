@@ -58,6 +58,9 @@ describe("an email delivery", () => {
     const [sent] = (await t.deliveriesOf(delivery.notificationId)).filter((entry) => entry.channel === "email");
     expect(sent).toMatchObject({ status: "sent", attempts: 2, reason: null });
     expect(t.smtp.to("retry@example.com")).toHaveLength(1);
+    const metrics = await t.deps.metrics.registry.getSingleMetricAsString("notification_sends_total");
+    expect(metrics).toMatch(/notification_sends_total\{channel="email",outcome="retry",service="notification"\} [1-9]/);
+    expect(metrics).toMatch(/notification_sends_total\{channel="email",outcome="sent",service="notification"\} [1-9]/);
   });
 
   test("the last attempt's failure marks it failed, and nothing sends it afterwards", async () => {

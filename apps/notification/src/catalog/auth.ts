@@ -1,10 +1,11 @@
 import { z } from "zod";
-import { emailHtml } from "./layout";
+import { simpleEmail } from "./layout";
 import { textTemplate as text } from "./template";
 import { formatTime, notificationType } from "./types";
 
 const link = z.url({ protocol: /^https?$/ });
 const sampleTime = "2026-03-29T00:30:00.000Z";
+const alwaysSent = { en: "This security notice is always sent.", de: "Dieser Sicherheitshinweis wird immer gesendet." };
 
 /** Sent on `auth.email_verification_requested`: the link carries the single-use token. */
 export const verifyEmail = notificationType({
@@ -16,42 +17,27 @@ export const verifyEmail = notificationType({
   secretData: true,
   sample: { link: "https://app.example.com/verify-email?token=abc123", expiresAt: sampleTime },
   templates: {
-    en: (data, context) => {
-      const until = formatTime(data.expiresAt, "en", context);
-      const lines = ["Please confirm that this is your email address.", text`The link works once, until ${until}.`];
-      const ignore = "If you did not sign up, ignore this email.";
-      return {
-        email: {
-          subject: "Confirm your email address",
-          text: text`${lines.join(" ")}\n\n${data.link}\n\n${ignore}\n`,
-          html: emailHtml({
-            heading: "Confirm your email address",
-            paragraphs: lines,
-            action: { label: "Confirm email address", url: data.link },
-            footer: ignore,
-          }),
-        },
-        inApp: { title: "Confirm your email address", body: "We sent you an email with a confirmation link.", link: null },
-      };
-    },
-    de: (data, context) => {
-      const until = formatTime(data.expiresAt, "de", context);
-      const lines = ["Bitte bestätige, dass dies deine E-Mail-Adresse ist.", text`Der Link funktioniert einmal, bis ${until}.`];
-      const ignore = "Wenn du dich nicht registriert hast, ignoriere diese E-Mail.";
-      return {
-        email: {
-          subject: "Bestätige deine E-Mail-Adresse",
-          text: text`${lines.join(" ")}\n\n${data.link}\n\n${ignore}\n`,
-          html: emailHtml({
-            heading: "Bestätige deine E-Mail-Adresse",
-            paragraphs: lines,
-            action: { label: "E-Mail-Adresse bestätigen", url: data.link },
-            footer: ignore,
-          }),
-        },
-        inApp: { title: "Bestätige deine E-Mail-Adresse", body: "Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.", link: null },
-      };
-    },
+    en: (data, context) => ({
+      email: simpleEmail({
+        subject: "Confirm your email address",
+        paragraphs: ["Please confirm that this is your email address.", text`The link works once, until ${formatTime(data.expiresAt, "en", context)}.`],
+        action: { label: "Confirm email address", url: data.link },
+        footer: "If you did not sign up, ignore this email.",
+      }),
+      inApp: { title: "Confirm your email address", body: "We sent you an email with a confirmation link.", link: null },
+    }),
+    de: (data, context) => ({
+      email: simpleEmail({
+        subject: "Bestätige deine E-Mail-Adresse",
+        paragraphs: [
+          "Bitte bestätige, dass dies deine E-Mail-Adresse ist.",
+          text`Der Link funktioniert einmal, bis ${formatTime(data.expiresAt, "de", context)}.`,
+        ],
+        action: { label: "E-Mail-Adresse bestätigen", url: data.link },
+        footer: "Wenn du dich nicht registriert hast, ignoriere diese E-Mail.",
+      }),
+      inApp: { title: "Bestätige deine E-Mail-Adresse", body: "Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.", link: null },
+    }),
   },
 });
 
@@ -65,41 +51,34 @@ export const passwordReset = notificationType({
   secretData: true,
   sample: { link: "https://app.example.com/reset-password?token=abc123", expiresAt: sampleTime },
   templates: {
-    en: (data, context) => {
-      const until = formatTime(data.expiresAt, "en", context);
-      const lines = ["Someone asked to reset the password of your account.", text`Set a new one with this link; it works once, until ${until}.`];
-      const ignore = "If it was not you, ignore this email: your password stays as it is.";
-      return {
-        email: {
-          subject: "Reset your password",
-          text: text`${lines.join(" ")}\n\n${data.link}\n\n${ignore}\n`,
-          html: emailHtml({ heading: "Reset your password", paragraphs: lines, action: { label: "Set a new password", url: data.link }, footer: ignore }),
-        },
-        inApp: { title: "Password reset requested", body: "A link to set a new password was sent to your email address.", link: null },
-      };
-    },
-    de: (data, context) => {
-      const until = formatTime(data.expiresAt, "de", context);
-      const lines = ["Jemand möchte das Passwort deines Kontos zurücksetzen.", text`Mit diesem Link setzt du ein neues; er funktioniert einmal, bis ${until}.`];
-      const ignore = "Warst du das nicht, ignoriere diese E-Mail: dein Passwort bleibt, wie es ist.";
-      return {
-        email: {
-          subject: "Setze dein Passwort zurück",
-          text: text`${lines.join(" ")}\n\n${data.link}\n\n${ignore}\n`,
-          html: emailHtml({
-            heading: "Setze dein Passwort zurück",
-            paragraphs: lines,
-            action: { label: "Neues Passwort setzen", url: data.link },
-            footer: ignore,
-          }),
-        },
-        inApp: {
-          title: "Passwort-Zurücksetzung angefordert",
-          body: "Ein Link zum Setzen eines neuen Passworts wurde an deine E-Mail-Adresse geschickt.",
-          link: null,
-        },
-      };
-    },
+    en: (data, context) => ({
+      email: simpleEmail({
+        subject: "Reset your password",
+        paragraphs: [
+          "Someone asked to reset the password of your account.",
+          text`Set a new one with this link; it works once, until ${formatTime(data.expiresAt, "en", context)}.`,
+        ],
+        action: { label: "Set a new password", url: data.link },
+        footer: "If it was not you, ignore this email: your password stays as it is.",
+      }),
+      inApp: { title: "Password reset requested", body: "A link to set a new password was sent to your email address.", link: null },
+    }),
+    de: (data, context) => ({
+      email: simpleEmail({
+        subject: "Setze dein Passwort zurück",
+        paragraphs: [
+          "Jemand möchte das Passwort deines Kontos zurücksetzen.",
+          text`Mit diesem Link setzt du ein neues; er funktioniert einmal, bis ${formatTime(data.expiresAt, "de", context)}.`,
+        ],
+        action: { label: "Neues Passwort setzen", url: data.link },
+        footer: "Warst du das nicht, ignoriere diese E-Mail: dein Passwort bleibt, wie es ist.",
+      }),
+      inApp: {
+        title: "Passwort-Zurücksetzung angefordert",
+        body: "Ein Link zum Setzen eines neuen Passworts wurde an deine E-Mail-Adresse geschickt.",
+        link: null,
+      },
+    }),
   },
 });
 
@@ -114,40 +93,28 @@ export const passwordChanged = notificationType({
   templates: {
     en: (data, context) => {
       const how = data.via === "reset" ? "with a reset link" : "in your account settings";
-      const lines = [text`The password of your account was changed ${how} on ${formatTime(data.at, "en", context)}. Your other sessions were signed out.`];
-      const warning = "If this was not you, reset your password at once and review your sessions.";
+      const what = text`The password of your account was changed ${how} on ${formatTime(data.at, "en", context)}. Your other sessions were signed out.`;
       return {
-        email: {
+        email: simpleEmail({
           subject: "Your password was changed",
-          text: text`${lines.join(" ")}\n\n${warning}\n${data.securityLink}\n`,
-          html: emailHtml({
-            heading: "Your password was changed",
-            paragraphs: [...lines, warning],
-            action: { label: "Review security", url: data.securityLink },
-            footer: "This security notice is always sent.",
-          }),
-        },
-        inApp: { title: "Your password was changed", body: lines.join(" "), link: data.securityLink },
+          paragraphs: [what, "If this was not you, reset your password at once and review your sessions."],
+          action: { label: "Review security", url: data.securityLink },
+          footer: alwaysSent.en,
+        }),
+        inApp: { title: "Your password was changed", body: what, link: data.securityLink },
       };
     },
     de: (data, context) => {
       const how = data.via === "reset" ? "über einen Link zum Zurücksetzen" : "in deinen Kontoeinstellungen";
-      const lines = [
-        text`Das Passwort deines Kontos wurde am ${formatTime(data.at, "de", context)} ${how} geändert. Deine anderen Sitzungen wurden abgemeldet.`,
-      ];
-      const warning = "Warst du das nicht, setze dein Passwort sofort zurück und prüfe deine Sitzungen.";
+      const what = text`Das Passwort deines Kontos wurde am ${formatTime(data.at, "de", context)} ${how} geändert. Deine anderen Sitzungen wurden abgemeldet.`;
       return {
-        email: {
+        email: simpleEmail({
           subject: "Dein Passwort wurde geändert",
-          text: text`${lines.join(" ")}\n\n${warning}\n${data.securityLink}\n`,
-          html: emailHtml({
-            heading: "Dein Passwort wurde geändert",
-            paragraphs: [...lines, warning],
-            action: { label: "Sicherheit prüfen", url: data.securityLink },
-            footer: "Dieser Sicherheitshinweis wird immer gesendet.",
-          }),
-        },
-        inApp: { title: "Dein Passwort wurde geändert", body: lines.join(" "), link: data.securityLink },
+          paragraphs: [what, "Warst du das nicht, setze dein Passwort sofort zurück und prüfe deine Sitzungen."],
+          action: { label: "Sicherheit prüfen", url: data.securityLink },
+          footer: alwaysSent.de,
+        }),
+        inApp: { title: "Dein Passwort wurde geändert", body: what, link: data.securityLink },
       };
     },
   },
@@ -163,41 +130,27 @@ export const suspiciousRefresh = notificationType({
   sample: { at: sampleTime, securityLink: "https://app.example.com/settings/security" },
   templates: {
     en: (data, context) => {
-      const lines = [
-        text`On ${formatTime(data.at, "en", context)} a sign-in token of your account was used a second time, which happens when it was copied. We signed that session out.`,
-        "If you do not recognise this, change your password and review your sessions.",
-      ];
+      const what = text`On ${formatTime(data.at, "en", context)} a sign-in token of your account was used a second time, which happens when it was copied. We signed that session out.`;
       return {
-        email: {
+        email: simpleEmail({
           subject: "We signed out a session of your account",
-          text: text`${lines.join("\n\n")}\n${data.securityLink}\n`,
-          html: emailHtml({
-            heading: "We signed out a session",
-            paragraphs: lines,
-            action: { label: "Review security", url: data.securityLink },
-            footer: "This security notice is always sent.",
-          }),
-        },
-        inApp: { title: "A session was signed out", body: lines[0] as string, link: data.securityLink },
+          paragraphs: [what, "If you do not recognise this, change your password and review your sessions."],
+          action: { label: "Review security", url: data.securityLink },
+          footer: alwaysSent.en,
+        }),
+        inApp: { title: "A session was signed out", body: what, link: data.securityLink },
       };
     },
     de: (data, context) => {
-      const lines = [
-        text`Am ${formatTime(data.at, "de", context)} wurde ein Anmelde-Token deines Kontos ein zweites Mal verwendet, was geschieht, wenn es kopiert wurde. Wir haben diese Sitzung abgemeldet.`,
-        "Wenn dir das unbekannt vorkommt, ändere dein Passwort und prüfe deine Sitzungen.",
-      ];
+      const what = text`Am ${formatTime(data.at, "de", context)} wurde ein Anmelde-Token deines Kontos ein zweites Mal verwendet, was geschieht, wenn es kopiert wurde. Wir haben diese Sitzung abgemeldet.`;
       return {
-        email: {
+        email: simpleEmail({
           subject: "Wir haben eine Sitzung deines Kontos abgemeldet",
-          text: text`${lines.join("\n\n")}\n${data.securityLink}\n`,
-          html: emailHtml({
-            heading: "Wir haben eine Sitzung abgemeldet",
-            paragraphs: lines,
-            action: { label: "Sicherheit prüfen", url: data.securityLink },
-            footer: "Dieser Sicherheitshinweis wird immer gesendet.",
-          }),
-        },
-        inApp: { title: "Eine Sitzung wurde abgemeldet", body: lines[0] as string, link: data.securityLink },
+          paragraphs: [what, "Wenn dir das unbekannt vorkommt, ändere dein Passwort und prüfe deine Sitzungen."],
+          action: { label: "Sicherheit prüfen", url: data.securityLink },
+          footer: alwaysSent.de,
+        }),
+        inApp: { title: "Eine Sitzung wurde abgemeldet", body: what, link: data.securityLink },
       };
     },
   },

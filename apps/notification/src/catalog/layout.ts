@@ -18,3 +18,12 @@ export function emailHtml(content: { heading: string; paragraphs: string[]; acti
 ${markup(paragraphs)}${markup(action)}<p style="margin:24px 0 0;font-size:12px;color:#6b7280">${content.footer}</p>
 </div></body></html>`;
 }
+
+/**
+ * The email most types send: the subject as heading (unless given), paragraphs, an optional link
+ * and a footer; the text part says the same in the same order, the link on its own line.
+ */
+export function simpleEmail(content: { subject: string; heading?: string; paragraphs: string[]; action?: { label: string; url: string }; footer: string }) {
+  const text = [...content.paragraphs, ...(content.action ? [content.action.url] : []), content.footer].join("\n\n");
+  return { subject: content.subject, text: `${text}\n`, html: emailHtml({ ...content, heading: content.heading ?? content.subject }) };
+}

@@ -1,8 +1,26 @@
 import { safeText } from "@lodge/kit";
 import { z } from "zod";
-import { emailHtml } from "./layout";
-import { textTemplate as text } from "./template";
-import { notificationType } from "./types";
+import { simpleEmail } from "./layout";
+import { notificationType, type Rendered } from "./types";
+
+const Announcement = z.object({
+  title: safeText({ min: 1, max: 120, refuse: "format", trim: "first" }),
+  body: safeText({ min: 1, max: 4000, refuse: "controls", multiline: true, trim: "first" }),
+  link: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+/** The announcement's own words, around a label and footer in the reader's language. */
+const announcementIn =
+  (words: { open: string; footer: string }) =>
+  (data: z.infer<typeof Announcement>): Rendered => ({
+    email: simpleEmail({
+      subject: data.title,
+      paragraphs: data.body.split("\n"),
+      ...(data.link ? { action: { label: words.open, url: data.link } } : {}),
+      footer: words.footer,
+    }),
+    inApp: { title: data.title, body: data.body, link: data.link ?? null },
+  });
 
 /** An announcement to users (admins send it later through POST /notifications/send); its text is given, in one language. */
 export const announcement = notificationType({
@@ -10,38 +28,10 @@ export const announcement = notificationType({
   category: "product",
   critical: false,
   channels: ["in_app", "email"],
-  data: z.object({
-    title: safeText({ min: 1, max: 120, refuse: "format", trim: "first" }),
-    body: safeText({ min: 1, max: 4000, refuse: "controls", multiline: true, trim: "first" }),
-    link: z.url({ protocol: /^https?$/ }).optional(),
-  }),
+  data: Announcement,
   sample: { title: "New: dark mode", body: "Lodge now has a dark theme.\nTurn it on in your settings.", link: "https://app.example.com/settings" },
   templates: {
-    en: (data) => ({
-      email: {
-        subject: data.title,
-        text: text`${data.body}\n${data.link ? text`\n${data.link}\n` : ""}`,
-        html: emailHtml({
-          heading: data.title,
-          paragraphs: data.body.split("\n"),
-          ...(data.link ? { action: { label: "Open", url: data.link } } : {}),
-          footer: "You get product news because of your notification settings.",
-        }),
-      },
-      inApp: { title: data.title, body: data.body, link: data.link ?? null },
-    }),
-    de: (data) => ({
-      email: {
-        subject: data.title,
-        text: text`${data.body}\n${data.link ? text`\n${data.link}\n` : ""}`,
-        html: emailHtml({
-          heading: data.title,
-          paragraphs: data.body.split("\n"),
-          ...(data.link ? { action: { label: "Öffnen", url: data.link } } : {}),
-          footer: "Du erhältst Produktneuigkeiten aufgrund deiner Benachrichtigungseinstellungen.",
-        }),
-      },
-      inApp: { title: data.title, body: data.body, link: data.link ?? null },
-    }),
+    en: announcementIn({ open: "Open", footer: "You get product news because of your notification settings." }),
+    de: announcementIn({ open: "Öffnen", footer: "Du erhältst Produktneuigkeiten aufgrund deiner Benachrichtigungseinstellungen." }),
   },
 });

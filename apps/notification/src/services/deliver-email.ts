@@ -24,7 +24,7 @@ export async function deliverEmail({ ctx, input }: { ctx: Ctx; input: { delivery
     if (delivery.status !== "pending" || !delivery.address) return { status: "already_done" };
     const [notification] = await tx.select().from(notifications).where(eq(notifications.id, delivery.notificationId));
     if (!notification) return { status: "gone" };
-    const recipient = await recipientOf(ctx, notification.userId);
+    const recipient = await recipientOf(ctx, notification.userId, tx);
     const type = typeNamed(notification.type);
     const { email } = render(type, notification.data, recipient.locale, { timeZone: recipient.timeZone });
     // Once nothing will render it again, a one-time link is not kept.
@@ -47,6 +47,10 @@ export async function deliverEmail({ ctx, input }: { ctx: Ctx; input: { delivery
     await forgetSecret();
     return { status: "sent" };
   });
-  if (outcome.status === "retry") throw outcome.error;
+  if (outcome.status === "sent") ctx.deps.sends.inc({ channel: "email", outcome: "sent" });
+  if (outcome.status === "retry") {
+    ctx.deps.sends.inc({ channel: "email", outcome: input.lastAttempt ? "failed" : "retry" });
+    throw outcome.error;
+  }
   return outcome;
 }

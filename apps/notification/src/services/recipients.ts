@@ -9,10 +9,10 @@ export type Recipient = { email: string | null; locale: Locale; timeZone: string
  * How to address a user: the local copy fed by events. The language and time zone fall back to
  * English and UTC; `user.preferences_updated` (the user service, next) is what will fill them, by
  * calling `rememberRecipient` with `locale`/`timeZone`. No row: no address (email deliveries are
- * then skipped with reason `no_address`).
+ * then skipped with reason `no_address`). `reader`: a transaction already holding a connection.
  */
-export async function recipientOf(ctx: Ctx, userId: string): Promise<Recipient> {
-  const [row] = await ctx.deps.db.select().from(recipients).where(eq(recipients.userId, userId));
+export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["deps"]["db"], "select"> = ctx.deps.db): Promise<Recipient> {
+  const [row] = await reader.select().from(recipients).where(eq(recipients.userId, userId));
   return { email: row?.email ?? null, locale: row ? localeFor(row.locale) : defaultLocale, timeZone: row?.timeZone ?? "UTC" };
 }
 
