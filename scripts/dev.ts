@@ -14,6 +14,8 @@ import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createDocsHandler, createLogger } from "@lodge/kit";
+import { startNotificationService } from "@lodge/notification";
+import { notificationEnv } from "@lodge/notification/env";
 import { clientSettings, envName, machineClients, type ServiceName, servesPath, services } from "@lodge/services";
 import { startUserService } from "@lodge/user";
 import { userEnv } from "@lodge/user/env";
@@ -94,6 +96,8 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
     }),
   user: () => startUserService({ ...common, env: parseEnv(userEnv, { PUBLIC_BASE_URL: gateway, ...shared }), logger: loggerFor("user") }),
   file: () => startFileService({ ...common, env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }), logger: loggerFor("file") }),
+  notification: () =>
+    startNotificationService({ ...common, env: parseEnv(notificationEnv, { APP_URL: "http://localhost:3000", ...shared }), logger: loggerFor("notification") }),
 };
 /** Started in the list's order (auth first), stopped in reverse. */
 const running = {} as Record<ServiceName, Running>;
@@ -129,6 +133,7 @@ ${services.map(({ name, prefixes: [prefix, ...others] }) => `  ${name.padEnd(15)
   file storage    ${dataDir}/files
   database        ${database.kind === "pglite" ? `embedded PGlite in ${dataDir}/pglite` : "DATABASE_URL"}
   redis           ${process.env.REDIS_URL ? "REDIS_URL" : `redis-server child on port ${DEV_REDIS_PORT}`}
+  email           ${process.env.SMTP_URL ? "SMTP_URL" : "written to this log (set SMTP_URL=smtp://user:pass@host:587 and MAIL_FROM to send it)"}
 Press Ctrl-C to stop.
 `);
 

@@ -95,6 +95,8 @@ const dotEnv: Record<string, string> = {
   FILE_SIGNING_SECRET: "d".repeat(64),
   AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
   CORS_ORIGINS: "https://app.example.com",
+  APP_URL: "https://app.example.com",
+  SMTP_URL: "smtp://lodge:f@smtp.example.com:587",
 };
 /** What a slot's process sees: .env (env_file), then compose's `environment`, interpolated. */
 const processEnv = (service: Service | undefined, env = dotEnv) => ({
@@ -235,10 +237,10 @@ describe("compose.yaml", () => {
     expect(compose.networks?.backend).toMatchObject({ internal: true });
   });
 
-  test("the slots live on the internal network; only the file slots also reach out (S3), on a network Caddy is not on", () => {
+  test("the slots live on the internal network; only the file (S3) and notification (SMTP) slots also reach out, on a network Caddy is not on", () => {
     for (const app of apps) {
       for (const [name, service] of slotsOf(app.name)) {
-        const expected = app.name === "file" ? ["backend", "egress"] : ["backend"];
+        const expected = app.name === "file" || app.name === "notification" ? ["backend", "egress"] : ["backend"];
         expect({ slot: name, networks: keysOf(service.networks) }).toEqual({ slot: name, networks: expected });
       }
     }
@@ -414,7 +416,16 @@ describe(".env.example", () => {
   test("documents each variable once; the secrets compose requires are listed to be filled in", () => {
     const names = [...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
-    for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"])
+    for (const name of [
+      "POSTGRES_PASSWORD",
+      "REDIS_PASSWORD",
+      "USER_CLIENT_SECRET",
+      "FILE_SIGNING_SECRET",
+      "AUTH_KEY_ENCRYPTION_SECRET",
+      "LODGE_DOMAIN",
+      "APP_URL",
+      "SMTP_URL",
+    ])
       expect(read(".env.example")).toMatch(new RegExp(`^${name}=`, "m"));
   });
 

@@ -44,6 +44,10 @@ export const services = [
     holdsUserData: true,
   },
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
+  // Erases its data on user.deletion_requested and serves GET /notifications/export/{userId}; it
+  // becomes `holdsUserData: true` (the saga then waits for it) once the user service fetches that
+  // export and its tests run it.
+  { name: "notification", port: 3004, prefixes: ["/notifications"], holdsUserData: false },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

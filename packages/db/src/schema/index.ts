@@ -1,4 +1,5 @@
 export * from "./auth";
 export { outboxTable } from "./columns";
 export * from "./file";
+export * from "./notification";
 export * from "./user";

@@ -1,0 +1,17 @@
+import type { NotificationEnv } from "./env";
+
+/** The settings the service's code reads, from its env. */
+export function notificationConfigFromEnv(env: NotificationEnv) {
+  return {
+    /** Where each link to the frontend points: APP_URL + path (+ the token). */
+    links: {
+      verifyEmail: (token: string) => `${env.APP_URL}${env.NOTIFICATION_VERIFY_PATH}${encodeURIComponent(token)}`,
+      resetPassword: (token: string) => `${env.APP_URL}${env.NOTIFICATION_RESET_PATH}${encodeURIComponent(token)}`,
+      security: `${env.APP_URL}${env.NOTIFICATION_SECURITY_PATH}`,
+    },
+    mailFrom: env.MAIL_FROM,
+    emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
+  };
+}
+
+export type NotificationConfig = ReturnType<typeof notificationConfigFromEnv>;

@@ -1,0 +1,41 @@
+import type { Consumers } from "@lodge/kit";
+import type { NotificationDeps } from "../deps";
+import { createNotification } from "../services/create-notification";
+import { eraseUser } from "../services/erase-user";
+import { rememberRecipient } from "../services/recipients";
+
+/**
+ * What the notification service consumes (consumer group "notification"): auth's requests for
+ * verification and reset emails and its security events, the addresses users register with, and
+ * account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
+ */
+export const consumers: Consumers<NotificationDeps> = {
+  "user.registered": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
+  "user.email_verified": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
+  "auth.email_verification_requested": async (event, ctx) => {
+    const { userId, email, token, expiresAt } = event.data;
+    await rememberRecipient({ ctx, input: { userId, email } });
+    const link = ctx.deps.config.links.verifyEmail(token);
+    await createNotification({ ctx, input: { userId, type: "auth.verify_email", data: { link, expiresAt }, sourceKey: event.id, email } });
+  },
+  "auth.password_reset_requested": async (event, ctx) => {
+    const { userId, email, token, expiresAt } = event.data;
+    await rememberRecipient({ ctx, input: { userId, email } });
+    const link = ctx.deps.config.links.resetPassword(token);
+    await createNotification({ ctx, input: { userId, type: "auth.password_reset", data: { link, expiresAt }, sourceKey: event.id, email } });
+  },
+  "auth.password_changed": async (event, ctx) => {
+    const data = { via: event.data.via, at: event.occurredAt, securityLink: ctx.deps.config.links.security };
+    await createNotification({ ctx, input: { userId: event.data.userId, type: "auth.password_changed", data, sourceKey: event.id } });
+  },
+  "auth.session_revoked": async (event, ctx) => {
+    // Only a replayed refresh token is news to the owner; the other reasons are their own doing (or told otherwise).
+    if (event.data.reason !== "refresh_reuse") return;
+    const data = { at: event.occurredAt, securityLink: ctx.deps.config.links.security };
+    await createNotification({ ctx, input: { userId: event.data.userId, type: "auth.suspicious_refresh", data, sourceKey: event.id } });
+  },
+  "user.deletion_requested": async (event, ctx) => {
+    const erased = await eraseUser({ ctx, input: { userId: event.data.userId } });
+    ctx.logger.info({ userId: event.data.userId, ...erased }, "user's notifications erased");
+  },
+};

@@ -1,0 +1,30 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import type { NotificationDeps } from "../../deps";
+import { exportUser } from "../../services/export-user";
+import { bearer, Delivery, Notification } from "../schemas";
+
+export const exportRoute = createRoute({
+  method: "get",
+  path: "/notifications/export/{userId}",
+  tags: ["internal"],
+  summary: "A user's notifications for the GDPR export (service clients with notifications:export)",
+  security: bearer,
+  request: { params: z.object({ userId: z.uuid() }) },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        userId: z.uuid(),
+        recipient: z.object({ email: z.string().nullable(), locale: z.string().nullable(), timeZone: z.string().nullable() }).nullable(),
+        notifications: z.array(Notification.extend({ deliveries: z.array(Delivery) })),
+      }),
+      "Everything the notification service holds about the user",
+    ),
+    ...errorResponses(401, 403),
+  },
+});
+
+export const exportNotifications =
+  (deps: NotificationDeps): RouteHandler<typeof exportRoute, AppEnv> =>
+  async (c) =>
+    c.json(await exportUser({ ctx: ctxOf(c, deps), input: { userId: c.req.valid("param").userId } }), 200);

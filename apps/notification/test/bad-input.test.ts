@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { notifications } from "@lodge/db/schema";
+import {
+  call,
+  eventually,
+  expectErrorShape,
+  hostileStrings,
+  type OpenApiDocument,
+  operationsOf,
+  type SweptOperation,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
+import { createNotification } from "../src/services/create-notification";
+import { startTestNotifications, type TestNotifications } from "./harness";
+
+/**
+ * Every operation in the notification service's own OpenAPI document is sent missing and bad
+ * credentials, another user's ids, malformed and hostile path, query and body values: each answer
+ * is a 4xx in the one error shape (never a 5xx), and nothing changes.
+ */
+let t: TestNotifications;
+let alice: { id: string; token: string };
+let bob: { id: string; token: string };
+let notificationId: string;
+let document: OpenApiDocument;
+let operations: SweptOperation[] = [];
+
+beforeAll(async () => {
+  t = await startTestNotifications({ jobs: false });
+  [alice, bob] = await Promise.all([t.user(), t.user()]);
+  const data = { title: "Hello", body: "There" };
+  notificationId = (await createNotification({ ctx: { deps: t.deps, logger: t.deps.logger }, input: { userId: alice.id, type: "system.announcement", data } }))
+    .id;
+  document = (await t.call("GET", "/notifications/openapi.json")).json;
+  operations = operationsOf(document);
+});
+afterAll(() => t.close());
+
+const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
+/** Every notification row as it is: what a refused request must leave unchanged. */
+const snapshot = () => t.db.select().from(notifications).orderBy(notifications.id);
+
+function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
+  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
+  expectErrorShape(response, label);
+}
+
+describe("every operation", () => {
+  test("the document lists every route, each with its error responses", () => {
+    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/{id}",
+      "GET /notifications",
+      "GET /notifications/export/{userId}",
+      "GET /notifications/unread-count",
+      "GET /notifications/{id}",
+      "PATCH /notifications/{id}",
+      "POST /notifications/read-all",
+    ]);
+    for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+      for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
+    }
+  });
+
+  test("no token, a bad token, another user's token: 4xx on every route about a notification, nothing changed", async () => {
+    const before = await snapshot();
+    for (const operation of operations) {
+      const path = fill(operation.path, operation.path.includes("userId") ? alice.id : notificationId);
+      const body = operation.jsonBody ? JSON.stringify({ read: true }) : undefined;
+      for (const token of [undefined, "not-a-token", `${alice.token.slice(0, -4)}AAAA`, bob.token]) {
+        // Bob's own inbox, count and read-all are his, not another user's resources.
+        if (token === bob.token && !operation.path.includes("{")) continue;
+        const response = await call(t.url, operation.method, path, { token, body, headers: operation.jsonBody ? { "content-type": "application/json" } : {} });
+        expect4xx(response, `${operation.method} ${path} with ${token === bob.token ? "another user's token" : (token ?? "no token")}`);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("malformed ids and hostile path segments are 4xx", async () => {
+    for (const operation of operations.filter((candidate) => candidate.path.includes("{"))) {
+      for (const id of ["not-a-uuid", "..%2F..%2Fetc%2Fpasswd", "%00", "00000000-0000-0000-0000-000000000000", crypto.randomUUID(), "' OR 1=1 --", "😀"]) {
+        const response = await call(t.url, operation.method, fill(operation.path, id), { token: alice.token, body: operation.jsonBody ? "{}" : undefined });
+        expect4xx(response, `${operation.method} ${fill(operation.path, id)}`);
+      }
+    }
+  });
+
+  test("hostile and malformed JSON bodies are 4xx and change nothing", async () => {
+    const before = await snapshot();
+    for (const operation of operations.filter((candidate) => candidate.jsonBody)) {
+      const path = fill(operation.path, notificationId);
+      const bodies = [
+        '{"read": ',
+        "[]",
+        "null",
+        "{}",
+        JSON.stringify({ read: "yes" }),
+        JSON.stringify({ read: true, extra: 1 }),
+        ...hostileStrings.map((value) => JSON.stringify({ read: value, archived: value })),
+      ];
+      for (const body of bodies)
+        expect4xx(await call(t.url, operation.method, path, { token: alice.token, body }), `${operation.method} ${path} ${body.slice(0, 40)}`);
+      expect4xx(
+        await call(t.url, operation.method, path, { token: alice.token, body: "read=true", headers: { "content-type": "application/x-www-form-urlencoded" } }),
+        "form body",
+      );
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("the kit's body sweep: malformed, mistyped, incomplete, oversized and hostile JSON bodies are 4xx and change nothing", async () => {
+    const before = await snapshot();
+    const swept = await sweepDocument({
+      document,
+      oversizedBytes: 70_000,
+      send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, notificationId), { body, token: alice.token, headers }),
+      skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
+    });
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PATCH /notifications/{id}"]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("missing, garbage, tampered and alg:none tokens are 401 in the error shape on every route", async () => {
+    await sweepAuthorizations({
+      routes: operations.map((operation) => [operation.method, fill(operation.path, operation.path.includes("userId") ? alice.id : notificationId)] as const),
+      token: alice.token,
+      send: (method, path, headers) => call(t.url, method, path, { headers }),
+    });
+  });
+
+  test("hostile query values are 4xx, never a 5xx", async () => {
+    for (const operation of operations.filter((candidate) => candidate.query.length > 0)) {
+      for (const name of operation.query) {
+        for (const value of [
+          ...hostileStrings.filter((hostile) => !/[\ud800-\udfff]/.test(hostile) || /😀/.test(hostile)),
+          "-1",
+          "1e99",
+          "NaN",
+          "yes",
+          "99999999999999999999",
+        ]) {
+          const response = await call(t.url, operation.method, `${operation.path}?${name}=${encodeURIComponent(value)}`, { token: alice.token });
+          expect4xx(response, `${operation.path}?${name}=${value.slice(0, 30)}`);
+        }
+      }
+    }
+  });
+});
+
+describe("tokens", () => {
+  test("a session revoked on the bus is refused; the user's other sessions keep working", async () => {
+    const user = await t.user();
+    const otherDevice = await t.issuer.user({ id: user.id });
+    expect((await t.call("GET", "/notifications", { token: user.token })).status).toBe(200);
+    await t.issuer.revoke(t.deps.bus, user);
+    await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).status === 401);
+    expect((await t.call("GET", "/notifications", { token: otherDevice.token })).status).toBe(200);
+  });
+});

@@ -1,0 +1,85 @@
+import { parseEnv } from "@lodge/config";
+import { deliveries, notifications } from "@lodge/db/schema";
+import { createTestDatabase } from "@lodge/db/testing";
+import type { EventDataOf, EventType } from "@lodge/events";
+import { createLogger } from "@lodge/kit";
+import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { eq } from "drizzle-orm";
+import { notificationEnv } from "../src/env";
+import { type NotificationServiceOptions, startNotificationService } from "../src/service";
+import { startTestSmtp } from "./smtp";
+
+export type TestNotifications = Awaited<ReturnType<typeof startTestNotifications>>;
+
+export const APP_URL = "https://app.example.com";
+
+/**
+ * The notification service in this process on a random port, with its own test database and Redis
+ * prefix, tokens from a test issuer, and a real SMTP server receiving its email. Events are put
+ * on the bus as auth publishes them (`publish`); the email worker runs unless `jobs: false`.
+ */
+export async function startTestNotifications(options: { env?: Record<string, string> } & Pick<NotificationServiceOptions, "jobs" | "mailer"> = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  const clock = createTestClock();
+  const issuer = await startTestIssuer({ clock: clock.now });
+  const smtp = await startTestSmtp();
+  const service = await startNotificationService({
+    env: parseEnv(notificationEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_PREFIX: prefix,
+      JWKS_URL: issuer.jwksUrl,
+      LOG_LEVEL: "silent",
+      APP_URL,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: "Lodge <no-reply@lodge.test>",
+      ...options.env,
+    }),
+    database,
+    redis,
+    clock: clock.now,
+    jobs: options.jobs,
+    mailer: options.mailer,
+    logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
+  const url = `http://127.0.0.1:${server.port}`;
+  const db = database.db;
+
+  /** Publishes an event as its service does; resolves with its envelope. */
+  const publish = <T extends EventType>(type: T, data: EventDataOf<T>) => service.deps.bus.publish(type, data);
+
+  /** The notifications of a user, once at least `count` are stored. */
+  async function notificationsOf(userId: string, count = 1) {
+    return eventually(async () => {
+      const rows = await db.select().from(notifications).where(eq(notifications.userId, userId));
+      return rows.length >= count && rows;
+    });
+  }
+
+  return {
+    url,
+    call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
+    issuer,
+    user: () => issuer.user(),
+    smtp,
+    publish,
+    notificationsOf,
+    deliveriesOf: (notificationId: string) => db.select().from(deliveries).where(eq(deliveries.notificationId, notificationId)),
+    service,
+    deps: service.deps,
+    db,
+    redis,
+    prefix,
+    advance: clock.advance,
+    close: async () => {
+      await server.stop(true);
+      await service.close();
+      await smtp.stop();
+      await issuer.stop();
+      await database.drop();
+      await cleanup();
+    },
+  };
+}
