@@ -82,7 +82,11 @@ const readableLogs = createReadableLogs();
 const loggerFor = (service: string) => createLogger({ service, level: shared.LOG_LEVEL, destination: readableLogs });
 const common = { database, redis };
 
-type Running = { app: { fetch: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response> }; close: () => Promise<void> };
+type Running = {
+  app: { fetch: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response> };
+  websocket?: Bun.WebSocketHandler<unknown>;
+  close: () => Promise<void>;
+};
 /** How `bun run dev` starts each service in the list (a service missing here is a type error). */
 const starters: Record<ServiceName, () => Promise<Running>> = {
   auth: () =>
@@ -115,6 +119,9 @@ const server = Bun.serve({
   idleTimeout: 30,
   // The file service enforces its own limits while streaming; the gateway must not cut uploads short.
   maxRequestBodySize: 16 * 1024 ** 3,
+  // The services' WebSocket routes (the notification service's realtime socket): Hono's handler
+  // dispatches each socket to the route that upgraded it, so one serves them all.
+  websocket: Object.values(running).find((service) => service.websocket)?.websocket as Bun.WebSocketHandler<undefined>,
   fetch(request, server) {
     const { pathname } = new URL(request.url);
     const page = docs(request);

@@ -10,6 +10,8 @@ export type RevocationList = {
    * and, for a while after it has caught up again, not for tokens issued before that moment.
    */
   vouchesFor: (issuedAt: number) => boolean;
+  /** Calls `listener` with the session ids of every revocation the watch reads from now on (to close what those sessions hold open: sockets); returns the unsubscribe. */
+  onRevoked: (listener: (sessionIds: string[]) => void) => () => void;
   stop: () => Promise<void>;
 };
 
@@ -57,6 +59,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
   const connection = options.redis.duplicate({ enableOfflineQueue: false, socketTimeout: blockMs + maxLagMs, commandTimeout: undefined });
   connection.on("error", () => {});
   const revoked = new Map<string, number>();
+  const listeners = new Set<(sessionIds: string[]) => void>();
   let lastId = `${Date.now() - keepMs}-0`;
   let running = true;
   /** When the list was last known complete (elapsed ms); undefined before the first catch-up and after a failed read. */
@@ -80,6 +83,14 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
 
   const behind = () => completeAt === undefined || elapsed() - completeAt > blockMs + maxLagMs;
 
+  const notify = (listener: (sessionIds: string[]) => void, sessionIds: string[]) => {
+    try {
+      listener(sessionIds);
+    } catch (error) {
+      logger.error({ err: error }, "revoked-session listener failed");
+    }
+  };
+
   const apply = (entries: [string, string[]][]) => {
     for (const [id, fields] of entries) {
       lastId = id;
@@ -88,6 +99,7 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
         if (event.type !== "auth.session_revoked") continue;
         const forgetAt = Date.parse(event.occurredAt) + keepMs;
         for (const sessionId of event.data.sessionIds) revoked.set(sessionId, forgetAt);
+        for (const listener of listeners) notify(listener, event.data.sessionIds);
       } catch (error) {
         logger.warn({ err: error, id, key }, "skipping unreadable revocation");
       }
@@ -145,8 +157,13 @@ export function watchRevokedSessions(options: RevocationWatchOptions): Revocatio
       if (settling && elapsed() < settling.until) return issuedAt * 1000 >= settling.since;
       return true;
     },
+    onRevoked: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     stop: async () => {
       running = false;
+      listeners.clear();
       stopped.fire();
       clearInterval(prune);
       connection.disconnect();

@@ -17,15 +17,12 @@ export function serve(options: {
   close: () => Promise<void>;
   /** Largest request body Bun accepts at all (its default is 128 MiB); upload services raise it and limit per route. */
   maxRequestBodySize?: number;
+  /** Bun's WebSocket handler, for services with WebSocket routes (see startService's `websocket`). */
+  websocket?: Bun.WebSocketHandler<unknown>;
 }) {
   let draining = false;
-  const server = Bun.serve({
-    port: options.port,
-    hostname: options.hostname,
-    fetch: options.fetch,
-    idleTimeout: 30,
-    maxRequestBodySize: options.maxRequestBodySize,
-  });
+  const settings = { port: options.port, hostname: options.hostname, fetch: options.fetch, idleTimeout: 30, maxRequestBodySize: options.maxRequestBodySize };
+  const server = options.websocket ? Bun.serve({ ...settings, websocket: options.websocket }) : Bun.serve(settings);
   options.logger.info({ port: server.port }, "listening");
 
   const shutdown = async (signal: string) => {

@@ -10,9 +10,10 @@ import type { Ctx } from "./context";
 import type { Check } from "./health";
 import { createMetrics, Gauge, type Metrics } from "./metrics";
 import { createRateLimiter, type RateLimiter } from "./rate-limit";
-import { watchRevokedSessions } from "./revocations";
+import { type RevocationList, watchRevokedSessions } from "./revocations";
 import { serve } from "./serve";
 import type { AppEnv } from "./types";
+import { type WebSocketSettings, webSocketHandler } from "./websocket";
 
 /** The variables every service reads (@lodge/config's serviceEnv gives them). */
 export type ServiceEnv = {
@@ -61,6 +62,8 @@ export type ServiceBase = {
   jobsConnection: JobsConnection;
   /** The service's one guard (built once: every route shares its verified-token cache). */
   guard: Guard;
+  /** The revoked-session list the guard checks (with `tokens`): `onRevoked` closes what a revoked session holds open. */
+  revocations?: RevocationList;
 };
 
 /** The part of a service's deps its `outbox` option adds. */
@@ -104,6 +107,8 @@ export type ServiceDefinition<Env extends ServiceEnv, Deps extends ServiceBase, 
   tokens?: TokenVerification<Deps>;
   /** The service's own deps, built once at boot on the base. */
   build: (base: ServiceBase & Partial<WithOutbox>, options: StartOptions<Env> & Extra) => Promise<Omit<Deps, keyof ServiceBase | "outbox">>;
+  /** Set when routes upgrade to WebSockets (with the kit's `upgradeWebSocket`): Bun's server-wide settings for them. */
+  websocket?: (env: Env) => WebSocketSettings;
   /** Its route groups, mounted in this order. */
   routes: (deps: Deps) => OpenAPIHono<AppEnv>[];
   consumers?: Consumers<Deps>;
@@ -159,6 +164,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
     jobsConnection: { redis, prefix: env.REDIS_PREFIX, logger, registry: metrics.registry },
     // Replaced below, once the deps the guard may need (auth's session lookup) exist.
     guard: noGuard(name),
+    ...(revocations ? { revocations } : {}),
     ...(outbox ? { outbox } : {}),
   };
   // The definition's Deps names its outbox when it set `outbox`, and `build` gives the rest.
@@ -197,6 +203,8 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
     app: appFor(deps),
     appFor,
     deps,
+    /** What Bun.serve needs beside `fetch` for the service's WebSocket routes (undefined without any). */
+    websocket: definition.websocket ? webSocketHandler(definition.websocket(env)) : undefined,
     lifecycle,
     close: async () => {
       await subscription?.stop();
@@ -283,5 +291,6 @@ export async function runMain<Env extends ServiceEnv, Deps extends ServiceBase, 
     },
     close: running.close,
     maxRequestBodySize: definition.maxRequestBodySize?.(env),
+    websocket: running.websocket,
   });
 }

@@ -143,3 +143,18 @@ describe("the watch is not caught up", () => {
     expect(await verdict(old.token)).toBe("ok");
   });
 });
+
+describe("onRevoked", () => {
+  test("tells each listener the session ids of every revocation read, until it unsubscribes", async () => {
+    const heard: string[][] = [];
+    const unsubscribe = watch.onRevoked((sessionIds) => heard.push(sessionIds));
+    const first = crypto.randomUUID();
+    await revoke(first);
+    await eventually(() => heard.some((sessionIds) => sessionIds.includes(first)));
+    unsubscribe();
+    const second = crypto.randomUUID();
+    await revoke(second);
+    await eventually(() => watch.isRevoked(second));
+    expect(heard.flat()).not.toContain(second);
+  });
+});

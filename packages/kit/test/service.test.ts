@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseEnv, serviceEnv, z } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createQueue, type Queue } from "@lodge/jobs";
-import { createLogger, createRouter, ctxOf, defineService, type ServiceBase, startService } from "@lodge/kit";
+import { createLogger, createRouter, ctxOf, defineService, type ServiceBase, startService, upgradeWebSocket } from "@lodge/kit";
 import { createTestRedis, eventually } from "@lodge/kit/testing";
 
 /**
@@ -22,8 +22,13 @@ const probe = defineService<ProbeEnv, ProbeDeps>({
   routes: (deps) => {
     const router = createRouter();
     router.get("/probe/ctx", (c) => c.json({ requestId: ctxOf(c, deps).requestId }));
+    router.get(
+      "/probe/echo",
+      upgradeWebSocket(() => ({ onMessage: (event, ws) => ws.send(`echo ${event.data}`) })),
+    );
     return [router];
   },
+  websocket: () => ({ maxPayloadLength: 64 }),
   consumers: {
     "user.registered": (_event, ctx) =>
       void ctx.deps.handed.push({ by: "event", requestId: ctx.requestId, bindings: ctx.logger.bindings(), sameDeps: ctx.deps === started.deps }),
@@ -65,6 +70,26 @@ describe("a service with neither an outbox nor tokens", () => {
     expect(await (await started.app.request("/probe/openapi.json")).json()).toMatchObject({ info: { title: "Probe" } });
     const response = await started.app.request("/probe/ctx", { headers: { "x-request-id": "req-1" } });
     expect(await response.json()).toEqual({ requestId: "req-1" });
+  });
+});
+
+describe("WebSocket routes", () => {
+  test("upgrade through the handler startService gives Bun.serve, with the service's settings (a message over maxPayloadLength closes with 1009)", async () => {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: started.app.fetch, websocket: started.websocket as Bun.WebSocketHandler<undefined> });
+    try {
+      const socket = new WebSocket(`ws://127.0.0.1:${server.port}/probe/echo`);
+      const received: string[] = [];
+      const closed = new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code)));
+      socket.addEventListener("message", (event) => received.push(String(event.data)));
+      await new Promise((resolve) => socket.addEventListener("open", resolve));
+      socket.send("hi");
+      await eventually(() => received.length === 1);
+      expect(received).toEqual(["echo hi"]);
+      socket.send("x".repeat(65));
+      expect(await closed).toBe(1009);
+    } finally {
+      await server.stop(true);
+    }
   });
 });
 
