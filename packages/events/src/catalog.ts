@@ -77,6 +77,22 @@ export const eventData = {
    * the link moved to another chat or account, the user banned or deleted.
    */
   "telegram.unlinked": z.object({ userId: z.uuid(), chatId: telegramChatId, reason: z.enum(["unlinked", "blocked", "relinked", "banned", "account_deleted"]) }),
+
+  /**
+   * A message for the user's open realtime sockets, from any service (`ai.job_completed`): the
+   * notification service relays it to each of the user's devices as `{ type, data }`. Ephemeral:
+   * not stored, so a user not connected misses it (what must not be missed is a notification).
+   * `type` is the publisher's, `<service>.<what>`; the notification service's own are refused.
+   */
+  "realtime.message": z.object({
+    userId: z.uuid(),
+    type: z
+      .string()
+      .max(64)
+      .regex(/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/)
+      .refine((type) => !type.startsWith("notification."), "notification.* messages are the notification service's own"),
+    data: z.record(z.string(), z.unknown()).refine((data) => JSON.stringify(data).length <= 16_384, "at most 16 KiB as JSON"),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventData;

@@ -71,3 +71,14 @@ describe("telegram links", () => {
     expect(eventData["telegram.unlinked"].safeParse({ userId, chatId: 42 }).success).toBe(false);
   });
 });
+
+describe("realtime messages", () => {
+  test("realtime.message: a user, a publisher's `<service>.<what>` type and small JSON data; the notification service's own types are refused", () => {
+    const message = { userId, type: "ai.job_completed", data: { jobId: "j1", status: "done" } };
+    expect(parseEnvelope(envelope("realtime.message", message)).data).toEqual(message);
+    for (const type of ["notification.created", "unread_count", "AI.done", "ai.", ""]) {
+      expect({ type, ok: eventData["realtime.message"].safeParse({ ...message, type }).success }).toEqual({ type, ok: false });
+    }
+    expect(eventData["realtime.message"].safeParse({ ...message, data: { blob: "x".repeat(16_384) } }).success).toBe(false);
+  });
+});
