@@ -11,6 +11,13 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
     },
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
+    realtime: {
+      maxPerUser: env.NOTIFICATION_WS_MAX_PER_USER,
+      maxBufferedBytes: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,
+      flood: { max: env.NOTIFICATION_WS_MESSAGES_PER_10S, windowMs: 10_000 },
+      /** Tickets per user: a page opening sockets in a loop is stopped here. */
+      ticketLimit: { max: 30, windowSeconds: 60 },
+    },
   };
 }
 

@@ -6,7 +6,9 @@ import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createEmailQueue, jobs } from "./jobs/index";
+import { createRealtimeHub } from "./realtime/hub";
 import { notificationRoutes } from "./routes/notifications/index";
+import { realtimeRoutes } from "./routes/realtime/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
@@ -18,10 +20,15 @@ export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
 export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean }>({
   name: "notification",
   env: notificationEnv,
-  openApi: { prefix: "/notifications", title: "Lodge notifications", description: "The in-app inbox and email delivery of notifications." },
+  openApi: {
+    prefix: "/notifications",
+    title: "Lodge notifications",
+    description: "The in-app inbox, its realtime WebSocket and email delivery of notifications.",
+  },
   outbox: notificationOutbox,
   tokens: "jwks",
   build: async (base, options) => ({
+    realtime: createRealtimeHub({ ...base, prefix: base.redisPrefix, settings: notificationConfigFromEnv(options.env).realtime }),
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
     emails: createEmailQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
@@ -32,10 +39,21 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       registers: [base.metrics.registry],
     }),
   }),
-  routes: (deps) => [notificationRoutes(deps)],
+  // The realtime routes first: /notifications/realtime is not a /notifications/{id}.
+  routes: (deps) => [realtimeRoutes(deps), notificationRoutes(deps)],
+  websocket: (env) => ({
+    maxPayloadLength: env.NOTIFICATION_WS_MAX_MESSAGE_BYTES,
+    idleTimeout: env.NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS,
+    sendPings: true,
+    // The hub closes a slow consumer at NOTIFICATION_WS_MAX_BUFFERED_BYTES; Bun's own cap backs it.
+    backpressureLimit: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,
+    closeOnBackpressureLimit: true,
+    perMessageDeflate: false,
+  }),
   consumers,
   jobs,
   close: async (deps) => {
+    deps.realtime.close();
     // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
     await deps.emails.close();
     deps.mailer.close();

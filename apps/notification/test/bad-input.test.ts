@@ -52,10 +52,12 @@ describe("every operation", () => {
       "DELETE /notifications/{id}",
       "GET /notifications",
       "GET /notifications/export/{userId}",
+      "GET /notifications/realtime",
       "GET /notifications/unread-count",
       "GET /notifications/{id}",
       "PATCH /notifications/{id}",
       "POST /notifications/read-all",
+      "POST /notifications/realtime/ticket",
     ]);
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
       for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));

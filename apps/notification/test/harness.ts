@@ -24,27 +24,30 @@ export async function startTestNotifications(options: { env?: Record<string, str
   const clock = createTestClock();
   const issuer = await startTestIssuer({ clock: clock.now });
   const smtp = await startTestSmtp();
-  const service = await startNotificationService({
-    env: parseEnv(notificationEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      JWKS_URL: issuer.jwksUrl,
-      LOG_LEVEL: "silent",
-      APP_URL,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: "Lodge <no-reply@lodge.test>",
-      ...options.env,
-    }),
+  const env = parseEnv(notificationEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: issuer.jwksUrl,
+    LOG_LEVEL: "silent",
+    APP_URL,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: "Lodge <no-reply@lodge.test>",
+    ...options.env,
+  });
+  const startOptions = {
+    env,
     database,
     redis,
     clock: clock.now,
     jobs: options.jobs,
     mailer: options.mailer,
     logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-  });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
+  };
+  const service = await startNotificationService(startOptions);
+  const server = serveOnRandomPort(service);
   const url = `http://127.0.0.1:${server.port}`;
+  const instances: { close: () => Promise<void> }[] = [];
   const db = database.db;
 
   /** Publishes an event as its service does; resolves with its envelope. */
@@ -58,8 +61,22 @@ export async function startTestNotifications(options: { env?: Record<string, str
     });
   }
 
+  /** Another instance of the service on the same database and Redis (as behind Caddy): its URL. */
+  async function anotherInstance() {
+    const other = await startNotificationService({ ...startOptions, jobs: false, mailer: undefined });
+    const otherServer = serveOnRandomPort(other);
+    instances.push({
+      close: async () => {
+        await otherServer.stop(true);
+        await other.close();
+      },
+    });
+    return { url: `http://127.0.0.1:${otherServer.port}`, deps: other.deps };
+  }
+
   return {
     url,
+    anotherInstance,
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
     issuer,
     user: () => issuer.user(),
@@ -74,6 +91,7 @@ export async function startTestNotifications(options: { env?: Record<string, str
     prefix,
     advance: clock.advance,
     close: async () => {
+      for (const instance of instances) await instance.close();
       await server.stop(true);
       await service.close();
       await smtp.stop();
@@ -82,4 +100,9 @@ export async function startTestNotifications(options: { env?: Record<string, str
       await cleanup();
     },
   };
+}
+
+/** Serves a started service as runMain does (its WebSocket handler too) on a random local port. */
+function serveOnRandomPort(service: Awaited<ReturnType<typeof startNotificationService>>) {
+  return Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, websocket: service.websocket as Bun.WebSocketHandler<undefined> });
 }

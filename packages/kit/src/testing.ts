@@ -131,6 +131,7 @@ export function badAuthorizations(token: string): (string | undefined)[] {
 }
 export { type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
 export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
+export { openTestSocket, type SocketClose, type TestSocket } from "./test-socket";
 
 /**
  * A JSON body of `bytes` sent in 1 kB chunks with no Content-Length (chunked), which a service must

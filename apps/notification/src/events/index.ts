@@ -1,5 +1,6 @@
 import type { Consumers } from "@lodge/kit";
 import type { NotificationDeps } from "../deps";
+import { relayMessage } from "../realtime/relay";
 import { createNotification } from "../services/create-notification";
 import { eraseUser } from "../services/erase-user";
 import { rememberRecipient } from "../services/recipients";
@@ -34,6 +35,7 @@ export const consumers: Consumers<NotificationDeps> = {
     const data = { at: event.occurredAt, securityLink: ctx.deps.config.links.security };
     await createNotification({ ctx, input: { userId: event.data.userId, type: "auth.suspicious_refresh", data, sourceKey: event.id } });
   },
+  "realtime.message": (event, ctx) => relayMessage(ctx, event.data),
   "user.deletion_requested": async (event, ctx) => {
     const erased = await eraseUser({ ctx, input: { userId: event.data.userId } });
     ctx.logger.info({ userId: event.data.userId, ...erased }, "user's notifications erased");

@@ -2,6 +2,7 @@ import { deliveries, notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import { render, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { announceCreated } from "../realtime/announce";
 import { recipientOf } from "./recipients";
 
 type Input = {
@@ -18,7 +19,7 @@ type Input = {
 /**
  * Stores a notification in the user's inbox, rendered in their language, with one delivery per
  * channel of its type: the inbox at once (`sent`), email `pending` (or `skipped`, `no_address`).
- * Then queues every email delivery still pending, one job per delivery id, so that a redelivered
+ * Then tells the user's open sockets, and queues every email delivery still pending, one job per delivery id, so that a redelivered
  * event (same `sourceKey`) queues what a crash left unqueued and sends nothing twice.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
@@ -66,6 +67,7 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
         .where(eq(notifications.sourceKey, input.sourceKey as string))
     )[0];
   if (!notification) throw new Error("notification neither created nor found");
+  if (created) await announceCreated(ctx, created);
 
   const pending = await db
     .select({ id: deliveries.id })

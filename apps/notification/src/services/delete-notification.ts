@@ -1,6 +1,7 @@
 import { notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { announceUpdated } from "../realtime/announce";
 import { notFound } from "./get-notification";
 
 /** Deletes one of the user's notifications and its deliveries (a pending email is then not sent). */
@@ -10,4 +11,5 @@ export async function deleteNotification({ ctx, input }: { ctx: Ctx; input: { us
     .where(and(eq(notifications.id, input.id), eq(notifications.userId, input.userId)))
     .returning({ id: notifications.id });
   if (removed.length === 0) throw notFound();
+  await announceUpdated(ctx, input.userId, { ids: [input.id], deleted: true });
 }

@@ -1,13 +1,14 @@
 import { notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { announceUpdated } from "../realtime/announce";
 import { notFound } from "./get-notification";
 
 /** Marks one of the user's notifications read or unread, archived or not. A time already set is kept. */
 export async function updateNotification({ ctx, input }: { ctx: Ctx; input: { userId: string; id: string; read?: boolean; archived?: boolean } }) {
   const { db, clock } = ctx.deps;
   const now = clock();
-  return db.transaction(async (tx) => {
+  const updated = await db.transaction(async (tx) => {
     const [row] = await tx
       .select()
       .from(notifications)
@@ -19,4 +20,10 @@ export async function updateNotification({ ctx, input }: { ctx: Ctx; input: { us
     const [updated] = await tx.update(notifications).set({ readAt, archivedAt }).where(eq(notifications.id, row.id)).returning();
     return updated ?? row;
   });
+  await announceUpdated(ctx, input.userId, {
+    ids: [updated.id],
+    readAt: updated.readAt?.toISOString() ?? null,
+    archivedAt: updated.archivedAt?.toISOString() ?? null,
+  });
+  return updated;
 }

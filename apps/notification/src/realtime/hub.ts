@@ -1,0 +1,123 @@
+import { Gauge, type Logger, type Metrics, type Redis, type RevocationList } from "@lodge/kit";
+import type { ServerMessage } from "./messages";
+
+/** One open socket: whose it is, and Bun's socket under it. */
+export type Connection = {
+  userId: string;
+  sessionId: string;
+  socket: Bun.ServerWebSocket<unknown>;
+  /** Resolves once this instance receives the user's channel: a replay read after it misses nothing published since. */
+  subscribed: Promise<void>;
+  /** Client messages in the current flood window (see RealtimeSettings.flood). */
+  flood: { windowStart: number; count: number };
+};
+
+export type RealtimeSettings = {
+  /** Sockets one user may hold open on one instance. */
+  maxPerUser: number;
+  /** Unsent bytes a socket may hold: past it the client is too slow and is closed (CLOSE.slowConsumer). */
+  maxBufferedBytes: number;
+};
+
+/** Close codes the service uses (1009, a message over the size limit, is Bun's). Documented in the README. */
+export const CLOSE = {
+  goingAway: 1001,
+  tooManyConnections: 1008,
+  badMessage: 4400,
+  sessionRevoked: 4401,
+  slowConsumer: 4408,
+  flooding: 4429,
+} as const;
+
+export type RealtimeHub = ReturnType<typeof createRealtimeHub>;
+
+/**
+ * The sockets open on this instance, and their fan-out across instances: every message for a user
+ * is published on the user's Redis channel (`<prefix>notification:realtime:<userId>`), and each
+ * instance subscribes, on one connection of its own, to the channels of the users it holds sockets
+ * of. A revoked session's sockets are closed as the revocation watch reads it.
+ */
+export function createRealtimeHub(options: {
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+  metrics: Metrics;
+  revocations?: RevocationList;
+  settings: RealtimeSettings;
+}) {
+  const { redis, logger, settings } = options;
+  const channelPrefix = `${options.prefix}notification:realtime:`;
+  const channelOf = (userId: string) => `${channelPrefix}${userId}`;
+  const subscriber = redis.duplicate({ commandTimeout: undefined });
+  subscriber.on("error", (error) => logger.warn({ err: error }, "realtime subscriber connection error"));
+  const users = new Map<string, Set<Connection>>();
+  /** Each user's SUBSCRIBE, so the sockets that join while it is on its way wait for the same one. */
+  const subscriptions = new Map<string, Promise<void>>();
+  const open = new Gauge({ name: "notification_websockets_open", help: "Realtime WebSockets open on this instance", registers: [options.metrics.registry] });
+
+  /** Sends one message; a client that lets more than maxBufferedBytes pile up is closed, not buffered for. */
+  const send = (connection: Connection, text: string) => {
+    const { socket } = connection;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(text);
+    if (socket.getBufferedAmount() > settings.maxBufferedBytes) socket.close(CLOSE.slowConsumer, "slow consumer");
+  };
+
+  subscriber.on("message", (channel: string, text: string) => {
+    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) send(connection, text);
+  });
+
+  const unsubscribeRevocations = options.revocations?.onRevoked((sessionIds) => {
+    const revoked = new Set(sessionIds);
+    for (const connections of users.values()) {
+      for (const connection of connections) if (revoked.has(connection.sessionId)) connection.socket.close(CLOSE.sessionRevoked, "session revoked");
+    }
+  });
+
+  return {
+    /** Takes a socket in; false when its user already holds maxPerUser here (the caller closes it). */
+    add(socket: Bun.ServerWebSocket<unknown>, principal: { userId: string; sessionId: string }, now: number): Connection | undefined {
+      const connections = users.get(principal.userId) ?? new Set<Connection>();
+      if (connections.size >= settings.maxPerUser) return undefined;
+      users.set(principal.userId, connections);
+      let subscribed = subscriptions.get(principal.userId);
+      if (!subscribed) {
+        subscribed = subscriber.subscribe(channelOf(principal.userId)).then(() => {});
+        subscribed.catch((error) => logger.warn({ err: error }, "realtime subscribe failed"));
+        subscriptions.set(principal.userId, subscribed);
+      }
+      const connection: Connection = { ...principal, socket, subscribed, flood: { windowStart: now, count: 0 } };
+      connections.add(connection);
+      open.inc();
+      return connection;
+    },
+
+    remove(connection: Connection) {
+      const connections = users.get(connection.userId);
+      if (!connections?.delete(connection)) return;
+      open.dec();
+      if (connections.size > 0) return;
+      users.delete(connection.userId);
+      subscriptions.delete(connection.userId);
+      subscriber.unsubscribe(channelOf(connection.userId)).catch((error) => logger.warn({ err: error }, "realtime unsubscribe failed"));
+    },
+
+    send: (connection: Connection, message: ServerMessage) => send(connection, JSON.stringify(message)),
+
+    /** Sends `message` to every socket of the user, on every instance. Never throws: the inbox has it, and a reconnect replays what a socket missed. */
+    async publish(userId: string, message: ServerMessage) {
+      try {
+        await redis.publish(channelOf(userId), JSON.stringify(message));
+      } catch (error) {
+        logger.warn({ err: error, type: message.type }, "realtime publish failed");
+      }
+    },
+
+    /** Closes every socket (1001: the client reconnects, to another instance) and the subscriber. */
+    close() {
+      unsubscribeRevocations?.();
+      for (const connections of users.values()) for (const connection of connections) connection.socket.close(CLOSE.goingAway, "server shutting down");
+      subscriber.disconnect();
+    },
+  };
+}
