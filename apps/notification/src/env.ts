@@ -23,7 +23,7 @@ export const notificationEnv = serviceEnv
     /** Realtime sockets one user may hold open on one instance; one more is closed with 1008. */
     NOTIFICATION_WS_MAX_PER_USER: z.coerce.number().int().positive().default(10),
     /** Seconds a realtime socket may stay silent (Bun pings it meanwhile; a live client's pong counts) before it is closed as dead. */
-    NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(960).default(60),
+    NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(960).default(60),
     /** Largest message a client may send, in bytes (larger closes the socket with 1009). */
     NOTIFICATION_WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(128).default(4096),
     /** Unsent bytes a socket may hold before its client counts as too slow and is closed (4408). */

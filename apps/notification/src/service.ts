@@ -45,8 +45,8 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     maxPayloadLength: env.NOTIFICATION_WS_MAX_MESSAGE_BYTES,
     idleTimeout: env.NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS,
     sendPings: true,
-    // The hub closes a slow consumer at NOTIFICATION_WS_MAX_BUFFERED_BYTES; Bun's own cap backs it.
-    backpressureLimit: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,
+    // The hub closes a slow consumer (4408) past NOTIFICATION_WS_MAX_BUFFERED_BYTES; Bun's own cap, above it, backs it.
+    backpressureLimit: 2 * env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,
     closeOnBackpressureLimit: true,
     perMessageDeflate: false,
   }),
