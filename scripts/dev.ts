@@ -13,7 +13,7 @@ import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
-import { connectRedis, createDocsHandler, createLogger } from "@lodge/kit";
+import { connectRedis, createDocsHandler, createLogger, type ServiceWebSocketHandler } from "@lodge/kit";
 import { startNotificationService } from "@lodge/notification";
 import { notificationEnv } from "@lodge/notification/env";
 import { clientSettings, envName, machineClients, type ServiceName, servesPath, services } from "@lodge/services";
@@ -84,7 +84,7 @@ const common = { database, redis };
 
 type Running = {
   app: { fetch: (request: Request, server: Bun.Server<undefined>) => Response | Promise<Response> };
-  websocket?: Bun.WebSocketHandler<unknown>;
+  websocket?: ServiceWebSocketHandler;
   close: () => Promise<void>;
 };
 /** How `bun run dev` starts each service in the list (a service missing here is a type error). */
@@ -114,6 +114,7 @@ const docs = await createDocsHandler({
   bundlePath: scalarBundle,
 });
 
+const webSockets = Object.values(running).find((service) => service.websocket)?.websocket;
 const server = Bun.serve({
   port: PORT,
   idleTimeout: 30,
@@ -121,7 +122,7 @@ const server = Bun.serve({
   maxRequestBodySize: 16 * 1024 ** 3,
   // The services' WebSocket routes (the notification service's realtime socket): Hono's handler
   // dispatches each socket to the route that upgraded it, so one serves them all.
-  websocket: Object.values(running).find((service) => service.websocket)?.websocket as Bun.WebSocketHandler<undefined>,
+  websocket: webSockets as Bun.WebSocketHandler<undefined>,
   fetch(request, server) {
     const { pathname } = new URL(request.url);
     const page = docs(request);
@@ -154,6 +155,8 @@ async function stop() {
     void redisProcess.stop();
     process.exit(1);
   }, 10_000).unref();
+  // Open WebSockets would hold stop() until their clients leave.
+  webSockets?.closeAll();
   await server.stop();
   for (const { name } of services.toReversed()) await running[name].close();
   redis.disconnect();

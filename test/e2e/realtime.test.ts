@@ -104,4 +104,18 @@ describe("the realtime socket through Caddy", () => {
       await browser.close();
     }
   });
+
+  // Last: it stops the stack's notification service.
+  test("SIGTERM: the service closes its sockets with 1001 (clients reconnect elsewhere) and exits instead of waiting on them", async () => {
+    const { token } = await register();
+    const socket = await openTestSocket(socketUrl(await ticketFor(token)));
+    socket.send({ type: "resume" });
+    await socket.next();
+    const notification = stack.notification;
+    if (!notification) throw new Error("the notification service was not started");
+    notification.child.kill("SIGTERM");
+    expect(await socket.closed).toMatchObject({ code: 1001 });
+    expect(await notification.exited()).toBe(0);
+    expect(notification.output()).toContain('"msg":"stopped"');
+  });
 });

@@ -27,4 +27,4 @@ export {
   type WithOutbox,
 } from "./service";
 export type { AppEnv, Principal } from "./types";
-export { upgradeWebSocket, type WebSocketSettings, webSocketHandler } from "./websocket";
+export { type ServiceWebSocketHandler, upgradeWebSocket, type WebSocketSettings, webSocketHandler } from "./websocket";

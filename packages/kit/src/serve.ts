@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { ServiceWebSocketHandler } from "./websocket";
 
 type Fetch = (request: Request, server: Bun.Server<unknown>) => Response | Promise<Response>;
 
@@ -18,7 +19,7 @@ export function serve(options: {
   /** Largest request body Bun accepts at all (its default is 128 MiB); upload services raise it and limit per route. */
   maxRequestBodySize?: number;
   /** Bun's WebSocket handler, for services with WebSocket routes (see startService's `websocket`). */
-  websocket?: Bun.WebSocketHandler<unknown>;
+  websocket?: ServiceWebSocketHandler;
 }) {
   let draining = false;
   const settings = { port: options.port, hostname: options.hostname, fetch: options.fetch, idleTimeout: 30, maxRequestBodySize: options.maxRequestBodySize };
@@ -34,6 +35,8 @@ export function serve(options: {
     // request the proxy still sends on a kept-alive connection is cut off, and a POST cut off
     // that way is not retried elsewhere.
     if (options.drainDelayMs) await Bun.sleep(options.drainDelayMs);
+    // Open WebSockets would hold stop() forever: they are closed (1001) and their clients reconnect elsewhere.
+    options.websocket?.closeAll();
     await server.stop(false);
     try {
       await options.close();

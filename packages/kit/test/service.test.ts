@@ -91,6 +91,18 @@ describe("WebSocket routes", () => {
       await server.stop(true);
     }
   });
+
+  test("closeAll closes every open socket with 1001, so the server's graceful stop is not held open by them", async () => {
+    const websocket = started.websocket;
+    if (!websocket) throw new Error("the probe has WebSocket routes");
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: started.app.fetch, websocket: websocket as Bun.WebSocketHandler<undefined> });
+    const sockets = [new WebSocket(`ws://127.0.0.1:${server.port}/probe/echo`), new WebSocket(`ws://127.0.0.1:${server.port}/probe/echo`)];
+    const closes = sockets.map((socket) => new Promise<number>((resolve) => socket.addEventListener("close", (event) => resolve(event.code))));
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.addEventListener("open", resolve))));
+    websocket.closeAll();
+    await server.stop(false);
+    expect(await Promise.all(closes)).toEqual([1001, 1001]);
+  });
 });
 
 describe("consumers and jobs", () => {

@@ -1,0 +1,250 @@
+/**
+ * `bun run bench:notification`: the notification service's realtime delivery, as ratios and
+ * figures measured in one run on the same machine (see DESIGN.md, "Performance"):
+ *   (a) memory per idle WebSocket with BENCH_SOCKETS (10,000) open, from the service's RSS before
+ *       and after (target ≤ 8 KB each), and the p99 of a broadcast: one message published on every
+ *       connected user's channel at once, publish to receipt at every socket;
+ *   (b) in-app notifications created and received by connected sockets per second, as a ratio to a
+ *       bare BullMQ worker's job rate (no-op jobs, added and processed in the same way: target
+ *       ≥ 0.5), with the p99 from create to receipt. Alternating rounds of both.
+ * The service runs in this process (its RSS is this process's, measured around the sockets); the
+ * clients run in bench/lib/ws-clients.ts, a process of their own. Tokens come from a test issuer
+ * (no auth service needed): its users have no email address, so a notification is in-app only.
+ *
+ * Knobs (env): BENCH_SOCKETS (10000), BENCH_SOCKETS_PER_USER (10), BENCH_BROADCASTS (5),
+ * BENCH_NOTIFICATIONS (3000 per round), BENCH_ROUNDS (2), BENCH_CONCURRENCY (16 sends in flight),
+ * BENCH_RECEIVERS (200 users, one socket each, for (b)).
+ */
+import { parseEnv } from "@lodge/config";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createQueue, createWorker } from "@lodge/jobs";
+import { createLogger } from "@lodge/kit";
+import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
+import { notificationEnv } from "../apps/notification/src/env";
+import { startNotificationService } from "../apps/notification/src/service";
+import { createNotification } from "../apps/notification/src/services/create-notification";
+
+const root = new URL("..", import.meta.url).pathname;
+const setting = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const socketCount = setting("BENCH_SOCKETS", 10_000);
+const socketsPerUser = setting("BENCH_SOCKETS_PER_USER", 10);
+const broadcasts = setting("BENCH_BROADCASTS", 5);
+const notificationsPerRound = setting("BENCH_NOTIFICATIONS", 3000);
+const rounds = setting("BENCH_ROUNDS", 2);
+const concurrency = setting("BENCH_CONCURRENCY", 16);
+const receivers = setting("BENCH_RECEIVERS", 200);
+const log = (message: string) => console.error(`[bench:notification] ${message}`);
+/** Wall milliseconds with sub-millisecond precision: the clock the clients compare against. */
+const now = () => performance.timeOrigin + performance.now();
+
+type Report = { received: number; p50Ms: number; p99Ms: number; lastAt: number };
+
+/** The clients' process, asked one thing at a time over IPC (see bench/lib/ws-clients.ts). */
+async function startClients() {
+  const waiting: ((answer: unknown) => void)[] = [];
+  const started = new Promise((resolve) => waiting.push(resolve));
+  const child = Bun.spawn([process.execPath, "run", "bench/lib/ws-clients.ts"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    ipc: (answer) => waiting.shift()?.(answer),
+  });
+  await started;
+  const ask = async <T>(command: unknown): Promise<T> => {
+    const answer = (await new Promise((resolve: (answer: unknown) => void) => {
+      waiting.push(resolve);
+      child.send(command);
+    })) as T & { error?: string };
+    if (answer.error) throw new Error(`clients: ${answer.error}`);
+    return answer;
+  };
+  return { ask, stop: () => child.kill() };
+}
+
+/** Runs `count` calls of `work` with `limit` in flight. */
+async function inFlight(count: number, limit: number, work: (index: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+const rss = () => {
+  Bun.gc(true);
+  return process.memoryUsage().rss;
+};
+
+async function main() {
+  log(`${navigator.hardwareConcurrency} cores; Bun ${Bun.version}; open files limit ${Bun.spawnSync(["sh", "-c", "ulimit -n"]).stdout.toString().trim()}`);
+  const database = await createTestDatabase();
+  const redis = await createTestRedis();
+  const issuer = await startTestIssuer();
+  const service = await startNotificationService({
+    env: parseEnv(notificationEnv, {
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: redis.prefix,
+      JWKS_URL: issuer.jwksUrl,
+      LOG_LEVEL: "warn",
+      NOTIFICATION_WS_MAX_PER_USER: String(socketsPerUser),
+    }),
+    database,
+    redis: redis.redis,
+    logger: createLogger({ service: "notification", level: "warn" }),
+  });
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: service.app.fetch,
+    websocket: service.websocket as Bun.WebSocketHandler<undefined>,
+  });
+  const base = `http://127.0.0.1:${server.port}`;
+  const clients = await startClients();
+  const ctx = { deps: service.deps, logger: service.deps.logger };
+
+  /**
+   * How the bench sends one in-app notification: for now the service's createNotification, here in
+   * its process. Once POST /notifications/send is in, this becomes a fetch to it with a client token
+   * (scope notifications:send), and nothing else in the bench changes.
+   */
+  const sendNotification = (userId: string, title: string) =>
+    createNotification({ ctx, input: { userId, type: "system.announcement", data: { title, body: "bench" } } });
+
+  const ticketUrls = async (users: { token: string }[], perUser: number) => {
+    const urls: string[] = [];
+    await inFlight(users.length * perUser, 32, async (index) => {
+      const user = users[Math.floor(index / perUser)] as { token: string };
+      const response = await fetch(`${base}/notifications/realtime/ticket`, { method: "POST", headers: { authorization: `Bearer ${user.token}` } });
+      if (response.status !== 200) throw new Error(`ticket: ${response.status} ${await response.text()}`);
+      urls.push(`ws://127.0.0.1:${server.port}/notifications/realtime?ticket=${((await response.json()) as { ticket: string }).ticket}`);
+    });
+    return urls;
+  };
+  const report = () => clients.ask<Report>({ cmd: "report" });
+  const lines: string[] = [];
+
+  try {
+    // ---------------------------------------------------------------- (a) idle sockets and broadcast
+    const users = await Promise.all(Array.from({ length: Math.ceil(socketCount / socketsPerUser) }, () => issuer.user()));
+    const urls = (await ticketUrls(users, socketsPerUser)).slice(0, socketCount);
+    // Warm-up: the first sockets allocate what every later one shares (buffers, code), outside the measure.
+    const warm = await clients.ask<{ connected: number }>({ cmd: "connect", urls: urls.splice(0, socketsPerUser) });
+    await Bun.sleep(500);
+    const before = rss();
+    log(`(a) ${urls.length} more sockets (${warm.connected} already open), ${socketsPerUser} per user`);
+    const started = performance.now();
+    const { connected } = await clients.ask<{ connected: number }>({ cmd: "connect", urls });
+    const connectSeconds = (performance.now() - started) / 1000;
+    await Bun.sleep(2000);
+    const after = rss();
+    // The clients' count is of every socket open, the warm-up's included.
+    const perSocket = (after - before) / (connected - warm.connected);
+    log(
+      `${connected - warm.connected} sockets open in ${connectSeconds.toFixed(1)} s; RSS ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB`,
+    );
+
+    await clients.ask({ cmd: "reset" });
+    const total = connected;
+    let broadcastSeconds = 0;
+    for (let round = 1; round <= broadcasts; round++) {
+      const sentAt = now();
+      await Promise.all(users.map((user) => service.deps.realtime.publish(user.id, { type: "bench.broadcast", data: { sentAt } })));
+      await until(async () => (await report()).received >= round * total, `broadcast ${round}`);
+      broadcastSeconds += ((await report()).lastAt - sentAt) / 1000;
+    }
+    const broadcast = await report();
+    await clients.ask({ cmd: "close" });
+    lines.push(
+      `memory per idle WebSocket (${total} open)`.padEnd(62) +
+        `${(perSocket / 1024).toFixed(2)} KB`.padEnd(14) +
+        `target <= 8 KB  ${perSocket <= 8 * 1024 ? "PASS" : "MISS"}`,
+      `broadcast to ${total} sockets (${users.length} users), ${broadcasts}×`.padEnd(62) +
+        `p50 ${broadcast.p50Ms.toFixed(1)} ms, p99 ${broadcast.p99Ms.toFixed(1)} ms, all in ${((broadcastSeconds / broadcasts) * 1000).toFixed(0)} ms on average`,
+    );
+
+    // ---------------------------------------------------------------- (b) notifications vs a bare BullMQ worker
+    const listeners = await Promise.all(Array.from({ length: receivers }, () => issuer.user()));
+    await clients.ask({ cmd: "connect", urls: await ticketUrls(listeners, 1) });
+    const queue = createQueue<{ at: number }>("bench-bare", service.deps.jobsConnection);
+    let completed = 0;
+    const worker = createWorker<{ at: number }>("bench-bare", async () => {}, service.deps.jobsConnection, { concurrency });
+    worker.on("completed", () => {
+      completed += 1;
+    });
+
+    const bare = async (count: number) => {
+      const startedAt = performance.now();
+      const target = completed + count;
+      await inFlight(count, concurrency, (index) => queue.add("noop", { at: index }));
+      await until(async () => completed >= target, "the bare worker");
+      return count / ((performance.now() - startedAt) / 1000);
+    };
+    const notifications = async (count: number) => {
+      await clients.ask({ cmd: "reset" });
+      const startedAt = now();
+      await inFlight(count, concurrency, (index) => sendNotification((listeners[index % receivers] as { id: string }).id, `bench ${now()}`));
+      await until(async () => (await report()).received >= count, "the notifications' receipt");
+      const received = await report();
+      return { rate: count / ((received.lastAt - startedAt) / 1000), p50Ms: received.p50Ms, p99Ms: received.p99Ms };
+    };
+
+    log(
+      `(b) ${rounds} rounds of ${notificationsPerRound} no-op jobs and ${notificationsPerRound} notifications to ${receivers} sockets, ${concurrency} in flight`,
+    );
+    await bare(500);
+    await notifications(500);
+    const measured = { bare: [] as number[], notifications: [] as { rate: number; p50Ms: number; p99Ms: number }[] };
+    for (let round = 0; round < rounds; round++) {
+      measured.bare.push(await bare(notificationsPerRound));
+      measured.notifications.push(await notifications(notificationsPerRound));
+    }
+    await worker.close();
+    await queue.close();
+    await clients.ask({ cmd: "close" });
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    const bareRate = mean(measured.bare);
+    const notificationRate = mean(measured.notifications.map((round) => round.rate));
+    const ratio = notificationRate / bareRate;
+    lines.push(
+      "in-app notifications created → received / bare BullMQ jobs".padEnd(62) +
+        `${notificationRate.toFixed(0)}/s vs ${bareRate.toFixed(0)}/s`.padEnd(22) +
+        `ratio ${ratio.toFixed(2)}  target >= 0.50  ${ratio >= 0.5 ? "PASS" : "MISS"}`,
+      "  per round".padEnd(62) +
+        measured.notifications.map((round, index) => `${round.rate.toFixed(0)}/s vs ${(measured.bare[index] as number).toFixed(0)}/s`).join(", "),
+      "  create → receive latency".padEnd(62) +
+        `p50 ${Math.max(...measured.notifications.map((round) => round.p50Ms)).toFixed(1)} ms, p99 ${Math.max(...measured.notifications.map((round) => round.p99Ms)).toFixed(1)} ms (worst round)`,
+    );
+
+    console.log(`\nNotification bench: ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}\n`);
+    for (const line of lines) console.log(line);
+    return true;
+  } finally {
+    clients.stop();
+    await server.stop(true);
+    await service.close();
+    await issuer.stop();
+    await database.drop().catch(() => {});
+    await redis.cleanup().catch(() => {});
+  }
+}
+
+let clean = false;
+try {
+  clean = await main();
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+}
+process.exit(clean ? 0 : 1);
