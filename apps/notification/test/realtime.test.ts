@@ -174,6 +174,27 @@ describe("reconnect and replay", () => {
     again.close();
   });
 
+  test("the instance's Redis subscriber dropping closes its sockets (1013); the client reconnects, resumes and misses nothing", async () => {
+    const user = await t.user();
+    const socket = await connect(user);
+    await announce(user.id, "before the drop");
+    const seen = (await socket.next((message) => message.type === "notification.created")).notification;
+
+    // The subscriber connections of this test's instances, by the name the hub gives them.
+    const clients = String(await t.redis.call("CLIENT", "LIST")).split("\n");
+    const ids = clients.filter((line) => line.includes(` name=${t.prefix}notification-realtime `)).map((line) => line.match(/^id=(\d+)/)?.[1] as string);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) await t.redis.call("CLIENT", "KILL", "ID", id);
+    expect(await socket.closed).toMatchObject({ code: CLOSE.tryAgain });
+    await announce(user.id, "during the drop");
+
+    const again = await connect(user, { after: seen.id });
+    expect((await again.next((message) => message.type === "notification.created")).notification.title).toBe("during the drop");
+    await announce(user.id, "after the drop");
+    expect((await again.next((message) => message.type === "notification.created")).notification.title).toBe("after the drop");
+    again.close();
+  });
+
   test(`more than ${REPLAY_LIMIT} missed: the oldest ${REPLAY_LIMIT}, then refetch`, async () => {
     const user = await t.user();
     const before = await announce(user.id, "before");

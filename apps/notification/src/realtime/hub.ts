@@ -23,6 +23,7 @@ export type RealtimeSettings = {
 export const CLOSE = {
   goingAway: 1001,
   tooManyConnections: 1008,
+  tryAgain: 1013,
   badMessage: 4400,
   sessionRevoked: 4401,
   slowConsumer: 4408,
@@ -48,8 +49,11 @@ export function createRealtimeHub(options: {
   const { redis, logger, settings } = options;
   const channelPrefix = `${options.prefix}notification:realtime:`;
   const channelOf = (userId: string) => `${channelPrefix}${userId}`;
-  const subscriber = redis.duplicate({ commandTimeout: undefined });
+  // Named (with the deployment's prefix) so an operator, or a test, can find it in CLIENT LIST. A
+  // SUBSCRIBE sent while it reconnects waits for the connection (one retry) instead of failing at once.
+  const subscriber = redis.duplicate({ commandTimeout: undefined, enableOfflineQueue: true, connectionName: `${options.prefix}notification-realtime` });
   subscriber.on("error", (error) => logger.warn({ err: error }, "realtime subscriber connection error"));
+  let closing = false;
   const users = new Map<string, Set<Connection>>();
   /** Each user's SUBSCRIBE, so the sockets that join while it is on its way wait for the same one. */
   const subscriptions = new Map<string, Promise<void>>();
@@ -67,6 +71,17 @@ export function createRealtimeHub(options: {
     for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) send(connection, text);
   });
 
+  const closeEvery = (code: number, reason: string) => {
+    for (const connections of users.values()) for (const connection of connections) connection.socket.close(code, reason);
+  };
+  // Messages published while the subscriber is disconnected never reach it: its sockets are closed
+  // (1013), and their clients reconnect and resume, which replays what they missed from Postgres.
+  subscriber.on("close", () => {
+    if (closing) return;
+    logger.warn("realtime subscriber disconnected: closing the sockets so their clients resume");
+    closeEvery(CLOSE.tryAgain, "reconnect and resume");
+  });
+
   const unsubscribeRevocations = options.revocations?.onRevoked((sessionIds) => {
     const revoked = new Set(sessionIds);
     for (const connections of users.values()) {
@@ -82,9 +97,14 @@ export function createRealtimeHub(options: {
       users.set(principal.userId, connections);
       let subscribed = subscriptions.get(principal.userId);
       if (!subscribed) {
-        subscribed = subscriber.subscribe(channelOf(principal.userId)).then(() => {});
-        subscribed.catch((error) => logger.warn({ err: error }, "realtime subscribe failed"));
-        subscriptions.set(principal.userId, subscribed);
+        const subscribing = subscriber.subscribe(channelOf(principal.userId)).then(() => {});
+        subscribing.catch((error) => {
+          logger.warn({ err: error }, "realtime subscribe failed");
+          // The next socket of the user tries again.
+          if (subscriptions.get(principal.userId) === subscribing) subscriptions.delete(principal.userId);
+        });
+        subscriptions.set(principal.userId, subscribing);
+        subscribed = subscribing;
       }
       const connection: Connection = { ...principal, socket, subscribed, flood: { windowStart: now, count: 0 } };
       connections.add(connection);
@@ -115,8 +135,9 @@ export function createRealtimeHub(options: {
 
     /** Closes every socket (1001: the client reconnects, to another instance) and the subscriber. */
     close() {
+      closing = true;
       unsubscribeRevocations?.();
-      for (const connections of users.values()) for (const connection of connections) connection.socket.close(CLOSE.goingAway, "server shutting down");
+      closeEvery(CLOSE.goingAway, "server shutting down");
       subscriber.disconnect();
     },
   };

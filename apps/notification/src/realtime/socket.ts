@@ -50,7 +50,7 @@ export function realtimeSocket(ctx: Ctx, holder: { userId: string; sessionId: st
       if (!message) return ws.close(CLOSE.badMessage, "unknown message");
       resume(current, message.after).catch((error) => {
         ctx.logger.warn({ err: error }, "realtime resume failed");
-        ws.close(CLOSE.goingAway, "try again");
+        ws.close(CLOSE.tryAgain, "reconnect and resume");
       });
     },
     onClose: () => {
