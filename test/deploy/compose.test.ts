@@ -345,7 +345,13 @@ describe("compose.yaml", () => {
     const withClients = apps.flatMap((app) => ("client" in app ? [{ name: app.name, client: app.client }] : []));
     expect(withClients.map(({ name }) => name)).toContain("user");
     const user = userEnv.parse(processEnv(compose.services["user-a"]));
-    expect(withClients.find(({ name }) => name === "user")?.client.scopes).toEqual(["auth:verify_password", "users:export", "files:write", "files:export"]);
+    expect(withClients.find(({ name }) => name === "user")?.client.scopes).toEqual([
+      "auth:verify_password",
+      "users:export",
+      "files:write",
+      "files:export",
+      "notifications:export",
+    ]);
     for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
       const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));
       for (const { name, client } of withClients) {

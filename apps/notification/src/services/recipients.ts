@@ -1,4 +1,4 @@
-import { recipients } from "@lodge/db/schema";
+import { erasedUsers, recipients } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import { defaultLocale, type Locale, localeFor } from "../catalog/index";
 import type { Ctx } from "../deps";
@@ -7,8 +7,8 @@ export type Recipient = { email: string | null; locale: Locale; timeZone: string
 
 /**
  * How to address a user: the local copy fed by events. The language and time zone fall back to
- * English and UTC; `user.preferences_updated` (the user service, next) is what will fill them, by
- * calling `rememberRecipient` with `locale`/`timeZone`. No row: no address (email deliveries are
+ * English and UTC; `user.preferences_updated` (the language) and `user.profile_updated` (the time
+ * zone, and the locale until preferences are saved) fill them. No row: no address (email deliveries are
  * then skipped with reason `no_address`). `reader`: a transaction already holding a connection.
  */
 export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["deps"]["db"], "select"> = ctx.deps.db): Promise<Recipient> {
@@ -16,18 +16,53 @@ export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["de
   return { email: row?.email ?? null, locale: row ? localeFor(row.locale) : defaultLocale, timeZone: row?.timeZone ?? "UTC" };
 }
 
-/** Records what an event says of a user (only the fields it carries change). Idempotent. */
+/**
+ * Records what an event says of a user (only the fields it carries change). Idempotent. `locale`
+ * with `preferencesVersion` (the preferences' language) is kept only if that version is newer than
+ * the one recorded, so a late older save changes nothing; `locale` without it (the profile's)
+ * counts only while no preferences save has been seen: the preferences' language is the one
+ * notifications are written in. Nothing is stored for a user whose data was erased.
+ */
 export async function rememberRecipient({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: { userId: string; email?: string; locale?: string | null; timeZone?: string | null };
+  input: { userId: string; email?: string; locale?: string | null; timeZone?: string | null; preferencesVersion?: number };
 }) {
   const { userId, ...known } = input;
   const changes = Object.fromEntries(Object.entries(known).filter(([, value]) => value !== undefined));
-  await ctx.deps.db
-    .insert(recipients)
-    .values({ userId, ...changes, updatedAt: ctx.deps.clock() })
-    .onConflictDoUpdate({ target: recipients.userId, set: { ...changes, updatedAt: sql`excluded.updated_at` } });
+  const newerPreferences = sql`${recipients.preferencesVersion} is null or ${recipients.preferencesVersion} < excluded.preferences_version`;
+  const set = {
+    ...changes,
+    ...(input.locale !== undefined && {
+      locale:
+        input.preferencesVersion === undefined
+          ? sql`case when ${recipients.preferencesVersion} is null then excluded.locale else ${recipients.locale} end`
+          : sql`case when ${newerPreferences} then excluded.locale else ${recipients.locale} end`,
+    }),
+    ...(input.preferencesVersion !== undefined && { preferencesVersion: sql`greatest(${recipients.preferencesVersion}, excluded.preferences_version)` }),
+    updatedAt: sql`excluded.updated_at`,
+  };
+  await ctx.deps.db.transaction(async (tx) => {
+    if (await wasErased(tx, userId)) return;
+    await tx
+      .insert(recipients)
+      .values({ userId, ...changes, updatedAt: ctx.deps.clock() })
+      .onConflictDoUpdate({ target: recipients.userId, set });
+  });
+}
+
+/** How `erasedUsers` names a user: the SHA-256 of the id, so the row does not. */
+export function erasedKeyOf(userId: string): string {
+  return new Bun.CryptoHasher("sha256").update(userId).digest("hex");
+}
+
+/** Whether this service erased the user's data (an account deletion). */
+export async function wasErased(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<boolean> {
+  const [row] = await reader
+    .select({ userKey: erasedUsers.userKey })
+    .from(erasedUsers)
+    .where(eq(erasedUsers.userKey, erasedKeyOf(userId)));
+  return row !== undefined;
 }

@@ -62,7 +62,19 @@ export const recipients = notificationSchema.table("recipients", {
   locale: text("locale"),
   /** IANA zone (`Europe/Berlin`); null: UTC. */
   timeZone: text("time_zone"),
+  /** The `user.preferences_updated` version `locale` came from (null: none yet), so an older one arriving late changes nothing. */
+  preferencesVersion: integer("preferences_version"),
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * Users whose data this service erased, by the SHA-256 of their id (so that no row names them once
+ * they are gone): an event about them that arrives late (a redelivered `user.registered`) stores
+ * nothing again.
+ */
+export const erasedUsers = notificationSchema.table("erased_users", {
+  userKey: text("user_key").primaryKey(),
+  erasedAt: timestamptz("erased_at").notNull().defaultNow(),
 });
 
 export const notificationOutbox = outboxTable(notificationSchema);
