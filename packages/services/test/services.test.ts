@@ -8,7 +8,7 @@ import { clientSettings, envName, erasingServices, localUrlOf, machineClients, s
 describe("@lodge/services", () => {
   test("the erasing services are those holding user data, in the list's order", () => {
     expect([...erasingServices]).toEqual(services.filter((service) => service.holdsUserData).map((service) => service.name));
-    expect(erasingServices).toEqual(["auth", "user", "file"]);
+    expect(erasingServices).toEqual(["auth", "user", "file", "notification"]);
   });
 
   test("a path belongs to a service when it is one of its prefixes or lies under one", () => {
