@@ -10,11 +10,14 @@ export type NotificationDeps = ServiceBase &
     mailer: Mailer;
     /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
     emails: Queue<EmailJob>;
+    /** One job per digest (its id is the digest's). */
+    digestQueue: Queue<DigestJob>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
   };
 
 export type EmailJob = { deliveryId: string; requestId?: string };
+export type DigestJob = { digestId: string; requestId?: string };
 
 export type Ctx = KitCtx<NotificationDeps>;

@@ -18,6 +18,13 @@ export const notificationEnv = serviceEnv
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     /** The From of every email (`Lodge <no-reply@example.com>`); its domain is also the Message-ID's. */
     MAIL_FROM: z.string().min(3).default("Lodge <no-reply@localhost>"),
+    /** The local time (`HH:MM`, the user's time zone) daily and weekly (Monday) digests go out. */
+    NOTIFICATION_DIGEST_TIME: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)")
+      .default("09:00"),
+    /** How often held deliveries are released (quiet hours over, digests due) and lost jobs re-queued. */
+    NOTIFICATION_SWEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
   })

@@ -5,8 +5,9 @@ import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
-import { createEmailQueue, jobs } from "./jobs/index";
+import { createDigestQueue, createEmailQueue, jobs } from "./jobs/index";
 import { notificationRoutes } from "./routes/notifications/index";
+import { preferenceRoutes } from "./routes/preferences/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
@@ -24,6 +25,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   build: async (base, options) => ({
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
     emails: createEmailQueue(base.jobsConnection),
+    digestQueue: createDigestQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
     sends: new Counter({
       name: "notification_sends_total",
@@ -32,12 +34,13 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       registers: [base.metrics.registry],
     }),
   }),
-  routes: (deps) => [notificationRoutes(deps)],
+  // Literal paths (/notifications/preferences) before /notifications/{id}.
+  routes: (deps) => [preferenceRoutes(deps), notificationRoutes(deps)],
   consumers,
   jobs,
   close: async (deps) => {
-    // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
-    await deps.emails.close();
+    // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
+    await Promise.all([deps.emails.close(), deps.digestQueue.close()]);
     deps.mailer.close();
   },
 });

@@ -84,8 +84,8 @@ describe("the inbox", () => {
     expect(got.status).toBe(200);
     expect(got.json).toMatchObject({ id: notification.id, type: "auth.password_changed", category: "security" });
     expect(got.json.deliveries).toEqual([
-      { channel: "email", status: "pending", reason: null, attempts: 0, sentAt: null },
-      { channel: "in_app", status: "sent", reason: null, attempts: 1, sentAt: expect.any(String) },
+      { channel: "email", status: "pending", reason: null, attempts: 0, sentAt: null, dueAt: null },
+      { channel: "in_app", status: "sent", reason: null, attempts: 1, sentAt: expect.any(String), dueAt: null },
     ]);
 
     for (const [method, body] of [
@@ -148,7 +148,12 @@ describe("export and erasure", () => {
     await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).json.notifications.length === 0);
     expect(await t.deliveriesOf(notification.id)).toEqual([]);
     const client = await t.issuer.client("user-service", ["notifications:export"]);
-    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({ userId: user.id, recipient: null, notifications: [] });
+    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({
+      userId: user.id,
+      recipient: null,
+      categoryPreferences: [],
+      notifications: [],
+    });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);
     // The saga hears of it (this service is among those it waits for, see @lodge/services), once.
     const acknowledged = await eventually(async () => {

@@ -14,7 +14,8 @@ export const consumers: Consumers<NotificationDeps> = {
   "user.email_verified": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
   "user.preferences_updated": (event, ctx) => {
     const { userId, version, preferences } = event.data;
-    return rememberRecipient({ ctx, input: { userId, locale: preferences.language, preferencesVersion: version } });
+    const settings = { notifications: preferences.notifications, quietHours: preferences.quietHours };
+    return rememberRecipient({ ctx, input: { userId, locale: preferences.language, settings, preferencesVersion: version } });
   },
   "user.profile_updated": (event, ctx) => {
     const { userId, locale, timezone } = event.data;

@@ -1,9 +1,13 @@
-import { erasedUsers, recipients } from "@lodge/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { categoryPreferences, erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
+import { defaultPreferences } from "@lodge/events";
+import { and, eq, sql } from "drizzle-orm";
 import { defaultLocale, type Locale, localeFor } from "../catalog/index";
 import type { Ctx } from "../deps";
 
-export type Recipient = { email: string | null; locale: Locale; timeZone: string };
+export type Recipient = { email: string | null; locale: Locale; timeZone: string; settings: NotificationSettings };
+
+/** The user service's defaults, for a user whose settings this service has not seen. */
+const defaultSettings: NotificationSettings = { notifications: defaultPreferences.notifications, quietHours: defaultPreferences.quietHours };
 
 /**
  * How to address a user: the local copy fed by events. The language and time zone fall back to
@@ -13,12 +17,27 @@ export type Recipient = { email: string | null; locale: Locale; timeZone: string
  */
 export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["deps"]["db"], "select"> = ctx.deps.db): Promise<Recipient> {
   const [row] = await reader.select().from(recipients).where(eq(recipients.userId, userId));
-  return { email: row?.email ?? null, locale: row ? localeFor(row.locale) : defaultLocale, timeZone: row?.timeZone ?? "UTC" };
+  return {
+    email: row?.email ?? null,
+    locale: row ? localeFor(row.locale) : defaultLocale,
+    timeZone: row?.timeZone ?? "UTC",
+    settings: row?.settings ?? defaultSettings,
+  };
+}
+
+/** The `category:channel` pairs the user turned off (PUT /notifications/preferences). */
+export async function optOutsOf(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<Set<string>> {
+  const rows = await reader
+    .select({ category: categoryPreferences.category, channel: categoryPreferences.channel })
+    .from(categoryPreferences)
+    .where(and(eq(categoryPreferences.userId, userId), eq(categoryPreferences.enabled, false)));
+  return new Set(rows.map((row) => `${row.category}:${row.channel}`));
 }
 
 /**
  * Records what an event says of a user (only the fields it carries change). Idempotent. `locale`
- * with `preferencesVersion` (the preferences' language) is kept only if that version is newer than
+ * and `settings` with `preferencesVersion` (the preferences' language, channels and quiet hours)
+ * are kept only if that version is newer than
  * the one recorded, so a late older save changes nothing; `locale` without it (the profile's)
  * counts only while no preferences save has been seen: the preferences' language is the one
  * notifications are written in. Nothing is stored for a user whose data was erased.
@@ -28,7 +47,15 @@ export async function rememberRecipient({
   input,
 }: {
   ctx: Ctx;
-  input: { userId: string; email?: string; locale?: string | null; timeZone?: string | null; preferencesVersion?: number };
+  input: {
+    userId: string;
+    email?: string;
+    locale?: string | null;
+    timeZone?: string | null;
+    /** The preferences' channels and quiet hours, with `preferencesVersion`. */
+    settings?: NotificationSettings;
+    preferencesVersion?: number;
+  };
 }) {
   const { userId, ...known } = input;
   const changes = Object.fromEntries(Object.entries(known).filter(([, value]) => value !== undefined));
@@ -41,6 +68,7 @@ export async function rememberRecipient({
           ? sql`case when ${recipients.preferencesVersion} is null then excluded.locale else ${recipients.locale} end`
           : sql`case when ${newerPreferences} then excluded.locale else ${recipients.locale} end`,
     }),
+    ...(input.settings !== undefined && { settings: sql`case when ${newerPreferences} then excluded.settings else ${recipients.settings} end` }),
     ...(input.preferencesVersion !== undefined && { preferencesVersion: sql`greatest(${recipients.preferencesVersion}, excluded.preferences_version)` }),
     updatedAt: sql`excluded.updated_at`,
   };
