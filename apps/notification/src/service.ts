@@ -1,5 +1,5 @@
 import { notificationOutbox } from "@lodge/db/schema";
-import { Counter, defineService, type StartOptions, startService } from "@lodge/kit";
+import { Counter, connectToServices, defineService, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
@@ -24,6 +24,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   tokens: "jwks",
   build: async (base, options) => ({
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
+    users: connectToUsers(options.env, base),
     emails: createEmailQueue(base.jobsConnection),
     digestQueue: createDigestQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
@@ -44,6 +45,22 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     deps.mailer.close();
   },
 });
+
+/** The user service, for settings this service's copy misses; none without a client secret (the boot log says so). */
+function connectToUsers(env: NotificationEnv, base: ServiceBase) {
+  if (!env.NOTIFICATION_CLIENT_SECRET) {
+    base.logger.info("NOTIFICATION_CLIENT_SECRET is unset: users' notification settings come from the user service's events only");
+    return null;
+  }
+  return connectToServices({
+    urls: { auth: env.AUTH_URL, user: env.USER_URL },
+    client: { id: env.NOTIFICATION_CLIENT_ID, secret: env.NOTIFICATION_CLIENT_SECRET },
+    // A notification waits at most this long for settings; without them it goes with the defaults.
+    timeoutMs: 2000,
+    logger: base.logger,
+    clock: base.clock,
+  });
+}
 
 /** Builds every dependency once, starts the consumers and the email worker, and returns the app, its deps and a close(). */
 export const startNotificationService = (options: NotificationServiceOptions) => startService(notificationService, options);

@@ -95,8 +95,18 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
   const fileUrl = `http://127.0.0.1:${fileServer.port}`;
 
+  // The user service's port first: the notification service reads settings from it on a miss.
+  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
+  const url = `http://127.0.0.1:${userServer.port}`;
   const notification = await startNotificationService({
-    env: parseEnv(notificationEnv, { ...common, JWKS_URL: jwksUrl }),
+    env: parseEnv(notificationEnv, {
+      ...common,
+      JWKS_URL: jwksUrl,
+      AUTH_URL: authUrl,
+      USER_URL: url,
+      NOTIFICATION_CLIENT_ID: "notifications",
+      NOTIFICATION_CLIENT_SECRET: CLIENT_SECRET,
+    }),
     database,
     redis: serviceRedis,
     jobs: false,
@@ -106,11 +116,12 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const notificationUrl = `http://127.0.0.1:${notificationServer.port}`;
 
   const userClock = createTestClock();
-  const { user, userServer, url } = await serveUser({
+  const { user } = await serveUser({
     env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, NOTIFICATION_URL: notificationUrl, ...options.env },
     database,
     redis: serviceRedis,
     clock: userClock.now,
+    server: userServer,
   });
 
   const call = (method: string, path: string, options?: Options) => request(url, method, path, options);
@@ -211,7 +222,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
 }
 
 /** The user service on a random port, with the test's client credentials; the public origin is the file service (FILE_URL). */
-async function serveUser(options: { env: Record<string, string>; database: Database; redis: Redis; clock: () => Date }) {
+async function serveUser(options: { env: Record<string, string>; database: Database; redis: Redis; clock: () => Date; server?: Bun.Server<undefined> }) {
   const user = await startUserService({
     env: parseEnv(userEnv, {
       // The file service is the public origin here, so the avatar URLs in profiles can be fetched as they are.
@@ -225,7 +236,9 @@ async function serveUser(options: { env: Record<string, string>; database: Datab
     clock: options.clock,
     logger: createLogger({ service: "user", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
-  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
+  // A server already listening (its URL given to peers before the service started) now serves it.
+  const userServer = options.server ?? Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
+  userServer.reload({ fetch: user.app.fetch });
   return { user, userServer, url: `http://127.0.0.1:${userServer.port}` };
 }
 

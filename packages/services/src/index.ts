@@ -44,7 +44,14 @@ export const services = [
     holdsUserData: true,
   },
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
-  { name: "notification", port: 3004, prefixes: ["/notifications"], holdsUserData: true },
+  {
+    name: "notification",
+    port: 3004,
+    prefixes: ["/notifications"],
+    // Reads a user's notification settings when its copy, kept from the user service's events, misses them.
+    client: { id: "notification-service", scopes: ["users:settings"] },
+    holdsUserData: true,
+  },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

@@ -31,13 +31,22 @@ describe("@lodge/services", () => {
         service: "user",
         id: "user-service",
         secret: "secret-1-0123456789abcdefghij",
-        scopes: ["auth:verify_password", "users:export", "files:write", "files:export"],
+        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export"],
       },
+      { service: "notification", id: "notification-service", secret: "secret-2-0123456789abcdefghij", scopes: ["users:settings"] },
     ]);
     expect(machineClients(secret, ["auth", "file"])).toEqual([]);
     expect(clientSettings(clients)).toEqual({
-      authClients: ["user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export"],
-      serviceEnv: { USER_CLIENT_ID: "user-service", USER_CLIENT_SECRET: "secret-1-0123456789abcdefghij" },
+      authClients: [
+        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export",
+        "notification-service:secret-2-0123456789abcdefghij:users:settings",
+      ],
+      serviceEnv: {
+        USER_CLIENT_ID: "user-service",
+        USER_CLIENT_SECRET: "secret-1-0123456789abcdefghij",
+        NOTIFICATION_CLIENT_ID: "notification-service",
+        NOTIFICATION_CLIENT_SECRET: "secret-2-0123456789abcdefghij",
+      },
     });
   });
 });

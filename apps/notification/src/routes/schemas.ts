@@ -52,7 +52,12 @@ export const Preferences = z
 
 export const CategoryChoices = z
   .object({
-    categories: z.partialRecord(z.enum(categories), z.partialRecord(settingsChannel, z.boolean().nullable())),
+    categories: z
+      .partialRecord(
+        z.enum(categories),
+        z.partialRecord(settingsChannel, z.boolean().nullable()).refine((byChannel) => Object.keys(byChannel).length > 0, "name at least one channel"),
+      )
+      .refine((byCategory) => Object.keys(byCategory).length > 0, "name at least one category"),
   })
   .strict()
   .openapi("CategoryChoices", { example: { categories: { product: { email: false }, reminders: { push: true, email: null } } } });

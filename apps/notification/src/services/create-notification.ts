@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { render, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
+import { ensureSettings } from "./ensure-settings";
 import { queueDeliveries } from "./queue-deliveries";
 import { optOutsOf, recipientOf } from "./recipients";
 
@@ -28,6 +29,7 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   const { db, clock, config } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
+  await ensureSettings({ ctx, input: { userId: input.userId } });
   const [recipient, optOuts] = await Promise.all([recipientOf(ctx, input.userId), optOutsOf(db, input.userId)]);
   const { inApp } = render(type, data, recipient.locale, { timeZone: recipient.timeZone });
   const address = input.email ?? recipient.email;

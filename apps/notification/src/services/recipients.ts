@@ -39,7 +39,8 @@ export async function optOutsOf(reader: Pick<Ctx["deps"]["db"], "select">, userI
  * and `settings` with `preferencesVersion` (the preferences' language, channels and quiet hours)
  * are kept only if that version is newer than
  * the one recorded, so a late older save changes nothing; `locale` without it (the profile's)
- * counts only while no preferences save has been seen: the preferences' language is the one
+ * counts only while no preferences save has been seen (none, or version 0: the defaults read from
+ * the user service): once saved, the preferences' language is the one
  * notifications are written in. Nothing is stored for a user whose data was erased.
  */
 export async function rememberRecipient({
@@ -59,13 +60,13 @@ export async function rememberRecipient({
 }) {
   const { userId, ...known } = input;
   const changes = Object.fromEntries(Object.entries(known).filter(([, value]) => value !== undefined));
-  const newerPreferences = sql`${recipients.preferencesVersion} is null or ${recipients.preferencesVersion} < excluded.preferences_version`;
+  const newerPreferences = sql`coalesce(${recipients.preferencesVersion}, -1) < excluded.preferences_version`;
   const set = {
     ...changes,
     ...(input.locale !== undefined && {
       locale:
         input.preferencesVersion === undefined
-          ? sql`case when ${recipients.preferencesVersion} is null then excluded.locale else ${recipients.locale} end`
+          ? sql`case when coalesce(${recipients.preferencesVersion}, 0) = 0 then excluded.locale else ${recipients.locale} end`
           : sql`case when ${newerPreferences} then excluded.locale else ${recipients.locale} end`,
     }),
     ...(input.settings !== undefined && { settings: sql`case when ${newerPreferences} then excluded.settings else ${recipients.settings} end` }),
