@@ -92,6 +92,7 @@ const dotEnv: Record<string, string> = {
   REDIS_PASSWORD: "b".repeat(64),
   USER_CLIENT_ID: "user-service",
   USER_CLIENT_SECRET: "c".repeat(64),
+  NOTIFICATION_CLIENT_SECRET: "g".repeat(64),
   FILE_SIGNING_SECRET: "d".repeat(64),
   AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
   CORS_ORIGINS: "https://app.example.com",
@@ -264,11 +265,12 @@ describe("compose.yaml", () => {
     expect(composeText).toMatch(/POSTGRES_PASSWORD: \$\{POSTGRES_PASSWORD:\?/);
     expect(composeText).toMatch(/REDIS_PASSWORD: \$\{REDIS_PASSWORD:\?/);
     expect(composeText).toMatch(/USER_CLIENT_SECRET: \$\{USER_CLIENT_SECRET:\?/);
+    expect(composeText).toMatch(/NOTIFICATION_CLIENT_SECRET: \$\{NOTIFICATION_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/FILE_SIGNING_SECRET: \$\{FILE_SIGNING_SECRET:\?/);
     expect(composeText).toMatch(/AUTH_KEY_ENCRYPTION_SECRET: \$\{AUTH_KEY_ENCRYPTION_SECRET:\?/);
     expect(composeText).not.toMatch(/SECRET[:=]\s*["']?[A-Za-z0-9]{6,}/);
     // A .env without them does not start.
-    for (const name of ["USER_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"]) {
+    for (const name of ["USER_CLIENT_SECRET", "NOTIFICATION_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"]) {
       const { [name]: _missing, ...rest } = dotEnv;
       const slots = services.filter(([, service]) => runsApp(service) && JSON.stringify(service.environment ?? {}).includes(`\${${name}:?`));
       expect({ name, slots: slots.length > 0 }).toEqual({ name, slots: true });
@@ -345,7 +347,13 @@ describe("compose.yaml", () => {
     const withClients = apps.flatMap((app) => ("client" in app ? [{ name: app.name, client: app.client }] : []));
     expect(withClients.map(({ name }) => name)).toContain("user");
     const user = userEnv.parse(processEnv(compose.services["user-a"]));
-    expect(withClients.find(({ name }) => name === "user")?.client.scopes).toEqual(["auth:verify_password", "users:export", "files:write", "files:export"]);
+    expect(withClients.find(({ name }) => name === "user")?.client.scopes).toEqual([
+      "auth:verify_password",
+      "users:export",
+      "files:write",
+      "files:export",
+      "notifications:export",
+    ]);
     for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
       const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));
       for (const { name, client } of withClients) {
@@ -420,6 +428,7 @@ describe(".env.example", () => {
       "POSTGRES_PASSWORD",
       "REDIS_PASSWORD",
       "USER_CLIENT_SECRET",
+      "NOTIFICATION_CLIENT_SECRET",
       "FILE_SIGNING_SECRET",
       "AUTH_KEY_ENCRYPTION_SECRET",
       "LODGE_DOMAIN",

@@ -11,6 +11,8 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
     },
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
+    digestTime: env.NOTIFICATION_DIGEST_TIME,
+    sweepEveryMs: env.NOTIFICATION_SWEEP_EVERY_SECONDS * 1000,
     realtime: {
       maxPerUser: env.NOTIFICATION_WS_MAX_PER_USER,
       maxBufferedBytes: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,

@@ -1,5 +1,5 @@
 import type { Queue } from "@lodge/jobs";
-import type { Counter, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Counter, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 import type { RealtimeHub } from "./realtime/hub";
@@ -9,8 +9,12 @@ export type NotificationDeps = ServiceBase &
   WithOutbox & {
     /** SMTP, or the log when SMTP_URL is unset. */
     mailer: Mailer;
+    /** The user service with this service's client token (null without NOTIFICATION_CLIENT_SECRET). */
+    users: RemoteServices<"user"> | null;
     /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
     emails: Queue<EmailJob>;
+    /** One job per digest (its id is the digest's). */
+    digestQueue: Queue<DigestJob>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
@@ -19,5 +23,6 @@ export type NotificationDeps = ServiceBase &
   };
 
 export type EmailJob = { deliveryId: string; requestId?: string };
+export type DigestJob = { digestId: string; requestId?: string };
 
 export type Ctx = KitCtx<NotificationDeps>;

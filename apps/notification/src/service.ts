@@ -1,13 +1,14 @@
 import { notificationOutbox } from "@lodge/db/schema";
-import { Counter, defineService, type StartOptions, startService } from "@lodge/kit";
+import { Counter, connectToServices, defineService, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
-import { createEmailQueue, jobs } from "./jobs/index";
+import { createDigestQueue, createEmailQueue, jobs } from "./jobs/index";
 import { createRealtimeHub } from "./realtime/hub";
 import { notificationRoutes } from "./routes/notifications/index";
+import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -30,7 +31,9 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   build: async (base, options) => ({
     realtime: createRealtimeHub({ ...base, prefix: base.redisPrefix, settings: notificationConfigFromEnv(options.env).realtime }),
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
+    users: connectToUsers(options.env, base),
     emails: createEmailQueue(base.jobsConnection),
+    digestQueue: createDigestQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
     sends: new Counter({
       name: "notification_sends_total",
@@ -39,8 +42,8 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       registers: [base.metrics.registry],
     }),
   }),
-  // The realtime routes first: /notifications/realtime is not a /notifications/{id}.
-  routes: (deps) => [realtimeRoutes(deps), notificationRoutes(deps)],
+  // Literal paths (/notifications/preferences, /notifications/realtime) before /notifications/{id}.
+  routes: (deps) => [realtimeRoutes(deps), preferenceRoutes(deps), notificationRoutes(deps)],
   websocket: (env) => ({
     maxPayloadLength: env.NOTIFICATION_WS_MAX_MESSAGE_BYTES,
     idleTimeout: env.NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS,
@@ -54,11 +57,27 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   jobs,
   close: async (deps) => {
     deps.realtime.close();
-    // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
-    await deps.emails.close();
+    // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
+    await Promise.all([deps.emails.close(), deps.digestQueue.close()]);
     deps.mailer.close();
   },
 });
+
+/** The user service, for settings this service's copy misses; none without a client secret (the boot log says so). */
+function connectToUsers(env: NotificationEnv, base: ServiceBase) {
+  if (!env.NOTIFICATION_CLIENT_SECRET) {
+    base.logger.info("NOTIFICATION_CLIENT_SECRET is unset: users' notification settings come from the user service's events only");
+    return null;
+  }
+  return connectToServices({
+    urls: { auth: env.AUTH_URL, user: env.USER_URL },
+    client: { id: env.NOTIFICATION_CLIENT_ID, secret: env.NOTIFICATION_CLIENT_SECRET },
+    // A notification waits at most this long for settings; without them it goes with the defaults.
+    timeoutMs: 2000,
+    logger: base.logger,
+    clock: base.clock,
+  });
+}
 
 /** Builds every dependency once, starts the consumers and the email worker, and returns the app, its deps and a close(). */
 export const startNotificationService = (options: NotificationServiceOptions) => startService(notificationService, options);

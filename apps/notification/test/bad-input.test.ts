@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { notifications } from "@lodge/db/schema";
+import { categoryPreferences, notifications } from "@lodge/db/schema";
 import {
   call,
   eventually,
@@ -39,7 +39,10 @@ afterAll(() => t.close());
 
 const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
 /** Every notification row as it is: what a refused request must leave unchanged. */
-const snapshot = () => t.db.select().from(notifications).orderBy(notifications.id);
+const snapshot = async () => ({
+  notifications: await t.db.select().from(notifications).orderBy(notifications.id),
+  choices: await t.db.select().from(categoryPreferences),
+});
 
 function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
   if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
@@ -52,12 +55,14 @@ describe("every operation", () => {
       "DELETE /notifications/{id}",
       "GET /notifications",
       "GET /notifications/export/{userId}",
+      "GET /notifications/preferences",
       "GET /notifications/realtime",
       "GET /notifications/unread-count",
       "GET /notifications/{id}",
       "PATCH /notifications/{id}",
       "POST /notifications/read-all",
       "POST /notifications/realtime/ticket",
+      "PUT /notifications/preferences",
     ]);
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
       for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
@@ -119,7 +124,7 @@ describe("every operation", () => {
       send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, notificationId), { body, token: alice.token, headers }),
       skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PATCH /notifications/{id}"]);
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PUT /notifications/preferences", "PATCH /notifications/{id}"]);
     expect(await snapshot()).toEqual(before);
   });
 

@@ -90,6 +90,9 @@ export async function startTestNotifications(options: { env?: Record<string, str
     redis,
     prefix,
     advance: clock.advance,
+    /** Moves the service's clock to about `iso` (it keeps running from there). */
+    setTime: (iso: string) => clock.advance(Date.parse(iso) - clock.now().getTime()),
+    now: clock.now,
     close: async () => {
       for (const instance of instances) await instance.close();
       await server.stop(true);

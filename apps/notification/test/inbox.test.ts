@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { erasedUsers, recipients } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
+import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
 import { rememberRecipient } from "../src/services/recipients";
 import { startTestNotifications, type TestNotifications } from "./harness";
@@ -82,8 +84,8 @@ describe("the inbox", () => {
     expect(got.status).toBe(200);
     expect(got.json).toMatchObject({ id: notification.id, type: "auth.password_changed", category: "security" });
     expect(got.json.deliveries).toEqual([
-      { channel: "email", status: "pending", reason: null, attempts: 0, sentAt: null },
-      { channel: "in_app", status: "sent", reason: null, attempts: 1, sentAt: expect.any(String) },
+      { channel: "email", status: "pending", reason: null, attempts: 0, sentAt: null, dueAt: null },
+      { channel: "in_app", status: "sent", reason: null, attempts: 1, sentAt: expect.any(String), dueAt: null },
     ]);
 
     for (const [method, body] of [
@@ -135,7 +137,7 @@ describe("export and erasure", () => {
     expect((await t.call("GET", `/notifications/export/${user.id}`, { token: user.token })).status).toBe(403);
   });
 
-  test("user.deletion_requested erases the user's notifications, deliveries and address, and leaves others'", async () => {
+  test("user.deletion_requested erases the user's notifications, deliveries and address, leaves others', and is acknowledged with user.data_erased", async () => {
     const user = await t.user();
     const other = await t.user();
     await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `gone-${user.id}@example.com` } });
@@ -146,9 +148,31 @@ describe("export and erasure", () => {
     await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).json.notifications.length === 0);
     expect(await t.deliveriesOf(notification.id)).toEqual([]);
     const client = await t.issuer.client("user-service", ["notifications:export"]);
-    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({ userId: user.id, recipient: null, notifications: [] });
+    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({
+      userId: user.id,
+      recipient: null,
+      categoryPreferences: [],
+      notifications: [],
+    });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);
-    // No acknowledgement yet: the service is not among those the saga waits for (see @lodge/services).
-    expect((await readStream(t.redis, t.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id)).toEqual([]);
+    // The saga hears of it (this service is among those it waits for, see @lodge/services), once.
+    const acknowledged = await eventually(async () => {
+      const events = (await readStream(t.redis, t.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
+      return events.length > 0 && events;
+    });
+    expect(acknowledged.map((event) => event.data)).toEqual([{ userId: user.id, service: "notification" }]);
+
+    // A late event about the user (a redelivered registration, a profile change) stores nothing again,
+    // and no row names them: the service remembers the erasure by a hash of the id.
+    await t.publish("user.registered", { userId: user.id, email: `gone-${user.id}@example.com`, name: null });
+    await t.publish("user.profile_updated", { userId: user.id, changed: ["timezone"], timezone: "Europe/Berlin" });
+    const marker = await t.user();
+    await t.publish("user.registered", { userId: marker.id, email: `marker-${marker.id}@example.com`, name: null });
+    await t.publish("user.profile_updated", { userId: marker.id, changed: ["timezone"], timezone: "Europe/Berlin" });
+    await eventually(async () => (await t.db.select().from(recipients).where(eq(recipients.userId, marker.id)))[0]?.timeZone === "Europe/Berlin");
+    expect(await t.db.select().from(recipients).where(eq(recipients.userId, user.id))).toEqual([]);
+    const erased = (await t.db.select().from(erasedUsers)).map((row) => row.userKey);
+    expect(erased).toHaveLength(1);
+    expect(erased[0]).not.toContain(user.id);
   });
 });

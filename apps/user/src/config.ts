@@ -5,10 +5,11 @@ export type UserConfig = {
   publicBaseUrl: string;
   authUrl: string;
   fileUrl: string;
+  notificationUrl: string;
   client: { id: string; secret: string };
   /** DELETE /users/me without the password needs an access token issued this recently. */
   reauthWindowSeconds: number;
-  /** Calls to auth and file give up after this long (answered 503). */
+  /** Calls to auth, file and notification give up after this long (answered 503). */
   remoteTimeoutMs: number;
 };
 
@@ -17,6 +18,7 @@ export function userConfigFromEnv(env: UserEnv): UserConfig {
     publicBaseUrl: env.PUBLIC_BASE_URL,
     authUrl: env.AUTH_URL,
     fileUrl: env.FILE_URL,
+    notificationUrl: env.NOTIFICATION_URL,
     client: { id: env.USER_CLIENT_ID, secret: env.USER_CLIENT_SECRET },
     reauthWindowSeconds: 5 * 60,
     remoteTimeoutMs: 5000,

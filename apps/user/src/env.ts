@@ -9,6 +9,8 @@ export const userEnv = serviceEnv.extend({
   AUTH_URL: baseUrl.default(localUrlOf("auth")),
   /** Where the file service answers (making an avatar public, export). */
   FILE_URL: baseUrl.default(localUrlOf("file")),
+  /** Where the notification service answers (export). */
+  NOTIFICATION_URL: baseUrl.default(localUrlOf("notification")),
   /** The public origin avatar URLs are built on (what browsers load `/files/...` from). */
   PUBLIC_BASE_URL: baseUrl.default("http://localhost:8080"),
   /** This service's machine client at auth (AUTH_CLIENTS there; its scopes are in @lodge/services). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { deletions, profiles } from "@lodge/db/schema";
+import { deletions, notifications, profiles } from "@lodge/db/schema";
 import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { erasingServices } from "@lodge/services";
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** A user with something in every service: a profile, preferences, an avatar file, two sessions. */
+/** A user with something in every service: a profile, preferences, an avatar file, two sessions, a notification (a reset email asked for). */
 async function populatedUser() {
   const user = await stack.register({ name: "To Be Deleted" });
   await stack.profileArrived(user.id);
@@ -25,6 +25,8 @@ async function populatedUser() {
     body: { version: 0, preferences: { ...preferences.json.preferences, theme: "dark" } },
   });
   const second = await stack.callAuth("POST", "/auth/login", { body: { email: user.email, password: user.password } });
+  expect((await stack.callAuth("POST", "/auth/password/forgot", { body: { email: user.email } })).status).toBeLessThan(300);
+  await eventually(async () => (await stack.db.select().from(notifications).where(eq(notifications.userId, user.id))).length === 1);
   return { ...user, fileId, secondToken: second.json.accessToken as string };
 }
 
@@ -33,7 +35,9 @@ async function rowsMentioning(value: string) {
   const tables = (await stack.db.execute(
     sql`select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
   )) as unknown as { table_schema: string; table_name: string }[];
-  expect(tables.map((table) => `${table.table_schema}.${table.table_name}`)).toEqual(expect.arrayContaining(["auth.users", "user.profiles", "file.files"]));
+  expect(tables.map((table) => `${table.table_schema}.${table.table_name}`)).toEqual(
+    expect.arrayContaining(["auth.users", "user.profiles", "file.files", "notification.notifications"]),
+  );
   const found: { table: string; row: string }[] = [];
   for (const { table_schema, table_name } of tables) {
     const table = sql.raw(`"${table_schema}"."${table_name}"`);
@@ -67,14 +71,14 @@ describe("account deletion", () => {
     const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: user.password } });
     stack.advance(-6 * 60 * 1000);
     expect(requested.status).toBe(202);
-    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file"]);
+    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification"]);
     const again = await stack.call("DELETE", "/users/me", { token: user.secondToken });
     expect([202, 401]).toContain(again.status);
 
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["auth", "file", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["auth", "file", "notification", "user"]);
 
     // Every session is gone: both tokens fail here and at auth, and the password no longer signs in.
     for (const token of [user.accessToken, user.secondToken]) {
@@ -199,12 +203,15 @@ describe("export", () => {
     expect(services.auth.sessions).toHaveLength(2);
     expect(services.auth.auditLog.map((entry: { action: string }) => entry.action)).toEqual(expect.arrayContaining(["user.registered", "login.succeeded"]));
     expect(services.file.files.map((file: { id: string }) => file.id)).toEqual([user.fileId]);
+    expect(services.notification.recipient).toMatchObject({ email: user.email });
+    expect(services.notification.notifications.map((notification: { type: string }) => notification.type)).toEqual(["auth.password_reset"]);
     expect(response.text).not.toContain("argon2");
     expect(response.text).not.toMatch(/passwordHash|tokenHash|secret/i);
 
     const other = await stack.register();
     const theirs = await stack.call("GET", "/users/me/export", { token: other.accessToken });
     expect(theirs.json.services.file.files).toEqual([]);
+    expect(theirs.json.services.notification.notifications).toEqual([]);
     expect(theirs.text).not.toContain(user.id);
     const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
     expect((await stack.call("GET", "/users/me/export", { token: client.json.accessToken })).status).toBe(403);
@@ -212,14 +219,14 @@ describe("export", () => {
   });
 });
 
-describe("auth or file unreachable", () => {
+describe("auth, file or notification unreachable", () => {
   test("avatar, deletion and export answer 503 with Retry-After and write nothing", async () => {
     const user = await stack.register();
     const fileId = await stack.upload(user.accessToken, "png");
     const deps = stack.user.deps;
-    // The same service, but auth and file are at an address where nothing listens.
+    // The same service, but auth, file and notification are at an address where nothing listens.
     const remote = connectToServices({
-      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1" },
+      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1", notification: "http://127.0.0.1:1" },
       client: deps.config.client,
       timeoutMs: 1000,
       logger: deps.logger,
@@ -247,5 +254,19 @@ describe("auth or file unreachable", () => {
     expect(me.json).toMatchObject({ bio: "known", avatar: null });
     expect(await stack.db.select().from(deletions).where(eq(deletions.userId, user.id))).toEqual([]);
     expect((await stack.fileRow(fileId))?.public).toBe(false);
+  });
+
+  test("the export is all or nothing: the notification service alone unreachable makes it a 503", async () => {
+    const user = await stack.register();
+    const deps = stack.user.deps;
+    const remote = connectToServices({
+      urls: { auth: stack.authUrl, file: stack.fileUrl, notification: "http://127.0.0.1:1" },
+      client: deps.config.client,
+      timeoutMs: 1000,
+      logger: deps.logger,
+    });
+    const response = await stack.user.appFor({ ...deps, remote }).request("/users/me/export", { headers: { authorization: `Bearer ${user.accessToken}` } });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
   });
 });

@@ -11,6 +11,8 @@ import { startFileService } from "@lodge/file";
 import { fileEnv } from "@lodge/file/env";
 import { connectRedis, createLogger, type Redis } from "@lodge/kit";
 import { createTestClock, createTestRedis, eventually, proxyFor, call as request, startTestIssuer, testRedisUrl } from "@lodge/kit/testing";
+import { startNotificationService } from "@lodge/notification";
+import { notificationEnv } from "@lodge/notification/env";
 import { eq } from "drizzle-orm";
 import { userEnv } from "../src/env";
 import { startUserService } from "../src/service";
@@ -33,10 +35,12 @@ export const samples = {
 };
 
 /**
- * The user service with the real auth and file services beside it, in this process, on random
- * ports: one test database (each service in its own schema), one Redis prefix and a temporary
- * storage directory, as in production. The user service verifies tokens against auth's JWKS URL
- * and calls auth and file with its client credentials; avatar URLs point at the file service.
+ * The user service with the real auth, file and notification services beside it, in this process,
+ * on random ports: one test database (each service in its own schema), one Redis prefix and a
+ * temporary storage directory, as in production. The user service verifies tokens against auth's
+ * JWKS URL and calls auth, file and notification with its client credentials; avatar URLs point at
+ * the file service. The notification service keeps its emails queued (no email worker, no SMTP):
+ * what the user tests need of it is its inbox, its part of the saga and of the export.
  * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
  * auth service's (what it signs then carries the later time); `advanceFile` the file service's (its
  * event retries' backoff runs on it). With `redisProxy`, the services reach Redis through a proxy
@@ -58,7 +62,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       ...common,
       AUTH_COOKIE_SECURE: "false",
       AUTH_CLIENTS: [
-        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export`,
+        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export`,
         ...Object.entries(otherClients).map(([id, scopes]) => `${id}:${CLIENT_SECRET}:${scopes.join(" ")}`),
       ].join(";"),
     }),
@@ -91,12 +95,33 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const fileServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: file.app.fetch });
   const fileUrl = `http://127.0.0.1:${fileServer.port}`;
 
+  // The user service's port first: the notification service reads settings from it on a miss.
+  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
+  const url = `http://127.0.0.1:${userServer.port}`;
+  const notification = await startNotificationService({
+    env: parseEnv(notificationEnv, {
+      ...common,
+      JWKS_URL: jwksUrl,
+      AUTH_URL: authUrl,
+      USER_URL: url,
+      NOTIFICATION_CLIENT_ID: "notifications",
+      NOTIFICATION_CLIENT_SECRET: CLIENT_SECRET,
+    }),
+    database,
+    redis: serviceRedis,
+    jobs: false,
+    logger: logger("notification"),
+  });
+  const notificationServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: notification.app.fetch });
+  const notificationUrl = `http://127.0.0.1:${notificationServer.port}`;
+
   const userClock = createTestClock();
-  const { user, userServer, url } = await serveUser({
-    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, ...options.env },
+  const { user } = await serveUser({
+    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, NOTIFICATION_URL: notificationUrl, ...options.env },
     database,
     redis: serviceRedis,
     clock: userClock.now,
+    server: userServer,
   });
 
   const call = (method: string, path: string, options?: Options) => request(url, method, path, options);
@@ -153,6 +178,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     url,
     authUrl,
     fileUrl,
+    notificationUrl,
     call,
     callAuth,
     callFile,
@@ -163,6 +189,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     auth,
     user,
     file,
+    notification,
     database,
     redis,
     redisProxy,
@@ -177,6 +204,8 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     close: async () => {
       await userServer.stop(true);
       await user.close();
+      await notificationServer.stop(true);
+      await notification.close();
       await fileServer.stop(true);
       await file.close();
       await authServer.stop(true);
@@ -193,7 +222,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
 }
 
 /** The user service on a random port, with the test's client credentials; the public origin is the file service (FILE_URL). */
-async function serveUser(options: { env: Record<string, string>; database: Database; redis: Redis; clock: () => Date }) {
+async function serveUser(options: { env: Record<string, string>; database: Database; redis: Redis; clock: () => Date; server?: Bun.Server<undefined> }) {
   const user = await startUserService({
     env: parseEnv(userEnv, {
       // The file service is the public origin here, so the avatar URLs in profiles can be fetched as they are.
@@ -207,7 +236,9 @@ async function serveUser(options: { env: Record<string, string>; database: Datab
     clock: options.clock,
     logger: createLogger({ service: "user", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
-  const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
+  // A server already listening (its URL given to peers before the service started) now serves it.
+  const userServer = options.server ?? Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: user.app.fetch });
+  userServer.reload({ fetch: user.app.fetch });
   return { user, userServer, url: `http://127.0.0.1:${userServer.port}` };
 }
 
@@ -224,8 +255,8 @@ export type TestUsers = Awaited<ReturnType<typeof startTestUsers>>;
 /**
  * The user service alone, for tests that need only tokens: they come from a test issuer (signed as
  * auth signs them), and `register` announces the user with `user.registered` on the bus, as auth's
- * outbox does. No auth or file service runs: AUTH_URL and FILE_URL lead to the issuer, which knows
- * neither's routes, so tests of the user service's calls to them (deletion, export, avatars,
+ * outbox does. No auth, file or notification service runs: AUTH_URL, FILE_URL and NOTIFICATION_URL
+ * lead to the issuer, which knows none of their routes, so tests of the user service's calls to them (deletion, export, avatars,
  * verify_password) use `startTestStack`. Same helpers and `advance` as there.
  */
 export async function startTestUsers(options: { env?: Record<string, string> } = {}) {
@@ -243,6 +274,7 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
       JWKS_URL: issuer.jwksUrl,
       AUTH_URL: nowhere,
       FILE_URL: nowhere,
+      NOTIFICATION_URL: nowhere,
       ...options.env,
     },
     database,

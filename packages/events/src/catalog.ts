@@ -19,6 +19,18 @@ const preferencesDocument = z.object({
   quietHours: z.object({ start: timeOfDay, end: timeOfDay }).nullable(),
 });
 
+/** The preferences of a user who never saved theirs: what the user service serves and every consumer assumes. */
+export const defaultPreferences: z.infer<typeof preferencesDocument> = {
+  theme: "system",
+  language: "en",
+  notifications: {
+    email: { enabled: true, frequency: "instant" },
+    push: { enabled: true, frequency: "instant" },
+    telegram: { enabled: false, frequency: "instant" },
+  },
+  quietHours: null,
+};
+
 /** Telegram's chat id: an integer that may need up to 52 bits (a safe JavaScript integer). */
 const telegramChatId = z.number().int();
 

@@ -1,5 +1,5 @@
 export { createEventBus, type EventBus, type Handler, type Handlers, type SubscribeOptions } from "./bus";
-export { type Envelope, type EventDataOf, type EventType, eventData, eventTypes, mustComplete, parseEnvelope } from "./catalog";
+export { defaultPreferences, type Envelope, type EventDataOf, type EventType, eventData, eventTypes, mustComplete, parseEnvelope } from "./catalog";
 export { createDeadLetters, type DeadLetter, type DeadLetters } from "./dead-letters";
 export { registerEventMetrics } from "./metrics";
 export { createOutbox, type Outbox, type OutboxTable } from "./outbox";

@@ -6,6 +6,7 @@ export { type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
+export { isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay } from "./local-time";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";

@@ -40,14 +40,18 @@ export const services = [
     name: "user",
     port: 3002,
     prefixes: ["/users"],
-    client: { id: "user-service", scopes: ["auth:verify_password", "users:export", "files:write", "files:export"] },
+    client: { id: "user-service", scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export"] },
     holdsUserData: true,
   },
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
-  // Erases its data on user.deletion_requested and serves GET /notifications/export/{userId}; it
-  // becomes `holdsUserData: true` (the saga then waits for it) once the user service fetches that
-  // export and its tests run it.
-  { name: "notification", port: 3004, prefixes: ["/notifications"], holdsUserData: false },
+  {
+    name: "notification",
+    port: 3004,
+    prefixes: ["/notifications"],
+    // Reads a user's notification settings when its copy, kept from the user service's events, misses them.
+    client: { id: "notification-service", scopes: ["users:settings"] },
+    holdsUserData: true,
+  },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

@@ -8,7 +8,7 @@ import { clientSettings, envName, erasingServices, localUrlOf, machineClients, s
 describe("@lodge/services", () => {
   test("the erasing services are those holding user data, in the list's order", () => {
     expect([...erasingServices]).toEqual(services.filter((service) => service.holdsUserData).map((service) => service.name));
-    expect(erasingServices).toEqual(["auth", "user", "file"]);
+    expect(erasingServices).toEqual(["auth", "user", "file", "notification"]);
   });
 
   test("a path belongs to a service when it is one of its prefixes or lies under one", () => {
@@ -31,13 +31,22 @@ describe("@lodge/services", () => {
         service: "user",
         id: "user-service",
         secret: "secret-1-0123456789abcdefghij",
-        scopes: ["auth:verify_password", "users:export", "files:write", "files:export"],
+        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export"],
       },
+      { service: "notification", id: "notification-service", secret: "secret-2-0123456789abcdefghij", scopes: ["users:settings"] },
     ]);
     expect(machineClients(secret, ["auth", "file"])).toEqual([]);
     expect(clientSettings(clients)).toEqual({
-      authClients: ["user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export"],
-      serviceEnv: { USER_CLIENT_ID: "user-service", USER_CLIENT_SECRET: "secret-1-0123456789abcdefghij" },
+      authClients: [
+        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export",
+        "notification-service:secret-2-0123456789abcdefghij:users:settings",
+      ],
+      serviceEnv: {
+        USER_CLIENT_ID: "user-service",
+        USER_CLIENT_SECRET: "secret-1-0123456789abcdefghij",
+        NOTIFICATION_CLIENT_ID: "notification-service",
+        NOTIFICATION_CLIENT_SECRET: "secret-2-0123456789abcdefghij",
+      },
     });
   });
 });

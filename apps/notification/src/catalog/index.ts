@@ -1,6 +1,6 @@
 import { passwordChanged, passwordReset, suspiciousRefresh, verifyEmail } from "./auth";
 import { announcement } from "./system";
-import { defaultLocale, type Locale, locales, type NotificationType, type RenderContext, type Rendered } from "./types";
+import { type Category, categories, defaultLocale, type Locale, locales, type NotificationType, type RenderContext, type Rendered } from "./types";
 
 export * from "./types";
 
@@ -14,6 +14,12 @@ export const notificationTypes = {
 } as Record<string, NotificationType>;
 
 export const typeKeys = Object.keys(notificationTypes);
+
+/** Categories whose every type is critical: always delivered, so they cannot be turned off. */
+export const lockedCategories: readonly Category[] = categories.filter((category) => {
+  const types = Object.values(notificationTypes).filter((type) => type.category === category);
+  return types.length > 0 && types.every((type) => type.critical);
+});
 
 export function typeNamed(key: string): NotificationType {
   const type = notificationTypes[key];

@@ -6,7 +6,7 @@ import { htmlTemplate, markup } from "./template";
  * style sheets); every value is escaped by `htmlTemplate`.
  */
 export function emailHtml(content: { heading: string; paragraphs: string[]; action?: { label: string; url: string }; footer: string }): string {
-  const paragraphs = content.paragraphs.map((paragraph) => htmlTemplate`<p style="margin:0 0 16px">${paragraph}</p>`).join("");
+  const paragraphs = content.paragraphs.map((paragraph) => htmlTemplate`<p style="margin:0 0 16px;white-space:pre-line">${paragraph}</p>`).join("");
   const action = content.action
     ? htmlTemplate`<p style="margin:24px 0"><a href="${content.action.url}" style="background:#1f2937;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none">${content.action.label}</a></p><p style="margin:0 0 16px;font-size:13px;color:#4b5563;word-break:break-all">${content.action.url}</p>`
     : "";

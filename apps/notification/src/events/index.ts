@@ -7,12 +7,22 @@ import { rememberRecipient } from "../services/recipients";
 
 /**
  * What the notification service consumes (consumer group "notification"): auth's requests for
- * verification and reset emails and its security events, the addresses users register with, and
- * account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
+ * verification and reset emails and its security events, the addresses users register with, their
+ * language and time zone (the user service's preferences and profile), and account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
  */
 export const consumers: Consumers<NotificationDeps> = {
   "user.registered": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
   "user.email_verified": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
+  "user.preferences_updated": (event, ctx) => {
+    const { userId, version, preferences } = event.data;
+    const settings = { notifications: preferences.notifications, quietHours: preferences.quietHours };
+    return rememberRecipient({ ctx, input: { userId, locale: preferences.language, settings, preferencesVersion: version } });
+  },
+  "user.profile_updated": (event, ctx) => {
+    const { userId, locale, timezone } = event.data;
+    if (locale === undefined && timezone === undefined) return;
+    return rememberRecipient({ ctx, input: { userId, locale, timeZone: timezone } });
+  },
   "auth.email_verification_requested": async (event, ctx) => {
     const { userId, email, token, expiresAt } = event.data;
     await rememberRecipient({ ctx, input: { userId, email } });

@@ -25,5 +25,6 @@ export function deliveryView(row: DeliveryRow) {
     reason: row.reason,
     attempts: row.attempts,
     sentAt: row.sentAt?.toISOString() ?? null,
+    dueAt: row.dueAt?.toISOString() ?? null,
   };
 }

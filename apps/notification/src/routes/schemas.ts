@@ -23,11 +23,41 @@ export const Delivery = z
   .object({
     channel: z.enum(channels),
     status: z.enum(["pending", "held", "sent", "failed", "skipped"]),
-    reason: z.string().nullable().openapi({ description: "Why it was skipped or failed (`no_address`, `send_failed`)" }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why it was skipped, held or failed (`no_address`, `opted_out`, `quiet_hours`, `digest`, `send_failed`)" }),
     attempts: z.number().int(),
     sentAt: z.string().nullable(),
+    dueAt: z.string().nullable().openapi({ description: "When a held delivery goes out (the end of quiet hours, the next digest)" }),
   })
   .openapi("Delivery");
 
 /** A query flag: `true` or `false`. */
 export const queryFlag = z.enum(["true", "false"]).transform((value) => value === "true");
+
+const settingsChannel = z.enum(["email", "push", "telegram"]);
+const Cell = z.object({ enabled: z.boolean(), source: z.enum(["critical", "settings", "category", "default"]) });
+const ChannelSetting = z.object({ enabled: z.boolean(), frequency: z.enum(["instant", "daily", "weekly"]) });
+
+export const Preferences = z
+  .object({
+    categories: z.record(z.enum(categories), z.record(settingsChannel, Cell)),
+    channels: z.record(settingsChannel, ChannelSetting),
+    quietHours: z.object({ start: z.string(), end: z.string() }).nullable(),
+    timeZone: z.string(),
+    settingsVersion: z.number().int().openapi({ description: "The user service's preferences version these come from (0: none seen, its defaults)" }),
+  })
+  .openapi("NotificationPreferences");
+
+export const CategoryChoices = z
+  .object({
+    categories: z
+      .partialRecord(
+        z.enum(categories),
+        z.partialRecord(settingsChannel, z.boolean().nullable()).refine((byChannel) => Object.keys(byChannel).length > 0, "name at least one channel"),
+      )
+      .refine((byCategory) => Object.keys(byCategory).length > 0, "name at least one category"),
+  })
+  .strict()
+  .openapi("CategoryChoices", { example: { categories: { product: { email: false }, reminders: { push: true, email: null } } } });

@@ -2,8 +2,11 @@ import { deliveries, notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import { render, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { type Plan, planDelivery } from "../helpers/delivery-plan";
 import { announceCreated } from "../realtime/announce";
-import { recipientOf } from "./recipients";
+import { ensureSettings } from "./ensure-settings";
+import { queueDeliveries } from "./queue-deliveries";
+import { optOutsOf, recipientOf } from "./recipients";
 
 type Input = {
   userId: string;
@@ -18,17 +21,20 @@ type Input = {
 
 /**
  * Stores a notification in the user's inbox, rendered in their language, with one delivery per
- * channel of its type: the inbox at once (`sent`), email `pending` (or `skipped`, `no_address`).
- * Then tells the user's open sockets, and queues every email delivery still pending, one job per delivery id, so that a redelivered
+ * channel of its type, planned from the user's settings (see planDelivery): the inbox `sent` at
+ * once, others `pending`, `held` (quiet hours, digest) or `skipped`. Then tells the user's open
+ * sockets, and queues every delivery still pending, one job per delivery id, so that a redelivered
  * event (same `sourceKey`) queues what a crash left unqueued and sends nothing twice.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
-  const { db, clock, emails } = ctx.deps;
+  const { db, clock, config } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
-  const recipient = await recipientOf(ctx, input.userId);
+  await ensureSettings({ ctx, input: { userId: input.userId } });
+  const [recipient, optOuts] = await Promise.all([recipientOf(ctx, input.userId), optOutsOf(db, input.userId)]);
   const { inApp } = render(type, data, recipient.locale, { timeZone: recipient.timeZone });
   const address = input.email ?? recipient.email;
+  const audience = { settings: recipient.settings, optOuts, timeZone: recipient.timeZone };
   const now = clock();
 
   const created = await db.transaction(async (tx) => {
@@ -50,10 +56,8 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
     if (!row) return undefined;
     await tx.insert(deliveries).values(
       type.channels.map((channel) => {
-        if (channel === "in_app") return { notificationId: row.id, channel, status: "sent" as const, sentAt: now, attempts: 1 };
-        return address
-          ? { notificationId: row.id, channel, status: "pending" as const, address }
-          : { notificationId: row.id, channel, status: "skipped" as const, reason: "no_address" };
+        const plan = planDelivery({ type, channel, audience, hasAddress: Boolean(address), now, digestTime: config.digestTime });
+        return { notificationId: row.id, channel, ...deliveryFields(plan, now, address) };
       }),
     );
     return row;
@@ -70,9 +74,23 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   if (created) await announceCreated(ctx, created);
 
   const pending = await db
-    .select({ id: deliveries.id })
+    .select({ id: deliveries.id, channel: deliveries.channel })
     .from(deliveries)
-    .where(and(eq(deliveries.notificationId, notification.id), eq(deliveries.channel, "email"), eq(deliveries.status, "pending")));
-  for (const delivery of pending) await emails.add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
+    .where(and(eq(deliveries.notificationId, notification.id), eq(deliveries.status, "pending")));
+  await queueDeliveries(ctx, pending);
   return notification;
+}
+
+/** A delivery row's status columns for its plan; the address with what will be sent. */
+function deliveryFields(plan: Plan, now: Date, address: string | null) {
+  switch (plan.status) {
+    case "sent":
+      return { status: plan.status, sentAt: now, attempts: 1 };
+    case "pending":
+      return { status: plan.status, address };
+    case "skipped":
+      return { status: plan.status, reason: plan.reason };
+    case "held":
+      return { status: plan.status, reason: plan.reason, dueAt: plan.dueAt, address };
+  }
 }

@@ -1,19 +1,27 @@
-import { notifications, recipients } from "@lodge/db/schema";
+import { categoryPreferences, digests, erasedUsers, notifications, recipients } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { erasedKeyOf } from "./recipients";
 
 /**
- * Account deletion: the user's notifications (their deliveries with them, by the foreign key) and
- * the address copy go. An email job still queued then finds its delivery gone and sends nothing.
- * Safe to run again. The acknowledgement, `user.data_erased` (service "notification") enqueued in
- * this transaction, comes with `holdsUserData: true` in @lodge/services: until then the catalog
- * does not list this service among those the saga waits for.
+ * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
+ * digests, category choices and the address and settings copy go. An email job still queued then finds its delivery gone and sends nothing.
+ * The user is remembered as erased (by a hash of the id), so a late event about them stores nothing.
+ * Safe to run again. `user.data_erased` (service "notification") is published with the rows'
+ * removal, so the saga hears of it exactly when it is true.
  */
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { outbox } = ctx.deps;
   return outbox.transaction(async (tx) => {
     const removed = await tx.delete(notifications).where(eq(notifications.userId, input.userId)).returning({ id: notifications.id });
     await tx.delete(recipients).where(eq(recipients.userId, input.userId));
+    await tx.delete(categoryPreferences).where(eq(categoryPreferences.userId, input.userId));
+    await tx.delete(digests).where(eq(digests.userId, input.userId));
+    await tx
+      .insert(erasedUsers)
+      .values({ userKey: erasedKeyOf(input.userId), erasedAt: ctx.deps.clock() })
+      .onConflictDoNothing();
+    await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "notification" }, ctx.requestId);
     return { notifications: removed.length };
   });
 }

@@ -1,33 +1,97 @@
-import { recipients } from "@lodge/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { categoryPreferences, erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
+import { defaultPreferences } from "@lodge/events";
+import { and, eq, sql } from "drizzle-orm";
 import { defaultLocale, type Locale, localeFor } from "../catalog/index";
 import type { Ctx } from "../deps";
 
-export type Recipient = { email: string | null; locale: Locale; timeZone: string };
+export type Recipient = { email: string | null; locale: Locale; timeZone: string; settings: NotificationSettings };
+
+/** The user service's defaults, for a user whose settings this service has not seen. */
+const defaultSettings: NotificationSettings = { notifications: defaultPreferences.notifications, quietHours: defaultPreferences.quietHours };
 
 /**
  * How to address a user: the local copy fed by events. The language and time zone fall back to
- * English and UTC; `user.preferences_updated` (the user service, next) is what will fill them, by
- * calling `rememberRecipient` with `locale`/`timeZone`. No row: no address (email deliveries are
+ * English and UTC; `user.preferences_updated` (the language) and `user.profile_updated` (the time
+ * zone, and the locale until preferences are saved) fill them. No row: no address (email deliveries are
  * then skipped with reason `no_address`). `reader`: a transaction already holding a connection.
  */
 export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["deps"]["db"], "select"> = ctx.deps.db): Promise<Recipient> {
   const [row] = await reader.select().from(recipients).where(eq(recipients.userId, userId));
-  return { email: row?.email ?? null, locale: row ? localeFor(row.locale) : defaultLocale, timeZone: row?.timeZone ?? "UTC" };
+  return {
+    email: row?.email ?? null,
+    locale: row ? localeFor(row.locale) : defaultLocale,
+    timeZone: row?.timeZone ?? "UTC",
+    settings: row?.settings ?? defaultSettings,
+  };
 }
 
-/** Records what an event says of a user (only the fields it carries change). Idempotent. */
+/** The `category:channel` pairs the user turned off (PUT /notifications/preferences). */
+export async function optOutsOf(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<Set<string>> {
+  const rows = await reader
+    .select({ category: categoryPreferences.category, channel: categoryPreferences.channel })
+    .from(categoryPreferences)
+    .where(and(eq(categoryPreferences.userId, userId), eq(categoryPreferences.enabled, false)));
+  return new Set(rows.map((row) => `${row.category}:${row.channel}`));
+}
+
+/**
+ * Records what an event says of a user (only the fields it carries change). Idempotent. `locale`
+ * and `settings` with `preferencesVersion` (the preferences' language, channels and quiet hours)
+ * are kept only if that version is newer than
+ * the one recorded, so a late older save changes nothing; `locale` without it (the profile's)
+ * counts only while no preferences save has been seen (none, or version 0: the defaults read from
+ * the user service): once saved, the preferences' language is the one
+ * notifications are written in. Nothing is stored for a user whose data was erased.
+ */
 export async function rememberRecipient({
   ctx,
   input,
 }: {
   ctx: Ctx;
-  input: { userId: string; email?: string; locale?: string | null; timeZone?: string | null };
+  input: {
+    userId: string;
+    email?: string;
+    locale?: string | null;
+    timeZone?: string | null;
+    /** The preferences' channels and quiet hours, with `preferencesVersion`. */
+    settings?: NotificationSettings;
+    preferencesVersion?: number;
+  };
 }) {
   const { userId, ...known } = input;
   const changes = Object.fromEntries(Object.entries(known).filter(([, value]) => value !== undefined));
-  await ctx.deps.db
-    .insert(recipients)
-    .values({ userId, ...changes, updatedAt: ctx.deps.clock() })
-    .onConflictDoUpdate({ target: recipients.userId, set: { ...changes, updatedAt: sql`excluded.updated_at` } });
+  const newerPreferences = sql`coalesce(${recipients.preferencesVersion}, -1) < excluded.preferences_version`;
+  const set = {
+    ...changes,
+    ...(input.locale !== undefined && {
+      locale:
+        input.preferencesVersion === undefined
+          ? sql`case when coalesce(${recipients.preferencesVersion}, 0) = 0 then excluded.locale else ${recipients.locale} end`
+          : sql`case when ${newerPreferences} then excluded.locale else ${recipients.locale} end`,
+    }),
+    ...(input.settings !== undefined && { settings: sql`case when ${newerPreferences} then excluded.settings else ${recipients.settings} end` }),
+    ...(input.preferencesVersion !== undefined && { preferencesVersion: sql`greatest(${recipients.preferencesVersion}, excluded.preferences_version)` }),
+    updatedAt: sql`excluded.updated_at`,
+  };
+  await ctx.deps.db.transaction(async (tx) => {
+    if (await wasErased(tx, userId)) return;
+    await tx
+      .insert(recipients)
+      .values({ userId, ...changes, updatedAt: ctx.deps.clock() })
+      .onConflictDoUpdate({ target: recipients.userId, set });
+  });
+}
+
+/** How `erasedUsers` names a user: the SHA-256 of the id, so the row does not. */
+export function erasedKeyOf(userId: string): string {
+  return new Bun.CryptoHasher("sha256").update(userId).digest("hex");
+}
+
+/** Whether this service erased the user's data (an account deletion). */
+export async function wasErased(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<boolean> {
+  const [row] = await reader
+    .select({ userKey: erasedUsers.userKey })
+    .from(erasedUsers)
+    .where(eq(erasedUsers.userKey, erasedKeyOf(userId)));
+  return row !== undefined;
 }

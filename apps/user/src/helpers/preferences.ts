@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { defaultPreferences as catalogDefaults } from "@lodge/events";
 import { Locale } from "./locale";
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (24-hour)");
@@ -28,16 +29,8 @@ export const PreferencesDocument = z
 
 export type Preferences = z.infer<typeof PreferencesDocument>;
 
-export const defaultPreferences: Preferences = {
-  theme: "system",
-  language: "en",
-  notifications: {
-    email: { enabled: true, frequency: "instant" },
-    push: { enabled: true, frequency: "instant" },
-    telegram: { enabled: false, frequency: "instant" },
-  },
-  quietHours: null,
-};
+/** Declared with the event that carries the document, so every consumer assumes the same. */
+export const defaultPreferences: Preferences = catalogDefaults;
 
 /** A stored document read over the defaults: fields added to the format since it was written take their default. */
 export function readDocument(stored: unknown): Preferences {

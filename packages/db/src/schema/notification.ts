@@ -1,5 +1,12 @@
-import { index, integer, jsonb, pgSchema, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, outboxTable, timestamptz } from "./columns";
+
+/** What of the user service's preferences decides delivery: per-channel switches and frequency, and quiet hours (`HH:MM`, local). */
+export type NotificationSettings = {
+  notifications: Record<"email" | "push" | "telegram", { enabled: boolean; frequency: "instant" | "daily" | "weekly" }>;
+  quietHours: { start: string; end: string } | null;
+};
 
 export const notificationSchema = pgSchema("notification");
 
@@ -44,9 +51,53 @@ export const deliveries = notificationSchema.table(
     sentAt: timestamptz("sent_at"),
     /** The Message-ID (email) or the provider's id of what was sent. */
     messageId: text("message_id"),
+    /** When a `held` delivery goes out: the end of the user's quiet hours, or their next digest. */
+    dueAt: timestamptz("due_at"),
+    /** The digest that carried it (a delivery held for a digest, once collected). */
+    digestId: uuid("digest_id").references(() => digests.id, { onDelete: "set null" }),
     createdAt: createdAt(),
   },
-  (table) => [uniqueIndex("deliveries_notification_channel_idx").on(table.notificationId, table.channel)],
+  (table) => [
+    uniqueIndex("deliveries_notification_channel_idx").on(table.notificationId, table.channel),
+    index("deliveries_held_idx").on(table.dueAt).where(sql`status = 'held'`),
+    index("deliveries_pending_idx").on(table.createdAt).where(sql`status = 'pending'`),
+  ],
+);
+
+/**
+ * One digest message: the notifications a user's channel held for it (frequency `daily` or
+ * `weekly`), sent once as one message when it falls due (pending, sent, failed).
+ */
+export const digests = notificationSchema.table(
+  "digests",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    channel: text("channel").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    sentAt: timestamptz("sent_at"),
+    messageId: text("message_id"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("digests_user_idx").on(table.userId)],
+);
+
+/**
+ * A user's choice for one category on one channel (`product` × `email`: off). No row: the channel's
+ * own setting (the user service's preferences) decides. Critical types ignore these.
+ */
+export const categoryPreferences = notificationSchema.table(
+  "category_preferences",
+  {
+    userId: uuid("user_id").notNull(),
+    category: text("category").notNull(),
+    /** `email`, `push` or `telegram`, as in the user service's per-channel settings. */
+    channel: text("channel").notNull(),
+    enabled: boolean("enabled").notNull(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.category, table.channel] })],
 );
 
 /**
@@ -62,7 +113,24 @@ export const recipients = notificationSchema.table("recipients", {
   locale: text("locale"),
   /** IANA zone (`Europe/Berlin`); null: UTC. */
   timeZone: text("time_zone"),
+  /** The `user.preferences_updated` version `locale` came from (null: none yet), so an older one arriving late changes nothing. */
+  preferencesVersion: integer("preferences_version"),
+  /**
+   * The user service's per-channel settings and quiet hours from the same version
+   * (`{ notifications: { email|push|telegram: { enabled, frequency } }, quietHours }`); null: its defaults.
+   */
+  settings: jsonb("settings").$type<NotificationSettings>(),
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * Users whose data this service erased, by the SHA-256 of their id (so that no row names them once
+ * they are gone): an event about them that arrives late (a redelivered `user.registered`) stores
+ * nothing again.
+ */
+export const erasedUsers = notificationSchema.table("erased_users", {
+  userKey: text("user_key").primaryKey(),
+  erasedAt: timestamptz("erased_at").notNull().defaultNow(),
 });
 
 export const notificationOutbox = outboxTable(notificationSchema);

@@ -15,7 +15,15 @@ export const exportRoute = createRoute({
     200: jsonResponse(
       z.object({
         userId: z.uuid(),
-        recipient: z.object({ email: z.string().nullable(), locale: z.string().nullable(), timeZone: z.string().nullable() }).nullable(),
+        recipient: z
+          .object({
+            email: z.string().nullable(),
+            locale: z.string().nullable(),
+            timeZone: z.string().nullable(),
+            settings: z.unknown().openapi({ description: "The user service's channel settings and quiet hours, as last heard (null: its defaults)" }),
+          })
+          .nullable(),
+        categoryPreferences: z.array(z.object({ category: z.string(), channel: z.string(), enabled: z.boolean() })),
         notifications: z.array(Notification.extend({ deliveries: z.array(Delivery) })),
       }),
       "Everything the notification service holds about the user",

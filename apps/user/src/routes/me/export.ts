@@ -12,6 +12,7 @@ const Export = z
       user: z.object({ profile: z.unknown(), preferences: z.unknown(), knownFiles: z.array(z.unknown()) }),
       auth: z.unknown().openapi({ description: "Account (no password hash), sessions, audit entries" }),
       file: z.unknown().openapi({ description: "Files' metadata" }),
+      notification: z.unknown().openapi({ description: "Notifications, their deliveries and the address copy" }),
     }),
   })
   .openapi("Export");

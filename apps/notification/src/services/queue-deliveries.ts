@@ -1,0 +1,13 @@
+import type { Ctx } from "../deps";
+
+/**
+ * Queues pending deliveries, one job per delivery id: queueing one already queued (waiting, delayed
+ * for a retry, running) changes nothing, and a job that finds its delivery no longer pending sends
+ * nothing, so this is safe to repeat (the sweep does, for what a crash left unqueued).
+ */
+export async function queueDeliveries(ctx: Ctx, pending: { id: string; channel: string }[]) {
+  const { emails } = ctx.deps;
+  for (const delivery of pending) {
+    if (delivery.channel === "email") await emails.add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
+  }
+}
