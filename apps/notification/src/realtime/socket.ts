@@ -1,5 +1,5 @@
 import type { WSEvents } from "hono/ws";
-import type { Ctx } from "../deps";
+import type { Ctx, NotificationDeps } from "../deps";
 import { notificationView } from "../helpers/views";
 import { countUnread } from "../services/count-unread";
 import { missedNotifications } from "../services/missed-notifications";
@@ -12,10 +12,13 @@ export const REPLAY_LIMIT = 100;
 /**
  * One realtime socket of `holder` (a redeemed ticket's user and session): joins the hub on open
  * (or is closed with 1008 over the per-user cap), answers `resume` with what the client missed,
- * and closes on anything else a client sends (4400), or on too many messages (4429).
+ * and closes on anything else a client sends (4400), or on too many messages (4429). It keeps
+ * nothing of the request that opened it (a request's Ctx holds the whole request, for as long as
+ * the socket lives): its Ctx is the service's deps and logger.
  */
-export function realtimeSocket(ctx: Ctx, holder: { userId: string; sessionId: string }): WSEvents<Bun.ServerWebSocket<unknown>> {
-  const { realtime, clock, config } = ctx.deps;
+export function realtimeSocket(deps: NotificationDeps, holder: { userId: string; sessionId: string }): WSEvents<Bun.ServerWebSocket<unknown>> {
+  const { realtime, clock, config } = deps;
+  const ctx: Ctx = { deps, logger: deps.logger };
   let connection: Connection | undefined;
 
   const resume = async (current: Connection, after: string | undefined) => {

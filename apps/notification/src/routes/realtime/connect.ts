@@ -34,7 +34,7 @@ export const connect =
     if (!holder || deps.revocations?.isRevoked(holder.sessionId)) throw refused();
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError({ code: "VALIDATION_FAILED", message: "Expected a WebSocket upgrade" });
     // Bun refuses an upgrade request it cannot complete (no Sec-WebSocket-Key): the client's mistake.
-    const upgraded = await upgradeWebSocket(c, realtimeSocket(ctx, holder)).catch(() => undefined);
+    const upgraded = await upgradeWebSocket(c, realtimeSocket(deps, holder)).catch(() => undefined);
     if (!upgraded) throw new ApiError({ code: "VALIDATION_FAILED", message: "Not a valid WebSocket upgrade request" });
     return upgraded as never;
   };
