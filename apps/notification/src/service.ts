@@ -4,9 +4,12 @@ import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
+import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
+import { createWebhooks } from "./helpers/webhooks";
 import { createEmailQueue, jobs } from "./jobs/index";
 import { notificationRoutes } from "./routes/notifications/index";
+import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
@@ -31,13 +34,17 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       labelNames: ["channel", "outcome"] as const,
       registers: [base.metrics.registry],
     }),
+    webhooks: createWebhooks(base, options.env),
   }),
-  routes: (deps) => [notificationRoutes(deps)],
-  consumers,
+  // Webhooks first: /notifications/webhooks is not a notification id.
+  routes: (deps) => [webhookRoutes(deps), notificationRoutes(deps)],
+  consumers: withWebhooks(consumers),
   jobs,
   close: async (deps) => {
     // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
     await deps.emails.close();
+    await deps.webhooks.deliveries.close();
+    await deps.webhooks.retention.close();
     deps.mailer.close();
   },
 });
