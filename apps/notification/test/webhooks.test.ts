@@ -260,6 +260,15 @@ describe("deliveries", () => {
     expect((await t.call("POST", `/notifications/webhooks/${webhook.id}/deliveries/${crypto.randomUUID()}/retry`, { token: admin.token })).status).toBe(404);
   });
 
+  test("a receiver's answer is kept cut to WEBHOOK_RESPONSE_MAX_BYTES, NUL characters dropped", async () => {
+    const { webhook } = await register("/chatty", ["auth.password_changed"]);
+    receiver.answer("/chatty", () => new Response(`oops\u0000${"y".repeat(100_000)}`, { status: 500 }));
+    await t.publish("auth.password_changed", { userId: user.id, via: "change" });
+    const delivery = await deliveryWhen(webhook.id, (row) => row.attempts === 1);
+    expect(delivery.responseBody).toBe(`oops${"y".repeat(2048 - 5)}`);
+    expect(delivery).toMatchObject({ responseStatus: 500, error: "HTTP 500" });
+  });
+
   test("the delivery log pages with a cursor", async () => {
     const { webhook } = await register("/paged", ["auth.password_changed"]);
     for (let index = 0; index < 3; index++) await t.publish("auth.password_changed", { userId: user.id, via: "change" });

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { createServer, type Socket } from "node:net";
 import { checkTarget, isPublicAddress, postToTarget, RefusedTarget } from "../src/public-http";
 
 describe("isPublicAddress", () => {
@@ -107,5 +108,20 @@ describe("postToTarget", () => {
     const large = await postToTarget(pinned("/large"), options);
     expect(large.body.length).toBe(100);
     await expect(postToTarget(pinned("/silent"), { ...options, timeoutMs: 50 })).rejects.toThrow("no answer within 50 ms");
+  });
+
+  test("over https the TLS ClientHello names the host (SNI) although the connection goes to the checked address", async () => {
+    // A plain TCP listener reading the ClientHello, where the server name travels in clear text.
+    const hello = Promise.withResolvers<Buffer>();
+    const listener = createServer((socket: Socket) => socket.once("data", (data: Buffer) => (hello.resolve(data), socket.destroy())));
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    const port = (listener.address() as { port: number }).port;
+    try {
+      const target = { url: new URL(`https://hooks.lodge-test.invalid:${port}/hook`), address: "127.0.0.1", family: 4 as const };
+      await expect(postToTarget(target, options)).rejects.toThrow();
+      expect((await hello.promise).includes("hooks.lodge-test.invalid")).toBe(true);
+    } finally {
+      listener.close();
+    }
   });
 });

@@ -15,8 +15,9 @@ export function withWebhooks(consumers: Consumers<NotificationDeps>): Consumers<
     eventTypes.map((type) => {
       const handle = consumers[type] as Handler | undefined;
       const both: Handler = async (event, ctx) => {
-        await queueWebhookDeliveries({ ctx, input: event });
+        // The service's own handling first: a webhook problem must not hold up a reset email.
         await handle?.(event, ctx);
+        await queueWebhookDeliveries({ ctx, input: event });
       };
       return [type, both];
     }),

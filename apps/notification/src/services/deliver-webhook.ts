@@ -58,7 +58,7 @@ async function attemptDelivery(ctx: Ctx, endpoint: Endpoint, message: { id: stri
   const { config } = ctx.deps.webhooks;
   const rotating = endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > message.at;
   const secrets = rotating && endpoint.previousSecret ? [endpoint.secret, endpoint.previousSecret] : [endpoint.secret];
-  const failed = (error: string): Attempt => ({ ok: false, responseStatus: null, responseBody: null, durationMs: null, error: error.slice(0, 500) });
+  const failed = (error: string): Attempt => ({ ok: false, responseStatus: null, responseBody: null, durationMs: null, error: storable(error.slice(0, 500)) });
   try {
     // Checked again now: the name may resolve elsewhere than at registration (or the allow-list changed).
     const target = await checkTarget(endpoint.url, { allowedHosts: config.allowedHosts });
@@ -71,11 +71,14 @@ async function attemptDelivery(ctx: Ctx, endpoint: Endpoint, message: { id: stri
     const ok = response.status >= 200 && response.status < 300;
     const redirect = response.status >= 300 && response.status < 400;
     const error = ok ? null : redirect ? `redirect (${response.status}) not followed` : `HTTP ${response.status}`;
-    return { ok, responseStatus: response.status, responseBody: response.body, durationMs: response.durationMs, error };
+    return { ok, responseStatus: response.status, responseBody: storable(response.body), durationMs: response.durationMs, error };
   } catch (error) {
     return failed(error instanceof Error ? error.message : String(error));
   }
 }
+
+/** Text a receiver chose, as Postgres can store it (no NUL characters). */
+const storable = (text: string) => text.replaceAll("\u0000", "");
 
 /** Starts the endpoint's failure streak (if none) and disables it once the streak is old enough; returns whether it did. */
 async function recordFailure(ctx: Ctx, endpoint: Endpoint, now: Date) {
