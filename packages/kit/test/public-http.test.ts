@@ -113,7 +113,12 @@ describe("postToTarget", () => {
   test("over https the TLS ClientHello names the host (SNI) although the connection goes to the checked address", async () => {
     // A plain TCP listener reading the ClientHello, where the server name travels in clear text.
     const hello = Promise.withResolvers<Buffer>();
-    const listener = createServer((socket: Socket) => socket.once("data", (data: Buffer) => (hello.resolve(data), socket.destroy())));
+    const listener = createServer((socket: Socket) =>
+      socket.once("data", (data: Buffer) => {
+        hello.resolve(data);
+        socket.destroy();
+      }),
+    );
     await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
     const port = (listener.address() as { port: number }).port;
     try {
