@@ -1,6 +1,6 @@
 import { webhookDeliveries, webhookEndpoints } from "@lodge/db/schema";
 import { checkTarget, postToTarget } from "@lodge/kit";
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, isNotNull, lte, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { retryDelayMs, webhookHeaders } from "../helpers/webhooks";
 
@@ -31,13 +31,17 @@ export async function deliverWebhook({ ctx, input }: { ctx: Ctx; input: { delive
   const body = JSON.stringify(delivery.payload);
   const attempt = await attemptDelivery(ctx, endpoint, { id: delivery.eventId, at: now, body });
   const pending = eq(webhookDeliveries.status, "pending");
-  const recorded = { attempts: delivery.attempts + 1, lastAttemptAt: now, ...attempt, ok: undefined };
-  if (attempt.ok) {
+  const { ok, ...outcome } = attempt;
+  const recorded = { attempts: delivery.attempts + 1, lastAttemptAt: now, ...outcome };
+  if (ok) {
     await db
       .update(webhookDeliveries)
       .set({ ...recorded, status: "sent", error: null, nextAttemptAt: null })
       .where(and(eq(webhookDeliveries.id, delivery.id), pending));
-    await db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, endpoint.id));
+    await db
+      .update(webhookEndpoints)
+      .set({ failingSince: null })
+      .where(and(eq(webhookEndpoints.id, endpoint.id), isNotNull(webhookEndpoints.failingSince)));
     outcomes.inc({ outcome: "sent" });
     return { status: "sent" as const };
   }
@@ -56,9 +60,8 @@ export async function deliverWebhook({ ctx, input }: { ctx: Ctx; input: { delive
 /** Signs with the current secret and, within the rotation window, the previous one; posts to the checked address. */
 async function attemptDelivery(ctx: Ctx, endpoint: Endpoint, message: { id: string; at: Date; body: string }): Promise<Attempt> {
   const { config } = ctx.deps.webhooks;
-  const rotating = endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > message.at;
+  const rotating = endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > message.at;
   const secrets = rotating && endpoint.previousSecret ? [endpoint.secret, endpoint.previousSecret] : [endpoint.secret];
-  const failed = (error: string): Attempt => ({ ok: false, responseStatus: null, responseBody: null, durationMs: null, error: storable(error.slice(0, 500)) });
   try {
     // Checked again now: the name may resolve elsewhere than at registration (or the allow-list changed).
     const target = await checkTarget(endpoint.url, { allowedHosts: config.allowedHosts });
@@ -73,7 +76,8 @@ async function attemptDelivery(ctx: Ctx, endpoint: Endpoint, message: { id: stri
     const error = ok ? null : redirect ? `redirect (${response.status}) not followed` : `HTTP ${response.status}`;
     return { ok, responseStatus: response.status, responseBody: storable(response.body), durationMs: response.durationMs, error };
   } catch (error) {
-    return failed(error instanceof Error ? error.message : String(error));
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, responseStatus: null, responseBody: null, durationMs: null, error: storable(reason.slice(0, 500)) };
   }
 }
 
