@@ -6,6 +6,7 @@ import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { withheldFields } from "../src/helpers/webhooks";
 import { pruneWebhookDeliveries } from "../src/services/prune-webhook-deliveries";
+import { queueWebhookDeliveries } from "../src/services/queue-webhook-deliveries";
 import { startTestNotifications, type TestNotifications } from "./harness";
 import { type ReceivedWebhook, startWebhookReceiver } from "./webhook-receiver";
 
@@ -186,6 +187,18 @@ describe("deliveries", () => {
       error: null,
     });
     expect(typeof log.deliveries[0].durationMs).toBe("number");
+  });
+
+  test("a redelivered event (the bus is at-least-once) adds no delivery and sends nothing twice", async () => {
+    const { webhook } = await register("/once", ["auth.password_changed"]);
+    const event = await t.publish("auth.password_changed", { userId: user.id, via: "change" });
+    await deliveryWhen(webhook.id, (row) => row.status === "sent");
+    await queueWebhookDeliveries({ ctx: { deps: t.deps, logger: t.deps.logger }, input: event });
+    // Another event after it, to the same endpoint: once it is in, a second send of the first would have been too.
+    const after = await t.publish("auth.password_changed", { userId: user.id, via: "change" });
+    await eventually(() => receiver.at("/once").some((request) => request.headers["webhook-id"] === after.id));
+    expect(receiver.at("/once").filter((request) => request.headers["webhook-id"] === event.id).length).toBe(1);
+    expect((await deliveriesOf(webhook.id)).length).toBe(2);
   });
 
   test("one-time tokens are withheld: a reset request reaches webhooks without its token", async () => {

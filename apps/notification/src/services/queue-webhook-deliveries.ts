@@ -17,14 +17,19 @@ export async function queueWebhookDeliveries({ ctx, input: event }: { ctx: Ctx; 
     .where(and(eq(webhookEndpoints.enabled, true), arrayOverlaps(webhookEndpoints.eventTypes, [event.type, "*"])));
   if (endpoints.length === 0) return;
   const payload = webhookPayload(event);
-  await db
+  const inserted = await db
     .insert(webhookDeliveries)
     .values(endpoints.map((endpoint) => ({ endpointId: endpoint.id, eventId: event.id, eventType: event.type, payload, createdAt: ctx.deps.clock() })))
-    .onConflictDoNothing();
-  const fresh = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.eventId, event.id), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.attempts, 0)));
+    .onConflictDoNothing()
+    .returning({ id: webhookDeliveries.id });
+  // A redelivered event: its rows exist; queue again the ones never attempted.
+  const fresh =
+    inserted.length === endpoints.length
+      ? inserted
+      : await db
+          .select({ id: webhookDeliveries.id })
+          .from(webhookDeliveries)
+          .where(and(eq(webhookDeliveries.eventId, event.id), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.attempts, 0)));
   await webhooks.deliveries.addBulk(
     fresh.map((delivery) => ({ name: "deliver", data: { deliveryId: delivery.id, requestId: event.requestId }, opts: { jobId: delivery.id } })),
   );
