@@ -2,6 +2,7 @@ import type { Queue } from "@lodge/jobs";
 import type { Counter, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
+import type { Webhooks } from "./helpers/webhooks";
 
 /** What the kit builds for every service, plus the notification service's own (see service.ts); built once at boot. */
 export type NotificationDeps = ServiceBase &
@@ -17,6 +18,8 @@ export type NotificationDeps = ServiceBase &
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
+    /** Outbound webhooks: their settings, delivery and retention queues, and outcome counter. */
+    webhooks: Webhooks;
   };
 
 export type EmailJob = { deliveryId: string; requestId?: string };

@@ -1,8 +1,36 @@
-import { serviceEnv, z } from "@lodge/config";
+import { fragments, serviceEnv, z } from "@lodge/config";
 import { localUrlOf, serviceNamed } from "@lodge/services";
 
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 const defaultClientId = serviceNamed("notification").client?.id ?? "notification-service";
+
+/** Outbound webhooks (see services/webhooks). */
+const webhookEnv = {
+  /** Hosts (names or IPs, comma-separated) webhooks may reach although they are private or loopback (an internal receiver, a test's). */
+  WEBHOOK_ALLOWED_HOSTS: fragments.list(),
+  /** How long one delivery attempt may take, connect to last byte read. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(10_000),
+  /** How much of a receiver's answer is read and kept in the delivery log; the rest is not read. */
+  WEBHOOK_RESPONSE_MAX_BYTES: z.coerce.number().int().nonnegative().max(65_536).default(2048),
+  /** Attempts per delivery; with the delay below, 13 spreads them over about 23 hours. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(13),
+  /** The first retry's delay; each next one waits twice as long. */
+  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().positive().default(20_000),
+  /** An endpoint whose deliveries have failed without a success for this many days is disabled. */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+  /** After a secret rotation, deliveries are signed with the old secret too for this many hours. */
+  WEBHOOK_ROTATION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 7)
+    .default(24),
+  /** Delivery rows (their bodies may carry user data) are deleted this many days after they were made. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(14),
+  /** Webhook requests each instance makes at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Endpoints that can be registered. */
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().positive().default(100),
+};
 
 export const notificationEnv = serviceEnv
   .extend({
@@ -36,6 +64,7 @@ export const notificationEnv = serviceEnv
     NOTIFICATION_SWEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
+    ...webhookEnv,
   })
   .superRefine((env, ctx) => {
     // Logged emails carry reset links: fine on a laptop, never on a server.

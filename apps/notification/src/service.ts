@@ -4,10 +4,13 @@ import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
+import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
+import { createWebhooks } from "./helpers/webhooks";
 import { createDigestQueue, createEmailQueue, jobs } from "./jobs/index";
 import { notificationRoutes } from "./routes/notifications/index";
 import { preferenceRoutes } from "./routes/preferences/index";
+import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
@@ -34,14 +37,15 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       labelNames: ["channel", "outcome"] as const,
       registers: [base.metrics.registry],
     }),
+    webhooks: createWebhooks(base, options.env),
   }),
-  // Literal paths (/notifications/preferences) before /notifications/{id}.
-  routes: (deps) => [preferenceRoutes(deps), notificationRoutes(deps)],
-  consumers,
+  // Literal paths (/notifications/preferences, /notifications/webhooks) before /notifications/{id}.
+  routes: (deps) => [preferenceRoutes(deps), webhookRoutes(deps), notificationRoutes(deps)],
+  consumers: withWebhooks(consumers),
   jobs,
   close: async (deps) => {
     // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
-    await Promise.all([deps.emails.close(), deps.digestQueue.close()]);
+    await Promise.all([deps.emails.close(), deps.digestQueue.close(), deps.webhooks.deliveries.close(), deps.webhooks.retention.close()]);
     deps.mailer.close();
   },
 });

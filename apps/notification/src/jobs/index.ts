@@ -4,6 +4,7 @@ import type { DigestJob, EmailJob, NotificationDeps } from "../deps";
 import { deliverDigest } from "../services/deliver-digest";
 import { deliverEmail } from "../services/deliver-email";
 import { releaseHeld } from "../services/release-held";
+import { webhookJobs } from "./webhooks";
 
 /** Retried for about 20 minutes (5 s doubling, 8 attempts) before the delivery is `failed`. */
 const sendOptions = { ...defaultJobOptions, attempts: 8, backoff: { type: "exponential" as const, delay: 5000 } };
@@ -46,4 +47,5 @@ export const sweepJob = (deps: NotificationDeps): JobDefinition<NotificationDeps
 });
 
 /** The workers the service runs (none with `jobs: false`: tests that drive deliveries by hand). */
-export const jobs = (deps: NotificationDeps, options: { jobs?: boolean }) => (options.jobs === false ? [] : [emailJob(deps), digestJob(deps), sweepJob(deps)]);
+export const jobs = (deps: NotificationDeps, options: { jobs?: boolean }) =>
+  options.jobs === false ? [] : [emailJob(deps), digestJob(deps), sweepJob(deps), ...webhookJobs(deps)];

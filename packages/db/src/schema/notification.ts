@@ -134,3 +134,63 @@ export const erasedUsers = notificationSchema.table("erased_users", {
 });
 
 export const notificationOutbox = outboxTable(notificationSchema);
+
+/**
+ * An outbound webhook endpoint an admin registered (operator data, not a user's): every bus event
+ * whose type is in `eventTypes` (or any, with `*`) is POSTed to `url`, signed per the Standard
+ * Webhooks spec with `secret` (and `previousSecret` until `previousSecretExpiresAt`, after a rotation).
+ */
+export const webhookEndpoints = notificationSchema.table("webhook_endpoints", {
+  id: id(),
+  url: text("url").notNull(),
+  description: text("description").notNull().default(""),
+  /** Catalog event types, or `*` for all. */
+  eventTypes: text("event_types").array().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Why it was disabled by the service (`failing`), null when an admin did it or it is enabled. */
+  disabledReason: text("disabled_reason"),
+  /** `whsec_` + base64: kept as is, since signing needs it. */
+  secret: text("secret").notNull(),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: timestamptz("previous_secret_expires_at"),
+  /** When the first attempt failed since the last success: the endpoint is disabled once it is old enough. */
+  failingSince: timestamptz("failing_since"),
+  createdAt: createdAt(),
+  updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * One event's delivery to one endpoint (once per pair), with the body as sent (its data may carry
+ * user data: rows are deleted after WEBHOOK_DELIVERY_RETENTION_DAYS) and the last attempt's outcome.
+ */
+export const webhookDeliveries = notificationSchema.table(
+  "webhook_deliveries",
+  {
+    id: id(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The bus event's id: the `webhook-id` header, which receivers deduplicate on. */
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** `{ type, timestamp, data }`, the JSON body. */
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    responseStatus: integer("response_status"),
+    /** The start of the receiver's answer (WEBHOOK_RESPONSE_MAX_BYTES at most). */
+    responseBody: text("response_body"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    lastAttemptAt: timestamptz("last_attempt_at"),
+    nextAttemptAt: timestamptz("next_attempt_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_idx").on(table.endpointId, table.eventId),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.id),
+    index("webhook_deliveries_created_idx").on(table.createdAt),
+  ],
+);
