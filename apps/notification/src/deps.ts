@@ -1,5 +1,7 @@
 import type { Queue } from "@lodge/jobs";
 import type { Counter, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { SendChannel } from "./catalog/index";
+import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 
@@ -8,13 +10,15 @@ export type NotificationDeps = ServiceBase &
   WithOutbox & {
     /** SMTP, or the log when SMTP_URL is unset. */
     mailer: Mailer;
-    /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
-    emails: Queue<EmailJob>;
+    /** How each channel finds addresses, sends and classifies failures (channels/). */
+    channels: Channels;
+    /** A queue per channel, one job per delivery (its id is the delivery's, so a delivery is queued once). */
+    deliveryQueues: Record<SendChannel, Queue<DeliveryJob>>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
   };
 
-export type EmailJob = { deliveryId: string; requestId?: string };
+export type DeliveryJob = { deliveryId: string; requestId?: string };
 
 export type Ctx = KitCtx<NotificationDeps>;

@@ -1,43 +1,57 @@
 import { notificationOutbox } from "@lodge/db/schema";
 import { Counter, defineService, type StartOptions, startService } from "@lodge/kit";
+import { createChannels, describeChannels } from "./channels/index";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
-import { createEmailQueue, jobs } from "./jobs/index";
+import { createDeliveryQueues, jobs } from "./jobs/index";
 import { notificationRoutes } from "./routes/notifications/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
   mailer?: Mailer;
-  /** Run the email worker (off in tests that drive deliveries by hand). */
+  /** Run the delivery workers (off in tests that drive deliveries by hand). */
   jobs?: boolean;
+  /** What web push requests go out with (a test's, trusting its local push service's certificate). */
+  fetch?: typeof fetch;
 };
 
-export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean }>({
+export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean; fetch?: typeof fetch }>({
   name: "notification",
   env: notificationEnv,
-  openApi: { prefix: "/notifications", title: "Lodge notifications", description: "The in-app inbox and email delivery of notifications." },
+  openApi: {
+    prefix: "/notifications",
+    title: "Lodge notifications",
+    description: "The in-app inbox and the delivery of notifications by email, web push, FCM and Telegram.",
+  },
   outbox: notificationOutbox,
   tokens: "jwks",
-  build: async (base, options) => ({
-    mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
-    emails: createEmailQueue(base.jobsConnection),
-    config: notificationConfigFromEnv(options.env),
-    sends: new Counter({
-      name: "notification_sends_total",
-      help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
-      labelNames: ["channel", "outcome"] as const,
-      registers: [base.metrics.registry],
-    }),
-  }),
+  build: async (base, options) => {
+    const mailer = options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger });
+    const config = notificationConfigFromEnv(options.env);
+    const channels = createChannels({ config, mailer, fetch: options.fetch ?? fetch, clock: base.clock });
+    base.logger.info(describeChannels(channels, mailer));
+    return {
+      mailer,
+      channels,
+      deliveryQueues: createDeliveryQueues(base.jobsConnection),
+      config,
+      sends: new Counter({
+        name: "notification_sends_total",
+        help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
+        labelNames: ["channel", "outcome"] as const,
+        registers: [base.metrics.registry],
+      }),
+    };
+  },
   routes: (deps) => [notificationRoutes(deps)],
   consumers,
   jobs,
   close: async (deps) => {
-    // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
-    await deps.emails.close();
+    // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
+    await Promise.all(Object.values(deps.deliveryQueues).map((queue) => queue.close()));
     deps.mailer.close();
   },
 });

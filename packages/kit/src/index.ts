@@ -8,6 +8,7 @@ export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, toApiE
 export { type Check, mountOperations } from "./health";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
+export { isPrivateAddress, refusedTarget } from "./public-address";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";

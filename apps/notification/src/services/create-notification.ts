@@ -1,6 +1,6 @@
 import { deliveries, notifications } from "@lodge/db/schema";
-import { and, eq } from "drizzle-orm";
-import { render, typeNamed } from "../catalog/index";
+import { and, eq, inArray } from "drizzle-orm";
+import { type Channel, render, type SendChannel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { recipientOf } from "./recipients";
 
@@ -15,14 +15,28 @@ type Input = {
   email?: string;
 };
 
+type Planned = { status: "pending" | "held" | "sent" | "skipped"; reason?: string };
+
+/**
+ * The status a new delivery starts in: the inbox is `sent` at once; a channel without credentials
+ * or a user without an address on it is `skipped`; the rest is `pending` (queued). The one place
+ * that decides it, so preferences, quiet hours and digests decide here too.
+ */
+export function plannedDelivery(channel: Channel, known: { configured: boolean; hasAddress: boolean }): Planned {
+  if (channel === "in_app") return { status: "sent" };
+  if (!known.configured) return { status: "skipped", reason: "not_configured" };
+  if (!known.hasAddress) return { status: "skipped", reason: "no_address" };
+  return { status: "pending" };
+}
+
 /**
  * Stores a notification in the user's inbox, rendered in their language, with one delivery per
- * channel of its type: the inbox at once (`sent`), email `pending` (or `skipped`, `no_address`).
- * Then queues every email delivery still pending, one job per delivery id, so that a redelivered
- * event (same `sourceKey`) queues what a crash left unqueued and sends nothing twice.
+ * channel of its type, in the status `plannedDelivery` gives. Then queues every delivery still
+ * pending, one job per delivery id on its channel's queue, so that a redelivered event (same
+ * `sourceKey`) queues what a crash left unqueued and sends nothing twice.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
-  const { db, clock, emails } = ctx.deps;
+  const { db, clock, channels, deliveryQueues } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
   const recipient = await recipientOf(ctx, input.userId);
@@ -47,14 +61,21 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
       .onConflictDoNothing({ target: notifications.sourceKey })
       .returning();
     if (!row) return undefined;
-    await tx.insert(deliveries).values(
-      type.channels.map((channel) => {
-        if (channel === "in_app") return { notificationId: row.id, channel, status: "sent" as const, sentAt: now, attempts: 1 };
-        return address
-          ? { notificationId: row.id, channel, status: "pending" as const, address }
-          : { notificationId: row.id, channel, status: "skipped" as const, reason: "no_address" };
-      }),
-    );
+    const planned = [];
+    for (const channel of type.channels) {
+      const sender = channel === "in_app" ? undefined : channels[channel];
+      const hasAddress = sender ? (await sender.addressesOf(tx, { userId: input.userId, stored: address })).length > 0 : true;
+      const { status, reason } = plannedDelivery(channel, { configured: sender?.configured ?? true, hasAddress });
+      planned.push({
+        notificationId: row.id,
+        channel,
+        status,
+        reason,
+        ...(channel === "email" && status === "pending" ? { address } : {}),
+        ...(status === "sent" ? { sentAt: now, attempts: 1 } : {}),
+      });
+    }
+    await tx.insert(deliveries).values(planned);
     return row;
   });
   const notification =
@@ -68,9 +89,10 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   if (!notification) throw new Error("notification neither created nor found");
 
   const pending = await db
-    .select({ id: deliveries.id })
+    .select({ id: deliveries.id, channel: deliveries.channel })
     .from(deliveries)
-    .where(and(eq(deliveries.notificationId, notification.id), eq(deliveries.channel, "email"), eq(deliveries.status, "pending")));
-  for (const delivery of pending) await emails.add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
+    .where(and(eq(deliveries.notificationId, notification.id), inArray(deliveries.channel, Object.keys(deliveryQueues)), eq(deliveries.status, "pending")));
+  for (const delivery of pending)
+    await deliveryQueues[delivery.channel as SendChannel].add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
   return notification;
 }
