@@ -7,6 +7,7 @@ import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createDeliveryQueues, jobs } from "./jobs/index";
+import { addressRoutes } from "./routes/addresses/index";
 import { notificationRoutes } from "./routes/notifications/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -46,7 +47,8 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       }),
     };
   },
-  routes: (deps) => [notificationRoutes(deps)],
+  // The literal paths (/notifications/devices, ...) before /notifications/{id}.
+  routes: (deps) => [addressRoutes(deps), notificationRoutes(deps)],
   consumers,
   jobs,
   close: async (deps) => {

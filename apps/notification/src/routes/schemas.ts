@@ -23,7 +23,10 @@ export const Delivery = z
   .object({
     channel: z.enum(channels),
     status: z.enum(["pending", "held", "sent", "failed", "skipped"]),
-    reason: z.string().nullable().openapi({ description: "Why it was skipped or failed (`no_address`, `send_failed`)" }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why it was skipped or failed (`no_address`, `not_configured`, `send_failed`, `rejected`, `address_gone`)" }),
     attempts: z.number().int(),
     sentAt: z.string().nullable(),
   })
