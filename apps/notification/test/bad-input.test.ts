@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { notifications } from "@lodge/db/schema";
+import { fcmDevices, notifications, pushSubscriptions } from "@lodge/db/schema";
 import {
   call,
   eventually,
@@ -49,12 +49,17 @@ function expect4xx(response: { status: number; json: { error?: Record<string, un
 describe("every operation", () => {
   test("the document lists every route, each with its error responses", () => {
     expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/devices",
+      "DELETE /notifications/push-subscriptions",
       "DELETE /notifications/{id}",
       "GET /notifications",
       "GET /notifications/export/{userId}",
+      "GET /notifications/push/vapid-public-key",
       "GET /notifications/unread-count",
       "GET /notifications/{id}",
       "PATCH /notifications/{id}",
+      "POST /notifications/devices",
+      "POST /notifications/push-subscriptions",
       "POST /notifications/read-all",
     ]);
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
@@ -117,7 +122,13 @@ describe("every operation", () => {
       send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, notificationId), { body, token: alice.token, headers }),
       skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PATCH /notifications/{id}"]);
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/devices",
+      "DELETE /notifications/push-subscriptions",
+      "PATCH /notifications/{id}",
+      "POST /notifications/devices",
+      "POST /notifications/push-subscriptions",
+    ]);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -127,6 +138,11 @@ describe("every operation", () => {
       token: alice.token,
       send: (method, path, headers) => call(t.url, method, path, { headers }),
     });
+  });
+
+  test("the sweeps stored no push subscription or device", async () => {
+    expect(await t.db.select().from(pushSubscriptions)).toEqual([]);
+    expect(await t.db.select().from(fcmDevices)).toEqual([]);
   });
 
   test("hostile query values are 4xx, never a 5xx", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { fcmDevices, pushSubscriptions, telegramLinks } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { createNotification } from "../src/services/create-notification";
 import { rememberRecipient } from "../src/services/recipients";
@@ -115,6 +116,9 @@ describe("export and erasure", () => {
     const user = await t.user();
     const other = await t.user();
     await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `export-${user.id}@example.com`, locale: "de" } });
+    await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
+    await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "ios" });
+    await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 4242, linkedAt: new Date() });
     const notification = await announce(user.id, "exported");
     await announce(other.id, "not exported");
 
@@ -124,11 +128,22 @@ describe("export and erasure", () => {
     expect(exported.json).toMatchObject({
       userId: user.id,
       recipient: { email: `export-${user.id}@example.com`, locale: "de", timeZone: null },
-      notifications: [{ id: notification.id, title: "exported", deliveries: [{ channel: "email" }, { channel: "in_app" }] }],
+      pushSubscriptions: [{ endpoint: `https://push.example.com/${user.id}` }],
+      devices: [{ fcmToken: `token-${user.id}`, platform: "ios" }],
+      telegram: { chatId: 4242 },
+      notifications: [
+        {
+          id: notification.id,
+          title: "exported",
+          deliveries: [{ channel: "email" }, { channel: "fcm" }, { channel: "in_app" }, { channel: "telegram" }, { channel: "web_push" }],
+        },
+      ],
     });
     expect(exported.text).not.toContain(other.id);
     const empty = await t.call("GET", `/notifications/export/${crypto.randomUUID()}`, { token: client });
     expect(empty.json).toMatchObject({ recipient: null, notifications: [] });
+    // The keys a payload is encrypted to stay out of the export.
+    expect(exported.json.pushSubscriptions[0]).not.toHaveProperty("p256dh");
 
     const wrongScope = await t.issuer.client("reader", ["files:export"]);
     expect((await t.call("GET", `/notifications/export/${user.id}`, { token: wrongScope })).status).toBe(403);
@@ -139,6 +154,9 @@ describe("export and erasure", () => {
     const user = await t.user();
     const other = await t.user();
     await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `gone-${user.id}@example.com` } });
+    await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
+    await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "android" });
+    await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 42, linkedAt: new Date() });
     const notification = await securityNotice(user.id);
     const kept = await announce(other.id, "kept");
 
@@ -146,7 +164,14 @@ describe("export and erasure", () => {
     await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).json.notifications.length === 0);
     expect(await t.deliveriesOf(notification.id)).toEqual([]);
     const client = await t.issuer.client("user-service", ["notifications:export"]);
-    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({ userId: user.id, recipient: null, notifications: [] });
+    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({
+      userId: user.id,
+      recipient: null,
+      pushSubscriptions: [],
+      devices: [],
+      telegram: null,
+      notifications: [],
+    });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);
     // No acknowledgement yet: the service is not among those the saga waits for (see @lodge/services).
     expect((await readStream(t.redis, t.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id)).toEqual([]);

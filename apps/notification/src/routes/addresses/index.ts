@@ -10,7 +10,7 @@ import { vapidKey, vapidKeyRoute } from "./vapid-public-key";
 export function addressRoutes(deps: NotificationDeps) {
   const middleware = deps.guard.requireUser();
   const router = createRouter();
-  router.openapi(vapidKeyRoute, vapidKey(deps));
+  router.openapi({ ...vapidKeyRoute, middleware }, vapidKey(deps));
   router.openapi({ ...subscribeRoute, middleware }, subscribe(deps));
   router.openapi({ ...unsubscribeRoute, middleware }, unsubscribe(deps));
   router.openapi({ ...registerDeviceRoute, middleware }, registerDeviceHandler(deps));

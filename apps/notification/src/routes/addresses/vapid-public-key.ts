@@ -1,15 +1,17 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { ApiError, type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
+import { bearer } from "../schemas";
 
 export const vapidKeyRoute = createRoute({
   method: "get",
   path: "/notifications/push/vapid-public-key",
   tags: ["push"],
   summary: "The VAPID public key a browser subscribes with (`applicationServerKey`); 404 while web push is not configured",
+  security: bearer,
   responses: {
     200: jsonResponse(z.object({ publicKey: z.string().openapi({ description: "base64url, uncompressed P-256 point" }) }), "The key"),
-    ...errorResponses(404),
+    ...errorResponses(401, 403, 404),
   },
 });
 
