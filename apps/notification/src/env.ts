@@ -1,6 +1,9 @@
 import { fragments, serviceEnv, z } from "@lodge/config";
 import { serviceNamed } from "@lodge/services";
 
+/** Unset, or set to nothing (`NAME=` in .env): either way not configured. */
+const unsetOrEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
 const origin = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 
 export const notificationEnv = serviceEnv
@@ -21,32 +24,20 @@ export const notificationEnv = serviceEnv
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
     /** Web Push: the VAPID key pair (base64url, `bun run --cwd apps/notification vapid:keys` prints a new one); unset, web push deliveries are skipped (`not_configured`). */
-    VAPID_PUBLIC_KEY: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{87}$/, "a base64url P-256 public key (87 characters)")
-      .optional(),
-    VAPID_PRIVATE_KEY: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{43}$/, "a base64url P-256 private key (43 characters)")
-      .optional(),
+    VAPID_PUBLIC_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{87}$/, "a base64url P-256 public key (87 characters)")),
+    VAPID_PRIVATE_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a base64url P-256 private key (43 characters)")),
     /** Web Push: who push services contact about this sender, `mailto:ops@example.com` or an https URL. */
-    VAPID_SUBJECT: z
-      .string()
-      .regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")
-      .optional(),
+    VAPID_SUBJECT: unsetOrEmpty(z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")),
     /** Web Push: endpoint hosts allowed although they resolve to private addresses (a test's local push service); empty in production. */
     WEB_PUSH_ALLOWED_HOSTS: fragments.list(),
     /** FCM: the Firebase service account's JSON key (as downloaded; `project_id`, `client_email`, `private_key`); unset, FCM deliveries are skipped (`not_configured`). */
-    FCM_SERVICE_ACCOUNT: z.string().optional(),
+    FCM_SERVICE_ACCOUNT: unsetOrEmpty(z.string()),
     /** FCM: the HTTP v1 API's origin (a test's local FCM). */
     FCM_API_URL: origin.default("https://fcm.googleapis.com"),
     /** FCM: where the service account's signed JWT is exchanged for an access token, when not Google's (a test's local token endpoint). */
-    FCM_TOKEN_URL: z.url({ protocol: /^https?$/ }).optional(),
+    FCM_TOKEN_URL: unsetOrEmpty(z.url({ protocol: /^https?$/ })),
     /** Telegram: the bot's token from @BotFather (the bot service's bot); unset, Telegram deliveries are skipped (`not_configured`). */
-    TELEGRAM_BOT_TOKEN: z
-      .string()
-      .regex(/^\d+:[\w-]+$/, "a bot token (123456:ABC...)")
-      .optional(),
+    TELEGRAM_BOT_TOKEN: unsetOrEmpty(z.string().regex(/^\d+:[\w-]+$/, "a bot token (123456:ABC...)")),
     /** Telegram: the Bot API's origin (a test's telegram-test-api, or a local Bot API server). */
     TELEGRAM_API_ROOT: origin.default("https://api.telegram.org"),
     /** Sends at once per instance on each of web push, FCM and Telegram. */
