@@ -8,6 +8,7 @@ import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createDeliveryQueues, jobs } from "./jobs/index";
 import { addressRoutes } from "./routes/addresses/index";
+import { adminRoutes } from "./routes/admin/index";
 import { notificationRoutes } from "./routes/notifications/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -48,7 +49,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     };
   },
   // The literal paths (/notifications/devices, ...) before /notifications/{id}.
-  routes: (deps) => [addressRoutes(deps), notificationRoutes(deps)],
+  routes: (deps) => [addressRoutes(deps), adminRoutes(deps), notificationRoutes(deps)],
   consumers,
   jobs,
   close: async (deps) => {

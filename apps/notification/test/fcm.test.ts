@@ -107,4 +107,42 @@ describe("FCM", () => {
     const kept = await t.db.select().from(fcmDevices).where(eq(fcmDevices.userId, user.id));
     expect(kept.map((row) => row.token).sort()).toEqual(registered.slice(2).sort());
   });
+
+  test("admins list failed deliveries and retry one: it is queued again and sent once; anything but failed is a 409", async () => {
+    const { user, fcmToken } = await userWithDevice();
+    fcm.invalid.add(fcmToken);
+    const notification = await announce(user.id, "Refused");
+    const failed = await sentOn(notification.id);
+    expect(failed).toMatchObject({ status: "failed", reason: "rejected", attempts: 1 });
+
+    const admin = await t.issuer.admin();
+    const listed = await t.call("GET", "/notifications/admin/deliveries?status=failed&channel=fcm", { token: admin.token });
+    expect(listed.status).toBe(200);
+    expect(listed.json.deliveries).toContainEqual(
+      expect.objectContaining({
+        id: failed.id,
+        notificationId: notification.id,
+        userId: user.id,
+        type: "system.announcement",
+        channel: "fcm",
+        reason: "rejected",
+      }),
+    );
+    expect((await t.call("GET", "/notifications/admin/deliveries", { token: user.token })).status).toBe(403);
+    for (const query of ["status=bogus", "channel=sms", "limit=0", "limit=1e99", "cursor=x' OR 1=1"]) {
+      const refused = await t.call("GET", `/notifications/admin/deliveries?${query}`, { token: admin.token });
+      expect([400, 422]).toContain(refused.status);
+      expect(refused.json.error.code).toBe("VALIDATION_FAILED");
+    }
+    expect((await t.call("POST", `/notifications/admin/deliveries/${failed.id}/retry`, { token: user.token })).status).toBe(403);
+
+    fcm.invalid.delete(fcmToken);
+    const retried = await t.call("POST", `/notifications/admin/deliveries/${failed.id}/retry`, { token: admin.token });
+    expect(retried).toMatchObject({ status: 202, json: { id: failed.id, status: "pending" } });
+    expect(await sentOn(notification.id)).toMatchObject({ status: "sent", attempts: 2 });
+    expect(fcm.to(fcmToken)).toHaveLength(1);
+    const again = await t.call("POST", `/notifications/admin/deliveries/${failed.id}/retry`, { token: admin.token });
+    expect(again).toMatchObject({ status: 409, json: { error: { code: "CONFLICT" } } });
+    expect((await t.call("POST", `/notifications/admin/deliveries/${crypto.randomUUID()}/retry`, { token: admin.token })).status).toBe(404);
+  });
 });

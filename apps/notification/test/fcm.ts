@@ -8,7 +8,7 @@ const scope = "https://www.googleapis.com/auth/firebase.messaging";
  * access token as Google's OAuth endpoint does (RS256 signature checked against the account's
  * public key, issuer, audience, scope), and `/v1/projects/{project}/messages:send` accepts a
  * message only with such a bearer token and in the HTTP v1 shape. Device tokens listed in
- * `unregistered` answer 404 UNREGISTERED; `unavailable(n)` answers the next n sends 503.
+ * `unregistered` answer 404 UNREGISTERED, those in `invalid` 400 INVALID_ARGUMENT; `unavailable(n)` answers the next n sends 503.
  */
 export function startTestFcm() {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -21,6 +21,7 @@ export function startTestFcm() {
   };
   const issued = new Set<string>();
   const unregistered = new Set<string>();
+  const invalid = new Set<string>();
   const received: { token: string; notification: { title: string; body: string }; data: Record<string, string> }[] = [];
   const refused: string[] = [];
   let unavailable = 0;
@@ -60,6 +61,7 @@ export function startTestFcm() {
         if (!message?.token || !message.notification?.title || !message.notification.body) return fail(400, "not an HTTP v1 message");
         if (Object.values(message.data ?? {}).some((value) => typeof value !== "string")) return fail(400, "data values must be strings");
         if (unregistered.has(message.token)) return fail(404, "Requested entity was not found.", "UNREGISTERED");
+        if (invalid.has(message.token)) return fail(400, "The registration token is not a valid FCM registration token", "INVALID_ARGUMENT");
         received.push(message);
         return Response.json({ name: `projects/${project}/messages/${received.length}` });
       }
@@ -73,6 +75,8 @@ export function startTestFcm() {
     refused,
     issued,
     unregistered,
+    /** Tokens refused as invalid (400 INVALID_ARGUMENT), a failure for good. */
+    invalid,
     unavailable: (count: number) => {
       unavailable = count;
     },
