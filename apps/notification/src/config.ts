@@ -12,6 +12,7 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
     pushConcurrency: env.NOTIFICATION_PUSH_CONCURRENCY,
+    stalledAfterMs: env.NOTIFICATION_STALLED_AFTER_MS,
     /** Each channel's credentials, or undefined: that channel's deliveries are skipped (`not_configured`). */
     webPush:
       env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY && env.VAPID_SUBJECT

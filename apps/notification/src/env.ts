@@ -42,6 +42,8 @@ export const notificationEnv = serviceEnv
     TELEGRAM_API_ROOT: origin.default("https://api.telegram.org"),
     /** Sends at once per instance on each of web push, FCM and Telegram. */
     NOTIFICATION_PUSH_CONCURRENCY: z.coerce.number().int().positive().default(8),
+    /** How soon a send whose worker died (killed mid-send) is taken over by another worker, in ms. */
+    NOTIFICATION_STALLED_AFTER_MS: z.coerce.number().int().min(500).default(30_000),
   })
   .superRefine((env, ctx) => {
     // Logged emails carry reset links: fine on a laptop, never on a server.

@@ -61,6 +61,8 @@ export async function startTestNotifications(options: { env?: Record<string, str
 
   return {
     url,
+    /** The env another process of the service would need to share this one's database and Redis. */
+    sharedEnv: { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: prefix, JWKS_URL: issuer.jwksUrl, APP_URL },
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
     issuer,
     user: () => issuer.user(),

@@ -106,7 +106,8 @@ export type ReceivedPush = { path: string; payload: Record<string, unknown>; top
  * A push service on a local https port, as browsers' vendors run them (RFC 8030): each POST to
  * `/push/<id>` must carry a valid VAPID JWT for this origin; its aes128gcm body is decrypted with
  * the browser subscription registered for that path and kept. `answer(path, ...statuses)` makes
- * the next requests to a path answer those statuses instead (410 gone, 429, 503).
+ * the next requests to a path answer those statuses instead (410 gone, 429, 503); `hold(true)`
+ * leaves every request unanswered.
  */
 export async function startTestPushService(options: { now: () => Date }) {
   const tls = selfSignedCertificate();
@@ -114,12 +115,20 @@ export async function startTestPushService(options: { now: () => Date }) {
   const answers = new Map<string, number[]>();
   const received: ReceivedPush[] = [];
   const refused: string[] = [];
+  let holding = false;
+  let held = 0;
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     tls,
     async fetch(request) {
       const url = new URL(request.url);
+      if (holding) {
+        // Never answered: the sender's connection stays open until it gives up (or dies); nothing is delivered.
+        held += 1;
+        await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+        return new Response(null, { status: 503 });
+      }
       const status = answers.get(url.pathname)?.shift();
       if (status) return new Response(null, { status, headers: status === 429 ? { "retry-after": "0" } : {} });
       const browser = browsers.get(url.pathname);
@@ -149,6 +158,14 @@ export async function startTestPushService(options: { now: () => Date }) {
       return browser;
     },
     answer: (endpoint: string, ...statuses: number[]) => answers.set(new URL(endpoint).pathname, statuses),
+    /** While on, requests are held unanswered (a push service that hangs): none is delivered. */
+    hold: (on: boolean) => {
+      holding = on;
+    },
+    /** How many requests were held. */
+    held: () => held,
+    /** The certificate to trust (another process's fetch). */
+    ca: tls.cert,
     received,
     refused,
     /** What reached a browser. */

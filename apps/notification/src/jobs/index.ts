@@ -23,6 +23,7 @@ export function createDeliveryQueues(connection: JobsConnection) {
 export const deliveryJob = (deps: NotificationDeps, channel: SendChannel): JobDefinition<NotificationDeps, DeliveryJob> => ({
   queue: deps.deliveryQueues[channel],
   concurrency: channel === "email" ? deps.config.emailConcurrency : deps.config.pushConcurrency,
+  stalledAfterMs: deps.config.stalledAfterMs,
   process: async (job, ctx) => {
     try {
       return await deliver({ ctx, input: { deliveryId: job.data.deliveryId, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) } });
