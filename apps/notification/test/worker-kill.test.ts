@@ -50,7 +50,7 @@ test("a worker killed mid-send: every notification is delivered, none twice", as
   const browser = push.subscribe();
   expect((await t.call("POST", "/notifications/push-subscriptions", { token: user.token, body: browser.json })).status).toBe(201);
   const ctx = { deps: t.deps, logger: t.deps.logger };
-  const sent = [];
+  const sent: Awaited<ReturnType<typeof createNotification>>[] = [];
   for (let index = 0; index < 5; index += 1) {
     const data = { title: `News ${index}`, body: "Read on" };
     sent.push(await createNotification({ ctx, input: { userId: user.id, type: "system.announcement", data } }));
