@@ -39,6 +39,12 @@ describe("channel configuration", () => {
     );
   });
 
+  test("without VAPID keys there is no public key to subscribe with (404)", async () => {
+    const user = await t.user();
+    const answer = await t.call("GET", "/notifications/push/vapid-public-key", { token: user.token });
+    expect(answer).toMatchObject({ status: 404, json: { error: { code: "NOT_FOUND" } } });
+  });
+
   test("deliveries on an unconfigured channel are skipped (not_configured), nothing is queued for them", async () => {
     const user = await t.user();
     const data = { title: "Hello", body: "There" };

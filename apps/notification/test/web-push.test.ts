@@ -67,8 +67,10 @@ async function subscribedUser() {
 
 describe("web push", () => {
   test("the VAPID public key is served for the browser's applicationServerKey", async () => {
-    const answer = await t.call("GET", "/notifications/push/vapid-public-key");
+    const user = await t.user();
+    const answer = await t.call("GET", "/notifications/push/vapid-public-key", { token: user.token });
     expect(answer).toMatchObject({ status: 200, json: { publicKey: vapid.publicKey } });
+    expect((await t.call("GET", "/notifications/push/vapid-public-key")).status).toBe(401);
   });
 
   test("a notification reaches each of the user's browsers, encrypted to it and signed with the VAPID key", async () => {
