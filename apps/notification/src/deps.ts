@@ -1,5 +1,7 @@
 import type { Queue } from "@lodge/jobs";
 import type { Counter, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { SendChannel } from "./catalog/index";
+import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 import type { Webhooks } from "./helpers/webhooks";
@@ -11,8 +13,10 @@ export type NotificationDeps = ServiceBase &
     mailer: Mailer;
     /** The user service with this service's client token (null without NOTIFICATION_CLIENT_SECRET). */
     users: RemoteServices<"user"> | null;
-    /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
-    emails: Queue<EmailJob>;
+    /** How each channel finds addresses, sends and classifies failures (channels/). */
+    channels: Channels;
+    /** A queue per channel, one job per delivery (its id is the delivery's, so a delivery is queued once). */
+    deliveryQueues: Record<SendChannel, Queue<DeliveryJob>>;
     /** One job per digest (its id is the digest's). */
     digestQueue: Queue<DigestJob>;
     config: NotificationConfig;
@@ -22,7 +26,7 @@ export type NotificationDeps = ServiceBase &
     webhooks: Webhooks;
   };
 
-export type EmailJob = { deliveryId: string; requestId?: string };
+export type DeliveryJob = { deliveryId: string; requestId?: string };
 export type DigestJob = { digestId: string; requestId?: string };
 
 export type Ctx = KitCtx<NotificationDeps>;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, outboxTable, timestamptz } from "./columns";
 
 /** What of the user service's preferences decides delivery: per-channel switches and frequency, and quiet hours (`HH:MM`, local). */
@@ -132,6 +132,52 @@ export const erasedUsers = notificationSchema.table("erased_users", {
   userKey: text("user_key").primaryKey(),
   erasedAt: timestamptz("erased_at").notNull().defaultNow(),
 });
+
+/*
+ * Where push and Telegram deliveries go: a user's browsers, phones and linked Telegram chat.
+ * Each is erased with the user; an address the provider reports gone is removed.
+ */
+
+/** A browser's Web Push subscription (its PushSubscription JSON): the push service's endpoint and the keys a payload is encrypted to. */
+export const pushSubscriptions = notificationSchema.table(
+  "push_subscriptions",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    /** The push service's URL for this browser (https); one subscription per endpoint, the last user to register it owns it. */
+    endpoint: text("endpoint").notNull(),
+    /** The browser's ECDH P-256 public key and auth secret (base64url), from the subscription's `keys`. */
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("push_subscriptions_endpoint_idx").on(table.endpoint), index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/** A phone's Firebase Cloud Messaging registration token. */
+export const fcmDevices = notificationSchema.table(
+  "fcm_devices",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    /** The FCM registration token; one device per token, the last user to register it owns it. */
+    token: text("token").notNull(),
+    platform: text("platform", { enum: ["android", "ios", "web"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("fcm_devices_token_idx").on(table.token), index("fcm_devices_user_idx").on(table.userId)],
+);
+
+/** The Telegram chat linked to a user (from the bot's `telegram.linked` / `telegram.unlinked` events). */
+export const telegramLinks = notificationSchema.table(
+  "telegram_links",
+  {
+    userId: uuid("user_id").primaryKey(),
+    chatId: bigint("chat_id", { mode: "number" }).notNull(),
+    linkedAt: timestamptz("linked_at").notNull(),
+  },
+  (table) => [index("telegram_links_chat_idx").on(table.chatId)],
+);
 
 export const notificationOutbox = outboxTable(notificationSchema);
 
