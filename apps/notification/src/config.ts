@@ -1,4 +1,4 @@
-import type { NotificationEnv } from "./env";
+import { type NotificationEnv, serviceAccountOf } from "./env";
 
 /** The settings the service's code reads, from its env. */
 export function notificationConfigFromEnv(env: NotificationEnv) {
@@ -8,11 +8,29 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
       verifyEmail: (token: string) => `${env.APP_URL}${env.NOTIFICATION_VERIFY_PATH}${encodeURIComponent(token)}`,
       resetPassword: (token: string) => `${env.APP_URL}${env.NOTIFICATION_RESET_PATH}${encodeURIComponent(token)}`,
       security: `${env.APP_URL}${env.NOTIFICATION_SECURITY_PATH}`,
+      inbox: `${env.APP_URL}${env.NOTIFICATION_INBOX_PATH}`,
     },
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
     digestTime: env.NOTIFICATION_DIGEST_TIME,
     sweepEveryMs: env.NOTIFICATION_SWEEP_EVERY_SECONDS * 1000,
+    pushConcurrency: env.NOTIFICATION_PUSH_CONCURRENCY,
+    stalledAfterMs: env.NOTIFICATION_STALLED_AFTER_MS,
+    /** Each channel's credentials, or undefined: that channel's deliveries are skipped (`not_configured`). */
+    webPush:
+      env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY && env.VAPID_SUBJECT
+        ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT }
+        : undefined,
+    fcm: env.FCM_SERVICE_ACCOUNT
+      ? {
+          serviceAccount: serviceAccountOf(env.FCM_SERVICE_ACCOUNT) as NonNullable<ReturnType<typeof serviceAccountOf>>,
+          apiUrl: env.FCM_API_URL,
+          tokenUrl: env.FCM_TOKEN_URL,
+        }
+      : undefined,
+    telegram: env.TELEGRAM_BOT_TOKEN ? { botToken: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT } : undefined,
+    /** Allowed web push endpoint hosts even when private (registration checks them too). */
+    webPushAllowedHosts: env.WEB_PUSH_ALLOWED_HOSTS,
     realtime: {
       maxPerUser: env.NOTIFICATION_WS_MAX_PER_USER,
       maxBufferedBytes: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,

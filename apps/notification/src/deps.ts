@@ -1,7 +1,10 @@
 import type { Queue } from "@lodge/jobs";
 import type { Counter, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { SendChannel } from "./catalog/index";
+import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
+import type { Webhooks } from "./helpers/webhooks";
 import type { RealtimeHub } from "./realtime/hub";
 
 /** What the kit builds for every service, plus the notification service's own (see service.ts); built once at boot. */
@@ -11,18 +14,22 @@ export type NotificationDeps = ServiceBase &
     mailer: Mailer;
     /** The user service with this service's client token (null without NOTIFICATION_CLIENT_SECRET). */
     users: RemoteServices<"user"> | null;
-    /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
-    emails: Queue<EmailJob>;
+    /** How each channel finds addresses, sends and classifies failures (channels/). */
+    channels: Channels;
+    /** A queue per channel, one job per delivery (its id is the delivery's, so a delivery is queued once). */
+    deliveryQueues: Record<SendChannel, Queue<DeliveryJob>>;
     /** One job per digest (its id is the digest's). */
     digestQueue: Queue<DigestJob>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
+    /** Outbound webhooks: their settings, delivery and retention queues, and outcome counter. */
+    webhooks: Webhooks;
     /** The realtime sockets open on this instance and their fan-out across instances. */
     realtime: RealtimeHub;
   };
 
-export type EmailJob = { deliveryId: string; requestId?: string };
+export type DeliveryJob = { deliveryId: string; requestId?: string };
 export type DigestJob = { digestId: string; requestId?: string };
 
 export type Ctx = KitCtx<NotificationDeps>;

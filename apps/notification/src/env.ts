@@ -1,8 +1,39 @@
-import { serviceEnv, z } from "@lodge/config";
+import { fragments, serviceEnv, z } from "@lodge/config";
 import { localUrlOf, serviceNamed } from "@lodge/services";
+
+/** Unset, or set to nothing (`NAME=` in .env): either way not configured. */
+const unsetOrEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 const defaultClientId = serviceNamed("notification").client?.id ?? "notification-service";
+
+/** Outbound webhooks (see services/webhooks). */
+const webhookEnv = {
+  /** Hosts (names or IPs, comma-separated) webhooks may reach although they are private or loopback (an internal receiver, a test's). */
+  WEBHOOK_ALLOWED_HOSTS: fragments.list(),
+  /** How long one delivery attempt may take, connect to last byte read. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().max(60_000).default(10_000),
+  /** How much of a receiver's answer is read and kept in the delivery log; the rest is not read. */
+  WEBHOOK_RESPONSE_MAX_BYTES: z.coerce.number().int().nonnegative().max(65_536).default(2048),
+  /** Attempts per delivery; with the delay below, 13 spreads them over about 23 hours. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(13),
+  /** The first retry's delay; each next one waits twice as long. */
+  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().positive().default(20_000),
+  /** An endpoint whose deliveries have failed without a success for this many days is disabled. */
+  WEBHOOK_DISABLE_AFTER_DAYS: z.coerce.number().positive().default(5),
+  /** After a secret rotation, deliveries are signed with the old secret too for this many hours. */
+  WEBHOOK_ROTATION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 7)
+    .default(24),
+  /** Delivery rows (their bodies may carry user data) are deleted this many days after they were made. */
+  WEBHOOK_DELIVERY_RETENTION_DAYS: z.coerce.number().positive().default(14),
+  /** Webhook requests each instance makes at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /** Endpoints that can be registered. */
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().positive().default(100),
+};
 
 export const notificationEnv = serviceEnv
   .extend({
@@ -23,6 +54,8 @@ export const notificationEnv = serviceEnv
     NOTIFICATION_RESET_PATH: z.string().startsWith("/").default("/reset-password?token="),
     /** Appended to APP_URL: where the frontend lists sessions and security settings (linked from security notices). */
     NOTIFICATION_SECURITY_PATH: z.string().startsWith("/").default("/settings/security"),
+    /** Appended to APP_URL: the frontend's inbox (linked from digests). */
+    NOTIFICATION_INBOX_PATH: z.string().startsWith("/").default("/notifications"),
     /** `smtp://user:pass@host:587` or `smtps://...` (nodemailer's URL form); unset, emails are written to the log instead. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     /** The From of every email (`Lodge <no-reply@example.com>`); its domain is also the Message-ID's. */
@@ -36,6 +69,28 @@ export const notificationEnv = serviceEnv
     NOTIFICATION_SWEEP_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
+    /** Web Push: the VAPID key pair (base64url, `bun run --cwd apps/notification vapid:keys` prints a new one); unset, web push deliveries are skipped (`not_configured`). */
+    VAPID_PUBLIC_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{87}$/, "a base64url P-256 public key (87 characters)")),
+    VAPID_PRIVATE_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a base64url P-256 private key (43 characters)")),
+    /** Web Push: who push services contact about this sender, `mailto:ops@example.com` or an https URL. */
+    VAPID_SUBJECT: unsetOrEmpty(z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")),
+    /** Web Push: endpoint hosts allowed although they resolve to private addresses (a test's local push service); empty in production. */
+    WEB_PUSH_ALLOWED_HOSTS: fragments.list(),
+    /** FCM: the Firebase service account's JSON key (as downloaded; `project_id`, `client_email`, `private_key`); unset, FCM deliveries are skipped (`not_configured`). */
+    FCM_SERVICE_ACCOUNT: unsetOrEmpty(z.string()),
+    /** FCM: the HTTP v1 API's origin (a test's local FCM). */
+    FCM_API_URL: baseUrl.default("https://fcm.googleapis.com"),
+    /** FCM: where the service account's signed JWT is exchanged for an access token, when not Google's (a test's local token endpoint). */
+    FCM_TOKEN_URL: unsetOrEmpty(z.url({ protocol: /^https?$/ })),
+    /** Telegram: the bot's token from @BotFather (the bot service's bot); unset, Telegram deliveries are skipped (`not_configured`). */
+    TELEGRAM_BOT_TOKEN: unsetOrEmpty(z.string().regex(/^\d+:[\w-]+$/, "a bot token (123456:ABC...)")),
+    /** Telegram: the Bot API's origin (a test's telegram-test-api, or a local Bot API server). */
+    TELEGRAM_API_ROOT: baseUrl.default("https://api.telegram.org"),
+    /** Sends at once per instance on each of web push, FCM and Telegram. */
+    NOTIFICATION_PUSH_CONCURRENCY: z.coerce.number().int().positive().default(8),
+    /** How soon a send whose worker died (killed mid-send) is taken over by another worker, in ms. */
+    NOTIFICATION_STALLED_AFTER_MS: z.coerce.number().int().min(500).default(30_000),
+    ...webhookEnv,
     /** Realtime sockets one user may hold open on one instance; one more is closed with 1008. */
     NOTIFICATION_WS_MAX_PER_USER: z.coerce.number().int().positive().default(10),
     /** Seconds a realtime socket may stay silent (Bun pings it meanwhile; a live client's pong counts) before it is closed as dead. */
@@ -57,6 +112,24 @@ export const notificationEnv = serviceEnv
     if (env.NODE_ENV === "production" && !env.NOTIFICATION_CLIENT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["NOTIFICATION_CLIENT_SECRET"], message: "is required in production" });
     }
+    // Half a VAPID configuration is a mistake, not a choice.
+    const vapid = [env.VAPID_PUBLIC_KEY, env.VAPID_PRIVATE_KEY, env.VAPID_SUBJECT].filter(Boolean).length;
+    if (vapid !== 0 && vapid !== 3)
+      ctx.addIssue({ code: "custom", path: ["VAPID_PUBLIC_KEY"], message: "VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together" });
+    if (env.FCM_SERVICE_ACCOUNT && !serviceAccountOf(env.FCM_SERVICE_ACCOUNT))
+      ctx.addIssue({ code: "custom", path: ["FCM_SERVICE_ACCOUNT"], message: "is not a service account JSON key (project_id, client_email, private_key)" });
   });
 
 export type NotificationEnv = z.infer<typeof notificationEnv>;
+
+const ServiceAccount = z.object({ project_id: z.string().min(1), client_email: z.email(), private_key: z.string().includes("PRIVATE KEY") });
+export type ServiceAccount = z.infer<typeof ServiceAccount>;
+
+/** The fields of a service account JSON key FCM needs, or undefined when it is not one. */
+export function serviceAccountOf(json: string): ServiceAccount | undefined {
+  try {
+    return ServiceAccount.parse(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,49 +1,65 @@
 import { notificationOutbox } from "@lodge/db/schema";
 import { Counter, connectToServices, defineService, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
+import { createChannels, describeChannels } from "./channels/index";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
 import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
+import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
-import { createDigestQueue, createEmailQueue, jobs } from "./jobs/index";
+import { createWebhooks } from "./helpers/webhooks";
+import { createDeliveryQueues, createDigestQueue, jobs } from "./jobs/index";
 import { createRealtimeHub } from "./realtime/hub";
+import { addressRoutes } from "./routes/addresses/index";
+import { adminRoutes } from "./routes/admin/index";
 import { notificationRoutes } from "./routes/notifications/index";
 import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
+import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
   mailer?: Mailer;
-  /** Run the email worker (off in tests that drive deliveries by hand). */
+  /** Run the delivery workers (off in tests that drive deliveries by hand). */
   jobs?: boolean;
+  /** What web push requests go out with (a test's, trusting its local push service's certificate). */
+  fetch?: typeof fetch;
 };
 
-export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean }>({
+export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean; fetch?: typeof fetch }>({
   name: "notification",
   env: notificationEnv,
   openApi: {
     prefix: "/notifications",
     title: "Lodge notifications",
-    description: "The in-app inbox, its realtime WebSocket and email delivery of notifications.",
+    description: "The in-app inbox, its realtime WebSocket, and the delivery of notifications by email, web push, FCM and Telegram.",
   },
   outbox: notificationOutbox,
   tokens: "jwks",
-  build: async (base, options) => ({
-    realtime: createRealtimeHub({ ...base, prefix: base.redisPrefix, settings: notificationConfigFromEnv(options.env).realtime }),
-    mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
-    users: connectToUsers(options.env, base),
-    emails: createEmailQueue(base.jobsConnection),
-    digestQueue: createDigestQueue(base.jobsConnection),
-    config: notificationConfigFromEnv(options.env),
-    sends: new Counter({
-      name: "notification_sends_total",
-      help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
-      labelNames: ["channel", "outcome"] as const,
-      registers: [base.metrics.registry],
-    }),
-  }),
-  // Literal paths (/notifications/preferences, /notifications/realtime) before /notifications/{id}.
-  routes: (deps) => [realtimeRoutes(deps), preferenceRoutes(deps), notificationRoutes(deps)],
+  build: async (base, options) => {
+    const mailer = options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger });
+    const config = notificationConfigFromEnv(options.env);
+    const channels = createChannels({ config, mailer, fetch: options.fetch ?? fetch, clock: base.clock });
+    base.logger.info(describeChannels(channels, mailer));
+    return {
+      realtime: createRealtimeHub({ ...base, prefix: base.redisPrefix, settings: config.realtime }),
+      mailer,
+      channels,
+      users: connectToUsers(options.env, base),
+      deliveryQueues: createDeliveryQueues(base.jobsConnection),
+      digestQueue: createDigestQueue(base.jobsConnection),
+      config,
+      sends: new Counter({
+        name: "notification_sends_total",
+        help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
+        labelNames: ["channel", "outcome"] as const,
+        registers: [base.metrics.registry],
+      }),
+      webhooks: createWebhooks(base, options.env),
+    };
+  },
+  // Literal paths (/notifications/preferences, /notifications/realtime, ...) before /notifications/{id}.
+  routes: (deps) => [realtimeRoutes(deps), preferenceRoutes(deps), addressRoutes(deps), adminRoutes(deps), webhookRoutes(deps), notificationRoutes(deps)],
   websocket: (env) => ({
     maxPayloadLength: env.NOTIFICATION_WS_MAX_MESSAGE_BYTES,
     idleTimeout: env.NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS,
@@ -53,12 +69,13 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     closeOnBackpressureLimit: true,
     perMessageDeflate: false,
   }),
-  consumers,
+  consumers: withWebhooks(consumers),
   jobs,
   close: async (deps) => {
     deps.realtime.close();
     // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
-    await Promise.all([deps.emails.close(), deps.digestQueue.close()]);
+    const queues = [...Object.values(deps.deliveryQueues), deps.digestQueue, deps.webhooks.deliveries, deps.webhooks.retention];
+    await Promise.all(queues.map((queue) => queue.close()));
     deps.mailer.close();
   },
 });

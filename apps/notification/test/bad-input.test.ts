@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { categoryPreferences, notifications } from "@lodge/db/schema";
+import { categoryPreferences, fcmDevices, notifications, pushSubscriptions } from "@lodge/db/schema";
 import {
   call,
   eventually,
@@ -42,6 +42,8 @@ const fill = (path: string, id: string) => path.replace("{id}", id).replace("{us
 const snapshot = async () => ({
   notifications: await t.db.select().from(notifications).orderBy(notifications.id),
   choices: await t.db.select().from(categoryPreferences),
+  subscriptions: await t.db.select().from(pushSubscriptions),
+  devices: await t.db.select().from(fcmDevices),
 });
 
 function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
@@ -51,19 +53,36 @@ function expect4xx(response: { status: number; json: { error?: Record<string, un
 
 describe("every operation", () => {
   test("the document lists every route, each with its error responses", () => {
-    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
-      "DELETE /notifications/{id}",
-      "GET /notifications",
-      "GET /notifications/export/{userId}",
-      "GET /notifications/preferences",
-      "GET /notifications/realtime",
-      "GET /notifications/unread-count",
-      "GET /notifications/{id}",
-      "PATCH /notifications/{id}",
-      "POST /notifications/read-all",
-      "POST /notifications/realtime/ticket",
-      "PUT /notifications/preferences",
-    ]);
+    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(
+      [
+        "DELETE /notifications/devices",
+        "DELETE /notifications/push-subscriptions",
+        "DELETE /notifications/{id}",
+        "GET /notifications",
+        "GET /notifications/admin/deliveries",
+        "GET /notifications/export/{userId}",
+        "GET /notifications/preferences",
+        "GET /notifications/push/vapid-public-key",
+        "GET /notifications/realtime",
+        "GET /notifications/unread-count",
+        "GET /notifications/{id}",
+        "PATCH /notifications/{id}",
+        "POST /notifications/admin/deliveries/{id}/retry",
+        "POST /notifications/devices",
+        "POST /notifications/push-subscriptions",
+        "POST /notifications/read-all",
+        "POST /notifications/realtime/ticket",
+        "PUT /notifications/preferences",
+        "DELETE /notifications/webhooks/{id}",
+        "GET /notifications/webhooks",
+        "GET /notifications/webhooks/{id}",
+        "GET /notifications/webhooks/{id}/deliveries",
+        "PATCH /notifications/webhooks/{id}",
+        "POST /notifications/webhooks",
+        "POST /notifications/webhooks/{id}/deliveries/{deliveryId}/retry",
+        "POST /notifications/webhooks/{id}/rotate-secret",
+      ].sort(),
+    );
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
       for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
     }
@@ -124,7 +143,17 @@ describe("every operation", () => {
       send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, notificationId), { body, token: alice.token, headers }),
       skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PUT /notifications/preferences", "PATCH /notifications/{id}"]);
+    // The webhook routes are swept here as a non-admin (403); webhooks.test.ts sweeps them as an admin.
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/devices",
+      "DELETE /notifications/push-subscriptions",
+      "PATCH /notifications/webhooks/{id}",
+      "PATCH /notifications/{id}",
+      "POST /notifications/devices",
+      "POST /notifications/push-subscriptions",
+      "POST /notifications/webhooks",
+      "PUT /notifications/preferences",
+    ]);
     expect(await snapshot()).toEqual(before);
   });
 
@@ -134,6 +163,11 @@ describe("every operation", () => {
       token: alice.token,
       send: (method, path, headers) => call(t.url, method, path, { headers }),
     });
+  });
+
+  test("the sweeps stored no push subscription or device", async () => {
+    expect(await t.db.select().from(pushSubscriptions)).toEqual([]);
+    expect(await t.db.select().from(fcmDevices)).toEqual([]);
   });
 
   test("hostile query values are 4xx, never a 5xx", async () => {

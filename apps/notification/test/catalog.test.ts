@@ -61,3 +61,21 @@ describe("the notification type catalog", () => {
     expect(htmlTemplate`<p>${'a < b & "c"'}</p>`).toBe("<p>a &lt; b &amp; &quot;c&quot;</p>");
   });
 });
+
+describe("push and Telegram templates", () => {
+  for (const [key, type] of Object.entries(notificationTypes)) {
+    for (const locale of locales) {
+      test(`${key} in ${locale}: push title/body complete, Telegram text escaped for its HTML parse mode`, () => {
+        const sample0 = type.sample as Record<string, unknown>;
+        for (const sample of [sample0, hostileSample(sample0)]) {
+          const rendered = render(type, sample, locale, { timeZone: "Europe/Berlin" });
+          for (const part of [rendered.push.title, rendered.push.body, rendered.telegram]) expectComplete(part);
+          // Only the tags Telegram's HTML mode knows, none from the data.
+          for (const tag of rendered.telegram.match(/<\/?([a-z]+)/g) ?? []) expect(["<b", "</b", "<a", "</a"]).toContain(tag);
+          if (sample !== sample0 && /title|body/.test(Object.keys(sample).join())) expect(rendered.telegram).toContain("&lt;script&gt;");
+          if (rendered.push.link) expect(rendered.telegram).toContain(`href="${Bun.escapeHTML(rendered.push.link)}"`);
+        }
+      });
+    }
+  }
+});

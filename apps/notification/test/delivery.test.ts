@@ -5,7 +5,7 @@ import { createLogger } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import { createMailer } from "../src/helpers/mailer";
 import { createNotification } from "../src/services/create-notification";
-import { deliverEmail } from "../src/services/deliver-email";
+import { deliver as deliverEmail } from "../src/services/deliver";
 import { startTestNotifications, type TestNotifications } from "./harness";
 
 /** Deliveries driven by hand (the worker is off): what a job run does, and what a second run of it does. */
@@ -29,7 +29,7 @@ async function pendingEmail(address: string) {
 describe("an email delivery", () => {
   test("is queued as one job whose id is the delivery's", async () => {
     const delivery = await pendingEmail("queued@example.com");
-    const job = await t.deps.emails.getJob(delivery.id);
+    const job = await t.deps.deliveryQueues.email.getJob(delivery.id);
     expect(job?.data.deliveryId).toBe(delivery.id);
     expect(job?.opts.attempts).toBe(8);
   });

@@ -40,8 +40,10 @@ describe("emails from auth's events, through a real SMTP server", () => {
     expect((await t.notificationsOf(user.id))[0]?.data).toEqual({});
 
     // The worker runs the delivery's job again (queued once more under another id): nothing more is sent.
-    const again = await t.deps.emails.add("send", { deliveryId: emailDelivery?.id as string }, { jobId: `again-${emailDelivery?.id}` });
-    expect(await eventually(async () => (await again.getState()) === "completed" && (await t.deps.emails.getJob(again.id as string))?.returnvalue)).toEqual({
+    const again = await t.deps.deliveryQueues.email.add("send", { deliveryId: emailDelivery?.id as string }, { jobId: `again-${emailDelivery?.id}` });
+    expect(
+      await eventually(async () => (await again.getState()) === "completed" && (await t.deps.deliveryQueues.email.getJob(again.id as string))?.returnvalue),
+    ).toEqual({
       status: "already_done",
     });
     expect(t.smtp.to(email)).toHaveLength(1);

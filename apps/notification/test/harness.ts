@@ -18,7 +18,7 @@ export const APP_URL = "https://app.example.com";
  * prefix, tokens from a test issuer, and a real SMTP server receiving its email. Events are put
  * on the bus as auth publishes them (`publish`); the email worker runs unless `jobs: false`.
  */
-export async function startTestNotifications(options: { env?: Record<string, string> } & Pick<NotificationServiceOptions, "jobs" | "mailer"> = {}) {
+export async function startTestNotifications(options: { env?: Record<string, string> } & Pick<NotificationServiceOptions, "jobs" | "mailer" | "fetch"> = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
   const clock = createTestClock();
@@ -42,6 +42,7 @@ export async function startTestNotifications(options: { env?: Record<string, str
     clock: clock.now,
     jobs: options.jobs,
     mailer: options.mailer,
+    fetch: options.fetch,
     logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   };
   const service = await startNotificationService(startOptions);
@@ -77,6 +78,8 @@ export async function startTestNotifications(options: { env?: Record<string, str
   return {
     url,
     anotherInstance,
+    /** The env another process of the service would need to share this one's database and Redis. */
+    sharedEnv: { DATABASE_URL: database.url, REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: prefix, JWKS_URL: issuer.jwksUrl, APP_URL },
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
     issuer,
     user: () => issuer.user(),

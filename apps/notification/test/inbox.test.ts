@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { erasedUsers, recipients } from "@lodge/db/schema";
+import { erasedUsers, fcmDevices, pushSubscriptions, recipients, telegramLinks } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
@@ -117,6 +117,9 @@ describe("export and erasure", () => {
     const user = await t.user();
     const other = await t.user();
     await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `export-${user.id}@example.com`, locale: "de" } });
+    await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
+    await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "ios" });
+    await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 4242, linkedAt: new Date() });
     const notification = await announce(user.id, "exported");
     await announce(other.id, "not exported");
 
@@ -126,11 +129,22 @@ describe("export and erasure", () => {
     expect(exported.json).toMatchObject({
       userId: user.id,
       recipient: { email: `export-${user.id}@example.com`, locale: "de", timeZone: null },
-      notifications: [{ id: notification.id, title: "exported", deliveries: [{ channel: "email" }, { channel: "in_app" }] }],
+      pushSubscriptions: [{ endpoint: `https://push.example.com/${user.id}` }],
+      devices: [{ fcmToken: `token-${user.id}`, platform: "ios" }],
+      telegram: { chatId: 4242 },
+      notifications: [
+        {
+          id: notification.id,
+          title: "exported",
+          deliveries: [{ channel: "email" }, { channel: "fcm" }, { channel: "in_app" }, { channel: "telegram" }, { channel: "web_push" }],
+        },
+      ],
     });
     expect(exported.text).not.toContain(other.id);
     const empty = await t.call("GET", `/notifications/export/${crypto.randomUUID()}`, { token: client });
     expect(empty.json).toMatchObject({ recipient: null, notifications: [] });
+    // The keys a payload is encrypted to stay out of the export.
+    expect(exported.json.pushSubscriptions[0]).not.toHaveProperty("p256dh");
 
     const wrongScope = await t.issuer.client("reader", ["files:export"]);
     expect((await t.call("GET", `/notifications/export/${user.id}`, { token: wrongScope })).status).toBe(403);
@@ -141,6 +155,9 @@ describe("export and erasure", () => {
     const user = await t.user();
     const other = await t.user();
     await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `gone-${user.id}@example.com` } });
+    await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
+    await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "android" });
+    await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 42, linkedAt: new Date() });
     const notification = await securityNotice(user.id);
     const kept = await announce(other.id, "kept");
 
@@ -152,6 +169,9 @@ describe("export and erasure", () => {
       userId: user.id,
       recipient: null,
       categoryPreferences: [],
+      pushSubscriptions: [],
+      devices: [],
+      telegram: null,
       notifications: [],
     });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);

@@ -245,10 +245,10 @@ describe("the sweep", () => {
       });
       const email = (await quiet.deliveriesOf(notification.id)).find((row) => row.channel === "email");
       expect(email?.status).toBe("pending");
-      await quiet.deps.emails.remove(email?.id ?? "");
-      expect(await quiet.deps.emails.getJob(email?.id ?? "")).toBeUndefined();
+      await quiet.deps.deliveryQueues.email.remove(email?.id ?? "");
+      expect(await quiet.deps.deliveryQueues.email.getJob(email?.id ?? "")).toBeUndefined();
       await releaseHeld({ ctx: sweepCtx });
-      expect((await quiet.deps.emails.getJob(email?.id ?? ""))?.data.deliveryId).toBe(email?.id);
+      expect((await quiet.deps.deliveryQueues.email.getJob(email?.id ?? ""))?.data.deliveryId).toBe(email?.id);
     } finally {
       await quiet.close();
     }

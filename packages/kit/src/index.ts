@@ -9,6 +9,7 @@ export { type Check, mountOperations } from "./health";
 export { isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay } from "./local-time";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
+export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";

@@ -77,6 +77,11 @@ export type JobDefinition<Deps, Data = unknown> = {
   /** Repeating runs (one scheduler each, shared by every instance): job name → every how many ms. */
   every?: Record<string, number>;
   concurrency?: number;
+  /**
+   * How long a job whose worker died (killed mid-run) stays taken before another worker runs it
+   * again: BullMQ's lock duration and stalled-job check interval (BullMQ's default: 30 s).
+   */
+  stalledAfterMs?: number;
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: a service runs jobs of several data types
@@ -265,7 +270,7 @@ async function startJob<Deps extends ServiceBase>(job: AnyJob<Deps>, deps: Deps)
     job.queue.name,
     (run, { logger }) => job.process(run, { deps, logger, requestId: (run.data as { requestId?: string } | null)?.requestId }),
     deps.jobsConnection,
-    { concurrency: job.concurrency ?? 2 },
+    { concurrency: job.concurrency ?? 2, ...(job.stalledAfterMs ? { lockDuration: job.stalledAfterMs, stalledInterval: job.stalledAfterMs } : {}) },
   );
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { simpleEmail } from "./layout";
+import { briefly, simpleEmail } from "./layout";
 import { textTemplate as text } from "./template";
 import { formatTime, notificationType } from "./types";
 
@@ -24,7 +24,7 @@ export const verifyEmail = notificationType({
         action: { label: "Confirm email address", url: data.link },
         footer: "If you did not sign up, ignore this email.",
       }),
-      inApp: { title: "Confirm your email address", body: "We sent you an email with a confirmation link.", link: null },
+      ...briefly({ title: "Confirm your email address", body: "We sent you an email with a confirmation link.", link: null }, "Review security"),
     }),
     de: (data, context) => ({
       email: simpleEmail({
@@ -36,7 +36,10 @@ export const verifyEmail = notificationType({
         action: { label: "E-Mail-Adresse bestätigen", url: data.link },
         footer: "Wenn du dich nicht registriert hast, ignoriere diese E-Mail.",
       }),
-      inApp: { title: "Bestätige deine E-Mail-Adresse", body: "Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.", link: null },
+      ...briefly(
+        { title: "Bestätige deine E-Mail-Adresse", body: "Wir haben dir eine E-Mail mit einem Bestätigungslink geschickt.", link: null },
+        "Sicherheit prüfen",
+      ),
     }),
   },
 });
@@ -61,7 +64,7 @@ export const passwordReset = notificationType({
         action: { label: "Set a new password", url: data.link },
         footer: "If it was not you, ignore this email: your password stays as it is.",
       }),
-      inApp: { title: "Password reset requested", body: "A link to set a new password was sent to your email address.", link: null },
+      ...briefly({ title: "Password reset requested", body: "A link to set a new password was sent to your email address.", link: null }, "Review security"),
     }),
     de: (data, context) => ({
       email: simpleEmail({
@@ -73,11 +76,14 @@ export const passwordReset = notificationType({
         action: { label: "Neues Passwort setzen", url: data.link },
         footer: "Warst du das nicht, ignoriere diese E-Mail: dein Passwort bleibt, wie es ist.",
       }),
-      inApp: {
-        title: "Passwort-Zurücksetzung angefordert",
-        body: "Ein Link zum Setzen eines neuen Passworts wurde an deine E-Mail-Adresse geschickt.",
-        link: null,
-      },
+      ...briefly(
+        {
+          title: "Passwort-Zurücksetzung angefordert",
+          body: "Ein Link zum Setzen eines neuen Passworts wurde an deine E-Mail-Adresse geschickt.",
+          link: null,
+        },
+        "Sicherheit prüfen",
+      ),
     }),
   },
 });
@@ -101,7 +107,7 @@ export const passwordChanged = notificationType({
           action: { label: "Review security", url: data.securityLink },
           footer: alwaysSent.en,
         }),
-        inApp: { title: "Your password was changed", body: what, link: data.securityLink },
+        ...briefly({ title: "Your password was changed", body: what, link: data.securityLink }, "Review security"),
       };
     },
     de: (data, context) => {
@@ -114,7 +120,7 @@ export const passwordChanged = notificationType({
           action: { label: "Sicherheit prüfen", url: data.securityLink },
           footer: alwaysSent.de,
         }),
-        inApp: { title: "Dein Passwort wurde geändert", body: what, link: data.securityLink },
+        ...briefly({ title: "Dein Passwort wurde geändert", body: what, link: data.securityLink }, "Sicherheit prüfen"),
       };
     },
   },
@@ -125,7 +131,7 @@ export const suspiciousRefresh = notificationType({
   key: "auth.suspicious_refresh",
   category: "security",
   critical: true,
-  channels: ["in_app", "email"],
+  channels: ["in_app", "email", "web_push", "fcm", "telegram"],
   data: z.object({ at: z.iso.datetime(), securityLink: link }),
   sample: { at: sampleTime, securityLink: "https://app.example.com/settings/security" },
   templates: {
@@ -138,7 +144,7 @@ export const suspiciousRefresh = notificationType({
           action: { label: "Review security", url: data.securityLink },
           footer: alwaysSent.en,
         }),
-        inApp: { title: "A session was signed out", body: what, link: data.securityLink },
+        ...briefly({ title: "A session was signed out", body: what, link: data.securityLink }, "Review security"),
       };
     },
     de: (data, context) => {
@@ -150,7 +156,7 @@ export const suspiciousRefresh = notificationType({
           action: { label: "Sicherheit prüfen", url: data.securityLink },
           footer: alwaysSent.de,
         }),
-        inApp: { title: "Eine Sitzung wurde abgemeldet", body: what, link: data.securityLink },
+        ...briefly({ title: "Eine Sitzung wurde abgemeldet", body: what, link: data.securityLink }, "Sicherheit prüfen"),
       };
     },
   },

@@ -27,3 +27,13 @@ export function simpleEmail(content: { subject: string; heading?: string; paragr
   const text = [...content.paragraphs, ...(content.action ? [content.action.url] : []), content.footer].join("\n\n");
   return { subject: content.subject, text: `${text}\n`, html: emailHtml({ ...content, heading: content.heading ?? content.subject }) };
 }
+
+/**
+ * The short forms most types send, all saying the same: the inbox entry, the push notification,
+ * and the Telegram message (its title in bold, its body, its link under `linkLabel`; Telegram's
+ * HTML parse mode, every value escaped by `htmlTemplate`).
+ */
+export function briefly(message: { title: string; body: string; link: string | null }, linkLabel: string) {
+  const link = message.link ? htmlTemplate`\n\n<a href="${message.link}">${linkLabel}</a>` : "";
+  return { inApp: message, push: message, telegram: htmlTemplate`<b>${message.title}</b>\n\n${message.body}${markup(link)}` };
+}

@@ -1,6 +1,6 @@
 import { safeText } from "@lodge/kit";
 import { z } from "zod";
-import { simpleEmail } from "./layout";
+import { briefly, simpleEmail } from "./layout";
 import { notificationType, type Rendered } from "./types";
 
 const Announcement = z.object({
@@ -19,7 +19,7 @@ const announcementIn =
       ...(data.link ? { action: { label: words.open, url: data.link } } : {}),
       footer: words.footer,
     }),
-    inApp: { title: data.title, body: data.body, link: data.link ?? null },
+    ...briefly({ title: data.title, body: data.body, link: data.link ?? null }, words.open),
   });
 
 /** An announcement to users (admins send it later through POST /notifications/send); its text is given, in one language. */
@@ -27,7 +27,7 @@ export const announcement = notificationType({
   key: "system.announcement",
   category: "product",
   critical: false,
-  channels: ["in_app", "email"],
+  channels: ["in_app", "email", "web_push", "fcm", "telegram"],
   data: Announcement,
   sample: { title: "New: dark mode", body: "Lodge now has a dark theme.\nTurn it on in your settings.", link: "https://app.example.com/settings" },
   templates: {

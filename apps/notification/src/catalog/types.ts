@@ -3,9 +3,11 @@ import type { z } from "zod";
 export const categories = ["security", "account", "reminders", "ai", "product"] as const;
 export type Category = (typeof categories)[number];
 
-/** The channels of this slice: the inbox (the notification row itself) and email. */
-export const channels = ["in_app", "email"] as const;
+/** The inbox (the notification row itself), email, Web Push to browsers, FCM to phones, and the linked Telegram chat. */
+export const channels = ["in_app", "email", "web_push", "fcm", "telegram"] as const;
 export type Channel = (typeof channels)[number];
+/** The channels a delivery job sends on (the inbox needs no send). */
+export type SendChannel = Exclude<Channel, "in_app">;
 
 export const locales = ["en", "de"] as const;
 export type Locale = (typeof locales)[number];
@@ -18,6 +20,10 @@ export type RenderContext = { timeZone: string };
 export type Rendered = {
   email: { subject: string; text: string; html: string };
   inApp: { title: string; body: string; link: string | null };
+  /** Web Push and FCM: a short title and body, and where a tap takes the user. */
+  push: { title: string; body: string; link: string | null };
+  /** Telegram, in its HTML parse mode: written with `htmlTemplate`, so the data is escaped. */
+  telegram: string;
 };
 
 /**

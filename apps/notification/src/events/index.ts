@@ -3,12 +3,14 @@ import type { NotificationDeps } from "../deps";
 import { relayMessage } from "../realtime/relay";
 import { createNotification } from "../services/create-notification";
 import { eraseUser } from "../services/erase-user";
+import { linkTelegram, unlinkTelegram } from "../services/link-telegram";
 import { rememberRecipient } from "../services/recipients";
 
 /**
  * What the notification service consumes (consumer group "notification"): auth's requests for
  * verification and reset emails and its security events, the addresses users register with, their
- * language and time zone (the user service's preferences and profile), and account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
+ * language and time zone (the user service's preferences and profile), the bot's Telegram links,
+ * and account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
  */
 export const consumers: Consumers<NotificationDeps> = {
   "user.registered": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
@@ -45,6 +47,9 @@ export const consumers: Consumers<NotificationDeps> = {
     const data = { at: event.occurredAt, securityLink: ctx.deps.config.links.security };
     await createNotification({ ctx, input: { userId: event.data.userId, type: "auth.suspicious_refresh", data, sourceKey: event.id } });
   },
+  "telegram.linked": (event, ctx) =>
+    linkTelegram({ ctx, input: { userId: event.data.userId, chatId: event.data.chatId, linkedAt: new Date(event.occurredAt) } }),
+  "telegram.unlinked": (event, ctx) => unlinkTelegram({ ctx, input: { userId: event.data.userId, chatId: event.data.chatId } }),
   "realtime.message": (event, ctx) => relayMessage(ctx, event.data),
   "user.deletion_requested": async (event, ctx) => {
     const erased = await eraseUser({ ctx, input: { userId: event.data.userId } });

@@ -7,13 +7,13 @@ export const settingsChannels = ["email", "push", "telegram"] as const;
 export type SettingsChannel = (typeof settingsChannels)[number];
 
 /** Which setting governs a delivery channel (none for the inbox, which is the notification itself). */
-export const settingsChannelOf: Record<Channel, SettingsChannel | null> = { in_app: null, email: "email" };
+export const settingsChannelOf: Record<Channel, SettingsChannel | null> = { in_app: null, email: "email", web_push: "push", fcm: "push", telegram: "telegram" };
 
 /** A delivery's status at creation, and when a held one goes out. */
 export type Plan =
   | { status: "sent" }
   | { status: "pending" }
-  | { status: "skipped"; reason: "opted_out" | "no_address" }
+  | { status: "skipped"; reason: "not_configured" | "no_address" | "opted_out" }
   | { status: "held"; reason: "quiet_hours" | "digest"; dueAt: Date };
 
 export type Audience = {
@@ -25,7 +25,7 @@ export type Audience = {
 
 /**
  * What happens to a notification on one channel, decided once when it is made: the inbox has it
- * at once; a critical type goes out now whatever the settings; otherwise a channel switched off
+ * at once; a channel without credentials or an address for the user skips it; a critical type goes out now whatever the settings; otherwise a channel switched off
  * (in the user's settings, or for this category here) skips it, a `daily`/`weekly` channel holds it
  * for the next digest (at `digestTime`, weekly on Mondays, local), and quiet hours hold it until
  * they end. A digest due inside quiet hours waits for their end too.
@@ -34,6 +34,8 @@ export function planDelivery(input: {
   type: NotificationType;
   channel: Channel;
   audience: Audience;
+  /** Whether the channel has its credentials (VAPID keys, a bot token). */
+  configured: boolean;
   /** Whether the channel reaches the user at all (an email address, a push subscription). */
   hasAddress: boolean;
   now: Date;
@@ -42,6 +44,7 @@ export function planDelivery(input: {
   const { type, channel, audience, now } = input;
   const setting = settingsChannelOf[channel];
   if (setting === null) return { status: "sent" };
+  if (!input.configured) return { status: "skipped", reason: "not_configured" };
   if (!input.hasAddress) return { status: "skipped", reason: "no_address" };
   if (type.critical) return { status: "pending" };
   const { enabled, frequency } = audience.settings.notifications[setting];

@@ -1,4 +1,5 @@
 import type { deliveries, notifications } from "@lodge/db/schema";
+import type { Channel } from "../catalog/index";
 
 type NotificationRow = typeof notifications.$inferSelect;
 type DeliveryRow = typeof deliveries.$inferSelect;
@@ -20,7 +21,7 @@ export function notificationView(row: NotificationRow) {
 
 export function deliveryView(row: DeliveryRow) {
   return {
-    channel: row.channel as "in_app" | "email",
+    channel: row.channel as Channel,
     status: row.status,
     reason: row.reason,
     attempts: row.attempts,

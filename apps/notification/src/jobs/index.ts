@@ -1,16 +1,25 @@
-import { createQueue, defaultJobOptions, type JobsConnection } from "@lodge/jobs";
+import { createQueue, DelayedError, defaultJobOptions, type Job, type JobsConnection } from "@lodge/jobs";
 import type { JobDefinition } from "@lodge/kit";
-import type { DigestJob, EmailJob, NotificationDeps } from "../deps";
+import { channels as allChannels, type SendChannel } from "../catalog/index";
+import type { DeliveryJob, DigestJob, NotificationDeps } from "../deps";
+import { RetryLater } from "../helpers/send-to-addresses";
+import { deliver } from "../services/deliver";
 import { deliverDigest } from "../services/deliver-digest";
-import { deliverEmail } from "../services/deliver-email";
 import { releaseHeld } from "../services/release-held";
+import { webhookJobs } from "./webhooks";
+
+export const sendChannels = allChannels.filter((channel): channel is SendChannel => channel !== "in_app");
 
 /** Retried for about 20 minutes (5 s doubling, 8 attempts) before the delivery is `failed`. */
 const sendOptions = { ...defaultJobOptions, attempts: 8, backoff: { type: "exponential" as const, delay: 5000 } };
 
-/** One job per email delivery. */
-export function createEmailQueue(connection: JobsConnection) {
-  return createQueue<EmailJob>("notification-email", connection, { defaultJobOptions: sendOptions });
+/**
+ * A queue per channel (`notification-email`, `notification-web_push`, ...), so that a slow or
+ * rate-limited provider delays only its own deliveries; one job per delivery.
+ */
+export function createDeliveryQueues(connection: JobsConnection) {
+  const queue = (channel: SendChannel) => createQueue<DeliveryJob>(`notification-${channel}`, connection, { defaultJobOptions: sendOptions });
+  return Object.fromEntries(sendChannels.map((channel) => [channel, queue(channel)])) as Record<SendChannel, ReturnType<typeof queue>>;
 }
 
 /** One job per digest. */
@@ -21,16 +30,34 @@ export function createDigestQueue(connection: JobsConnection) {
 /** Whether this run of a job is its last (its failure is then for good). */
 const isLastAttempt = (job: { attemptsMade: number; opts: { attempts?: number } }) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
-export const emailJob = (deps: NotificationDeps): JobDefinition<NotificationDeps, EmailJob> => ({
-  queue: deps.emails,
-  concurrency: deps.config.emailConcurrency,
-  process: (job, ctx) => deliverEmail({ ctx, input: { deliveryId: job.data.deliveryId, lastAttempt: isLastAttempt(job) } }),
+/**
+ * Runs a send; a provider's "retry after" moves the job to that time instead of BullMQ's backoff
+ * (not counted as an attempt).
+ */
+async function sendOrDelay(job: Job, send: () => Promise<unknown>) {
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error instanceof RetryLater) || error.retryAfterMs === undefined || !job.token) throw error;
+    // BullMQ's delays are Redis time, not the service's clock.
+    await job.moveToDelayed(Date.now() + error.retryAfterMs, job.token);
+    throw new DelayedError();
+  }
+}
+
+/** Delivers one job's delivery on its channel. */
+export const deliveryJob = (deps: NotificationDeps, channel: SendChannel): JobDefinition<NotificationDeps, DeliveryJob> => ({
+  queue: deps.deliveryQueues[channel],
+  concurrency: channel === "email" ? deps.config.emailConcurrency : deps.config.pushConcurrency,
+  stalledAfterMs: deps.config.stalledAfterMs,
+  process: (job, ctx) => sendOrDelay(job, () => deliver({ ctx, input: { deliveryId: job.data.deliveryId, lastAttempt: isLastAttempt(job) } })),
 });
 
 export const digestJob = (deps: NotificationDeps): JobDefinition<NotificationDeps, DigestJob> => ({
   queue: deps.digestQueue,
   concurrency: deps.config.emailConcurrency,
-  process: (job, ctx) => deliverDigest({ ctx, input: { digestId: job.data.digestId, lastAttempt: isLastAttempt(job) } }),
+  stalledAfterMs: deps.config.stalledAfterMs,
+  process: (job, ctx) => sendOrDelay(job, () => deliverDigest({ ctx, input: { digestId: job.data.digestId, lastAttempt: isLastAttempt(job) } })),
 });
 
 /** The delivery sweep (see releaseHeld), every NOTIFICATION_SWEEP_EVERY_SECONDS, one run at a time. */
@@ -46,4 +73,5 @@ export const sweepJob = (deps: NotificationDeps): JobDefinition<NotificationDeps
 });
 
 /** The workers the service runs (none with `jobs: false`: tests that drive deliveries by hand). */
-export const jobs = (deps: NotificationDeps, options: { jobs?: boolean }) => (options.jobs === false ? [] : [emailJob(deps), digestJob(deps), sweepJob(deps)]);
+export const jobs = (deps: NotificationDeps, options: { jobs?: boolean }) =>
+  options.jobs === false ? [] : [...sendChannels.map((channel) => deliveryJob(deps, channel)), digestJob(deps), sweepJob(deps), ...webhookJobs(deps)];

@@ -23,10 +23,10 @@ export const Delivery = z
   .object({
     channel: z.enum(channels),
     status: z.enum(["pending", "held", "sent", "failed", "skipped"]),
-    reason: z
-      .string()
-      .nullable()
-      .openapi({ description: "Why it was skipped, held or failed (`no_address`, `opted_out`, `quiet_hours`, `digest`, `send_failed`)" }),
+    reason: z.string().nullable().openapi({
+      description:
+        "Why it was skipped, held or failed (`no_address`, `not_configured`, `opted_out`, `quiet_hours`, `digest`, `send_failed`, `rejected`, `address_gone`)",
+    }),
     attempts: z.number().int(),
     sentAt: z.string().nullable(),
     dueAt: z.string().nullable().openapi({ description: "When a held delivery goes out (the end of quiet hours, the next digest)" }),

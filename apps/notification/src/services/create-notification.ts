@@ -21,13 +21,14 @@ type Input = {
 
 /**
  * Stores a notification in the user's inbox, rendered in their language, with one delivery per
- * channel of its type, planned from the user's settings (see planDelivery): the inbox `sent` at
- * once, others `pending`, `held` (quiet hours, digest) or `skipped`. Then tells the user's open
- * sockets, and queues every delivery still pending, one job per delivery id, so that a redelivered
- * event (same `sourceKey`) queues what a crash left unqueued and sends nothing twice.
+ * channel of its type, planned from the channel's configuration, the user's addresses and their
+ * settings (see planDelivery): the inbox `sent` at once, others `pending`, `held` (quiet hours,
+ * digest) or `skipped`. Then tells the user's open sockets, and queues every delivery still pending,
+ * one job per delivery id on its channel's queue, so that a redelivered event (same `sourceKey`)
+ * queues what a crash left unqueued and sends nothing twice.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
-  const { db, clock, config } = ctx.deps;
+  const { db, clock, config, channels } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
   await ensureSettings({ ctx, input: { userId: input.userId } });
@@ -54,12 +55,16 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
       .onConflictDoNothing({ target: notifications.sourceKey })
       .returning();
     if (!row) return undefined;
-    await tx.insert(deliveries).values(
-      type.channels.map((channel) => {
-        const plan = planDelivery({ type, channel, audience, hasAddress: Boolean(address), now, digestTime: config.digestTime });
-        return { notificationId: row.id, channel, ...deliveryFields(plan, now, address) };
-      }),
-    );
+    const planned = [];
+    for (const channel of type.channels) {
+      const sender = channel === "in_app" ? undefined : channels[channel];
+      const reach = sender
+        ? { configured: sender.configured, hasAddress: (await sender.addressesOf(tx, { userId: input.userId, stored: address })).length > 0 }
+        : { configured: true, hasAddress: true };
+      const plan = planDelivery({ type, channel, audience, ...reach, now, digestTime: config.digestTime });
+      planned.push({ notificationId: row.id, channel, ...deliveryFields(plan, now, channel === "email" ? address : null) });
+    }
+    await tx.insert(deliveries).values(planned);
     return row;
   });
   const notification =
@@ -81,7 +86,7 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   return notification;
 }
 
-/** A delivery row's status columns for its plan; the address with what will be sent. */
+/** A delivery row's status columns for its plan; the address (email's) with what will be sent. */
 function deliveryFields(plan: Plan, now: Date, address: string | null) {
   switch (plan.status) {
     case "sent":

@@ -1,25 +1,28 @@
 import { deliveries, digests, notifications } from "@lodge/db/schema";
 import { asc, eq } from "drizzle-orm";
-import { digestEmail } from "../catalog/digest";
+import { renderDigest } from "../catalog/digest";
+import type { SendChannel } from "../catalog/index";
 import type { Ctx } from "../deps";
-import { messageIdFor } from "../helpers/mailer";
+import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
 import { recipientOf } from "./recipients";
 
-type Outcome = { status: "sent" | "already_done" | "gone" } | { status: "retry"; error: unknown };
-
 /**
- * Sends one digest at most once, as deliverEmail sends one email: the digest row locked, checked
- * to be `pending`, the email sent and the digest and every delivery it carries marked `sent` (with
- * the digest's Message-ID) in the same transaction. A failed send is retried by BullMQ; the last
- * attempt marks the digest and its deliveries `failed`. A digest whose notifications were all
- * deleted, or whose user has no address any more, is dropped.
+ * Sends one digest at most once, as deliver sends one delivery: the digest row locked, checked to
+ * be `pending`, one message listing its notifications sent on its channel (to each of the user's
+ * addresses there, under the digest's id as Message-ID / push Topic) and the digest and every
+ * delivery it carries marked in the same transaction. A failed send is retried by BullMQ; the last
+ * attempt marks them `failed`. A digest whose notifications were all deleted, or whose user has
+ * no address left on the channel, is dropped (its deliveries `skipped`/`no_address`).
  */
 export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestId: string; lastAttempt: boolean } }) {
-  const { db, mailer, clock, config } = ctx.deps;
-  const outcome = await db.transaction(async (tx): Promise<Outcome> => {
+  const { db, clock, channels, config } = ctx.deps;
+  let channelName: SendChannel | undefined;
+  const outcome = await db.transaction(async (tx): Promise<SendOutcome> => {
     const [digest] = await tx.select().from(digests).where(eq(digests.id, input.digestId)).for("update");
     if (!digest) return { status: "gone" };
-    if (digest.status !== "pending") return { status: "already_done" };
+    const channel = channels[digest.channel as SendChannel];
+    if (digest.status !== "pending" || !channel) return { status: "already_done" };
+    channelName = channel.name;
     const items = await tx
       .select({ address: deliveries.address, title: notifications.title, body: notifications.body, link: notifications.link })
       .from(deliveries)
@@ -27,30 +30,30 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
       .where(eq(deliveries.digestId, digest.id))
       .orderBy(asc(notifications.id));
     const recipient = await recipientOf(ctx, digest.userId, tx);
-    const address = recipient.email ?? items[0]?.address;
-    if (items.length === 0 || !address) {
+    const addresses = items.length === 0 ? [] : await channel.addressesOf(tx, { userId: digest.userId, stored: recipient.email ?? items[0]?.address ?? null });
+    if (addresses.length === 0) {
+      await tx.update(deliveries).set({ status: "skipped", reason: "no_address" }).where(eq(deliveries.digestId, digest.id));
       await tx.delete(digests).where(eq(digests.id, digest.id));
-      return { status: "gone" };
+      return { status: "skipped" };
     }
-    const messageId = messageIdFor(digest.id, config.mailFrom);
+    const rendered = renderDigest(recipient.locale, items, config.links.inbox);
+    const settled = await sendToAddresses(tx, channel, addresses, { rendered, key: digest.id, notificationId: null }, input.lastAttempt);
     const attempts = digest.attempts + 1;
-    try {
-      await mailer.send({ to: address, ...digestEmail(recipient.locale, items), messageId });
-    } catch (error) {
-      const status = input.lastAttempt ? "failed" : "pending";
-      await tx.update(digests).set({ attempts, status }).where(eq(digests.id, digest.id));
-      if (input.lastAttempt) await tx.update(deliveries).set({ status: "failed", reason: "send_failed" }).where(eq(deliveries.digestId, digest.id));
-      return { status: "retry", error };
-    }
-    const sentAt = clock();
-    await tx.update(digests).set({ attempts, status: "sent", sentAt, messageId }).where(eq(digests.id, digest.id));
-    await tx.update(deliveries).set({ status: "sent", dueAt: null, sentAt, messageId }).where(eq(deliveries.digestId, digest.id));
-    return { status: "sent" };
+    const mark = async (status: "pending" | "sent" | "failed", changes: Partial<typeof deliveries.$inferInsert>) => {
+      const sentAt = status === "sent" ? clock() : null;
+      const messageId = settled.status === "sent" ? settled.messageId : null;
+      await tx.update(digests).set({ attempts, status, sentAt, messageId }).where(eq(digests.id, digest.id));
+      if (status !== "pending")
+        await tx
+          .update(deliveries)
+          .set({ ...changes, sentAt, messageId })
+          .where(eq(deliveries.digestId, digest.id));
+    };
+    if (settled.status === "sent") await mark("sent", { status: "sent", dueAt: null });
+    if (settled.status === "retry") await mark("pending", {});
+    if (settled.status === "failed") await mark("failed", { status: "failed", reason: settled.reason });
+    return settled;
   });
-  if (outcome.status === "sent") ctx.deps.sends.inc({ channel: "email_digest", outcome: "sent" });
-  if (outcome.status === "retry") {
-    ctx.deps.sends.inc({ channel: "email_digest", outcome: input.lastAttempt ? "failed" : "retry" });
-    throw outcome.error;
-  }
-  return outcome;
+  if (channelName) countAndThrow(ctx, `${channelName}_digest`, outcome);
+  return { status: outcome.status };
 }

@@ -1,11 +1,12 @@
-import { categoryPreferences, digests, erasedUsers, notifications, recipients } from "@lodge/db/schema";
+import { categoryPreferences, digests, erasedUsers, fcmDevices, notifications, pushSubscriptions, recipients, telegramLinks } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { erasedKeyOf } from "./recipients";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
- * digests, category choices and the address and settings copy go. An email job still queued then finds its delivery gone and sends nothing.
+ * digests, category choices, push subscriptions, FCM devices, Telegram link and the address and
+ * settings copy go. A delivery job still queued then finds its delivery gone and sends nothing.
  * The user is remembered as erased (by a hash of the id), so a late event about them stores nothing.
  * Safe to run again. `user.data_erased` (service "notification") is published with the rows'
  * removal, so the saga hears of it exactly when it is true.
@@ -15,6 +16,9 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
   return outbox.transaction(async (tx) => {
     const removed = await tx.delete(notifications).where(eq(notifications.userId, input.userId)).returning({ id: notifications.id });
     await tx.delete(recipients).where(eq(recipients.userId, input.userId));
+    await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, input.userId));
+    await tx.delete(fcmDevices).where(eq(fcmDevices.userId, input.userId));
+    await tx.delete(telegramLinks).where(eq(telegramLinks.userId, input.userId));
     await tx.delete(categoryPreferences).where(eq(categoryPreferences.userId, input.userId));
     await tx.delete(digests).where(eq(digests.userId, input.userId));
     await tx

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, outboxTable, timestamptz } from "./columns";
 
 /** What of the user service's preferences decides delivery: per-channel switches and frequency, and quiet hours (`HH:MM`, local). */
@@ -133,4 +133,110 @@ export const erasedUsers = notificationSchema.table("erased_users", {
   erasedAt: timestamptz("erased_at").notNull().defaultNow(),
 });
 
+/*
+ * Where push and Telegram deliveries go: a user's browsers, phones and linked Telegram chat.
+ * Each is erased with the user; an address the provider reports gone is removed.
+ */
+
+/** A browser's Web Push subscription (its PushSubscription JSON): the push service's endpoint and the keys a payload is encrypted to. */
+export const pushSubscriptions = notificationSchema.table(
+  "push_subscriptions",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    /** The push service's URL for this browser (https); one subscription per endpoint, the last user to register it owns it. */
+    endpoint: text("endpoint").notNull(),
+    /** The browser's ECDH P-256 public key and auth secret (base64url), from the subscription's `keys`. */
+    p256dh: text("p256dh").notNull(),
+    auth: text("auth").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("push_subscriptions_endpoint_idx").on(table.endpoint), index("push_subscriptions_user_idx").on(table.userId)],
+);
+
+/** A phone's Firebase Cloud Messaging registration token. */
+export const fcmDevices = notificationSchema.table(
+  "fcm_devices",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    /** The FCM registration token; one device per token, the last user to register it owns it. */
+    token: text("token").notNull(),
+    platform: text("platform", { enum: ["android", "ios", "web"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex("fcm_devices_token_idx").on(table.token), index("fcm_devices_user_idx").on(table.userId)],
+);
+
+/** The Telegram chat linked to a user (from the bot's `telegram.linked` / `telegram.unlinked` events). */
+export const telegramLinks = notificationSchema.table(
+  "telegram_links",
+  {
+    userId: uuid("user_id").primaryKey(),
+    chatId: bigint("chat_id", { mode: "number" }).notNull(),
+    linkedAt: timestamptz("linked_at").notNull(),
+  },
+  (table) => [index("telegram_links_chat_idx").on(table.chatId)],
+);
+
 export const notificationOutbox = outboxTable(notificationSchema);
+
+/**
+ * An outbound webhook endpoint an admin registered (operator data, not a user's): every bus event
+ * whose type is in `eventTypes` (or any, with `*`) is POSTed to `url`, signed per the Standard
+ * Webhooks spec with `secret` (and `previousSecret` until `previousSecretExpiresAt`, after a rotation).
+ */
+export const webhookEndpoints = notificationSchema.table("webhook_endpoints", {
+  id: id(),
+  url: text("url").notNull(),
+  description: text("description").notNull().default(""),
+  /** Catalog event types, or `*` for all. */
+  eventTypes: text("event_types").array().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  /** Why it was disabled by the service (`failing`), null when an admin did it or it is enabled. */
+  disabledReason: text("disabled_reason"),
+  /** `whsec_` + base64: kept as is, since signing needs it. */
+  secret: text("secret").notNull(),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: timestamptz("previous_secret_expires_at"),
+  /** When the first attempt failed since the last success: the endpoint is disabled once it is old enough. */
+  failingSince: timestamptz("failing_since"),
+  createdAt: createdAt(),
+  updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * One event's delivery to one endpoint (once per pair), with the body as sent (its data may carry
+ * user data: rows are deleted after WEBHOOK_DELIVERY_RETENTION_DAYS) and the last attempt's outcome.
+ */
+export const webhookDeliveries = notificationSchema.table(
+  "webhook_deliveries",
+  {
+    id: id(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /** The bus event's id: the `webhook-id` header, which receivers deduplicate on. */
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** `{ type, timestamp, data }`, the JSON body. */
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    responseStatus: integer("response_status"),
+    /** The start of the receiver's answer (WEBHOOK_RESPONSE_MAX_BYTES at most). */
+    responseBody: text("response_body"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    lastAttemptAt: timestamptz("last_attempt_at"),
+    nextAttemptAt: timestamptz("next_attempt_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_idx").on(table.endpointId, table.eventId),
+    index("webhook_deliveries_endpoint_idx").on(table.endpointId, table.id),
+    index("webhook_deliveries_created_idx").on(table.createdAt),
+  ],
+);

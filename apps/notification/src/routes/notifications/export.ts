@@ -24,6 +24,9 @@ export const exportRoute = createRoute({
           })
           .nullable(),
         categoryPreferences: z.array(z.object({ category: z.string(), channel: z.string(), enabled: z.boolean() })),
+        pushSubscriptions: z.array(z.object({ endpoint: z.string(), createdAt: z.string() })),
+        devices: z.array(z.object({ fcmToken: z.string(), platform: z.enum(["android", "ios", "web"]), createdAt: z.string() })),
+        telegram: z.object({ chatId: z.number().int(), linkedAt: z.string() }).nullable(),
         notifications: z.array(Notification.extend({ deliveries: z.array(Delivery) })),
       }),
       "Everything the notification service holds about the user",

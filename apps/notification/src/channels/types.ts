@@ -1,0 +1,58 @@
+import type { deliveries, notifications } from "@lodge/db/schema";
+import type { Rendered, SendChannel } from "../catalog/index";
+
+/** What a channel sends: every part of a rendered notification but the inbox's. */
+export type SendRendered = Omit<Rendered, "inApp">;
+
+import type { NotificationDeps } from "../deps";
+
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;
+/** Where reads and writes of a delivery's transaction go. */
+export type Tx = Parameters<Parameters<NotificationDeps["db"]["transaction"]>[0]>[0];
+
+/**
+ * How one send to one address ended, as the provider's answer classifies it:
+ * `sent`; `retry` (worth trying again later, after `retryAfterMs` when the provider says);
+ * `failed` (for good: the message or our credentials are refused); `gone` (the address no longer
+ * exists: it is removed).
+ */
+export type SendResult =
+  | { outcome: "sent"; messageId?: string }
+  | { outcome: "retry"; error: unknown; retryAfterMs?: number }
+  | { outcome: "failed"; error: unknown }
+  | { outcome: "gone"; error: unknown };
+
+/**
+ * One delivery channel: where a user's addresses on it are, how a rendered notification is sent
+ * to one of them and how the answer is classified, and how an address the provider reports gone
+ * is removed. `configured` is false when its credentials are unset (its deliveries are skipped).
+ */
+export type DeliveryChannel<Address = unknown> = {
+  name: SendChannel;
+  configured: boolean;
+  /** The user's addresses on this channel (`stored`: the delivery's own address, email's), read in the caller's transaction. */
+  addressesOf: (tx: Tx, target: { userId: string; stored: string | null }) => Promise<Address[]>;
+  /**
+   * `key`: what the message is (a delivery's id, a digest's), stable across attempts: the email's
+   * Message-ID, the push Topic. `notificationId`: the notification it shows (none for a digest).
+   */
+  send: (message: { address: Address; rendered: SendRendered; key: string; notificationId: string | null }) => Promise<SendResult>;
+  forget: (tx: Tx, address: Address) => Promise<void>;
+};
+
+/** An error with an HTTP status, classified as most push APIs answer: 404/410 gone, 408/429/5xx retry, other 4xx failed. */
+export function classifyStatus(status: number, error: unknown, retryAfterMs?: number): SendResult {
+  if (status === 404 || status === 410) return { outcome: "gone", error };
+  if (status === 408 || status === 429 || status >= 500) return { outcome: "retry", error, retryAfterMs };
+  return { outcome: "failed", error };
+}
+
+/** A `Retry-After` header (seconds, or an HTTP date) in ms, when given. */
+export function retryAfterMs(header: string | null, now: Date): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - now.getTime()) : undefined;
+}

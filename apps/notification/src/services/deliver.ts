@@ -1,0 +1,53 @@
+import { deliveries, notifications } from "@lodge/db/schema";
+import { eq } from "drizzle-orm";
+import { render, type SendChannel, typeNamed } from "../catalog/index";
+import type { Ctx } from "../deps";
+import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
+import { recipientOf } from "./recipients";
+
+/**
+ * Sends one delivery on its channel, at most once: the delivery row is locked, checked to be
+ * `pending`, the message sent to each of the user's addresses on that channel (sendToAddresses),
+ * and the row marked in the same transaction. Another run of the same job (a stalled job picked up
+ * again, a job queued twice) waits on the lock and then finds it done. A temporary failure records
+ * the attempt and throws `RetryLater` (BullMQ retries with backoff, or after the provider's delay);
+ * the last attempt, or a refusal for good, marks it `failed`. Only a crash between the provider's
+ * answer and the commit can send it again, under the same Message-ID / push Topic. A type with
+ * `secretData` (a reset link) loses its stored data once its delivery is over.
+ */
+export async function deliver({ ctx, input }: { ctx: Ctx; input: { deliveryId: string; lastAttempt: boolean } }) {
+  const { db, clock, channels } = ctx.deps;
+  let channelName: SendChannel | undefined;
+  const outcome = await db.transaction(async (tx): Promise<SendOutcome> => {
+    const [delivery] = await tx.select().from(deliveries).where(eq(deliveries.id, input.deliveryId)).for("update");
+    if (!delivery) return { status: "gone" };
+    const channel = channels[delivery.channel as SendChannel];
+    if (delivery.status !== "pending" || !channel) return { status: "already_done" };
+    channelName = channel.name;
+    const [notification] = await tx.select().from(notifications).where(eq(notifications.id, delivery.notificationId));
+    if (!notification) return { status: "gone" };
+    const recipient = await recipientOf(ctx, notification.userId, tx);
+    const type = typeNamed(notification.type);
+    const rendered = render(type, notification.data, recipient.locale, { timeZone: recipient.timeZone });
+    const mark = async (changes: Partial<typeof deliveries.$inferInsert>, over: boolean) => {
+      await tx.update(deliveries).set(changes).where(eq(deliveries.id, delivery.id));
+      // Once nothing will render it again, a one-time link is not kept.
+      if (over && type.secretData) await tx.update(notifications).set({ data: {} }).where(eq(notifications.id, notification.id));
+    };
+
+    const addresses = await channel.addressesOf(tx, { userId: notification.userId, stored: delivery.address });
+    if (addresses.length === 0) {
+      await mark({ status: "skipped", reason: "no_address" }, true);
+      return { status: "skipped" };
+    }
+    const message = { rendered, key: delivery.id, notificationId: notification.id };
+    const settled = await sendToAddresses(tx, channel, addresses, message, input.lastAttempt);
+    const attempts = delivery.attempts + 1;
+    if (settled.status === "sent") await mark({ attempts, status: "sent", reason: null, sentAt: clock(), messageId: settled.messageId }, true);
+    if (settled.status === "retry") await mark({ attempts, status: "pending", reason: "send_failed" }, false);
+    if (settled.status === "failed") await mark({ attempts, status: "failed", reason: settled.reason }, true);
+    return settled;
+  });
+  if (channelName) countAndThrow(ctx, channelName, outcome);
+  return { status: outcome.status };
+}
