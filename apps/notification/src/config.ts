@@ -11,6 +11,9 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
     },
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
+    sendsPerMinute: env.NOTIFICATION_SEND_PER_MINUTE,
+    remindersPerUser: env.NOTIFICATION_REMINDERS_PER_USER,
+    triggerSweepMs: env.NOTIFICATION_TRIGGER_SWEEP_SECONDS * 1000,
   };
 }
 

@@ -10,11 +10,16 @@ export type NotificationDeps = ServiceBase &
     mailer: Mailer;
     /** One job per email delivery (its id is the delivery's, so a delivery is queued once). */
     emails: Queue<EmailJob>;
+    /** Scheduled sends and reminder firings, as delayed jobs (their rows in Postgres are the truth), and the sweeps. */
+    triggers: Queue<TriggerJob>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
   };
 
 export type EmailJob = { deliveryId: string; requestId?: string };
+
+/** A scheduled send or a reminder's occurrence coming due; the sweeps carry no data. */
+export type TriggerJob = { scheduledSendId: string } | { reminderId: string; occurrence: string } | Record<string, never>;
 
 export type Ctx = KitCtx<NotificationDeps>;

@@ -20,6 +20,12 @@ export const notificationEnv = serviceEnv
     MAIL_FROM: z.string().min(3).default("Lodge <no-reply@localhost>"),
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
+    /** POST /notifications/send requests per caller (service client or admin) per minute. */
+    NOTIFICATION_SEND_PER_MINUTE: z.coerce.number().int().positive().default(120),
+    /** Reminders a user may have at once. */
+    NOTIFICATION_REMINDERS_PER_USER: z.coerce.number().int().positive().default(100),
+    /** How often the sweep fires scheduled sends and reminders whose job was lost, and re-queues those due soon. */
+    NOTIFICATION_TRIGGER_SWEEP_SECONDS: z.coerce.number().int().positive().default(60),
   })
   .superRefine((env, ctx) => {
     // Logged emails carry reset links: fine on a laptop, never on a server.

@@ -6,7 +6,10 @@ import { type NotificationEnv, notificationEnv } from "./env";
 import { consumers } from "./events/index";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createEmailQueue, jobs } from "./jobs/index";
+import { createTriggerQueue } from "./jobs/triggers";
 import { notificationRoutes } from "./routes/notifications/index";
+import { reminderRoutes } from "./routes/reminders/index";
+import { sendRoutes } from "./routes/send/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
@@ -24,6 +27,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   build: async (base, options) => ({
     mailer: options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger }),
     emails: createEmailQueue(base.jobsConnection),
+    triggers: createTriggerQueue(base.jobsConnection),
     config: notificationConfigFromEnv(options.env),
     sends: new Counter({
       name: "notification_sends_total",
@@ -32,12 +36,14 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       registers: [base.metrics.registry],
     }),
   }),
-  routes: (deps) => [notificationRoutes(deps)],
+  // Before the inbox's: /notifications/{id} would take /notifications/reminders.
+  routes: (deps) => [sendRoutes(deps), reminderRoutes(deps), notificationRoutes(deps)],
   consumers,
   jobs,
   close: async (deps) => {
     // The kit closes the queues of the jobs it ran; with the workers off, this one is still open.
     await deps.emails.close();
+    await deps.triggers.close();
     deps.mailer.close();
   },
 });

@@ -4,7 +4,7 @@ export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGu
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
-export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
+export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";

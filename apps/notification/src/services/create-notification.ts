@@ -1,6 +1,6 @@
 import { deliveries, notifications } from "@lodge/db/schema";
-import { and, eq } from "drizzle-orm";
-import { render, typeNamed } from "../catalog/index";
+import { and, eq, inArray } from "drizzle-orm";
+import { type Channel, type NotificationType, render, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { recipientOf } from "./recipients";
 
@@ -22,7 +22,7 @@ type Input = {
  * event (same `sourceKey`) queues what a crash left unqueued and sends nothing twice.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
-  const { db, clock, emails } = ctx.deps;
+  const { db, clock } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
   const recipient = await recipientOf(ctx, input.userId);
@@ -47,14 +47,7 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
       .onConflictDoNothing({ target: notifications.sourceKey })
       .returning();
     if (!row) return undefined;
-    await tx.insert(deliveries).values(
-      type.channels.map((channel) => {
-        if (channel === "in_app") return { notificationId: row.id, channel, status: "sent" as const, sentAt: now, attempts: 1 };
-        return address
-          ? { notificationId: row.id, channel, status: "pending" as const, address }
-          : { notificationId: row.id, channel, status: "skipped" as const, reason: "no_address" };
-      }),
-    );
+    await tx.insert(deliveries).values(initialDeliveries(row.id, type, { address, now }));
     return row;
   });
   const notification =
@@ -67,10 +60,38 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
     )[0];
   if (!notification) throw new Error("notification neither created nor found");
 
-  const pending = await db
+  await queuePendingEmails(ctx, [notification.id]);
+  return notification;
+}
+
+/**
+ * The deliveries a new notification starts with, one per channel of its type: the inbox at once
+ * (`sent`), email `pending` (or `skipped`, `no_address`); a channel the sender left out of `only`
+ * is `skipped` with reason `not_requested`.
+ */
+export function initialDeliveries(
+  notificationId: string,
+  type: NotificationType,
+  options: { address: string | null | undefined; now: Date; only?: readonly Channel[] },
+): (typeof deliveries.$inferInsert)[] {
+  const { address, now, only } = options;
+  return type.channels.map((channel) => {
+    if (only && !only.includes(channel)) return { notificationId, channel, status: "skipped" as const, reason: "not_requested" };
+    if (channel === "in_app") return { notificationId, channel, status: "sent" as const, sentAt: now, attempts: 1 };
+    return address
+      ? { notificationId, channel, status: "pending" as const, address }
+      : { notificationId, channel, status: "skipped" as const, reason: "no_address" };
+  });
+}
+
+/** Queues every email delivery of these notifications still pending, one job per delivery id (so none is queued twice). */
+export async function queuePendingEmails(ctx: Ctx, notificationIds: string[]) {
+  if (notificationIds.length === 0) return;
+  const pending = await ctx.deps.db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.notificationId, notification.id), eq(deliveries.channel, "email"), eq(deliveries.status, "pending")));
-  for (const delivery of pending) await emails.add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
-  return notification;
+    .where(and(inArray(deliveries.notificationId, notificationIds), eq(deliveries.channel, "email"), eq(deliveries.status, "pending")));
+  await ctx.deps.emails.addBulk(
+    pending.map((delivery) => ({ name: "send", data: { deliveryId: delivery.id, requestId: ctx.requestId }, opts: { jobId: delivery.id } })),
+  );
 }

@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { exportUser } from "../../services/export-user";
+import { Reminder } from "../reminders/index";
 import { bearer, Delivery, Notification } from "../schemas";
 
 export const exportRoute = createRoute({
@@ -17,6 +18,8 @@ export const exportRoute = createRoute({
         userId: z.uuid(),
         recipient: z.object({ email: z.string().nullable(), locale: z.string().nullable(), timeZone: z.string().nullable() }).nullable(),
         notifications: z.array(Notification.extend({ deliveries: z.array(Delivery) })),
+        reminders: z.array(Reminder),
+        scheduled: z.array(z.object({ id: z.uuid(), type: z.string(), data: z.unknown(), sendAt: z.string() })),
       }),
       "Everything the notification service holds about the user",
     ),
