@@ -49,13 +49,19 @@ function expect4xx(response: { status: number; json: { error?: Record<string, un
 describe("every operation", () => {
   test("the document lists every route, each with its error responses", () => {
     expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/reminders/{id}",
+      "DELETE /notifications/scheduled/{id}",
       "DELETE /notifications/{id}",
       "GET /notifications",
       "GET /notifications/export/{userId}",
+      "GET /notifications/reminders",
+      "GET /notifications/scheduled",
       "GET /notifications/unread-count",
       "GET /notifications/{id}",
       "PATCH /notifications/{id}",
       "POST /notifications/read-all",
+      "POST /notifications/reminders",
+      "POST /notifications/send",
     ]);
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
       for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
@@ -117,7 +123,12 @@ describe("every operation", () => {
       send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, notificationId), { body, token: alice.token, headers }),
       skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`)).toEqual(["PATCH /notifications/{id}"]);
+    // POST /notifications/send and /reminders are swept with the tokens they take in send.test.ts.
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "PATCH /notifications/{id}",
+      "POST /notifications/reminders",
+      "POST /notifications/send",
+    ]);
     expect(await snapshot()).toEqual(before);
   });
 

@@ -26,15 +26,15 @@ export async function startTestNotifications(options: { env?: Record<string, str
   const issuer = await startTestIssuer({ clock: clock.now });
   const smtp = await startTestSmtp();
   const env = parseEnv(notificationEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      JWKS_URL: issuer.jwksUrl,
-      LOG_LEVEL: "silent",
-      APP_URL,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: "Lodge <no-reply@lodge.test>",
-      ...options.env,
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: issuer.jwksUrl,
+    LOG_LEVEL: "silent",
+    APP_URL,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: "Lodge <no-reply@lodge.test>",
+    ...options.env,
   });
   /** An instance of the service on this database, Redis prefix and clock (a second one is a restart, or another replica). */
   const startInstance = (instance: Pick<NotificationServiceOptions, "jobs" | "mailer"> = {}) =>

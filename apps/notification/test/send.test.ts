@@ -91,7 +91,9 @@ describe("1000 recipients", () => {
     const before = await countAll();
     const bad = await send(admin.token, { userIds: [...users.slice(0, 999), "not-a-uuid"], type: "system.announcement", data: announcement });
     expect(bad.status).toBe(422);
-    expect(await send(admin.token, { userIds: [...users, Bun.randomUUIDv7()], type: "system.announcement", data: announcement })).toMatchObject({ status: 422 });
+    expect(await send(admin.token, { userIds: [...users, Bun.randomUUIDv7()], type: "system.announcement", data: announcement })).toMatchObject({
+      status: 422,
+    });
     expect(await countAll()).toBe(before);
 
     const accepted = await send(admin.token, { userIds: users, type: "system.announcement", data: announcement });
@@ -236,7 +238,8 @@ describe("bad input on the send routes", () => {
     const swept = await sweepDocument({
       document: mine,
       oversizedBytes: 70_000,
-      send: (operation, body, headers) => t.call(operation.method, operation.path, { body, token: operation.path.endsWith("send") ? admin.token : user.token, headers }),
+      send: (operation, body, headers) =>
+        t.call(operation.method, operation.path, { body, token: operation.path.endsWith("send") ? admin.token : user.token, headers }),
     });
     expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(["POST /notifications/reminders", "POST /notifications/send"]);
     expect(await countAll()).toBe(before);
