@@ -146,7 +146,13 @@ describe("export and erasure", () => {
     await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).json.notifications.length === 0);
     expect(await t.deliveriesOf(notification.id)).toEqual([]);
     const client = await t.issuer.client("user-service", ["notifications:export"]);
-    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({ userId: user.id, recipient: null, notifications: [] });
+    expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({
+      userId: user.id,
+      recipient: null,
+      notifications: [],
+      reminders: [],
+      scheduled: [],
+    });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);
     // No acknowledgement yet: the service is not among those the saga waits for (see @lodge/services).
     expect((await readStream(t.redis, t.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id)).toEqual([]);

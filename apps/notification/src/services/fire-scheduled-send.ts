@@ -1,5 +1,5 @@
-import { scheduledSends } from "@lodge/db/schema";
-import { eq } from "drizzle-orm";
+import { notifications, scheduledSends } from "@lodge/db/schema";
+import { eq, inArray } from "drizzle-orm";
 import { type Channel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { queuePendingEmails } from "./create-notification";
@@ -18,15 +18,19 @@ export async function fireScheduledSend({ ctx, input }: { ctx: Ctx; input: { id:
     const [row] = await tx.select().from(scheduledSends).where(eq(scheduledSends.id, input.id)).for("update");
     if (!row || row.status === "cancelled") return {};
     if (row.sendAt.getTime() > now.getTime()) return { waitMs: row.sendAt.getTime() - now.getTime() };
-    const ids = await insertNotifications(tx, {
-      type: typeNamed(row.type),
-      data: row.data,
-      userIds: row.userIds,
-      ...(row.channels ? { channels: row.channels as Channel[] } : {}),
-      sourceKey: (userId) => `scheduled:${row.id}:${userId}`,
-      now,
-    });
-    if (row.status === "scheduled") await tx.update(scheduledSends).set({ status: "sent", sentAt: now }).where(eq(scheduledSends.id, row.id));
+    const sourceKey = (userId: string) => `scheduled:${row.id}:${userId}`;
+    if (row.status === "sent") {
+      // Sent already (a job retried after its commit): only what is still pending is queued; a
+      // notification its owner deleted since is not made again.
+      const made = await tx
+        .select({ id: notifications.id })
+        .from(notifications)
+        .where(inArray(notifications.sourceKey, row.userIds.map(sourceKey)));
+      return { ids: made.map((notification) => notification.id) };
+    }
+    const channels = row.channels ? { channels: row.channels as Channel[] } : {};
+    const ids = await insertNotifications(tx, { type: typeNamed(row.type), data: row.data, userIds: row.userIds, ...channels, sourceKey, now });
+    await tx.update(scheduledSends).set({ status: "sent", sentAt: now }).where(eq(scheduledSends.id, row.id));
     return { ids };
   });
   if (!fired.ids) return fired;

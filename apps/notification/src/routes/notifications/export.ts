@@ -2,7 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { exportUser } from "../../services/export-user";
-import { Reminder } from "../reminders/index";
+import { Reminder } from "../reminders/schemas";
 import { bearer, Delivery, Notification } from "../schemas";
 
 export const exportRoute = createRoute({

@@ -1,6 +1,7 @@
 import { createRouter } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
-import { cancelScheduled, cancelScheduledRoute, listScheduled, listScheduledRoute } from "./scheduled";
+import { cancelScheduled, cancelScheduledRoute } from "./cancel-scheduled";
+import { listScheduled, listScheduledRoute } from "./list-scheduled";
 import { send, sendRoute } from "./send";
 
 /** Sends from service clients (scope notifications:send) and admins, and their scheduled sends. */

@@ -1,9 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import type { scheduledSends } from "@lodge/db/schema";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
-import type { Channel } from "../../catalog/index";
 import type { NotificationDeps } from "../../deps";
-import { cancelScheduledSend } from "../../services/cancel-scheduled-send";
+import { scheduledView } from "../../helpers/scheduled-view";
 import { listScheduledSends } from "../../services/list-scheduled-sends";
 import { bearer } from "../schemas";
 import { ScheduledSend } from "./schemas";
@@ -33,34 +31,3 @@ export const listScheduled =
     const page = await listScheduledSends({ ctx: ctxOf(c, deps), input: c.req.valid("query") });
     return c.json({ scheduled: page.rows.map(scheduledView), nextCursor: page.nextCursor }, 200);
   };
-
-export const cancelScheduledRoute = createRoute({
-  method: "delete",
-  path: "/notifications/scheduled/{id}",
-  tags: ["send"],
-  summary: "Cancel a send the caller scheduled (anyone else's is a 404)",
-  security: bearer,
-  request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
-  responses: { 204: { description: "Cancelled (or already was)" }, ...errorResponses(401, 403, 404, 409) },
-});
-
-export const cancelScheduled =
-  (deps: NotificationDeps): RouteHandler<typeof cancelScheduledRoute, AppEnv> =>
-  async (c) => {
-    await cancelScheduledSend({ ctx: ctxOf(c, deps), input: c.req.valid("param") });
-    return c.body(null, 204);
-  };
-
-export function scheduledView(row: typeof scheduledSends.$inferSelect) {
-  return {
-    id: row.id,
-    caller: row.caller,
-    type: row.type,
-    recipientCount: row.userIds.length,
-    channels: row.channels as Channel[] | null,
-    sendAt: row.sendAt.toISOString(),
-    status: row.status,
-    sentAt: row.sentAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
