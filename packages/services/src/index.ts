@@ -46,7 +46,9 @@ export const services = [
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
   // Erases its data on user.deletion_requested and serves GET /notifications/export/{userId}; it
   // becomes `holdsUserData: true` (the saga then waits for it) once the user service fetches that
-  // export and its tests run it.
+  // export and its tests run it. POST /notifications/send takes clients with the scope
+  // `notifications:send`: no service here holds it yet; an operator grants it to a client of their
+  // own through AUTH_EXTRA_CLIENTS (`id:secret:notifications:send`).
   { name: "notification", port: 3004, prefixes: ["/notifications"], holdsUserData: false },
 ] as const satisfies readonly ServiceEntry[];
 
