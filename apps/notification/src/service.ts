@@ -9,10 +9,13 @@ import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createWebhooks } from "./helpers/webhooks";
 import { createDeliveryQueues, createDigestQueue, jobs } from "./jobs/index";
+import { createTriggerQueue } from "./jobs/triggers";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
 import { notificationRoutes } from "./routes/notifications/index";
 import { preferenceRoutes } from "./routes/preferences/index";
+import { reminderRoutes } from "./routes/reminders/index";
+import { sendRoutes } from "./routes/send/index";
 import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -45,6 +48,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       users: connectToUsers(options.env, base),
       deliveryQueues: createDeliveryQueues(base.jobsConnection),
       digestQueue: createDigestQueue(base.jobsConnection),
+      triggers: createTriggerQueue(base.jobsConnection),
       config,
       sends: new Counter({
         name: "notification_sends_total",
@@ -55,13 +59,21 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       webhooks: createWebhooks(base, options.env),
     };
   },
-  // Literal paths (/notifications/preferences, /notifications/devices, ...) before /notifications/{id}.
-  routes: (deps) => [preferenceRoutes(deps), addressRoutes(deps), adminRoutes(deps), webhookRoutes(deps), notificationRoutes(deps)],
+  // Literal paths (/notifications/preferences, /notifications/reminders, ...) before /notifications/{id}.
+  routes: (deps) => [
+    sendRoutes(deps),
+    reminderRoutes(deps),
+    preferenceRoutes(deps),
+    addressRoutes(deps),
+    adminRoutes(deps),
+    webhookRoutes(deps),
+    notificationRoutes(deps),
+  ],
   consumers: withWebhooks(consumers),
   jobs,
   close: async (deps) => {
     // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
-    const queues = [...Object.values(deps.deliveryQueues), deps.digestQueue, deps.webhooks.deliveries, deps.webhooks.retention];
+    const queues = [...Object.values(deps.deliveryQueues), deps.digestQueue, deps.triggers, deps.webhooks.deliveries, deps.webhooks.retention];
     await Promise.all(queues.map((queue) => queue.close()));
     deps.mailer.close();
   },

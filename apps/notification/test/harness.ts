@@ -5,6 +5,7 @@ import type { EventDataOf, EventType } from "@lodge/events";
 import { createLogger } from "@lodge/kit";
 import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
+import type { NotificationDeps } from "../src/deps";
 import { notificationEnv } from "../src/env";
 import { type NotificationServiceOptions, startNotificationService } from "../src/service";
 import { startTestSmtp } from "./smtp";
@@ -24,26 +25,28 @@ export async function startTestNotifications(options: { env?: Record<string, str
   const clock = createTestClock();
   const issuer = await startTestIssuer({ clock: clock.now });
   const smtp = await startTestSmtp();
-  const service = await startNotificationService({
-    env: parseEnv(notificationEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      JWKS_URL: issuer.jwksUrl,
-      LOG_LEVEL: "silent",
-      APP_URL,
-      SMTP_URL: smtp.url,
-      MAIL_FROM: "Lodge <no-reply@lodge.test>",
-      ...options.env,
-    }),
-    database,
-    redis,
-    clock: clock.now,
-    jobs: options.jobs,
-    mailer: options.mailer,
-    fetch: options.fetch,
-    logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+  const env = parseEnv(notificationEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: issuer.jwksUrl,
+    LOG_LEVEL: "silent",
+    APP_URL,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: "Lodge <no-reply@lodge.test>",
+    ...options.env,
   });
+  /** An instance of the service on this database, Redis prefix and clock (a second one is a restart, or another replica). */
+  const startInstance = (instance: Pick<NotificationServiceOptions, "jobs" | "mailer" | "fetch"> = {}) =>
+    startNotificationService({
+      env,
+      database,
+      redis,
+      clock: clock.now,
+      logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      ...instance,
+    });
+  const service = await startInstance({ jobs: options.jobs, mailer: options.mailer, fetch: options.fetch });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
   const url = `http://127.0.0.1:${server.port}`;
   const db = database.db;
@@ -76,9 +79,11 @@ export async function startTestNotifications(options: { env?: Record<string, str
     redis,
     prefix,
     advance: clock.advance,
-    /** Moves the service's clock to about `iso` (it keeps running from there). */
+    /** Moves the clock to `iso` (back or forth). */
     setTime: (iso: string) => clock.advance(Date.parse(iso) - clock.now().getTime()),
     now: clock.now,
+    startInstance,
+    runDue: () => runDue(service.deps.triggers),
     close: async () => {
       await server.stop(true);
       await service.close();
@@ -88,4 +93,14 @@ export async function startTestNotifications(options: { env?: Record<string, str
       await cleanup();
     },
   };
+}
+
+/**
+ * Runs the trigger jobs due by the service's clock without waiting on the wall clock: every delayed
+ * job (scheduled sends, reminders, the sweeps) is promoted; one not yet due by the clock goes back
+ * to delayed by itself. Resolves once none is waiting or running.
+ */
+async function runDue(queue: NotificationDeps["triggers"]) {
+  await queue.promoteJobs();
+  await eventually(async () => Object.values(await queue.getJobCounts("waiting", "active", "prioritized")).every((count) => count === 0));
 }

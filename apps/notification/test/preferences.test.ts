@@ -134,6 +134,31 @@ describe("opt-outs at delivery", () => {
   });
 });
 
+describe("sends to many", () => {
+  test("POST /notifications/send plans each recipient by their own settings: one opted out, one in quiet hours, one now", async () => {
+    t.setTime("2026-12-01T23:30:00Z");
+    const optedOut = await recipient();
+    await t.call("PUT", "/notifications/preferences", { token: optedOut.token, body: { categories: { product: { email: false } } } });
+    const sleeping = await recipient({ timeZone: "UTC", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const awake = await recipient({ timeZone: "Asia/Tokyo", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const admin = await t.issuer.admin();
+    const userIds = [optedOut.id, sleeping.id, awake.id];
+    const sent = await t.call("POST", "/notifications/send", {
+      token: admin.token,
+      body: { userIds, type: "system.announcement", data: announcement("To all") },
+    });
+    expect(sent.status).toBe(202);
+    const emails = await Promise.all(sent.json.ids.map(async (id: string) => (await t.deliveriesOf(id)).find((row) => row.channel === "email")));
+    expect(emails.map((row) => [row?.status, row?.reason])).toEqual([
+      ["skipped", "opted_out"],
+      ["held", "quiet_hours"],
+      // 08:30 in Tokyo: outside its quiet hours.
+      ["pending", null],
+    ]);
+    expect(emails[1]?.dueAt?.toISOString()).toBe("2026-12-02T07:00:00.000Z");
+  });
+});
+
 describe("quiet hours", () => {
   const quietHours = { start: "22:00", end: "07:00" };
 
