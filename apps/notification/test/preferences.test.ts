@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { categoryPreferences, deliveries, digests } from "@lodge/db/schema";
+import { categoryPreferences, deliveries, digests, recipients } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
@@ -33,9 +33,14 @@ async function recipient(options: { timeZone?: string; preferences?: Partial<Set
     const preferences = { ...defaultPreferences, ...options.preferences };
     await t.publish("user.preferences_updated", { userId: user.id, version: options.version ?? 1, preferences, updatedAt: t.now().toISOString() });
   }
+  // Every event handled: the address stored, and the zone and settings as published.
   await eventually(async () => {
-    const preferences = await t.call("GET", "/notifications/preferences", { token: user.token });
-    return preferences.json.timeZone === (options.timeZone ?? "UTC") && preferences.json.settingsVersion === (options.preferences ? (options.version ?? 1) : 0);
+    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
+    return (
+      row?.email === email &&
+      (row.timeZone ?? "UTC") === (options.timeZone ?? "UTC") &&
+      (row.preferencesVersion ?? 0) === (options.preferences ? (options.version ?? 1) : 0)
+    );
   });
   return { ...user, email };
 }
