@@ -31,6 +31,9 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
     telegram: env.TELEGRAM_BOT_TOKEN ? { botToken: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT } : undefined,
     /** Allowed web push endpoint hosts even when private (registration checks them too). */
     webPushAllowedHosts: env.WEB_PUSH_ALLOWED_HOSTS,
+    sendsPerMinute: env.NOTIFICATION_SEND_PER_MINUTE,
+    remindersPerUser: env.NOTIFICATION_REMINDERS_PER_USER,
+    triggerSweepMs: env.NOTIFICATION_TRIGGER_SWEEP_SECONDS * 1000,
     realtime: {
       maxPerUser: env.NOTIFICATION_WS_MAX_PER_USER,
       maxBufferedBytes: env.NOTIFICATION_WS_MAX_BUFFERED_BYTES,

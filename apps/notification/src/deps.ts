@@ -20,6 +20,8 @@ export type NotificationDeps = ServiceBase &
     deliveryQueues: Record<SendChannel, Queue<DeliveryJob>>;
     /** One job per digest (its id is the digest's). */
     digestQueue: Queue<DigestJob>;
+    /** Scheduled sends and reminder firings, as delayed jobs (their rows in Postgres are the truth), and the sweeps. */
+    triggers: Queue<TriggerJob>;
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
@@ -31,5 +33,8 @@ export type NotificationDeps = ServiceBase &
 
 export type DeliveryJob = { deliveryId: string; requestId?: string };
 export type DigestJob = { digestId: string; requestId?: string };
+
+/** A scheduled send or a reminder's occurrence coming due; the sweeps carry no data. */
+export type TriggerJob = { scheduledSendId: string } | { reminderId: string; occurrence: string } | Record<string, never>;
 
 export type Ctx = KitCtx<NotificationDeps>;

@@ -91,6 +91,12 @@ export const notificationEnv = serviceEnv
     /** How soon a send whose worker died (killed mid-send) is taken over by another worker, in ms. */
     NOTIFICATION_STALLED_AFTER_MS: z.coerce.number().int().min(500).default(30_000),
     ...webhookEnv,
+    /** POST /notifications/send requests per caller (service client or admin) per minute. */
+    NOTIFICATION_SEND_PER_MINUTE: z.coerce.number().int().positive().default(120),
+    /** Reminders a user may have at once. */
+    NOTIFICATION_REMINDERS_PER_USER: z.coerce.number().int().positive().default(100),
+    /** How often the sweep fires scheduled sends and reminders whose job was lost, and re-queues those due soon. */
+    NOTIFICATION_TRIGGER_SWEEP_SECONDS: z.coerce.number().int().positive().default(60),
     /** Realtime sockets one user may hold open on one instance; one more is closed with 1008. */
     NOTIFICATION_WS_MAX_PER_USER: z.coerce.number().int().positive().default(10),
     /** Seconds a realtime socket may stay silent (Bun pings it meanwhile; a live client's pong counts) before it is closed as dead. */

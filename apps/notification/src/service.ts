@@ -9,12 +9,15 @@ import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createWebhooks } from "./helpers/webhooks";
 import { createDeliveryQueues, createDigestQueue, jobs } from "./jobs/index";
+import { createTriggerQueue } from "./jobs/triggers";
 import { createRealtimeHub } from "./realtime/hub";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
 import { notificationRoutes } from "./routes/notifications/index";
 import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
+import { reminderRoutes } from "./routes/reminders/index";
+import { sendRoutes } from "./routes/send/index";
 import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -48,6 +51,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       users: connectToUsers(options.env, base),
       deliveryQueues: createDeliveryQueues(base.jobsConnection),
       digestQueue: createDigestQueue(base.jobsConnection),
+      triggers: createTriggerQueue(base.jobsConnection),
       config,
       sends: new Counter({
         name: "notification_sends_total",
@@ -59,7 +63,16 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     };
   },
   // Literal paths (/notifications/preferences, /notifications/realtime, ...) before /notifications/{id}.
-  routes: (deps) => [realtimeRoutes(deps), preferenceRoutes(deps), addressRoutes(deps), adminRoutes(deps), webhookRoutes(deps), notificationRoutes(deps)],
+  routes: (deps) => [
+    realtimeRoutes(deps),
+    sendRoutes(deps),
+    reminderRoutes(deps),
+    preferenceRoutes(deps),
+    addressRoutes(deps),
+    adminRoutes(deps),
+    webhookRoutes(deps),
+    notificationRoutes(deps),
+  ],
   websocket: (env) => ({
     maxPayloadLength: env.NOTIFICATION_WS_MAX_MESSAGE_BYTES,
     idleTimeout: env.NOTIFICATION_WS_IDLE_TIMEOUT_SECONDS,
@@ -74,7 +87,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   close: async (deps) => {
     deps.realtime.close();
     // The kit closes the queues of the jobs it ran; with the workers off, these are still open.
-    const queues = [...Object.values(deps.deliveryQueues), deps.digestQueue, deps.webhooks.deliveries, deps.webhooks.retention];
+    const queues = [...Object.values(deps.deliveryQueues), deps.digestQueue, deps.triggers, deps.webhooks.deliveries, deps.webhooks.retention];
     await Promise.all(queues.map((queue) => queue.close()));
     deps.mailer.close();
   },

@@ -81,6 +81,12 @@ describe("every operation", () => {
         "POST /notifications/webhooks",
         "POST /notifications/webhooks/{id}/deliveries/{deliveryId}/retry",
         "POST /notifications/webhooks/{id}/rotate-secret",
+        "DELETE /notifications/reminders/{id}",
+        "DELETE /notifications/scheduled/{id}",
+        "GET /notifications/reminders",
+        "GET /notifications/scheduled",
+        "POST /notifications/reminders",
+        "POST /notifications/send",
       ].sort(),
     );
     for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
@@ -144,6 +150,7 @@ describe("every operation", () => {
       skipWrong: (value, property) => ["read", "archived"].includes(property) && typeof value === "boolean",
     });
     // The webhook routes are swept here as a non-admin (403); webhooks.test.ts sweeps them as an admin.
+    // POST /notifications/send and /reminders are swept with the tokens they take in send.test.ts.
     expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
       "DELETE /notifications/devices",
       "DELETE /notifications/push-subscriptions",
@@ -151,6 +158,8 @@ describe("every operation", () => {
       "PATCH /notifications/{id}",
       "POST /notifications/devices",
       "POST /notifications/push-subscriptions",
+      "POST /notifications/reminders",
+      "POST /notifications/send",
       "POST /notifications/webhooks",
       "PUT /notifications/preferences",
     ]);

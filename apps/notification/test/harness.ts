@@ -5,6 +5,7 @@ import type { EventDataOf, EventType } from "@lodge/events";
 import { createLogger } from "@lodge/kit";
 import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
+import type { NotificationDeps } from "../src/deps";
 import { notificationEnv } from "../src/env";
 import { type NotificationServiceOptions, startNotificationService } from "../src/service";
 import { startTestSmtp } from "./smtp";
@@ -35,17 +36,17 @@ export async function startTestNotifications(options: { env?: Record<string, str
     MAIL_FROM: "Lodge <no-reply@lodge.test>",
     ...options.env,
   });
-  const startOptions = {
-    env,
-    database,
-    redis,
-    clock: clock.now,
-    jobs: options.jobs,
-    mailer: options.mailer,
-    fetch: options.fetch,
-    logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-  };
-  const service = await startNotificationService(startOptions);
+  /** An instance of the service on this database, Redis prefix and clock (a second one is a restart, or another replica). */
+  const startInstance = (instance: Pick<NotificationServiceOptions, "jobs" | "mailer" | "fetch"> = {}) =>
+    startNotificationService({
+      env,
+      database,
+      redis,
+      clock: clock.now,
+      logger: createLogger({ service: "notification", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      ...instance,
+    });
+  const service = await startInstance({ jobs: options.jobs, mailer: options.mailer, fetch: options.fetch });
   const server = serveOnRandomPort(service);
   const url = `http://127.0.0.1:${server.port}`;
   const instances: { close: () => Promise<void> }[] = [];
@@ -64,7 +65,7 @@ export async function startTestNotifications(options: { env?: Record<string, str
 
   /** Another instance of the service on the same database and Redis (as behind Caddy): its URL. */
   async function anotherInstance() {
-    const other = await startNotificationService({ ...startOptions, jobs: false, mailer: undefined });
+    const other = await startInstance({ jobs: false });
     const otherServer = serveOnRandomPort(other);
     instances.push({
       close: async () => {
@@ -93,9 +94,11 @@ export async function startTestNotifications(options: { env?: Record<string, str
     redis,
     prefix,
     advance: clock.advance,
-    /** Moves the service's clock to about `iso` (it keeps running from there). */
+    /** Moves the clock to `iso` (back or forth). */
     setTime: (iso: string) => clock.advance(Date.parse(iso) - clock.now().getTime()),
     now: clock.now,
+    startInstance,
+    runDue: () => runDue(service.deps.triggers),
     close: async () => {
       for (const instance of instances) await instance.close();
       await server.stop(true);
@@ -111,4 +114,14 @@ export async function startTestNotifications(options: { env?: Record<string, str
 /** Serves a started service as runMain does (its WebSocket handler too) on a random local port. */
 function serveOnRandomPort(service: Awaited<ReturnType<typeof startNotificationService>>) {
   return Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, websocket: service.websocket as Bun.WebSocketHandler<undefined> });
+}
+
+/**
+ * Runs the trigger jobs due by the service's clock without waiting on the wall clock: every delayed
+ * job (scheduled sends, reminders, the sweeps) is promoted; one not yet due by the clock goes back
+ * to delayed by itself. Resolves once none is waiting or running.
+ */
+async function runDue(queue: NotificationDeps["triggers"]) {
+  await queue.promoteJobs();
+  await eventually(async () => Object.values(await queue.getJobCounts("waiting", "active", "prioritized")).every((count) => count === 0));
 }

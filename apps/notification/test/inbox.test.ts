@@ -173,6 +173,8 @@ describe("export and erasure", () => {
       devices: [],
       telegram: null,
       notifications: [],
+      reminders: [],
+      scheduled: [],
     });
     expect((await t.call("GET", `/notifications/${kept.id}`, { token: other.token })).status).toBe(200);
     // The saga hears of it (this service is among those it waits for, see @lodge/services), once.

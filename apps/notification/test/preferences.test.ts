@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { categoryPreferences, deliveries, digests } from "@lodge/db/schema";
+import { categoryPreferences, deliveries, digests, recipients } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
@@ -33,9 +33,14 @@ async function recipient(options: { timeZone?: string; preferences?: Partial<Set
     const preferences = { ...defaultPreferences, ...options.preferences };
     await t.publish("user.preferences_updated", { userId: user.id, version: options.version ?? 1, preferences, updatedAt: t.now().toISOString() });
   }
+  // Every event handled: the address stored, and the zone and settings as published.
   await eventually(async () => {
-    const preferences = await t.call("GET", "/notifications/preferences", { token: user.token });
-    return preferences.json.timeZone === (options.timeZone ?? "UTC") && preferences.json.settingsVersion === (options.preferences ? (options.version ?? 1) : 0);
+    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
+    return (
+      row?.email === email &&
+      (row.timeZone ?? "UTC") === (options.timeZone ?? "UTC") &&
+      (row.preferencesVersion ?? 0) === (options.preferences ? (options.version ?? 1) : 0)
+    );
   });
   return { ...user, email };
 }
@@ -131,6 +136,31 @@ describe("opt-outs at delivery", () => {
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "reset-token", expiresAt: t.now().toISOString() });
     await eventually(() => t.smtp.to(user.email).length === 1);
     expect(t.smtp.to(user.email)[0]?.subject).toBe("Reset your password");
+  });
+});
+
+describe("sends to many", () => {
+  test("POST /notifications/send plans each recipient by their own settings: one opted out, one in quiet hours, one now", async () => {
+    t.setTime("2026-12-01T23:30:00Z");
+    const optedOut = await recipient();
+    await t.call("PUT", "/notifications/preferences", { token: optedOut.token, body: { categories: { product: { email: false } } } });
+    const sleeping = await recipient({ timeZone: "UTC", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const awake = await recipient({ timeZone: "Asia/Tokyo", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const admin = await t.issuer.admin();
+    const userIds = [optedOut.id, sleeping.id, awake.id];
+    const sent = await t.call("POST", "/notifications/send", {
+      token: admin.token,
+      body: { userIds, type: "system.announcement", data: announcement("To all") },
+    });
+    expect(sent.status).toBe(202);
+    const emails = await Promise.all(sent.json.ids.map(async (id: string) => (await t.deliveriesOf(id)).find((row) => row.channel === "email")));
+    expect(emails.map((row) => [row?.status, row?.reason])).toEqual([
+      ["skipped", "opted_out"],
+      ["held", "quiet_hours"],
+      // 08:30 in Tokyo: outside its quiet hours.
+      ["pending", null],
+    ]);
+    expect(emails[1]?.dueAt?.toISOString()).toBe("2026-12-02T07:00:00.000Z");
   });
 });
 

@@ -138,6 +138,24 @@ describe("live delivery", () => {
     laptop.close();
   });
 
+  test("POST /notifications/send to several users reaches each one's sockets, with each one's unread count", async () => {
+    const [alice, bob] = [await t.user(), await t.user()];
+    const sockets = [await connect(alice), await connect(bob, { base: second.url })];
+    for (const socket of sockets) await socket.next((message) => message.type === "unread_count");
+    const sender = await t.issuer.client("reports", ["notifications:send"]);
+    const sent = await t.call("POST", "/notifications/send", {
+      token: sender,
+      body: { userIds: [alice.id, bob.id], type: "system.announcement", data: { title: "to both", body: "hello" } },
+    });
+    expect(sent.status).toBe(202);
+    for (const [index, socket] of sockets.entries()) {
+      const created = await socket.next((message) => message.type === "notification.created");
+      expect(created.notification).toMatchObject({ id: sent.json.ids[index], title: "to both" });
+      expect(await socket.next()).toEqual({ type: "unread_count", count: 1 });
+      socket.close();
+    }
+  });
+
   test("another service's realtime.message on the bus reaches every socket of its user as { type, data }", async () => {
     const user = await t.user();
     const socket = await connect(user, { base: second.url });

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 
-/** Thrown by a processor that moved its own job to a later time (a provider said when to retry). */
+/** Thrown by a processor that moved its job back to delayed (job.moveToDelayed), so BullMQ neither completes nor fails it. */
 export { DelayedError } from "bullmq";
 export type { Job, Queue };
 

@@ -4,9 +4,9 @@ export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGu
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
-export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, toApiError } from "./errors";
+export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
-export { isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay } from "./local-time";
+export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";

@@ -22,6 +22,32 @@ function zoned(at: Date, timeZone: string): Temporal.ZonedDateTime {
   return Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(timeZone);
 }
 
+/**
+ * The wall time of an instant in `timeZone` as a "floating" Date, whose UTC fields are the wall
+ * clock's (what `rrule` computes recurrences in).
+ */
+export function wallTimeOf(instant: Date, timeZone: string): Date {
+  const wall = zoned(instant, timeZone);
+  return new Date(Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond));
+}
+
+/**
+ * The instant a floating wall time names in `timeZone`: a time the clock skips moves forward by
+ * the change; a time that happens twice (the fall-back night) is its first occurrence (RFC 5545).
+ */
+export function instantOf(wall: Date, timeZone: string): Date {
+  const plain = new Temporal.PlainDateTime(
+    wall.getUTCFullYear(),
+    wall.getUTCMonth() + 1,
+    wall.getUTCDate(),
+    wall.getUTCHours(),
+    wall.getUTCMinutes(),
+    wall.getUTCSeconds(),
+    wall.getUTCMilliseconds(),
+  );
+  return new Date(plain.toZonedDateTime(timeZone, { disambiguation: "compatible" }).epochMilliseconds);
+}
+
 function minutesOf(time: TimeOfDay): number {
   const [hours, minutes] = time.split(":").map(Number);
   return (hours ?? 0) * 60 + (minutes ?? 0);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isTimeZone, nextLocalTime, quietHoursEnd } from "../src/local-time";
+import { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, wallTimeOf } from "../src/local-time";
 
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date | null) => date?.toISOString() ?? null;
@@ -41,5 +41,19 @@ describe("local time", () => {
     expect(isTimeZone("Europe/Berlin")).toBe(true);
     expect(isTimeZone("Mars/Olympus")).toBe(false);
     expect(isTimeZone("")).toBe(false);
+  });
+});
+
+describe("floating wall times", () => {
+  test("an instant's wall time in a zone, and back, across both DST changes", () => {
+    const wall = wallTimeOf(at("2026-10-25T08:00:00Z"), "Europe/Berlin");
+    expect(wall.toISOString()).toBe("2026-10-25T09:00:00.000Z");
+    expect(iso(instantOf(wall, "Europe/Berlin"))).toBe("2026-10-25T08:00:00.000Z");
+    expect(iso(instantOf(new Date("2027-03-28T09:00:00Z"), "Europe/Berlin"))).toBe("2027-03-28T07:00:00.000Z");
+  });
+
+  test("a skipped wall time moves forward; a repeated one is its first occurrence (RFC 5545)", () => {
+    expect(iso(instantOf(new Date("2027-03-28T02:30:00Z"), "Europe/Berlin"))).toBe("2027-03-28T01:30:00.000Z");
+    expect(iso(instantOf(new Date("2026-10-25T02:30:00Z"), "Europe/Berlin"))).toBe("2026-10-25T00:30:00.000Z");
   });
 });

@@ -49,6 +49,8 @@ export const services = [
     port: 3004,
     prefixes: ["/notifications"],
     // Reads a user's notification settings when its copy, kept from the user service's events, misses them.
+    // POST /notifications/send takes clients with the scope `notifications:send`: no service here holds
+    // it yet; an operator grants it to a client of their own through AUTH_EXTRA_CLIENTS (`id:secret:notifications:send`).
     client: { id: "notification-service", scopes: ["users:settings"] },
     holdsUserData: true,
   },

@@ -1,4 +1,5 @@
 import { passwordChanged, passwordReset, suspiciousRefresh, verifyEmail } from "./auth";
+import { reminder } from "./reminders";
 import { announcement } from "./system";
 import { type Category, categories, defaultLocale, type Locale, locales, type NotificationType, type RenderContext, type Rendered } from "./types";
 
@@ -11,6 +12,7 @@ export const notificationTypes = {
   [passwordChanged.key]: passwordChanged,
   [suspiciousRefresh.key]: suspiciousRefresh,
   [announcement.key]: announcement,
+  [reminder.key]: reminder,
 } as Record<string, NotificationType>;
 
 export const typeKeys = Object.keys(notificationTypes);

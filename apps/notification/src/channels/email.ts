@@ -10,6 +10,7 @@ export function emailChannel(options: { mailer: Mailer; from: string }): Deliver
     name: "email",
     configured: true,
     addressesOf: async (_tx, { stored }) => (stored ? [stored] : []),
+    reachable: async (_tx, targets) => new Set(targets.filter((target) => target.stored).map((target) => target.userId)),
     send: async ({ address, rendered, key }) => {
       const messageId = messageIdFor(key, options.from);
       try {

@@ -2,7 +2,7 @@ import { fcmDevices } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import { JWT } from "google-auth-library";
 import type { NotificationConfig } from "../config";
-import { classifyStatus, type DeliveryChannel, retryAfterMs } from "./types";
+import { classifyStatus, type DeliveryChannel, retryAfterMs, usersIn } from "./types";
 
 type Device = typeof fcmDevices.$inferSelect;
 
@@ -28,6 +28,7 @@ export function fcmChannel(options: { config: NotificationConfig; clock: () => D
     name: "fcm",
     configured: fcm !== undefined,
     addressesOf: (tx, { userId }) => tx.select().from(fcmDevices).where(eq(fcmDevices.userId, userId)),
+    reachable: (tx, targets) => usersIn(tx, fcmDevices, targets),
     send: async ({ address, rendered, notificationId }) => {
       if (!fcm || !auth) return { outcome: "failed", error: new Error("FCM is not configured") };
       const { title, body, link } = rendered.push;

@@ -2,7 +2,7 @@ import { telegramLinks } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import { Api, GrammyError } from "grammy";
 import type { NotificationConfig } from "../config";
-import type { DeliveryChannel } from "./types";
+import { type DeliveryChannel, usersIn } from "./types";
 
 type Link = typeof telegramLinks.$inferSelect;
 
@@ -19,6 +19,7 @@ export function telegramChannel(options: { config: NotificationConfig }): Delive
     name: "telegram",
     configured: api !== undefined,
     addressesOf: (tx, { userId }) => tx.select().from(telegramLinks).where(eq(telegramLinks.userId, userId)),
+    reachable: (tx, targets) => usersIn(tx, telegramLinks, targets),
     send: async ({ address, rendered }) => {
       if (!api) return { outcome: "failed", error: new Error("Telegram is not configured") };
       try {

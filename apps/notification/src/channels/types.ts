@@ -1,4 +1,6 @@
 import type { deliveries, notifications } from "@lodge/db/schema";
+import { inArray } from "drizzle-orm";
+import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Rendered, SendChannel } from "../catalog/index";
 
 /** What a channel sends: every part of a rendered notification but the inbox's. */
@@ -33,6 +35,8 @@ export type DeliveryChannel<Address = unknown> = {
   configured: boolean;
   /** The user's addresses on this channel (`stored`: the delivery's own address, email's), read in the caller's transaction. */
   addressesOf: (tx: Tx, target: { userId: string; stored: string | null }) => Promise<Address[]>;
+  /** Which of these users it reaches at all, asked once for many (planning a send to 1000 users). */
+  reachable: (tx: Tx, targets: { userId: string; stored: string | null }[]) => Promise<Set<string>>;
   /**
    * `key`: what the message is (a delivery's id, a digest's), stable across attempts: the email's
    * Message-ID, the push Topic. `notificationId`: the notification it shows (none for a digest).
@@ -55,4 +59,19 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isFinite(at) ? Math.max(0, at - now.getTime()) : undefined;
+}
+
+/** The users among `targets` with a row in `table` (their addresses there). */
+export async function usersIn(tx: Tx, table: { userId: AnyPgColumn }, targets: { userId: string }[]): Promise<Set<string>> {
+  if (targets.length === 0) return new Set();
+  const rows = await tx
+    .selectDistinct({ userId: table.userId })
+    .from(table as unknown as PgTable)
+    .where(
+      inArray(
+        table.userId,
+        targets.map((target) => target.userId),
+      ),
+    );
+  return new Set(rows.map((row) => row.userId as string));
 }

@@ -3,7 +3,7 @@ import { checkTarget, RefusedTarget } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import webpush from "web-push";
 import type { NotificationConfig } from "../config";
-import { classifyStatus, type DeliveryChannel, retryAfterMs } from "./types";
+import { classifyStatus, type DeliveryChannel, retryAfterMs, usersIn } from "./types";
 
 type Subscription = typeof pushSubscriptions.$inferSelect;
 
@@ -20,6 +20,7 @@ export function webPushChannel(options: { config: NotificationConfig; fetch: typ
     name: "web_push",
     configured: vapid !== undefined,
     addressesOf: (tx, { userId }) => tx.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, userId)),
+    reachable: (tx, targets) => usersIn(tx, pushSubscriptions, targets),
     send: async ({ address, rendered, notificationId, key }) => {
       if (!vapid) return { outcome: "failed", error: new Error("web push is not configured") };
       const refused = await checkTarget(address.endpoint, { allowedHosts: webPushAllowedHosts }).then(

@@ -13,7 +13,7 @@ export const settingsChannelOf: Record<Channel, SettingsChannel | null> = { in_a
 export type Plan =
   | { status: "sent" }
   | { status: "pending" }
-  | { status: "skipped"; reason: "not_configured" | "no_address" | "opted_out" }
+  | { status: "skipped"; reason: "not_requested" | "not_configured" | "no_address" | "opted_out" }
   | { status: "held"; reason: "quiet_hours" | "digest"; dueAt: Date };
 
 export type Audience = {
@@ -24,8 +24,8 @@ export type Audience = {
 };
 
 /**
- * What happens to a notification on one channel, decided once when it is made: the inbox has it
- * at once; a channel without credentials or an address for the user skips it; a critical type goes out now whatever the settings; otherwise a channel switched off
+ * What happens to a notification on one channel, decided once when it is made: a channel the
+ * sender left out is skipped; the inbox has it at once; a channel without credentials or an address for the user skips it; a critical type goes out now whatever the settings; otherwise a channel switched off
  * (in the user's settings, or for this category here) skips it, a `daily`/`weekly` channel holds it
  * for the next digest (at `digestTime`, weekly on Mondays, local), and quiet hours hold it until
  * they end. A digest due inside quiet hours waits for their end too.
@@ -34,6 +34,8 @@ export function planDelivery(input: {
   type: NotificationType;
   channel: Channel;
   audience: Audience;
+  /** Whether the sender asked for this channel (POST /notifications/send's `channels`). */
+  requested: boolean;
   /** Whether the channel has its credentials (VAPID keys, a bot token). */
   configured: boolean;
   /** Whether the channel reaches the user at all (an email address, a push subscription). */
@@ -43,6 +45,7 @@ export function planDelivery(input: {
 }): Plan {
   const { type, channel, audience, now } = input;
   const setting = settingsChannelOf[channel];
+  if (!input.requested) return { status: "skipped", reason: "not_requested" };
   if (setting === null) return { status: "sent" };
   if (!input.configured) return { status: "skipped", reason: "not_configured" };
   if (!input.hasAddress) return { status: "skipped", reason: "no_address" };

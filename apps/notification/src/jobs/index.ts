@@ -6,6 +6,7 @@ import { RetryLater } from "../helpers/send-to-addresses";
 import { deliver } from "../services/deliver";
 import { deliverDigest } from "../services/deliver-digest";
 import { releaseHeld } from "../services/release-held";
+import { triggerJob } from "./triggers";
 import { webhookJobs } from "./webhooks";
 
 export const sendChannels = allChannels.filter((channel): channel is SendChannel => channel !== "in_app");
@@ -74,4 +75,6 @@ export const sweepJob = (deps: NotificationDeps): JobDefinition<NotificationDeps
 
 /** The workers the service runs (none with `jobs: false`: tests that drive deliveries by hand). */
 export const jobs = (deps: NotificationDeps, options: { jobs?: boolean }) =>
-  options.jobs === false ? [] : [...sendChannels.map((channel) => deliveryJob(deps, channel)), digestJob(deps), sweepJob(deps), ...webhookJobs(deps)];
+  options.jobs === false
+    ? []
+    : [...sendChannels.map((channel) => deliveryJob(deps, channel)), digestJob(deps), sweepJob(deps), triggerJob(deps), ...webhookJobs(deps)];

@@ -89,6 +89,21 @@ export function createRealtimeHub(options: {
     }
   });
 
+  /**
+   * Sends each message to every socket of its user, on every instance, in order, in one round trip.
+   * Never throws: the inbox has what matters, and a reconnect replays what a socket missed.
+   */
+  const publishAll = async (messages: readonly (readonly [userId: string, message: ServerMessage])[]) => {
+    if (messages.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
+    try {
+      await pipeline.exec();
+    } catch (error) {
+      logger.warn({ err: error, messages: messages.length }, "realtime publish failed");
+    }
+  };
+
   return {
     /** Takes a socket in; false when its user already holds maxPerUser here (the caller closes it). */
     add(socket: Bun.ServerWebSocket<unknown>, principal: { userId: string; sessionId: string }, now: number): Connection | undefined {
@@ -124,14 +139,10 @@ export function createRealtimeHub(options: {
 
     send: (connection: Connection, message: ServerMessage) => send(connection, JSON.stringify(message)),
 
-    /** Sends `message` to every socket of the user, on every instance. Never throws: the inbox has it, and a reconnect replays what a socket missed. */
-    async publish(userId: string, message: ServerMessage) {
-      try {
-        await redis.publish(channelOf(userId), JSON.stringify(message));
-      } catch (error) {
-        logger.warn({ err: error, type: message.type }, "realtime publish failed");
-      }
-    },
+    publishAll,
+
+    /** One message to every socket of the user, on every instance (see publishAll). */
+    publish: (userId: string, message: ServerMessage) => publishAll([[userId, message]]),
 
     /** Closes every socket (1001: the client reconnects, to another instance) and the subscriber. */
     close() {

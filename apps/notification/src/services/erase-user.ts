@@ -1,12 +1,24 @@
-import { categoryPreferences, digests, erasedUsers, fcmDevices, notifications, pushSubscriptions, recipients, telegramLinks } from "@lodge/db/schema";
-import { eq } from "drizzle-orm";
+import {
+  categoryPreferences,
+  digests,
+  erasedUsers,
+  fcmDevices,
+  notifications,
+  pushSubscriptions,
+  recipients,
+  reminders,
+  scheduledSends,
+  sendRequests,
+  telegramLinks,
+} from "@lodge/db/schema";
+import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { erasedKeyOf } from "./recipients";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
- * digests, category choices, push subscriptions, FCM devices, Telegram link and the address and
- * settings copy go. A delivery job still queued then finds its delivery gone and sends nothing.
+ * digests, category choices, reminders, push subscriptions, FCM devices, Telegram link and the
+ * address and settings copy go, and the user leaves the sends scheduled to them. A delivery job still queued then finds its delivery gone and sends nothing.
  * The user is remembered as erased (by a hash of the id), so a late event about them stores nothing.
  * Safe to run again. `user.data_erased` (service "notification") is published with the rows'
  * removal, so the saga hears of it exactly when it is true.
@@ -16,6 +28,15 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
   return outbox.transaction(async (tx) => {
     const removed = await tx.delete(notifications).where(eq(notifications.userId, input.userId)).returning({ id: notifications.id });
     await tx.delete(recipients).where(eq(recipients.userId, input.userId));
+    // Reminders go; scheduled sends forget the user (a send left without recipients goes), and so
+    // do an admin's own sends and idempotency keys: the caller is them.
+    await tx.delete(reminders).where(eq(reminders.userId, input.userId));
+    await tx
+      .update(scheduledSends)
+      .set({ userIds: sql`array_remove(${scheduledSends.userIds}, ${input.userId}::uuid)` })
+      .where(sql`${input.userId}::uuid = any(${scheduledSends.userIds})`);
+    await tx.delete(scheduledSends).where(sql`cardinality(${scheduledSends.userIds}) = 0 or ${scheduledSends.caller} = ${`user:${input.userId}`}`);
+    await tx.delete(sendRequests).where(eq(sendRequests.caller, `user:${input.userId}`));
     await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, input.userId));
     await tx.delete(fcmDevices).where(eq(fcmDevices.userId, input.userId));
     await tx.delete(telegramLinks).where(eq(telegramLinks.userId, input.userId));

@@ -1,12 +1,23 @@
-import { categoryPreferences, deliveries, fcmDevices, notifications, pushSubscriptions, recipients, telegramLinks } from "@lodge/db/schema";
-import { asc, eq, inArray } from "drizzle-orm";
+import {
+  categoryPreferences,
+  deliveries,
+  fcmDevices,
+  notifications,
+  pushSubscriptions,
+  recipients,
+  reminders,
+  scheduledSends,
+  telegramLinks,
+} from "@lodge/db/schema";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { reminderView } from "../helpers/reminder-view";
 import { deliveryView, notificationView } from "../helpers/views";
 
 /**
  * What the service holds about the user, for the user service's GDPR export: the address and
  * settings copy, the category choices, push subscriptions, devices, Telegram link, every
- * notification and its deliveries.
+ * notification and its deliveries, their reminders and the sends scheduled to them.
  */
 export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db } = ctx.deps;
@@ -29,8 +40,16 @@ export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: st
             ),
           )
           .orderBy(asc(deliveries.channel));
+  const theirReminders = await db.select().from(reminders).where(eq(reminders.userId, input.userId)).orderBy(asc(reminders.id));
+  const upcoming = await db
+    .select()
+    .from(scheduledSends)
+    .where(and(eq(scheduledSends.status, "scheduled"), sql`${input.userId}::uuid = any(${scheduledSends.userIds})`))
+    .orderBy(asc(scheduledSends.sendAt));
   return {
     userId: input.userId,
+    reminders: theirReminders.map(reminderView),
+    scheduled: upcoming.map((row) => ({ id: row.id, type: row.type, data: row.data, sendAt: row.sendAt.toISOString() })),
     recipient: recipient ? { email: recipient.email, locale: recipient.locale, timeZone: recipient.timeZone, settings: recipient.settings } : null,
     categoryPreferences: choices.map((choice) => ({ category: choice.category, channel: choice.channel, enabled: choice.enabled })),
     // The endpoints and tokens, not the keys: they are the browser's, for encrypting to it.

@@ -1,6 +1,6 @@
-import { categoryPreferences, erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
+import { erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { defaultLocale, type Locale, localeFor } from "../catalog/index";
 import type { Ctx } from "../deps";
 
@@ -17,21 +17,17 @@ const defaultSettings: NotificationSettings = { notifications: defaultPreference
  */
 export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["deps"]["db"], "select"> = ctx.deps.db): Promise<Recipient> {
   const [row] = await reader.select().from(recipients).where(eq(recipients.userId, userId));
+  return recipientFrom(row);
+}
+
+/** A recipients row (or none) as a Recipient, its blanks filled with the defaults. */
+export function recipientFrom(row: typeof recipients.$inferSelect | undefined): Recipient {
   return {
     email: row?.email ?? null,
     locale: row ? localeFor(row.locale) : defaultLocale,
     timeZone: row?.timeZone ?? "UTC",
     settings: row?.settings ?? defaultSettings,
   };
-}
-
-/** The `category:channel` pairs the user turned off (PUT /notifications/preferences). */
-export async function optOutsOf(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<Set<string>> {
-  const rows = await reader
-    .select({ category: categoryPreferences.category, channel: categoryPreferences.channel })
-    .from(categoryPreferences)
-    .where(and(eq(categoryPreferences.userId, userId), eq(categoryPreferences.enabled, false)));
-  return new Set(rows.map((row) => `${row.category}:${row.channel}`));
 }
 
 /**

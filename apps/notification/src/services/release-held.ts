@@ -1,7 +1,7 @@
 import { deliveries, digests, notifications } from "@lodge/db/schema";
 import { and, asc, eq, inArray, isNull, lte } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { queueDeliveries } from "./queue-deliveries";
+import { queueDeliveries } from "../helpers/queue-deliveries";
 
 /** How many pending deliveries and digests one sweep queues (the oldest first; the next sweep takes the rest). */
 const SWEEP_BATCH = 500;

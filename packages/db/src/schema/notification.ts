@@ -240,3 +240,78 @@ export const webhookDeliveries = notificationSchema.table(
     index("webhook_deliveries_created_idx").on(table.createdAt),
   ],
 );
+
+// --- Sends from services and admins, scheduled sends, reminders --------------------------------
+
+/**
+ * An idempotency key of `POST /notifications/send`, per caller (`client:<id>` or `user:<id>`), kept
+ * 24 h (a repeatable job purges expired ones): the same key again answers `response` and sends
+ * nothing; with another body (`requestHash` differs) it is refused. Inserted in the send's own
+ * transaction, so a concurrent duplicate waits on the unique index and then sees the answer.
+ */
+export const sendRequests = notificationSchema.table(
+  "send_requests",
+  {
+    id: id(),
+    caller: text("caller").notNull(),
+    key: text("key").notNull(),
+    /** SHA-256 of the request body as validated (canonical JSON). */
+    requestHash: text("request_hash").notNull(),
+    /** The 202 body the first request got (written in the same transaction as the row). */
+    response: jsonb("response"),
+    createdAt: createdAt(),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (table) => [uniqueIndex("send_requests_caller_key_idx").on(table.caller, table.key), index("send_requests_expires_idx").on(table.expiresAt)],
+);
+
+/**
+ * A send due later (`sendAt`): the row is the truth, a BullMQ delayed job its trigger (a sweep
+ * re-queues one a lost job left behind). Fired once: each recipient's notification has the source
+ * key `scheduled:<id>:<userId>`.
+ */
+export const scheduledSends = notificationSchema.table(
+  "scheduled_sends",
+  {
+    id: id(),
+    /** Who asked (`client:<id>` or `user:<id>`): only they may cancel it. */
+    caller: text("caller").notNull(),
+    userIds: uuid("user_ids").array().notNull(),
+    type: text("type").notNull(),
+    data: jsonb("data").notNull(),
+    /** The type's channels it is limited to; null: all of them. */
+    channels: text("channels").array(),
+    sendAt: timestamptz("send_at").notNull(),
+    status: text("status", { enum: ["scheduled", "sent", "cancelled"] })
+      .notNull()
+      .default("scheduled"),
+    sentAt: timestamptz("sent_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("scheduled_sends_due_idx").on(table.status, table.sendAt)],
+);
+
+/**
+ * A user's reminder: once (`repeat` null) or on a recurrence (an RRULE, presets included) at the
+ * same local time in `timeZone`, counted from `startsAt` (local wall time). `nextAt` is the next
+ * firing; each firing's notification has the source key `reminder:<id>:<occurrence ISO>`.
+ */
+export const reminders = notificationSchema.table(
+  "reminders",
+  {
+    id: id(),
+    userId: uuid("user_id").notNull(),
+    text: text("text").notNull(),
+    /** `FREQ=DAILY`, ...: an RRULE without DTSTART, read in floating local time; null: once. */
+    repeat: text("repeat"),
+    /** The first occurrence as a local wall time (`2026-12-24T09:00:00`) in `timeZone`. */
+    startsAt: text("starts_at").notNull(),
+    /** IANA zone the local times are read in (the user's when it was made, else UTC). */
+    timeZone: text("time_zone").notNull(),
+    /** The type's channels it is limited to; null: all of them. */
+    channels: text("channels").array(),
+    nextAt: timestamptz("next_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("reminders_user_idx").on(table.userId, table.id), index("reminders_next_idx").on(table.nextAt)],
+);

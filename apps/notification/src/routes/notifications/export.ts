@@ -2,6 +2,7 @@ import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { exportUser } from "../../services/export-user";
+import { Reminder } from "../reminders/schemas";
 import { bearer, Delivery, Notification } from "../schemas";
 
 export const exportRoute = createRoute({
@@ -28,6 +29,8 @@ export const exportRoute = createRoute({
         devices: z.array(z.object({ fcmToken: z.string(), platform: z.enum(["android", "ios", "web"]), createdAt: z.string() })),
         telegram: z.object({ chatId: z.number().int(), linkedAt: z.string() }).nullable(),
         notifications: z.array(Notification.extend({ deliveries: z.array(Delivery) })),
+        reminders: z.array(Reminder),
+        scheduled: z.array(z.object({ id: z.uuid(), type: z.string(), data: z.unknown(), sendAt: z.string() })),
       }),
       "Everything the notification service holds about the user",
     ),

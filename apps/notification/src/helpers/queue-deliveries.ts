@@ -1,3 +1,5 @@
+import { deliveries } from "@lodge/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
 import type { SendChannel } from "../catalog/index";
 import type { Ctx } from "../deps";
 
@@ -13,4 +15,14 @@ export async function queueDeliveries(ctx: Ctx, pending: { id: string; channel: 
     const queue = deliveryQueues[delivery.channel as SendChannel];
     if (queue) await queue.add("send", { deliveryId: delivery.id, requestId: ctx.requestId }, { jobId: delivery.id });
   }
+}
+
+/** Queues every delivery of these notifications still pending (what a send or a firing just made, once committed). */
+export async function queuePendingOf(ctx: Ctx, notificationIds: string[]) {
+  if (notificationIds.length === 0) return;
+  const pending = await ctx.deps.db
+    .select({ id: deliveries.id, channel: deliveries.channel })
+    .from(deliveries)
+    .where(and(inArray(deliveries.notificationId, notificationIds), eq(deliveries.status, "pending")));
+  await queueDeliveries(ctx, pending);
 }

@@ -1,0 +1,54 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, safeText, userOf } from "@lodge/kit";
+import { channels } from "../../catalog/index";
+import { REMINDER_TEXT_MAX } from "../../catalog/reminders";
+import type { NotificationDeps } from "../../deps";
+import { reminderView } from "../../helpers/reminder-view";
+import { createReminder } from "../../services/create-reminder";
+import { bearer } from "../schemas";
+import { Reminder } from "./schemas";
+
+/** Reminders a user may create per minute. */
+const CREATIONS_PER_MINUTE = 30;
+
+const NewReminder = z
+  .object({
+    text: safeText({ min: 1, max: REMINDER_TEXT_MAX, refuse: "controls", multiline: true, trim: "first" }),
+    at: z
+      .string()
+      .max(40)
+      .optional()
+      .openapi({ description: "An ISO time with offset (`2026-12-24T09:00:00+01:00`) or a local time (`2026-12-24T09:00`) in your time zone" }),
+    repeat: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .openapi({ description: "`daily`, `weekdays`, `weekly`, `monthly`, or an RRULE (`FREQ=WEEKLY;BYDAY=MO,TH`), at most hourly" }),
+    channels: z
+      .array(z.enum(channels))
+      .min(1)
+      .max(channels.length * 2)
+      .optional(),
+  })
+  .strict()
+  .openapi("NewReminder");
+
+export const createReminderRoute = createRoute({
+  method: "post",
+  path: "/notifications/reminders",
+  tags: ["reminders"],
+  summary: "Set a reminder, once or repeating, at a local time in your time zone",
+  security: bearer,
+  request: { body: jsonBody(NewReminder) },
+  responses: { 201: jsonResponse(Reminder, "Created"), ...errorResponses(401, 403, 409, 429) },
+});
+
+export const create =
+  (deps: NotificationDeps): RouteHandler<typeof createReminderRoute, AppEnv> =>
+  async (c) => {
+    const { userId } = userOf(c);
+    await deps.limiter.hit(`notification-reminders:${userId}`, { max: CREATIONS_PER_MINUTE, windowSeconds: 60 });
+    const row = await createReminder({ ctx: ctxOf(c, deps), input: { userId, ...c.req.valid("json") } });
+    return c.json(reminderView(row), 201);
+  };

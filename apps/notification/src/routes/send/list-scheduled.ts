@@ -1,0 +1,33 @@
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import type { NotificationDeps } from "../../deps";
+import { scheduledView } from "../../helpers/scheduled-view";
+import { listScheduledSends } from "../../services/list-scheduled-sends";
+import { bearer } from "../schemas";
+import { ScheduledSend } from "./schemas";
+
+export const listScheduledRoute = createRoute({
+  method: "get",
+  path: "/notifications/scheduled",
+  tags: ["send"],
+  summary: "Scheduled sends, newest first (admins)",
+  security: bearer,
+  request: {
+    query: z.object({
+      status: z.enum(["scheduled", "sent", "cancelled"]).optional(),
+      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(z.object({ scheduled: z.array(ScheduledSend), nextCursor: z.uuid().nullable() }), "A page of scheduled sends"),
+    ...errorResponses(401, 403),
+  },
+});
+
+export const listScheduled =
+  (deps: NotificationDeps): RouteHandler<typeof listScheduledRoute, AppEnv> =>
+  async (c) => {
+    const page = await listScheduledSends({ ctx: ctxOf(c, deps), input: c.req.valid("query") });
+    return c.json({ scheduled: page.rows.map(scheduledView), nextCursor: page.nextCursor }, 200);
+  };

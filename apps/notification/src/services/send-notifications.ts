@@ -1,0 +1,112 @@
+import { scheduledSends, sendRequests } from "@lodge/db/schema";
+import { ApiError, issuesToDetails } from "@lodge/kit";
+import { and, eq, lte } from "drizzle-orm";
+import { type Channel, typeNamed } from "../catalog/index";
+import type { Ctx } from "../deps";
+import { queuePendingOf } from "../helpers/queue-deliveries";
+import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
+import { announceCreated } from "../realtime/announce";
+import { insertNotifications } from "./insert-notifications";
+
+/** How long an idempotency key answers with its first response. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+export type SendInput = {
+  userIds: string[];
+  type: string;
+  data: unknown;
+  channels?: Channel[];
+  sendAt?: Date;
+  idempotencyKey?: string;
+};
+
+export type SendResponse = { ids: string[]; scheduledId?: string };
+
+/**
+ * A service's or admin's send: one notification per user now, or one scheduled send for later
+ * (`sendAt`), in one transaction, so bad input leaves no row. With an idempotency key the caller's
+ * first answer is stored in the same transaction: the same key again (within 24 h) answers it and
+ * sends nothing; a concurrent duplicate waits on the key's unique index, then reads that answer;
+ * the same key with another body is a 409. Emails and the scheduled job are queued after the
+ * commit, on a replay too (by their ids, so never twice): a retry after a crash finishes the work.
+ */
+export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendInput }): Promise<SendResponse> {
+  const { db, clock } = ctx.deps;
+  const type = typeNamed(input.type);
+  const refused = input.channels?.filter((channel) => !type.channels.includes(channel)) ?? [];
+  if (refused.length > 0) throw invalid("channels", `${type.key} is not sent on ${refused.join(", ")}; its channels are ${type.channels.join(", ")}`);
+  const parsed = type.data.safeParse(input.data);
+  if (!parsed.success)
+    throw new ApiError({
+      code: "VALIDATION_FAILED",
+      message: `data does not fit the type ${type.key}`,
+      details: issuesToDetails(parsed.error.issues.map((issue) => ({ ...issue, path: ["data", ...issue.path] }))),
+    });
+  const now = clock();
+  const problem = input.sendAt && unschedulable(input.sendAt, now);
+  if (problem) throw invalid("sendAt", `sendAt ${problem}`);
+  const userIds = [...new Set(input.userIds)];
+  const caller = callerOf(ctx);
+  const channels = input.channels ? [...new Set(input.channels)] : undefined;
+
+  const response = await db.transaction(async (tx) => {
+    let requestId: string | undefined;
+    if (input.idempotencyKey) {
+      const key = input.idempotencyKey;
+      const requestHash = hashOf({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
+      await tx.delete(sendRequests).where(and(eq(sendRequests.caller, caller), eq(sendRequests.key, key), lte(sendRequests.expiresAt, now)));
+      const [claimed] = await tx
+        .insert(sendRequests)
+        .values({ caller, key, requestHash, createdAt: now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_TTL_MS) })
+        .onConflictDoNothing()
+        .returning({ id: sendRequests.id });
+      if (!claimed) {
+        const [first] = await tx
+          .select()
+          .from(sendRequests)
+          .where(and(eq(sendRequests.caller, caller), eq(sendRequests.key, key)));
+        if (!first?.response) throw new ApiError({ code: "CONFLICT", message: "A request with this idempotency key is in progress; retry shortly" });
+        if (first.requestHash !== requestHash)
+          throw new ApiError({ code: "CONFLICT", message: "This idempotency key was used for a different request; use a new key" });
+        return first.response as SendResponse;
+      }
+      requestId = claimed.id;
+    }
+    let made: SendResponse;
+    if (input.sendAt) {
+      const [scheduled] = await tx
+        .insert(scheduledSends)
+        .values({ caller, userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt, createdAt: now })
+        .returning({ id: scheduledSends.id });
+      made = { ids: [], scheduledId: scheduled?.id as string };
+    } else {
+      const sourceKey = requestId ? (userId: string) => `send:${requestId}:${userId}` : undefined;
+      made = { ids: await insertNotifications(ctx, tx, { type, data: parsed.data, userIds, channels, sourceKey, now }) };
+    }
+    if (requestId) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
+    return made;
+  });
+
+  if (response.scheduledId && input.sendAt) await queueScheduledSend(ctx, response.scheduledId, input.sendAt);
+  await queuePendingOf(ctx, response.ids);
+  await announceCreated(ctx, response.ids);
+  return response;
+}
+
+const invalid = (path: string, message: string) => new ApiError({ code: "VALIDATION_FAILED", message, details: [{ path, message }] });
+
+/** SHA-256 of a value's JSON with object keys sorted, so the same request hashes the same whatever its key order. */
+function hashOf(value: unknown): string {
+  const canonical = (item: unknown): unknown =>
+    Array.isArray(item)
+      ? item.map(canonical)
+      : item && typeof item === "object"
+        ? Object.fromEntries(
+            Object.entries(item)
+              .filter(([, inner]) => inner !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([name, inner]) => [name, canonical(inner)]),
+          )
+        : item;
+  return new Bun.CryptoHasher("sha256").update(JSON.stringify(canonical(value))).digest("hex");
+}
