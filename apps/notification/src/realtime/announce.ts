@@ -1,5 +1,5 @@
 import { notifications } from "@lodge/db/schema";
-import { and, count, inArray, isNull } from "drizzle-orm";
+import { getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { notificationView } from "../helpers/views";
 import { countUnread } from "../services/count-unread";
@@ -13,14 +13,14 @@ import type { ServerMessage } from "./messages";
 export async function announceCreated(ctx: Ctx, notificationIds: string[]) {
   if (notificationIds.length === 0) return;
   const { db, realtime } = ctx.deps;
-  const rows = await db.select().from(notifications).where(inArray(notifications.id, notificationIds));
-  const userIds = [...new Set(rows.map((row) => row.userId))];
-  const unread = await db
-    .select({ userId: notifications.userId, count: count() })
+  // Each owner's unread count read with the rows, in one statement.
+  const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
+  const rows = await db
+    .select({ ...getTableColumns(notifications), unread })
     .from(notifications)
-    .where(and(inArray(notifications.userId, userIds), isNull(notifications.readAt), isNull(notifications.archivedAt)))
-    .groupBy(notifications.userId);
-  const counts = new Map(unread.map((row) => [row.userId, row.count]));
+    .where(inArray(notifications.id, notificationIds));
+  const counts = new Map(rows.map((row) => [row.userId, row.unread]));
+  const userIds = [...counts.keys()];
   await realtime.publishAll([
     ...rows.map((row) => [row.userId, { type: "notification.created", notification: notificationView(row) }] as const),
     ...userIds.map((userId) => [userId, { type: "unread_count", count: counts.get(userId) ?? 0 }] as const),

@@ -2,7 +2,7 @@ import { notifications } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import { typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
-import { queuePendingOf } from "../helpers/queue-deliveries";
+import { queueDeliveries } from "../helpers/queue-deliveries";
 import { announceCreated } from "../realtime/announce";
 import { ensureSettings } from "./ensure-settings";
 import { insertNotifications } from "./insert-notifications";
@@ -30,7 +30,7 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   const data = type.data.parse(input.data);
   await ensureSettings({ ctx, input: { userId: input.userId } });
   const { sourceKey } = input;
-  const [id] = await db.transaction((tx) =>
+  const made = await db.transaction((tx) =>
     insertNotifications(ctx, tx, {
       type,
       data,
@@ -40,8 +40,9 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
       now: clock(),
     }),
   );
-  await queuePendingOf(ctx, [id as string]);
-  await announceCreated(ctx, [id as string]);
+  const id = made.ids[0] as string;
+  await queueDeliveries(ctx, made.pending);
+  await announceCreated(ctx, [id]);
   const [notification] = await db
     .select()
     .from(notifications)

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import { reminder as reminderType } from "../catalog/reminders";
 import type { Ctx } from "../deps";
-import { queuePendingOf } from "../helpers/queue-deliveries";
+import { queueDeliveries } from "../helpers/queue-deliveries";
 import { queueReminder } from "../helpers/triggers";
 import { announceCreated } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
@@ -23,7 +23,7 @@ export async function fireReminder({ ctx, input }: { ctx: Ctx; input: { id: stri
     const [row] = await tx.select().from(reminders).where(eq(reminders.id, input.id)).for("update");
     if (!row || row.nextAt.toISOString() !== input.occurrence) return {};
     if (row.nextAt.getTime() > now.getTime()) return { waitMs: row.nextAt.getTime() - now.getTime() };
-    const ids = await insertNotifications(ctx, tx, {
+    const { ids, pending } = await insertNotifications(ctx, tx, {
       type: reminderType,
       data: { text: row.text, at: input.occurrence },
       userIds: [row.userId],
@@ -34,10 +34,10 @@ export async function fireReminder({ ctx, input }: { ctx: Ctx; input: { id: stri
     const next = occurrenceAfter(row, new Date(Math.max(now.getTime(), row.nextAt.getTime())));
     if (next) await tx.update(reminders).set({ nextAt: next }).where(eq(reminders.id, row.id));
     else await tx.delete(reminders).where(eq(reminders.id, row.id));
-    return { ids, next };
+    return { ids, pending, next };
   });
   if (!fired.ids) return fired;
-  await queuePendingOf(ctx, fired.ids);
+  await queueDeliveries(ctx, fired.pending);
   await announceCreated(ctx, fired.ids);
   if (fired.next) await queueReminder(ctx, input.id, fired.next);
   return { fired: true };

@@ -2,7 +2,7 @@ import { notifications, scheduledSends } from "@lodge/db/schema";
 import { eq, inArray } from "drizzle-orm";
 import { type Channel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
-import { queuePendingOf } from "../helpers/queue-deliveries";
+import { queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
 import { announceCreated } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
 
@@ -30,12 +30,19 @@ export async function fireScheduledSend({ ctx, input }: { ctx: Ctx; input: { id:
       return { ids: made.map((notification) => notification.id) };
     }
     const channels = row.channels ? { channels: row.channels as Channel[] } : {};
-    const ids = await insertNotifications(ctx, tx, { type: typeNamed(row.type), data: row.data, userIds: row.userIds, ...channels, sourceKey, now });
+    const { ids, pending } = await insertNotifications(ctx, tx, {
+      type: typeNamed(row.type),
+      data: row.data,
+      userIds: row.userIds,
+      ...channels,
+      sourceKey,
+      now,
+    });
     await tx.update(scheduledSends).set({ status: "sent", sentAt: now }).where(eq(scheduledSends.id, row.id));
-    return { ids };
+    return { ids, pending };
   });
   if (!fired.ids) return fired;
-  await queuePendingOf(ctx, fired.ids);
+  await (fired.pending ? queueDeliveries(ctx, fired.pending) : queuePendingOf(ctx, fired.ids));
   await announceCreated(ctx, fired.ids);
   return { sent: fired.ids.length };
 }

@@ -1,8 +1,9 @@
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
 import { and, eq, inArray } from "drizzle-orm";
-import { type Channel, type NotificationType, type Rendered, render } from "../catalog/index";
+import { type Channel, type NotificationType, type Rendered, render, type SendChannel } from "../catalog/index";
 import type { Ctx, NotificationDeps } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
+import { type PendingDelivery, pendingOf } from "../helpers/queue-deliveries";
 import { recipientFrom } from "./recipients";
 
 /** A transaction of the service's database. */
@@ -28,35 +29,35 @@ type Input = {
  * addresses and settings (see planDelivery): the inbox `sent` at once, others `pending`, `held`
  * (quiet hours, digest) or `skipped`. A handful of statements inside the caller's transaction, all
  * or nothing. A user whose source key is already stored gets no second notification: their
- * existing one is returned. Returns the notification ids in `userIds` order; the caller queues the
- * pending deliveries (`queuePendingOf`) once the transaction is committed.
+ * existing one is returned. Returns the notification ids in `userIds` order and their deliveries
+ * still pending (the new ones from the insert, an existing one's read), which the caller queues
+ * (`queueDeliveries`) once the transaction is committed.
  */
-export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promise<string[]> {
+export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promise<{ ids: string[]; pending: PendingDelivery[] }> {
   const { type, userIds, now } = input;
   const { channels, config } = ctx.deps;
-  if (userIds.length === 0) return [];
+  if (userIds.length === 0) return { ids: [], pending: [] };
   const data = type.data.parse(input.data);
-  const rows = await tx.select().from(recipients).where(inArray(recipients.userId, userIds));
+  // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
+  const [rows, choices] = await Promise.all([
+    tx.select().from(recipients).where(inArray(recipients.userId, userIds)),
+    tx
+      .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
+      .from(categoryPreferences)
+      .where(and(inArray(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false))),
+  ]);
   const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
   const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
-  const choices = await tx
-    .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
-    .from(categoryPreferences)
-    .where(and(inArray(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false)));
   const optOuts = (userId: string) => new Set(choices.filter((choice) => choice.userId === userId).map((choice) => `${choice.category}:${choice.channel}`));
   const addressOf = (userId: string) => input.email ?? recipientOf(userId).email;
-  // Who each channel reaches, asked once per channel for everyone.
-  const reached = new Map<Channel, Set<string>>();
-  for (const channel of type.channels) {
-    if (channel === "in_app") continue;
-    reached.set(
-      channel,
-      await channels[channel].reachable(
-        tx,
-        userIds.map((userId) => ({ userId, stored: addressOf(userId) })),
-      ),
-    );
-  }
+  // Who each channel reaches, asked once per channel for everyone, and only of a channel that could
+  // send this (configured and requested): another's delivery is skipped whatever the answer.
+  const asked = type.channels.filter(
+    (channel): channel is SendChannel => channel !== "in_app" && channels[channel].configured && (!input.channels || input.channels.includes(channel)),
+  );
+  const targets = userIds.map((userId) => ({ userId, stored: addressOf(userId) }));
+  const reachedSets = await Promise.all(asked.map((channel) => channels[channel].reachable(tx, targets)));
+  const reached = new Map(asked.map((channel, index) => [channel, reachedSets[index] as Set<string>]));
 
   // Rendered once per language and zone, not once per user.
   const renderings = new Map<string, Rendered["inApp"]>();
@@ -93,19 +94,34 @@ export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promi
       return { notificationId: row.id, channel, ...deliveryFields(plan, now, channel === "email" ? addressOf(row.userId) : null) };
     });
   });
-  if (planned.length > 0) await tx.insert(deliveries).values(planned);
+  const stored =
+    planned.length > 0
+      ? await tx.insert(deliveries).values(planned).returning({ id: deliveries.id, channel: deliveries.channel, status: deliveries.status })
+      : [];
+  const pending: PendingDelivery[] = stored.filter((delivery) => delivery.status === "pending").map(({ id, channel }) => ({ id, channel }));
 
   const ids = new Map(inserted.map((row) => [row.userId, row.id]));
   if (ids.size < userIds.length && input.sourceKey) {
     const keys = userIds.filter((userId) => !ids.has(userId)).map((userId) => input.sourceKey?.(userId) as string);
     const existing = await tx.select({ id: notifications.id, userId: notifications.userId }).from(notifications).where(inArray(notifications.sourceKey, keys));
     for (const row of existing) ids.set(row.userId, row.id);
+    // What a crash after an earlier commit left unqueued.
+    if (existing.length > 0)
+      pending.push(
+        ...(await pendingOf(
+          tx,
+          existing.map((row) => row.id),
+        )),
+      );
   }
-  return userIds.map((userId) => {
-    const id = ids.get(userId);
-    if (!id) throw new Error("notification neither inserted nor found");
-    return id;
-  });
+  return {
+    ids: userIds.map((userId) => {
+      const id = ids.get(userId);
+      if (!id) throw new Error("notification neither inserted nor found");
+      return id;
+    }),
+    pending,
+  };
 }
 
 /** A delivery row's status columns for its plan; the address (email's) with what will be sent. */

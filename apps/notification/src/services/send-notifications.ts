@@ -3,7 +3,7 @@ import { ApiError, issuesToDetails } from "@lodge/kit";
 import { and, eq, lte } from "drizzle-orm";
 import { type Channel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
-import { queuePendingOf } from "../helpers/queue-deliveries";
+import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
 import { announceCreated } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
@@ -49,7 +49,7 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
   const caller = callerOf(ctx);
   const channels = input.channels ? [...new Set(input.channels)] : undefined;
 
-  const response = await db.transaction(async (tx) => {
+  const { response, pending } = await db.transaction(async (tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
     let requestId: string | undefined;
     if (input.idempotencyKey) {
       const key = input.idempotencyKey;
@@ -68,11 +68,12 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
         if (!first?.response) throw new ApiError({ code: "CONFLICT", message: "A request with this idempotency key is in progress; retry shortly" });
         if (first.requestHash !== requestHash)
           throw new ApiError({ code: "CONFLICT", message: "This idempotency key was used for a different request; use a new key" });
-        return first.response as SendResponse;
+        return { response: first.response as SendResponse };
       }
       requestId = claimed.id;
     }
     let made: SendResponse;
+    let pending: PendingDelivery[] = [];
     if (input.sendAt) {
       const [scheduled] = await tx
         .insert(scheduledSends)
@@ -81,14 +82,17 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
       made = { ids: [], scheduledId: scheduled?.id as string };
     } else {
       const sourceKey = requestId ? (userId: string) => `send:${requestId}:${userId}` : undefined;
-      made = { ids: await insertNotifications(ctx, tx, { type, data: parsed.data, userIds, channels, sourceKey, now }) };
+      const inserted = await insertNotifications(ctx, tx, { type, data: parsed.data, userIds, channels, sourceKey, now });
+      made = { ids: inserted.ids };
+      pending = inserted.pending;
     }
     if (requestId) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
-    return made;
+    return { response: made, pending };
   });
 
   if (response.scheduledId && input.sendAt) await queueScheduledSend(ctx, response.scheduledId, input.sendAt);
-  await queuePendingOf(ctx, response.ids);
+  // A replayed answer's deliveries are read again: what a crash after its commit left unqueued.
+  await (pending ? queueDeliveries(ctx, pending) : queuePendingOf(ctx, response.ids));
   await announceCreated(ctx, response.ids);
   return response;
 }
