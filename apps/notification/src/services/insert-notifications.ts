@@ -1,5 +1,6 @@
+import { queryRows } from "@lodge/db";
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Channel, type NotificationType, type Rendered, render, type SendChannel } from "../catalog/index";
 import type { Ctx, NotificationDeps } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
@@ -66,39 +67,78 @@ export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promi
     if (!renderings.has(key)) renderings.set(key, render(type, data, locale, { timeZone }).inApp);
     return renderings.get(key) as Rendered["inApp"];
   };
-  const inserted = await tx
-    .insert(notifications)
-    .values(
-      userIds.map((userId) => {
-        const inApp = inAppFor(recipientOf(userId).locale, recipientOf(userId).timeZone);
-        const { title, body, link } = inApp;
-        return { userId, type: type.key, category: type.category, title, body, link, data, sourceKey: input.sourceKey?.(userId), createdAt: now };
-      }),
-    )
-    .onConflictDoNothing({ target: notifications.sourceKey })
-    .returning({ id: notifications.id, userId: notifications.userId });
-  const planned = inserted.flatMap((row) => {
-    const recipient = recipientOf(row.userId);
-    const audience = { settings: recipient.settings, optOuts: optOuts(row.userId), timeZone: recipient.timeZone };
-    return type.channels.map((channel) => {
+  // Every row is made here, ids included, and goes in one statement whatever the number of
+  // recipients (each table's rows as one JSON parameter): a user whose source key is stored gets no notification, and
+  // their planned deliveries are dropped with it.
+  const made = userIds.map((userId) => {
+    const recipient = recipientOf(userId);
+    const audience = { settings: recipient.settings, optOuts: optOuts(userId), timeZone: recipient.timeZone };
+    const deliveryRows = type.channels.map((channel) => {
       const plan = planDelivery({
         type,
         channel,
         audience,
         requested: !input.channels || input.channels.includes(channel),
         configured: channel === "in_app" || channels[channel].configured,
-        hasAddress: channel === "in_app" || (reached.get(channel)?.has(row.userId) ?? false),
+        hasAddress: channel === "in_app" || (reached.get(channel)?.has(userId) ?? false),
         now,
         digestTime: config.digestTime,
       });
-      return { notificationId: row.id, channel, ...deliveryFields(plan, now, channel === "email" ? addressOf(row.userId) : null) };
+      return { id: Bun.randomUUIDv7(), channel, ...deliveryFields(plan, now, channel === "email" ? addressOf(userId) : null) };
     });
+    return {
+      id: Bun.randomUUIDv7(),
+      userId,
+      inApp: inAppFor(recipient.locale, recipient.timeZone),
+      sourceKey: input.sourceKey?.(userId) ?? null,
+      deliveryRows,
+    };
   });
-  const stored =
-    planned.length > 0
-      ? await tx.insert(deliveries).values(planned).returning({ id: deliveries.id, channel: deliveries.channel, status: deliveries.status })
-      : [];
-  const pending: PendingDelivery[] = stored.filter((delivery) => delivery.status === "pending").map(({ id, channel }) => ({ id, channel }));
+  const planned = made.flatMap((notification) => notification.deliveryRows.map((delivery) => ({ notificationId: notification.id, ...delivery })));
+  const at = now.toISOString();
+  const notificationRows = made.map(({ id, userId, inApp, sourceKey }) => ({
+    id,
+    user_id: userId,
+    title: inApp.title,
+    body: inApp.body,
+    link: inApp.link ?? null,
+    source_key: sourceKey,
+  }));
+  const deliveryRows = planned.map((row) => ({
+    id: row.id,
+    notification_id: row.notificationId,
+    channel: row.channel,
+    status: row.status,
+    reason: row.reason ?? null,
+    address: row.address ?? null,
+    attempts: row.attempts ?? 0,
+    sent_at: row.sentAt ?? null,
+    due_at: row.dueAt ?? null,
+  }));
+  const written = await queryRows<{ kind: "notification" | "delivery"; id: string; detail: string; status: string | null }>(
+    tx,
+    sql`
+    with made as (
+      insert into ${notifications} (id, user_id, type, category, title, body, link, data, source_key, created_at)
+      select id, user_id, ${type.key}, ${type.category}, title, body, link, ${JSON.stringify(data)}::jsonb, source_key, ${at}::timestamptz
+      from json_to_recordset(${JSON.stringify(notificationRows)}::json)
+        as row(id uuid, user_id uuid, title text, body text, link text, source_key text)
+      on conflict (source_key) do nothing
+      returning id, user_id
+    ), planned as (
+      insert into ${deliveries} (id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, created_at)
+      select id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, ${at}::timestamptz
+      from json_to_recordset(${JSON.stringify(deliveryRows)}::json)
+        as row(id uuid, notification_id uuid, channel text, status text, reason text, address text, attempts int, sent_at timestamptz, due_at timestamptz)
+      where notification_id in (select id from made)
+      returning id, channel, status
+    )
+    select 'notification' as kind, id, user_id::text as detail, null::text as status from made
+    union all
+    select 'delivery', id, channel, status from planned`,
+  );
+  const inserted = written.filter((row) => row.kind === "notification").map((row) => ({ id: row.id, userId: row.detail }));
+  const pending: PendingDelivery[] = written.filter((row) => row.status === "pending").map((row) => ({ id: row.id, channel: row.detail }));
 
   const ids = new Map(inserted.map((row) => [row.userId, row.id]));
   if (ids.size < userIds.length && input.sourceKey) {
