@@ -10,8 +10,8 @@ import type { NotificationDeps } from "../deps";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
-/** Where reads and writes of a delivery's transaction go. */
-export type Tx = Parameters<Parameters<NotificationDeps["db"]["transaction"]>[0]>[0];
+/** Where reads and writes go: a delivery's transaction, or the database itself (a transaction is one). */
+export type Tx = NotificationDeps["db"];
 
 /**
  * How one send to one address ended, as the provider's answer classifies it:

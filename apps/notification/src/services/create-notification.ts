@@ -30,16 +30,15 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   const data = type.data.parse(input.data);
   await ensureSettings({ ctx, input: { userId: input.userId } });
   const { sourceKey } = input;
-  const made = await db.transaction((tx) =>
-    insertNotifications(ctx, tx, {
-      type,
-      data,
-      userIds: [input.userId],
-      ...(sourceKey ? { sourceKey: () => sourceKey } : {}),
-      ...(input.email ? { email: input.email } : {}),
-      now: clock(),
-    }),
-  );
+  // One statement writes it: no transaction needed.
+  const made = await insertNotifications(ctx, db, {
+    type,
+    data,
+    userIds: [input.userId],
+    ...(sourceKey ? { sourceKey: () => sourceKey } : {}),
+    ...(input.email ? { email: input.email } : {}),
+    now: clock(),
+  });
   const id = made.ids[0] as string;
   await queueDeliveries(ctx, made.pending);
   await announceCreated(ctx, [id]);

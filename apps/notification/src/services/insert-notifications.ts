@@ -7,8 +7,8 @@ import { type Plan, planDelivery } from "../helpers/delivery-plan";
 import { type PendingDelivery, pendingOf } from "../helpers/queue-deliveries";
 import { recipientFrom } from "./recipients";
 
-/** A transaction of the service's database. */
-export type Tx = Parameters<Parameters<NotificationDeps["db"]["transaction"]>[0]>[0];
+/** The service's database or one of its transactions (a transaction is one). */
+export type Tx = NotificationDeps["db"];
 
 type Input = {
   type: NotificationType;
@@ -28,11 +28,11 @@ type Input = {
  * One notification of `type` for each of `userIds`, rendered in each recipient's language, with
  * one delivery per channel of the type, planned from the channel's configuration, the recipient's
  * addresses and settings (see planDelivery): the inbox `sent` at once, others `pending`, `held`
- * (quiet hours, digest) or `skipped`. A handful of statements inside the caller's transaction, all
- * or nothing. A user whose source key is already stored gets no second notification: their
- * existing one is returned. Returns the notification ids in `userIds` order and their deliveries
- * still pending (the new ones from the insert, an existing one's read), which the caller queues
- * (`queueDeliveries`) once the transaction is committed.
+ * (quiet hours, digest) or `skipped`. Reads, then one statement writing everything, all or
+ * nothing: `tx` is a transaction only when the caller writes more with it. A user whose source key
+ * is already stored gets no second notification: their existing one is returned. Returns the
+ * notification ids in `userIds` order and their deliveries still pending (the new ones from the
+ * insert, an existing one's read), which the caller queues (`queueDeliveries`) once committed.
  */
 export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promise<{ ids: string[]; pending: PendingDelivery[] }> {
   const { type, userIds, now } = input;

@@ -6,7 +6,7 @@ import type { Ctx } from "../deps";
 import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
 import { announceCreated } from "../realtime/announce";
-import { insertNotifications } from "./insert-notifications";
+import { insertNotifications, type Tx } from "./insert-notifications";
 
 /** How long an idempotency key answers with its first response. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -49,7 +49,7 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
   const caller = callerOf(ctx);
   const channels = input.channels ? [...new Set(input.channels)] : undefined;
 
-  const { response, pending } = await db.transaction(async (tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
+  const record = async (tx: Tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
     let requestId: string | undefined;
     if (input.idempotencyKey) {
       const key = input.idempotencyKey;
@@ -88,7 +88,10 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
     }
     if (requestId) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
     return { response: made, pending };
-  });
+  };
+  // Without a key to claim or a send to schedule, the one write is insertNotifications' statement,
+  // atomic on its own: no transaction (two round trips fewer).
+  const { response, pending } = input.idempotencyKey || input.sendAt ? await db.transaction(record) : await record(db);
 
   if (response.scheduledId && input.sendAt) await queueScheduledSend(ctx, response.scheduledId, input.sendAt);
   // A replayed answer's deliveries are read again: what a crash after its commit left unqueued.
