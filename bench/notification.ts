@@ -6,21 +6,31 @@
  *       connected user's channel at once, publish to receipt at every socket;
  *   (b) in-app notifications accepted by POST /notifications/send and received by connected sockets
  *       per second, as a ratio to a bare BullMQ worker's job rate (no-op jobs, added and processed
- *       in the same way: target ≥ 0.5), with the p99 from the request to receipt. Alternating rounds.
+ *       in the same way: target ≥ 0.5), with the p99 from the request to receipt. Alternating rounds;
+ *       then the same with BENCH_RECIPIENTS (10) users a request, as a second figure;
+ *   (c) emails per second into a local SMTP server (bench/lib/smtp-sink.ts, a process of its own):
+ *       POST /notifications/send to users with a known address, through the email jobs and the
+ *       service's nodemailer pool, from the first request to the last message received, as a ratio
+ *       to the service's own mailer sending the same rendered messages straight to the same server at
+ *       the email worker's concurrency (NOTIFICATION_EMAIL_CONCURRENCY). Alternating rounds.
  * The service runs in this process (its RSS is this process's, measured around the sockets); the
  * clients run in bench/lib/ws-clients.ts, a process of their own. Tokens come from a test issuer
  * (no auth service needed): its users have no email address, so a notification is in-app only.
  *
  * Knobs (env): BENCH_SOCKETS (10000), BENCH_SOCKETS_PER_USER (10), BENCH_BROADCASTS (5),
  * BENCH_NOTIFICATIONS (3000 per round), BENCH_ROUNDS (2), BENCH_CONCURRENCY (16 sends in flight),
- * BENCH_RECEIVERS (200 users, one socket each, for (b)).
+ * BENCH_RECEIVERS (200 users, one socket each, for (b)), BENCH_RECIPIENTS (10 per request, b's
+ * second figure), BENCH_EMAILS (1000 per round, for (c)), BENCH_PARTS (a,b,c: the parts to run).
  */
 import { parseEnv } from "@lodge/config";
+import { recipients } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createQueue, createWorker } from "@lodge/jobs";
 import { createLogger } from "@lodge/kit";
 import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
+import { render, typeNamed } from "../apps/notification/src/catalog/index";
 import { notificationEnv } from "../apps/notification/src/env";
+import { createMailer, messageIdFor } from "../apps/notification/src/helpers/mailer";
 import { startNotificationService } from "../apps/notification/src/service";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -36,22 +46,25 @@ const notificationsPerRound = setting("BENCH_NOTIFICATIONS", 3000);
 const rounds = setting("BENCH_ROUNDS", 2);
 const concurrency = setting("BENCH_CONCURRENCY", 16);
 const receivers = setting("BENCH_RECEIVERS", 200);
+const recipientsPerRequest = setting("BENCH_RECIPIENTS", 10);
+const emailsPerRound = setting("BENCH_EMAILS", 1000);
+const parts = new Set((process.env.BENCH_PARTS ?? "a,b,c").split(",").map((part) => part.trim()));
 const log = (message: string) => console.error(`[bench:notification] ${message}`);
 /** Wall milliseconds with sub-millisecond precision: the clock the clients compare against. */
 const now = () => performance.timeOrigin + performance.now();
 
 type Report = { received: number; p50Ms: number; p99Ms: number; lastAt: number };
 
-/** The clients' process, asked one thing at a time over IPC (see bench/lib/ws-clients.ts). */
-async function startClients() {
+/** A helper process (the socket clients, the SMTP sink), asked one thing at a time over IPC; `started` is its first message. */
+async function startHelper<Started>(script: string) {
   const waiting: ((answer: unknown) => void)[] = [];
-  const started = new Promise((resolve) => waiting.push(resolve));
-  const child = Bun.spawn([process.execPath, "run", "bench/lib/ws-clients.ts"], {
+  const started = new Promise<unknown>((resolve) => waiting.push(resolve)) as Promise<Started>;
+  const child = Bun.spawn([process.execPath, "run", script], {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
     ipc: (answer) => waiting.shift()?.(answer),
   });
-  await started;
+  const first = await started;
   const ask = async <T>(command: unknown): Promise<T> => {
     const answer = (await new Promise((resolve: (answer: unknown) => void) => {
       waiting.push(resolve);
@@ -60,7 +73,7 @@ async function startClients() {
     if (answer.error) throw new Error(`clients: ${answer.error}`);
     return answer;
   };
-  return { ask, stop: () => child.kill() };
+  return { ask, started: first, stop: () => child.kill() };
 }
 
 /** Runs `count` calls of `work` with `limit` in flight. */
@@ -81,6 +94,8 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 12
   }
 }
 
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
 const rss = () => {
   Bun.gc(true);
   return process.memoryUsage().rss;
@@ -91,6 +106,7 @@ async function main() {
   const database = await createTestDatabase();
   const redis = await createTestRedis();
   const issuer = await startTestIssuer();
+  const sink = await startHelper<{ url: string }>("bench/lib/smtp-sink.ts");
   const service = await startNotificationService({
     env: parseEnv(notificationEnv, {
       DATABASE_URL: database.url,
@@ -98,6 +114,7 @@ async function main() {
       REDIS_PREFIX: redis.prefix,
       JWKS_URL: issuer.jwksUrl,
       LOG_LEVEL: "warn",
+      SMTP_URL: sink.started.url,
       NOTIFICATION_WS_MAX_PER_USER: String(socketsPerUser),
       // The bench is one caller sending as fast as it can.
       NOTIFICATION_SEND_PER_MINUTE: "1000000",
@@ -113,15 +130,16 @@ async function main() {
     websocket: service.websocket as Bun.WebSocketHandler<undefined>,
   });
   const base = `http://127.0.0.1:${server.port}`;
-  const clients = await startClients();
+  const clients = await startHelper("bench/lib/ws-clients.ts");
 
-  /** How the bench sends one in-app notification: POST /notifications/send, as a service client (scope notifications:send) would. */
+  /** How the bench sends a notification: POST /notifications/send, as a service client (scope notifications:send) would. */
   const sender = await issuer.client("bench", ["notifications:send"]);
-  const sendNotification = async (userId: string, title: string) => {
+  const sendNotification = async (userIds: string[], title: string) => {
+    const to = userIds.length === 1 ? { userId: userIds[0] } : { userIds };
     const response = await fetch(`${base}/notifications/send`, {
       method: "POST",
       headers: { authorization: `Bearer ${sender}`, "content-type": "application/json" },
-      body: JSON.stringify({ userId, type: "system.announcement", data: { title, body: "bench" } }),
+      body: JSON.stringify({ ...to, type: "system.announcement", data: { title, body: "bench" } }),
     });
     if (response.status !== 202) throw new Error(`send: ${response.status} ${await response.text()}`);
     await response.arrayBuffer();
@@ -140,8 +158,7 @@ async function main() {
   const report = () => clients.ask<Report>({ cmd: "report" });
   const lines: string[] = [];
 
-  try {
-    // ---------------------------------------------------------------- (a) idle sockets and broadcast
+  async function socketsAndBroadcast() {
     const users = await Promise.all(Array.from({ length: Math.ceil(socketCount / socketsPerUser) }, () => issuer.user()));
     const urls = (await ticketUrls(users, socketsPerUser)).slice(0, socketCount);
     // Warm-up: the first sockets allocate what every later one shares (buffers, code), outside the measure.
@@ -171,15 +188,16 @@ async function main() {
     }
     const broadcast = await report();
     await clients.ask({ cmd: "close" });
-    lines.push(
+    return [
       `memory per idle WebSocket (${total} open)`.padEnd(62) +
         `${(perSocket / 1024).toFixed(2)} KB`.padEnd(14) +
         `target <= 8 KB  ${perSocket <= 8 * 1024 ? "PASS" : "MISS"}`,
       `broadcast to ${total} sockets (${users.length} users), ${broadcasts}×`.padEnd(62) +
         `p50 ${broadcast.p50Ms.toFixed(1)} ms, p99 ${broadcast.p99Ms.toFixed(1)} ms, all in ${((broadcastSeconds / broadcasts) * 1000).toFixed(0)} ms on average`,
-    );
+    ];
+  }
 
-    // ---------------------------------------------------------------- (b) notifications vs a bare BullMQ worker
+  async function notificationsVsBare() {
     const listeners = await Promise.all(Array.from({ length: receivers }, () => issuer.user()));
     await clients.ask({ cmd: "connect", urls: await ticketUrls(listeners, 1) });
     const queue = createQueue<{ at: number }>("bench-bare", service.deps.jobsConnection);
@@ -196,10 +214,16 @@ async function main() {
       await until(async () => completed >= target, "the bare worker");
       return count / ((performance.now() - startedAt) / 1000);
     };
-    const notifications = async (count: number) => {
+    /** `count` notifications, `perRequest` recipients a request. */
+    const notifications = async (count: number, perRequest = 1) => {
       await clients.ask({ cmd: "reset" });
       const startedAt = now();
-      await inFlight(count, concurrency, (index) => sendNotification((listeners[index % receivers] as { id: string }).id, `bench ${now()}`));
+      await inFlight(Math.ceil(count / perRequest), concurrency, (request) =>
+        sendNotification(
+          Array.from({ length: perRequest }, (_, offset) => (listeners[(request * perRequest + offset) % receivers] as { id: string }).id),
+          `bench ${now()}`,
+        ),
+      );
       await until(async () => (await report()).received >= count, "the notifications' receipt");
       const received = await report();
       return { rate: count / ((received.lastAt - startedAt) / 1000), p50Ms: received.p50Ms, p99Ms: received.p99Ms };
@@ -210,19 +234,20 @@ async function main() {
     );
     await bare(500);
     await notifications(500);
-    const measured = { bare: [] as number[], notifications: [] as { rate: number; p50Ms: number; p99Ms: number }[] };
+    const measured = { bare: [] as number[], notifications: [] as { rate: number; p50Ms: number; p99Ms: number }[], batched: [] as { rate: number }[] };
     for (let round = 0; round < rounds; round++) {
       measured.bare.push(await bare(notificationsPerRound));
       measured.notifications.push(await notifications(notificationsPerRound));
+      measured.batched.push(await notifications(notificationsPerRound, recipientsPerRequest));
     }
     await worker.close();
     await queue.close();
     await clients.ask({ cmd: "close" });
-    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const bareRate = mean(measured.bare);
     const notificationRate = mean(measured.notifications.map((round) => round.rate));
     const ratio = notificationRate / bareRate;
-    lines.push(
+    const batchedRate = mean(measured.batched.map((round) => round.rate));
+    return [
       "POST /notifications/send → received / bare BullMQ jobs".padEnd(62) +
         `${notificationRate.toFixed(0)}/s vs ${bareRate.toFixed(0)}/s`.padEnd(22) +
         `ratio ${ratio.toFixed(2)}  target >= 0.50  ${ratio >= 0.5 ? "PASS" : "MISS"}`,
@@ -230,13 +255,75 @@ async function main() {
         measured.notifications.map((round, index) => `${round.rate.toFixed(0)}/s vs ${(measured.bare[index] as number).toFixed(0)}/s`).join(", "),
       "  send → receive latency".padEnd(62) +
         `p50 ${Math.max(...measured.notifications.map((round) => round.p50Ms)).toFixed(1)} ms, p99 ${Math.max(...measured.notifications.map((round) => round.p99Ms)).toFixed(1)} ms (worst round)`,
-    );
+      `  the same, ${recipientsPerRequest} recipients a request (not the target)`.padEnd(62) +
+        `${batchedRate.toFixed(0)}/s vs ${bareRate.toFixed(0)}/s`.padEnd(22) +
+        `ratio ${(batchedRate / bareRate).toFixed(2)}`,
+    ];
+  }
+
+  async function emailsVsMailer() {
+    const emailConcurrency = service.deps.config.emailConcurrency;
+    const addressed = await Promise.all(Array.from({ length: receivers }, () => issuer.user()));
+    await service.deps.db
+      .insert(recipients)
+      .values(addressed.map((user, index) => ({ userId: user.id, email: `bench-${index}@example.com`, updatedAt: new Date() })));
+    const type = typeNamed("system.announcement");
+    const rendered = render(type, { title: "bench email", body: "bench" }, "en", { timeZone: "UTC" }).email;
+    const mailer = createMailer({ smtpUrl: sink.started.url, from: service.deps.config.mailFrom, logger: createLogger({ service: "bench", level: "warn" }) });
+    const sunk = () => sink.ask<{ received: number; lastAt: number }>({ cmd: "report" });
+
+    /** The same message sent straight to the SMTP server by the service's mailer (nodemailer, pooled), at the email worker's concurrency. */
+    const direct = async (count: number) => {
+      await sink.ask({ cmd: "reset" });
+      const startedAt = now();
+      await inFlight(count, emailConcurrency, (index) =>
+        mailer.send({ to: `bench-${index % receivers}@example.com`, ...rendered, messageId: messageIdFor(Bun.randomUUIDv7(), service.deps.config.mailFrom) }),
+      );
+      await until(async () => (await sunk()).received >= count, "the direct emails");
+      return count / (((await sunk()).lastAt - startedAt) / 1000);
+    };
+    /** POST /notifications/send, one recipient a request: the notification, its email job, the worker's send. */
+    const throughService = async (count: number) => {
+      await sink.ask({ cmd: "reset" });
+      const startedAt = now();
+      await inFlight(count, concurrency, (index) => sendNotification([(addressed[index % receivers] as { id: string }).id], "bench email"));
+      await until(async () => (await sunk()).received >= count, "the service's emails");
+      return count / (((await sunk()).lastAt - startedAt) / 1000);
+    };
+
+    log(`(c) ${rounds} rounds of ${emailsPerRound} emails straight and through the service, email concurrency ${emailConcurrency}`);
+    await direct(200);
+    await throughService(200);
+    const measured = { direct: [] as number[], service: [] as number[] };
+    for (let round = 0; round < rounds; round++) {
+      measured.direct.push(await direct(emailsPerRound));
+      measured.service.push(await throughService(emailsPerRound));
+    }
+    mailer.close();
+    const directRate = mean(measured.direct);
+    const serviceRate = mean(measured.service);
+    return [
+      "emails: POST /notifications/send → SMTP / nodemailer direct".padEnd(62) +
+        `${serviceRate.toFixed(0)}/s vs ${directRate.toFixed(0)}/s`.padEnd(22) +
+        `ratio ${(serviceRate / directRate).toFixed(2)}`,
+      "  per round".padEnd(62) + measured.service.map((rate, index) => `${rate.toFixed(0)}/s vs ${(measured.direct[index] as number).toFixed(0)}/s`).join(", "),
+    ];
+  }
+
+  try {
+    // ---------------------------------------------------------------- (a) idle sockets and broadcast
+    if (parts.has("a")) lines.push(...(await socketsAndBroadcast()));
+    // ---------------------------------------------------------------- (b) notifications vs a bare BullMQ worker
+    if (parts.has("b")) lines.push(...(await notificationsVsBare()));
+    // ---------------------------------------------------------------- (c) emails into a local SMTP server
+    if (parts.has("c")) lines.push(...(await emailsVsMailer()));
 
     console.log(`\nNotification bench: ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}\n`);
     for (const line of lines) console.log(line);
     return true;
   } finally {
     clients.stop();
+    sink.stop();
     await server.stop(true);
     await service.close();
     await issuer.stop();
