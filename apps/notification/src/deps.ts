@@ -1,5 +1,5 @@
 import type { Queue } from "@lodge/jobs";
-import type { Counter, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Counter, Histogram, Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { SendChannel } from "./catalog/index";
 import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
@@ -25,6 +25,8 @@ export type NotificationDeps = ServiceBase &
     config: NotificationConfig;
     /** `notification_sends_total{channel,outcome}`: sent, retry (an attempt failed), failed (for good), skipped. */
     sends: Counter<"channel" | "outcome">;
+    /** From a notification's creation (or a held delivery's due time) to its send, by channel (`email_digest` for a digest). */
+    deliveryLatency: Histogram<"channel">;
     /** Outbound webhooks: their settings, delivery and retention queues, and outcome counter. */
     webhooks: Webhooks;
     /** The realtime sockets open on this instance and their fan-out across instances. */

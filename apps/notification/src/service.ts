@@ -1,5 +1,5 @@
 import { notificationOutbox } from "@lodge/db/schema";
-import { Counter, connectToServices, defineService, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
+import { Counter, connectToServices, defineService, Histogram, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
 import { createChannels, describeChannels } from "./channels/index";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
@@ -57,6 +57,14 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
         name: "notification_sends_total",
         help: "Deliveries by channel and outcome: sent, retry (an attempt failed and will be retried), failed (for good), skipped (no address)",
         labelNames: ["channel", "outcome"] as const,
+        registers: [base.metrics.registry],
+      }),
+      deliveryLatency: new Histogram({
+        name: "notification_delivery_latency_seconds",
+        help: "From a notification's creation, or a held delivery's due time (quiet hours' end, the digest time), to its send, by channel",
+        labelNames: ["channel"] as const,
+        // Seconds for a live send, up to hours for one retried or waiting on a provider.
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600],
         registers: [base.metrics.registry],
       }),
       webhooks: createWebhooks(base, options.env),

@@ -7,7 +7,7 @@ export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
-export { Counter, createMetrics, Gauge, type Metrics } from "./metrics";
+export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
 export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";

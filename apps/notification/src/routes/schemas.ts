@@ -29,7 +29,7 @@ export const Delivery = z
     }),
     attempts: z.number().int(),
     sentAt: z.string().nullable(),
-    dueAt: z.string().nullable().openapi({ description: "When a held delivery goes out (the end of quiet hours, the next digest)" }),
+    dueAt: z.string().nullable().openapi({ description: "When a held delivery goes out (the end of quiet hours, the next digest); kept once it is released" }),
   })
   .openapi("Delivery");
 

@@ -24,7 +24,7 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
     if (digest.status !== "pending" || !channel) return { status: "already_done" };
     channelName = channel.name;
     const items = await tx
-      .select({ address: deliveries.address, title: notifications.title, body: notifications.body, link: notifications.link })
+      .select({ address: deliveries.address, title: notifications.title, body: notifications.body, link: notifications.link, dueAt: deliveries.dueAt })
       .from(deliveries)
       .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
       .where(eq(deliveries.digestId, digest.id))
@@ -49,7 +49,12 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
           .set({ ...changes, sentAt, messageId })
           .where(eq(deliveries.digestId, digest.id));
     };
-    if (settled.status === "sent") await mark("sent", { status: "sent", dueAt: null });
+    if (settled.status === "sent") {
+      await mark("sent", { status: "sent", dueAt: null });
+      // From the digest time (its items' due time; the digest's creation if none is recorded).
+      const due = Math.max(...items.map((item) => item.dueAt?.getTime() ?? digest.createdAt.getTime()));
+      ctx.deps.deliveryLatency.observe({ channel: `${channel.name}_digest` }, Math.max(0, clock().getTime() - due) / 1000);
+    }
     if (settled.status === "retry") await mark("pending", {});
     if (settled.status === "failed") await mark("failed", { status: "failed", reason: settled.reason });
     return settled;

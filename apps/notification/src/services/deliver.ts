@@ -43,7 +43,13 @@ export async function deliver({ ctx, input }: { ctx: Ctx; input: { deliveryId: s
     const message = { rendered, key: delivery.id, notificationId: notification.id };
     const settled = await sendToAddresses(tx, channel, addresses, message, input.lastAttempt);
     const attempts = delivery.attempts + 1;
-    if (settled.status === "sent") await mark({ attempts, status: "sent", reason: null, sentAt: clock(), messageId: settled.messageId }, true);
+    if (settled.status === "sent") {
+      const sentAt = clock();
+      await mark({ attempts, status: "sent", reason: null, sentAt, messageId: settled.messageId }, true);
+      // A delivery held for quiet hours counts from when they ended (its due time), not from its creation.
+      const since = delivery.dueAt ?? notification.createdAt;
+      ctx.deps.deliveryLatency.observe({ channel: channel.name }, Math.max(0, sentAt.getTime() - since.getTime()) / 1000);
+    }
     if (settled.status === "retry") await mark({ attempts, status: "pending", reason: "send_failed" }, false);
     if (settled.status === "failed") await mark({ attempts, status: "failed", reason: settled.reason }, true);
     return settled;

@@ -18,7 +18,8 @@ export async function releaseHeld({ ctx }: { ctx: Ctx }) {
   const now = clock();
   const released = await db
     .update(deliveries)
-    .set({ status: "pending", reason: null, dueAt: null })
+    // dueAt stays: when it fell due, what its delivery latency counts from.
+    .set({ status: "pending", reason: null })
     .where(and(eq(deliveries.status, "held"), eq(deliveries.reason, "quiet_hours"), lte(deliveries.dueAt, now)))
     .returning({ id: deliveries.id });
 

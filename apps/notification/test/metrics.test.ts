@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { recipients } from "@lodge/db/schema";
+import { defaultPreferences } from "@lodge/events";
+import { eventually } from "@lodge/kit/testing";
+import { eq } from "drizzle-orm";
+import { createNotification } from "../src/services/create-notification";
+import { releaseHeld } from "../src/services/release-held";
+import { startTestNotifications, type TestNotifications } from "./harness";
+
+/**
+ * The service's Prometheus figures beside notification_sends_total: the delivery latency (from a
+ * notification's creation, or a held delivery's due time, to its send) and the depth of every
+ * notification queue (the kit's queue_jobs), read from the registry /metrics serves.
+ */
+let t: TestNotifications;
+beforeAll(async () => {
+  t = await startTestNotifications();
+});
+afterAll(() => t.close());
+
+const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
+const scrape = () => t.deps.metrics.registry.metrics();
+/** The value of the sample `name` with these labels (among others, in any order), 0 when absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}) {
+  const line = text
+    .split("\n")
+    .find((candidate) => candidate.startsWith(`${name}{`) && Object.entries(labels).every(([label, value]) => candidate.includes(`${label}="${value}"`)));
+  return Number(line?.split(" ").at(-1) ?? 0);
+}
+const latency = "notification_delivery_latency_seconds";
+const email = { channel: "email" };
+
+async function recipient(preferences?: Partial<typeof defaultPreferences>) {
+  const user = await t.user();
+  const email = `${user.id}@example.com`;
+  await t.publish("user.registered", { userId: user.id, email, name: null });
+  if (preferences)
+    await t.publish("user.preferences_updated", {
+      userId: user.id,
+      version: 1,
+      preferences: { ...defaultPreferences, ...preferences },
+      updatedAt: t.now().toISOString(),
+    });
+  await eventually(async () => {
+    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
+    return row?.email === email && (row.preferencesVersion ?? 0) === (preferences ? 1 : 0);
+  });
+  return { ...user, email };
+}
+
+const announce = (userId: string, title: string) =>
+  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
+
+describe("metrics", () => {
+  /** The registry's text once the email latency's count has grown past `before`'s. */
+  const afterASend = (before: string) =>
+    eventually(async () => {
+      const text = await scrape();
+      return sample(text, `${latency}_count`, email) > sample(before, `${latency}_count`, email) && text;
+    });
+
+  test("a held email's latency counts from the end of quiet hours, not from its creation", async () => {
+    t.setTime("2026-12-01T23:30:00Z");
+    const user = await recipient({ quietHours: { start: "22:00", end: "07:00" } });
+    const before = await scrape();
+    const notification = await announce(user.id, "At night");
+    expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")).toMatchObject({ status: "held", reason: "quiet_hours" });
+
+    // Swept 4 s after they ended.
+    t.setTime("2026-12-02T07:00:04Z");
+    await releaseHeld({ ctx: ctx() });
+    await eventually(() => t.smtp.to(user.email).length === 1);
+    const after = await afterASend(before);
+    const grew = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+    expect(grew(`${latency}_count`, email)).toBe(1);
+    // At least the 4 s since they ended (the clock runs on), far from the 7.5 h since its creation.
+    expect(grew(`${latency}_bucket`, { le: "2.5", ...email })).toBe(0);
+    expect(grew(`${latency}_bucket`, { le: "3600", ...email })).toBe(1);
+    // The delivery keeps the time it fell due.
+    const sent = (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email");
+    expect(sent?.status).toBe("sent");
+    expect(sent?.dueAt?.toISOString()).toBe("2026-12-02T07:00:00.000Z");
+  });
+
+  test("a live email's latency is from its creation; every notification queue reports its depth", async () => {
+    t.setTime("2026-12-02T12:00:00Z");
+    const user = await recipient();
+    const before = await scrape();
+    await announce(user.id, "At noon");
+    await eventually(() => t.smtp.to(user.email).length === 1);
+    const after = await afterASend(before);
+    expect(sample(after, `${latency}_bucket`, { le: "3600", ...email }) - sample(before, `${latency}_bucket`, { le: "3600", ...email })).toBe(1);
+    for (const queue of [
+      "notification-email",
+      "notification-web_push",
+      "notification-fcm",
+      "notification-telegram",
+      "notification-digest",
+      "notification-webhook",
+    ]) {
+      expect(after).toMatch(new RegExp(`^queue_jobs\\{[^}]*queue="${queue}"`, "m"));
+    }
+    expect(sample(after, "notification_sends_total", { channel: "email", outcome: "sent" })).toBeGreaterThanOrEqual(2);
+  });
+});
