@@ -1,5 +1,6 @@
 import { notificationOutbox } from "@lodge/db/schema";
 import { Counter, connectToServices, defineService, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
+import { sendChannels } from "./catalog/index";
 import { createChannels, describeChannels } from "./channels/index";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
@@ -8,8 +9,10 @@ import { consumers } from "./events/index";
 import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createWebhooks } from "./helpers/webhooks";
-import { createDeliveryQueues, createDigestQueue, jobs } from "./jobs/index";
-import { createTriggerQueue } from "./jobs/triggers";
+import { createDeliveryQueue } from "./jobs/delivery";
+import { createDigestQueue } from "./jobs/digest";
+import { jobs } from "./jobs/index";
+import { createTriggerQueue } from "./jobs/trigger";
 import { createRealtimeHub } from "./realtime/hub";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
@@ -49,7 +52,9 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       mailer,
       channels,
       users: connectToUsers(options.env, base),
-      deliveryQueues: createDeliveryQueues(base.jobsConnection),
+      deliveryQueues: Object.fromEntries(
+        sendChannels.map((channel) => [channel, createDeliveryQueue(base.jobsConnection, channel)]),
+      ) as NotificationDeps["deliveryQueues"],
       digestQueue: createDigestQueue(base.jobsConnection),
       triggers: createTriggerQueue(base.jobsConnection),
       config,

@@ -8,6 +8,8 @@ export const channels = ["in_app", "email", "web_push", "fcm", "telegram"] as co
 export type Channel = (typeof channels)[number];
 /** The channels a delivery job sends on (the inbox needs no send). */
 export type SendChannel = Exclude<Channel, "in_app">;
+/** The channels a delivery job sends on (all but the inbox, which is the notification itself). */
+export const sendChannels = channels.filter((channel): channel is SendChannel => channel !== "in_app");
 
 export const locales = ["en", "de"] as const;
 export type Locale = (typeof locales)[number];

@@ -3,8 +3,8 @@ import { asc, eq } from "drizzle-orm";
 import { renderDigest } from "../catalog/digest";
 import type { SendChannel } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { recipientOf } from "../helpers/recipients";
 import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
-import { recipientOf } from "./recipients";
 
 /**
  * Sends one digest at most once, as deliver sends one delivery: the digest row locked, checked to

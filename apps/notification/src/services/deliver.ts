@@ -2,8 +2,8 @@ import { deliveries, notifications } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import { render, type SendChannel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { recipientOf } from "../helpers/recipients";
 import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
-import { recipientOf } from "./recipients";
 
 /**
  * Sends one delivery on its channel, at most once: the delivery row is locked, checked to be

@@ -3,7 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { type Channel, type NotificationType, type Rendered, render } from "../catalog/index";
 import type { Ctx, NotificationDeps } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
-import { recipientFrom } from "./recipients";
+import { recipientFrom } from "../helpers/recipients";
 
 /** A transaction of the service's database. */
 export type Tx = Parameters<Parameters<NotificationDeps["db"]["transaction"]>[0]>[0];
