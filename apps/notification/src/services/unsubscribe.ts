@@ -1,0 +1,33 @@
+import { ApiError } from "@lodge/kit";
+import type { Ctx } from "../deps";
+import { type Unsubscription, verifyUnsubscribe } from "../helpers/unsubscribe";
+import { recipientOf, wasErased } from "./recipients";
+import { setPreferences } from "./set-preferences";
+
+/**
+ * Reads an unsubscribe link's token, after counting the request against the client's IP: what it
+ * turns off and the user's language, or 403 for a token not signed with this service's secret.
+ */
+export async function readUnsubscribeToken({ ctx, input }: { ctx: Ctx; input: { token: string } }) {
+  const { limiter, config } = ctx.deps;
+  // Before the signature is checked: guessing tokens costs requests.
+  await limiter.hit(`notification:unsubscribe:ip:${limiter.client(ctx.ip)}`, config.unsubscribe.perIp);
+  const unsubscription = verifyUnsubscribe(config.unsubscribe.secret, input.token);
+  if (!unsubscription) throw new ApiError({ code: "FORBIDDEN", message: "This unsubscribe link is not valid" });
+  const { locale } = await recipientOf(ctx, unsubscription.userId);
+  return { ...unsubscription, locale };
+}
+
+/**
+ * Turns off email for the token's categories (the same choices as PUT /notifications/preferences).
+ * Idempotent; a user whose data was erased gets nothing stored again.
+ */
+export async function unsubscribe({ ctx, input }: { ctx: Ctx; input: { token: string } }) {
+  const link = await readUnsubscribeToken({ ctx, input });
+  if (!(await wasErased(ctx.deps.db, link.userId))) await optOut(ctx, link);
+  return link;
+}
+
+async function optOut(ctx: Ctx, { userId, categories }: Unsubscription) {
+  await setPreferences({ ctx, input: { userId, categories: Object.fromEntries(categories.map((category) => [category, { email: false }])) } });
+}
