@@ -20,7 +20,7 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
       send: async (email) => {
         logger.info(
           { to: email.to, messageId: email.messageId },
-          `email not sent (no SMTP_URL), as it would be:\n  To: ${email.to}\n  Subject: ${email.subject}\n\n${email.text}`,
+          `email not sent (no SMTP_URL), as it would be:\n  To: ${email.to}\n  Subject: ${email.subject}${email.unsubscribeUrl ? `\n  List-Unsubscribe: <${email.unsubscribeUrl}>` : ""}\n\n${email.text}`,
         );
       },
       close: () => {},
