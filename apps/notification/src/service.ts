@@ -21,6 +21,7 @@ import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
 import { reminderRoutes } from "./routes/reminders/index";
 import { sendRoutes } from "./routes/send/index";
+import { oneClickBody, unsubscribeRoutes } from "./routes/unsubscribe/index";
 import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -42,6 +43,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   },
   outbox: notificationOutbox,
   tokens: "jwks",
+  http: { rawBody: oneClickBody },
   build: async (base, options) => {
     const mailer = options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger });
     const config = notificationConfigFromEnv(options.env);
@@ -73,6 +75,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     sendRoutes(deps),
     reminderRoutes(deps),
     preferenceRoutes(deps),
+    unsubscribeRoutes(deps),
     addressRoutes(deps),
     adminRoutes(deps),
     webhookRoutes(deps),

@@ -20,7 +20,8 @@ export type RenderContext = { timeZone: string };
 
 /** One notification in one language, for every channel. */
 export type Rendered = {
-  email: { subject: string; text: string; html: string };
+  /** `unsubscribeUrl`: the one-click unsubscribe link (List-Unsubscribe), added at send time to non-critical mail. */
+  email: { subject: string; text: string; html: string; unsubscribeUrl?: string };
   inApp: { title: string; body: string; link: string | null };
   /** Web Push and FCM: a short title and body, and where a tap takes the user. */
   push: { title: string; body: string; link: string | null };
