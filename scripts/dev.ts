@@ -101,7 +101,11 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
   user: () => startUserService({ ...common, env: parseEnv(userEnv, { PUBLIC_BASE_URL: gateway, ...shared }), logger: loggerFor("user") }),
   file: () => startFileService({ ...common, env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }), logger: loggerFor("file") }),
   notification: () =>
-    startNotificationService({ ...common, env: parseEnv(notificationEnv, { APP_URL: "http://localhost:3000", ...shared }), logger: loggerFor("notification") }),
+    startNotificationService({
+      ...common,
+      env: parseEnv(notificationEnv, { APP_URL: "http://localhost:3000", NOTIFICATION_PUBLIC_URL: gateway, ...shared }),
+      logger: loggerFor("notification"),
+    }),
 };
 /** Started in the list's order (auth first), stopped in reverse. */
 const running = {} as Record<ServiceName, Running>;

@@ -12,6 +12,7 @@ import { services as listed, operationsPaths } from "@lodge/services";
 import { parse } from "yaml";
 import { authEnv } from "../../apps/auth/src/env";
 import { fileEnv } from "../../apps/file/src/env";
+import { notificationEnv } from "../../apps/notification/src/env";
 import { userEnv } from "../../apps/user/src/env";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -94,6 +95,7 @@ const dotEnv: Record<string, string> = {
   USER_CLIENT_SECRET: "c".repeat(64),
   NOTIFICATION_CLIENT_SECRET: "g".repeat(64),
   FILE_SIGNING_SECRET: "d".repeat(64),
+  NOTIFICATION_UNSUBSCRIBE_SECRET: "h".repeat(64),
   AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
   CORS_ORIGINS: "https://app.example.com",
   APP_URL: "https://app.example.com",
@@ -267,10 +269,18 @@ describe("compose.yaml", () => {
     expect(composeText).toMatch(/USER_CLIENT_SECRET: \$\{USER_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/NOTIFICATION_CLIENT_SECRET: \$\{NOTIFICATION_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/FILE_SIGNING_SECRET: \$\{FILE_SIGNING_SECRET:\?/);
+    expect(composeText).toMatch(/NOTIFICATION_UNSUBSCRIBE_SECRET: \$\{NOTIFICATION_UNSUBSCRIBE_SECRET:\?/);
     expect(composeText).toMatch(/AUTH_KEY_ENCRYPTION_SECRET: \$\{AUTH_KEY_ENCRYPTION_SECRET:\?/);
     expect(composeText).not.toMatch(/SECRET[:=]\s*["']?[A-Za-z0-9]{6,}/);
     // A .env without them does not start.
-    for (const name of ["USER_CLIENT_SECRET", "NOTIFICATION_CLIENT_SECRET", "FILE_SIGNING_SECRET", "AUTH_KEY_ENCRYPTION_SECRET", "LODGE_DOMAIN"]) {
+    for (const name of [
+      "USER_CLIENT_SECRET",
+      "NOTIFICATION_CLIENT_SECRET",
+      "FILE_SIGNING_SECRET",
+      "NOTIFICATION_UNSUBSCRIBE_SECRET",
+      "AUTH_KEY_ENCRYPTION_SECRET",
+      "LODGE_DOMAIN",
+    ]) {
       const { [name]: _missing, ...rest } = dotEnv;
       const slots = services.filter(([, service]) => runsApp(service) && JSON.stringify(service.environment ?? {}).includes(`\${${name}:?`));
       expect({ name, slots: slots.length > 0 }).toEqual({ name, slots: true });
@@ -341,6 +351,9 @@ describe("compose.yaml", () => {
     expect(file.FILE_SIGNING_SECRET).toBe(dotEnv.FILE_SIGNING_SECRET as string);
     expect(file.FILE_PUBLIC_URL).toBe("https://api.example.com");
     expect(userEnv.parse(processEnv(compose.services["user-a"])).PUBLIC_BASE_URL).toBe("https://api.example.com");
+    const notification = notificationEnv.parse(processEnv(compose.services["notification-a"]));
+    expect(notification.NOTIFICATION_PUBLIC_URL).toBe("https://api.example.com");
+    expect(notification.NOTIFICATION_UNSUBSCRIBE_SECRET).toBe(dotEnv.NOTIFICATION_UNSUBSCRIBE_SECRET as string);
   });
 
   test("auth's AUTH_CLIENTS carries each service's client with the scopes @lodge/services gives it, plus AUTH_EXTRA_CLIENTS", () => {
@@ -430,6 +443,7 @@ describe(".env.example", () => {
       "USER_CLIENT_SECRET",
       "NOTIFICATION_CLIENT_SECRET",
       "FILE_SIGNING_SECRET",
+      "NOTIFICATION_UNSUBSCRIBE_SECRET",
       "AUTH_KEY_ENCRYPTION_SECRET",
       "LODGE_DOMAIN",
       "APP_URL",

@@ -76,7 +76,7 @@ const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }
   user: { PUBLIC_BASE_URL: url },
   file: { FILE_STORAGE_DIR: fileStorageDir, FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`, FILE_PUBLIC_URL: url },
   // Links in emails lead to the stack's public origin (a frontend would be there).
-  notification: { APP_URL: url },
+  notification: { APP_URL: url, NOTIFICATION_PUBLIC_URL: url },
 });
 
 export type StackOptions = {

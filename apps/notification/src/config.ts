@@ -10,6 +10,12 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
       security: `${env.APP_URL}${env.NOTIFICATION_SECURITY_PATH}`,
       inbox: `${env.APP_URL}${env.NOTIFICATION_INBOX_PATH}`,
     },
+    /** One-click unsubscribe links (List-Unsubscribe): the API's public origin and the links' HMAC key. */
+    unsubscribe: {
+      publicUrl: env.NOTIFICATION_PUBLIC_URL,
+      secret: env.NOTIFICATION_UNSUBSCRIBE_SECRET,
+      perIp: { max: env.NOTIFICATION_UNSUBSCRIBE_PER_MINUTE, windowSeconds: 60 },
+    },
     mailFrom: env.MAIL_FROM,
     emailConcurrency: env.NOTIFICATION_EMAIL_CONCURRENCY,
     digestTime: env.NOTIFICATION_DIGEST_TIME,

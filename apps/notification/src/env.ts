@@ -6,6 +6,8 @@ const unsetOrEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) =>
 
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 const defaultClientId = serviceNamed("notification").client?.id ?? "notification-service";
+/** Signs unsubscribe links in development and tests only: production refuses to start without its own. */
+const DEV_UNSUBSCRIBE_SECRET = "lodge-development-unsubscribe-secret-not-for-production";
 
 /** Outbound webhooks (see services/webhooks). */
 const webhookEnv = {
@@ -56,6 +58,12 @@ export const notificationEnv = serviceEnv
     NOTIFICATION_SECURITY_PATH: z.string().startsWith("/").default("/settings/security"),
     /** Appended to APP_URL: the frontend's inbox (linked from digests). */
     NOTIFICATION_INBOX_PATH: z.string().startsWith("/").default("/notifications"),
+    /** The API's public origin (what the internet reaches Caddy at): one-click unsubscribe links in emails start with it. */
+    NOTIFICATION_PUBLIC_URL: baseUrl.default("http://localhost:8080"),
+    /** HMAC key of unsubscribe links (32+ characters); rotating it voids the links in emails already sent. */
+    NOTIFICATION_UNSUBSCRIBE_SECRET: unsetOrEmpty(z.string().min(32)),
+    /** Requests to the unsubscribe link (GET and POST) per client IP per minute. */
+    NOTIFICATION_UNSUBSCRIBE_PER_MINUTE: z.coerce.number().int().positive().default(30),
     /** `smtp://user:pass@host:587` or `smtps://...` (nodemailer's URL form); unset, emails are written to the log instead. */
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     /** The From of every email (`Lodge <no-reply@example.com>`); its domain is also the Message-ID's. */
@@ -118,13 +126,17 @@ export const notificationEnv = serviceEnv
     if (env.NODE_ENV === "production" && !env.NOTIFICATION_CLIENT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["NOTIFICATION_CLIENT_SECRET"], message: "is required in production" });
     }
+    if (env.NODE_ENV === "production" && !env.NOTIFICATION_UNSUBSCRIBE_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["NOTIFICATION_UNSUBSCRIBE_SECRET"], message: "is required in production (32+ characters)" });
+    }
     // Half a VAPID configuration is a mistake, not a choice.
     const vapid = [env.VAPID_PUBLIC_KEY, env.VAPID_PRIVATE_KEY, env.VAPID_SUBJECT].filter(Boolean).length;
     if (vapid !== 0 && vapid !== 3)
       ctx.addIssue({ code: "custom", path: ["VAPID_PUBLIC_KEY"], message: "VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together" });
     if (env.FCM_SERVICE_ACCOUNT && !serviceAccountOf(env.FCM_SERVICE_ACCOUNT))
       ctx.addIssue({ code: "custom", path: ["FCM_SERVICE_ACCOUNT"], message: "is not a service account JSON key (project_id, client_email, private_key)" });
-  });
+  })
+  .transform((env) => ({ ...env, NOTIFICATION_UNSUBSCRIBE_SECRET: env.NOTIFICATION_UNSUBSCRIBE_SECRET ?? DEV_UNSUBSCRIBE_SECRET }));
 
 export type NotificationEnv = z.infer<typeof notificationEnv>;
 

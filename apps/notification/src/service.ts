@@ -1,5 +1,6 @@
 import { notificationOutbox } from "@lodge/db/schema";
 import { Counter, connectToServices, defineService, Histogram, type ServiceBase, type StartOptions, startService } from "@lodge/kit";
+import { sendChannels } from "./catalog/index";
 import { createChannels, describeChannels } from "./channels/index";
 import { notificationConfigFromEnv } from "./config";
 import type { NotificationDeps } from "./deps";
@@ -8,8 +9,10 @@ import { consumers } from "./events/index";
 import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createWebhooks } from "./helpers/webhooks";
-import { createDeliveryQueues, createDigestQueue, jobs } from "./jobs/index";
-import { createTriggerQueue } from "./jobs/triggers";
+import { createDeliveryQueue } from "./jobs/delivery";
+import { createDigestQueue } from "./jobs/digest";
+import { jobs } from "./jobs/index";
+import { createTriggerQueue } from "./jobs/trigger";
 import { createRealtimeHub } from "./realtime/hub";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
@@ -18,6 +21,7 @@ import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
 import { reminderRoutes } from "./routes/reminders/index";
 import { sendRoutes } from "./routes/send/index";
+import { oneClickBody, unsubscribeRoutes } from "./routes/unsubscribe/index";
 import { webhookRoutes } from "./routes/webhooks/index";
 
 export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
@@ -39,6 +43,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   },
   outbox: notificationOutbox,
   tokens: "jwks",
+  http: { rawBody: oneClickBody },
   build: async (base, options) => {
     const mailer = options.mailer ?? createMailer({ smtpUrl: options.env.SMTP_URL, from: options.env.MAIL_FROM, logger: base.logger });
     const config = notificationConfigFromEnv(options.env);
@@ -49,7 +54,9 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
       mailer,
       channels,
       users: connectToUsers(options.env, base),
-      deliveryQueues: createDeliveryQueues(base.jobsConnection),
+      deliveryQueues: Object.fromEntries(
+        sendChannels.map((channel) => [channel, createDeliveryQueue(base.jobsConnection, channel)]),
+      ) as NotificationDeps["deliveryQueues"],
       digestQueue: createDigestQueue(base.jobsConnection),
       triggers: createTriggerQueue(base.jobsConnection),
       config,
@@ -76,6 +83,7 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
     sendRoutes(deps),
     reminderRoutes(deps),
     preferenceRoutes(deps),
+    unsubscribeRoutes(deps),
     addressRoutes(deps),
     adminRoutes(deps),
     webhookRoutes(deps),

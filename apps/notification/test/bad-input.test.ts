@@ -37,6 +37,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** Routes a token in their link authorizes, not a bearer: the one-click unsubscribe link. */
+const isPublic = (path: string) => path === "/notifications/unsubscribe";
 const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
 /** Every notification row as it is: what a refused request must leave unchanged. */
 const snapshot = async () => ({
@@ -65,6 +67,8 @@ describe("every operation", () => {
         "GET /notifications/push/vapid-public-key",
         "GET /notifications/realtime",
         "GET /notifications/unread-count",
+        "GET /notifications/unsubscribe",
+        "POST /notifications/unsubscribe",
         "GET /notifications/{id}",
         "PATCH /notifications/{id}",
         "POST /notifications/admin/deliveries/{id}/retry",
@@ -89,8 +93,10 @@ describe("every operation", () => {
         "POST /notifications/send",
       ].sort(),
     );
-    for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
-      for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
+    for (const [path, methods] of Object.entries(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+      // The public unsubscribe link's token is checked by the route (403), not by a bearer guard (401).
+      const errors = isPublic(path) ? ["403", "422", "429", "503"] : ["401", "403", "422", "503"];
+      for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(errors));
     }
   });
 
@@ -168,10 +174,49 @@ describe("every operation", () => {
 
   test("missing, garbage, tampered and alg:none tokens are 401 in the error shape on every route", async () => {
     await sweepAuthorizations({
-      routes: operations.map((operation) => [operation.method, fill(operation.path, operation.path.includes("userId") ? alice.id : notificationId)] as const),
+      routes: operations
+        .filter((operation) => !isPublic(operation.path))
+        .map((operation) => [operation.method, fill(operation.path, operation.path.includes("userId") ? alice.id : notificationId)] as const),
       token: alice.token,
       send: (method, path, headers) => call(t.url, method, path, { headers }),
     });
+  });
+
+  test("the public unsubscribe link: a bearer token (good or bad) is no substitute for its signed token; hostile tokens and form bodies are 4xx, nothing changed", async () => {
+    const before = await snapshot();
+    for (const operation of operations.filter((candidate) => isPublic(candidate.path))) {
+      for (const authorization of [undefined, `Bearer ${alice.token}`, "Bearer not-a-token"]) {
+        const response = await call(t.url, operation.method, operation.path, { headers: authorization ? { authorization } : {} });
+        expect4xx(response, `${operation.method} ${operation.path} with ${authorization?.slice(0, 20)}`);
+      }
+    }
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    // A lone surrogate cannot be put in a URL (the query sweep below leaves it out too).
+    for (const value of hostileStrings.filter((hostile) => !/[\ud800-\udfff]/.test(hostile) || /😀/.test(hostile))) {
+      const token = encodeURIComponent(value);
+      expect4xx(
+        await call(t.url, "POST", `/notifications/unsubscribe?token=${token}`, { body: "List-Unsubscribe=One-Click", headers: form }),
+        `token ${value.slice(0, 30)}`,
+      );
+      expect4xx(
+        await call(t.url, "POST", `/notifications/unsubscribe?token=${token}.${"A".repeat(43)}`, {
+          body: `List-Unsubscribe=${encodeURIComponent(value)}`,
+          headers: form,
+        }),
+        `body ${value.slice(0, 30)}`,
+      );
+    }
+    for (const [body, headers] of [
+      ["%%%", form],
+      ["List-Unsubscribe=One-Click", { "content-type": "text/plain" }],
+      ["List-Unsubscribe=One-Click", { "content-type": "application/json" }],
+      ["x".repeat(70_000), form],
+    ] as const)
+      expect4xx(
+        await call(t.url, "POST", `/notifications/unsubscribe?token=${"A".repeat(20)}.${"A".repeat(43)}`, { body, headers }),
+        `body ${body.slice(0, 20)}`,
+      );
+    expect(await snapshot()).toEqual(before);
   });
 
   test("the sweeps stored no push subscription or device", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventually } from "@lodge/kit/testing";
-import { rememberRecipient } from "../src/services/recipients";
+import { rememberRecipient } from "../src/services/remember-recipient";
 import { APP_URL, startTestNotifications, type TestNotifications } from "./harness";
 
 let t: TestNotifications;

@@ -3,7 +3,7 @@ import { erasedUsers, fcmDevices, pushSubscriptions, recipients, telegramLinks }
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
-import { rememberRecipient } from "../src/services/recipients";
+import { rememberRecipient } from "../src/services/remember-recipient";
 import { startTestNotifications, type TestNotifications } from "./harness";
 
 let t: TestNotifications;

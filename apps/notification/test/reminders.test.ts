@@ -5,7 +5,7 @@ import { asc, eq } from "drizzle-orm";
 import { eraseUser } from "../src/services/erase-user";
 import { exportUser } from "../src/services/export-user";
 import { fireReminder } from "../src/services/fire-reminder";
-import { rememberRecipient } from "../src/services/recipients";
+import { rememberRecipient } from "../src/services/remember-recipient";
 import { startTestNotifications, type TestNotifications } from "./harness";
 
 /**

@@ -3,7 +3,7 @@ import { deliveries, notifications, scheduledSends, sendRequests } from "@lodge/
 import { eventually, expectErrorShape, type OpenApiDocument, sweepDocument } from "@lodge/kit/testing";
 import { count, eq, inArray } from "drizzle-orm";
 import { fireScheduledSend } from "../src/services/fire-scheduled-send";
-import { rememberRecipient } from "../src/services/recipients";
+import { rememberRecipient } from "../src/services/remember-recipient";
 import { startTestNotifications, type TestNotifications } from "./harness";
 
 /**

@@ -8,7 +8,7 @@ export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issues
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
-export { ErrorSchema, errorResponses, jsonBody, jsonResponse } from "./openapi";
+export { ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
 export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";

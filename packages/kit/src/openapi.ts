@@ -36,6 +36,12 @@ export function errorResponses(...statuses: (keyof typeof descriptions)[]) {
   );
 }
 
+/** The query of a page of a list, newest first (`nextCursor` in the answer leads to the next); extend it with a route's filters. */
+export const PageQuery = z.object({
+  cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
 /** A required JSON request body. */
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { "application/json": { schema } } } as const;

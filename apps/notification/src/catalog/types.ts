@@ -8,6 +8,8 @@ export const channels = ["in_app", "email", "web_push", "fcm", "telegram"] as co
 export type Channel = (typeof channels)[number];
 /** The channels a delivery job sends on (the inbox needs no send). */
 export type SendChannel = Exclude<Channel, "in_app">;
+/** The channels a delivery job sends on (all but the inbox, which is the notification itself). */
+export const sendChannels = channels.filter((channel): channel is SendChannel => channel !== "in_app");
 
 export const locales = ["en", "de"] as const;
 export type Locale = (typeof locales)[number];
@@ -18,7 +20,8 @@ export type RenderContext = { timeZone: string };
 
 /** One notification in one language, for every channel. */
 export type Rendered = {
-  email: { subject: string; text: string; html: string };
+  /** `unsubscribeUrl`: the one-click unsubscribe link (List-Unsubscribe), added at send time to non-critical mail. */
+  email: { subject: string; text: string; html: string; unsubscribeUrl?: string };
   inApp: { title: string; body: string; link: string | null };
   /** Web Push and FCM: a short title and body, and where a tap takes the user. */
   push: { title: string; body: string; link: string | null };

@@ -3,8 +3,9 @@ import type { NotificationDeps } from "../deps";
 import { relayMessage } from "../realtime/relay";
 import { createNotification } from "../services/create-notification";
 import { eraseUser } from "../services/erase-user";
-import { linkTelegram, unlinkTelegram } from "../services/link-telegram";
-import { rememberRecipient } from "../services/recipients";
+import { linkTelegram } from "../services/link-telegram";
+import { rememberRecipient } from "../services/remember-recipient";
+import { unlinkTelegram } from "../services/unlink-telegram";
 
 /**
  * What the notification service consumes (consumer group "notification"): auth's requests for

@@ -1,4 +1,5 @@
 import type { deliveries, notifications } from "@lodge/db/schema";
+import { ApiError } from "@lodge/kit";
 import type { Channel } from "../catalog/index";
 
 type NotificationRow = typeof notifications.$inferSelect;
@@ -29,3 +30,6 @@ export function deliveryView(row: DeliveryRow) {
     dueAt: row.dueAt?.toISOString() ?? null,
   };
 }
+
+/** What a user asking for a notification that is not theirs (or not there) gets: the same 404 either way. */
+export const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No such notification" });

@@ -4,9 +4,9 @@ import { count, eq, sql } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { formatWallTime, parseWallTime } from "../helpers/local-time";
+import { recipientOf } from "../helpers/recipients";
 import { parseRepeat } from "../helpers/recurrence";
 import { queueReminder, unschedulable } from "../helpers/triggers";
-import { recipientOf } from "./recipients";
 
 export type ReminderInput = { userId: string; text: string; at?: string; repeat?: string; channels?: Channel[] };
 

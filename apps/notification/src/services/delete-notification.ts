@@ -1,8 +1,8 @@
 import { notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { notFound } from "../helpers/views";
 import { announceUpdated } from "../realtime/announce";
-import { notFound } from "./get-notification";
 
 /** Deletes one of the user's notifications and its deliveries (a pending email is then not sent). */
 export async function deleteNotification({ ctx, input }: { ctx: Ctx; input: { userId: string; id: string } }) {

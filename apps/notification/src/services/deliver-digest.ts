@@ -1,10 +1,11 @@
 import { deliveries, digests, notifications } from "@lodge/db/schema";
 import { asc, eq } from "drizzle-orm";
 import { renderDigest } from "../catalog/digest";
-import type { SendChannel } from "../catalog/index";
+import { type SendChannel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { recipientOf } from "../helpers/recipients";
 import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
-import { recipientOf } from "./recipients";
+import { withUnsubscribe } from "../helpers/unsubscribe";
 
 /**
  * Sends one digest at most once, as deliver sends one delivery: the digest row locked, checked to
@@ -24,7 +25,14 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
     if (digest.status !== "pending" || !channel) return { status: "already_done" };
     channelName = channel.name;
     const items = await tx
-      .select({ address: deliveries.address, title: notifications.title, body: notifications.body, link: notifications.link, dueAt: deliveries.dueAt })
+      .select({
+        address: deliveries.address,
+        type: notifications.type,
+        title: notifications.title,
+        body: notifications.body,
+        link: notifications.link,
+        dueAt: deliveries.dueAt,
+      })
       .from(deliveries)
       .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
       .where(eq(deliveries.digestId, digest.id))
@@ -36,7 +44,9 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
       await tx.delete(digests).where(eq(digests.id, digest.id));
       return { status: "skipped" };
     }
-    const rendered = renderDigest(recipient.locale, items, config.links.inbox);
+    // Its link turns off email for each category the digest carried (none is critical: critical mail is never held).
+    const optional = new Set(items.map((item) => typeNamed(item.type)).flatMap((type) => (type.critical ? [] : [type.category])));
+    const rendered = withUnsubscribe(config, renderDigest(recipient.locale, items, config.links.inbox), { userId: digest.userId, categories: [...optional] });
     const settled = await sendToAddresses(tx, channel, addresses, { rendered, key: digest.id, notificationId: null }, input.lastAttempt);
     const attempts = digest.attempts + 1;
     const mark = async (status: "pending" | "sent" | "failed", changes: Partial<typeof deliveries.$inferInsert>) => {

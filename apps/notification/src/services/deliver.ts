@@ -3,8 +3,9 @@ import { eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { render, type SendChannel, typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
+import { recipientFrom } from "../helpers/recipients";
 import { countAndThrow, type SendOutcome, sendToAddresses } from "../helpers/send-to-addresses";
-import { recipientFrom } from "./recipients";
+import { withUnsubscribe } from "../helpers/unsubscribe";
 
 /**
  * Sends one delivery on its channel, at most once: the delivery row is locked, checked to be
@@ -38,7 +39,10 @@ export async function deliver({ ctx, input }: { ctx: Ctx; input: { deliveryId: s
     if (!notification) return { status: "gone" };
     const recipient = recipientFrom(row.recipient ?? undefined);
     const type = typeNamed(notification.type);
-    const rendered = render(type, notification.data, recipient.locale, { timeZone: recipient.timeZone });
+    const rendered = withUnsubscribe(ctx.deps.config, render(type, notification.data, recipient.locale, { timeZone: recipient.timeZone }), {
+      userId: notification.userId,
+      categories: type.critical ? [] : [type.category],
+    });
     const mark = async (changes: Partial<typeof deliveries.$inferInsert>, over: boolean) => {
       await tx.update(deliveries).set(changes).where(eq(deliveries.id, delivery.id));
       // Once nothing will render it again, a one-time link is not kept.

@@ -3,7 +3,7 @@ import { eventData } from "@lodge/events";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Ctx } from "../deps";
-import { rememberRecipient } from "./recipients";
+import { rememberRecipient } from "./remember-recipient";
 
 const document = eventData["user.preferences_updated"].shape.preferences;
 

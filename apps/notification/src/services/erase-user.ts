@@ -13,7 +13,7 @@ import {
 } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { erasedKeyOf } from "./recipients";
+import { erasedKeyOf } from "../helpers/recipients";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their

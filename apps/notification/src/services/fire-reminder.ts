@@ -4,10 +4,10 @@ import type { Channel } from "../catalog/index";
 import { reminder as reminderType } from "../catalog/reminders";
 import type { Ctx } from "../deps";
 import { queueDeliveries } from "../helpers/queue-deliveries";
+import { occurrenceAfter } from "../helpers/reminder-schedule";
 import { queueReminder } from "../helpers/triggers";
 import { announceCreated } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
-import { occurrenceAfter } from "./reminder-schedule";
 
 /**
  * Fires one occurrence of a reminder once it is due by the service's clock (else says how long to

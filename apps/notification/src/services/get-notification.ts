@@ -1,7 +1,7 @@
 import { deliveries, notifications } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
 import { and, asc, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { notFound } from "../helpers/views";
 
 /** One of the user's notifications with its deliveries; anyone else's is a 404, as a missing one is. */
 export async function getNotification({ ctx, input }: { ctx: Ctx; input: { userId: string; id: string } }) {
@@ -13,5 +13,3 @@ export async function getNotification({ ctx, input }: { ctx: Ctx; input: { userI
   const channels = await ctx.deps.db.select().from(deliveries).where(eq(deliveries.notificationId, row.id)).orderBy(asc(deliveries.channel));
   return { row, deliveries: channels };
 }
-
-export const notFound = () => new ApiError({ code: "NOT_FOUND", message: "No such notification" });

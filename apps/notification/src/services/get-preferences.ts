@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { type Category, categories, lockedCategories } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { type SettingsChannel, settingsChannels } from "../helpers/delivery-plan";
-import { recipientOf } from "./recipients";
+import { recipientOf } from "../helpers/recipients";
 
 /** Where an effective value comes from. */
 type Source = "critical" | "settings" | "category" | "default";

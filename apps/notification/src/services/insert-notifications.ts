@@ -5,7 +5,7 @@ import { type Channel, type NotificationType, type Rendered, render, type SendCh
 import type { Ctx, NotificationDeps } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
 import { type PendingDelivery, pendingOf } from "../helpers/queue-deliveries";
-import { recipientFrom } from "./recipients";
+import { recipientFrom } from "../helpers/recipients";
 
 /** The service's database or one of its transactions (a transaction is one). */
 export type Tx = NotificationDeps["db"];

@@ -15,8 +15,3 @@ export async function linkTelegram({ ctx, input }: { ctx: Ctx; input: { userId: 
       .onConflictDoUpdate({ target: telegramLinks.userId, set: { chatId: input.chatId, linkedAt: input.linkedAt } });
   });
 }
-
-/** Records `telegram.unlinked`: only the link to that chat goes (a later link to another chat stays). */
-export async function unlinkTelegram({ ctx, input }: { ctx: Ctx; input: { userId: string; chatId: number } }) {
-  await ctx.deps.db.delete(telegramLinks).where(and(eq(telegramLinks.userId, input.userId), eq(telegramLinks.chatId, input.chatId)));
-}

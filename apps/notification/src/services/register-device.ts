@@ -1,7 +1,7 @@
 import { fcmDevices } from "@lodge/db/schema";
 import { sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { addressLimits, keepNewest } from "./address-limits";
+import { addressLimits, keepNewest } from "../helpers/address-limits";
 
 /** Stores a phone's FCM registration token for the user (the same token again moves to this user and platform); the newest few are kept. */
 export async function registerDevice({ ctx, input }: { ctx: Ctx; input: { userId: string; token: string; platform: "android" | "ios" | "web" } }) {

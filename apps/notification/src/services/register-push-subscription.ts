@@ -2,7 +2,7 @@ import { pushSubscriptions } from "@lodge/db/schema";
 import { ApiError, checkTarget, RefusedTarget } from "@lodge/kit";
 import { sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { addressLimits, keepNewest } from "./address-limits";
+import { addressLimits, keepNewest } from "../helpers/address-limits";
 
 /**
  * Stores a browser's push subscription for the user (the same endpoint again replaces its keys and

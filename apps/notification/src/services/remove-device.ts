@@ -2,7 +2,7 @@ import { fcmDevices } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { addressLimits } from "./address-limits";
+import { addressLimits } from "../helpers/address-limits";
 
 /** Removes one of the user's FCM devices by its token (signed out of the app); another user's is a 404. */
 export async function removeDevice({ ctx, input }: { ctx: Ctx; input: { userId: string; token: string } }) {

@@ -2,7 +2,7 @@ import { pushSubscriptions } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { addressLimits } from "./address-limits";
+import { addressLimits } from "../helpers/address-limits";
 
 /** Removes one of the user's push subscriptions by its endpoint (the browser unsubscribed); another user's is a 404. */
 export async function removePushSubscription({ ctx, input }: { ctx: Ctx; input: { userId: string; endpoint: string } }) {

@@ -9,7 +9,7 @@ import { announceCreated } from "../realtime/announce";
 import { insertNotifications, type Tx } from "./insert-notifications";
 
 /** How long an idempotency key answers with its first response. */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 export type SendInput = {
   userIds: string[];

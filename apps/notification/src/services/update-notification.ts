@@ -1,8 +1,8 @@
 import { notifications } from "@lodge/db/schema";
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { notFound } from "../helpers/views";
 import { announceUpdated } from "../realtime/announce";
-import { notFound } from "./get-notification";
 
 /** Marks one of the user's notifications read or unread, archived or not. A time already set is kept. */
 export async function updateNotification({ ctx, input }: { ctx: Ctx; input: { userId: string; id: string; read?: boolean; archived?: boolean } }) {

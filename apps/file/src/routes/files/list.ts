@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery, userOf } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { fileView } from "../../helpers/views";
 import { listFiles } from "../../services/list-files";
@@ -12,10 +12,7 @@ export const listFilesRoute = createRoute({
   summary: "The caller's files, newest first",
   security: bearer,
   request: {
-    query: z.object({
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-    }),
+    query: PageQuery,
   },
   responses: {
     200: jsonResponse(z.object({ files: z.array(File), nextCursor: z.uuid().nullable() }), "A page of files"),

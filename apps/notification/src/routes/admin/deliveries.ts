@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import { channels } from "../../catalog/index";
 import type { NotificationDeps } from "../../deps";
 import { deliveryView } from "../../helpers/views";
@@ -30,11 +30,9 @@ export const listDeliveriesRoute = createRoute({
   summary: "Deliveries in a status (admins), newest first: `status=failed` lists those to look at and retry",
   security: bearer,
   request: {
-    query: z.object({
+    query: PageQuery.extend({
       status: z.enum(statuses).default("failed"),
       channel: z.enum(channels).optional(),
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
     }),
   },
   responses: {

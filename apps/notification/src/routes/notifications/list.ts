@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery, userOf } from "@lodge/kit";
 import { categories } from "../../catalog/index";
 import type { NotificationDeps } from "../../deps";
 import { notificationView } from "../../helpers/views";
@@ -13,9 +13,7 @@ export const listRoute = createRoute({
   summary: "The caller's inbox, newest first",
   security: bearer,
   request: {
-    query: z.object({
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
+    query: PageQuery.extend({
       unread: queryFlag.optional().openapi({ description: "`true`: only unread; `false`: only read" }),
       category: z.enum(categories).optional(),
       archived: queryFlag.default(false).openapi({ description: "`true`: the archive instead of the inbox" }),

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { scheduledView } from "../../helpers/scheduled-view";
 import { listScheduledSends } from "../../services/list-scheduled-sends";
@@ -13,10 +13,8 @@ export const listScheduledRoute = createRoute({
   summary: "Scheduled sends, newest first (admins)",
   security: bearer,
   request: {
-    query: z.object({
+    query: PageQuery.extend({
       status: z.enum(["scheduled", "sent", "cancelled"]).optional(),
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
     }),
   },
   responses: {

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { listWebhookDeliveries } from "../../services/list-webhook-deliveries";
 import { bearer } from "../schemas";
@@ -13,9 +13,7 @@ export const deliveriesRoute = createRoute({
   security: bearer,
   request: {
     params: WebhookId,
-    query: z.object({
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
+    query: PageQuery.extend({
       status: z.enum(["pending", "sent", "failed"]).optional(),
     }),
   },

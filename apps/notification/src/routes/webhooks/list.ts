@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { listWebhooks } from "../../services/list-webhooks";
 import { bearer } from "../schemas";
@@ -12,10 +12,7 @@ export const listWebhooksRoute = createRoute({
   summary: "The registered webhook endpoints, newest first (admins)",
   security: bearer,
   request: {
-    query: z.object({
-      cursor: z.uuid().optional().openapi({ description: "`nextCursor` of the previous page" }),
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-    }),
+    query: PageQuery,
   },
   responses: {
     200: jsonResponse(z.object({ webhooks: z.array(Webhook), nextCursor: z.uuid().nullable() }), "A page of endpoints"),
