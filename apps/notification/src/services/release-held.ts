@@ -59,6 +59,9 @@ export async function releaseHeld({ ctx }: { ctx: Ctx }) {
     .where(eq(digests.status, "pending"))
     .orderBy(asc(digests.createdAt))
     .limit(SWEEP_BATCH);
-  for (const digest of pendingDigests) await digestQueue.add("send", { digestId: digest.id, requestId: ctx.requestId }, { jobId: digest.id });
+  // One round trip, as queueDeliveries queues deliveries; a job id per digest keeps it idempotent.
+  await digestQueue.addBulk(
+    pendingDigests.map((digest) => ({ name: "send", data: { digestId: digest.id, requestId: ctx.requestId }, opts: { jobId: digest.id } })),
+  );
   return { released: released.length, gathered, queued: pending.length + pendingDigests.length };
 }
