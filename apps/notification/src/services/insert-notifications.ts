@@ -49,13 +49,14 @@ export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promi
   ]);
   const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
   const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
-  const optOuts = (userId: string) => new Set(choices.filter((choice) => choice.userId === userId).map((choice) => `${choice.category}:${choice.channel}`));
+  // Each user's `category:channel` opt-outs, grouped once for the batch (not filtered per user).
+  const optOuts = new Map<string, Set<string>>();
+  for (const choice of choices) optOuts.set(choice.userId, (optOuts.get(choice.userId) ?? new Set()).add(`${choice.category}:${choice.channel}`));
+  const requested = (channel: Channel) => !input.channels || input.channels.includes(channel);
   const addressOf = (userId: string) => input.email ?? recipientOf(userId).email;
   // Who each channel reaches, asked once per channel for everyone, and only of a channel that could
   // send this (configured and requested): another's delivery is skipped whatever the answer.
-  const asked = type.channels.filter(
-    (channel): channel is SendChannel => channel !== "in_app" && channels[channel].configured && (!input.channels || input.channels.includes(channel)),
-  );
+  const asked = type.channels.filter((channel): channel is SendChannel => channel !== "in_app" && channels[channel].configured && requested(channel));
   const targets = userIds.map((userId) => ({ userId, stored: addressOf(userId) }));
   const reachedSets = await Promise.all(asked.map((channel) => channels[channel].reachable(tx, targets)));
   const reached = new Map(asked.map((channel, index) => [channel, reachedSets[index] as Set<string>]));
@@ -72,13 +73,13 @@ export async function insertNotifications(ctx: Ctx, tx: Tx, input: Input): Promi
   // their planned deliveries are dropped with it.
   const made = userIds.map((userId) => {
     const recipient = recipientOf(userId);
-    const audience = { settings: recipient.settings, optOuts: optOuts(userId), timeZone: recipient.timeZone };
+    const audience = { settings: recipient.settings, optOuts: optOuts.get(userId) ?? new Set<string>(), timeZone: recipient.timeZone };
     const deliveryRows = type.channels.map((channel) => {
       const plan = planDelivery({
         type,
         channel,
         audience,
-        requested: !input.channels || input.channels.includes(channel),
+        requested: requested(channel),
         configured: channel === "in_app" || channels[channel].configured,
         hasAddress: channel === "in_app" || (reached.get(channel)?.has(userId) ?? false),
         now,
