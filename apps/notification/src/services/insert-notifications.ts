@@ -2,13 +2,11 @@ import { queryRows } from "@lodge/db";
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Channel, type NotificationType, type Rendered, render, type SendChannel } from "../catalog/index";
-import type { Ctx, NotificationDeps } from "../deps";
+import type { Tx } from "../channels/types";
+import type { Ctx } from "../deps";
 import { type Plan, planDelivery } from "../helpers/delivery-plan";
 import { type PendingDelivery, pendingOf } from "../helpers/queue-deliveries";
 import { recipientFrom } from "../helpers/recipients";
-
-/** The service's database or one of its transactions (a transaction is one). */
-export type Tx = NotificationDeps["db"];
 
 type Input = {
   type: NotificationType;

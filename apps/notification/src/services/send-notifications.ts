@@ -2,11 +2,12 @@ import { scheduledSends, sendRequests } from "@lodge/db/schema";
 import { ApiError, issuesToDetails } from "@lodge/kit";
 import { and, eq, lte } from "drizzle-orm";
 import { type Channel, typeNamed } from "../catalog/index";
+import type { Tx } from "../channels/types";
 import type { Ctx } from "../deps";
 import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
 import { announceCreated } from "../realtime/announce";
-import { insertNotifications, type Tx } from "./insert-notifications";
+import { insertNotifications } from "./insert-notifications";
 
 /** How long an idempotency key answers with its first response. */
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
