@@ -24,20 +24,23 @@ export async function deliverDigest({ ctx, input }: { ctx: Ctx; input: { digestI
     const channel = channels[digest.channel as SendChannel];
     if (digest.status !== "pending" || !channel) return { status: "already_done" };
     channelName = channel.name;
-    const items = await tx
-      .select({
-        address: deliveries.address,
-        type: notifications.type,
-        title: notifications.title,
-        body: notifications.body,
-        link: notifications.link,
-        dueAt: deliveries.dueAt,
-      })
-      .from(deliveries)
-      .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-      .where(eq(deliveries.digestId, digest.id))
-      .orderBy(asc(notifications.id));
-    const recipient = await recipientOf(ctx, digest.userId, tx);
+    // Its items and the recipient read together (pipelined in the transaction: one round trip).
+    const [items, recipient] = await Promise.all([
+      tx
+        .select({
+          address: deliveries.address,
+          type: notifications.type,
+          title: notifications.title,
+          body: notifications.body,
+          link: notifications.link,
+          dueAt: deliveries.dueAt,
+        })
+        .from(deliveries)
+        .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+        .where(eq(deliveries.digestId, digest.id))
+        .orderBy(asc(notifications.id)),
+      recipientOf(ctx, digest.userId, tx),
+    ]);
     const addresses = items.length === 0 ? [] : await channel.addressesOf(tx, { userId: digest.userId, stored: recipient.email ?? items[0]?.address ?? null });
     if (addresses.length === 0) {
       await tx.update(deliveries).set({ status: "skipped", reason: "no_address" }).where(eq(deliveries.digestId, digest.id));
