@@ -4,7 +4,7 @@ import { htmlTemplate, markup, textTemplate as text } from "./template";
 import type { Locale } from "./types";
 
 /** One notification as a digest lists it (what the inbox shows of it). */
-export type DigestItem = { title: string; body: string; link: string | null };
+type DigestItem = { title: string; body: string; link: string | null };
 
 const words = {
   en: {

@@ -7,7 +7,7 @@ export const settingsChannels = ["email", "push", "telegram"] as const;
 export type SettingsChannel = (typeof settingsChannels)[number];
 
 /** Which setting governs a delivery channel (none for the inbox, which is the notification itself). */
-export const settingsChannelOf: Record<Channel, SettingsChannel | null> = { in_app: null, email: "email", web_push: "push", fcm: "push", telegram: "telegram" };
+const settingsChannelOf: Record<Channel, SettingsChannel | null> = { in_app: null, email: "email", web_push: "push", fcm: "push", telegram: "telegram" };
 
 /** A delivery's status at creation, and when a held one goes out. */
 export type Plan =
@@ -16,7 +16,7 @@ export type Plan =
   | { status: "skipped"; reason: "not_requested" | "not_configured" | "no_address" | "opted_out" }
   | { status: "held"; reason: "quiet_hours" | "digest"; dueAt: Date };
 
-export type Audience = {
+type Audience = {
   settings: NotificationSettings;
   /** `category:channel` pairs the user turned off here (GET/PUT /notifications/preferences). */
   optOuts: ReadonlySet<string>;

@@ -2,7 +2,7 @@ import { instantOf, wallTimeOf } from "@lodge/kit";
 import { RRule } from "rrule";
 
 /** The named repeats, as the RRULEs they stand for (weekly and monthly on the first occurrence's weekday / day of month). */
-export const repeatPresets = {
+const repeatPresets = {
   daily: "FREQ=DAILY",
   weekdays: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
   weekly: "FREQ=WEEKLY",

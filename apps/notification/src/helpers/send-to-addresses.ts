@@ -2,7 +2,7 @@ import type { DeliveryChannel, SendResult, Tx } from "../channels/types";
 import type { Ctx } from "../deps";
 
 /** How one attempt at a message (a delivery, a digest) ended, over all of the user's addresses on its channel. */
-export type Settled =
+type Settled =
   | { status: "sent"; messageId: string | null }
   | { status: "retry"; error: unknown; retryAfterMs?: number }
   | { status: "failed"; reason: "send_failed" | "rejected" | "address_gone"; error?: unknown };

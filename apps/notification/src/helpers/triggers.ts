@@ -1,9 +1,9 @@
 import type { Ctx } from "../deps";
 
 /** How far in the past a requested time may be (clocks differ a little) before it is refused. */
-export const PAST_SKEW_MS = 60_000;
+const PAST_SKEW_MS = 60_000;
 /** How far ahead a send or reminder may be scheduled. */
-export const MAX_AHEAD_MS = 366 * 24 * 3600_000;
+const MAX_AHEAD_MS = 366 * 24 * 3600_000;
 
 /** Why `at` cannot be scheduled at `now`, or undefined when it can. */
 export function unschedulable(at: Date, now: Date): string | undefined {

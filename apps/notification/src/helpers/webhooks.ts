@@ -43,7 +43,7 @@ export function webhookHeaders(options: { id: string; at: Date; body: string; se
   };
 }
 
-export function webhookConfigFromEnv(env: NotificationEnv) {
+function webhookConfigFromEnv(env: NotificationEnv) {
   const hour = 3600_000;
   return {
     allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1")),
