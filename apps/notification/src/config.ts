@@ -1,4 +1,4 @@
-import { type NotificationEnv, serviceAccountOf } from "./env";
+import type { NotificationEnv } from "./env";
 
 /** The settings the service's code reads, from its env. */
 export function notificationConfigFromEnv(env: NotificationEnv) {
@@ -27,13 +27,7 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
       env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY && env.VAPID_SUBJECT
         ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY, subject: env.VAPID_SUBJECT }
         : undefined,
-    fcm: env.FCM_SERVICE_ACCOUNT
-      ? {
-          serviceAccount: serviceAccountOf(env.FCM_SERVICE_ACCOUNT) as NonNullable<ReturnType<typeof serviceAccountOf>>,
-          apiUrl: env.FCM_API_URL,
-          tokenUrl: env.FCM_TOKEN_URL,
-        }
-      : undefined,
+    fcm: env.FCM_SERVICE_ACCOUNT ? { serviceAccount: env.FCM_SERVICE_ACCOUNT, apiUrl: env.FCM_API_URL, tokenUrl: env.FCM_TOKEN_URL } : undefined,
     telegram: env.TELEGRAM_BOT_TOKEN ? { botToken: env.TELEGRAM_BOT_TOKEN, apiRoot: env.TELEGRAM_API_ROOT } : undefined,
     /** Allowed web push endpoint hosts even when private (registration checks them too). */
     webPushAllowedHosts: env.WEB_PUSH_ALLOWED_HOSTS,

@@ -84,8 +84,14 @@ export const notificationEnv = serviceEnv
     VAPID_SUBJECT: unsetOrEmpty(z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")),
     /** Web Push: endpoint hosts allowed although they resolve to private addresses (a test's local push service); empty in production. */
     WEB_PUSH_ALLOWED_HOSTS: fragments.list(),
-    /** FCM: the Firebase service account's JSON key (as downloaded; `project_id`, `client_email`, `private_key`); unset, FCM deliveries are skipped (`not_configured`). */
-    FCM_SERVICE_ACCOUNT: unsetOrEmpty(z.string()),
+    /** FCM: the Firebase service account's JSON key (as downloaded; `project_id`, `client_email`, `private_key`), parsed here once; unset, FCM deliveries are skipped (`not_configured`). */
+    FCM_SERVICE_ACCOUNT: unsetOrEmpty(
+      z.string().transform((json, ctx) => {
+        const account = serviceAccountOf(json);
+        if (!account) ctx.addIssue({ code: "custom", message: "is not a service account JSON key (project_id, client_email, private_key)" });
+        return account ?? z.NEVER;
+      }),
+    ),
     /** FCM: the HTTP v1 API's origin (a test's local FCM). */
     FCM_API_URL: baseUrl.default("https://fcm.googleapis.com"),
     /** FCM: where the service account's signed JWT is exchanged for an access token, when not Google's (a test's local token endpoint). */
@@ -133,8 +139,6 @@ export const notificationEnv = serviceEnv
     const vapid = [env.VAPID_PUBLIC_KEY, env.VAPID_PRIVATE_KEY, env.VAPID_SUBJECT].filter(Boolean).length;
     if (vapid !== 0 && vapid !== 3)
       ctx.addIssue({ code: "custom", path: ["VAPID_PUBLIC_KEY"], message: "VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together" });
-    if (env.FCM_SERVICE_ACCOUNT && !serviceAccountOf(env.FCM_SERVICE_ACCOUNT))
-      ctx.addIssue({ code: "custom", path: ["FCM_SERVICE_ACCOUNT"], message: "is not a service account JSON key (project_id, client_email, private_key)" });
   })
   .transform((env) => ({ ...env, NOTIFICATION_UNSUBSCRIBE_SECRET: env.NOTIFICATION_UNSUBSCRIBE_SECRET ?? DEV_UNSUBSCRIBE_SECRET }));
 
@@ -144,7 +148,7 @@ const ServiceAccount = z.object({ project_id: z.string().min(1), client_email: z
 export type ServiceAccount = z.infer<typeof ServiceAccount>;
 
 /** The fields of a service account JSON key FCM needs, or undefined when it is not one. */
-export function serviceAccountOf(json: string): ServiceAccount | undefined {
+function serviceAccountOf(json: string): ServiceAccount | undefined {
   try {
     return ServiceAccount.parse(JSON.parse(json));
   } catch {

@@ -24,7 +24,8 @@ import { sendRoutes } from "./routes/send/index";
 import { oneClickBody, unsubscribeRoutes } from "./routes/unsubscribe/index";
 import { webhookRoutes } from "./routes/webhooks/index";
 
-export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
+/** What a test may start the service with beyond the kit's start options. */
+type NotificationStartExtras = {
   /** Instead of the one SMTP_URL describes (a test's failing mailer). */
   mailer?: Mailer;
   /** Run the delivery workers (off in tests that drive deliveries by hand). */
@@ -33,7 +34,9 @@ export type NotificationServiceOptions = StartOptions<NotificationEnv> & {
   fetch?: typeof fetch;
 };
 
-export const notificationService = defineService<NotificationEnv, NotificationDeps, { mailer?: Mailer; jobs?: boolean; fetch?: typeof fetch }>({
+export type NotificationServiceOptions = StartOptions<NotificationEnv> & NotificationStartExtras;
+
+export const notificationService = defineService<NotificationEnv, NotificationDeps, NotificationStartExtras>({
   name: "notification",
   env: notificationEnv,
   openApi: {

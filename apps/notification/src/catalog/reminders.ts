@@ -5,10 +5,13 @@ import { textTemplate as text } from "./template";
 import { formatTime, notificationType, type RenderContext, type Rendered } from "./types";
 
 /** The longest reminder text (POST /notifications/reminders refuses longer ones). */
-export const REMINDER_TEXT_MAX = 500;
+const REMINDER_TEXT_MAX = 500;
+
+/** A reminder's text: its rule at POST /notifications/reminders and on rendering. */
+export const ReminderText = safeText({ min: 1, max: REMINDER_TEXT_MAX, refuse: "controls", multiline: true, trim: "first" });
 
 const Reminder = z.object({
-  text: safeText({ min: 1, max: REMINDER_TEXT_MAX, refuse: "controls", multiline: true, trim: "first" }),
+  text: ReminderText,
   /** The occurrence it is for. */
   at: z.iso.datetime(),
 });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { deliveries } from "@lodge/db/schema";
 import { categories, channels, typeKeys } from "../catalog/index";
 
 export const bearer = [{ bearer: [] }];
@@ -22,7 +23,7 @@ export const Notification = z
 export const Delivery = z
   .object({
     channel: z.enum(channels),
-    status: z.enum(["pending", "held", "sent", "failed", "skipped"]),
+    status: z.enum(deliveries.status.enumValues),
     reason: z.string().nullable().openapi({
       description:
         "Why it was skipped, held or failed (`no_address`, `not_configured`, `opted_out`, `quiet_hours`, `digest`, `send_failed`, `rejected`, `address_gone`)",

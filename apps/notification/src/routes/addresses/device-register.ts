@@ -20,7 +20,7 @@ export const registerDeviceRoute = createRoute({
   request: { body: jsonBody(z.object({ fcmToken: FcmToken, platform: z.enum(["android", "ios", "web"]) }).strict()) },
   responses: {
     201: jsonResponse(z.object({ fcmToken: z.string(), platform: z.enum(["android", "ios", "web"]), createdAt: z.string() }), "Registered"),
-    ...errorResponses(400, 401, 403, 413, 415, 422, 429),
+    ...errorResponses(401, 403, 429),
   },
 });
 

@@ -12,7 +12,7 @@ export const removeDeviceRoute = createRoute({
   summary: "Remove one of the caller's FCM devices by its token",
   security: bearer,
   request: { body: jsonBody(z.object({ fcmToken: FcmToken }).strict()) },
-  responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
+  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 429) },
 });
 
 export const removeDeviceHandler =

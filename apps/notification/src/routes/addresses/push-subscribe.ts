@@ -50,7 +50,7 @@ export const subscribeRoute = createRoute({
   request: { body: jsonBody(PushSubscription) },
   responses: {
     201: jsonResponse(z.object({ endpoint: z.string(), createdAt: z.string() }), "Registered"),
-    ...errorResponses(400, 401, 403, 413, 415, 422, 429),
+    ...errorResponses(401, 403, 429),
   },
 });
 

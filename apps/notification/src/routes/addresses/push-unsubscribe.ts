@@ -11,7 +11,7 @@ export const unsubscribeRoute = createRoute({
   summary: "Remove one of the caller's push subscriptions by its endpoint",
   security: bearer,
   request: { body: jsonBody(z.object({ endpoint: z.url().max(2048) }).strict()) },
-  responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429) },
+  responses: { 204: { description: "Removed" }, ...errorResponses(401, 403, 404, 429) },
 });
 
 export const unsubscribe =

@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { deliveries } from "@lodge/db/schema";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import { channels } from "../../catalog/index";
 import type { NotificationDeps } from "../../deps";
@@ -6,8 +7,6 @@ import { deliveryView } from "../../helpers/views";
 import { listDeliveries } from "../../services/list-deliveries";
 import { retryDelivery } from "../../services/retry-delivery";
 import { bearer, Delivery } from "../schemas";
-
-const statuses = ["pending", "held", "sent", "failed", "skipped"] as const;
 
 export const AdminDelivery = Delivery.extend({ id: z.uuid(), notificationId: z.uuid(), userId: z.uuid(), type: z.string(), createdAt: z.string() }).openapi(
   "AdminDelivery",
@@ -31,7 +30,7 @@ export const listDeliveriesRoute = createRoute({
   security: bearer,
   request: {
     query: PageQuery.extend({
-      status: z.enum(statuses).default("failed"),
+      status: z.enum(deliveries.status.enumValues).default("failed"),
       channel: z.enum(channels).optional(),
     }),
   },

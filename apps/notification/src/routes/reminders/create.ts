@@ -1,7 +1,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, safeText, userOf } from "@lodge/kit";
+import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, userOf } from "@lodge/kit";
 import { channels } from "../../catalog/index";
-import { REMINDER_TEXT_MAX } from "../../catalog/reminders";
+import { ReminderText } from "../../catalog/reminders";
 import type { NotificationDeps } from "../../deps";
 import { reminderView } from "../../helpers/reminder-view";
 import { createReminder } from "../../services/create-reminder";
@@ -13,7 +13,7 @@ const CREATIONS_PER_MINUTE = 30;
 
 const NewReminder = z
   .object({
-    text: safeText({ min: 1, max: REMINDER_TEXT_MAX, refuse: "controls", multiline: true, trim: "first" }),
+    text: ReminderText,
     at: z
       .string()
       .max(40)

@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { scheduledSends } from "@lodge/db/schema";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { scheduledView } from "../../helpers/scheduled-view";
@@ -14,7 +15,7 @@ export const listScheduledRoute = createRoute({
   security: bearer,
   request: {
     query: PageQuery.extend({
-      status: z.enum(["scheduled", "sent", "cancelled"]).optional(),
+      status: z.enum(scheduledSends.status.enumValues).optional(),
     }),
   },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { scheduledSends } from "@lodge/db/schema";
 import { channels, typeKeys } from "../../catalog/index";
 
 export const ScheduledSend = z
@@ -9,7 +10,7 @@ export const ScheduledSend = z
     recipientCount: z.number().int(),
     channels: z.array(z.enum(channels)).nullable(),
     sendAt: z.string(),
-    status: z.enum(["scheduled", "sent", "cancelled"]),
+    status: z.enum(scheduledSends.status.enumValues),
     sentAt: z.string().nullable(),
     createdAt: z.string(),
   })

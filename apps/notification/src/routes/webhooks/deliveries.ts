@@ -1,4 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import { webhookDeliveries } from "@lodge/db/schema";
 import { type AppEnv, ctxOf, errorResponses, jsonResponse, PageQuery } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { listWebhookDeliveries } from "../../services/list-webhook-deliveries";
@@ -14,7 +15,7 @@ export const deliveriesRoute = createRoute({
   request: {
     params: WebhookId,
     query: PageQuery.extend({
-      status: z.enum(["pending", "sent", "failed"]).optional(),
+      status: z.enum(webhookDeliveries.status.enumValues).optional(),
     }),
   },
   responses: {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { webhookDeliveries, webhookEndpoints } from "@lodge/db/schema";
+import { webhookDeliveries, type webhookEndpoints } from "@lodge/db/schema";
 import { safeText } from "@lodge/kit";
 import { webhookEventTypes } from "../../helpers/webhooks";
 
@@ -42,7 +42,7 @@ export const WebhookDelivery = z
     id: z.uuid(),
     eventId: z.uuid().openapi({ description: "The `webhook-id` header" }),
     eventType: z.string(),
-    status: z.enum(["pending", "sent", "failed"]),
+    status: z.enum(webhookDeliveries.status.enumValues),
     attempts: z.number().int(),
     responseStatus: z.number().int().nullable(),
     responseBody: z.string().nullable().openapi({ description: "The start of the answer (WEBHOOK_RESPONSE_MAX_BYTES at most)" }),
