@@ -9,9 +9,10 @@ import type { ServerMessage } from "./messages";
  * Tells their owners' open sockets, on every instance, of notifications just committed (one user's,
  * or a send's thousand), then each owner's unread count. A notification already announced (a
  * redelivered event finds it stored) is announced again: clients keep ids and drop repeats.
+ * Returns the rows it read (what a caller returning the notification needs, read once).
  */
-export async function announceCreated(ctx: Ctx, notificationIds: string[]) {
-  if (notificationIds.length === 0) return;
+export async function announceCreated(ctx: Ctx, notificationIds: string[]): Promise<(typeof notifications.$inferSelect)[]> {
+  if (notificationIds.length === 0) return [];
   const { db, realtime } = ctx.deps;
   // Each owner's unread count read with the rows, in one statement.
   const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
@@ -25,6 +26,7 @@ export async function announceCreated(ctx: Ctx, notificationIds: string[]) {
     ...rows.map((row) => [row.userId, { type: "notification.created", notification: notificationView(row) }] as const),
     ...userIds.map((userId) => [userId, { type: "unread_count", count: counts.get(userId) ?? 0 }] as const),
   ]);
+  return rows.map(({ unread: _unread, ...row }) => row);
 }
 
 /** Read/archived state of `ids` changed (or they were deleted): every device of the user shows the same, then the new unread count. */

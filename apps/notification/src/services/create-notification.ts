@@ -1,5 +1,3 @@
-import { notifications } from "@lodge/db/schema";
-import { eq } from "drizzle-orm";
 import { typeNamed } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { queueDeliveries } from "../helpers/queue-deliveries";
@@ -41,11 +39,8 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   });
   const id = made.ids[0] as string;
   await queueDeliveries(ctx, made.pending);
-  await announceCreated(ctx, [id]);
-  const [notification] = await db
-    .select()
-    .from(notifications)
-    .where(eq(notifications.id, id as string));
+  // The announcement reads the row; it is what this returns.
+  const [notification] = await announceCreated(ctx, [id]);
   if (!notification) throw new Error("notification neither created nor found");
   return notification;
 }
