@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { recipients } from "@lodge/db/schema";
-import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
-import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
 import { releaseHeld } from "../src/services/release-held";
 import { startTestNotifications, type TestNotifications } from "./harness";
@@ -30,24 +27,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 const latency = "notification_delivery_latency_seconds";
 const email = { channel: "email" };
 
-async function recipient(preferences?: Partial<typeof defaultPreferences>) {
-  const user = await t.user();
-  const email = `${user.id}@example.com`;
-  await t.publish("user.registered", { userId: user.id, email, name: null });
-  if (preferences)
-    await t.publish("user.preferences_updated", {
-      userId: user.id,
-      version: 1,
-      preferences: { ...defaultPreferences, ...preferences },
-      updatedAt: t.now().toISOString(),
-    });
-  await eventually(async () => {
-    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
-    return row?.email === email && (row.preferencesVersion ?? 0) === (preferences ? 1 : 0);
-  });
-  return { ...user, email };
-}
-
 const announce = (userId: string, title: string) =>
   createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
 
@@ -61,7 +40,7 @@ describe("metrics", () => {
 
   test("a held email's latency counts from the end of quiet hours, not from its creation", async () => {
     t.setTime("2026-12-01T23:30:00Z");
-    const user = await recipient({ quietHours: { start: "22:00", end: "07:00" } });
+    const user = await t.recipient({ preferences: { quietHours: { start: "22:00", end: "07:00" } } });
     const before = await scrape();
     const notification = await announce(user.id, "At night");
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")).toMatchObject({ status: "held", reason: "quiet_hours" });
@@ -84,7 +63,7 @@ describe("metrics", () => {
 
   test("a live email's latency is from its creation; every notification queue reports its depth", async () => {
     t.setTime("2026-12-02T12:00:00Z");
-    const user = await recipient();
+    const user = await t.recipient();
     const before = await scrape();
     await announce(user.id, "At noon");
     await eventually(() => t.smtp.to(user.email).length === 1);
