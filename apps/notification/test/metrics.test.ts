@@ -48,7 +48,7 @@ describe("metrics", () => {
     // Swept 4 s after they ended.
     t.setTime("2026-12-02T07:00:04Z");
     await releaseHeld({ ctx: ctx() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     const after = await afterASend(before);
     const grew = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
     expect(grew(`${latency}_count`, email)).toBe(1);
@@ -66,7 +66,7 @@ describe("metrics", () => {
     const user = await t.recipient();
     const before = await scrape();
     await announce(user.id, "At noon");
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     const after = await afterASend(before);
     expect(sample(after, `${latency}_bucket`, { le: "3600", ...email }) - sample(before, `${latency}_bucket`, { le: "3600", ...email })).toBe(1);
     for (const queue of [

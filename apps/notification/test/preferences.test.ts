@@ -107,7 +107,7 @@ describe("opt-outs at delivery", () => {
     });
     expect((await t.announce(user.id, "Not emailed")).email).toMatchObject({ status: "skipped", reason: "opted_out" });
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "reset-token", expiresAt: t.now().toISOString() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     expect(t.smtp.to(user.email)[0]?.subject).toBe("Reset your password");
   });
 });
@@ -159,7 +159,7 @@ describe("quiet hours", () => {
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status).toBe("held");
     t.setTime("2026-10-25T06:01:00Z");
     expect((await releaseHeld({ ctx: ctx() })).released).toBeGreaterThanOrEqual(1);
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     await eventually(async () => (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status === "sent");
   });
 
@@ -167,7 +167,7 @@ describe("quiet hours", () => {
     t.setTime("2026-12-01T23:30:00Z");
     const user = await t.recipient({ timeZone: "UTC", preferences: { quietHours } });
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "night-token", expiresAt: t.now().toISOString() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     t.setTime("2026-12-02T12:00:00Z");
     expect((await t.announce(user.id, "At noon")).email?.status).toBe("pending");
   });
@@ -187,7 +187,7 @@ describe("digests", () => {
     }
     // A critical one is not held for the digest.
     await t.publish("auth.password_changed", { userId: user.id, via: "reset" });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
 
     t.setTime("2026-12-02T13:50:00Z");
     expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(0);
@@ -228,7 +228,7 @@ describe("digests", () => {
     expect(email?.dueAt?.toISOString()).toBe("2026-12-07T08:00:00.000Z");
     t.setTime("2026-12-07T08:05:00Z");
     await releaseHeld({ ctx: ctx() });
-    const [mail] = await eventually(() => t.smtp.to(user.email).length === 1 && t.smtp.to(user.email));
+    const [mail] = await t.smtp.arrived(user.email);
     expect(mail?.subject).toBe("1 neue Benachrichtigung");
     expect(mail?.text).toContain("Wöchentlich");
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { deliveries, notifications, scheduledSends, sendRequests } from "@lodge/db/schema";
-import { eventually, expectErrorShape, type OpenApiDocument, sweepDocument } from "@lodge/kit/testing";
+import { expectErrorShape, type OpenApiDocument, sweepDocument } from "@lodge/kit/testing";
 import { count, eq, inArray } from "drizzle-orm";
 import { fireScheduledSend } from "../src/services/fire-scheduled-send";
 import { rememberRecipient } from "../src/services/remember-recipient";
@@ -245,9 +245,9 @@ describe("scheduled sends by email", () => {
     const { json } = await send(sender, { userIds: [anna.id, ben.id], type: "reminder", data: { text: "Quarterly report due", at: sendAt }, sendAt });
     t.advance(300_000);
     await t.runDue();
-    const [german] = await eventually(async () => t.smtp.to(`anna-${anna.id}@example.com`).length === 1 && t.smtp.to(`anna-${anna.id}@example.com`));
+    const [german] = await t.smtp.arrived(`anna-${anna.id}@example.com`);
     expect(german?.subject).toBe("Erinnerung: Quarterly report due");
-    await eventually(async () => t.smtp.to(`ben-${ben.id}@example.com`).length === 1);
+    await t.smtp.arrived(`ben-${ben.id}@example.com`);
 
     // Ben deletes his; the job runs again (as after a crash past its commit): nothing is made or sent again.
     const [bens] = await rowsOf(ben.id);
