@@ -10,7 +10,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 
 describe("emails from auth's events, through a real SMTP server", () => {
   test("a password reset request: one multipart email with the frontend link and token, a stable Message-ID, and a linkless inbox entry", async () => {
@@ -52,7 +51,7 @@ describe("emails from auth's events, through a real SMTP server", () => {
   test("a verification request in the user's language (the recipient's locale), the link on the verify path", async () => {
     const user = await t.user();
     const email = `verify-${user.id}@example.com`;
-    await rememberRecipient({ ctx: ctx(), input: { userId: user.id, locale: "de-AT", timeZone: "Europe/Vienna" } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: user.id, locale: "de-AT", timeZone: "Europe/Vienna" } });
     await t.publish("auth.email_verification_requested", { userId: user.id, email, token: "verify-token", expiresAt: "2026-07-01T10:00:00.000Z" });
     const [mail] = await t.smtp.arrived(email);
     expect(mail?.subject).toBe("Bestätige deine E-Mail-Adresse");

@@ -53,6 +53,8 @@ export async function startTestNotifications(options: { env?: Record<string, str
   const instances: { close: () => Promise<void> }[] = [];
   const db = database.db;
 
+  /** What a service function is called with, as the routes and workers call it. */
+  const ctx = { deps: service.deps, logger: service.deps.logger };
   const deliveriesOf = (notificationId: string) => db.select().from(deliveries).where(eq(deliveries.notificationId, notificationId));
 
   /** Publishes an event as its service does; resolves with its envelope. */
@@ -130,6 +132,7 @@ export async function startTestNotifications(options: { env?: Record<string, str
     announce,
     service,
     deps: service.deps,
+    ctx,
     db,
     redis,
     prefix,

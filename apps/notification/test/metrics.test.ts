@@ -15,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const scrape = () => t.deps.metrics.registry.metrics();
 /** The value of the sample `name` with these labels (among others, in any order), 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}) {
@@ -28,7 +27,7 @@ const latency = "notification_delivery_latency_seconds";
 const email = { channel: "email" };
 
 const announce = (userId: string, title: string) =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
 
 describe("metrics", () => {
   /** The registry's text once the email latency's count has grown past `before`'s. */
@@ -47,7 +46,7 @@ describe("metrics", () => {
 
     // Swept 4 s after they ended.
     t.setTime("2026-12-02T07:00:04Z");
-    await releaseHeld({ ctx: ctx() });
+    await releaseHeld({ ctx: t.ctx });
     await t.smtp.arrived(user.email);
     const after = await afterASend(before);
     const grew = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);

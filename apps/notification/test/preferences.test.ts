@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announcement = (title: string) => ({ title, body: `About ${title}`, link: "https://app.example.com/news" });
 
 describe("GET and PUT /notifications/preferences", () => {
@@ -155,10 +154,10 @@ describe("quiet hours", () => {
 
     // 06:30 local (05:30Z, winter time now): still quiet. 07:00Z would have been summer time's end.
     t.setTime("2026-10-25T05:30:00Z");
-    await releaseHeld({ ctx: ctx() });
+    await releaseHeld({ ctx: t.ctx });
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status).toBe("held");
     t.setTime("2026-10-25T06:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).released).toBeGreaterThanOrEqual(1);
+    expect((await releaseHeld({ ctx: t.ctx })).released).toBeGreaterThanOrEqual(1);
     await t.smtp.arrived(user.email);
     await eventually(async () => (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status === "sent");
   });
@@ -190,9 +189,9 @@ describe("digests", () => {
     await t.smtp.arrived(user.email);
 
     t.setTime("2026-12-02T13:50:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(0);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(0);
     t.setTime("2026-12-02T14:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(3);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(3);
     const [digestEmail] = await eventually(() => {
       const digestsSent = t.smtp.to(user.email).filter((mail) => mail.subject === "3 new notifications");
       return digestsSent.length === 1 && digestsSent;
@@ -210,8 +209,8 @@ describe("digests", () => {
       expect(row).toMatchObject({ status: "sent", reason: "digest", digestId: digest?.id, messageId: `<${digest?.id}@lodge.test>` });
     }
     // The sweep again, and the job again: no second digest.
-    await releaseHeld({ ctx: ctx() });
-    expect(await deliverDigest({ ctx: ctx(), input: { digestId: digest?.id ?? "", lastAttempt: false } })).toEqual({ status: "already_done" });
+    await releaseHeld({ ctx: t.ctx });
+    expect(await deliverDigest({ ctx: t.ctx, input: { digestId: digest?.id ?? "", lastAttempt: false } })).toEqual({ status: "already_done" });
     expect(t.smtp.to(user.email).filter((mail) => mail.subject?.includes("new notification"))).toHaveLength(1);
 
     // What arrives after the digest waits for the next one.
@@ -227,7 +226,7 @@ describe("digests", () => {
     const { email } = await t.announce(user.id, "Wöchentlich");
     expect(email?.dueAt?.toISOString()).toBe("2026-12-07T08:00:00.000Z");
     t.setTime("2026-12-07T08:05:00Z");
-    await releaseHeld({ ctx: ctx() });
+    await releaseHeld({ ctx: t.ctx });
     const [mail] = await t.smtp.arrived(user.email);
     expect(mail?.subject).toBe("1 neue Benachrichtigung");
     expect(mail?.text).toContain("Wöchentlich");

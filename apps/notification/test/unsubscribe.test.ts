@@ -28,7 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const oneClick = { "content-type": "application/x-www-form-urlencoded" };
 const ONE_CLICK_BODY = "List-Unsubscribe=One-Click";
 
@@ -252,9 +251,9 @@ describe("digests", () => {
     const daily = { ...defaultPreferences.notifications, email: { enabled: true, frequency: "daily" as const } };
     const user = await t.recipient({ preferences: { notifications: daily } });
     await t.announce(user.id, "Digest news");
-    await createNotification({ ctx: ctx(), input: { userId: user.id, type: "reminder", data: { text: "Water the plants", at: "2026-12-01T20:00:00.000Z" } } });
+    await createNotification({ ctx: t.ctx, input: { userId: user.id, type: "reminder", data: { text: "Water the plants", at: "2026-12-01T20:00:00.000Z" } } });
     t.setTime("2026-12-02T09:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(2);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(2);
     const digest = await mailTo(user.email, "2 new notifications");
     const link = unsubscribeLinkOf(digest);
     expect(link).toBe(`/notifications/unsubscribe?token=${signUnsubscribe(SECRET, { userId: user.id, categories: ["product", "reminders"] })}`);
