@@ -30,8 +30,7 @@ beforeAll(async () => {
   t = await startTestNotifications({ jobs: false });
   [alice, bob] = await Promise.all([t.user(), t.user()]);
   const data = { title: "Hello", body: "There" };
-  notificationId = (await createNotification({ ctx: { deps: t.deps, logger: t.deps.logger }, input: { userId: alice.id, type: "system.announcement", data } }))
-    .id;
+  notificationId = (await createNotification({ ctx: t.ctx, input: { userId: alice.id, type: "system.announcement", data } })).id;
   document = (await t.call("GET", "/notifications/openapi.json")).json;
   operations = operationsOf(document);
 });

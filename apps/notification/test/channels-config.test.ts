@@ -49,7 +49,7 @@ describe("channel configuration", () => {
     const user = await t.user();
     const data = { title: "Hello", body: "There" };
     const notification = await createNotification({
-      ctx: { deps: t.deps, logger: t.deps.logger },
+      ctx: t.ctx,
       input: { userId: user.id, type: "system.announcement", data },
     });
     const rows = await t.deliveriesOf(notification.id);

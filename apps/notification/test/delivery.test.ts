@@ -15,12 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
-
 async function pendingEmail(address: string) {
   const user = await t.user();
   const data = { title: "Hello", body: "News", link: "https://app.example.com/news" };
-  const notification = await createNotification({ ctx: ctx(), input: { userId: user.id, type: "system.announcement", data, email: address } });
+  const notification = await createNotification({ ctx: t.ctx, input: { userId: user.id, type: "system.announcement", data, email: address } });
   const delivery = (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email");
   if (!delivery) throw new Error("no email delivery");
   return delivery;
@@ -36,11 +34,11 @@ describe("an email delivery", () => {
 
   test("is sent once: a job that runs again finds it sent and sends nothing", async () => {
     const delivery = await pendingEmail("once@example.com");
-    expect(await deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "sent" });
-    expect(await deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "already_done" });
+    expect(await deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "sent" });
+    expect(await deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "already_done" });
     // Two runs at once (a stalled job picked up while the first still sends): the row lock lets one send.
     const other = await pendingEmail("racing@example.com");
-    const outcomes = await Promise.all([1, 2].map(() => deliverEmail({ ctx: ctx(), input: { deliveryId: other.id, lastAttempt: false } })));
+    const outcomes = await Promise.all([1, 2].map(() => deliverEmail({ ctx: t.ctx, input: { deliveryId: other.id, lastAttempt: false } })));
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(["already_done", "sent"]);
     expect(t.smtp.to("once@example.com")).toHaveLength(1);
     expect(t.smtp.to("racing@example.com")).toHaveLength(1);
@@ -51,10 +49,10 @@ describe("an email delivery", () => {
   test("a temporary SMTP failure throws (BullMQ retries), records the attempt, and the retry sends it", async () => {
     const delivery = await pendingEmail("retry@example.com");
     t.smtp.failNext(1);
-    await expect(deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).rejects.toThrow();
+    await expect(deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).rejects.toThrow();
     const [failed] = (await t.deliveriesOf(delivery.notificationId)).filter((entry) => entry.channel === "email");
     expect(failed).toMatchObject({ status: "pending", attempts: 1, reason: "send_failed" });
-    expect(await deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "sent" });
+    expect(await deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "sent" });
     const [sent] = (await t.deliveriesOf(delivery.notificationId)).filter((entry) => entry.channel === "email");
     expect(sent).toMatchObject({ status: "sent", attempts: 2, reason: null });
     expect(t.smtp.to("retry@example.com")).toHaveLength(1);
@@ -66,8 +64,8 @@ describe("an email delivery", () => {
   test("the last attempt's failure marks it failed, and nothing sends it afterwards", async () => {
     const delivery = await pendingEmail("gives-up@example.com");
     t.smtp.failNext(1);
-    await expect(deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: true } })).rejects.toThrow();
-    expect(await deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "already_done" });
+    await expect(deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: true } })).rejects.toThrow();
+    expect(await deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "already_done" });
     const [row] = (await t.deliveriesOf(delivery.notificationId)).filter((entry) => entry.channel === "email");
     expect(row).toMatchObject({ status: "failed", reason: "send_failed" });
     expect(t.smtp.to("gives-up@example.com")).toHaveLength(0);
@@ -76,7 +74,7 @@ describe("an email delivery", () => {
   test("of a deleted notification is gone: its job sends nothing", async () => {
     const delivery = await pendingEmail("deleted@example.com");
     await t.db.delete(notifications).where(eq(notifications.id, delivery.notificationId));
-    expect(await deliverEmail({ ctx: ctx(), input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "gone" });
+    expect(await deliverEmail({ ctx: t.ctx, input: { deliveryId: delivery.id, lastAttempt: false } })).toEqual({ status: "gone" });
     expect(t.smtp.to("deleted@example.com")).toHaveLength(0);
   });
 });

@@ -10,7 +10,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 
 describe("emails from auth's events, through a real SMTP server", () => {
   test("a password reset request: one multipart email with the frontend link and token, a stable Message-ID, and a linkless inbox entry", async () => {
@@ -19,7 +18,7 @@ describe("emails from auth's events, through a real SMTP server", () => {
     const token = "tok_+/=reset&more";
     const event = await t.publish("auth.password_reset_requested", { userId: user.id, email, token, expiresAt: inAnHour() });
 
-    const [mail] = await eventually(async () => t.smtp.to(email).length === 1 && t.smtp.to(email));
+    const [mail] = await t.smtp.arrived(email);
     const link = `${APP_URL}/reset-password?token=${encodeURIComponent(token)}`;
     expect(mail?.subject).toBe("Reset your password");
     expect(mail?.from?.value).toEqual([{ name: "Lodge", address: "no-reply@lodge.test" }]);
@@ -52,9 +51,9 @@ describe("emails from auth's events, through a real SMTP server", () => {
   test("a verification request in the user's language (the recipient's locale), the link on the verify path", async () => {
     const user = await t.user();
     const email = `verify-${user.id}@example.com`;
-    await rememberRecipient({ ctx: ctx(), input: { userId: user.id, locale: "de-AT", timeZone: "Europe/Vienna" } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: user.id, locale: "de-AT", timeZone: "Europe/Vienna" } });
     await t.publish("auth.email_verification_requested", { userId: user.id, email, token: "verify-token", expiresAt: "2026-07-01T10:00:00.000Z" });
-    const [mail] = await eventually(async () => t.smtp.to(email).length === 1 && t.smtp.to(email));
+    const [mail] = await t.smtp.arrived(email);
     expect(mail?.subject).toBe("Bestätige deine E-Mail-Adresse");
     expect(mail?.text).toContain(`${APP_URL}/verify-email?token=verify-token`);
     // 10:00 UTC in Vienna in summer.
@@ -65,12 +64,12 @@ describe("emails from auth's events, through a real SMTP server", () => {
     const user = await t.user();
     const email = `again-${user.id}@example.com`;
     const event = await t.publish("auth.password_reset_requested", { userId: user.id, email, token: "once", expiresAt: inAnHour() });
-    await eventually(async () => t.smtp.to(email).length === 1);
+    await t.smtp.arrived(email);
     // The same envelope again (the outbox republishes with the same id after a crash).
     await t.deps.bus.publish("auth.password_reset_requested", event.data, { id: event.id });
     const marker = await t.user();
     await t.publish("auth.password_reset_requested", { userId: marker.id, email: `marker-${marker.id}@example.com`, token: "m", expiresAt: inAnHour() });
-    await eventually(async () => t.smtp.to(`marker-${marker.id}@example.com`).length === 1);
+    await t.smtp.arrived(`marker-${marker.id}@example.com`);
     expect(await t.notificationsOf(user.id)).toHaveLength(1);
     expect(t.smtp.to(email)).toHaveLength(1);
   });
@@ -80,7 +79,7 @@ describe("emails from auth's events, through a real SMTP server", () => {
     const email = `changed-${user.id}@example.com`;
     await t.publish("user.registered", { userId: user.id, email, name: null });
     await t.publish("auth.password_changed", { userId: user.id, via: "change" });
-    const [mail] = await eventually(async () => t.smtp.to(email).length === 1 && t.smtp.to(email));
+    const [mail] = await t.smtp.arrived(email);
     expect(mail?.subject).toBe("Your password was changed");
     expect(mail?.text).toContain(`${APP_URL}/settings/security`);
     const [notification] = await t.notificationsOf(user.id);
@@ -104,7 +103,7 @@ describe("emails from auth's events, through a real SMTP server", () => {
     await t.publish("user.registered", { userId: user.id, email, name: "Reuse" });
     await t.publish("auth.session_revoked", { userId: user.id, sessionIds: [user.sessionId], reason: "logout" });
     await t.publish("auth.session_revoked", { userId: user.id, sessionIds: [user.sessionId], reason: "refresh_reuse" });
-    const [mail] = await eventually(async () => t.smtp.to(email).length === 1 && t.smtp.to(email));
+    const [mail] = await t.smtp.arrived(email);
     expect(mail?.subject).toBe("We signed out a session of your account");
     const rows = await t.notificationsOf(user.id);
     expect(rows.map((row) => row.type)).toEqual(["auth.suspicious_refresh"]);

@@ -19,9 +19,8 @@ afterAll(async () => {
   fcm.stop();
 });
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announce = (userId: string, title = "Hello") =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: "News", link: "https://app.example.com/news" } } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: "News", link: "https://app.example.com/news" } } });
 const deliveryOn = async (notificationId: string, channel: string) => (await t.deliveriesOf(notificationId)).find((row) => row.channel === channel);
 const sentOn = (notificationId: string) =>
   eventually(async () => {
@@ -64,8 +63,8 @@ describe("FCM", () => {
       const notification = await announce(user.id, "Retry");
       const delivery = await deliveryOn(notification.id, "fcm");
       fcm.unavailable(1);
-      await expect(deliver({ ctx: ctx(), input: { deliveryId: delivery?.id as string, lastAttempt: false } })).rejects.toThrow("FCM answered 503");
-      expect(await deliver({ ctx: ctx(), input: { deliveryId: delivery?.id as string, lastAttempt: false } })).toEqual({ status: "sent" });
+      await expect(deliver({ ctx: t.ctx, input: { deliveryId: delivery?.id as string, lastAttempt: false } })).rejects.toThrow("FCM answered 503");
+      expect(await deliver({ ctx: t.ctx, input: { deliveryId: delivery?.id as string, lastAttempt: false } })).toEqual({ status: "sent" });
     } finally {
       await t.deps.deliveryQueues.fcm.resume();
     }

@@ -1,13 +1,14 @@
 import { parseEnv } from "@lodge/config";
-import { deliveries, notifications } from "@lodge/db/schema";
+import { deliveries, notifications, recipients } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
-import type { EventDataOf, EventType } from "@lodge/events";
+import { defaultPreferences, type EventDataOf, type EventType } from "@lodge/events";
 import { createLogger } from "@lodge/kit";
 import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import type { NotificationDeps } from "../src/deps";
 import { notificationEnv } from "../src/env";
 import { type NotificationServiceOptions, startNotificationService } from "../src/service";
+import { createNotification } from "../src/services/create-notification";
 import { startTestSmtp } from "./smtp";
 
 export type TestNotifications = Awaited<ReturnType<typeof startTestNotifications>>;
@@ -52,6 +53,10 @@ export async function startTestNotifications(options: { env?: Record<string, str
   const instances: { close: () => Promise<void> }[] = [];
   const db = database.db;
 
+  /** What a service function is called with, as the routes and workers call it. */
+  const ctx = { deps: service.deps, logger: service.deps.logger };
+  const deliveriesOf = (notificationId: string) => db.select().from(deliveries).where(eq(deliveries.notificationId, notificationId));
+
   /** Publishes an event as its service does; resolves with its envelope. */
   const publish = <T extends EventType>(type: T, data: EventDataOf<T>) => service.deps.bus.publish(type, data);
 
@@ -61,6 +66,41 @@ export async function startTestNotifications(options: { env?: Record<string, str
       const rows = await db.select().from(notifications).where(eq(notifications.userId, userId));
       return rows.length >= count && rows;
     });
+  }
+
+  /**
+   * A user this service knows by address (`<id>@example.com`), time zone and (if given) the user
+   * service's preferences at `version`, once every event is handled.
+   */
+  async function recipient(options: { timeZone?: string; preferences?: Partial<typeof defaultPreferences>; version?: number } = {}) {
+    const user = await issuer.user();
+    const email = `${user.id}@example.com`;
+    await publish("user.registered", { userId: user.id, email, name: null });
+    if (options.timeZone) await publish("user.profile_updated", { userId: user.id, changed: ["timezone"], timezone: options.timeZone });
+    if (options.preferences) {
+      const preferences = { ...defaultPreferences, ...options.preferences };
+      await publish("user.preferences_updated", { userId: user.id, version: options.version ?? 1, preferences, updatedAt: clock.now().toISOString() });
+    }
+    await eventually(async () => {
+      const [row] = await db.select().from(recipients).where(eq(recipients.userId, user.id));
+      return (
+        row?.email === email &&
+        (row.timeZone ?? "UTC") === (options.timeZone ?? "UTC") &&
+        (row.preferencesVersion ?? 0) === (options.preferences ? (options.version ?? 1) : 0)
+      );
+    });
+    return { ...user, email };
+  }
+
+  /** A system announcement (with a link) to `userId`, created as the service does: it and its email delivery. */
+  async function announce(userId: string, title: string) {
+    const data = { title, body: `About ${title}`, link: "https://app.example.com/news" };
+    const notification = await createNotification({
+      ctx: { deps: service.deps, logger: service.deps.logger },
+      input: { userId, type: "system.announcement", data },
+    });
+    const email = (await deliveriesOf(notification.id)).find((row) => row.channel === "email");
+    return { notification, email };
   }
 
   /** Another instance of the service on the same database and Redis (as behind Caddy): its URL. */
@@ -87,9 +127,12 @@ export async function startTestNotifications(options: { env?: Record<string, str
     smtp,
     publish,
     notificationsOf,
-    deliveriesOf: (notificationId: string) => db.select().from(deliveries).where(eq(deliveries.notificationId, notificationId)),
+    deliveriesOf,
+    recipient,
+    announce,
     service,
     deps: service.deps,
+    ctx,
     db,
     redis,
     prefix,

@@ -12,12 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announce = (userId: string, title: string) =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `${title} body`, link: "https://app.example.com/x" } } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: `${title} body`, link: "https://app.example.com/x" } } });
 const securityNotice = (userId: string) =>
   createNotification({
-    ctx: ctx(),
+    ctx: t.ctx,
     input: { userId, type: "auth.password_changed", data: { via: "change", at: new Date().toISOString(), securityLink: "https://app.example.com/s" } },
   });
 
@@ -77,7 +76,7 @@ describe("the inbox", () => {
   test("one notification with its deliveries; deleting it; another user's id is a 404 everywhere", async () => {
     const owner = await t.user();
     const stranger = await t.user();
-    await rememberRecipient({ ctx: ctx(), input: { userId: owner.id, email: `owner-${owner.id}@example.com` } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: owner.id, email: `owner-${owner.id}@example.com` } });
     const notification = await securityNotice(owner.id);
 
     const got = await t.call("GET", `/notifications/${notification.id}`, { token: owner.token });
@@ -116,7 +115,7 @@ describe("export and erasure", () => {
   test("the export (scope notifications:export) has the user's notifications, deliveries and address copy, nobody else's", async () => {
     const user = await t.user();
     const other = await t.user();
-    await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `export-${user.id}@example.com`, locale: "de" } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: user.id, email: `export-${user.id}@example.com`, locale: "de" } });
     await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
     await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "ios" });
     await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 4242, linkedAt: new Date() });
@@ -154,7 +153,7 @@ describe("export and erasure", () => {
   test("user.deletion_requested erases the user's notifications, deliveries and address, leaves others', and is acknowledged with user.data_erased", async () => {
     const user = await t.user();
     const other = await t.user();
-    await rememberRecipient({ ctx: ctx(), input: { userId: user.id, email: `gone-${user.id}@example.com` } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: user.id, email: `gone-${user.id}@example.com` } });
     await t.db.insert(pushSubscriptions).values({ userId: user.id, endpoint: `https://push.example.com/${user.id}`, p256dh: "k", auth: "a" });
     await t.db.insert(fcmDevices).values({ userId: user.id, token: `token-${user.id}`, platform: "android" });
     await t.db.insert(telegramLinks).values({ userId: user.id, chatId: 42, linkedAt: new Date() });

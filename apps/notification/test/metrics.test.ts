@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { recipients } from "@lodge/db/schema";
-import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
-import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
 import { releaseHeld } from "../src/services/release-held";
 import { startTestNotifications, type TestNotifications } from "./harness";
@@ -18,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const scrape = () => t.deps.metrics.registry.metrics();
 /** The value of the sample `name` with these labels (among others, in any order), 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}) {
@@ -30,26 +26,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 const latency = "notification_delivery_latency_seconds";
 const email = { channel: "email" };
 
-async function recipient(preferences?: Partial<typeof defaultPreferences>) {
-  const user = await t.user();
-  const email = `${user.id}@example.com`;
-  await t.publish("user.registered", { userId: user.id, email, name: null });
-  if (preferences)
-    await t.publish("user.preferences_updated", {
-      userId: user.id,
-      version: 1,
-      preferences: { ...defaultPreferences, ...preferences },
-      updatedAt: t.now().toISOString(),
-    });
-  await eventually(async () => {
-    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
-    return row?.email === email && (row.preferencesVersion ?? 0) === (preferences ? 1 : 0);
-  });
-  return { ...user, email };
-}
-
 const announce = (userId: string, title: string) =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
 
 describe("metrics", () => {
   /** The registry's text once the email latency's count has grown past `before`'s. */
@@ -61,15 +39,15 @@ describe("metrics", () => {
 
   test("a held email's latency counts from the end of quiet hours, not from its creation", async () => {
     t.setTime("2026-12-01T23:30:00Z");
-    const user = await recipient({ quietHours: { start: "22:00", end: "07:00" } });
+    const user = await t.recipient({ preferences: { quietHours: { start: "22:00", end: "07:00" } } });
     const before = await scrape();
     const notification = await announce(user.id, "At night");
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")).toMatchObject({ status: "held", reason: "quiet_hours" });
 
     // Swept 4 s after they ended.
     t.setTime("2026-12-02T07:00:04Z");
-    await releaseHeld({ ctx: ctx() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await releaseHeld({ ctx: t.ctx });
+    await t.smtp.arrived(user.email);
     const after = await afterASend(before);
     const grew = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
     expect(grew(`${latency}_count`, email)).toBe(1);
@@ -84,10 +62,10 @@ describe("metrics", () => {
 
   test("a live email's latency is from its creation; every notification queue reports its depth", async () => {
     t.setTime("2026-12-02T12:00:00Z");
-    const user = await recipient();
+    const user = await t.recipient();
     const before = await scrape();
     await announce(user.id, "At noon");
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     const after = await afterASend(before);
     expect(sample(after, `${latency}_bucket`, { le: "3600", ...email }) - sample(before, `${latency}_bucket`, { le: "3600", ...email })).toBe(1);
     for (const queue of [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { categoryPreferences, deliveries, digests, recipients } from "@lodge/db/schema";
+import { categoryPreferences, deliveries, digests } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
@@ -19,41 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announcement = (title: string) => ({ title, body: `About ${title}`, link: "https://app.example.com/news" });
-type Settings = typeof defaultPreferences;
-
-/** A user this service knows by address, time zone and (if given) the user service's preferences at `version`. */
-async function recipient(options: { timeZone?: string; preferences?: Partial<Settings>; version?: number } = {}) {
-  const user = await t.user();
-  const email = `${user.id}@example.com`;
-  await t.publish("user.registered", { userId: user.id, email, name: null });
-  if (options.timeZone) await t.publish("user.profile_updated", { userId: user.id, changed: ["timezone"], timezone: options.timeZone });
-  if (options.preferences) {
-    const preferences = { ...defaultPreferences, ...options.preferences };
-    await t.publish("user.preferences_updated", { userId: user.id, version: options.version ?? 1, preferences, updatedAt: t.now().toISOString() });
-  }
-  // Every event handled: the address stored, and the zone and settings as published.
-  await eventually(async () => {
-    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
-    return (
-      row?.email === email &&
-      (row.timeZone ?? "UTC") === (options.timeZone ?? "UTC") &&
-      (row.preferencesVersion ?? 0) === (options.preferences ? (options.version ?? 1) : 0)
-    );
-  });
-  return { ...user, email };
-}
-
-async function announce(userId: string, title: string) {
-  const notification = await createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: announcement(title) } });
-  const email = (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email");
-  return { notification, email };
-}
 
 describe("GET and PUT /notifications/preferences", () => {
   test("the matrix says where each value comes from: critical categories, the user service's settings, the user's choice, the default", async () => {
-    const user = await recipient({ preferences: { notifications: { ...defaultPreferences.notifications, push: { enabled: false, frequency: "instant" } } } });
+    const user = await t.recipient({ preferences: { notifications: { ...defaultPreferences.notifications, push: { enabled: false, frequency: "instant" } } } });
     const initial = await t.call("GET", "/notifications/preferences", { token: user.token });
     expect(initial.status).toBe(200);
     expect(initial.json.categories.security.email).toEqual({ enabled: true, source: "critical" });
@@ -81,7 +51,7 @@ describe("GET and PUT /notifications/preferences", () => {
   });
 
   test("turning off a critical category is a 409 that writes nothing, not even the rest of the request", async () => {
-    const user = await recipient();
+    const user = await t.recipient();
     const refused = await t.call("PUT", "/notifications/preferences", {
       token: user.token,
       body: { categories: { product: { email: false }, security: { email: false } } },
@@ -95,7 +65,7 @@ describe("GET and PUT /notifications/preferences", () => {
   });
 
   test("unknown categories, channels and values are refused with 422", async () => {
-    const user = await recipient();
+    const user = await t.recipient();
     for (const body of [
       { categories: { marketing: { email: false } } },
       { categories: { product: { sms: false } } },
@@ -112,10 +82,10 @@ describe("GET and PUT /notifications/preferences", () => {
 
   test("a late, older preferences version changes nothing", async () => {
     const quiet = { start: "22:00", end: "07:00" };
-    const user = await recipient({ preferences: { quietHours: quiet }, version: 3 });
+    const user = await t.recipient({ preferences: { quietHours: quiet }, version: 3 });
     await t.publish("user.preferences_updated", { userId: user.id, version: 2, preferences: defaultPreferences, updatedAt: t.now().toISOString() });
     // Another user's save published after it: once that is seen, the late one was handled too (one stream, in order).
-    await recipient({ preferences: { quietHours: quiet }, version: 1 });
+    await t.recipient({ preferences: { quietHours: quiet }, version: 1 });
     const seen = await t.call("GET", "/notifications/preferences", { token: user.token });
     expect(seen.json).toMatchObject({ quietHours: quiet, settingsVersion: 3 });
   });
@@ -123,18 +93,20 @@ describe("GET and PUT /notifications/preferences", () => {
 
 describe("opt-outs at delivery", () => {
   test("a category turned off skips its email (opted_out), the inbox still has it", async () => {
-    const user = await recipient();
+    const user = await t.recipient();
     await t.call("PUT", "/notifications/preferences", { token: user.token, body: { categories: { product: { email: false } } } });
-    const { notification, email } = await announce(user.id, "Opted out");
+    const { notification, email } = await t.announce(user.id, "Opted out");
     expect(email).toMatchObject({ status: "skipped", reason: "opted_out" });
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "in_app")?.status).toBe("sent");
   });
 
   test("email off in the user service's settings skips non-critical mail, but a password reset still goes out", async () => {
-    const user = await recipient({ preferences: { notifications: { ...defaultPreferences.notifications, email: { enabled: false, frequency: "instant" } } } });
-    expect((await announce(user.id, "Not emailed")).email).toMatchObject({ status: "skipped", reason: "opted_out" });
+    const user = await t.recipient({
+      preferences: { notifications: { ...defaultPreferences.notifications, email: { enabled: false, frequency: "instant" } } },
+    });
+    expect((await t.announce(user.id, "Not emailed")).email).toMatchObject({ status: "skipped", reason: "opted_out" });
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "reset-token", expiresAt: t.now().toISOString() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     expect(t.smtp.to(user.email)[0]?.subject).toBe("Reset your password");
   });
 });
@@ -142,10 +114,10 @@ describe("opt-outs at delivery", () => {
 describe("sends to many", () => {
   test("POST /notifications/send plans each recipient by their own settings: one opted out, one in quiet hours, one now", async () => {
     t.setTime("2026-12-01T23:30:00Z");
-    const optedOut = await recipient();
+    const optedOut = await t.recipient();
     await t.call("PUT", "/notifications/preferences", { token: optedOut.token, body: { categories: { product: { email: false } } } });
-    const sleeping = await recipient({ timeZone: "UTC", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
-    const awake = await recipient({ timeZone: "Asia/Tokyo", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const sleeping = await t.recipient({ timeZone: "UTC", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
+    const awake = await t.recipient({ timeZone: "Asia/Tokyo", preferences: { quietHours: { start: "22:00", end: "07:00" } } });
     const admin = await t.issuer.admin();
     const userIds = [optedOut.id, sleeping.id, awake.id];
     const sent = await t.call("POST", "/notifications/send", {
@@ -170,8 +142,8 @@ describe("quiet hours", () => {
   test("a notification due inside them is in the inbox at once and held for email until they end in the user's zone, across the night the clocks go back", async () => {
     // 23:00 in Berlin on 2026-10-24 (summer time); the clocks go back at 03:00, so 07:00 is 06:00Z.
     t.setTime("2026-10-24T21:00:00Z");
-    const user = await recipient({ timeZone: "Europe/Berlin", preferences: { quietHours } });
-    const { notification, email } = await announce(user.id, "At night");
+    const user = await t.recipient({ timeZone: "Europe/Berlin", preferences: { quietHours } });
+    const { notification, email } = await t.announce(user.id, "At night");
     expect(email).toMatchObject({ status: "held", reason: "quiet_hours" });
     expect(email?.dueAt?.toISOString()).toBe("2026-10-25T06:00:00.000Z");
     const inbox = await t.call("GET", `/notifications/${notification.id}`, { token: user.token });
@@ -182,21 +154,21 @@ describe("quiet hours", () => {
 
     // 06:30 local (05:30Z, winter time now): still quiet. 07:00Z would have been summer time's end.
     t.setTime("2026-10-25T05:30:00Z");
-    await releaseHeld({ ctx: ctx() });
+    await releaseHeld({ ctx: t.ctx });
     expect((await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status).toBe("held");
     t.setTime("2026-10-25T06:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).released).toBeGreaterThanOrEqual(1);
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    expect((await releaseHeld({ ctx: t.ctx })).released).toBeGreaterThanOrEqual(1);
+    await t.smtp.arrived(user.email);
     await eventually(async () => (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email")?.status === "sent");
   });
 
   test("critical notifications ignore quiet hours; outside them nothing is held", async () => {
     t.setTime("2026-12-01T23:30:00Z");
-    const user = await recipient({ timeZone: "UTC", preferences: { quietHours } });
+    const user = await t.recipient({ timeZone: "UTC", preferences: { quietHours } });
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "night-token", expiresAt: t.now().toISOString() });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
     t.setTime("2026-12-02T12:00:00Z");
-    expect((await announce(user.id, "At noon")).email?.status).toBe("pending");
+    expect((await t.announce(user.id, "At noon")).email?.status).toBe("pending");
   });
 });
 
@@ -205,21 +177,21 @@ describe("digests", () => {
     // 15:00 in New York (EST) on 2026-12-01: the digest goes at 09:00 local on 2026-12-02, 14:00Z.
     t.setTime("2026-12-01T20:00:00Z");
     const daily = { ...defaultPreferences.notifications, email: { enabled: true, frequency: "daily" as const } };
-    const user = await recipient({ timeZone: "America/New_York", preferences: { notifications: daily } });
+    const user = await t.recipient({ timeZone: "America/New_York", preferences: { notifications: daily } });
     const held = [];
-    for (const title of ["First", "Second", "Third"]) held.push(await announce(user.id, title));
+    for (const title of ["First", "Second", "Third"]) held.push(await t.announce(user.id, title));
     for (const { email } of held) {
       expect(email).toMatchObject({ status: "held", reason: "digest" });
       expect(email?.dueAt?.toISOString()).toBe("2026-12-02T14:00:00.000Z");
     }
     // A critical one is not held for the digest.
     await t.publish("auth.password_changed", { userId: user.id, via: "reset" });
-    await eventually(() => t.smtp.to(user.email).length === 1);
+    await t.smtp.arrived(user.email);
 
     t.setTime("2026-12-02T13:50:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(0);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(0);
     t.setTime("2026-12-02T14:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(3);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(3);
     const [digestEmail] = await eventually(() => {
       const digestsSent = t.smtp.to(user.email).filter((mail) => mail.subject === "3 new notifications");
       return digestsSent.length === 1 && digestsSent;
@@ -237,12 +209,12 @@ describe("digests", () => {
       expect(row).toMatchObject({ status: "sent", reason: "digest", digestId: digest?.id, messageId: `<${digest?.id}@lodge.test>` });
     }
     // The sweep again, and the job again: no second digest.
-    await releaseHeld({ ctx: ctx() });
-    expect(await deliverDigest({ ctx: ctx(), input: { digestId: digest?.id ?? "", lastAttempt: false } })).toEqual({ status: "already_done" });
+    await releaseHeld({ ctx: t.ctx });
+    expect(await deliverDigest({ ctx: t.ctx, input: { digestId: digest?.id ?? "", lastAttempt: false } })).toEqual({ status: "already_done" });
     expect(t.smtp.to(user.email).filter((mail) => mail.subject?.includes("new notification"))).toHaveLength(1);
 
     // What arrives after the digest waits for the next one.
-    const later = await announce(user.id, "Fourth");
+    const later = await t.announce(user.id, "Fourth");
     expect(later.email?.dueAt?.toISOString()).toBe("2026-12-03T14:00:00.000Z");
   });
 
@@ -250,12 +222,12 @@ describe("digests", () => {
     // Tuesday 2026-12-01, Berlin: the next Monday is 2026-12-07, 09:00 CET = 08:00Z.
     t.setTime("2026-12-01T10:00:00Z");
     const weekly = { ...defaultPreferences.notifications, email: { enabled: true, frequency: "weekly" as const } };
-    const user = await recipient({ timeZone: "Europe/Berlin", preferences: { language: "de", notifications: weekly } });
-    const { email } = await announce(user.id, "Wöchentlich");
+    const user = await t.recipient({ timeZone: "Europe/Berlin", preferences: { language: "de", notifications: weekly } });
+    const { email } = await t.announce(user.id, "Wöchentlich");
     expect(email?.dueAt?.toISOString()).toBe("2026-12-07T08:00:00.000Z");
     t.setTime("2026-12-07T08:05:00Z");
-    await releaseHeld({ ctx: ctx() });
-    const [mail] = await eventually(() => t.smtp.to(user.email).length === 1 && t.smtp.to(user.email));
+    await releaseHeld({ ctx: t.ctx });
+    const [mail] = await t.smtp.arrived(user.email);
     expect(mail?.subject).toBe("1 neue Benachrichtigung");
     expect(mail?.text).toContain("Wöchentlich");
   });

@@ -18,9 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announce = (userId: string, title: string) =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data: { title, body: `${title} body` } } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: `${title} body` } } });
 
 type User = { id: string; token: string; sessionId: string };
 

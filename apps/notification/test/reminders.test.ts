@@ -19,12 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
-
 /** A user in `timeZone`, with a token valid at the clock's current time. */
 async function userIn(timeZone?: string) {
   const user = await t.user();
-  if (timeZone) await rememberRecipient({ ctx: ctx(), input: { userId: user.id, timeZone } });
+  if (timeZone) await rememberRecipient({ ctx: t.ctx, input: { userId: user.id, timeZone } });
   return user;
 }
 const create = (token: string, body: unknown) => t.call("POST", "/notifications/reminders", { token, body });
@@ -62,7 +60,7 @@ describe("a daily reminder across DST in Europe/Berlin", () => {
     const user = await userIn("Europe/Berlin");
     const created = await create(user.token, { text: "Stand-up", at: "2026-11-03T09:30", repeat: "weekdays" });
     t.setTime(created.json.nextAt);
-    const fire = () => fireReminder({ ctx: ctx(), input: { id: created.json.id, occurrence: created.json.nextAt } });
+    const fire = () => fireReminder({ ctx: t.ctx, input: { id: created.json.id, occurrence: created.json.nextAt } });
     const outcomes = await Promise.all([fire(), fire(), fire()]);
     expect(outcomes.filter((outcome) => outcome.fired)).toHaveLength(1);
     await t.runDue();
@@ -163,12 +161,12 @@ describe("erasure and export", () => {
     });
     const alone = await t.call("POST", "/notifications/send", { token: sender, body: { userId: user.id, type: "system.announcement", data, sendAt } });
 
-    const exported = await exportUser({ ctx: ctx(), input: { userId: user.id } });
+    const exported = await exportUser({ ctx: t.ctx, input: { userId: user.id } });
     expect(exported.reminders.map((reminder) => reminder.text)).toEqual(["Export me"]);
     expect(exported.scheduled.map((send) => send.id).sort()).toEqual([scheduled.json.scheduledId, alone.json.scheduledId].sort());
 
-    await eraseUser({ ctx: ctx(), input: { userId: user.id } });
-    const after = await exportUser({ ctx: ctx(), input: { userId: user.id } });
+    await eraseUser({ ctx: t.ctx, input: { userId: user.id } });
+    const after = await exportUser({ ctx: t.ctx, input: { userId: user.id } });
     expect(after.reminders).toEqual([]);
     expect(after.scheduled).toEqual([]);
     t.setTime(sendAt);

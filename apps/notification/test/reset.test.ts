@@ -71,7 +71,7 @@ describe("a forgotten password", () => {
     expect((await atAuth("POST", "/auth/register", { body: { email, password: "the first password" } })).status).toBe(201);
     expect((await atAuth("POST", "/auth/password/forgot", { body: { email } })).status).toBe(202);
 
-    const [mail] = await eventually(async () => smtp.to(email).length === 1 && smtp.to(email));
+    const [mail] = await smtp.arrived(email);
     expect(mail?.subject).toBe("Reset your password");
     const link = mail?.text?.match(/https:\/\/\S+/)?.[0] as string;
     expect(link.startsWith(`${APP_URL}/reset-password?token=`)).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { deliveries, notifications, scheduledSends, sendRequests } from "@lodge/db/schema";
-import { eventually, expectErrorShape, type OpenApiDocument, sweepDocument } from "@lodge/kit/testing";
+import { expectErrorShape, type OpenApiDocument, sweepDocument } from "@lodge/kit/testing";
 import { count, eq, inArray } from "drizzle-orm";
 import { fireScheduledSend } from "../src/services/fire-scheduled-send";
 import { rememberRecipient } from "../src/services/remember-recipient";
@@ -31,7 +31,6 @@ afterAll(() => t.close());
 
 const send = (token: string, body: unknown) => t.call("POST", "/notifications/send", { token, body });
 const rowsOf = (userId: string) => t.db.select().from(notifications).where(eq(notifications.userId, userId));
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const countAll = async () => (await t.db.select({ count: count() }).from(notifications))[0]?.count;
 
 describe("who may send", () => {
@@ -239,20 +238,20 @@ describe("scheduled sends", () => {
 describe("scheduled sends by email", () => {
   test("each recipient gets one email through real SMTP, in their language; a retried job after the send makes nothing again", async () => {
     const [anna, ben] = [await t.user(), await t.user()];
-    await rememberRecipient({ ctx: ctx(), input: { userId: anna.id, email: `anna-${anna.id}@example.com`, locale: "de" } });
-    await rememberRecipient({ ctx: ctx(), input: { userId: ben.id, email: `ben-${ben.id}@example.com` } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: anna.id, email: `anna-${anna.id}@example.com`, locale: "de" } });
+    await rememberRecipient({ ctx: t.ctx, input: { userId: ben.id, email: `ben-${ben.id}@example.com` } });
     const sendAt = new Date(t.now().getTime() + 300_000).toISOString();
     const { json } = await send(sender, { userIds: [anna.id, ben.id], type: "reminder", data: { text: "Quarterly report due", at: sendAt }, sendAt });
     t.advance(300_000);
     await t.runDue();
-    const [german] = await eventually(async () => t.smtp.to(`anna-${anna.id}@example.com`).length === 1 && t.smtp.to(`anna-${anna.id}@example.com`));
+    const [german] = await t.smtp.arrived(`anna-${anna.id}@example.com`);
     expect(german?.subject).toBe("Erinnerung: Quarterly report due");
-    await eventually(async () => t.smtp.to(`ben-${ben.id}@example.com`).length === 1);
+    await t.smtp.arrived(`ben-${ben.id}@example.com`);
 
     // Ben deletes his; the job runs again (as after a crash past its commit): nothing is made or sent again.
     const [bens] = await rowsOf(ben.id);
     await t.db.delete(notifications).where(eq(notifications.id, bens?.id as string));
-    expect(await fireScheduledSend({ ctx: ctx(), input: { id: json.scheduledId } })).toEqual({ sent: 1 });
+    expect(await fireScheduledSend({ ctx: t.ctx, input: { id: json.scheduledId } })).toEqual({ sent: 1 });
     expect(await rowsOf(ben.id)).toEqual([]);
     expect(await rowsOf(anna.id)).toHaveLength(1);
     await t.runDue();
@@ -265,7 +264,7 @@ describe("scheduled sends by email", () => {
       const { json } = await send(sender, { userId: user.id, type: "system.announcement", data: announcement, sendAt: t.now().toISOString() });
       const [cancelled, fired] = await Promise.all([
         t.call("DELETE", `/notifications/scheduled/${json.scheduledId}`, { token: sender }),
-        fireScheduledSend({ ctx: ctx(), input: { id: json.scheduledId } }),
+        fireScheduledSend({ ctx: t.ctx, input: { id: json.scheduledId } }),
       ]);
       const made = await rowsOf(user.id);
       if (cancelled.status === 204) expect({ made: made.length, fired }).toEqual({ made: 0, fired: {} });

@@ -1,3 +1,4 @@
+import { eventually } from "@lodge/kit/testing";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
@@ -29,14 +30,21 @@ export async function startTestSmtp() {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.server.address() as { port: number };
+  /** The messages sent to `address`. */
+  const to = (address: string) => received.filter((mail) => JSON.stringify(mail.to).includes(address));
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
     failNext: (count: number) => {
       failures = count;
     },
-    /** The messages sent to `address`. */
-    to: (address: string) => received.filter((mail) => JSON.stringify(mail.to).includes(address)),
+    to,
+    /** The messages sent to `address`, once exactly `count` of them have arrived. */
+    arrived: (address: string, count = 1) =>
+      eventually(() => {
+        const mails = to(address);
+        return mails.length === count && mails;
+      }),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

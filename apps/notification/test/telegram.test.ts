@@ -20,9 +20,8 @@ afterAll(async () => {
   await telegram.stop();
 });
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announce = (userId: string, data: { title: string; body: string; link?: string }) =>
-  createNotification({ ctx: ctx(), input: { userId, type: "system.announcement", data } });
+  createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data } });
 const finished = (notificationId: string) =>
   eventually(async () => {
     const row = (await t.deliveriesOf(notificationId)).find((entry) => entry.channel === "telegram");

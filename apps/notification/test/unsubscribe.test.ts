@@ -28,38 +28,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const oneClick = { "content-type": "application/x-www-form-urlencoded" };
 const ONE_CLICK_BODY = "List-Unsubscribe=One-Click";
-
-/** A user this service knows by address (and, if given, the user service's preferences). */
-async function recipient(preferences?: Partial<typeof defaultPreferences>) {
-  const user = await t.user();
-  const email = `${user.id}@example.com`;
-  await t.publish("user.registered", { userId: user.id, email, name: null });
-  if (preferences) {
-    await t.publish("user.preferences_updated", {
-      userId: user.id,
-      version: 1,
-      preferences: { ...defaultPreferences, ...preferences },
-      updatedAt: t.now().toISOString(),
-    });
-  }
-  await eventually(async () => {
-    const [row] = await t.db.select().from(recipients).where(eq(recipients.userId, user.id));
-    return row?.email === email && (row.preferencesVersion ?? 0) === (preferences ? 1 : 0);
-  });
-  return { ...user, email };
-}
-
-async function announce(userId: string, title: string) {
-  const notification = await createNotification({
-    ctx: ctx(),
-    input: { userId, type: "system.announcement", data: { title, body: `About ${title}`, link: "https://app.example.com/news" } },
-  });
-  const email = (await t.deliveriesOf(notification.id)).find((row) => row.channel === "email");
-  return { notification, email };
-}
 
 /** The one mail to `address` with this subject, once it has arrived. */
 const mailTo = (address: string, subject: string) =>
@@ -87,8 +57,8 @@ const emailChoice = async (token: string, category: string) =>
 
 describe("the headers", () => {
   test("a non-critical email carries List-Unsubscribe (an https link to the public origin) and List-Unsubscribe-Post; a password reset carries neither", async () => {
-    const user = await recipient();
-    await announce(user.id, "With headers");
+    const user = await t.recipient();
+    await t.announce(user.id, "With headers");
     const mail = await mailTo(user.email, "With headers");
     expect(rawHeader(mail, "List-Unsubscribe")).toMatch(/^<https:\/\/api\.lodge\.test\/notifications\/unsubscribe\?token=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}>$/);
     expect(rawHeader(mail, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
@@ -105,8 +75,8 @@ describe("the headers", () => {
 
 describe("the link", () => {
   test("POSTing it with the RFC 8058 body opts the user out of that category's email, idempotently; the next one is skipped (opted_out)", async () => {
-    const user = await recipient();
-    await announce(user.id, "Before");
+    const user = await t.recipient();
+    await t.announce(user.id, "Before");
     const link = unsubscribeLinkOf(await mailTo(user.email, "Before"));
     expect(await emailChoice(user.token, "product")).toEqual({ enabled: true, source: "default" });
 
@@ -121,13 +91,13 @@ describe("the link", () => {
       { category: "product", channel: "email", enabled: false },
     ]);
 
-    const { email } = await announce(user.id, "After");
+    const { email } = await t.announce(user.id, "After");
     expect(email).toMatchObject({ status: "skipped", reason: "opted_out" });
   });
 
   test("a multipart/form-data POST (the RFC's other encoding) works too", async () => {
-    const user = await recipient();
-    await announce(user.id, "Multipart");
+    const user = await t.recipient();
+    await t.announce(user.id, "Multipart");
     const link = unsubscribeLinkOf(await mailTo(user.email, "Multipart"));
     const form = new FormData();
     form.set("List-Unsubscribe", "One-Click");
@@ -137,8 +107,8 @@ describe("the link", () => {
   });
 
   test("GET (a link scanner, a person clicking) changes nothing: a script-free page, in the user's language, whose button POSTs back", async () => {
-    const user = await recipient({ language: "de" });
-    await announce(user.id, "Gescannt");
+    const user = await t.recipient({ preferences: { language: "de" } });
+    await t.announce(user.id, "Gescannt");
     const link = unsubscribeLinkOf(await mailTo(user.email, "Gescannt"));
 
     const page = await t.call("GET", link);
@@ -163,19 +133,19 @@ describe("the link", () => {
   });
 
   test("a token for one category leaves the others alone", async () => {
-    const user = await recipient();
+    const user = await t.recipient();
     const reminders = signUnsubscribe(SECRET, { userId: user.id, categories: ["reminders"] });
     expect((await t.call("POST", `/notifications/unsubscribe?token=${reminders}`, { body: ONE_CLICK_BODY, headers: oneClick })).status).toBe(200);
     expect(await emailChoice(user.token, "reminders")).toEqual({ enabled: false, source: "category" });
     expect(await emailChoice(user.token, "product")).toEqual({ enabled: true, source: "default" });
     expect(await emailChoice(user.token, "ai")).toEqual({ enabled: true, source: "default" });
-    expect((await announce(user.id, "Still wanted")).email?.status).toBe("pending");
+    expect((await t.announce(user.id, "Still wanted")).email?.status).toBe("pending");
   });
 });
 
 describe("the link after the user's data was erased", () => {
   test("still answers (a mail client retrying), but stores nothing about the user again", async () => {
-    const user = await recipient();
+    const user = await t.recipient();
     await t.publish("user.deletion_requested", { userId: user.id, requestedAt: t.now().toISOString() });
     await eventually(
       async () =>
@@ -207,8 +177,8 @@ describe("configuration", () => {
 
 describe("refused", () => {
   test("forged, tampered, re-targeted and other-secret tokens, a critical category, a wrong body: 4xx in the error shape, nothing written", async () => {
-    const user = await recipient();
-    const other = await recipient();
+    const user = await t.recipient();
+    const other = await t.recipient();
     const good = signUnsubscribe(SECRET, { userId: user.id, categories: ["product"] });
     const [payload = "", signature = ""] = good.split(".");
     const payloadOf = (text: string) => Buffer.from(text).toString("base64url");
@@ -279,11 +249,11 @@ describe("digests", () => {
   test("a digest's link turns off email for each category it carried, and only those", async () => {
     t.setTime("2026-12-01T20:00:00Z");
     const daily = { ...defaultPreferences.notifications, email: { enabled: true, frequency: "daily" as const } };
-    const user = await recipient({ notifications: daily });
-    await announce(user.id, "Digest news");
-    await createNotification({ ctx: ctx(), input: { userId: user.id, type: "reminder", data: { text: "Water the plants", at: "2026-12-01T20:00:00.000Z" } } });
+    const user = await t.recipient({ preferences: { notifications: daily } });
+    await t.announce(user.id, "Digest news");
+    await createNotification({ ctx: t.ctx, input: { userId: user.id, type: "reminder", data: { text: "Water the plants", at: "2026-12-01T20:00:00.000Z" } } });
     t.setTime("2026-12-02T09:01:00Z");
-    expect((await releaseHeld({ ctx: ctx() })).gathered).toBe(2);
+    expect((await releaseHeld({ ctx: t.ctx })).gathered).toBe(2);
     const digest = await mailTo(user.email, "2 new notifications");
     const link = unsubscribeLinkOf(digest);
     expect(link).toBe(`/notifications/unsubscribe?token=${signUnsubscribe(SECRET, { userId: user.id, categories: ["product", "reminders"] })}`);

@@ -36,10 +36,9 @@ afterAll(async () => {
   push.stop();
 });
 
-const ctx = () => ({ deps: t.deps, logger: t.deps.logger });
 const announce = (userId: string, title = "Hello") =>
   createNotification({
-    ctx: ctx(),
+    ctx: t.ctx,
     input: { userId, type: "system.announcement", data: { title, body: "News & <b>more</b>", link: "https://app.example.com/news" } },
   });
 const deliveryOn = async (notificationId: string, channel: string) => (await t.deliveriesOf(notificationId)).find((row) => row.channel === channel);
@@ -105,14 +104,14 @@ describe("web push", () => {
     });
     const retried = await byHand(user.id, async (deliveryId) => {
       push.answer(browser.json.endpoint, 503);
-      await expect(deliver({ ctx: ctx(), input: { deliveryId, lastAttempt: false } })).rejects.toThrow("push service answered 503");
-      expect(await deliver({ ctx: ctx(), input: { deliveryId, lastAttempt: false } })).toEqual({ status: "sent" });
+      await expect(deliver({ ctx: t.ctx, input: { deliveryId, lastAttempt: false } })).rejects.toThrow("push service answered 503");
+      expect(await deliver({ ctx: t.ctx, input: { deliveryId, lastAttempt: false } })).toEqual({ status: "sent" });
     });
     expect(retried).toMatchObject({ status: "sent", attempts: 2 });
 
     const gone = await byHand(user.id, async (deliveryId) => {
       push.answer(browser.json.endpoint, 410);
-      expect(await deliver({ ctx: ctx(), input: { deliveryId, lastAttempt: false } })).toEqual({ status: "failed" });
+      expect(await deliver({ ctx: t.ctx, input: { deliveryId, lastAttempt: false } })).toEqual({ status: "failed" });
     });
     expect(gone).toMatchObject({ status: "failed", reason: "address_gone" });
     expect(await t.db.select().from(pushSubscriptions).where(eq(pushSubscriptions.userId, user.id))).toEqual([]);
@@ -125,9 +124,9 @@ describe("web push", () => {
   test("a job run twice, or two runs at once, sends once", async () => {
     const { user, browser } = await subscribedUser();
     await byHand(user.id, async (deliveryId) => {
-      const outcomes = await Promise.all([1, 2].map(() => deliver({ ctx: ctx(), input: { deliveryId, lastAttempt: false } })));
+      const outcomes = await Promise.all([1, 2].map(() => deliver({ ctx: t.ctx, input: { deliveryId, lastAttempt: false } })));
       expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(["already_done", "sent"]);
-      expect(await deliver({ ctx: ctx(), input: { deliveryId, lastAttempt: false } })).toEqual({ status: "already_done" });
+      expect(await deliver({ ctx: t.ctx, input: { deliveryId, lastAttempt: false } })).toEqual({ status: "already_done" });
     });
     // The queued job itself, run by the worker afterwards, finds it sent too.
     await eventually(async () => {

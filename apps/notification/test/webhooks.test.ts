@@ -193,7 +193,7 @@ describe("deliveries", () => {
     const { webhook } = await register("/once", ["auth.password_changed"]);
     const event = await t.publish("auth.password_changed", { userId: user.id, via: "change" });
     await deliveryWhen(webhook.id, (row) => row.status === "sent");
-    await queueWebhookDeliveries({ ctx: { deps: t.deps, logger: t.deps.logger }, input: event });
+    await queueWebhookDeliveries({ ctx: t.ctx, input: event });
     // Another event after it, to the same endpoint: once it is in, a second send of the first would have been too.
     const after = await t.publish("auth.password_changed", { userId: user.id, via: "change" });
     await eventually(() => receiver.at("/once").some((request) => request.headers["webhook-id"] === after.id));
@@ -389,12 +389,11 @@ describe("retention", () => {
     const { webhook } = await register("/retained", ["auth.password_changed"]);
     await t.publish("auth.password_changed", { userId: user.id, via: "change" });
     await deliveryWhen(webhook.id, (row) => row.status === "sent");
-    const ctx = { deps: t.deps, logger: t.deps.logger };
     t.advance(13 * day);
     try {
-      expect(await pruneWebhookDeliveries({ ctx })).toBe(0);
+      expect(await pruneWebhookDeliveries({ ctx: t.ctx })).toBe(0);
       t.advance(2 * day);
-      expect(await pruneWebhookDeliveries({ ctx })).toBeGreaterThan(0);
+      expect(await pruneWebhookDeliveries({ ctx: t.ctx })).toBeGreaterThan(0);
       expect(await deliveriesOf(webhook.id)).toEqual([]);
     } finally {
       t.advance(-15 * day);

@@ -49,11 +49,10 @@ test("a worker killed mid-send: every notification is delivered, none twice", as
   const user = await t.user();
   const browser = push.subscribe();
   expect((await t.call("POST", "/notifications/push-subscriptions", { token: user.token, body: browser.json })).status).toBe(201);
-  const ctx = { deps: t.deps, logger: t.deps.logger };
   const sent: Awaited<ReturnType<typeof createNotification>>[] = [];
   for (let index = 0; index < 5; index += 1) {
     const data = { title: `News ${index}`, body: "Read on" };
-    sent.push(await createNotification({ ctx, input: { userId: user.id, type: "system.announcement", data } }));
+    sent.push(await createNotification({ ctx: t.ctx, input: { userId: user.id, type: "system.announcement", data } }));
   }
 
   push.hold(true);
