@@ -126,7 +126,9 @@ describe("sends to many", () => {
     });
     expect(sent.status).toBe(202);
     const emails = await Promise.all(sent.json.ids.map(async (id: string) => (await t.deliveriesOf(id)).find((row) => row.channel === "email")));
-    expect(emails.map((row) => [row?.status, row?.reason])).toEqual([
+    // Going out now is `pending`, or already `sent` when the running email worker was quicker.
+    const now = (status: string | undefined) => (status === "sent" ? "pending" : status);
+    expect(emails.map((row) => [now(row?.status), row?.reason])).toEqual([
       ["skipped", "opted_out"],
       ["held", "quiet_hours"],
       // 08:30 in Tokyo: outside its quiet hours.
@@ -168,7 +170,8 @@ describe("quiet hours", () => {
     await t.publish("auth.password_reset_requested", { userId: user.id, email: user.email, token: "night-token", expiresAt: t.now().toISOString() });
     await t.smtp.arrived(user.email);
     t.setTime("2026-12-02T12:00:00Z");
-    expect((await t.announce(user.id, "At noon")).email?.status).toBe("pending");
+    // Going out now: `pending`, or already `sent` when the running email worker was quicker.
+    expect(["pending", "sent"]).toContain((await t.announce(user.id, "At noon")).email?.status ?? "none");
   });
 });
 

@@ -139,7 +139,8 @@ describe("the link", () => {
     expect(await emailChoice(user.token, "reminders")).toEqual({ enabled: false, source: "category" });
     expect(await emailChoice(user.token, "product")).toEqual({ enabled: true, source: "default" });
     expect(await emailChoice(user.token, "ai")).toEqual({ enabled: true, source: "default" });
-    expect((await t.announce(user.id, "Still wanted")).email?.status).toBe("pending");
+    // Going out now: `pending`, or already `sent` when the running email worker was quicker.
+    expect(["pending", "sent"]).toContain((await t.announce(user.id, "Still wanted")).email?.status ?? "none");
   });
 });
 
