@@ -7,6 +7,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startAiService } from "@lodge/ai";
+import { aiEnv } from "@lodge/ai/env";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
@@ -106,6 +108,7 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
       env: parseEnv(notificationEnv, { APP_URL: "http://localhost:3000", NOTIFICATION_PUBLIC_URL: gateway, ...shared }),
       logger: loggerFor("notification"),
     }),
+  ai: () => startAiService({ ...common, env: parseEnv(aiEnv, shared), logger: loggerFor("ai") }),
 };
 /** Started in the list's order (auth first), stopped in reverse. */
 const running = {} as Record<ServiceName, Running>;

@@ -94,6 +94,7 @@ const dotEnv: Record<string, string> = {
   USER_CLIENT_ID: "user-service",
   USER_CLIENT_SECRET: "c".repeat(64),
   NOTIFICATION_CLIENT_SECRET: "g".repeat(64),
+  AI_CLIENT_SECRET: "i".repeat(64),
   FILE_SIGNING_SECRET: "d".repeat(64),
   NOTIFICATION_UNSUBSCRIBE_SECRET: "h".repeat(64),
   AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
@@ -240,10 +241,10 @@ describe("compose.yaml", () => {
     expect(compose.networks?.backend).toMatchObject({ internal: true });
   });
 
-  test("the slots live on the internal network; only the file (S3) and notification (SMTP) slots also reach out, on a network Caddy is not on", () => {
+  test("the slots live on the internal network; only the file (S3), notification (SMTP, push) and ai (providers) slots also reach out, on a network Caddy is not on", () => {
     for (const app of apps) {
       for (const [name, service] of slotsOf(app.name)) {
-        const expected = app.name === "file" || app.name === "notification" ? ["backend", "egress"] : ["backend"];
+        const expected = ["file", "notification", "ai"].includes(app.name) ? ["backend", "egress"] : ["backend"];
         expect({ slot: name, networks: keysOf(service.networks) }).toEqual({ slot: name, networks: expected });
       }
     }
@@ -268,6 +269,7 @@ describe("compose.yaml", () => {
     expect(composeText).toMatch(/REDIS_PASSWORD: \$\{REDIS_PASSWORD:\?/);
     expect(composeText).toMatch(/USER_CLIENT_SECRET: \$\{USER_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/NOTIFICATION_CLIENT_SECRET: \$\{NOTIFICATION_CLIENT_SECRET:\?/);
+    expect(composeText).toMatch(/AI_CLIENT_SECRET: \$\{AI_CLIENT_SECRET:\?/);
     expect(composeText).toMatch(/FILE_SIGNING_SECRET: \$\{FILE_SIGNING_SECRET:\?/);
     expect(composeText).toMatch(/NOTIFICATION_UNSUBSCRIBE_SECRET: \$\{NOTIFICATION_UNSUBSCRIBE_SECRET:\?/);
     expect(composeText).toMatch(/AUTH_KEY_ENCRYPTION_SECRET: \$\{AUTH_KEY_ENCRYPTION_SECRET:\?/);
@@ -276,6 +278,7 @@ describe("compose.yaml", () => {
     for (const name of [
       "USER_CLIENT_SECRET",
       "NOTIFICATION_CLIENT_SECRET",
+      "AI_CLIENT_SECRET",
       "FILE_SIGNING_SECRET",
       "NOTIFICATION_UNSUBSCRIBE_SECRET",
       "AUTH_KEY_ENCRYPTION_SECRET",
@@ -442,6 +445,7 @@ describe(".env.example", () => {
       "REDIS_PASSWORD",
       "USER_CLIENT_SECRET",
       "NOTIFICATION_CLIENT_SECRET",
+      "AI_CLIENT_SECRET",
       "FILE_SIGNING_SECRET",
       "NOTIFICATION_UNSUBSCRIBE_SECRET",
       "AUTH_KEY_ENCRYPTION_SECRET",

@@ -77,6 +77,7 @@ const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }
   file: { FILE_STORAGE_DIR: fileStorageDir, FILE_SIGNING_SECRET: `e2e-signing-${crypto.randomUUID()}`, FILE_PUBLIC_URL: url },
   // Links in emails lead to the stack's public origin (a frontend would be there).
   notification: { APP_URL: url, NOTIFICATION_PUBLIC_URL: url },
+  ai: {},
 });
 
 export type StackOptions = {

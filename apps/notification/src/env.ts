@@ -1,9 +1,6 @@
 import { fragments, serviceEnv, z } from "@lodge/config";
 import { localUrlOf, serviceNamed } from "@lodge/services";
 
-/** Unset, or set to nothing (`NAME=` in .env): either way not configured. */
-const unsetOrEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
-
 const baseUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ""));
 const defaultClientId = serviceNamed("notification").client?.id ?? "notification-service";
 /** Signs unsubscribe links in development and tests only: production refuses to start without its own. */
@@ -61,7 +58,7 @@ export const notificationEnv = serviceEnv
     /** The API's public origin (what the internet reaches Caddy at): one-click unsubscribe links in emails start with it. */
     NOTIFICATION_PUBLIC_URL: baseUrl.default("http://localhost:8080"),
     /** HMAC key of unsubscribe links (32+ characters); rotating it voids the links in emails already sent. */
-    NOTIFICATION_UNSUBSCRIBE_SECRET: unsetOrEmpty(z.string().min(32)),
+    NOTIFICATION_UNSUBSCRIBE_SECRET: fragments.optional(z.string().min(32)),
     /** Requests to the unsubscribe link (GET and POST) per client IP per minute. */
     NOTIFICATION_UNSUBSCRIBE_PER_MINUTE: z.coerce.number().int().positive().default(30),
     /** `smtp://user:pass@host:587` or `smtps://...` (nodemailer's URL form); unset, emails are written to the log instead. */
@@ -78,14 +75,14 @@ export const notificationEnv = serviceEnv
     /** Email sends at once, per instance. */
     NOTIFICATION_EMAIL_CONCURRENCY: z.coerce.number().int().positive().default(4),
     /** Web Push: the VAPID key pair (base64url, `bun run --cwd apps/notification vapid:keys` prints a new one); unset, web push deliveries are skipped (`not_configured`). */
-    VAPID_PUBLIC_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{87}$/, "a base64url P-256 public key (87 characters)")),
-    VAPID_PRIVATE_KEY: unsetOrEmpty(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a base64url P-256 private key (43 characters)")),
+    VAPID_PUBLIC_KEY: fragments.optional(z.string().regex(/^[A-Za-z0-9_-]{87}$/, "a base64url P-256 public key (87 characters)")),
+    VAPID_PRIVATE_KEY: fragments.optional(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "a base64url P-256 private key (43 characters)")),
     /** Web Push: who push services contact about this sender, `mailto:ops@example.com` or an https URL. */
-    VAPID_SUBJECT: unsetOrEmpty(z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")),
+    VAPID_SUBJECT: fragments.optional(z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, "mailto:address or https URL")),
     /** Web Push: endpoint hosts allowed although they resolve to private addresses (a test's local push service); empty in production. */
     WEB_PUSH_ALLOWED_HOSTS: fragments.list(),
     /** FCM: the Firebase service account's JSON key (as downloaded; `project_id`, `client_email`, `private_key`), parsed here once; unset, FCM deliveries are skipped (`not_configured`). */
-    FCM_SERVICE_ACCOUNT: unsetOrEmpty(
+    FCM_SERVICE_ACCOUNT: fragments.optional(
       z.string().transform((json, ctx) => {
         const account = serviceAccountOf(json);
         if (!account) ctx.addIssue({ code: "custom", message: "is not a service account JSON key (project_id, client_email, private_key)" });
@@ -95,9 +92,9 @@ export const notificationEnv = serviceEnv
     /** FCM: the HTTP v1 API's origin (a test's local FCM). */
     FCM_API_URL: baseUrl.default("https://fcm.googleapis.com"),
     /** FCM: where the service account's signed JWT is exchanged for an access token, when not Google's (a test's local token endpoint). */
-    FCM_TOKEN_URL: unsetOrEmpty(z.url({ protocol: /^https?$/ })),
+    FCM_TOKEN_URL: fragments.optional(z.url({ protocol: /^https?$/ })),
     /** Telegram: the bot's token from @BotFather (the bot service's bot); unset, Telegram deliveries are skipped (`not_configured`). */
-    TELEGRAM_BOT_TOKEN: unsetOrEmpty(z.string().regex(/^\d+:[\w-]+$/, "a bot token (123456:ABC...)")),
+    TELEGRAM_BOT_TOKEN: fragments.optional(z.string().regex(/^\d+:[\w-]+$/, "a bot token (123456:ABC...)")),
     /** Telegram: the Bot API's origin (a test's telegram-test-api, or a local Bot API server). */
     TELEGRAM_API_ROOT: baseUrl.default("https://api.telegram.org"),
     /** Sends at once per instance on each of web push, FCM and Telegram. */

@@ -50,7 +50,10 @@ const bool = z
   .default("false")
   .transform((value) => value === "true" || value === "1");
 
-export const fragments = { list, bool };
+/** An optional setting, unset or set to nothing (`NAME=` in .env): either way not configured. */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+export const fragments = { list, bool, optional };
 
 export const httpEnv = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

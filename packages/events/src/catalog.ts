@@ -82,6 +82,19 @@ export const eventData = {
   "file.processed": z.object({ fileId: z.uuid(), ownerId: z.uuid(), variants: z.array(z.string()) }),
   "file.deleted": z.object({ fileId: z.uuid(), ownerId: z.uuid() }),
 
+  /**
+   * An async AI job (POST /ai/jobs) ended: the notification service pushes it to the user's open
+   * sockets, and stores it in the inbox when it ran longer than a minute (the user may have left).
+   */
+  "ai.job_completed": z.object({
+    userId: z.uuid(),
+    jobId: z.uuid(),
+    kind: z.enum(["chat", "image"]),
+    status: z.enum(["succeeded", "failed", "cancelled"]),
+    /** From the job's creation to its end. */
+    durationMs: z.number().int().nonnegative(),
+  }),
+
   /** The bot linked a Telegram chat to the account (one chat per user, one user per chat). */
   "telegram.linked": z.object({ userId: z.uuid(), chatId: telegramChatId, username: z.string().optional(), languageCode: z.string().optional() }),
   /**

@@ -54,6 +54,14 @@ export const services = [
     client: { id: "notification-service", scopes: ["users:settings"] },
     holdsUserData: true,
   },
+  {
+    name: "ai",
+    port: 3005,
+    prefixes: ["/ai"],
+    // Stores the images it generates as the user's files (POST /files for a user, `files:write`).
+    client: { id: "ai-service", scopes: ["files:write"] },
+    holdsUserData: false,
+  },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

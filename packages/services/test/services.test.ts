@@ -34,18 +34,22 @@ describe("@lodge/services", () => {
         scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export"],
       },
       { service: "notification", id: "notification-service", secret: "secret-2-0123456789abcdefghij", scopes: ["users:settings"] },
+      { service: "ai", id: "ai-service", secret: "secret-3-0123456789abcdefghij", scopes: ["files:write"] },
     ]);
     expect(machineClients(secret, ["auth", "file"])).toEqual([]);
     expect(clientSettings(clients)).toEqual({
       authClients: [
         "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export",
         "notification-service:secret-2-0123456789abcdefghij:users:settings",
+        "ai-service:secret-3-0123456789abcdefghij:files:write",
       ],
       serviceEnv: {
         USER_CLIENT_ID: "user-service",
         USER_CLIENT_SECRET: "secret-1-0123456789abcdefghij",
         NOTIFICATION_CLIENT_ID: "notification-service",
         NOTIFICATION_CLIENT_SECRET: "secret-2-0123456789abcdefghij",
+        AI_CLIENT_ID: "ai-service",
+        AI_CLIENT_SECRET: "secret-3-0123456789abcdefghij",
       },
     });
   });

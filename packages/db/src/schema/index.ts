@@ -1,3 +1,4 @@
+export * from "./ai";
 export * from "./auth";
 export { outboxTable } from "./columns";
 export * from "./file";
