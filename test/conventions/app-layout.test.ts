@@ -18,11 +18,12 @@ const apps = ["auth", "user", "file", "notification"];
 const folders = new Set(["events", "helpers", "jobs", "routes", "services"]);
 /**
  * Folders an app may add for its own vocabulary: the notification service's type catalog and
- * delivery channels (held to the helpers' rule: below the use cases), and its realtime socket (a
- * way in beside routes/, and what the use cases announce through).
+ * delivery channels and the AI service's providers (held to the helpers' rule: below the use
+ * cases), and the notification service's realtime socket (a way in beside routes/, and what the use
+ * cases announce through).
  */
-const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"] };
-const belowUseCases = new Set(["helpers", "catalog", "channels"]);
+const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"], ai: ["providers"] };
+const belowUseCases = new Set(["helpers", "catalog", "channels", "providers"]);
 
 /** The names of the values (not types) a module exports. */
 function exportedValues(fileName: string, text: string): string[] {
