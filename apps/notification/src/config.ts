@@ -9,6 +9,7 @@ export function notificationConfigFromEnv(env: NotificationEnv) {
       resetPassword: (token: string) => `${env.APP_URL}${env.NOTIFICATION_RESET_PATH}${encodeURIComponent(token)}`,
       security: `${env.APP_URL}${env.NOTIFICATION_SECURITY_PATH}`,
       inbox: `${env.APP_URL}${env.NOTIFICATION_INBOX_PATH}`,
+      aiJob: (jobId: string) => `${env.APP_URL}${env.NOTIFICATION_AI_JOB_PATH}${encodeURIComponent(jobId)}`,
     },
     /** One-click unsubscribe links (List-Unsubscribe): the API's public origin and the links' HMAC key. */
     unsubscribe: {

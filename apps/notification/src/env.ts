@@ -55,6 +55,8 @@ export const notificationEnv = serviceEnv
     NOTIFICATION_SECURITY_PATH: z.string().startsWith("/").default("/settings/security"),
     /** Appended to APP_URL: the frontend's inbox (linked from digests). */
     NOTIFICATION_INBOX_PATH: z.string().startsWith("/").default("/notifications"),
+    /** Appended to APP_URL, then the job's id: where the frontend shows an async AI job (linked when one that ran long ends). */
+    NOTIFICATION_AI_JOB_PATH: z.string().startsWith("/").default("/ai/jobs/"),
     /** The API's public origin (what the internet reaches Caddy at): one-click unsubscribe links in emails start with it. */
     NOTIFICATION_PUBLIC_URL: baseUrl.default("http://localhost:8080"),
     /** HMAC key of unsubscribe links (32+ characters); rotating it voids the links in emails already sent. */

@@ -4,10 +4,13 @@ import { htmlTemplate, textTemplate } from "../src/catalog/template";
 
 const hostile = `<script>alert("x")</script> & <img src=x onerror=alert(1)>`;
 
-/** The sample with hostile markup in every free-text string and after every link (times and enums kept). */
+/** The samples' values that are not free text: times, ids and enum members (kept as they are). */
+const notFreeText = /^\d{4}-|^[0-9a-f]{8}-[0-9a-f]{4}-|^(change|reset|chat|image|succeeded|failed|cancelled)$/;
+
+/** The sample with hostile markup in every free-text string and after every link (times, ids and enums kept). */
 function hostileSample(sample: Record<string, unknown>): Record<string, unknown> {
   const made = (value: unknown) => {
-    if (typeof value !== "string" || /^\d{4}-|^(change|reset)$/.test(value)) return value;
+    if (typeof value !== "string" || notFreeText.test(value)) return value;
     return value.startsWith("https:") ? `${value}&next="><script>alert(1)</script>` : `${hostile} ${value}`;
   };
   return Object.fromEntries(Object.entries(sample).map(([key, value]) => [key, made(value)]));

@@ -4,7 +4,7 @@ import { CLOSE } from "../src/realtime/hub";
 import { REPLAY_LIMIT } from "../src/realtime/socket";
 import { TICKET_TTL_MS } from "../src/realtime/tickets";
 import { createNotification } from "../src/services/create-notification";
-import { startTestNotifications, type TestNotifications } from "./harness";
+import { APP_URL, startTestNotifications, type TestNotifications } from "./harness";
 
 /**
  * The realtime socket with real WebSocket clients (Bun's) against the service on a local port, and
@@ -164,6 +164,28 @@ describe("live delivery", () => {
       type: "ai.job_completed",
       data: { jobId: "job-1", status: "succeeded" },
     });
+    socket.close();
+  });
+
+  test("the AI service's ai.job_completed reaches the user's sockets; a job that ran over a minute is also stored in the inbox", async () => {
+    const user = await t.user();
+    const socket = await connect(user, { base: second.url });
+    await socket.next((message) => message.type === "unread_count");
+    const quick = crypto.randomUUID();
+    await t.publish("ai.job_completed", { userId: user.id, jobId: quick, kind: "chat", status: "succeeded", durationMs: 4_000 });
+    expect(await socket.next((message) => message.type === "ai.job_completed")).toEqual({
+      type: "ai.job_completed",
+      data: { jobId: quick, kind: "chat", status: "succeeded" },
+    });
+
+    const slow = crypto.randomUUID();
+    await t.publish("ai.job_completed", { userId: user.id, jobId: slow, kind: "image", status: "succeeded", durationMs: 90_000 });
+    expect((await socket.next((message) => message.type === "ai.job_completed" && message.data.jobId === slow)).data.kind).toBe("image");
+    const stored = (await socket.next((message) => message.type === "notification.created")).notification;
+    expect(stored).toMatchObject({ type: "ai.job_completed", title: "Your image is ready", link: `${APP_URL}/ai/jobs/${slow}` });
+    // Only the slow one was stored.
+    const inbox = await t.call("GET", "/notifications", { token: user.token });
+    expect(inbox.json.notifications.map((entry: { type: string }) => entry.type)).toEqual(["ai.job_completed"]);
     socket.close();
   });
 });

@@ -1,3 +1,4 @@
+import { aiJobCompleted } from "./ai";
 import { passwordChanged, passwordReset, suspiciousRefresh, verifyEmail } from "./auth";
 import { reminder } from "./reminders";
 import { announcement } from "./system";
@@ -13,6 +14,7 @@ export const notificationTypes = {
   [suspiciousRefresh.key]: suspiciousRefresh,
   [announcement.key]: announcement,
   [reminder.key]: reminder,
+  [aiJobCompleted.key]: aiJobCompleted,
 } as Record<string, NotificationType>;
 
 export const typeKeys = Object.keys(notificationTypes);

@@ -7,11 +7,14 @@ import { linkTelegram } from "../services/link-telegram";
 import { rememberRecipient } from "../services/remember-recipient";
 import { unlinkTelegram } from "../services/unlink-telegram";
 
+/** How long an AI job runs before its end is also stored as a notification (not only pushed to open sockets). */
+const LONG_JOB_MS = 60_000;
+
 /**
  * What the notification service consumes (consumer group "notification"): auth's requests for
  * verification and reset emails and its security events, the addresses users register with, their
  * language and time zone (the user service's preferences and profile), the bot's Telegram links,
- * and account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
+ * the AI service's finished jobs, and account deletions. Each notification is keyed by its event's id, so a redelivery makes none twice.
  */
 export const consumers: Consumers<NotificationDeps> = {
   "user.registered": (event, ctx) => rememberRecipient({ ctx, input: { userId: event.data.userId, email: event.data.email } }),
@@ -52,6 +55,14 @@ export const consumers: Consumers<NotificationDeps> = {
     linkTelegram({ ctx, input: { userId: event.data.userId, chatId: event.data.chatId, linkedAt: new Date(event.occurredAt) } }),
   "telegram.unlinked": (event, ctx) => unlinkTelegram({ ctx, input: { userId: event.data.userId, chatId: event.data.chatId } }),
   "realtime.message": (event, ctx) => relayMessage(ctx, event.data),
+  "ai.job_completed": async (event, ctx) => {
+    const { userId, jobId, kind, status, durationMs } = event.data;
+    await relayMessage(ctx, { userId, type: "ai.job_completed", data: { jobId, kind, status } });
+    // A job that ran over a minute may have outlived the user's visit: it goes to the inbox (and their channels) too.
+    if (durationMs <= LONG_JOB_MS) return;
+    const data = { jobId, kind, status, link: ctx.deps.config.links.aiJob(jobId) };
+    await createNotification({ ctx, input: { userId, type: "ai.job_completed", data, sourceKey: event.id } });
+  },
   "user.deletion_requested": async (event, ctx) => {
     const erased = await eraseUser({ ctx, input: { userId: event.data.userId } });
     ctx.logger.info({ userId: event.data.userId, ...erased }, "user's notifications erased");
