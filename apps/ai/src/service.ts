@@ -1,11 +1,21 @@
 import { aiOutbox } from "@lodge/db/schema";
-import { defineService, type StartOptions, startService } from "@lodge/kit";
-import type { AiDeps } from "./deps";
+import { defineService, Gauge, type StartOptions, startService } from "@lodge/kit";
+import type { AiDeps, Sleep } from "./deps";
 import { type AiEnv, aiEnv } from "./env";
+import { createBreakers } from "./helpers/breakers";
+import { renderOpenAiError } from "./helpers/openai-errors";
+import { loadRegistry } from "./helpers/registry";
+import { openAiRoutes } from "./routes/v1/index";
 
-export type AiServiceOptions = StartOptions<AiEnv>;
+/** What a test may start the service with beyond the kit's start options. */
+type AiStartExtras = {
+  /** Instead of waiting out retry backoffs (a test's, recording what was asked). */
+  sleep?: Sleep;
+};
 
-export const aiService = defineService<AiEnv, AiDeps>({
+export type AiServiceOptions = StartOptions<AiEnv> & AiStartExtras;
+
+export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
   name: "ai",
   env: aiEnv,
   openApi: {
@@ -15,9 +25,45 @@ export const aiService = defineService<AiEnv, AiDeps>({
   },
   outbox: aiOutbox,
   tokens: "jwks",
-  build: async (_base, options) => ({ env: options.env }),
-  routes: () => [],
+  http: (env) => ({
+    dialect: { prefix: "/ai/v1/", render: renderOpenAiError, bodyLimitBytes: env.AI_MAX_BODY_BYTES },
+    cors: {
+      exposeHeaders: [
+        "x-ratelimit-limit-requests",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-tokens",
+      ],
+    },
+  }),
+  build: async (base, options) => {
+    const { env } = options;
+    const breakers = createBreakers({ clock: base.clock, failures: env.AI_BREAKER_FAILURES, openMs: env.AI_BREAKER_OPEN_MS });
+    new Gauge({
+      name: "ai_breaker_open",
+      help: "1 while a deployment's circuit breaker is open (its calls go to the next deployment), by deployment",
+      labelNames: ["deployment"] as const,
+      registers: [base.metrics.registry],
+      collect() {
+        for (const id of breakers.ids()) this.set({ deployment: id }, breakers.isOpen(id) ? 1 : 0);
+      },
+    });
+    return { env, registry: await loadRegistry(env, base.logger), breakers, sleep: options.sleep ?? sleep };
+  },
+  routes: (deps) => [openAiRoutes(deps)],
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */
 export const startAiService = (options: AiServiceOptions) => startService(aiService, options);
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

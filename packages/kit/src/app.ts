@@ -13,6 +13,12 @@ import type { AppEnv } from "./types";
 export type RawBodyRule = (request: { method: string; path: string }) => boolean;
 /** Request headers CORS allows and response headers it exposes, beyond the kit's own. */
 export type CorsHeaders = { allowHeaders?: string[]; exposeHeaders?: string[] };
+/**
+ * A part of a service that speaks another API's dialect (the AI service's OpenAI-compatible /ai/v1):
+ * under `prefix` its errors are rendered by `render` instead of the one error shape, and JSON
+ * bodies may be up to `bodyLimitBytes` (still JSON-only) instead of the app-wide limit.
+ */
+export type Dialect = { prefix: string; render: (c: Context<AppEnv>, error: ApiError) => Response; bodyLimitBytes?: number };
 
 export type KitOptions = {
   service: string;
@@ -29,6 +35,7 @@ export type KitOptions = {
   rawBody?: RawBodyRule;
   /** e.g. tus's Upload-Offset. */
   cors?: CorsHeaders;
+  dialect?: Dialect;
 };
 
 /** A route group: the shared validation hook turns every zod failure into VALIDATION_FAILED. */
@@ -97,16 +104,14 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
   });
 
   const isRaw = (c: Context) => options.rawBody?.({ method: c.req.method, path: c.req.path }) === true;
-  const limitBody = bodyLimit({
-    maxSize: options.bodyLimitBytes,
-    onError: () => {
-      throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${options.bodyLimitBytes} bytes` });
-    },
-  });
+  const { dialect } = options;
+  const inDialect = (c: Context) => dialect !== undefined && c.req.path.startsWith(dialect.prefix);
+  const limitBody = bodyLimitOf(options.bodyLimitBytes);
+  const limitDialectBody = bodyLimitOf(dialect?.bodyLimitBytes ?? options.bodyLimitBytes);
   // Bodies: within the limit (checked first), and JSON. Only methods that carry one; the rawBody routes read and limit their own.
   app.use(async (c, next) => {
     if (!bodyMethods.has(c.req.method) || isRaw(c)) return next();
-    return limitBody(c, async () => {
+    return (inDialect(c) ? limitDialectBody : limitBody)(c, async () => {
       if (hasBody(c) && !isJson(c.req.header("content-type"))) {
         throw new ApiError({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json" });
       }
@@ -114,15 +119,25 @@ export function createApp(options: KitOptions): OpenAPIHono<AppEnv> {
     });
   });
 
-  app.notFound((c) => renderError(c, new ApiError({ code: "NOT_FOUND", message: "No such route" })));
+  const render = (c: Context<AppEnv>, error: ApiError) => (dialect && inDialect(c) ? dialect.render(c, error) : renderError(c, error));
+  app.notFound((c) => render(c, new ApiError({ code: "NOT_FOUND", message: "No such route" })));
   app.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500) c.get("logger")?.().error({ err: error }, "request failed");
-    return renderError(c, apiError);
+    return render(c, apiError);
   });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   return app;
+}
+
+function bodyLimitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${maxSize} bytes` });
+    },
+  });
 }
 
 function once<T>(make: () => T): () => T {

@@ -1,5 +1,5 @@
 import { expect } from "bun:test";
-import { type BodySchema, badAuthorizations, expectErrorShape, type Reply, sweepBody } from "./testing";
+import { type BodySchema, badAuthorizations, expectErrorShape, type Reply, type ShapeCheck, sweepBody } from "./testing";
 
 type SchemaOrRef = BodySchema & { $ref?: string };
 type DocumentOperation = {
@@ -46,6 +46,8 @@ export async function sweepDocument(options: {
   /** A value a field of this operation legitimately accepts (e.g. null clearing a nullable field). */
   skipWrong?: (value: unknown, property: string, operation: SweptOperation) => boolean;
   moreHostileStrings?: string[];
+  /** The error shape the answers must have (default: the one error shape). */
+  expectShape?: ShapeCheck;
 }): Promise<SweptOperation[]> {
   const swept = operationsOf(options.document).filter((operation) => operation.schema);
   for (const operation of swept) {
@@ -56,6 +58,7 @@ export async function sweepDocument(options: {
       oversizedBytes: options.oversizedBytes,
       skipWrong: options.skipWrong && ((value, property) => options.skipWrong?.(value, property, operation) ?? false),
       moreHostileStrings: options.moreHostileStrings,
+      expectShape: options.expectShape,
     });
   }
   return swept;
@@ -69,12 +72,15 @@ export async function sweepAuthorizations(options: {
   routes: readonly (readonly [method: string, path: string])[];
   token: string;
   send: (method: string, path: string, headers: Record<string, string>) => Promise<Reply>;
+  /** The error shape the answers must have (default: the one error shape). */
+  expectShape?: ShapeCheck;
 }) {
+  const expectShape = options.expectShape ?? expectErrorShape;
   for (const [method, path] of options.routes) {
     for (const authorization of badAuthorizations(options.token)) {
       const response = await options.send(method, path, authorization ? { authorization } : {});
       expect({ method, path, authorization, status: response.status }).toEqual({ method, path, authorization, status: 401 });
-      expectErrorShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);
+      expectShape(response, `${method} ${path} ${authorization?.slice(0, 20)}`);
     }
   }
 }

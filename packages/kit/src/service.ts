@@ -4,7 +4,7 @@ import { loadEnv, type z } from "@lodge/config";
 import { createDatabase, type Database } from "@lodge/db";
 import { createEventBus, createOutbox, type Envelope, type EventBus, type EventType, type Outbox, type OutboxTable, registerEventMetrics } from "@lodge/events";
 import { createWorker, type Job, type JobsConnection, type Queue, registerQueueMetrics } from "@lodge/jobs";
-import { type CorsHeaders, createServiceApp, type OpenApiInfo, type RawBodyRule } from "./app";
+import { type CorsHeaders, createServiceApp, type Dialect, type OpenApiInfo, type RawBodyRule } from "./app";
 import { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, createGuard, type Guard, remoteKeys } from "./auth";
 import type { Ctx } from "./context";
 import type { Check } from "./health";
@@ -66,6 +66,9 @@ export type ServiceBase = {
   revocations?: RevocationList;
 };
 
+/** How a service's app treats requests beyond the kit's defaults (see createApp). */
+export type HttpOptions = { rawBody?: RawBodyRule; cors?: CorsHeaders; dialect?: Dialect };
+
 /** The part of a service's deps its `outbox` option adds. */
 export type WithOutbox = { outbox: Outbox };
 
@@ -120,8 +123,8 @@ export type ServiceDefinition<Env extends ServiceEnv, Deps extends ServiceBase, 
   jobs?: (deps: Deps, options: StartOptions<Env> & Extra) => Promise<AnyJob<Deps>[]> | AnyJob<Deps>[];
   /** More dependencies /ready checks, beyond Postgres and Redis. */
   ready?: (deps: Deps) => Record<string, Check>;
-  /** Streamed request bodies and CORS headers beyond the kit's (see createApp). */
-  http?: { rawBody?: RawBodyRule; cors?: CorsHeaders };
+  /** Streamed request bodies, CORS headers beyond the kit's, and a part speaking another API's dialect (see createApp); from the env when they depend on it. */
+  http?: HttpOptions | ((env: Env) => HttpOptions);
   /** Bun's own cap on a request body, above what the routes limit themselves (uploads). */
   maxRequestBodySize?: (env: Env) => number;
   /** Closes what `build` opened, after the consumers and workers have stopped. */
@@ -198,7 +201,7 @@ export async function startService<Env extends ServiceEnv, Deps extends ServiceB
       checks: { postgres: database.ping, redis: () => redis.ping(), ...definition.ready?.(deps) },
       isDraining: () => lifecycle.draining,
       openApi: definition.openApi,
-      ...definition.http,
+      ...(typeof definition.http === "function" ? definition.http(env) : definition.http),
     });
     for (const router of definition.routes(deps)) app.route("/", router);
     return app;

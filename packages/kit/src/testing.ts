@@ -54,6 +54,9 @@ export const hostileStrings = [
   "\ud800",
 ];
 
+/** Checks one refused answer: a 4xx in the service's error shape (`expectErrorShape`, or a dialect's own). */
+export type ShapeCheck = (response: Reply, label: string) => void;
+
 /** A 4xx in the one error shape (never a 5xx); `label` names the request when it is not. */
 export function expectErrorShape(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
   if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
@@ -79,8 +82,11 @@ export async function sweepBody(options: {
   skipWrong?: (value: unknown, property: string) => boolean;
   /** Strings this service must also refuse, beyond `hostileStrings`. */
   moreHostileStrings?: string[];
+  /** The error shape the answers must have (default: the one error shape). */
+  expectShape?: ShapeCheck;
 }) {
   const { send, schema } = options;
+  const expectShape = options.expectShape ?? expectErrorShape;
   const label = (what: string) => `${options.label} ${what}`;
   for (const [raw, what] of [
     ["{not json", "malformed"],
@@ -91,30 +97,30 @@ export async function sweepBody(options: {
     ["12", "number"],
     ['{"constructor":{"prototype":{"admin":true}}}', "constructor"],
   ] as const) {
-    expectErrorShape(await send(raw), label(what));
+    expectShape(await send(raw), label(what));
   }
-  expectErrorShape(await send({ unexpected: true }), label("unknown key"));
-  expectErrorShape(await send({ ["__proto__"]: { role: "admin" } }), label("__proto__"));
-  expectErrorShape(await send("{}", { "content-type": "text/plain" }), label("text/plain"));
-  expectErrorShape(await send("a=b", { "content-type": "application/x-www-form-urlencoded" }), label("form"));
+  expectShape(await send({ unexpected: true }), label("unknown key"));
+  expectShape(await send({ ["__proto__"]: { role: "admin" } }), label("__proto__"));
+  expectShape(await send("{}", { "content-type": "text/plain" }), label("text/plain"));
+  expectShape(await send("a=b", { "content-type": "application/x-www-form-urlencoded" }), label("form"));
   const oversized = await send({ padding: "x".repeat(options.oversizedBytes) });
   expect(oversized.status).toBe(413);
-  expectErrorShape(oversized, label("oversized"));
+  expectShape(oversized, label("oversized"));
   const properties = Object.keys(schema?.properties ?? {});
   const withField = (property: string, value: unknown) => Object.fromEntries(properties.map((name) => [name, name === property ? value : "x"]));
   for (const property of properties) {
     for (const wrong of [123, true, null, [], {}, 1e308, -1]) {
       if (options.skipWrong?.(wrong, property)) continue;
-      expectErrorShape(await send(withField(property, wrong)), label(`${property}=${JSON.stringify(wrong)}`));
+      expectShape(await send(withField(property, wrong)), label(`${property}=${JSON.stringify(wrong)}`));
     }
     for (const hostile of [...hostileStrings, ...(options.moreHostileStrings ?? [])]) {
-      expectErrorShape(await send(withField(property, hostile)), label(`${property} hostile ${JSON.stringify(hostile).slice(0, 20)}`));
+      expectShape(await send(withField(property, hostile)), label(`${property} hostile ${JSON.stringify(hostile).slice(0, 20)}`));
     }
   }
   const required = schema?.required ?? [];
   for (const missing of required) {
     const body = Object.fromEntries(required.filter((name) => name !== missing).map((name) => [name, "x"]));
-    expectErrorShape(await send(body), label(`missing ${missing}`));
+    expectShape(await send(body), label(`missing ${missing}`));
   }
 }
 

@@ -1,0 +1,182 @@
+import { ApiError } from "@lodge/kit";
+import type { Ctx } from "../deps";
+import type { Json, Provider, ProviderRequest } from "../providers/types";
+import { admit } from "./admission";
+import type { Admission, Caller, CallKind, CallOutcome, CallPlan, Pricing, TokenCounts } from "./calls";
+import type { Deployment, ModelAlias } from "./registry";
+import { routeCall } from "./routing";
+
+/** How a call ended, as far as the gateway knows it when it settles. */
+export type Ending = TokenCounts & {
+  deployment: Deployment | null;
+  tokensFrom: CallOutcome["tokensFrom"];
+  status: CallOutcome["status"];
+  httpStatus: number;
+  firstTokenMs: number | null;
+};
+
+/** A call admitted to run: its alias, plan and admission, and `settle` (the first call counts; later ones do nothing). */
+export type OpenCall = {
+  alias: ModelAlias;
+  plan: CallPlan;
+  admission: Admission;
+  settle(ending: Ending): Promise<void>;
+  fail(error: unknown, signal: AbortSignal): Promise<void>;
+};
+
+const noTokens = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+
+/**
+ * Finds the model the body names (404 when unknown, 503 when none is configured), checks the
+ * output cap, plans the call and has it admitted, before anything goes upstream.
+ */
+export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind; body: Json; inputTokens: number; stream: boolean }): Promise<OpenCall> {
+  const { deps } = ctx;
+  const alias = await findAlias(ctx, input.body.model);
+  const requested = requestedOutputTokens(input.body);
+  if (requested !== undefined && requested > deps.env.AI_MAX_OUTPUT_TOKENS) {
+    const param = input.body.max_tokens === undefined ? "max_completion_tokens" : "max_tokens";
+    throw new ApiError({
+      code: "VALIDATION_FAILED",
+      status: 400,
+      message: `${param} is above this gateway's limit of ${deps.env.AI_MAX_OUTPUT_TOKENS}`,
+      details: { param },
+    });
+  }
+  const caps = alias.deployments.map((deployment) => deployment.maxOutputTokens ?? deps.env.AI_MAX_OUTPUT_TOKENS);
+  const plan: CallPlan = {
+    caller: input.caller,
+    kind: input.kind,
+    model: alias.name,
+    inputTokens: input.inputTokens,
+    maxOutputTokens: input.kind === "chat" ? (requested ?? Math.max(...caps)) : 0,
+    stream: input.stream,
+    pricing: dearestOf(alias.deployments.map((deployment) => deployment.pricing)),
+    requestId: ctx.requestId,
+  };
+  const admission = await admit(ctx, plan);
+  const started = performance.now();
+  let settled = false;
+  const settle = async (ending: Ending) => {
+    if (settled) return;
+    settled = true;
+    const outcome: CallOutcome = {
+      inputTokens: ending.inputTokens,
+      outputTokens: ending.outputTokens,
+      cachedTokens: ending.cachedTokens,
+      provider: ending.deployment?.provider.name ?? null,
+      deployment: ending.deployment?.id ?? null,
+      pricing: ending.deployment && ending.tokensFrom !== "none" ? ending.deployment.pricing : null,
+      tokensFrom: ending.tokensFrom,
+      cached: false,
+      status: ending.status,
+      httpStatus: ending.httpStatus,
+      latencyMs: performance.now() - started,
+      firstTokenMs: ending.firstTokenMs,
+    };
+    ctx.logger.debug({ call: admission.id, model: plan.model, ...outcome }, "ai call settled");
+    await admission.settle(outcome);
+  };
+  const fail = (error: unknown, signal: AbortSignal) =>
+    settle({
+      ...noTokens,
+      deployment: null,
+      tokensFrom: "none",
+      status: signal.aborted ? "cancelled" : "error",
+      httpStatus: error instanceof ApiError ? error.status : 500,
+      firstTokenMs: null,
+    });
+  return { alias, plan, admission, settle, fail };
+}
+
+async function findAlias(ctx: Ctx, model: unknown): Promise<ModelAlias> {
+  const { registry } = ctx.deps;
+  if (registry.mode === "none") {
+    throw new ApiError({
+      code: "UNAVAILABLE",
+      message: "No AI provider is configured: set AI_REGISTRY_FILE, or OPENAI_API_KEY (and OPENAI_BASE_URL) for simple mode",
+      retryAfter: 60,
+    });
+  }
+  const alias = await registry.find(String(model)).catch(() => {
+    throw new ApiError({ code: "UNAVAILABLE", message: "The provider's model list cannot be read; try again shortly", retryAfter: 5 });
+  });
+  if (!alias)
+    throw new ApiError({
+      code: "NOT_FOUND",
+      message: "The model does not exist or you do not have access to it",
+      details: { param: "model", code: "model_not_found" },
+    });
+  return alias;
+}
+
+function requestedOutputTokens(body: Json): number | undefined {
+  const value = body.max_completion_tokens ?? body.max_tokens;
+  return typeof value === "number" ? value : undefined;
+}
+
+/** What the budget reserves against: the dearest price among the deployments that may answer. */
+function dearestOf(pricings: Pricing[]): Pricing {
+  return pricings.reduce((dearest, pricing) => ({
+    inputPer1M: Math.max(dearest.inputPer1M, pricing.inputPer1M),
+    outputPer1M: Math.max(dearest.outputPer1M, pricing.outputPer1M),
+  }));
+}
+
+/** OpenAI's `usage` as token counts (embeddings have no completion tokens), or undefined when there is none. */
+export function usageOf(usage: unknown): TokenCounts | undefined {
+  if (!usage || typeof usage !== "object") return undefined;
+  const { prompt_tokens, completion_tokens, input_tokens, output_tokens, prompt_tokens_details } = usage as Record<string, unknown>;
+  const input = prompt_tokens ?? input_tokens;
+  if (typeof input !== "number") return undefined;
+  const output = completion_tokens ?? output_tokens;
+  const cached = (prompt_tokens_details as { cached_tokens?: unknown } | undefined)?.cached_tokens;
+  return { inputTokens: input, outputTokens: typeof output === "number" ? output : 0, cachedTokens: typeof cached === "number" ? cached : 0 };
+}
+
+/**
+ * A call answered in one piece (chat without streaming, embeddings, images): routed, settled with
+ * the upstream's usage (else `estimate` of the answer), and its answer and headers returned.
+ */
+export async function answerCall(
+  ctx: Ctx,
+  input: {
+    caller: Caller;
+    kind: CallKind;
+    body: Json;
+    signal: AbortSignal;
+    inputTokens: number;
+    send: (provider: Provider, request: ProviderRequest) => Promise<Json>;
+    /** The output tokens of an answer that carries no usage. */
+    estimate: (answer: Json) => number;
+  },
+) {
+  const call = await openCall(ctx, { ...input, stream: false });
+  try {
+    const routed = await routeCall({
+      deps: ctx.deps,
+      alias: call.alias,
+      signal: input.signal,
+      call: async (deployment, attempt) => {
+        const answer = await input.send(deployment.provider, { body: { ...input.body, model: deployment.model }, signal: attempt.signal });
+        attempt.gotFirstToken();
+        return answer;
+      },
+    });
+    routed.end();
+    const usage = usageOf(routed.value.usage);
+    const tokens = usage ?? { inputTokens: call.plan.inputTokens, outputTokens: input.estimate(routed.value), cachedTokens: 0 };
+    await call.settle({
+      ...tokens,
+      deployment: routed.deployment,
+      tokensFrom: usage ? "upstream" : "tokenizer",
+      status: "ok",
+      httpStatus: 200,
+      firstTokenMs: null,
+    });
+    return { answer: routed.value, headers: call.admission.headers };
+  } catch (error) {
+    await call.fail(error, input.signal);
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+import { ApiError } from "@lodge/kit";
+import type { AiDeps } from "../deps";
+import { ProviderError } from "../providers/types";
+import type { Deployment, ModelAlias } from "./registry";
+
+/** One try at one deployment: its signal (the caller gone, the call's total or this try's first-token timeout), and the mark of its first token. */
+export type Attempt = { signal: AbortSignal; gotFirstToken(): void };
+
+/** A call that reached a deployment: its answer, where from, and `end()` to stop the call's total timeout once the answer is complete. */
+export type Routed<T> = { value: T; deployment: Deployment; signal: AbortSignal; end(): void };
+
+/** The longest a provider's retry-after is waited before trying the next deployment instead. */
+const maxRetryWaitMs = 10_000;
+const backoffBaseMs = 100;
+
+/**
+ * Tries the alias's deployments in order, skipping those whose circuit is open. On one deployment,
+ * a 429, 5xx, network error or timeout is tried again (AI_MAX_ATTEMPTS) after an exponential,
+ * jittered backoff or the provider's retry-after; then the next deployment. `call` resolves once
+ * the first token is in hand (the whole answer, or a stream's first chunk): nothing has reached
+ * the caller before that, so every retry is safe. A caller's mistake (an upstream 400) is answered at once.
+ */
+export async function routeCall<T>(options: {
+  deps: AiDeps;
+  alias: ModelAlias;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+  call: (deployment: Deployment, attempt: Attempt) => Promise<T>;
+}): Promise<Routed<T>> {
+  const { deps, alias } = options;
+  const { env, breakers } = deps;
+  const total = new AbortController();
+  const totalTimer = setTimeout(() => total.abort(), env.AI_TOTAL_TIMEOUT_MS);
+  const end = () => clearTimeout(totalTimer);
+  const signal = AbortSignal.any([options.signal, total.signal]);
+  let last: { error: ProviderError; timedOut: boolean } | undefined;
+  try {
+    for (const deployment of alias.deployments) {
+      if (!breakers.allows(deployment.id)) continue;
+      for (let attempt = 1; ; attempt++) {
+        const firstToken = new AbortController();
+        const firstTokenTimer = setTimeout(() => firstToken.abort(), env.AI_FIRST_TOKEN_TIMEOUT_MS);
+        try {
+          const value = await options.call(deployment, {
+            signal: AbortSignal.any([signal, firstToken.signal]),
+            gotFirstToken: () => clearTimeout(firstTokenTimer),
+          });
+          breakers.succeeded(deployment.id);
+          return { value, deployment, signal, end };
+        } catch (thrown) {
+          clearTimeout(firstTokenTimer);
+          if (options.signal.aborted) throw new ApiError({ code: "UNAVAILABLE", message: "The caller went away" });
+          const error = thrown instanceof ProviderError ? thrown : new ProviderError("The provider failed", { status: null, retryable: true });
+          const timedOut = firstToken.signal.aborted || total.signal.aborted;
+          last = { error, timedOut };
+          const status = error.options.status;
+          if (status !== null && callerMistake.has(status)) throw upstreamRefusal(error);
+          // A rate limit says nothing about the deployment's health; failures and timeouts do.
+          if (status !== 429) breakers.failed(deployment.id);
+          if (total.signal.aborted) throw failureOf(last, deps, alias);
+          const wait = error.options.retryAfterMs ?? backoffMs(attempt);
+          if (!error.options.retryable || attempt >= env.AI_MAX_ATTEMPTS || wait > maxRetryWaitMs || !breakers.allows(deployment.id)) break;
+          await deps.sleep(wait, signal);
+        }
+      }
+    }
+    throw failureOf(last, deps, alias);
+  } catch (error) {
+    end();
+    throw error;
+  }
+}
+
+/** Upstream answers caused by the caller's request: passed on, never retried or held against the deployment. */
+const callerMistake = new Set([400, 413, 422]);
+
+/** Full jitter over an exponential step: 100 ms, 200 ms, 400 ms... at most 5 s. */
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(5000, backoffBaseMs * 2 ** (attempt - 1));
+}
+
+function upstreamRefusal(error: ProviderError): ApiError {
+  const upstream = error.options.body as { message?: unknown; param?: unknown; code?: unknown } | undefined;
+  return new ApiError({
+    code: "VALIDATION_FAILED",
+    status: 400,
+    message: typeof upstream?.message === "string" ? upstream.message : "The provider refused the request",
+    details: { param: typeof upstream?.param === "string" ? upstream.param : null, code: typeof upstream?.code === "string" ? upstream.code : "invalid_value" },
+  });
+}
+
+/** What the caller is told when no deployment answered: no provider text is passed on (it may name the gateway's key). */
+function failureOf(last: { error: ProviderError; timedOut: boolean } | undefined, deps: AiDeps, alias: ModelAlias): ApiError {
+  if (!last) {
+    const waitMs = deps.breakers.reopensIn(alias.deployments.map((deployment) => deployment.id));
+    return new ApiError({ code: "UNAVAILABLE", message: "Every provider of this model is failing; try again shortly", retryAfter: Math.ceil(waitMs / 1000) });
+  }
+  if (last.timedOut) return new ApiError({ code: "UNAVAILABLE", status: 504, message: "The provider did not answer in time" });
+  if (last.error.options.status === 429) {
+    const retryAfter = Math.ceil((last.error.options.retryAfterMs ?? 1000) / 1000);
+    return new ApiError({
+      code: "RATE_LIMITED",
+      message: "The provider is rate limiting this model; try again later",
+      retryAfter,
+      details: { limit: "upstream" },
+    });
+  }
+  return new ApiError({ code: "UNAVAILABLE", status: 502, message: "The provider failed to answer" });
+}

@@ -1,0 +1,92 @@
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { type Json, type Provider, ProviderError, type ProviderRequest } from "./types";
+
+export type ProviderSettings = {
+  /** The registry's name for this provider. */
+  name: string;
+  /** The API's base URL, with its version path. */
+  baseUrl: string;
+  apiKey: string;
+  /** How long a streamed call may wait for the upstream's response headers (they come before the first token). */
+  connectTimeoutMs: number;
+};
+
+/**
+ * Any OpenAI-compatible API (OpenAI, OpenRouter, vLLM, Ollama) through the official SDK. The SDK's
+ * own retries are off: the gateway retries, and falls back to the next deployment.
+ */
+export function createOpenAiProvider(settings: ProviderSettings): Provider {
+  const client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl, maxRetries: 0, timeout: 2_147_483_647 });
+  // The SDK's types describe OpenAI's known fields; the gateway passes the caller's body through as it came.
+  const chat = client.chat.completions;
+  return {
+    name: settings.name,
+    chat: ({ body, signal }) => upstream(() => chat.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    async *chatStream({ body, signal }: ProviderRequest) {
+      const stream = await upstream(() =>
+        withinConnectTimeout(settings.connectTimeoutMs, signal, (inner) => chat.create({ ...body, stream: true } as never, { signal: inner })),
+      );
+      try {
+        for await (const chunk of stream as unknown as AsyncIterable<Json>) yield chunk;
+      } catch (error) {
+        throw providerErrorOf(error);
+      }
+    },
+    embeddings: ({ body, signal }) => upstream(() => client.embeddings.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    images: ({ body, signal }) => upstream(() => client.images.generate(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    models: async (signal) => {
+      const page = await upstream(() => client.models.list({ signal }));
+      return page.data.map((model) => model.id);
+    },
+  };
+}
+
+async function upstream<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw providerErrorOf(error);
+  }
+}
+
+/** `call` with a signal that also aborts when no response headers came within `ms`. */
+async function withinConnectTimeout<T>(ms: number, signal: AbortSignal, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const connect = new AbortController();
+  const timer = setTimeout(() => connect.abort(new ProviderError("The provider did not answer in time", { status: null, retryable: true })), ms);
+  try {
+    return await call(AbortSignal.any([signal, connect.signal]));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The SDK's errors as the gateway decides on them; the message never carries the request's credentials. */
+function providerErrorOf(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) {
+    return new ProviderError("The provider call was aborted", { status: null, retryable: true });
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    const status = error.status;
+    return new ProviderError(`The provider answered ${status}`, {
+      status,
+      retryable: status === 408 || status === 409 || status === 429 || status >= 500,
+      retryAfterMs: retryAfterOf(error.headers),
+      body: error.error && typeof error.error === "object" ? (error.error as Json) : undefined,
+    });
+  }
+  // A refused or dropped connection, or an answer that is not the JSON or SSE it should be.
+  return new ProviderError("The provider could not be reached or answered garbage", { status: null, retryable: true });
+}
+
+/** OpenAI's `retry-after-ms`, else the standard `retry-after` (seconds or an HTTP date). */
+function retryAfterOf(headers: Headers | undefined): number | undefined {
+  const milliseconds = Number(headers?.get("retry-after-ms"));
+  if (Number.isFinite(milliseconds) && milliseconds > 0) return milliseconds;
+  const value = headers?.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,32 @@
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
+import { type AppEnv, ctxOf, jsonBody, jsonResponse } from "@lodge/kit";
+import type { AiDeps } from "../../deps";
+import { completeChat } from "../../services/complete-chat";
+import { streamChat } from "../../services/stream-chat";
+import { callerIn } from "./caller";
+import { bearer, ChatCompletion, ChatRequest, openAiErrors } from "./schemas";
+
+export const chatCompletionsRoute = createRoute({
+  method: "post",
+  path: "/ai/v1/chat/completions",
+  tags: ["openai"],
+  summary: "A chat completion (OpenAI's API), or with `stream: true` its chunks as server-sent events",
+  security: bearer,
+  request: { body: jsonBody(ChatRequest) },
+  responses: { 200: jsonResponse(ChatCompletion, "The completion"), ...openAiErrors(404, 429, 502, 504) },
+});
+
+const streamHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+
+export const chatCompletions =
+  (deps: AiDeps): RouteHandler<typeof chatCompletionsRoute, AppEnv> =>
+  async (c) => {
+    const input = { caller: callerIn(c), body: c.req.valid("json"), signal: c.req.raw.signal };
+    const ctx = ctxOf(c, deps);
+    if (input.body.stream === true) {
+      const { events, headers } = await streamChat({ ctx, input });
+      return c.body(events, 200, { ...headers, ...streamHeaders }) as never;
+    }
+    const { answer, headers } = await completeChat({ ctx, input });
+    return c.json(answer as never, 200, headers);
+  };

@@ -1,0 +1,16 @@
+import type { Ctx } from "../deps";
+import type { Caller } from "../helpers/calls";
+import { answerCall } from "../helpers/gateway-call";
+import { textTokens } from "../helpers/tokens";
+import type { Json } from "../providers/types";
+
+/** Images made from the prompt by the first deployment that answers (OpenAI's or Replicate's image models). */
+export function generateImages({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal } }) {
+  return answerCall(ctx, {
+    ...input,
+    kind: "images",
+    inputTokens: textTokens(String(input.body.prompt ?? "")),
+    send: (provider, request) => provider.images(request),
+    estimate: () => 0,
+  });
+}
