@@ -13,7 +13,7 @@ export type Step =
   | { status: number; retryAfter?: string; message?: string }
   /** Answers, but only after `delayMs` (the headers of a JSON answer, the first chunk of a stream). */
   | { delayMs: number }
-  /** A stream that stops (the connection closed) after `chunks` content chunks, with no usage and no [DONE]. */
+  /** A stream whose connection ends after `chunks` content chunks: no finish reason, no usage, no [DONE]. */
   | { cutAfterChunks: number }
   /** A 200 whose body is not JSON. */
   | { garbage: true }
@@ -167,7 +167,7 @@ function streamChat(body: Record<string, unknown>, step: Step | undefined, delay
       if (cutAfter === undefined) {
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
         controller.close();
-      } else controller.error(new Error("cut"));
+      } else controller.close();
     },
     cancel: onAbort,
   });

@@ -56,7 +56,7 @@ describe("the official SDK against /ai/v1", () => {
     // The same vector: base64 carries float32s, the JSON list the floats themselves.
     const [base64, float] = [embedded.data[0]?.embedding ?? [], floats.data[0]?.embedding ?? []];
     expect(float).toHaveLength(8);
-    float.forEach((value, index) => expect(base64[index]).toBeCloseTo(value, 6));
+    for (const [index, value] of float.entries()) expect(base64[index]).toBeCloseTo(value, 6);
   });
 
   test("models: every alias of the registry, with its price", async () => {

@@ -26,11 +26,17 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
       const stream = await upstream(() =>
         withinConnectTimeout(settings.connectTimeoutMs, signal, (inner) => chat.create({ ...body, stream: true } as never, { signal: inner })),
       );
+      // The SDK ends a stream cut before its [DONE] as if it were complete; a complete one has given its finish reason.
+      let finished = false;
       try {
-        for await (const chunk of stream as unknown as AsyncIterable<Json>) yield chunk;
+        for await (const chunk of stream as unknown as AsyncIterable<Json>) {
+          finished ||= (chunk.choices as { finish_reason?: unknown }[] | undefined)?.some((choice) => typeof choice.finish_reason === "string") === true;
+          yield chunk;
+        }
       } catch (error) {
         throw providerErrorOf(error);
       }
+      if (!finished && !signal.aborted) throw new ProviderError("The provider's stream broke off", { status: null, retryable: true });
     },
     embeddings: ({ body, signal }) => upstream(() => client.embeddings.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
     images: ({ body, signal }) => upstream(() => client.images.generate(body as never, { signal }) as Promise<unknown> as Promise<Json>),
