@@ -26,7 +26,7 @@ export type FakeOpenAi = Awaited<ReturnType<typeof startFakeOpenAi>>;
 
 const encoder = new TextEncoder();
 
-export function startFakeOpenAi(options: { apiKey?: string; models?: string[] } = {}) {
+export function startFakeOpenAi(options: { apiKey?: string; models?: string[]; port?: number } = {}) {
   const apiKey = options.apiKey ?? "sk-fake-upstream-secret";
   const models = options.models ?? ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "dall-e-3", "local-llama"];
   const scripts = new Map<string, Step[]>();
@@ -35,7 +35,7 @@ export function startFakeOpenAi(options: { apiKey?: string; models?: string[] } 
   const aborted: string[] = [];
 
   const server = Bun.serve({
-    port: 0,
+    port: options.port ?? 0,
     hostname: "127.0.0.1",
     idleTimeout: 0,
     async fetch(request) {

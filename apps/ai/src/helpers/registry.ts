@@ -104,15 +104,15 @@ async function readRegistryFile(path: string): Promise<RegistryFile> {
 
 function fileRegistry(file: RegistryFile, env: AiEnv, connectTimeoutMs: number): Registry {
   const settings = {
-    openai: { type: "openai", baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY },
-    replicate: { type: "replicate", baseUrl: env.REPLICATE_BASE_URL, apiKey: env.REPLICATE_API_TOKEN },
+    openai: { type: "openai", baseUrl: env.OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY" },
+    replicate: { type: "replicate", baseUrl: env.REPLICATE_BASE_URL, apiKeyEnv: "REPLICATE_API_TOKEN" },
     ...Object.fromEntries(
       Object.entries(file.providers).map(([name, provider]) => [
         name,
-        { type: provider.type, baseUrl: provider.baseUrl ?? env.OPENAI_BASE_URL, apiKey: variableOf(env, provider.apiKeyEnv) },
+        { type: provider.type, baseUrl: provider.baseUrl ?? env.OPENAI_BASE_URL, apiKeyEnv: provider.apiKeyEnv },
       ]),
     ),
-  } as Record<string, { type: string; baseUrl: string; apiKey?: string }>;
+  } as Record<string, { type: string; baseUrl: string; apiKeyEnv: string }>;
   const providers = new Map<string, Provider>();
   const providerNamed = (name: string, alias: string) => {
     const found = providers.get(name);
@@ -120,8 +120,9 @@ function fileRegistry(file: RegistryFile, env: AiEnv, connectTimeoutMs: number):
     const setting = settings[name];
     const make = setting && providerTypes[setting.type];
     if (!setting || !make) throw new Error(`AI_REGISTRY_FILE: model ${alias} names provider ${name}, which is neither listed nor built in`);
-    if (!setting.apiKey) throw new Error(`AI_REGISTRY_FILE: provider ${name} (model ${alias}) has no key: set its variable`);
-    const provider = make({ name, baseUrl: setting.baseUrl, apiKey: setting.apiKey, connectTimeoutMs });
+    const apiKey = variableOf(env, setting.apiKeyEnv);
+    if (!apiKey) throw new Error(`AI_REGISTRY_FILE: provider ${name} (model ${alias}) has no key: set ${setting.apiKeyEnv}`);
+    const provider = make({ name, baseUrl: setting.baseUrl, apiKey, connectTimeoutMs });
     providers.set(name, provider);
     return provider;
   };
