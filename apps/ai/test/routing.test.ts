@@ -184,3 +184,20 @@ describe("timeouts, cut streams and callers going away", () => {
     });
   }
 });
+
+describe("the total timeout", () => {
+  let t: TestAi;
+  beforeAll(async () => {
+    t = await startTestAi({ registry: testRegistry, env: { AI_TOTAL_TIMEOUT_MS: "300" } });
+  });
+  afterAll(() => t.close());
+
+  test("a call past the total timeout, retries included, is 504 and not tried again", async () => {
+    t.fake.script("text-embedding-3-small", { delayMs: 60_000 }, { delayMs: 60_000 });
+    const client = t.sdk((await t.user()).token);
+    const error = (await client.embeddings.create({ model: "embed", input: "slow" }).catch((caught: unknown) => caught)) as ApiErrorInstance;
+    expect(error.status).toBe(504);
+    expect(t.fake.sentFor("text-embedding-3-small", "/v1/embeddings")).toHaveLength(1);
+    await eventually(() => t.fake.aborted.includes("text-embedding-3-small"));
+  });
+});
