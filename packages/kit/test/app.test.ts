@@ -551,3 +551,60 @@ describe("request logs", () => {
     expect(logLines.filter((entry) => String(entry.requestId).startsWith("ops-"))).toEqual([]);
   });
 });
+
+describe("a dialect (dialect option)", () => {
+  let dialectServer: ReturnType<typeof Bun.serve>;
+  let dialectUrl: string;
+  beforeAll(() => {
+    const app = createApp({
+      service: "kit-dialect-test",
+      logger: createLogger({ service: "kit-dialect-test", level: "silent" }),
+      metrics: createMetrics("kit-dialect-test"),
+      corsOrigins: [],
+      trustedProxies: [],
+      bodyLimitBytes,
+      // Another API's error body under /other/, and larger bodies there.
+      dialect: {
+        prefix: "/other/",
+        bodyLimitBytes: bodyLimitBytes * 4,
+        render: (c, error) => c.json({ failure: { kind: error.code, text: error.message } }, error.status),
+      },
+    });
+    for (const path of ["/other/echo", "/echo"]) app.post(path, async (c) => c.json(await c.req.json(), 201));
+    app.get("/other/fails", () => {
+      throw new ApiError({ code: "CONFLICT", message: "Taken" });
+    });
+    dialectServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+    dialectUrl = `http://127.0.0.1:${dialectServer.port}`;
+  });
+  afterAll(() => dialectServer.stop(true));
+
+  const post = async (path: string, body: string, contentType = "application/json") => {
+    const response = await fetch(`${dialectUrl}${path}`, { method: "POST", body, headers: { "content-type": contentType } });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+
+  test("errors under the prefix (thrown, unknown routes, body checks) are rendered in the dialect's body; elsewhere in the one shape", async () => {
+    expect(await fetch(`${dialectUrl}/other/fails`).then(async (response) => [response.status, await response.json()])).toEqual([
+      409,
+      { failure: { kind: "CONFLICT", text: "Taken" } },
+    ]);
+    expect(await fetch(`${dialectUrl}/other/nothing`).then(async (response) => [response.status, await response.json()])).toEqual([
+      404,
+      { failure: { kind: "NOT_FOUND", text: "No such route" } },
+    ]);
+    expect(await post("/other/echo", "a=b", "application/x-www-form-urlencoded")).toMatchObject({
+      status: 415,
+      json: { failure: { kind: "UNSUPPORTED_MEDIA_TYPE" } },
+    });
+    expect(await post("/echo", "a=b", "application/x-www-form-urlencoded")).toMatchObject({ status: 415, json: { error: { code: "UNSUPPORTED_MEDIA_TYPE" } } });
+  });
+
+  test("bodies under the prefix may be up to the dialect's limit; the rest of the app keeps its own", async () => {
+    const body = JSON.stringify({ padding: "x".repeat(bodyLimitBytes * 2) });
+    expect((await post("/other/echo", body)).status).toBe(201);
+    expect(await post("/echo", body)).toMatchObject({ status: 413, json: { error: { code: "PAYLOAD_TOO_LARGE" } } });
+    const tooBig = JSON.stringify({ padding: "x".repeat(bodyLimitBytes * 5) });
+    expect(await post("/other/echo", tooBig)).toMatchObject({ status: 413, json: { failure: { kind: "PAYLOAD_TOO_LARGE" } } });
+  });
+});
