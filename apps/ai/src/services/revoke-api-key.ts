@@ -13,7 +13,7 @@ export async function revokeApiKey({ ctx, input }: { ctx: Ctx; input: { userId: 
   const { db, clock } = ctx.deps;
   const [row] = await db
     .update(apiKeys)
-    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${clock()})` })
+    .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${clock().toISOString()}::timestamptz)` })
     .where(and(eq(apiKeys.id, input.id), eq(apiKeys.userId, input.userId)))
     .returning();
   if (!row) throw new ApiError({ code: "NOT_FOUND", message: "No such API key" });

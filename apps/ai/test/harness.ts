@@ -1,0 +1,145 @@
+import { parseEnv } from "@lodge/config";
+import { createTestDatabase } from "@lodge/db/testing";
+import { type ApiError, createLogger } from "@lodge/kit";
+import { createTestRedis, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { aiEnv } from "../src/env";
+import type { Caller, CallOutcome, CallPlan, Pricing } from "../src/helpers/calls";
+import { type AiServiceOptions, startAiService } from "../src/service";
+
+export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
+type Instance = Awaited<ReturnType<typeof startAiService>>;
+
+/**
+ * A clock that stands still unless a test moves it: minute windows, days and months begin and end
+ * exactly where a test puts them, however slow the machine.
+ */
+export function createManualClock(start: string) {
+  let now = Date.parse(start);
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+    set: (iso: string) => {
+      now = Date.parse(iso);
+    },
+  };
+}
+
+/**
+ * The AI service in this process on a random port, with its own test database and Redis prefix,
+ * tokens from a test issuer, and a clock standing at `start` (10:00:00 UTC on 2026-03-10 unless
+ * given). `anotherInstance` starts a second one on the same database and Redis (as behind Caddy).
+ */
+export async function startTestAi(options: { env?: Record<string, string>; start?: string } & Pick<AiServiceOptions, "usageWriter"> = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  const clock = createManualClock(options.start ?? "2026-03-10T10:00:00.000Z");
+  const issuer = await startTestIssuer({ clock: clock.now });
+  const env = parseEnv(aiEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: issuer.jwksUrl,
+    LOG_LEVEL: "silent",
+    ...options.env,
+  });
+  const running: { close: () => Promise<void> }[] = [];
+
+  /** An instance of the service on this database, Redis prefix and clock, served on a random port; `ownRedis`: with a Redis connection of its own, as another process has. */
+  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter"> & { ownRedis?: boolean } = {}) {
+    const service = await startAiService({
+      env,
+      database,
+      ...(instance.ownRedis ? {} : { redis }),
+      clock: clock.now,
+      logger: createLogger({ service: "ai", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+      usageWriter: instance.usageWriter,
+    });
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch });
+    const close = async () => {
+      await server.stop(true);
+      await service.close();
+    };
+    running.push({ close });
+    const url = `http://127.0.0.1:${server.port}`;
+    return {
+      url,
+      service,
+      deps: service.deps,
+      /** What admit is called with, as the gateway's routes call it. */
+      ctx: { deps: service.deps, logger: service.deps.logger },
+      call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
+      close,
+    };
+  }
+
+  const main = await startInstance({ usageWriter: options.usageWriter });
+  return {
+    ...main,
+    env,
+    startInstance,
+    anotherInstance: () => startInstance({ usageWriter: false, ownRedis: true }),
+    issuer,
+    db: database.db,
+    redis,
+    prefix,
+    clock,
+    close: async () => {
+      for (const instance of running.reverse()) await instance.close();
+      await issuer.stop();
+      await database.drop();
+      await cleanup();
+    },
+  };
+}
+
+export type TestInstance = Awaited<ReturnType<TestAi["startInstance"]>>;
+
+/** $1 per token in and out: budgets in whole dollars are whole tokens. */
+export const dollarPerToken: Pricing = { inputPer1M: 1_000_000, outputPer1M: 1_000_000 };
+
+/** A chat call's plan for `caller` (10 tokens in, at most 20 out, priced at nothing unless given). */
+export function planFor(caller: Caller, overrides: Partial<CallPlan> = {}): CallPlan {
+  return {
+    caller,
+    kind: "chat",
+    model: "gpt-test",
+    inputTokens: 10,
+    maxOutputTokens: 20,
+    stream: false,
+    pricing: { inputPer1M: 0, outputPer1M: 0 },
+    ...overrides,
+  };
+}
+
+/** A call that went well, as the gateway reports it (tokens from the upstream's usage). */
+export function outcomeOf(overrides: Partial<CallOutcome> = {}): CallOutcome {
+  return {
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedTokens: 0,
+    provider: "openai",
+    deployment: "gpt-test-upstream",
+    pricing: { inputPer1M: 0, outputPer1M: 0 },
+    tokensFrom: "upstream",
+    cached: false,
+    status: "ok",
+    httpStatus: 200,
+    latencyMs: 120,
+    firstTokenMs: 40,
+    ...overrides,
+  };
+}
+
+/** A user's own caller (no key, no client). */
+export const userCaller = (userId: string = Bun.randomUUIDv7()): Caller => ({ userId, keyId: null, clientId: null, admin: false });
+
+/** Admissions and refusals of calls admitted at once: what each admit gave (an Admission) or threw (an ApiError). */
+export async function admitAll<T>(attempts: Promise<T>[]) {
+  const settled = await Promise.allSettled(attempts);
+  return {
+    admitted: settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])),
+    refused: settled.flatMap((result) => (result.status === "rejected" ? [result.reason as ApiError & { details: { limit: string } }] : [])),
+  };
+}
