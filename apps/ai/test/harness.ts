@@ -7,7 +7,6 @@ import type { Caller, CallOutcome, CallPlan, Pricing } from "../src/helpers/call
 import { type AiServiceOptions, startAiService } from "../src/service";
 
 export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
-type Instance = Awaited<ReturnType<typeof startAiService>>;
 
 /**
  * A clock that stands still unless a test moves it: minute windows, days and months begin and end
