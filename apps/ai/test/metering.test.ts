@@ -116,7 +116,9 @@ describe("usage records", () => {
     const admission = await admit(t.ctx, planFor(userCaller(userId), { model: "metered", pricing }));
     await admission.settle(outcomeOf({ inputTokens: 1000, cachedTokens: 400, outputTokens: 200, pricing, latencyMs: 1500, firstTokenMs: 300 }));
     const failed = await admit(t.ctx, planFor(userCaller(userId), { model: "metered" }));
-    await failed.settle(outcomeOf({ provider: null, deployment: null, pricing: null, inputTokens: 0, outputTokens: 0, status: "error", httpStatus: 502, firstTokenMs: null }));
+    await failed.settle(
+      outcomeOf({ provider: null, deployment: null, pricing: null, inputTokens: 0, outputTokens: 0, status: "error", httpStatus: 502, firstTokenMs: null }),
+    );
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     /** The sample of `name` with these labels (in any order, beside the service's own). */
     const value = (name: string, labels: Record<string, string>) =>
