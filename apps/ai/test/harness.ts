@@ -45,12 +45,15 @@ export async function startTestAi(options: { env?: Record<string, string>; start
   });
   const running: { close: () => Promise<void> }[] = [];
 
-  /** An instance of the service on this database, Redis prefix and clock, served on a random port; `ownRedis`: with a Redis connection of its own, as another process has. */
-  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter"> & { ownRedis?: boolean } = {}) {
+  /**
+   * An instance of the service on this database, Redis prefix and clock, served on a random port;
+   * `ownRedis`: with a Redis connection of its own, as another process has; `redis`: this one (through a proxy a test cuts).
+   */
+  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter" | "redis"> & { ownRedis?: boolean } = {}) {
     const service = await startAiService({
       env,
       database,
-      ...(instance.ownRedis ? {} : { redis }),
+      ...(instance.ownRedis ? {} : { redis: instance.redis ?? redis }),
       clock: clock.now,
       logger: createLogger({ service: "ai", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
       usageWriter: instance.usageWriter,
