@@ -82,14 +82,18 @@ export async function admit(ctx: Ctx, plan: CallPlan): Promise<Admission> {
   const limits = await limitsOf(deps, plan.caller);
   const keys = limitKeysOf(deps.redisPrefix, plan.caller, now);
   const tokens = plan.inputTokens + plan.maxOutputTokens;
-  const costNano = Math.ceil((plan.inputTokens * plan.pricing.inputPer1M + plan.maxOutputTokens * plan.pricing.outputPer1M) * 1000);
+  // The dearest it can cost: every input token uncached, every output token it may produce.
+  const costNano = toNanoUsd(costOf(plan.pricing, { inputTokens: plan.inputTokens, outputTokens: plan.maxOutputTokens, cachedTokens: 0 }));
   const reserved = await reserve(redis, keys, limits, { id, tokens, costNano, leaseEndsAt: now.getTime() + accounting.leaseMs }, now);
   const headers = rateLimitHeaders(limits, reserved, minuteOf(now).resetMs);
   if (!reserved.ok) throw refusal(reserved.limit, now, headers);
 
   let settled = false;
   async function settle(outcome: CallOutcome) {
-    if (settled) return ctx.logger.warn({ usageId: id }, "an admission was settled twice; the second is ignored");
+    if (settled) {
+      ctx.logger.warn({ usageId: id }, "an admission was settled twice; the second is ignored");
+      return;
+    }
     settled = true;
     const costUsd = outcome.pricing ? costOf(outcome.pricing, outcome) : 0;
     const record = usageRecord({ id, plan, outcome, costUsd, createdAt: now, requestId: plan.requestId ?? ctx.requestId });
