@@ -52,8 +52,6 @@ export const EffectiveLimits = z
   .object({ rpm: z.number(), tpm: z.number(), concurrency: z.number(), dailyBudgetUsd: z.number(), monthlyBudgetUsd: z.number() })
   .openapi("AiEffectiveLimits");
 
-const MAX_RANGE_MS = 366 * 24 * 3600_000;
-
 /** A usage report's period and grouping: `from` (inclusive) to `to` (exclusive), 30 days up to now unless given, at most 366 days. */
 export const UsageQuery = z
   .object({
@@ -62,15 +60,6 @@ export const UsageQuery = z
     groupBy: z.enum(["day", "model", "key"]).default("day"),
   })
   .strict();
-
-/** A usage query's period as dates, or the problem with it. */
-export function usagePeriod(query: { from?: string; to?: string }, now: Date): { from: Date; to: Date } | string {
-  const to = query.to ? new Date(query.to) : now;
-  const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * 24 * 3600_000);
-  if (from >= to) return "from must be before to";
-  if (to.getTime() - from.getTime() > MAX_RANGE_MS) return "the period is at most 366 days";
-  return { from, to };
-}
 
 const Totals = {
   requests: z.number(),
