@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export type Scenario =
-  /** The same request every time. */
-  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown }
+  /** The same request every time (a JSON body when given, and any headers, such as a bearer token). */
+  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown; headers?: Record<string, string> }
   /** GET with `Authorization: Bearer <token>`, each connection cycling through the tokens. */
   | { kind: "bearer"; path: string; tokens: string[] }
   /**
@@ -73,7 +73,7 @@ async function runFetch(options: { baseUrl: string; scenario: Scenario; connecti
       scenario.kind === "static"
         ? {
             method: scenario.method,
-            headers: scenario.body === undefined ? {} : { "content-type": "application/json" },
+            headers: { ...(scenario.body === undefined ? {} : { "content-type": "application/json" }), ...scenario.headers },
             body: scenario.body === undefined ? undefined : JSON.stringify(scenario.body),
           }
         : undefined;
@@ -120,6 +120,7 @@ function wrkScript(scenario: Scenario, threads: number): string {
     return [
       `wrk.method = ${lua(scenario.method)}`,
       scenario.body === undefined ? "" : `wrk.body = ${lua(JSON.stringify(scenario.body))}\nwrk.headers["Content-Type"] = "application/json"`,
+      ...Object.entries(scenario.headers ?? {}).map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`),
     ].join("\n");
   }
   // setup() runs in the main Lua state once per thread; init() then runs in that thread's own state.

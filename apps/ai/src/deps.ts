@@ -1,5 +1,6 @@
 import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { AiEnv } from "./env";
+import type { Accounting } from "./helpers/accounting";
 import type { Breakers } from "./helpers/breakers";
 import type { Registry } from "./helpers/registry";
 
@@ -15,6 +16,8 @@ export type AiDeps = ServiceBase &
     /** This instance's per-deployment circuit breakers. */
     breakers: Breakers;
     sleep: Sleep;
+    /** Limits' caches, the usage writer and the metrics of callers' calls (helpers/accounting.ts). */
+    accounting: Accounting;
   };
 
 export type Ctx = KitCtx<AiDeps>;

@@ -36,6 +36,8 @@ export const aiEnv = serviceEnv
     AI_USER_CONCURRENCY: positiveInt.default(4),
     AI_USER_DAILY_BUDGET_USD: usd.default(5),
     AI_USER_MONTHLY_BUDGET_USD: usd.default(50),
+    /** API keys one user may hold at once (not revoked, not expired). */
+    AI_MAX_KEYS_PER_USER: positiveInt.max(1000).default(25),
 
     /** Largest request body on /ai/v1 (images as data URLs make chat bodies large). */
     AI_MAX_BODY_BYTES: positiveInt.default(4 * 1024 * 1024),

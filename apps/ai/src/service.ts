@@ -2,15 +2,21 @@ import { aiOutbox } from "@lodge/db/schema";
 import { defineService, Gauge, type StartOptions, startService } from "@lodge/kit";
 import type { AiDeps, Sleep } from "./deps";
 import { type AiEnv, aiEnv } from "./env";
+import { createAccounting } from "./helpers/accounting";
 import { createBreakers } from "./helpers/breakers";
 import { renderOpenAiError } from "./helpers/openai-errors";
 import { loadRegistry } from "./helpers/registry";
+import { adminRoutes } from "./routes/admin/index";
+import { keyRoutes } from "./routes/keys/index";
+import { usageRoutes } from "./routes/usage/index";
 import { openAiRoutes } from "./routes/v1/index";
 
 /** What a test may start the service with beyond the kit's start options. */
 type AiStartExtras = {
   /** Instead of waiting out retry backoffs (a test's, recording what was asked). */
   sleep?: Sleep;
+  /** Run this instance's usage writer (off in tests that look at what waits in the stream). */
+  usageWriter?: boolean;
 };
 
 export type AiServiceOptions = StartOptions<AiEnv> & AiStartExtras;
@@ -50,9 +56,12 @@ export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
         for (const id of breakers.ids()) this.set({ deployment: id }, breakers.isOpen(id) ? 1 : 0);
       },
     });
-    return { env, registry: await loadRegistry(env, base.logger), breakers, sleep: options.sleep ?? sleep };
+    const accounting = createAccounting(base, env);
+    if (options.usageWriter !== false) accounting.usageWriter.start();
+    return { env, registry: await loadRegistry(env, base.logger), breakers, sleep: options.sleep ?? sleep, accounting };
   },
-  routes: (deps) => [openAiRoutes(deps)],
+  routes: (deps) => [openAiRoutes(deps), keyRoutes(deps), usageRoutes(deps), adminRoutes(deps)],
+  close: (deps) => deps.accounting.usageWriter.stop(),
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */

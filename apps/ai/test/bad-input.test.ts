@@ -1,113 +1,172 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { call, type OpenApiDocument, operationsOf, type Reply, type SweptOperation, sweepAuthorizations, sweepDocument } from "@lodge/kit/testing";
-import { startTestAi, type TestAi, testRegistry } from "./harness";
+import { apiKeys, usage, userLimits } from "@lodge/db/schema";
+import {
+  call,
+  expectErrorShape,
+  hostileStrings,
+  type OpenApiDocument,
+  operationsOf,
+  type SweptOperation,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
+import { startTestAi, type TestAi } from "./harness";
 
 /**
- * Every operation of the AI service's OpenAPI document is sent bad credentials and the kit's
- * bad-input sweep of bodies: each answer is a 4xx (never a 5xx) in OpenAI's error body on /ai/v1,
- * and nothing reaches the upstream.
+ * Every operation of the AI service's own OpenAPI document (beyond /ai/v1) is sent missing and bad
+ * credentials, a non-admin's token on admin routes, malformed and hostile path, query and body
+ * values: each answer is a 4xx in the one error shape (never a 5xx), and nothing changes.
  */
 let t: TestAi;
-let token: string;
+let user: { id: string; token: string };
+let admin: { id: string; token: string };
+let keyId: string;
 let document: OpenApiDocument;
 let operations: SweptOperation[] = [];
 
 beforeAll(async () => {
-  t = await startTestAi({ registry: testRegistry });
-  token = (await t.user()).token;
-  document = (await t.call("GET", "/ai/openapi.json")).json;
+  t = await startTestAi();
+  [user, admin] = await Promise.all([t.issuer.user(), t.issuer.admin()]);
+  keyId = (await t.call("POST", "/ai/keys", { token: user.token, body: { name: "k" } })).json.id;
+  // All but the OpenAI-compatible routes (bad-input-v1.test.ts sweeps those, in OpenAI's error body).
+  const whole: OpenApiDocument = (await t.call("GET", "/ai/openapi.json")).json;
+  document = { ...whole, paths: Object.fromEntries(Object.entries(whole.paths as Record<string, unknown>).filter(([path]) => !path.startsWith("/ai/v1/"))) };
   operations = operationsOf(document);
 });
 afterAll(() => t.close());
 
-/** A 4xx in OpenAI's error body, with Lodge's request id. */
-function expectOpenAiError(response: Reply, label: string) {
-  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${response.text.slice(0, 200)}`);
-  const error = response.json?.error;
-  expect({ label, message: typeof error?.message, type: typeof error?.type, code: "code" in (error ?? {}), param: "param" in (error ?? {}) }).toEqual({
-    label,
-    message: "string",
-    type: "string",
-    code: true,
-    param: true,
-  });
-  expect(typeof response.json?.requestId).toBe("string");
+const fill = (path: string, id: string) => path.replace("{id}", id).replace("{userId}", id);
+const snapshot = async () => ({
+  keys: await t.db.select().from(apiKeys).orderBy(apiKeys.id),
+  limits: await t.db.select().from(userLimits),
+  usage: await t.db.select().from(usage),
+});
+function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
+  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
+  expectErrorShape(response, label);
 }
 
 describe("every operation", () => {
-  test("the document lists every route, each with its error responses in OpenAI's body", () => {
-    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
-      "GET /ai/v1/models",
-      "POST /ai/v1/chat/completions",
-      "POST /ai/v1/embeddings",
-      "POST /ai/v1/images/generations",
-    ]);
-    for (const methods of Object.values(
-      document.paths as Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: { $ref?: string } }> }> }>>,
-    )) {
-      for (const operation of Object.values(methods)) {
-        expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["400", "401", "403", "413", "415", "503"]));
-        expect(operation.responses["401"]?.content["application/json"]?.schema.$ref).toBe("#/components/schemas/OpenAiError");
+  test("the document lists every route, each with its error responses", () => {
+    expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(
+      [
+        "DELETE /ai/keys/{id}",
+        "GET /ai/admin/keys",
+        "GET /ai/admin/usage",
+        "GET /ai/admin/users/{userId}/limits",
+        "GET /ai/keys",
+        "GET /ai/limits",
+        "GET /ai/usage",
+        "POST /ai/keys",
+        "PUT /ai/admin/users/{userId}/limits",
+      ].sort(),
+    );
+    for (const methods of Object.values(document.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)) {
+      for (const operation of Object.values(methods)) expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["401", "403", "422", "503"]));
+    }
+  });
+
+  test("missing, garbage, tampered and alg:none tokens are 401 in the error shape on every route", async () => {
+    await sweepAuthorizations({
+      routes: operations.map((operation) => [operation.method, fill(operation.path, keyId)] as const),
+      token: user.token,
+      send: (method, path, headers) => call(t.url, method, path, { headers }),
+    });
+  });
+
+  test("a user's token on admin routes is 403, and changes nothing", async () => {
+    const before = await snapshot();
+    const body = { rpm: 1, tpm: 1, concurrency: 1, dailyBudgetUsd: 0, monthlyBudgetUsd: 0 };
+    for (const operation of operations.filter((candidate) => candidate.path.startsWith("/ai/admin"))) {
+      const response = await t.call(operation.method, fill(operation.path, user.id), { token: user.token, body: operation.jsonBody ? body : undefined });
+      expect({ route: `${operation.method} ${operation.path}`, status: response.status }).toEqual({
+        route: `${operation.method} ${operation.path}`,
+        status: 403,
+      });
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("a service client's token (even with ai:invoke) manages no keys and no limits", async () => {
+    const bot = await t.issuer.client("bot-service", ["ai:invoke"]);
+    for (const operation of operations.filter((candidate) => candidate.path.startsWith("/ai/keys") || candidate.path.startsWith("/ai/admin"))) {
+      const response = await t.call(operation.method, fill(operation.path, keyId), { token: bot, body: operation.jsonBody ? { name: "x" } : undefined });
+      expect4xx(response, `${operation.method} ${operation.path} as a client`);
+      expect(response.status).toBe(403);
+    }
+  });
+
+  test("malformed ids and hostile path segments are 4xx", async () => {
+    for (const operation of operations.filter((candidate) => candidate.path.includes("{"))) {
+      for (const id of ["not-a-uuid", "..%2F..%2Fetc%2Fpasswd", "%00", "' OR 1=1 --", "😀", "00000000-0000-0000-0000-00000000000g"]) {
+        const response = await t.call(operation.method, fill(operation.path, id), { token: admin.token, body: operation.jsonBody ? "{}" : undefined });
+        expect4xx(response, `${operation.method} ${fill(operation.path, id)}`);
       }
     }
   });
 
-  test("missing, garbage, tampered and alg:none tokens are 401 in OpenAI's body on every route", async () => {
-    await sweepAuthorizations({
-      routes: operations.map((operation) => [operation.method, operation.path] as const),
-      token,
-      send: (method, path, headers) => call(t.url, method, path, { headers }),
-      expectShape: expectOpenAiError,
-    });
+  test("hostile and malformed query values are 4xx", async () => {
+    const values = [...hostileStrings.filter((hostile) => hostile.isWellFormed()), "-1", "1e308", "0", "101", "[]", "2026-03-10"];
+    for (const operation of operations.filter((candidate) => candidate.method === "GET" && candidate.query.length > 0)) {
+      for (const name of operation.query) {
+        for (const value of values) {
+          const path = `${fill(operation.path, user.id)}?${name}=${encodeURIComponent(value)}`;
+          expect4xx(await t.call("GET", path, { token: admin.token }), `GET ${path.slice(0, 80)}`);
+        }
+      }
+    }
   });
 
-  test("the kit's body sweep: malformed, mistyped, incomplete, oversized and hostile JSON bodies are 4xx, and none reaches the upstream", async () => {
-    const sent = t.fake.requests.length;
+  test("the kit's body sweep: malformed, mistyped, incomplete, oversized and hostile JSON bodies are 4xx and change nothing", async () => {
+    const before = await snapshot();
     const swept = await sweepDocument({
       document,
       oversizedBytes: 70_000,
-      send: (operation, body, headers) => call(t.url, operation.method, operation.path, { body, token, headers }),
-      expectShape: expectOpenAiError,
+      send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, user.id), { body, token: admin.token, headers }),
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
-      "POST /ai/v1/chat/completions",
-      "POST /ai/v1/embeddings",
-      "POST /ai/v1/images/generations",
-    ]);
-    expect(t.fake.requests.length).toBe(sent);
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(["POST /ai/keys", "PUT /ai/admin/users/{userId}/limits"]);
+    expect(await snapshot()).toEqual(before);
   });
 
-  test("a chunked body past the limit is cut off while it is read: 413 in OpenAI's body", async () => {
-    const chunk = new TextEncoder().encode("x".repeat(1000));
-    const body = new ReadableStream({
-      start(controller) {
-        for (let index = 0; index < 100; index++) controller.enqueue(chunk);
-        controller.close();
-      },
-    });
-    const response = await fetch(`${t.url}/ai/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body,
-    });
-    const reply = { status: response.status, headers: response.headers, text: "", json: await response.json() };
-    expect(reply.status).toBe(413);
-    expectOpenAiError(reply, "chunked");
+  test("key bodies: bad names, expiries and limits are 422 and make no key", async () => {
+    const before = await snapshot();
+    for (const body of [
+      { name: "" },
+      { name: "   " },
+      { name: "a".repeat(101) },
+      { name: "bidi \u202Eevil" },
+      { name: "k", expiresAt: "tomorrow" },
+      { name: "k", expiresAt: 1_900_000_000 },
+      { name: "k", limits: { rpm: 0 } },
+      { name: "k", limits: { rpm: 1.5 } },
+      { name: "k", limits: { tpm: -1 } },
+      { name: "k", limits: { concurrency: 1e9 } },
+      { name: "k", limits: { budget: 1 } },
+      { name: "k", limits: null },
+    ]) {
+      const response = await t.call("POST", "/ai/keys", { token: user.token, body });
+      expect({ body, status: response.status }).toEqual({ body, status: 422 });
+    }
+    expect(await snapshot()).toEqual(before);
   });
 
-  test("an unknown route under /ai/v1 answers in OpenAI's body; the rest of /ai keeps Lodge's error shape", async () => {
-    const openAi = await t.call("GET", "/ai/v1/nothing-here", { token });
-    expect(openAi.status).toBe(404);
-    expectOpenAiError(openAi, "unknown /ai/v1 route");
-    const lodge = await t.call("GET", "/ai/nothing-here", { token });
-    expect(lodge.status).toBe(404);
-    expect(lodge.json.error.code).toBe("NOT_FOUND");
-  });
-
-  test("a service client token is refused (403) until accounting lets clients act for users", async () => {
-    const client = await t.issuer.client("bot", ["ai:invoke"]);
-    const reply = await t.call("GET", "/ai/v1/models", { token: client });
-    expect(reply.status).toBe(403);
-    expectOpenAiError(reply, "client token");
+  test("limit bodies: every field is required (null for the default); negative, fractional or huge values are 422", async () => {
+    const before = await snapshot();
+    const valid = { rpm: 10, tpm: 1000, concurrency: 2, dailyBudgetUsd: 1.5, monthlyBudgetUsd: 20 };
+    const { rpm: _, ...withoutRpm } = valid;
+    for (const body of [
+      withoutRpm,
+      { ...valid, rpm: 0 },
+      { ...valid, rpm: 2.5 },
+      { ...valid, tpm: "1000" },
+      { ...valid, concurrency: -1 },
+      { ...valid, dailyBudgetUsd: -0.01 },
+      { ...valid, monthlyBudgetUsd: 1e12 },
+      { ...valid, extra: 1 },
+    ]) {
+      const response = await t.call("PUT", `/ai/admin/users/${user.id}/limits`, { token: admin.token, body });
+      expect({ body, status: response.status }).toEqual({ body, status: 422 });
+    }
+    expect(await snapshot()).toEqual(before);
   });
 });

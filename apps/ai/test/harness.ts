@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
-import { createLogger } from "@lodge/kit";
-import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { type ApiError, createLogger } from "@lodge/kit";
+import { createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import OpenAI from "openai";
 import { aiEnv } from "../src/env";
-import type { CallOutcome } from "../src/helpers/calls";
+import type { Caller, CallOutcome, CallPlan, Pricing } from "../src/helpers/calls";
 import type { RegistryFile } from "../src/helpers/registry";
-import { startAiService } from "../src/service";
+import { type AiServiceOptions, startAiService } from "../src/service";
 import { type FakeOpenAi, startFakeOpenAi } from "./fake-openai";
 
 export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
@@ -17,16 +17,43 @@ export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
 export type Settled = CallOutcome & { call: string; model: string };
 
 /**
- * The AI service in this process on a random port, with its own test database and Redis prefix,
- * tokens from a test issuer, and a fake OpenAI upstream. With `registry` the models come from that
- * registry file (its `openai` provider is the fake); without it, simple mode over the fake's list.
- * Retry backoffs are recorded (`waits`) instead of waited; every settled call is in `settled`.
+ * A clock that stands still unless a test moves it: minute windows, days and months begin and end
+ * exactly where a test puts them, however slow the machine.
  */
-export async function startTestAi(options: { env?: Record<string, string>; registry?: RegistryFile; fake?: FakeOpenAi } = {}) {
+export function createManualClock(start: string) {
+  let now = Date.parse(start);
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+    set: (iso: string) => {
+      now = Date.parse(iso);
+    },
+  };
+}
+
+type StartOptions = {
+  env?: Record<string, string>;
+  /** The models from this registry file (its `openai` provider is the fake); without it, simple mode over the fake's list. */
+  registry?: RegistryFile;
+  /** A fake upstream the test made (and stops) itself. */
+  fake?: FakeOpenAi;
+  /** Where the clock stands (10:00:00 UTC on 2026-03-10 unless given). */
+  start?: string;
+} & Pick<AiServiceOptions, "usageWriter">;
+
+/**
+ * The AI service in this process on a random port, with its own test database and Redis prefix,
+ * tokens from a test issuer, a fake OpenAI upstream and a clock that moves only when told.
+ * Retry backoffs are recorded (`waits`) instead of waited; every settled call is in `settled`.
+ * `anotherInstance` starts a second one on the same database and Redis (as behind Caddy).
+ */
+export async function startTestAi(options: StartOptions = {}) {
   const fake = options.fake ?? startFakeOpenAi();
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
-  const clock = createTestClock();
+  const clock = createManualClock(options.start ?? "2026-03-10T10:00:00.000Z");
   const issuer = await startTestIssuer({ clock: clock.now });
   const folder = await mkdtemp(join(tmpdir(), "lodge-ai-"));
   const registryFile = join(folder, "registry.json");
@@ -53,37 +80,65 @@ export async function startTestAi(options: { env?: Record<string, string>; regis
     },
   };
   const waits: number[] = [];
-  const service = await startAiService({
-    env,
-    database,
-    redis,
-    clock: clock.now,
-    logger: createLogger({ service: "ai", level: "debug", destination }),
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-  });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
-  const url = `http://127.0.0.1:${server.port}`;
+  const running: { close: () => Promise<void> }[] = [];
 
+  /**
+   * An instance of the service on this database, Redis prefix and clock, served on a random port;
+   * `ownRedis`: with a Redis connection of its own, as another process has; `redis`: this one (through a proxy a test cuts).
+   */
+  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter" | "redis"> & { ownRedis?: boolean } = {}) {
+    const service = await startAiService({
+      env,
+      database,
+      ...(instance.ownRedis ? {} : { redis: instance.redis ?? redis }),
+      clock: clock.now,
+      logger: createLogger({ service: "ai", level: "debug", destination }),
+      usageWriter: instance.usageWriter,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
+    const close = async () => {
+      await server.stop(true);
+      await service.close();
+    };
+    running.push({ close });
+    const url = `http://127.0.0.1:${server.port}`;
+    return {
+      url,
+      service,
+      deps: service.deps,
+      /** What admit is called with, as the gateway's routes call it. */
+      ctx: { deps: service.deps, logger: service.deps.logger },
+      call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
+      /** The official OpenAI SDK, unchanged, pointed at this instance with `token` as its API key. */
+      sdk: (token: string) => new OpenAI({ apiKey: token, baseURL: `${url}/ai/v1`, maxRetries: 0 }),
+      close,
+    };
+  }
+
+  const main = await startInstance({ usageWriter: options.usageWriter });
   return {
-    url,
+    ...main,
+    env,
     fake,
+    startInstance,
+    anotherInstance: () => startInstance({ usageWriter: false, ownRedis: true }),
     issuer,
-    deps: service.deps,
+    db: database.db,
+    redis,
+    prefix,
+    clock,
     settled,
     logLines,
     waits,
     advance: clock.advance,
     user: () => issuer.user(),
-    call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
-    /** The official OpenAI SDK, unchanged, pointed at this service with `token` as its API key. */
-    sdk: (token: string) => new OpenAI({ apiKey: token, baseURL: `${url}/ai/v1`, maxRetries: 0 }),
-    /** The settled call of `requestId` (ours or the SDK's), once it is settled. */
+    /** The `count`th settled call, once it is settled. */
     settledCall: (count: number) => eventually(() => settled.length >= count && settled[count - 1]),
     close: async () => {
-      await server.stop(true);
-      await service.close();
+      for (const instance of running.reverse()) await instance.close();
       await issuer.stop();
       if (!options.fake) fake.stop();
       await database.drop();
@@ -92,6 +147,8 @@ export async function startTestAi(options: { env?: Record<string, string>; regis
     },
   };
 }
+
+export type TestInstance = Awaited<ReturnType<TestAi["startInstance"]>>;
 
 /** A registry of the fake's models: `chat` served by `gpt-4o-mini` with `local-llama` as its fallback, plus embeddings and images. */
 export const testRegistry: RegistryFile = {
@@ -105,3 +162,50 @@ export const testRegistry: RegistryFile = {
     draw: [{ provider: "openai", model: "dall-e-3", inputPricePer1M: 0, outputPricePer1M: 0 }],
   },
 };
+/** $1 per token in and out: budgets in whole dollars are whole tokens. */
+export const dollarPerToken: Pricing = { inputPer1M: 1_000_000, outputPer1M: 1_000_000 };
+
+/** A chat call's plan for `caller` (10 tokens in, at most 20 out, priced at nothing unless given). */
+export function planFor(caller: Caller, overrides: Partial<CallPlan> = {}): CallPlan {
+  return {
+    caller,
+    kind: "chat",
+    model: "gpt-test",
+    inputTokens: 10,
+    maxOutputTokens: 20,
+    stream: false,
+    pricing: { inputPer1M: 0, outputPer1M: 0 },
+    ...overrides,
+  };
+}
+
+/** A call that went well, as the gateway reports it (tokens from the upstream's usage). */
+export function outcomeOf(overrides: Partial<CallOutcome> = {}): CallOutcome {
+  return {
+    inputTokens: 10,
+    outputTokens: 5,
+    cachedTokens: 0,
+    provider: "openai",
+    deployment: "gpt-test-upstream",
+    pricing: { inputPer1M: 0, outputPer1M: 0 },
+    tokensFrom: "upstream",
+    cached: false,
+    status: "ok",
+    httpStatus: 200,
+    latencyMs: 120,
+    firstTokenMs: 40,
+    ...overrides,
+  };
+}
+
+/** A user's own caller (no key, no client). */
+export const userCaller = (userId: string = Bun.randomUUIDv7()): Caller => ({ userId, keyId: null, clientId: null, admin: false });
+
+/** Admissions and refusals of calls admitted at once: what each admit gave (an Admission) or threw (an ApiError). */
+export async function admitAll<T>(attempts: Promise<T>[]) {
+  const settled = await Promise.allSettled(attempts);
+  return {
+    admitted: settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])),
+    refused: settled.flatMap((result) => (result.status === "rejected" ? [result.reason as ApiError & { details: { limit: string } }] : [])),
+  };
+}

@@ -1,0 +1,66 @@
+import { type AiLimits, apiKeys, userLimits } from "@lodge/db/schema";
+import type { ServiceBase } from "@lodge/kit";
+import { eq } from "drizzle-orm";
+import type { AiEnv } from "../env";
+import { createAiMetrics } from "./ai-metrics";
+import { createCache } from "./cache";
+import { createUsageWriter } from "./usage-writer";
+
+export type UserOverrides = Omit<typeof userLimits.$inferSelect, "userId" | "updatedAt">;
+
+const noOverrides: UserOverrides = { rpm: null, tpm: null, concurrency: null, dailyBudgetUsd: null, monthlyBudgetUsd: null };
+
+/**
+ * How long an admin's change to a user's limits takes to reach the other instances (this one drops
+ * its copy at once): the overrides are read once per user per this long, not on every call.
+ */
+export const OVERRIDES_CACHE_MS = 5000;
+
+/**
+ * What admissions need besides Redis, built once per instance: the per-user overrides (cached for
+ * OVERRIDES_CACHE_MS) and the keys' own limits (cached for good: a key's limits never change), so
+ * admitting a call costs no Postgres query; the usage writer; the Prometheus series.
+ */
+export function createAccounting(base: ServiceBase, env: AiEnv) {
+  const now = () => base.clock().getTime();
+  const overrides = createCache<UserOverrides>({
+    ttlMs: OVERRIDES_CACHE_MS,
+    max: 50_000,
+    now,
+    load: async (userId) => {
+      const [row] = await base.db.select().from(userLimits).where(eq(userLimits.userId, userId)).limit(1);
+      return row
+        ? { rpm: row.rpm, tpm: row.tpm, concurrency: row.concurrency, dailyBudgetUsd: row.dailyBudgetUsd, monthlyBudgetUsd: row.monthlyBudgetUsd }
+        : noOverrides;
+    },
+  });
+  const keyLimits = createCache<AiLimits>({
+    ttlMs: Number.POSITIVE_INFINITY,
+    max: 50_000,
+    now,
+    load: async (keyId) => {
+      const [row] = await base.db.select({ limits: apiKeys.limits }).from(apiKeys).where(eq(apiKeys.id, keyId)).limit(1);
+      return row?.limits ?? {};
+    },
+  });
+  const usageStream = `${base.redisPrefix}ai:usage`;
+  return {
+    overrides,
+    keyLimits,
+    usageStream,
+    usageWriter: createUsageWriter({ redis: base.redis, db: base.db, logger: base.logger, stream: usageStream }),
+    recordCall: createAiMetrics(base.metrics),
+    /** How long a call may hold a concurrency slot: past it, its instance is taken for dead and the slot freed. */
+    leaseMs: env.AI_TOTAL_TIMEOUT_MS + 60_000,
+    defaults: {
+      rpm: env.AI_USER_RPM,
+      tpm: env.AI_USER_TPM,
+      concurrency: env.AI_USER_CONCURRENCY,
+      dailyBudgetUsd: env.AI_USER_DAILY_BUDGET_USD,
+      monthlyBudgetUsd: env.AI_USER_MONTHLY_BUDGET_USD,
+    },
+    maxKeysPerUser: env.AI_MAX_KEYS_PER_USER,
+  };
+}
+
+export type Accounting = ReturnType<typeof createAccounting>;

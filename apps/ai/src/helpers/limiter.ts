@@ -1,0 +1,153 @@
+import type { Redis } from "@lodge/kit";
+import { luaScript } from "./lua";
+import { budgetPeriodsOf, minuteOf } from "./periods";
+
+/** The limits one call is held to: the user's (defaults or an admin's overrides) and, for a call with an API key, the key's (never above the user's). */
+export type Limits = {
+  user: { rpm: number; tpm: number; concurrency: number; dailyBudgetNano: number; monthlyBudgetNano: number };
+  key: { rpm: number; tpm: number; concurrency: number } | null;
+};
+
+export type LimitName = "rpm" | "tpm" | "concurrency" | "daily_budget" | "monthly_budget";
+
+// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend.
+// ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm concurrency
+// (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes (ms).
+// Checks every limit first and changes nothing when one is exceeded; then counts the call everywhere.
+// Calls running are a sorted set of admission ids by lease end, so a call whose instance died is let go.
+const admitScript = luaScript(`
+local now = tonumber(ARGV[1])
+local tokens = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
+local hasKey = tonumber(ARGV[9]) > 0
+local function count(key) return tonumber(redis.call('GET', key) or '0') end
+local function running(key)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  return redis.call('ZCARD', key)
+end
+local userRequests = count(KEYS[1])
+local userTokens = count(KEYS[2])
+local keyRequests = 0
+local keyTokens = 0
+if hasKey then
+  keyRequests = count(KEYS[4])
+  keyTokens = count(KEYS[5])
+end
+local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens} end
+if count(KEYS[7]) + cost > tonumber(ARGV[12]) then return refuse('daily_budget') end
+if count(KEYS[8]) + cost > tonumber(ARGV[13]) then return refuse('monthly_budget') end
+if userRequests + 1 > tonumber(ARGV[6]) then return refuse('rpm') end
+if userTokens + tokens > tonumber(ARGV[7]) then return refuse('tpm') end
+if running(KEYS[3]) >= tonumber(ARGV[8]) then return refuse('concurrency') end
+if hasKey then
+  if keyRequests + 1 > tonumber(ARGV[9]) then return refuse('rpm') end
+  if keyTokens + tokens > tonumber(ARGV[10]) then return refuse('tpm') end
+  if running(KEYS[6]) >= tonumber(ARGV[11]) then return refuse('concurrency') end
+end
+local function add(key, amount, ttl)
+  redis.call('INCRBY', key, amount)
+  redis.call('PEXPIRE', key, ttl)
+end
+add(KEYS[1], 1, 120000)
+add(KEYS[2], tokens, 120000)
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]) - now)
+if hasKey then
+  add(KEYS[4], 1, 120000)
+  add(KEYS[5], tokens, 120000)
+  redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
+  redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[3]) - now)
+end
+add(KEYS[7], cost, ARGV[14])
+add(KEYS[8], cost, ARGV[15])
+return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens}
+`);
+
+// KEYS: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend, the usage stream.
+// ARGV: admission id, tokens used minus reserved, nano-USD spent minus reserved, the usage record.
+// Lets the call go, corrects what it reserved (only in counters still alive: a minute that has
+// ended is not brought back), and queues its usage record, all in one step.
+const settleScript = luaScript(`
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+local function correct(key, delta)
+  if delta ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, delta) end
+end
+local tokens = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+correct(KEYS[1], tokens)
+correct(KEYS[2], tokens)
+correct(KEYS[5], cost)
+correct(KEYS[6], cost)
+return redis.call('XADD', KEYS[7], '*', 'usage', ARGV[4])
+`);
+
+/** Where one user's (and key's) counters are in Redis at `now`. */
+export function limitKeysOf(prefix: string, call: { userId: string; keyId: string | null }, now: Date) {
+  const { window } = minuteOf(now);
+  const { day, month } = budgetPeriodsOf(now);
+  const user = `${prefix}ai:u:${call.userId}`;
+  const key = `${prefix}ai:k:${call.keyId ?? "none"}`;
+  return {
+    userRequests: `${user}:rpm:${window}`,
+    userTokens: `${user}:tpm:${window}`,
+    userRunning: `${user}:running`,
+    keyRequests: `${key}:rpm:${window}`,
+    keyTokens: `${key}:tpm:${window}`,
+    keyRunning: `${key}:running`,
+    dailySpend: `${user}:spent:${day.id}`,
+    monthlySpend: `${user}:spent:${month.id}`,
+  };
+}
+
+export type LimitKeys = ReturnType<typeof limitKeysOf>;
+
+export type Reservation = { id: string; tokens: number; costNano: number; leaseEndsAt: number };
+/** What the counters hold (after this call when it was admitted), and the limit it exceeded when it was not. */
+export type Reserved = { userRequests: number; userTokens: number; keyRequests: number; keyTokens: number } & ({ ok: true } | { ok: false; limit: LimitName });
+
+/** Checks every limit and, when none is exceeded, reserves the call's slot, tokens and cost: one round trip. */
+export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
+  const { day, month } = budgetPeriodsOf(now);
+  const dayMs = 24 * 3600_000;
+  const { user, key } = limits;
+  const result = (await admitScript(
+    redis,
+    [keys.userRequests, keys.userTokens, keys.userRunning, keys.keyRequests, keys.keyTokens, keys.keyRunning, keys.dailySpend, keys.monthlySpend],
+    [
+      now.getTime(),
+      reservation.id,
+      reservation.leaseEndsAt,
+      reservation.tokens,
+      reservation.costNano,
+      user.rpm,
+      user.tpm,
+      user.concurrency,
+      key?.rpm ?? 0,
+      key?.tpm ?? 0,
+      key?.concurrency ?? 0,
+      user.dailyBudgetNano,
+      user.monthlyBudgetNano,
+      // A period's spend is kept a day past its end (what GET /ai/limits shows, and slack for a clock skew).
+      day.endsAt.getTime() - now.getTime() + dayMs,
+      month.endsAt.getTime() - now.getTime() + dayMs,
+    ],
+  )) as [0 | 1, LimitName | "ok", number, number, number, number];
+  const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens] = result;
+  const counts = { userRequests, userTokens, keyRequests, keyTokens };
+  return admitted === 1 ? { ok: true, ...counts } : { ok: false, limit: limit as LimitName, ...counts };
+}
+
+/** Releases a reserved call, corrects its tokens and cost to what it used, and queues its usage record (XADD): one round trip. */
+export async function release(
+  redis: Redis,
+  keys: LimitKeys,
+  stream: string,
+  release: { id: string; tokensDelta: number; costNanoDelta: number; record: string },
+) {
+  await settleScript(
+    redis,
+    [keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend, stream],
+    [release.id, release.tokensDelta, release.costNanoDelta, release.record],
+  );
+}

@@ -1,0 +1,151 @@
+import { hostname } from "node:os";
+import type { Db } from "@lodge/db";
+import { usage } from "@lodge/db/schema";
+import { createStopSignal } from "@lodge/events";
+import { causedBy, type Logger, type Redis } from "@lodge/kit";
+
+/** One call's usage record as settle queues it (JSON in the stream entry's `usage` field). */
+export type UsageRecord = Omit<typeof usage.$inferInsert, "createdAt"> & { id: string; createdAt: string };
+
+export type UsageWriterOptions = {
+  redis: Redis;
+  db: Db;
+  logger: Logger;
+  /** The stream settle appends to. */
+  stream: string;
+  /** Entries read at once: one multi-row insert. */
+  batchSize?: number;
+  /** How long an entry read by a writer that then died stays pending before another writer takes it. */
+  claimIdleMs?: number;
+};
+
+const GROUP = "usage-writer";
+
+/**
+ * Moves usage records from the Redis stream settle appends to into Postgres, off the request path:
+ * each instance runs one writer, a consumer of one group, that reads what is there (a batch grows
+ * with the load), inserts it in one statement (ON CONFLICT (id) DO NOTHING, so an entry written
+ * twice stays one row) and only then acknowledges and deletes the entries. A writer that fails to
+ * insert keeps its entries pending and tries them again; a writer that died leaves them pending
+ * until another takes them over (XAUTOCLAIM). Nothing acknowledged to Redis is lost.
+ */
+export function createUsageWriter(options: UsageWriterOptions) {
+  const { redis, logger, stream } = options;
+  const batchSize = options.batchSize ?? 500;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const consumer = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  let running = false;
+  let done: Promise<void> = Promise.resolve();
+  let connection: Redis | undefined;
+  let stopped = createStopSignal();
+
+  /** Entries as [id, fields]; a deleted entry comes back from a claim with no fields. */
+  type Entry = [string, string[] | null];
+
+  const write = async (entries: Entry[]) => {
+    const rows: (typeof usage.$inferInsert)[] = [];
+    for (const [id, fields] of entries) {
+      try {
+        const record = JSON.parse(fields?.[fields.indexOf("usage") + 1] ?? "") as UsageRecord;
+        rows.push({ ...record, createdAt: new Date(record.createdAt) });
+      } catch (error) {
+        logger.error({ err: error, entryId: id }, "unreadable usage entry dropped");
+      }
+    }
+    if (rows.length > 0) await insert(rows);
+    const ids = entries.map(([id]) => id);
+    await redis
+      .multi()
+      .xack(stream, GROUP, ...ids)
+      .xdel(stream, ...ids)
+      .exec();
+    return rows.length;
+  };
+
+  /** One statement for the batch; should Postgres refuse a row's data, the rest are written one by one and that one logged. */
+  const insert = async (rows: (typeof usage.$inferInsert)[]) => {
+    try {
+      await options.db.insert(usage).values(rows).onConflictDoNothing({ target: usage.id });
+    } catch (error) {
+      if (!isRefusedData(error)) throw error;
+      for (const row of rows) {
+        await options.db
+          .insert(usage)
+          .values(row)
+          .onConflictDoNothing({ target: usage.id })
+          .catch((rowError: unknown) => {
+            if (!isRefusedData(rowError)) throw rowError;
+            logger.error({ err: rowError, usageId: row.id }, "usage record refused by Postgres, dropped");
+          });
+      }
+    }
+  };
+
+  const read = async (reader: Redis, lastClaim: { at: number }): Promise<Entry[]> => {
+    // What this writer read but could not write yet (Postgres was down), before anything new.
+    const own = (await reader.xreadgroup("GROUP", GROUP, consumer, "COUNT", batchSize, "STREAMS", stream, "0")) as [string, Entry[]][] | null;
+    const mine = own?.[0]?.[1] ?? [];
+    if (mine.length > 0) return mine;
+    if (Date.now() - lastClaim.at >= claimIdleMs / 2) {
+      lastClaim.at = Date.now();
+      const [, claimed] = (await reader.xautoclaim(stream, GROUP, consumer, claimIdleMs, "0-0", "COUNT", batchSize)) as [string, Entry[]];
+      if (claimed.length > 0) return claimed;
+    }
+    const fresh = reader.xreadgroup("GROUP", GROUP, consumer, "COUNT", batchSize, "BLOCK", 1000, "STREAMS", stream, ">") as Promise<[string, Entry[]][] | null>;
+    // Stopping need not wait for a blocked read: what it delivers stays pending, for the next writer.
+    return (await stopped.until(fresh, () => null))?.[0]?.[1] ?? [];
+  };
+
+  const loop = async (reader: Redis) => {
+    const lastClaim = { at: 0 };
+    let ready = false;
+    while (running) {
+      try {
+        if (!ready) {
+          await reader.xgroup("CREATE", stream, GROUP, "0", "MKSTREAM").catch((error: Error) => {
+            if (!error.message.includes("BUSYGROUP")) throw error;
+          });
+          ready = true;
+        }
+        const entries = await read(reader, lastClaim);
+        if (!running || entries.length === 0) continue;
+        const written = await write(entries);
+        logger.debug({ entries: entries.length, written }, "usage records written");
+      } catch (error) {
+        if (!running) break;
+        if (error instanceof Error && error.message.includes("NOGROUP")) ready = false;
+        logger.warn({ err: error }, "usage writer failed, retrying");
+        await stopped.until(Bun.sleep(500), () => undefined);
+      }
+    }
+  };
+
+  return {
+    /** Writes one record straight to Postgres: for a call settled while Redis is unreachable. */
+    writeNow: (record: UsageRecord) => insert([{ ...record, createdAt: new Date(record.createdAt) }]),
+    start() {
+      if (running) return;
+      running = true;
+      stopped = createStopSignal();
+      // Blocking reads get a connection of their own, so they never hold up the service's commands.
+      connection = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+      connection.on("error", () => {});
+      done = loop(connection);
+    },
+    /** Stops reading; a batch being written finishes (and is acknowledged) first. */
+    async stop() {
+      if (!running) return;
+      running = false;
+      stopped.fire();
+      await done;
+      connection?.disconnect();
+    },
+  };
+}
+
+export type UsageWriter = ReturnType<typeof createUsageWriter>;
+
+/** Postgres refused the data itself (class 22, or a constraint of class 23): writing it again cannot succeed. */
+function isRefusedData(error: unknown): boolean {
+  return causedBy(error, ({ code }) => typeof code === "string" && /^2[23][0-9A-Z]{3}$/.test(code));
+}
