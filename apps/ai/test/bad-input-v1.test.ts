@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { call, type OpenApiDocument, operationsOf, type Reply, type SweptOperation, sweepAuthorizations, sweepDocument } from "@lodge/kit/testing";
+import {
+  call,
+  documentPart,
+  type OpenApiDocument,
+  operationsOf,
+  type Reply,
+  type SweptOperation,
+  sweepAuthorizations,
+  sweepDocument,
+} from "@lodge/kit/testing";
 import { startTestAi, type TestAi, testRegistry } from "./harness";
 
 /**
@@ -16,16 +25,10 @@ beforeAll(async () => {
   t = await startTestAi({ registry: testRegistry });
   token = (await t.user()).token;
   // The OpenAI-compatible routes; bad-input.test.ts sweeps the rest of /ai in Lodge's error shape.
-  document = openAiPart((await t.call("GET", "/ai/openapi.json")).json);
+  document = documentPart((await t.call("GET", "/ai/openapi.json")).json, (path) => path.startsWith("/ai/v1/"));
   operations = operationsOf(document);
 });
 afterAll(() => t.close());
-
-/** The document with only its /ai/v1 paths. */
-const openAiPart = (whole: OpenApiDocument): OpenApiDocument => ({
-  ...whole,
-  paths: Object.fromEntries(Object.entries(whole.paths as Record<string, unknown>).filter(([path]) => path.startsWith("/ai/v1/"))),
-});
 
 /** A 4xx in OpenAI's error body, with Lodge's request id. */
 function expectOpenAiError(response: Reply, label: string) {

@@ -16,6 +16,11 @@ export type OpenApiDocument = {
 /** One operation as the sweeps see it: its JSON body schema (a `$ref` followed) if it takes one, and its query parameters. */
 export type SweptOperation = { method: string; path: string; tags: string[]; schema?: BodySchema; jsonBody: boolean; query: string[] };
 
+/** The document with only the paths `keep` accepts (a service whose routes answer in two error shapes sweeps each part on its own). */
+export function documentPart(document: OpenApiDocument, keep: (path: string) => boolean): OpenApiDocument {
+  return { ...document, paths: Object.fromEntries(Object.entries(document.paths).filter(([path]) => keep(path))) };
+}
+
 /** Every operation of a service's OpenAPI document, in document order. */
 export function operationsOf(document: OpenApiDocument): SweptOperation[] {
   const resolve = (schema: SchemaOrRef | undefined) => (schema?.$ref ? document.components?.schemas?.[schema.$ref.split("/").at(-1) ?? ""] : schema);

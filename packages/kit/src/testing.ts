@@ -135,7 +135,7 @@ export function badAuthorizations(token: string): (string | undefined)[] {
   const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
   return [undefined, "Bearer", "Bearer garbage", `Basic ${token}`, `Bearer ${tampered}`, `Bearer ${none}`, `Bearer ${token}x`];
 }
-export { type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
+export { documentPart, type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
 export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
 export { openTestSocket, type SocketClose, type TestSocket } from "./test-socket";
 
