@@ -2,6 +2,8 @@ import { aiOutbox } from "@lodge/db/schema";
 import { defineService, type StartOptions, startService } from "@lodge/kit";
 import type { AiDeps } from "./deps";
 import { type AiEnv, aiEnv } from "./env";
+import { consumers } from "./events/index";
+import { exportRoutes } from "./routes/export/index";
 
 export type AiServiceOptions = StartOptions<AiEnv>;
 
@@ -16,7 +18,8 @@ export const aiService = defineService<AiEnv, AiDeps>({
   outbox: aiOutbox,
   tokens: "jwks",
   build: async (_base, options) => ({ env: options.env }),
-  routes: () => [],
+  routes: (deps) => [exportRoutes(deps)],
+  consumers,
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */
