@@ -40,6 +40,8 @@ export type ReplicateOptions = {
 const finished = new Set(["succeeded", "failed", "canceled", "aborted"]);
 /** A cancel is sent whatever happened to the call, so it carries a time limit of its own. */
 const CANCEL_TIMEOUT_MS = 10_000;
+/** A create (not aborted with its call, see `create`) is given up this long after Replicate's wait should have ended. */
+const CREATE_GRACE_SECONDS = 30;
 
 export function createReplicateProvider(options: ReplicateOptions): Provider {
   const fetcher = options.fetch ?? fetch;
@@ -94,7 +96,14 @@ export function createReplicateProvider(options: ReplicateOptions): Provider {
   async function create(body: Json, input: Json, signal: AbortSignal, wait: boolean): Promise<Prediction> {
     const target = predictionTarget(body.model);
     if (signal.aborted) throw abortedCall(signal);
-    const created = request((client) => client.predictions.create({ ...target, input, ...(wait ? { wait: waitSeconds } : {}) }));
+    const created = request((client) =>
+      client.predictions.create({
+        ...target,
+        input,
+        ...(wait ? { wait: waitSeconds } : {}),
+        signal: AbortSignal.timeout((waitSeconds + CREATE_GRACE_SECONDS) * 1000),
+      }),
+    );
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         reject(abortedCall(signal));
@@ -145,15 +154,16 @@ export function createReplicateProvider(options: ReplicateOptions): Provider {
         yield chunk({ role: "assistant", content: "" });
         if (created.urls?.stream) {
           for await (const text of outputEvents(created.urls.stream, fetcher, signal)) yield chunk({ content: text });
-          done = succeeded(await settle(created, signal));
+          done = await settle(created, signal);
+          succeeded(done);
         } else {
-          done = succeeded(await settle(created, signal));
-          yield chunk({ content: outputText(done.output) });
+          done = await settle(created, signal);
+          yield chunk({ content: outputText(succeeded(done).output) });
         }
       } catch (error) {
         throw signal.aborted ? abortedCall(signal) : error;
       } finally {
-        // Cut, failed, aborted, or left by the caller: a prediction still running is of no use.
+        // Cut, aborted, or left by the caller: a prediction still running is of no use.
         if (!done) cancel(created.id);
       }
       const used = usageOf(done);
