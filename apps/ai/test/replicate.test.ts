@@ -51,6 +51,15 @@ async function collect(stream: AsyncIterable<Json>): Promise<Json[]> {
   return chunks;
 }
 
+/** The chunks a streamed chat of `model` gives before it fails, and its ProviderError. */
+async function streamUntilFailure(model: string) {
+  const chunks: Json[] = [];
+  const reading = async () => {
+    for await (const chunk of provider.chatStream({ body: { model, messages: [{ role: "user", content: "hi" }] }, signal: open() })) chunks.push(chunk);
+  };
+  return { chunks, error: await failure(reading()) };
+}
+
 const contentOf = (chunks: Json[]) =>
   chunks.map((chunk) => ((chunk.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? "") as string).join("");
 
@@ -176,13 +185,7 @@ describe("streamed chat", () => {
 
   test("a failed prediction ends the stream with a non-retryable error carrying the model's error", async () => {
     const name = model({ stream: true, status: "failed", error: "CUDA out of memory", output: ["par"] });
-    const chunks: Json[] = [];
-    const error = await failure(
-      (async () => {
-        for await (const chunk of provider.chatStream({ body: { model: name, messages: [{ role: "user", content: "hi" }] }, signal: open() }))
-          chunks.push(chunk);
-      })(),
-    );
+    const { chunks, error } = await streamUntilFailure(name);
     expect(contentOf(chunks)).toBe("par");
     expect(error.message).toContain("CUDA out of memory");
     expect(error.options).toMatchObject({ status: null, retryable: false });
@@ -190,13 +193,7 @@ describe("streamed chat", () => {
 
   test("a stream cut before `done` is an error, and the prediction is cancelled", async () => {
     const name = model({ stream: true, cutStream: true, output: ["half an ", "ans"] });
-    const chunks: Json[] = [];
-    const error = await failure(
-      (async () => {
-        for await (const chunk of provider.chatStream({ body: { model: name, messages: [{ role: "user", content: "hi" }] }, signal: open() }))
-          chunks.push(chunk);
-      })(),
-    );
+    const { chunks, error } = await streamUntilFailure(name);
     expect(contentOf(chunks)).toBe("half an ans");
     expect(error.message).toContain("cut");
     await fake.cancelled(fake.predictionIds().at(-1) as string);
