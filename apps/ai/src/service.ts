@@ -2,11 +2,13 @@ import { aiOutbox } from "@lodge/db/schema";
 import { defineService, Gauge, type StartOptions, startService } from "@lodge/kit";
 import type { AiDeps, Sleep } from "./deps";
 import { type AiEnv, aiEnv } from "./env";
+import { consumers } from "./events/index";
 import { createAccounting } from "./helpers/accounting";
 import { createBreakers } from "./helpers/breakers";
 import { renderOpenAiError } from "./helpers/openai-errors";
 import { loadRegistry } from "./helpers/registry";
 import { adminRoutes } from "./routes/admin/index";
+import { exportRoutes } from "./routes/export/index";
 import { keyRoutes } from "./routes/keys/index";
 import { usageRoutes } from "./routes/usage/index";
 import { openAiRoutes } from "./routes/v1/index";
@@ -58,9 +60,10 @@ export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
     });
     const accounting = createAccounting(base, env);
     if (options.usageWriter !== false) accounting.usageWriter.start();
-    return { env, registry: await loadRegistry(env, base.logger), breakers, sleep: options.sleep ?? sleep, accounting };
+    return { env, registry: await loadRegistry(env, base.logger, base.clock), breakers, sleep: options.sleep ?? sleep, accounting };
   },
-  routes: (deps) => [openAiRoutes(deps), keyRoutes(deps), usageRoutes(deps), adminRoutes(deps)],
+  routes: (deps) => [openAiRoutes(deps), keyRoutes(deps), usageRoutes(deps), adminRoutes(deps), exportRoutes(deps)],
+  consumers,
   close: (deps) => deps.accounting.usageWriter.stop(),
 });
 

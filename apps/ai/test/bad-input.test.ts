@@ -54,6 +54,7 @@ describe("every operation", () => {
         "GET /ai/admin/keys",
         "GET /ai/admin/usage",
         "GET /ai/admin/users/{userId}/limits",
+        "GET /ai/export/{userId}",
         "GET /ai/keys",
         "GET /ai/limits",
         "GET /ai/usage",

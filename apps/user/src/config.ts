@@ -6,10 +6,11 @@ export type UserConfig = {
   authUrl: string;
   fileUrl: string;
   notificationUrl: string;
+  aiUrl: string;
   client: { id: string; secret: string };
   /** DELETE /users/me without the password needs an access token issued this recently. */
   reauthWindowSeconds: number;
-  /** Calls to auth, file and notification give up after this long (answered 503). */
+  /** Calls to auth, file, notification and ai give up after this long (answered 503). */
   remoteTimeoutMs: number;
 };
 
@@ -19,6 +20,7 @@ export function userConfigFromEnv(env: UserEnv): UserConfig {
     authUrl: env.AUTH_URL,
     fileUrl: env.FILE_URL,
     notificationUrl: env.NOTIFICATION_URL,
+    aiUrl: env.AI_URL,
     client: { id: env.USER_CLIENT_ID, secret: env.USER_CLIENT_SECRET },
     reauthWindowSeconds: 5 * 60,
     remoteTimeoutMs: 5000,

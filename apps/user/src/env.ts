@@ -11,6 +11,8 @@ export const userEnv = serviceEnv.extend({
   FILE_URL: baseUrl.default(localUrlOf("file")),
   /** Where the notification service answers (export). */
   NOTIFICATION_URL: baseUrl.default(localUrlOf("notification")),
+  /** Where the AI service answers (export). */
+  AI_URL: baseUrl.default(localUrlOf("ai")),
   /** The public origin avatar URLs are built on (what browsers load `/files/...` from). */
   PUBLIC_BASE_URL: baseUrl.default("http://localhost:8080"),
   /** This service's machine client at auth (AUTH_CLIENTS there; its scopes are in @lodge/services). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { deletions, notifications, profiles } from "@lodge/db/schema";
+import { jobs as aiJobs, apiKeys, deletions, notifications, profiles, usage, userLimits } from "@lodge/db/schema";
 import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { erasingServices } from "@lodge/services";
@@ -13,7 +13,40 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-/** A user with something in every service: a profile, preferences, an avatar file, two sessions, a notification (a reset email asked for). */
+/**
+ * What the AI service holds of a user who has used it: an API key, an admin's limit override, a
+ * call's usage record and a job (written as its routes and metering write them).
+ */
+async function useAi(userId: string) {
+  const [key] = await stack.db
+    .insert(apiKeys)
+    .values({ userId, name: "my script", prefix: "lk_Test", hash: crypto.randomUUID().replaceAll("-", "").repeat(2) })
+    .returning();
+  await stack.db.insert(userLimits).values({ userId, rpm: 10, dailyBudgetUsd: 1, updatedAt: new Date() });
+  await stack.db.insert(usage).values({
+    id: crypto.randomUUID(),
+    userId,
+    keyId: key?.id,
+    kind: "chat",
+    model: "gpt-test",
+    provider: "openai",
+    deployment: "gpt-test",
+    inputTokens: 12,
+    outputTokens: 34,
+    tokensFrom: "upstream",
+    costUsd: 0.0001,
+    status: "ok",
+    httpStatus: 200,
+    latencyMs: 20,
+    createdAt: new Date(),
+  });
+  await stack.db
+    .insert(aiJobs)
+    .values({ userId, kind: "chat", request: { model: "gpt-test", messages: [] }, status: "succeeded", result: { id: "chatcmpl-1" } });
+  return key?.id as string;
+}
+
+/** A user with something in every service: a profile, preferences, an avatar file, two sessions, a notification (a reset email asked for), AI keys, limits, usage and a job. */
 async function populatedUser() {
   const user = await stack.register({ name: "To Be Deleted" });
   await stack.profileArrived(user.id);
@@ -27,7 +60,8 @@ async function populatedUser() {
   const second = await stack.callAuth("POST", "/auth/login", { body: { email: user.email, password: user.password } });
   expect((await stack.callAuth("POST", "/auth/password/forgot", { body: { email: user.email } })).status).toBeLessThan(300);
   await eventually(async () => (await stack.db.select().from(notifications).where(eq(notifications.userId, user.id))).length === 1);
-  return { ...user, fileId, secondToken: second.json.accessToken as string };
+  const aiKeyId = await useAi(user.id);
+  return { ...user, fileId, aiKeyId, secondToken: second.json.accessToken as string };
 }
 
 /** Every row of every table in every schema that mentions the value anywhere (any column, JSON and arrays included). */
@@ -36,7 +70,7 @@ async function rowsMentioning(value: string) {
     sql`select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
   )) as unknown as { table_schema: string; table_name: string }[];
   expect(tables.map((table) => `${table.table_schema}.${table.table_name}`)).toEqual(
-    expect.arrayContaining(["auth.users", "user.profiles", "file.files", "notification.notifications"]),
+    expect.arrayContaining(["auth.users", "user.profiles", "file.files", "notification.notifications", "ai.usage"]),
   );
   const found: { table: string; row: string }[] = [];
   for (const { table_schema, table_name } of tables) {
@@ -71,14 +105,14 @@ describe("account deletion", () => {
     const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: user.password } });
     stack.advance(-6 * 60 * 1000);
     expect(requested.status).toBe(202);
-    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification"]);
+    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification", "ai"]);
     const again = await stack.call("DELETE", "/users/me", { token: user.secondToken });
     expect([202, 401]).toContain(again.status);
 
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["auth", "file", "notification", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "auth", "file", "notification", "user"]);
 
     // Every session is gone: both tokens fail here and at auth, and the password no longer signs in.
     for (const token of [user.accessToken, user.secondToken]) {
@@ -205,6 +239,10 @@ describe("export", () => {
     expect(services.file.files.map((file: { id: string }) => file.id)).toEqual([user.fileId]);
     expect(services.notification.recipient).toMatchObject({ email: user.email });
     expect(services.notification.notifications.map((notification: { type: string }) => notification.type)).toEqual(["auth.password_reset"]);
+    expect(services.ai.keys).toEqual([expect.objectContaining({ id: user.aiKeyId, name: "my script", prefix: "lk_Test" })]);
+    expect(services.ai.limits).toMatchObject({ rpm: 10, dailyBudgetUsd: 1 });
+    expect(services.ai.usage).toEqual([expect.objectContaining({ keyId: user.aiKeyId, model: "gpt-test", inputTokens: 12, outputTokens: 34 })]);
+    expect(services.ai.jobs).toEqual([expect.objectContaining({ kind: "chat", status: "succeeded", result: { id: "chatcmpl-1" } })]);
     expect(response.text).not.toContain("argon2");
     expect(response.text).not.toMatch(/passwordHash|tokenHash|secret/i);
 
@@ -212,6 +250,7 @@ describe("export", () => {
     const theirs = await stack.call("GET", "/users/me/export", { token: other.accessToken });
     expect(theirs.json.services.file.files).toEqual([]);
     expect(theirs.json.services.notification.notifications).toEqual([]);
+    expect(theirs.json.services.ai).toEqual({ userId: other.id, keys: [], limits: null, usage: [], jobs: [] });
     expect(theirs.text).not.toContain(user.id);
     const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
     expect((await stack.call("GET", "/users/me/export", { token: client.json.accessToken })).status).toBe(403);
@@ -219,14 +258,14 @@ describe("export", () => {
   });
 });
 
-describe("auth, file or notification unreachable", () => {
+describe("auth, file, notification or ai unreachable", () => {
   test("avatar, deletion and export answer 503 with Retry-After and write nothing", async () => {
     const user = await stack.register();
     const fileId = await stack.upload(user.accessToken, "png");
     const deps = stack.user.deps;
-    // The same service, but auth, file and notification are at an address where nothing listens.
+    // The same service, but auth, file, notification and ai are at an address where nothing listens.
     const remote = connectToServices({
-      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1", notification: "http://127.0.0.1:1" },
+      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1", notification: "http://127.0.0.1:1", ai: "http://127.0.0.1:1" },
       client: deps.config.client,
       timeoutMs: 1000,
       logger: deps.logger,
@@ -256,17 +295,24 @@ describe("auth, file or notification unreachable", () => {
     expect((await stack.fileRow(fileId))?.public).toBe(false);
   });
 
-  test("the export is all or nothing: the notification service alone unreachable makes it a 503", async () => {
+  test("the export is all or nothing: the notification service or the AI service alone unreachable makes it a 503", async () => {
     const user = await stack.register();
     const deps = stack.user.deps;
-    const remote = connectToServices({
-      urls: { auth: stack.authUrl, file: stack.fileUrl, notification: "http://127.0.0.1:1" },
-      client: deps.config.client,
-      timeoutMs: 1000,
-      logger: deps.logger,
-    });
+    const reachable = { auth: stack.authUrl, file: stack.fileUrl, notification: stack.notificationUrl, ai: stack.aiUrl };
+    for (const down of ["notification", "ai"] as const) {
+      const remote = connectToServices({
+        urls: { ...reachable, [down]: "http://127.0.0.1:1" },
+        client: deps.config.client,
+        timeoutMs: 1000,
+        logger: deps.logger,
+      });
+      const response = await stack.user.appFor({ ...deps, remote }).request("/users/me/export", { headers: { authorization: `Bearer ${user.accessToken}` } });
+      expect({ down, status: response.status }).toEqual({ down, status: 503 });
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+    }
+    // With both back, the same export answers.
+    const remote = connectToServices({ urls: reachable, client: deps.config.client, timeoutMs: 1000, logger: deps.logger });
     const response = await stack.user.appFor({ ...deps, remote }).request("/users/me/export", { headers: { authorization: `Bearer ${user.accessToken}` } });
-    expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
+    expect(response.status).toBe(200);
   });
 });

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startAiService } from "@lodge/ai";
+import { aiEnv } from "@lodge/ai/env";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
@@ -35,12 +37,13 @@ export const samples = {
 };
 
 /**
- * The user service with the real auth, file and notification services beside it, in this process,
+ * The user service with the real auth, file, notification and AI services beside it, in this process,
  * on random ports: one test database (each service in its own schema), one Redis prefix and a
  * temporary storage directory, as in production. The user service verifies tokens against auth's
- * JWKS URL and calls auth, file and notification with its client credentials; avatar URLs point at
+ * JWKS URL and calls auth, file, notification and ai with its client credentials; avatar URLs point at
  * the file service. The notification service keeps its emails queued (no email worker, no SMTP):
- * what the user tests need of it is its inbox, its part of the saga and of the export.
+ * what the user tests need of it is its inbox, its part of the saga and of the export; of the AI
+ * service (no provider configured), its part of the saga and of the export.
  * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
  * auth service's (what it signs then carries the later time); `advanceFile` the file service's (its
  * event retries' backoff runs on it). With `redisProxy`, the services reach Redis through a proxy
@@ -62,7 +65,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       ...common,
       AUTH_COOKIE_SECURE: "false",
       AUTH_CLIENTS: [
-        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export`,
+        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export ai:export`,
         ...Object.entries(otherClients).map(([id, scopes]) => `${id}:${CLIENT_SECRET}:${scopes.join(" ")}`),
       ].join(";"),
     }),
@@ -115,9 +118,18 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const notificationServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: notification.app.fetch });
   const notificationUrl = `http://127.0.0.1:${notificationServer.port}`;
 
+  const ai = await startAiService({
+    env: parseEnv(aiEnv, { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl }),
+    database,
+    redis: serviceRedis,
+    logger: logger("ai"),
+  });
+  const aiServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: ai.app.fetch });
+  const aiUrl = `http://127.0.0.1:${aiServer.port}`;
+
   const userClock = createTestClock();
   const { user } = await serveUser({
-    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, NOTIFICATION_URL: notificationUrl, ...options.env },
+    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, NOTIFICATION_URL: notificationUrl, AI_URL: aiUrl, ...options.env },
     database,
     redis: serviceRedis,
     clock: userClock.now,
@@ -179,6 +191,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     authUrl,
     fileUrl,
     notificationUrl,
+    aiUrl,
     call,
     callAuth,
     callFile,
@@ -190,6 +203,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     user,
     file,
     notification,
+    ai,
     database,
     redis,
     redisProxy,
@@ -204,6 +218,8 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     close: async () => {
       await userServer.stop(true);
       await user.close();
+      await aiServer.stop(true);
+      await ai.close();
       await notificationServer.stop(true);
       await notification.close();
       await fileServer.stop(true);
@@ -255,7 +271,7 @@ export type TestUsers = Awaited<ReturnType<typeof startTestUsers>>;
 /**
  * The user service alone, for tests that need only tokens: they come from a test issuer (signed as
  * auth signs them), and `register` announces the user with `user.registered` on the bus, as auth's
- * outbox does. No auth, file or notification service runs: AUTH_URL, FILE_URL and NOTIFICATION_URL
+ * outbox does. No auth, file, notification or AI service runs: AUTH_URL, FILE_URL, NOTIFICATION_URL and AI_URL
  * lead to the issuer, which knows none of their routes, so tests of the user service's calls to them (deletion, export, avatars,
  * verify_password) use `startTestStack`. Same helpers and `advance` as there.
  */
@@ -275,6 +291,7 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
       AUTH_URL: nowhere,
       FILE_URL: nowhere,
       NOTIFICATION_URL: nowhere,
+      AI_URL: nowhere,
       ...options.env,
     },
     database,

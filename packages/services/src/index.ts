@@ -40,7 +40,7 @@ export const services = [
     name: "user",
     port: 3002,
     prefixes: ["/users"],
-    client: { id: "user-service", scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export"] },
+    client: { id: "user-service", scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export"] },
     holdsUserData: true,
   },
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
@@ -60,7 +60,7 @@ export const services = [
     prefixes: ["/ai"],
     // Stores the images it generates as the user's files (POST /files for a user, `files:write`).
     client: { id: "ai-service", scopes: ["files:write"] },
-    holdsUserData: false,
+    holdsUserData: true,
   },
 ] as const satisfies readonly ServiceEntry[];
 

@@ -2,7 +2,7 @@ import { z } from "@lodge/config";
 import type { Logger } from "@lodge/kit";
 import type { AiEnv } from "../env";
 import { providerTypes } from "../providers/index";
-import type { Provider } from "../providers/types";
+import type { Provider, ProviderSettings } from "../providers/types";
 import type { Pricing } from "./calls";
 import prices from "./prices.json";
 
@@ -73,16 +73,16 @@ export function builtinPriceOf(model: string): Pricing | undefined {
  * The registry from AI_REGISTRY_FILE (JSON or YAML, checked at boot: a wrong file stops the service
  * with what is wrong), else simple mode from OPENAI_API_KEY, else none. Says in the log which.
  */
-export async function loadRegistry(env: AiEnv, logger: Logger): Promise<Registry> {
-  const connectTimeoutMs = env.AI_CONNECT_TIMEOUT_MS;
+export async function loadRegistry(env: AiEnv, logger: Logger, clock: () => Date): Promise<Registry> {
+  const common = { connectTimeoutMs: env.AI_CONNECT_TIMEOUT_MS, logger, clock };
   if (env.AI_REGISTRY_FILE) {
     const file = await readRegistryFile(env.AI_REGISTRY_FILE);
-    const registry = fileRegistry(file, env, connectTimeoutMs);
+    const registry = fileRegistry(file, env, common);
     logger.info({ file: env.AI_REGISTRY_FILE, models: Object.keys(file.models) }, "ai models: registry file");
     return registry;
   }
   if (env.OPENAI_API_KEY) {
-    const provider = providerTypes.openai?.({ name: "openai", baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, connectTimeoutMs });
+    const provider = providerTypes.openai?.({ name: "openai", baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, ...common });
     if (!provider) throw new Error("the openai provider is missing");
     logger.info({ baseUrl: env.OPENAI_BASE_URL }, "ai models: simple mode (every model OPENAI_BASE_URL lists)");
     return simpleRegistry(provider, logger);
@@ -102,7 +102,7 @@ async function readRegistryFile(path: string): Promise<RegistryFile> {
   return result.data;
 }
 
-function fileRegistry(file: RegistryFile, env: AiEnv, connectTimeoutMs: number): Registry {
+function fileRegistry(file: RegistryFile, env: AiEnv, common: Omit<ProviderSettings, "name" | "baseUrl" | "apiKey">): Registry {
   const settings = {
     openai: { type: "openai", baseUrl: env.OPENAI_BASE_URL, apiKeyEnv: "OPENAI_API_KEY" },
     replicate: { type: "replicate", baseUrl: env.REPLICATE_BASE_URL, apiKeyEnv: "REPLICATE_API_TOKEN" },
@@ -122,7 +122,7 @@ function fileRegistry(file: RegistryFile, env: AiEnv, connectTimeoutMs: number):
     if (!setting || !make) throw new Error(`AI_REGISTRY_FILE: model ${alias} names provider ${name}, which is neither listed nor built in`);
     const apiKey = variableOf(env, setting.apiKeyEnv);
     if (!apiKey) throw new Error(`AI_REGISTRY_FILE: provider ${name} (model ${alias}) has no key: set ${setting.apiKeyEnv}`);
-    const provider = make({ name, baseUrl: setting.baseUrl, apiKey, connectTimeoutMs });
+    const provider = make({ name, baseUrl: setting.baseUrl, apiKey, ...common });
     providers.set(name, provider);
     return provider;
   };

@@ -1,15 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import { type Json, type Provider, ProviderError, type ProviderRequest } from "./types";
-
-export type ProviderSettings = {
-  /** The registry's name for this provider. */
-  name: string;
-  /** The API's base URL, with its version path. */
-  baseUrl: string;
-  apiKey: string;
-  /** How long a streamed call may wait for the upstream's response headers (they come before the first token). */
-  connectTimeoutMs: number;
-};
+import { type Json, type Provider, ProviderError, type ProviderRequest, type ProviderSettings } from "./types";
 
 /**
  * Any OpenAI-compatible API (OpenAI, OpenRouter, vLLM, Ollama) through the official SDK. The SDK's

@@ -4,7 +4,22 @@
  * API whatever the provider), as plain JSON objects so fields Lodge does not know pass through.
  */
 
+import type { Logger } from "@lodge/kit";
+
 export type Json = Record<string, unknown>;
+
+/** What a provider is made from (the registry's entry for it, and the service's logger and clock). */
+export type ProviderSettings = {
+  /** The registry's name for this provider. */
+  name: string;
+  /** The API's base URL, with its version path. */
+  baseUrl: string;
+  apiKey: string;
+  /** How long a call may wait for the upstream's response headers. */
+  connectTimeoutMs: number;
+  logger: Logger;
+  clock: () => Date;
+};
 
 /** One upstream request: the caller's body with `model` set to the deployment's upstream model. */
 export type ProviderRequest = {
