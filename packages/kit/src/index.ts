@@ -2,7 +2,7 @@ export { connectRedis, createLogger, DEFAULT_COMMAND_TIMEOUT_MS, type Logger, Re
 export { createApp, createRouter, createServiceApp, type KitOptions, mountOpenApi, type OpenApiInfo, type ServiceAppOptions } from "./app";
 export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGuard, type Guard, remoteKeys, SIGNING_ALGORITHMS } from "./auth";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
-export { type Ctx, ctxOf, userOf } from "./context";
+export { actingUserOf, type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
