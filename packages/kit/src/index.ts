@@ -9,7 +9,17 @@ export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
-export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";
+export {
+  type CheckedTarget,
+  checkTarget,
+  getFromTarget,
+  isPublicAddress,
+  type PublicGetResult,
+  type PublicPostResult,
+  postToTarget,
+  RefusedTarget,
+  type TargetRules,
+} from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
