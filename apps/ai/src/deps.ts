@@ -1,10 +1,27 @@
-import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Queue } from "@lodge/jobs";
+import type { Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { AiEnv } from "./env";
+import type { Caller } from "./helpers/calls";
+import type { AiJobData } from "./jobs/ai-job";
+import type { Json } from "./providers/types";
 
 /** What the kit builds for every service, plus the AI service's own (see service.ts); built once at boot. */
 export type AiDeps = ServiceBase &
   WithOutbox & {
     env: AiEnv;
+    /** How an async job's request is run: the gateway's call path, with the caller's limits and metering. */
+    runCall: RunCall;
+    /** Async jobs (POST /ai/jobs), run by the ai-jobs worker. */
+    aiJobs: Queue<AiJobData>;
+    /** The file service, where generated images are stored as the user's files; null without AI_CLIENT_SECRET (the provider's URLs are kept). */
+    files: RemoteServices<"file"> | null;
   };
 
 export type Ctx = KitCtx<AiDeps>;
+
+/**
+ * Runs one call as /ai/v1 runs it (admitted with the caller's limits and budgets, routed, metered)
+ * and gives its answer in OpenAI's shape: a chat completion, or an images response. Throws
+ * ApiError (limits, bad requests) or ProviderError as the call path does.
+ */
+export type RunCall = (ctx: Ctx, caller: Caller, kind: "chat" | "image", request: Json) => Promise<Json>;
