@@ -1,6 +1,8 @@
-import { ApiError, checkTarget, type ErrorCode, errorStatus, getFromTarget, RefusedTarget } from "@lodge/kit";
+import { ApiError, checkTarget, type ErrorCode, errorStatus, getFromTarget, RefusedTarget, type RemoteServices } from "@lodge/kit";
+import { fileTypeFromBuffer } from "file-type";
 import type { Ctx } from "../deps";
 import { type Json, ProviderError } from "../providers/types";
+import { PartlyStored } from "./job-failures";
 
 /**
  * The images of an images answer stored in the file service as the user's files: each item's
@@ -10,23 +12,33 @@ import { type Json, ProviderError } from "../providers/types";
 export async function storeGeneratedImages(ctx: Ctx, input: { jobId: string; userId: string; answer: Json }): Promise<Json> {
   const { files } = ctx.deps;
   if (!files) return input.answer;
-  const items = Array.isArray(input.answer.data) ? (input.answer.data as Json[]) : [];
+  if (!Array.isArray(input.answer.data)) throw garbage("The provider's answer has no images (`data`)");
+  const items = input.answer.data as Json[];
   const stored: Json[] = [];
   for (const [index, item] of items.entries()) {
-    const bytes = await imageBytesOf(ctx, item);
-    const name = `ai-image-${input.jobId}-${index + 1}`;
-    const reply = await files.call("file", `/files?name=${name}`, {
-      method: "POST",
-      // The file service tells the type from the bytes (and refuses what is not an allowed image).
-      bytes: { data: bytes, contentType: "application/octet-stream" },
-      actingFor: input.userId,
-      requestId: ctx.requestId,
-    });
-    if (reply.status !== 201) throw storeRefused(reply.status, reply.json);
-    const file = reply.json as { id: string; url: string };
-    stored.push({ fileId: file.id, url: file.url, ...(typeof item.revised_prompt === "string" ? { revised_prompt: item.revised_prompt } : {}) });
+    try {
+      stored.push(await storeImage(ctx, files, { ...input, item, name: `ai-image-${input.jobId}-${index + 1}` }));
+    } catch (error) {
+      throw stored.length > 0 ? new PartlyStored(error, stored) : error;
+    }
   }
   return { ...input.answer, data: stored };
+}
+
+async function storeImage(ctx: Ctx, files: RemoteServices<"file">, input: { userId: string; item: Json; name: string }): Promise<Json> {
+  const bytes = await imageBytesOf(ctx, input.item);
+  const type = await imageTypeOf(bytes);
+  const reply = await files.call("file", `/files?name=${input.name}.${type.extension}`, {
+    method: "POST",
+    // Declared as what the bytes are: the file service checks that too (and refuses a type it does not allow).
+    bytes: { data: bytes, contentType: type.contentType },
+    actingFor: input.userId,
+    requestId: ctx.requestId,
+  });
+  if (reply.status !== 201) throw storeRefused(reply.status, reply.json);
+  const file = reply.json as { id: string; url: string };
+  const revisedPrompt = input.item.revised_prompt;
+  return { fileId: file.id, url: file.url, ...(typeof revisedPrompt === "string" ? { revised_prompt: revisedPrompt } : {}) };
 }
 
 /** One image's bytes: decoded from `b64_json` (or a data: URL), or fetched from the provider's URL under the public-http rules. */
@@ -62,6 +74,15 @@ async function imageBytesOf(ctx: Ctx, item: Json): Promise<Uint8Array> {
   if (answer.cut) throw garbage(`The image is larger than ${env.AI_IMAGE_MAX_BYTES} bytes`);
   if (answer.body.length === 0) throw garbage("The provider's image is empty");
   return answer.body;
+}
+
+/** Raster images only: an images answer that is anything else (text, markup, SVG) is not stored as one. */
+const imageTypes = new Set(["image/png", "image/jpeg", "image/webp", "image/gif", "image/avif"]);
+
+async function imageTypeOf(bytes: Uint8Array): Promise<{ contentType: string; extension: string }> {
+  const detected = await fileTypeFromBuffer(bytes).catch(() => undefined);
+  if (!detected || !imageTypes.has(detected.mime)) throw garbage("The provider's image is not an image (PNG, JPEG, WebP, GIF or AVIF)");
+  return { contentType: detected.mime, extension: detected.ext };
 }
 
 function dataUrlPayload(url: string): string | undefined {

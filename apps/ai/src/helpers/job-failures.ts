@@ -7,6 +7,20 @@ export type JobError = { code: string; message: string; details?: unknown };
 /** Budgets do not come back within a job's retries: a job refused by one fails at once. */
 const budgetLimits = new Set(["daily_budget", "monthly_budget"]);
 
+/**
+ * An image job that failed after some of its images were stored as the user's files: final (a
+ * retry would store them twice), and the job's error lists them, so none is left unaccounted for.
+ */
+export class PartlyStored extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly stored: Record<string, unknown>[],
+  ) {
+    super("Some images were stored before the job failed");
+    this.name = "PartlyStored";
+  }
+}
+
 /** Whether another attempt may succeed: a provider or Lodge service briefly down or busy, a per-minute limit. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ProviderError) return error.options.retryable;
@@ -20,10 +34,15 @@ export function isRetryable(error: unknown): boolean {
 
 /** The failure as the job's row keeps it. */
 export function jobErrorOf(error: unknown): JobError {
+  if (error instanceof PartlyStored) {
+    const failure = jobErrorOf(error.failure);
+    return { ...failure, details: { ...(failure.details as object | undefined), storedImages: error.stored } };
+  }
   if (error instanceof ApiError) return { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) };
   if (error instanceof ProviderError) {
+    // The provider's answer (or none): its HTTP status when there was one.
     const status = error.options.status;
-    return { code: status === null ? "UPSTREAM_UNREACHABLE" : "UPSTREAM_ERROR", message: error.message, ...(status === null ? {} : { details: { status } }) };
+    return { code: "UPSTREAM_ERROR", message: error.message, ...(status === null ? {} : { details: { status } }) };
   }
   return { code: "INTERNAL", message: "The job failed" };
 }
