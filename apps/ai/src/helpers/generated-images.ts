@@ -97,6 +97,6 @@ function garbage(message: string) {
 /** The file service refused an image, in its own words and code: over the user's quota or not an allowed image (for good), or rate limited (another attempt). */
 function storeRefused(status: number, body: unknown) {
   const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-  const code = error?.code !== undefined && error.code in errorStatus ? (error.code as ErrorCode) : "INTERNAL";
+  const code = error?.code !== undefined && Object.hasOwn(errorStatus, error.code) ? (error.code as ErrorCode) : "INTERNAL";
   return new ApiError({ code, message: `The image could not be stored as your file: ${error?.message ?? `status ${status}`}` });
 }
