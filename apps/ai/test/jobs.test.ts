@@ -17,6 +17,22 @@ afterAll(() => t.close());
 const jobCount = async () => (await t.db.select({ n: count() }).from(jobs))[0]?.n;
 const callsFor = (userId: string) => t.calls.filter((call) => call.userId === userId);
 
+/**
+ * Calls (those `which` picks; the others answer at once) that wait until `release()`: a job taken
+ * by the worker stays running meanwhile, and with AI_JOB_CONCURRENCY=1 the next ones stay queued.
+ */
+function slowCalls(which: (request: Record<string, unknown>) => boolean = () => true) {
+  const gate = Promise.withResolvers<void>();
+  const started = Promise.withResolvers<void>();
+  t.runCall = async (_ctx, _caller, _kind, request) => {
+    if (!which(request)) return completionOf("at once");
+    started.resolve();
+    await gate.promise;
+    return completionOf("slow");
+  };
+  return { started: started.promise, release: () => gate.resolve() };
+}
+
 describe("a chat job", () => {
   test("is accepted (202), run with the request as sent, and its end is recorded and published", async () => {
     const user = await t.issuer.user();
@@ -173,20 +189,14 @@ describe("failures and retries", () => {
 describe("running, cancelling and running again", () => {
   test("a running job cannot be cancelled (409) and finishes", async () => {
     const user = await t.issuer.user();
-    const gate = Promise.withResolvers<void>();
-    const started = Promise.withResolvers<void>();
-    t.runCall = async () => {
-      started.resolve();
-      await gate.promise;
-      return completionOf("slow");
-    };
+    const slow = slowCalls();
     const { id } = (await t.submit(user.token, chatJob())).json;
-    await started.promise;
+    await slow.started;
     expect((await t.call("GET", `/ai/jobs/${id}`, { token: user.token })).json.status).toBe("running");
     const refused = await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token });
     expect(refused.status).toBe(409);
     expect(refused.json.error.code).toBe("CONFLICT");
-    gate.resolve();
+    slow.release();
     expect((await t.settled(user.token, id)).status).toBe("succeeded");
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token })).status).toBe(409);
   });
@@ -207,16 +217,9 @@ describe("running, cancelling and running again", () => {
 describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
   test("a queued job is cancelled: removed from the queue, recorded, published, and never run", async () => {
     const user = await t.issuer.user();
-    const gate = Promise.withResolvers<void>();
-    const started = Promise.withResolvers<void>();
-    t.runCall = async (_ctx, _caller, _kind, request) => {
-      if (request.model !== "slow") return completionOf("never");
-      started.resolve();
-      await gate.promise;
-      return completionOf("slow");
-    };
-    const slow = (await t.submit(user.token, { kind: "chat", request: { model: "slow", messages: [{ role: "user", content: "wait" }] } })).json.id;
-    await started.promise;
+    const slow = slowCalls((request) => request.model === "slow");
+    const slowJob = (await t.submit(user.token, { kind: "chat", request: { model: "slow", messages: [{ role: "user", content: "wait" }] } })).json.id;
+    await slow.started;
     const id = (await t.submit(user.token, chatJob())).json.id;
     expect((await t.call("GET", `/ai/jobs/${id}`, { token: user.token })).json.status).toBe("queued");
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: (await t.issuer.user()).token })).status).toBe(404);
@@ -227,8 +230,8 @@ describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
     expect(await t.deps.aiJobs.getJob(id)).toBeUndefined();
     expect((await t.completion(id)).data).toMatchObject({ userId: user.id, jobId: id, kind: "chat", status: "cancelled" });
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token })).status).toBe(409);
-    gate.resolve();
-    expect((await t.settled(user.token, slow)).status).toBe("succeeded");
+    slow.release();
+    expect((await t.settled(user.token, slowJob)).status).toBe("succeeded");
     const ctx = { deps: t.deps, logger: t.deps.logger };
     expect(await runJob({ ctx, input: { jobId: id, lastAttempt: true } })).toEqual({ status: "skipped" });
     expect(callsFor(user.id).map((call) => call.request.model)).toEqual(["slow"]);
@@ -236,37 +239,25 @@ describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
 
   test("an admin may cancel anyone's queued job", async () => {
     const user = await t.issuer.user();
-    const gate = Promise.withResolvers<void>();
-    const started = Promise.withResolvers<void>();
-    t.runCall = async () => {
-      started.resolve();
-      await gate.promise;
-      return completionOf("slow");
-    };
+    const slow = slowCalls();
     const running = (await t.submit(user.token, chatJob())).json.id;
-    await started.promise;
+    await slow.started;
     const queued = (await t.submit(user.token, chatJob())).json.id;
     expect((await t.call("DELETE", `/ai/jobs/${queued}`, { token: (await t.issuer.admin()).token })).json.status).toBe("cancelled");
-    gate.resolve();
+    slow.release();
     expect((await t.settled(user.token, running)).status).toBe("succeeded");
   });
 
   test("the queued job of a user whose data was erased (its row deleted) does nothing when a worker takes it", async () => {
     const user = await t.issuer.user();
-    const gate = Promise.withResolvers<void>();
-    const started = Promise.withResolvers<void>();
-    t.runCall = async () => {
-      started.resolve();
-      await gate.promise;
-      return completionOf("slow");
-    };
+    const slow = slowCalls();
     const other = await t.issuer.user();
     const running = (await t.submit(other.token, chatJob())).json.id;
-    await started.promise;
+    await slow.started;
     const id = (await t.submit(user.token, chatJob())).json.id;
     // As the deletion saga leaves it: the row gone, the BullMQ job still queued.
     await t.db.delete(jobs).where(eq(jobs.userId, user.id));
-    gate.resolve();
+    slow.release();
     await t.settled(other.token, running);
     await eventually(async () => (await t.deps.aiJobs.getJobState(id)) === "completed");
     expect(callsFor(user.id)).toEqual([]);
