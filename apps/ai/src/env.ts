@@ -55,8 +55,15 @@ export const aiEnv = serviceEnv
 
     /** How long an exact-match cached answer is served (0: no cache). */
     AI_CACHE_TTL_SECONDS: z.coerce.number().int().nonnegative().default(3600),
+    /** Largest answer one cached entry may hold (a larger one is not cached). */
+    AI_CACHE_MAX_ENTRY_BYTES: positiveInt.default(256 * 1024),
     /** Jobs (POST /ai/jobs) a worker runs at once per instance. */
     AI_JOB_CONCURRENCY: positiveInt.default(4),
+    /** A generated image fetched from a provider's URL (to store it as the user's file): at most this large, within this time. */
+    AI_IMAGE_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+    AI_IMAGE_FETCH_TIMEOUT_MS: positiveInt.default(30_000),
+    /** Hosts image URLs may name although they are not public (a local provider); others must resolve to public addresses. */
+    AI_IMAGE_ALLOWED_HOSTS: fragments.list(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.AI_CLIENT_SECRET) {

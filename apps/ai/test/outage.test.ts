@@ -17,8 +17,9 @@ beforeAll(async () => {
   behindProxy = await t.startInstance({ usageWriter: false, redis });
 });
 afterAll(async () => {
-  proxy.stop();
+  // The instances first: the one behind the proxy closes its queues over it.
   await t.close();
+  proxy.stop();
 });
 
 describe("Redis unreachable", () => {

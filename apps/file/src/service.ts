@@ -38,7 +38,12 @@ export function storageFromEnv(env: FileEnv): Promise<Storage> {
 export const fileService = defineService<FileEnv, FileDeps, { storage?: Storage; jobs?: boolean }>({
   name: "file",
   env: fileEnv,
-  openApi: { prefix: "/files", title: "Lodge files", description: "Uploads (direct and tus), image variants, signed URLs." },
+  openApi: {
+    prefix: "/files",
+    title: "Lodge files",
+    description:
+      "Uploads (direct and tus), image variants, signed URLs. Service clients with `files:write` store files for a user (`X-Lodge-User`), under that user's quota.",
+  },
   outbox: fileOutbox,
   tokens: "jwks",
   build: async (base, options) => {

@@ -41,3 +41,26 @@ export function userOf(c: Context<AppEnv>): Extract<Principal, { kind: "user" }>
   if (principal?.kind !== "user") throw new ApiError({ code: "FORBIDDEN", message: "Only for user sessions" });
   return principal;
 }
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Who a request acts for, by one rule every service shares: a user's token acts for that user (an
+ * `X-Lodge-User` naming anyone else is refused, admins included); a service client acts for the
+ * user its `X-Lodge-User` names, and only when it holds `scope`. Anything else is 403.
+ */
+export function actingUserOf(c: Context<AppEnv>, scope: string): string {
+  const principal = c.get("principal");
+  const named = c.req.header("x-lodge-user");
+  if (named !== undefined && !uuid.test(named))
+    throw new ApiError({ code: "VALIDATION_FAILED", message: "X-Lodge-User must be a user id", details: [{ path: "x-lodge-user", message: "not a UUID" }] });
+  if (principal?.kind === "user") {
+    if (named !== undefined && named.toLowerCase() !== principal.userId.toLowerCase())
+      throw new ApiError({ code: "FORBIDDEN", message: "A user token acts only for its own user" });
+    return principal.userId;
+  }
+  if (principal?.kind !== "client") throw new ApiError({ code: "FORBIDDEN", message: "Not allowed for this token" });
+  if (!principal.scopes.includes(scope)) throw new ApiError({ code: "FORBIDDEN", message: `Acting for a user needs the ${scope} scope` });
+  if (named === undefined) throw new ApiError({ code: "FORBIDDEN", message: "A service client must name the user it acts for (X-Lodge-User)" });
+  return named.toLowerCase();
+}

@@ -2,14 +2,24 @@ export { connectRedis, createLogger, DEFAULT_COMMAND_TIMEOUT_MS, type Logger, Re
 export { createApp, createRouter, createServiceApp, type Dialect, type KitOptions, mountOpenApi, type OpenApiInfo, type ServiceAppOptions } from "./app";
 export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGuard, type Guard, remoteKeys, SIGNING_ALGORITHMS } from "./auth";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
-export { type Ctx, ctxOf, userOf } from "./context";
+export { actingUserOf, type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
-export { type CheckedTarget, checkTarget, isPublicAddress, type PublicPostResult, postToTarget, RefusedTarget, type TargetRules } from "./public-http";
+export {
+  type CheckedTarget,
+  checkTarget,
+  getFromTarget,
+  isPublicAddress,
+  type PublicGetResult,
+  type PublicPostResult,
+  postToTarget,
+  RefusedTarget,
+  type TargetRules,
+} from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";

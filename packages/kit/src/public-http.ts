@@ -118,13 +118,37 @@ export type PublicPostResult = { status: number; headers: http.IncomingHttpHeade
  * The whole exchange is bounded by `timeoutMs`; at most `maxResponseBytes` of the answer are read,
  * then the connection is dropped. A redirect is returned as it is (never followed).
  */
-export function postToTarget(
+export async function postToTarget(
   target: CheckedTarget,
   options: { headers: Record<string, string>; body: string; timeoutMs: number; maxResponseBytes: number },
 ): Promise<PublicPostResult> {
+  const answer = await requestTarget(target, { ...options, method: "POST" });
+  return { status: answer.status, headers: answer.headers, body: answer.body.toString("utf8"), durationMs: answer.durationMs };
+}
+
+export type PublicGetResult = {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** At most `maxResponseBytes` of the answer. */
+  body: Buffer;
+  /** Whether the answer was longer than `maxResponseBytes` (then `body` is only its start). */
+  cut: boolean;
+  durationMs: number;
+};
+
+/** GETs a checked target (a file someone else named, such as a provider's image URL), under the same rules as postToTarget. */
+export function getFromTarget(target: CheckedTarget, options: { headers?: Record<string, string>; timeoutMs: number; maxResponseBytes: number }) {
+  return requestTarget(target, { ...options, method: "GET", headers: options.headers ?? {} });
+}
+
+function requestTarget(
+  target: CheckedTarget,
+  options: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; timeoutMs: number; maxResponseBytes: number },
+): Promise<PublicGetResult> {
   const started = performance.now();
   const client = target.url.protocol === "https:" ? https : http;
-  return new Promise((resolvePost, reject) => {
+  const headers = options.body === undefined ? options.headers : { ...options.headers, "content-length": String(Buffer.byteLength(options.body)) };
+  return new Promise((resolveRequest, reject) => {
     let settled = false;
     /** Settles once: a dropped answer also ends and errors after it was settled. */
     const settle = (outcome: () => void) => {
@@ -136,8 +160,8 @@ export function postToTarget(
     const request = client.request(
       target.url,
       {
-        method: "POST",
-        headers: { ...options.headers, "content-length": String(Buffer.byteLength(options.body)) },
+        method: options.method,
+        headers,
         // The name was resolved and checked already: connect to that address, whatever DNS says now.
         lookup: (_host, lookupOptions, callback) => {
           const done = callback as (...args: unknown[]) => void;
@@ -148,20 +172,20 @@ export function postToTarget(
       (response) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        const finish = () =>
+        const finish = (cut: boolean) =>
           settle(() => {
-            const body = Buffer.concat(chunks).subarray(0, options.maxResponseBytes).toString("utf8");
-            resolvePost({ status: response.statusCode ?? 0, headers: response.headers, body, durationMs: Math.round(performance.now() - started) });
+            const body = Buffer.concat(chunks).subarray(0, options.maxResponseBytes);
+            resolveRequest({ status: response.statusCode ?? 0, headers: response.headers, body, cut, durationMs: Math.round(performance.now() - started) });
           });
         response.on("data", (chunk: Buffer) => {
           chunks.push(chunk);
           size += chunk.length;
-          if (size < options.maxResponseBytes) return;
+          if (size <= options.maxResponseBytes) return;
           // Enough read: the rest of a large answer is not waited for.
-          finish();
+          finish(true);
           response.destroy();
         });
-        response.on("end", finish);
+        response.on("end", () => finish(false));
         response.on("error", (error) => settle(() => reject(error)));
       },
     );

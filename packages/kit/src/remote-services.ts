@@ -7,6 +7,8 @@ export type RemoteCall = {
   method: string;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as they are instead (a file for the file service), with their content type. */
+  bytes?: { data: Uint8Array; contentType: string };
   /** The request this call serves, sent on as X-Request-Id so one id follows it through every service. */
   requestId?: string;
   /** The user this service acts for, sent as X-Lodge-User: the callee applies that user's limits and permissions (its scope must allow acting for users). */
@@ -48,6 +50,7 @@ export function connectToServices<Service extends string>(options: RemoteService
   async function send(service: Service | "auth", path: string, init: RemoteCall & { token?: string }): Promise<RemoteReply> {
     const headers: Record<string, string> = {};
     if (init.body !== undefined) headers["content-type"] = "application/json";
+    if (init.bytes) headers["content-type"] = init.bytes.contentType;
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.requestId) headers["x-request-id"] = init.requestId;
     if (init.actingFor) headers["x-lodge-user"] = init.actingFor;
@@ -58,7 +61,7 @@ export function connectToServices<Service extends string>(options: RemoteService
       response = await fetch(`${options.urls[service]}${path}`, {
         method: init.method,
         headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.bytes ? init.bytes.data : init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: AbortSignal.timeout(options.timeoutMs),
         redirect: "error",
       });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createServer, type Socket } from "node:net";
-import { checkTarget, isPublicAddress, postToTarget, RefusedTarget } from "../src/public-http";
+import { checkTarget, getFromTarget, isPublicAddress, postToTarget, RefusedTarget } from "../src/public-http";
 
 describe("isPublicAddress", () => {
   test("private, loopback, link-local, CGNAT, multicast, unspecified and reserved addresses of both families are not public", () => {
@@ -128,5 +128,36 @@ describe("postToTarget", () => {
     } finally {
       listener.close();
     }
+  });
+});
+
+describe("getFromTarget", () => {
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/image") return new Response(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 255]), { headers: { "content-type": "image/png" } });
+      if (path === "/large") return new Response(new Uint8Array(1_000_000));
+      if (path === "/redirect") return new Response(null, { status: 302, headers: { location: "http://10.0.0.1/" } });
+      return new Promise<Response>(() => {});
+    },
+  });
+  afterAll(() => server.stop(true));
+  const pinned = (path: string) => ({ url: new URL(`http://images.lodge-test.invalid:${server.port}${path}`), address: "127.0.0.1", family: 4 as const });
+
+  test("reads the bytes as they are, whole when within the limit", async () => {
+    const result = await getFromTarget(pinned("/image"), { timeoutMs: 5000, maxResponseBytes: 6 });
+    expect(result).toMatchObject({ status: 200, cut: false });
+    expect([...result.body]).toEqual([0x89, 0x50, 0x4e, 0x47, 0, 255]);
+    expect(result.headers["content-type"]).toBe("image/png");
+  });
+
+  test("a larger answer is cut and says so; a redirect is not followed; a silent server times out", async () => {
+    const large = await getFromTarget(pinned("/large"), { timeoutMs: 5000, maxResponseBytes: 1000 });
+    expect(large.cut).toBe(true);
+    expect(large.body.length).toBe(1000);
+    expect(await getFromTarget(pinned("/redirect"), { timeoutMs: 5000, maxResponseBytes: 1000 })).toMatchObject({ status: 302, cut: false });
+    await expect(getFromTarget(pinned("/silent"), { timeoutMs: 50, maxResponseBytes: 1000 })).rejects.toThrow("no answer within 50 ms");
   });
 });

@@ -150,6 +150,14 @@ describe("headers", () => {
     const plain = await remote.call("file", "/files/echo", { method: "GET" });
     expect(plain.json).toMatchObject({ requestId: null, actingFor: null, contentType: null });
   });
+
+  test("bytes go as they are, with their content type", async () => {
+    const reply = await connect().call("file", "/files/echo", {
+      method: "POST",
+      bytes: { data: new TextEncoder().encode("raw bytes"), contentType: "text/plain" },
+    });
+    expect(reply.json).toMatchObject({ contentType: "text/plain", body: "raw bytes" });
+  });
 });
 
 describe("a peer that is down", () => {

@@ -14,7 +14,8 @@ export function fileRoutes(deps: FileDeps) {
   const router = createRouter();
   // Before /files/{id}/...: `export` is a literal segment.
   router.openapi({ ...exportRoute, middleware: requireScope("files:export") }, exportFiles(deps));
-  router.openapi({ ...uploadFileRoute, middleware: requireUser() }, upload(deps));
+  // A user for themselves, or a `files:write` client for the user it names (actingUserOf).
+  router.openapi({ ...uploadFileRoute, middleware: requireToken() }, upload(deps));
   router.openapi({ ...listFilesRoute, middleware: requireUser() }, list(deps));
   router.openapi({ ...getFileRoute, middleware: requireToken() }, get(deps));
   // Variants held in memory are answered before the validators and the guard (see cachedVariant).

@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
+import { ApiError, type AppEnv, actingUserOf, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { drainable } from "../../helpers/drain";
 import { firstFilePart } from "../../helpers/multipart";
@@ -14,9 +14,14 @@ export const uploadFileRoute = createRoute({
   tags: ["files"],
   summary: "Upload a file (multipart/form-data field `file`, or the raw bytes as the body)",
   description:
-    "Streamed to storage. The content type is sniffed from the bytes and must be allowed; a declared type that contradicts them is refused (415). Over the size limit or the user's quota: 413.",
+    "Streamed to storage. The content type is sniffed from the bytes and must be allowed; a declared type that contradicts them is refused (415). Over the size limit or the user's quota: 413. " +
+    "A service client holding `files:write` stores a file for a user by naming them in `X-Lodge-User`: the file is that user's, under their quota and limits. " +
+    "A client without the scope or the header, or a user's token naming another user, gets 403.",
   security: bearer,
   request: {
+    headers: z.object({
+      "x-lodge-user": z.uuid().optional().openapi({ description: "The user a service client (scope `files:write`) stores the file for" }),
+    }),
     query: z.object({ name: z.string().max(1024).optional().openapi({ description: "The file name (raw bodies; overrides a multipart filename)" }) }),
     body: {
       required: true,
@@ -32,7 +37,8 @@ export const uploadFileRoute = createRoute({
 export const upload =
   (deps: FileDeps): RouteHandler<typeof uploadFileRoute, AppEnv> =>
   async (c) => {
-    const ownerId = userOf(c).userId;
+    // Before the body is read: a caller that may not store for this user sends nothing to storage.
+    const ownerId = actingUserOf(c, "files:write");
     const raw = c.req.raw.body;
     const contentType = c.req.header("content-type") ?? "";
     const lengthHeader = c.req.header("content-length");
