@@ -8,8 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export type Scenario =
-  /** The same request every time (a JSON body when given, and any headers, such as a bearer token). */
-  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown; headers?: Record<string, string> }
+  /**
+   * The same request every time (a JSON body when given, and any headers, such as a bearer token);
+   * with `unique`, the body's text `{{n}}` becomes a number no other request of the run has (so no
+   * answer can come from a cache).
+   */
+  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown; headers?: Record<string, string>; unique?: boolean }
   /** GET with `Authorization: Bearer <token>`, each connection cycling through the tokens. */
   | { kind: "bearer"; path: string; tokens: string[] }
   /**
@@ -40,9 +44,14 @@ export function pickDriver(requested: string | undefined, wrkThreads: number): D
   return wrk ? { kind: "wrk", path: wrk, threads: wrkThreads } : { kind: "fetch" };
 }
 
+/** Where a `unique` scenario's body gets its request's number. */
+const UNIQUE = "{{n}}";
+
 export async function runLoad(driver: Driver, options: { baseUrl: string; scenario: Scenario; connections: number; seconds: number }): Promise<LoadResult> {
   const { scenario, connections } = options;
   const spares = scenario.kind === "refresh" && driver.kind === "wrk" ? Math.min(driver.threads, connections) : 0;
+  if (scenario.kind === "static" && scenario.unique && !JSON.stringify(scenario.body ?? "").includes(UNIQUE))
+    throw new Error(`${scenario.path}: a unique body needs ${UNIQUE}`);
   if (scenario.kind !== "static" && scenario.tokens.length < connections + spares) {
     throw new Error(`${scenario.path}: need ${connections + spares} tokens (one per connection${spares ? ", one spare per wrk thread" : ""})`);
   }
@@ -77,9 +86,11 @@ async function runFetch(options: { baseUrl: string; scenario: Scenario; connecti
             body: scenario.body === undefined ? undefined : JSON.stringify(scenario.body),
           }
         : undefined;
+    let made = 0;
     while (performance.now() < deadline) {
       let init: RequestInit;
-      if (scenario.kind === "static") init = staticInit as RequestInit;
+      if (scenario.kind === "static" && scenario.unique) init = { ...staticInit, body: (staticInit?.body as string).replace(UNIQUE, `${index}-${made++}`) };
+      else if (scenario.kind === "static") init = staticInit as RequestInit;
       else if (scenario.kind === "bearer") {
         init = { headers: { authorization: `Bearer ${scenario.tokens[turn % scenario.tokens.length]}` } };
         turn += connections;
@@ -116,6 +127,27 @@ async function runFetch(options: { baseUrl: string; scenario: Scenario; connecti
 const lua = (value: string) => JSON.stringify(value); // tokens and JSON bodies are plain ASCII: a JSON string is a valid Lua string
 
 function wrkScript(scenario: Scenario, threads: number): string {
+  if (scenario.kind === "static" && scenario.unique) {
+    // Each thread numbers its requests; its id (from setup) keeps two threads' numbers apart.
+    const [head, tail] = JSON.stringify(scenario.body).split(UNIQUE) as [string, string];
+    const headers = Object.entries({ "Content-Type": "application/json", ...scenario.headers })
+      .map(([name, value]) => `[${lua(name)}] = ${lua(value)}`)
+      .join(", ");
+    return `
+local created = 0
+function setup(thread)
+  thread:set("tid", created)
+  created = created + 1
+end
+function init(args)
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  return wrk.format(${lua(scenario.method)}, ${lua(scenario.path)}, { ${headers} }, ${lua(head)} .. tid .. "-" .. sent .. ${lua(tail)})
+end
+`;
+  }
   if (scenario.kind === "static") {
     return [
       `wrk.method = ${lua(scenario.method)}`,

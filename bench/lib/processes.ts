@@ -44,6 +44,8 @@ export async function startProcess(options: {
   env: Record<string, string | undefined>;
   port: number;
   readyPath: string;
+  /** Sent with the readiness request (a server that answers nothing without credentials). */
+  readyHeaders?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<Child> {
   const sink = { text: "" };
@@ -89,7 +91,7 @@ export async function startProcess(options: {
   for (;;) {
     if (died) throw new Error(`${options.name} exited during startup (code ${proc.exitCode}):\n${sink.text}`);
     try {
-      const response = await fetch(`${url}${options.readyPath}`);
+      const response = await fetch(`${url}${options.readyPath}`, { headers: options.readyHeaders });
       await response.arrayBuffer();
       if (response.status === 200) return child;
     } catch {

@@ -26,7 +26,8 @@ export type FakeOpenAi = Awaited<ReturnType<typeof startFakeOpenAi>>;
 
 const encoder = new TextEncoder();
 
-export function startFakeOpenAi(options: { apiKey?: string; models?: string[]; port?: number } = {}) {
+/** `record: false` keeps no request log (bench/ai.ts: a log of millions of requests would slow the fake down). */
+export function startFakeOpenAi(options: { apiKey?: string; models?: string[]; port?: number; record?: boolean } = {}) {
   const apiKey = options.apiKey ?? "sk-fake-upstream-secret";
   const models = options.models ?? ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "dall-e-3", "local-llama"];
   const scripts = new Map<string, Step[]>();
@@ -42,7 +43,7 @@ export function startFakeOpenAi(options: { apiKey?: string; models?: string[]; p
       const path = new URL(request.url).pathname;
       const authorization = request.headers.get("authorization");
       const body = request.method === "POST" ? ((await request.json().catch(() => ({}))) as Record<string, unknown>) : {};
-      requests.push({ path, authorization, body });
+      if (options.record !== false) requests.push({ path, authorization, body });
       if (authorization !== `Bearer ${apiKey}`) return openAiError(401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key");
       if (request.method === "GET" && path === "/v1/models") {
         return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "openai" })) });

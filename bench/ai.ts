@@ -1,0 +1,215 @@
+/**
+ * `bun run bench:ai`: the AI gateway against the same local fake OpenAI upstream (the AI tests'
+ * fake, bench/lib/openai-upstream.ts, a process of its own), measured in one run on the same
+ * machine (see DESIGN.md, "Performance"):
+ *   (a) chat completions per second at BENCH_CONNECTIONS (64) through Lodge (a user's bearer token
+ *       checked, RPM/TPM/concurrency and budget admitted and settled in Redis, the call metered into
+ *       the usage stream and written to Postgres in batches, the cache looked up and missed: every
+ *       request's message is new) as a ratio to the same requests sent straight to the upstream
+ *       (target ≥ 0.35), in alternating rounds;
+ *   (b) the p50 Lodge adds at one connection (target ≤ 0.3 ms), alternating rounds;
+ *   (c) the time to the first byte of a streamed answer, p50 through Lodge minus p50 direct
+ *       (target ≤ 0.5 ms), BENCH_STREAMS sequential streams each way, interleaved;
+ *   (d) the gateway's RSS over BENCH_RSS_SECONDS (60) of (a)'s load after the warm-up: its growth
+ *       from the first sample to the last (target: none beyond noise, ≤ 5%).
+ * The gateway runs as `apps/ai/src/main.ts` in simple mode over the upstream, with limits set far
+ * above the load (so every request is admitted, and still counted). Load comes from wrk when it is
+ * installed, else from fetch loops in this process.
+ *
+ * Knobs (env): BENCH_SECONDS (10 per scenario, split over the rounds), BENCH_ROUNDS (4),
+ * BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (64), BENCH_STREAMS (400), BENCH_RSS_SECONDS (60),
+ * BENCH_DRIVER (wrk|fetch), BENCH_WRK_THREADS (2).
+ */
+import { createTestDatabase } from "@lodge/db/testing";
+import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
+import { type Driver, pickDriver, runLoad, type Scenario } from "./lib/load";
+import { type Child, freePort, startProcess } from "./lib/processes";
+import { add, emptyTotals, printTable, rate, type Totals } from "./lib/report";
+
+const root = new URL("..", import.meta.url).pathname;
+const number = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const settings = {
+  seconds: number("BENCH_SECONDS", 10),
+  rounds: Math.round(number("BENCH_ROUNDS", 4)),
+  warmup: number("BENCH_WARMUP_SECONDS", 3),
+  connections: number("BENCH_CONNECTIONS", 64),
+  streams: Math.round(number("BENCH_STREAMS", 400)),
+  rssSeconds: number("BENCH_RSS_SECONDS", 60),
+};
+const driver: Driver = pickDriver(process.env.BENCH_DRIVER, number("BENCH_WRK_THREADS", 2));
+const UPSTREAM_KEY = "sk-bench-upstream";
+const log = (message: string) => console.error(`[bench:ai] ${message}`);
+
+/** A chat request whose message is new each time (`{{n}}`): the cache is looked up and misses. */
+const chatBody = { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "Say something about request {{n}}" }] };
+
+/** The gateway's resident memory in MB, from /proc. */
+async function rssMb(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** Milliseconds from sending a streamed chat request to the first byte of its body. */
+async function firstByteMs(url: string, authorization: string, index: number): Promise<number> {
+  const body = JSON.stringify({ ...chatBody, stream: true, messages: [{ role: "user", content: `Stream ${index}` }] });
+  const started = performance.now();
+  const response = await fetch(url, { method: "POST", headers: { authorization, "content-type": "application/json" }, body });
+  if (response.status !== 200 || !response.body) throw new Error(`stream: ${response.status} ${await response.text()}`);
+  const reader = response.body.getReader();
+  await reader.read();
+  const elapsed = performance.now() - started;
+  while (!(await reader.read()).done) {
+    // drain the rest, so the connection is reused
+  }
+  return elapsed;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+async function main() {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step().catch((error) => console.error("cleanup:", error));
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+
+  log(`driver: ${driver.kind === "wrk" ? `wrk (${driver.threads} threads)` : "fetch loops"}; ${navigator.hardwareConcurrency} cores; Bun ${Bun.version}`);
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const redis = await createTestRedis();
+  cleanups.push(() => redis.cleanup());
+  const issuer = await startTestIssuer();
+  cleanups.push(() => issuer.stop());
+  const user = await issuer.user();
+
+  const upstreamPort = freePort();
+  const gatewayPort = freePort();
+  const children: Child[] = [];
+  cleanups.push(() => Promise.all(children.map((child) => child.stop())));
+  const upstream = await startProcess({
+    name: "upstream",
+    cmd: [process.execPath, "run", "bench/lib/openai-upstream.ts"],
+    cwd: root,
+    port: upstreamPort,
+    readyPath: "/v1/models",
+    readyHeaders: { authorization: `Bearer ${UPSTREAM_KEY}` },
+    env: { ...process.env, PORT: String(upstreamPort), UPSTREAM_API_KEY: UPSTREAM_KEY },
+  });
+  children.push(upstream);
+  const gateway = await startProcess({
+    name: "ai",
+    cmd: [process.execPath, "run", "apps/ai/src/main.ts"],
+    cwd: root,
+    port: gatewayPort,
+    readyPath: "/ready",
+    env: {
+      ...process.env,
+      NODE_ENV: "development",
+      HOST: "127.0.0.1",
+      PORT: String(gatewayPort),
+      LOG_LEVEL: "warn",
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_PREFIX: redis.prefix,
+      JWKS_URL: issuer.jwksUrl,
+      OPENAI_API_KEY: UPSTREAM_KEY,
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      AI_USER_RPM: "1000000000",
+      AI_USER_TPM: "1000000000000",
+      AI_USER_CONCURRENCY: "100000",
+      AI_USER_DAILY_BUDGET_USD: "1000000000",
+      AI_USER_MONTHLY_BUDGET_USD: "1000000000",
+    },
+  });
+  children.push(gateway);
+
+  const direct = { url: upstream.url, path: "/v1/chat/completions", authorization: `Bearer ${UPSTREAM_KEY}` };
+  const lodge = { url: gateway.url, path: "/ai/v1/chat/completions", authorization: `Bearer ${user.token}` };
+  const scenario = (target: typeof direct): Scenario => ({
+    kind: "static",
+    method: "POST",
+    path: target.path,
+    body: chatBody,
+    headers: { authorization: target.authorization },
+    unique: true,
+  });
+  const load = (target: typeof direct, connections: number, seconds: number) =>
+    runLoad(driver, { baseUrl: target.url, scenario: scenario(target), connections, seconds });
+
+  // (a) and (b): alternating rounds after one warm-up each.
+  const perRound = Math.max(1, settings.seconds / settings.rounds);
+  const totals: Record<string, Totals> = { direct64: emptyTotals(), lodge64: emptyTotals(), direct1: emptyTotals(), lodge1: emptyTotals() };
+  for (let round = 0; round <= settings.rounds; round++) {
+    const seconds = round === 0 ? settings.warmup : perRound;
+    add(totals.direct64 as Totals, await load(direct, settings.connections, seconds), round > 0);
+    add(totals.lodge64 as Totals, await load(lodge, settings.connections, seconds), round > 0);
+    add(totals.lodge1 as Totals, await load(lodge, 1, seconds), round > 0);
+    add(totals.direct1 as Totals, await load(direct, 1, seconds), round > 0);
+    log(`round ${round}${round === 0 ? " (warm-up)" : ""} done`);
+  }
+  const p50 = (name: string) => median((totals[name] as Totals).p50Ms);
+  const addedP50 = p50("lodge1") - p50("direct1");
+
+  // (c): streamed time to first byte, interleaved.
+  const ttfb = { direct: [] as number[], lodge: [] as number[] };
+  for (let index = 0; index < settings.streams; index++) {
+    ttfb.direct.push(await firstByteMs(`${direct.url}${direct.path}`, direct.authorization, index));
+    ttfb.lodge.push(await firstByteMs(`${lodge.url}${lodge.path}`, lodge.authorization, index));
+  }
+  const warm = (values: number[]) => values.slice(Math.floor(values.length / 10));
+  const addedTtfb = median(warm(ttfb.lodge)) - median(warm(ttfb.direct));
+
+  // (d): RSS over a long run of (a)'s load, sampled every 5 s.
+  log(`RSS: ${settings.rssSeconds} s at ${settings.connections} connections`);
+  const samples: number[] = [await rssMb(gateway.pid)];
+  const sampler = setInterval(() => void rssMb(gateway.pid).then((mb) => samples.push(mb)), 5000);
+  const long = await load(lodge, settings.connections, settings.rssSeconds);
+  clearInterval(sampler);
+  samples.push(await rssMb(gateway.pid));
+  const first = samples[1] ?? (samples[0] as number);
+  const last = samples.at(-1) as number;
+  const growth = (last - first) / first;
+
+  console.log(`\nAI gateway vs the fake upstream direct (${settings.rounds} rounds of ${perRound.toFixed(1)} s; ${driver.kind})\n`);
+  const ratio = rate(totals.lodge64 as Totals) / rate(totals.direct64 as Totals);
+  printTable([
+    { name: `direct, ${settings.connections} connections`, totals: totals.direct64 as Totals, ratio: 1, of: "-", target: "-" },
+    {
+      name: `through Lodge, ${settings.connections} connections`,
+      totals: totals.lodge64 as Totals,
+      ratio,
+      of: "direct",
+      target: "≥ 0.35",
+      pass: ratio >= 0.35,
+    },
+    { name: "direct, 1 connection", totals: totals.direct1 as Totals, ratio: 1, of: "-", target: "-" },
+    {
+      name: "through Lodge, 1 connection",
+      totals: totals.lodge1 as Totals,
+      ratio: rate(totals.lodge1 as Totals) / rate(totals.direct1 as Totals),
+      of: "direct",
+      target: "-",
+    },
+  ]);
+  const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
+  console.log(`\nadded p50 at 1 connection: ${addedP50.toFixed(3)} ms (Lodge ${p50("lodge1").toFixed(3)}, direct ${p50("direct1").toFixed(3)}; target ≤ 0.3) ${verdict(addedP50 <= 0.3)}`);
+  console.log(
+    `added stream time to first byte (p50 of ${ttfb.lodge.length}): ${addedTtfb.toFixed(3)} ms (Lodge ${median(warm(ttfb.lodge)).toFixed(3)}, direct ${median(warm(ttfb.direct)).toFixed(3)}; target ≤ 0.5) ${verdict(addedTtfb <= 0.5)}`,
+  );
+  console.log(
+    `gateway RSS over ${settings.rssSeconds} s (${Math.round(long.rps)} req/s, ${long.errors} errors): ${samples.map((mb) => mb.toFixed(0)).join(" → ")} MB; growth after warm-up ${(growth * 100).toFixed(1)}% (target ≤ 5%) ${verdict(growth <= 0.05)}`,
+  );
+  const errors = Object.values(totals).reduce((sum, total) => sum + total.errors, 0) + long.errors;
+  if (errors > 0) console.log(`errors: ${errors}; first: ${Object.values(totals).find((total) => total.firstError)?.firstError ?? long.firstError}`);
+  await cleanup();
+  process.exit(errors > 0 ? 1 : 0);
+}
+
+await main();
