@@ -79,7 +79,7 @@ export async function startTestAi(options: { env?: Record<string, string>; regis
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
     /** The official OpenAI SDK, unchanged, pointed at this service with `token` as its API key. */
     sdk: (token: string) => new OpenAI({ apiKey: token, baseURL: `${url}/ai/v1`, maxRetries: 0 }),
-    /** The `count`th call this service settled (from 1), once it is settled. */
+    /** The settled call of `requestId` (ours or the SDK's), once it is settled. */
     settledCall: (count: number) => eventually(() => settled.length >= count && settled[count - 1]),
     close: async () => {
       await server.stop(true);
