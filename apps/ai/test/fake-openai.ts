@@ -15,6 +15,8 @@ export type Step =
   | { delayMs: number }
   /** A stream whose connection ends after `chunks` content chunks: no finish reason, no usage, no [DONE]. */
   | { cutAfterChunks: number }
+  /** A stream that sends `chunks` content chunks, then nothing more until the caller goes away. */
+  | { stallAfterChunks: number }
   /** A 200 whose body is not JSON. */
   | { garbage: true }
   /** A stream without the usage chunk, whatever was asked (as some OpenAI-compatible servers do). */
@@ -154,7 +156,8 @@ function streamChat(body: Record<string, unknown>, step: Step | undefined, delay
   });
   const words = reply.split(/(?<= )/);
   const chunks = [chunk({ role: "assistant", content: "", refusal: null }, null), ...words.map((word) => chunk({ content: word }, null))];
-  const cutAfter = step && "cutAfterChunks" in step ? step.cutAfterChunks : undefined;
+  const cutAfter = step && "cutAfterChunks" in step ? step.cutAfterChunks : step && "stallAfterChunks" in step ? step.stallAfterChunks : undefined;
+  const stall = step !== undefined && "stallAfterChunks" in step;
   const events =
     cutAfter === undefined
       ? [...chunks, chunk({}, "stop"), ...(withUsage ? [{ ...base, choices: [], usage: usageOf(body, reply) }] : [])].map(
@@ -168,7 +171,7 @@ function streamChat(body: Record<string, unknown>, step: Step | undefined, delay
       if (cutAfter === undefined) {
         controller.enqueue(encoder.encode("data: [DONE]\n\n"));
         controller.close();
-      } else controller.close();
+      } else if (!stall) controller.close();
     },
     cancel: onAbort,
   });

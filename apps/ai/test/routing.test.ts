@@ -160,6 +160,26 @@ describe("timeouts, cut streams and callers going away", () => {
     expect(streamed.firstTokenMs).not.toBeNull();
   });
 
+  test("a caller that goes away in the middle of a stream: the upstream stream is aborted, the call settled once as cancelled, billed for what was streamed", async () => {
+    t.fake.script("gpt-4o-mini", { stallAfterChunks: 1 });
+    const settledBefore = t.settled.length;
+    const caller = new AbortController();
+    const response = await fetch(`${t.url}/ai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "chat", messages: hello, stream: true }),
+      signal: caller.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = "";
+    while (!received.includes('"You "')) received += new TextDecoder().decode((await reader.read()).value);
+    caller.abort();
+    await eventually(() => t.fake.aborted.includes("gpt-4o-mini") && t.settled.length > settledBefore);
+    const settled = await t.settledCall(settledBefore + 1);
+    expect(settled).toMatchObject({ status: "cancelled", tokensFrom: "tokenizer", outputTokens: countTokens("You "), deployment: "openai/gpt-4o-mini" });
+    expect(t.settled.filter((entry) => entry.call === settled.call)).toHaveLength(1);
+  });
+
   for (const stream of [false, true]) {
     test(`a caller that goes away aborts the upstream call (${stream ? "streamed" : "in one piece"}) and the call is settled as cancelled`, async () => {
       t.fake.script("local-llama", { delayMs: 250 });

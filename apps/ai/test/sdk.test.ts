@@ -21,6 +21,7 @@ describe("the official SDK against /ai/v1", () => {
   test("a chat completion: the upstream's answer and usage, the upstream called with the deployment's model and its own key", async () => {
     const completion = await client.chat.completions.create({ model: "chat", messages: hello });
     expect(completion.choices[0]?.message.content).toBe("You said: Hello there, gateway");
+    expect(completion._request_id).toMatch(/^[\w.:-]+$/);
     expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
     const sent = t.fake.sentFor("gpt-4o-mini").at(-1);
     expect(sent?.authorization).toBe(`Bearer ${t.fake.apiKey}`);
@@ -28,7 +29,9 @@ describe("the official SDK against /ai/v1", () => {
   });
 
   test("a streamed completion: the chunks in order ending the stream, no usage chunk unless asked", async () => {
-    const stream = await client.chat.completions.create({ model: "chat", messages: hello, stream: true });
+    const { data: stream, response } = await client.chat.completions.create({ model: "chat", messages: hello, stream: true }).withResponse();
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("x-request-id")).toMatch(/^[\w.:-]+$/);
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("You said: Hello there, gateway");

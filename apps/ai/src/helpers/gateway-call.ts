@@ -74,7 +74,8 @@ export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind
       latencyMs: performance.now() - started,
       firstTokenMs: ending.firstTokenMs,
     };
-    ctx.logger.debug({ call: admission.id, model: plan.model, ...outcome }, "ai call settled");
+    // Checked first: the request's child logger is made on first use, which most calls never need.
+    if (ctx.deps.logger.isLevelEnabled("debug")) ctx.logger.debug({ call: admission.id, model: plan.model, ...outcome }, "ai call settled");
     await admission.settle(outcome);
   };
   const fail = (error: unknown, signal: AbortSignal) =>
