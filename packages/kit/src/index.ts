@@ -1,6 +1,7 @@
 export { connectRedis, createLogger, DEFAULT_COMMAND_TIMEOUT_MS, type Logger, Redis, type RedisTimeouts } from "@lodge/base";
 export { createApp, createRouter, createServiceApp, type KitOptions, mountOpenApi, type OpenApiInfo, type ServiceAppOptions } from "./app";
 export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGuard, type Guard, remoteKeys, SIGNING_ALGORITHMS } from "./auth";
+export { type BatchOptions, batched, batchedLookup } from "./batch";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
