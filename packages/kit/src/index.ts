@@ -5,7 +5,7 @@ export { type BatchOptions, batched, batchedLookup } from "./batch";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
-export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
+export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, isRejectedData, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";

@@ -1,4 +1,4 @@
-import { Gauge, type Logger, type Metrics, type Redis, type RevocationList } from "@lodge/kit";
+import { batched, Gauge, type Logger, type Metrics, type Redis, type RevocationList } from "@lodge/kit";
 import type { ServerMessage } from "./messages";
 
 /** One open socket: whose it is, and Bun's socket under it. */
@@ -89,19 +89,29 @@ export function createRealtimeHub(options: {
     }
   });
 
+  type Messages = readonly (readonly [userId: string, message: ServerMessage])[];
+  /** Concurrent callers' messages, in the order they were asked, in one pipeline (one round trip, one socket write). */
+  const publishTogether = batched(
+    async (batches: Messages[]) => {
+      const pipeline = redis.pipeline();
+      for (const messages of batches) for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
+      try {
+        await pipeline.exec();
+      } catch (error) {
+        logger.warn({ err: error, messages: pipeline.length }, "realtime publish failed");
+      }
+      return batches.map(() => undefined);
+    },
+    { maxBatch: 4000, sizeOf: (messages) => messages.length },
+  );
+
   /**
-   * Sends each message to every socket of its user, on every instance, in order, in one round trip.
-   * Never throws: the inbox has what matters, and a reconnect replays what a socket missed.
+   * Sends each message to every socket of its user, on every instance, in order, in one round trip
+   * (shared with concurrent callers'). Never throws: the inbox has what matters, and a reconnect
+   * replays what a socket missed.
    */
-  const publishAll = async (messages: readonly (readonly [userId: string, message: ServerMessage])[]) => {
-    if (messages.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      logger.warn({ err: error, messages: messages.length }, "realtime publish failed");
-    }
+  const publishAll = async (messages: Messages) => {
+    if (messages.length > 0) await publishTogether(messages);
   };
 
   return {
