@@ -5,7 +5,7 @@ import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 import type { Webhooks } from "./helpers/webhooks";
-import type { NotificationSend, WrittenSend } from "./helpers/write-notifications";
+import type { NotificationSend, SendOutcome } from "./helpers/write-notifications";
 import type { batchedCreatedReads } from "./realtime/announce";
 import type { RealtimeHub } from "./realtime/hub";
 
@@ -34,7 +34,7 @@ export type NotificationDeps = ServiceBase &
     /** The realtime sockets open on this instance and their fan-out across instances. */
     realtime: RealtimeHub;
     /** Sends made outside a transaction, written with concurrent requests' in one statement (helpers/write-notifications.ts). */
-    batchedSends: (send: NotificationSend) => Promise<WrittenSend>;
+    batchedSends: (send: NotificationSend) => Promise<SendOutcome>;
     /** Notifications just made and their owners' unread counts, read with concurrent announcements' (realtime/announce.ts). */
     createdNotifications: ReturnType<typeof batchedCreatedReads>;
   };

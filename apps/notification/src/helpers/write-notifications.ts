@@ -27,6 +27,8 @@ export type NotificationSend = {
 
 /** A send's notification ids in its `userIds` order, and their deliveries still pending, for the caller to queue once committed. */
 export type WrittenSend = { ids: string[]; pending: PendingDelivery[] };
+/** A send that could not be planned (its data, a channel's lookup) fails alone, not the sends written with it. */
+export type SendOutcome = WrittenSend | { error: unknown };
 
 /** What planning a delivery needs of the service: its channels and the digest time. */
 export type Planning = { channels: Channels; config: Pick<NotificationConfig, "digestTime"> };
@@ -56,9 +58,8 @@ export function batchedSends(planning: Planning, db: Tx) {
  * nothing: `tx` is a transaction only when the caller writes more with it. A user whose source key
  * is already stored gets no second notification: their existing one is returned.
  */
-export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[]): Promise<WrittenSend[]> {
+export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[]): Promise<SendOutcome[]> {
   const userIds = [...new Set(sends.flatMap((send) => send.userIds))];
-  if (userIds.length === 0) return sends.map(() => ({ ids: [], pending: [] }));
   // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
   const [rows, choices] = await Promise.all([
     tx.select().from(recipients).where(inArray(recipients.userId, userIds)),
@@ -73,12 +74,15 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
   const optOuts = new Map<string, Set<string>>();
   for (const choice of choices) optOuts.set(choice.userId, (optOuts.get(choice.userId) ?? new Set()).add(`${choice.category}:${choice.channel}`));
 
-  const planned = await Promise.all(sends.map((send) => planSend(planning, tx, send, { recipientOf, optOuts })));
+  const plans = await Promise.allSettled(sends.map((send) => planSend(planning, tx, send, { recipientOf, optOuts })));
+  const planned = plans.flatMap((plan) => (plan.status === "fulfilled" ? [plan.value] : []));
   const written = await insertRows(tx, planned);
 
   return Promise.all(
-    planned.map(async (plan, index) => {
-      const send = sends[index] as NotificationSend;
+    plans.map(async (outcome): Promise<SendOutcome> => {
+      if (outcome.status === "rejected") return { error: outcome.reason };
+      const plan = outcome.value;
+      const { send } = plan;
       const ids = new Map(plan.made.filter((made) => written.inserted.has(made.id)).map((made) => [made.userId, made.id]));
       const pending = plan.made.flatMap((made) => written.pending.get(made.id) ?? []);
       if (ids.size < send.userIds.length && send.sourceKey) {
@@ -164,6 +168,7 @@ async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audi
  * pending deliveries, by notification.
  */
 async function insertRows(tx: Tx, planned: PlannedSend[]) {
+  if (planned.length === 0) return { inserted: new Set<string>(), pending: new Map<string, PendingDelivery[]>() };
   const sendRows = planned.map(({ send, data }, index) => ({
     send: index,
     type: send.type.key,

@@ -1,6 +1,6 @@
 import type { Tx } from "../channels/types";
 import type { Ctx } from "../deps";
-import { type NotificationSend, type WrittenSend, writeNotifications } from "../helpers/write-notifications";
+import { type NotificationSend, type SendOutcome, type WrittenSend, writeNotifications } from "../helpers/write-notifications";
 
 /**
  * One notification of `input.type` for each of `input.userIds`, with its deliveries planned (see
@@ -9,7 +9,9 @@ import { type NotificationSend, type WrittenSend, writeNotifications } from "../
  * batchedSends). Returns the notification ids in `userIds` order and their deliveries still
  * pending, which the caller queues (`queueDeliveries`) once committed.
  */
-export function insertNotifications(ctx: Ctx, input: NotificationSend, tx?: Tx): Promise<WrittenSend> {
-  if (!tx) return ctx.deps.batchedSends(input);
-  return writeNotifications(ctx.deps, tx, [input]).then(([written]) => written as WrittenSend);
+export async function insertNotifications(ctx: Ctx, input: NotificationSend, tx?: Tx): Promise<WrittenSend> {
+  if (input.userIds.length === 0) return { ids: [], pending: [] };
+  const outcome = tx ? ((await writeNotifications(ctx.deps, tx, [input]))[0] as SendOutcome) : await ctx.deps.batchedSends(input);
+  if ("error" in outcome) throw outcome.error;
+  return outcome;
 }
