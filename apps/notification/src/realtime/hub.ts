@@ -59,16 +59,30 @@ export function createRealtimeHub(options: {
   const subscriptions = new Map<string, Promise<void>>();
   const open = new Gauge({ name: "notification_websockets_open", help: "Realtime WebSockets open on this instance", registers: [options.metrics.registry] });
 
-  /** Sends one message; a client that lets more than maxBufferedBytes pile up is closed, not buffered for. */
-  const send = (connection: Connection, text: string) => {
+  /** Sends messages in one write (corked); a client that lets more than maxBufferedBytes pile up is closed, not buffered for. */
+  const send = (connection: Connection, ...texts: string[]) => {
     const { socket } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(text);
+    socket.cork(() => {
+      for (const text of texts) socket.send(text);
+    });
     if (socket.getBufferedAmount() > settings.maxBufferedBytes) socket.close(CLOSE.slowConsumer, "slow consumer");
   };
 
+  // The messages read from the subscriber in one turn (a notification and its unread count arrive
+  // together), gathered per socket and sent at the end of the turn in one write each.
+  const arrived = new Map<Connection, string[]>();
+  const sendArrived = () => {
+    for (const [connection, texts] of arrived) send(connection, ...texts);
+    arrived.clear();
+  };
   subscriber.on("message", (channel: string, text: string) => {
-    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) send(connection, text);
+    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) {
+      if (arrived.size === 0) queueMicrotask(sendArrived);
+      const texts = arrived.get(connection);
+      if (texts) texts.push(text);
+      else arrived.set(connection, [text]);
+    }
   });
 
   const closeEvery = (code: number, reason: string) => {
