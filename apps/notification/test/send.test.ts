@@ -127,7 +127,7 @@ describe("concurrent sends", () => {
 
     for (const [index, reply] of replies.slice(0, 12).entries()) {
       const [row] = await t.db.select().from(notifications).where(eq(notifications.id, reply.json.ids[0]));
-      expect([row?.userId, row?.title]).toEqual([users[index]?.id, `Title ${index}`]);
+      expect([row?.userId, row?.title, row?.data]).toEqual([users[index]?.id, `Title ${index}`, bodies[index]?.data]);
       const notRequested = (await t.deliveriesOf(reply.json.ids[0])).filter((delivery) => delivery.reason === "not_requested").length;
       expect(notRequested).toBe(index % 2 === 1 ? 4 : 0);
     }
