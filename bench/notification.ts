@@ -207,17 +207,31 @@ async function main() {
       completed += 1;
     });
 
+    const measured = {
+      bare: [] as number[],
+      bareCpuMs: [] as number[],
+      notifications: [] as { rate: number; p50Ms: number; p99Ms: number; cpuMs: number }[],
+      batched: [] as { rate: number }[],
+    };
+    /** This process's CPU time (user + system) since `before`, per item: the service, the bench's HTTP client and BullMQ's queue and worker. */
+    const cpuMsEach = (before: NodeJS.CpuUsage, count: number) => {
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / count;
+    };
     const bare = async (count: number) => {
       const startedAt = performance.now();
+      const cpuBefore = process.cpuUsage();
       const target = completed + count;
       await inFlight(count, concurrency, (index) => queue.add("noop", { at: index }));
       await until(async () => completed >= target, "the bare worker");
+      measured.bareCpuMs.push(cpuMsEach(cpuBefore, count));
       return count / ((performance.now() - startedAt) / 1000);
     };
     /** `count` notifications, `perRequest` recipients a request. */
     const notifications = async (count: number, perRequest = 1) => {
       await clients.ask({ cmd: "reset" });
       const startedAt = now();
+      const cpuBefore = process.cpuUsage();
       await inFlight(Math.ceil(count / perRequest), concurrency, (request) =>
         sendNotification(
           Array.from({ length: perRequest }, (_, offset) => (listeners[(request * perRequest + offset) % receivers] as { id: string }).id),
@@ -226,7 +240,7 @@ async function main() {
       );
       await until(async () => (await report()).received >= count, "the notifications' receipt");
       const received = await report();
-      return { rate: count / ((received.lastAt - startedAt) / 1000), p50Ms: received.p50Ms, p99Ms: received.p99Ms };
+      return { rate: count / ((received.lastAt - startedAt) / 1000), p50Ms: received.p50Ms, p99Ms: received.p99Ms, cpuMs: cpuMsEach(cpuBefore, count) };
     };
 
     log(
@@ -234,7 +248,7 @@ async function main() {
     );
     await bare(500);
     await notifications(500);
-    const measured = { bare: [] as number[], notifications: [] as { rate: number; p50Ms: number; p99Ms: number }[], batched: [] as { rate: number }[] };
+    measured.bareCpuMs.length = 0;
     for (let round = 0; round < rounds; round++) {
       measured.bare.push(await bare(notificationsPerRound));
       measured.notifications.push(await notifications(notificationsPerRound));
@@ -253,6 +267,8 @@ async function main() {
         `ratio ${ratio.toFixed(2)}  target >= 0.50  ${ratio >= 0.5 ? "PASS" : "MISS"}`,
       "  per round".padEnd(62) +
         measured.notifications.map((round, index) => `${round.rate.toFixed(0)}/s vs ${(measured.bare[index] as number).toFixed(0)}/s`).join(", "),
+      "  CPU of this process per notification / per bare job".padEnd(62) +
+        `${mean(measured.notifications.map((round) => round.cpuMs)).toFixed(3)} ms vs ${mean(measured.bareCpuMs).toFixed(3)} ms`,
       "  send → receive latency".padEnd(62) +
         `p50 ${Math.max(...measured.notifications.map((round) => round.p50Ms)).toFixed(1)} ms, p99 ${Math.max(...measured.notifications.map((round) => round.p99Ms)).toFixed(1)} ms (worst round)`,
       `  the same, ${recipientsPerRequest} recipients a request (not the target)`.padEnd(62) +

@@ -1,7 +1,7 @@
 import { type Db, queryRows } from "@lodge/db";
 import { sessions, users } from "@lodge/db/schema";
+import { batchedLookup } from "@lodge/kit";
 import { eq, sql } from "drizzle-orm";
-import { batchedLookup } from "./helpers/batched-lookup";
 import type { RawUserRow } from "./helpers/public-user";
 
 /** A live session joined with its user, as `/auth/me` reads it. */

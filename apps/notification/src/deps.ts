@@ -5,6 +5,8 @@ import type { Channels } from "./channels/index";
 import type { NotificationConfig } from "./config";
 import type { Mailer } from "./helpers/mailer";
 import type { Webhooks } from "./helpers/webhooks";
+import type { NotificationSend, SendOutcome } from "./helpers/write-notifications";
+import type { batchedCreatedReads } from "./realtime/announce";
 import type { RealtimeHub } from "./realtime/hub";
 
 /** What the kit builds for every service, plus the notification service's own (see service.ts); built once at boot. */
@@ -31,6 +33,10 @@ export type NotificationDeps = ServiceBase &
     webhooks: Webhooks;
     /** The realtime sockets open on this instance and their fan-out across instances. */
     realtime: RealtimeHub;
+    /** Sends made outside a transaction, written with concurrent requests' in one statement (helpers/write-notifications.ts). */
+    batchedSends: (send: NotificationSend) => Promise<SendOutcome>;
+    /** Notifications just made and their owners' unread counts, read with concurrent announcements' (realtime/announce.ts). */
+    createdNotifications: ReturnType<typeof batchedCreatedReads>;
   };
 
 export type DeliveryJob = { deliveryId: string; requestId?: string };

@@ -9,10 +9,12 @@ import { consumers } from "./events/index";
 import { withWebhooks } from "./events/webhooks";
 import { createMailer, type Mailer } from "./helpers/mailer";
 import { createWebhooks } from "./helpers/webhooks";
+import { batchedSends } from "./helpers/write-notifications";
 import { createDeliveryQueue } from "./jobs/delivery";
 import { createDigestQueue } from "./jobs/digest";
 import { jobs } from "./jobs/index";
 import { createTriggerQueue } from "./jobs/trigger";
+import { batchedCreatedReads } from "./realtime/announce";
 import { createRealtimeHub } from "./realtime/hub";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
@@ -78,6 +80,8 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
         registers: [base.metrics.registry],
       }),
       webhooks: createWebhooks(base, options.env),
+      batchedSends: batchedSends({ channels, config }, base.db),
+      createdNotifications: batchedCreatedReads(base.db),
     };
   },
   // Literal paths (/notifications/preferences, /notifications/realtime, ...) before /notifications/{id}.

@@ -112,6 +112,33 @@ describe("1000 recipients", () => {
   });
 });
 
+describe("concurrent sends", () => {
+  test("sends in flight together (written in shared statements) each get their own notifications, titles and channels", async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => t.user()));
+    const bodies = users.map((user, index) => ({
+      userId: user.id,
+      type: "system.announcement",
+      data: { title: `Title ${index}`, body: announcement.body },
+      ...(index % 2 === 1 ? { channels: ["in_app"] } : {}),
+    }));
+    const both = { userIds: [users[0]?.id, users[1]?.id], type: "system.announcement", data: { title: "For both", body: announcement.body } };
+    const replies = await Promise.all([...bodies, both].map((body) => send(sender, body)));
+    expect(replies.map((reply) => reply.status)).toEqual(Array(13).fill(202));
+
+    for (const [index, reply] of replies.slice(0, 12).entries()) {
+      const [row] = await t.db.select().from(notifications).where(eq(notifications.id, reply.json.ids[0]));
+      expect([row?.userId, row?.title, row?.data]).toEqual([users[index]?.id, `Title ${index}`, bodies[index]?.data]);
+      const notRequested = (await t.deliveriesOf(reply.json.ids[0])).filter((delivery) => delivery.reason === "not_requested").length;
+      expect(notRequested).toBe(index % 2 === 1 ? 4 : 0);
+    }
+    const shared = replies[12]?.json.ids as string[];
+    const made = await t.db.select().from(notifications).where(inArray(notifications.id, shared));
+    expect(made.map((row) => `${row.userId} ${row.title}`).sort()).toEqual([`${users[0]?.id} For both`, `${users[1]?.id} For both`].sort());
+    // Each user has their own notification and the shared one, nothing more.
+    for (const [index, user] of users.entries()) expect(await rowsOf(user.id)).toHaveLength(index < 2 ? 2 : 1);
+  });
+});
+
 describe("idempotency keys", () => {
   test("the same key twice answers the first response and sends nothing again; another caller's same key is theirs", async () => {
     const user = await t.user();

@@ -86,8 +86,12 @@ export function causedBy(error: unknown, matches: (cause: { code?: unknown; mess
   return false;
 }
 
-/** A safety net behind validation: Postgres refused the data itself (class 22, e.g. a NUL byte in text). */
-function isRejectedData(error: unknown): boolean {
+/**
+ * A safety net behind validation: Postgres refused the data itself (class 22, e.g. a NUL byte in
+ * text), so the statement wrote nothing. A batch of requests' rows refused so is retried one
+ * request at a time, so that only the bad one fails.
+ */
+export function isRejectedData(error: unknown): boolean {
   return causedBy(error, ({ code }) => typeof code === "string" && /^22[0-9A-Z]{3}$/.test(code));
 }
 

@@ -1,10 +1,11 @@
 export { connectRedis, createLogger, DEFAULT_COMMAND_TIMEOUT_MS, type Logger, Redis, type RedisTimeouts } from "@lodge/base";
 export { createApp, createRouter, createServiceApp, type Dialect, type KitOptions, mountOpenApi, type OpenApiInfo, type ServiceAppOptions } from "./app";
 export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGuard, type Guard, remoteKeys, SIGNING_ALGORITHMS } from "./auth";
+export { type BatchOptions, batched, batchedLookup } from "./batch";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { actingUserOf, type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
-export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, issuesToDetails, toApiError } from "./errors";
+export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, isRejectedData, issuesToDetails, toApiError } from "./errors";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { batched } from "./batch";
 import { clientNetwork } from "./client-ip";
 import { ApiError } from "./errors";
 
@@ -43,10 +44,27 @@ export function createRateLimiter(options: { redis: Redis; prefix?: string; ipv6
   const prefix = `${options.prefix ?? "lodge:"}rl:`;
   const ipv6PrefixLength = options.ipv6PrefixLength ?? 64;
 
-  async function count(hits: [key: string, limit: Limit][]) {
+  /**
+   * Each call's hits, counted with concurrent calls' in one script run (one round trip for many
+   * requests): the script counts the keys in order, so a key hit twice in a run counts twice.
+   * Returns each call's counts and the windows' time left, two numbers a hit.
+   */
+  const counted = batched(async (calls: [key: string, limit: Limit][][]) => {
+    const hits = calls.flat();
     const keys = hits.map(([key]) => `${prefix}${key}`);
     const windows = hits.map(([, limit]) => limit.windowSeconds * 1000);
     const counts = (await options.redis.eval(script, keys.length, ...keys, ...windows)) as number[];
+    const answers: number[][] = [];
+    let start = 0;
+    for (const call of calls) {
+      answers.push(counts.slice(2 * start, 2 * (start + call.length)));
+      start += call.length;
+    }
+    return answers;
+  });
+
+  async function count(hits: [key: string, limit: Limit][]) {
+    const counts = await counted(hits);
     // The time left in the window of each limit exceeded.
     return hits.flatMap(([, limit], index) => ((counts[2 * index] as number) > limit.max ? [counts[2 * index + 1] as number] : []));
   }

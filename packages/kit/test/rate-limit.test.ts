@@ -67,6 +67,25 @@ describe("createRateLimiter", () => {
     expect(both?.retryAfter).toBeLessThanOrEqual(perHour.windowSeconds);
   });
 
+  test("concurrent requests' hits, counted together in one round trip, each get their own answer", async () => {
+    const limiter = createRateLimiter({ redis, prefix });
+    const perMinute = { max: 3, windowSeconds: 60 };
+    // Asked in the same turn: the hits after the first go out as one script run.
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => rejection(limiter.hit("send:grace", perMinute))),
+      rejection(
+        limiter.hitAll([
+          ["send:grace", perMinute],
+          ["send:linus", perMinute],
+        ]),
+      ),
+      rejection(limiter.hit("send:linus", perMinute)),
+    ]);
+    expect(answers.map((error) => error?.code ?? "ok")).toEqual(["ok", "ok", "ok", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED", "ok"]);
+    expect(Number(await redis.get(`${prefix}rl:send:grace`))).toBe(6);
+    expect(Number(await redis.get(`${prefix}rl:send:linus`))).toBe(2);
+  });
+
   test("keys are independent", async () => {
     const limiter = createRateLimiter({ redis, prefix });
     for (let hit = 0; hit < limit.max; hit++) await limiter.hit("ip:203.0.113.1", limit);

@@ -1,4 +1,4 @@
-import { Gauge, type Logger, type Metrics, type Redis, type RevocationList } from "@lodge/kit";
+import { batched, Gauge, type Logger, type Metrics, type Redis, type RevocationList } from "@lodge/kit";
 import type { ServerMessage } from "./messages";
 
 /** One open socket: whose it is, and Bun's socket under it. */
@@ -59,16 +59,30 @@ export function createRealtimeHub(options: {
   const subscriptions = new Map<string, Promise<void>>();
   const open = new Gauge({ name: "notification_websockets_open", help: "Realtime WebSockets open on this instance", registers: [options.metrics.registry] });
 
-  /** Sends one message; a client that lets more than maxBufferedBytes pile up is closed, not buffered for. */
-  const send = (connection: Connection, text: string) => {
+  /** Sends messages in one write (corked); a client that lets more than maxBufferedBytes pile up is closed, not buffered for. */
+  const send = (connection: Connection, ...texts: string[]) => {
     const { socket } = connection;
     if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(text);
+    socket.cork(() => {
+      for (const text of texts) socket.send(text);
+    });
     if (socket.getBufferedAmount() > settings.maxBufferedBytes) socket.close(CLOSE.slowConsumer, "slow consumer");
   };
 
+  // The messages read from the subscriber in one turn (a notification and its unread count arrive
+  // together), gathered per socket and sent at the end of the turn in one write each.
+  const arrived = new Map<Connection, string[]>();
+  const sendArrived = () => {
+    for (const [connection, texts] of arrived) send(connection, ...texts);
+    arrived.clear();
+  };
   subscriber.on("message", (channel: string, text: string) => {
-    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) send(connection, text);
+    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) {
+      if (arrived.size === 0) queueMicrotask(sendArrived);
+      const texts = arrived.get(connection);
+      if (texts) texts.push(text);
+      else arrived.set(connection, [text]);
+    }
   });
 
   const closeEvery = (code: number, reason: string) => {
@@ -89,19 +103,29 @@ export function createRealtimeHub(options: {
     }
   });
 
+  type Messages = readonly (readonly [userId: string, message: ServerMessage])[];
+  /** Concurrent callers' messages, in the order they were asked, in one pipeline (one round trip, one socket write). */
+  const publishTogether = batched(
+    async (batches: Messages[]) => {
+      const pipeline = redis.pipeline();
+      for (const messages of batches) for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
+      try {
+        await pipeline.exec();
+      } catch (error) {
+        logger.warn({ err: error, messages: pipeline.length }, "realtime publish failed");
+      }
+      return batches.map(() => undefined);
+    },
+    { maxBatch: 4000, sizeOf: (messages) => messages.length },
+  );
+
   /**
-   * Sends each message to every socket of its user, on every instance, in order, in one round trip.
-   * Never throws: the inbox has what matters, and a reconnect replays what a socket missed.
+   * Sends each message to every socket of its user, on every instance, in order, in one round trip
+   * (shared with concurrent callers'). Never throws: the inbox has what matters, and a reconnect
+   * replays what a socket missed.
    */
-  const publishAll = async (messages: readonly (readonly [userId: string, message: ServerMessage])[]) => {
-    if (messages.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      logger.warn({ err: error, messages: messages.length }, "realtime publish failed");
-    }
+  const publishAll = async (messages: Messages) => {
+    if (messages.length > 0) await publishTogether(messages);
   };
 
   return {

@@ -23,13 +23,13 @@ type Input = {
  * `sourceKey`) queues what a crash left unqueued and sends nothing twice. Returns the notification.
  */
 export async function createNotification({ ctx, input }: { ctx: Ctx; input: Input }) {
-  const { db, clock } = ctx.deps;
+  const { clock } = ctx.deps;
   const type = typeNamed(input.type);
   const data = type.data.parse(input.data);
   await ensureSettings({ ctx, input: { userId: input.userId } });
   const { sourceKey } = input;
-  // One statement writes it: no transaction needed.
-  const made = await insertNotifications(ctx, db, {
+  // One statement writes it (shared with concurrent callers'): no transaction needed.
+  const made = await insertNotifications(ctx, {
     type,
     data,
     userIds: [input.userId],

@@ -23,14 +23,18 @@ export async function fireReminder({ ctx, input }: { ctx: Ctx; input: { id: stri
     const [row] = await tx.select().from(reminders).where(eq(reminders.id, input.id)).for("update");
     if (!row || row.nextAt.toISOString() !== input.occurrence) return {};
     if (row.nextAt.getTime() > now.getTime()) return { waitMs: row.nextAt.getTime() - now.getTime() };
-    const { ids, pending } = await insertNotifications(ctx, tx, {
-      type: reminderType,
-      data: { text: row.text, at: input.occurrence },
-      userIds: [row.userId],
-      ...(row.channels ? { channels: row.channels as Channel[] } : {}),
-      sourceKey: () => `reminder:${row.id}:${input.occurrence}`,
-      now,
-    });
+    const { ids, pending } = await insertNotifications(
+      ctx,
+      {
+        type: reminderType,
+        data: { text: row.text, at: input.occurrence },
+        userIds: [row.userId],
+        ...(row.channels ? { channels: row.channels as Channel[] } : {}),
+        sourceKey: () => `reminder:${row.id}:${input.occurrence}`,
+        now,
+      },
+      tx,
+    );
     const next = occurrenceAfter(row, new Date(Math.max(now.getTime(), row.nextAt.getTime())));
     if (next) await tx.update(reminders).set({ nextAt: next }).where(eq(reminders.id, row.id));
     else await tx.delete(reminders).where(eq(reminders.id, row.id));

@@ -30,14 +30,18 @@ export async function fireScheduledSend({ ctx, input }: { ctx: Ctx; input: { id:
       return { ids: made.map((notification) => notification.id) };
     }
     const channels = row.channels ? { channels: row.channels as Channel[] } : {};
-    const { ids, pending } = await insertNotifications(ctx, tx, {
-      type: typeNamed(row.type),
-      data: row.data,
-      userIds: row.userIds,
-      ...channels,
-      sourceKey,
-      now,
-    });
+    const { ids, pending } = await insertNotifications(
+      ctx,
+      {
+        type: typeNamed(row.type),
+        data: row.data,
+        userIds: row.userIds,
+        ...channels,
+        sourceKey,
+        now,
+      },
+      tx,
+    );
     await tx.update(scheduledSends).set({ status: "sent", sentAt: now }).where(eq(scheduledSends.id, row.id));
     return { ids, pending };
   });

@@ -50,9 +50,10 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
   const caller = callerOf(ctx);
   const channels = input.channels ? [...new Set(input.channels)] : undefined;
 
-  const record = async (tx: Tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
+  /** In a transaction when there is a key to claim or a send to schedule (`tx`); otherwise the one write is insertNotifications'. */
+  const record = async (tx?: Tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
     let requestId: string | undefined;
-    if (input.idempotencyKey) {
+    if (input.idempotencyKey && tx) {
       const key = input.idempotencyKey;
       const requestHash = hashOf({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
       await tx.delete(sendRequests).where(and(eq(sendRequests.caller, caller), eq(sendRequests.key, key), lte(sendRequests.expiresAt, now)));
@@ -75,7 +76,7 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
     }
     let made: SendResponse;
     let pending: PendingDelivery[] = [];
-    if (input.sendAt) {
+    if (input.sendAt && tx) {
       const [scheduled] = await tx
         .insert(scheduledSends)
         .values({ caller, userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt, createdAt: now })
@@ -83,16 +84,16 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
       made = { ids: [], scheduledId: scheduled?.id as string };
     } else {
       const sourceKey = requestId ? (userId: string) => `send:${requestId}:${userId}` : undefined;
-      const inserted = await insertNotifications(ctx, tx, { type, data: parsed.data, userIds, channels, sourceKey, now });
+      const inserted = await insertNotifications(ctx, { type, data: parsed.data, userIds, channels, sourceKey, now }, tx);
       made = { ids: inserted.ids };
       pending = inserted.pending;
     }
-    if (requestId) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
+    if (requestId && tx) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
     return { response: made, pending };
   };
   // Without a key to claim or a send to schedule, the one write is insertNotifications' statement,
-  // atomic on its own: no transaction (two round trips fewer).
-  const { response, pending } = input.idempotencyKey || input.sendAt ? await db.transaction(record) : await record(db);
+  // atomic on its own and shared with concurrent sends': no transaction (two round trips fewer).
+  const { response, pending } = input.idempotencyKey || input.sendAt ? await db.transaction(record) : await record();
 
   if (response.scheduledId && input.sendAt) await queueScheduledSend(ctx, response.scheduledId, input.sendAt);
   // A replayed answer's deliveries are read again: what a crash after its commit left unqueued.

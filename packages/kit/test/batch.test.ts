@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { batchedLookup } from "../src/helpers/batched-lookup";
+import { batched, batchedLookup } from "@lodge/kit";
 
 /** A load whose statements are held until released, recording the keys each one carried. */
 function heldLoad() {
@@ -103,5 +103,72 @@ describe("batchedLookup", () => {
       },
     });
     await expect(lookup(1)).rejects.toThrow("bad statement");
+  });
+});
+
+/** A run whose batches are held until released, recording the items each one carried; item "bad" makes a batch refuse. */
+function heldRun() {
+  const batches: { items: string[]; release: () => void }[] = [];
+  const run = (items: string[]) =>
+    new Promise<string[]>((resolve, reject) => {
+      batches.push({
+        items,
+        release: () => (items.includes("bad") ? reject(new RefusedBatch()) : resolve(items.map((item) => `done ${item}`))),
+      });
+    });
+  return { batches, run };
+}
+
+class RefusedBatch extends Error {}
+
+describe("batched", () => {
+  test("each caller gets its own result, from one run for the items asked together", async () => {
+    const { batches, run } = heldRun();
+    const work = batched(run);
+    const answers = ["a", "b", "a"].map((item) => work(item));
+    await settle();
+    expect(batches.map((each) => each.items)).toEqual([["a", "b", "a"]]);
+    batches[0]?.release();
+    expect(await Promise.all(answers)).toEqual(["done a", "done b", "done a"]);
+  });
+
+  test("a batch holds at most maxBatch, counted with sizeOf, and always at least one item", async () => {
+    const { batches, run } = heldRun();
+    const work = batched(run, { maxInFlight: 1, maxBatch: 4, sizeOf: (item) => item.length });
+    const answers = ["aa", "bb", "c", "dddddd", "e"].map((item) => work(item));
+    await settle();
+    for (let released = 0; released < 4; released++) {
+      batches[released]?.release();
+      await settle();
+    }
+    expect(await Promise.all(answers)).toEqual(["done aa", "done bb", "done c", "done dddddd", "done e"]);
+    expect(batches.map((each) => each.items)).toEqual([["aa", "bb"], ["c"], ["dddddd"], ["e"]]);
+  });
+
+  test("a refused batch is run again item by item when retryAloneWhen accepts its error: only the bad item fails", async () => {
+    const { batches, run } = heldRun();
+    const work = batched(run, { retryAloneWhen: (error) => error instanceof RefusedBatch });
+    const answers = ["a", "bad", "b"].map((item) => work(item).catch((error: unknown) => (error instanceof RefusedBatch ? "refused" : "other")));
+    await settle();
+    batches[0]?.release();
+    await settle();
+    expect(batches.map((each) => each.items)).toEqual([["a", "bad", "b"], ["a"], ["bad"], ["b"]]);
+    for (const each of batches.slice(1)) each.release();
+    expect(await Promise.all(answers)).toEqual(["done a", "refused", "done b"]);
+  });
+
+  test("without retryAloneWhen (or for another error) a failed batch fails every item it carried", async () => {
+    const { batches, run } = heldRun();
+    const work = batched(run, { retryAloneWhen: (error) => error instanceof TypeError });
+    const answers = ["a", "bad"].map((item) => work(item).then(String, (error: unknown) => (error instanceof RefusedBatch ? "refused" : "other")));
+    await settle();
+    batches[0]?.release();
+    expect(await Promise.all(answers)).toEqual(["refused", "refused"]);
+    expect(batches).toHaveLength(1);
+  });
+
+  test("a run that returns a result per item fewer is an error, not a caller left unresolved", async () => {
+    const work = batched(async (items: number[]) => items.slice(1));
+    await expect(work(1)).rejects.toThrow("a batch of 1 returned 0 results");
   });
 });

@@ -1,0 +1,253 @@
+import { queryRows } from "@lodge/db";
+import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
+import { batched, isRejectedData } from "@lodge/kit";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { type Channel, type NotificationType, type Rendered, render, type SendChannel } from "../catalog/index";
+import type { Channels } from "../channels/index";
+import type { Tx } from "../channels/types";
+import type { NotificationConfig } from "../config";
+import { type Plan, planDelivery } from "./delivery-plan";
+import { type PendingDelivery, pendingOf } from "./queue-deliveries";
+import { type Recipient, recipientFrom } from "./recipients";
+
+/** One send's notifications: one per user, of one type with the same data. */
+export type NotificationSend = {
+  type: NotificationType;
+  data: unknown;
+  /** At most 1000. */
+  userIds: string[];
+  /** The channels the sender asked for (the type's others are `skipped`/`not_requested`); all of the type's when absent. */
+  channels?: readonly Channel[];
+  /** What made each user's notification: the same key again makes no second one (a retried job or request). */
+  sourceKey?: (userId: string) => string;
+  /** Where to email it when the trigger says (auth's verification and reset events carry the address). */
+  email?: string;
+  now: Date;
+};
+
+/** A send's notification ids in its `userIds` order, and their deliveries still pending, for the caller to queue once committed. */
+export type WrittenSend = { ids: string[]; pending: PendingDelivery[] };
+/** A send that could not be planned (its data, a channel's lookup) fails alone, not the sends written with it. */
+export type SendOutcome = WrittenSend | { error: unknown };
+
+/** What planning a delivery needs of the service: its channels and the digest time. */
+export type Planning = { channels: Channels; config: Pick<NotificationConfig, "digestTime"> };
+
+/** The most notifications one statement writes (a send's 1000 recipients fit). */
+const MAX_ROWS_A_STATEMENT = 2000;
+
+/**
+ * Sends made outside a transaction by concurrent callers, written together (see `batched`): one
+ * read of the recipients and their opt-outs, and one statement writing every caller's
+ * notifications and deliveries, so a busy instance pays one round trip for many requests. Each
+ * caller's rows are committed before its answer; rows Postgres refuses fail only their own caller.
+ */
+export function batchedSends(planning: Planning, db: Tx) {
+  return batched((sends: NotificationSend[]) => writeNotifications(planning, db, sends), {
+    maxBatch: MAX_ROWS_A_STATEMENT,
+    sizeOf: (send) => send.userIds.length,
+    retryAloneWhen: isRejectedData,
+  });
+}
+
+/**
+ * Each send's notifications, one per user, rendered in each recipient's language, with one
+ * delivery per channel of the type, planned from the channel's configuration, the recipient's
+ * addresses and settings (see planDelivery): the inbox `sent` at once, others `pending`, `held`
+ * (quiet hours, digest) or `skipped`. Reads, then one statement writing everything, all or
+ * nothing: `tx` is a transaction only when the caller writes more with it. A user whose source key
+ * is already stored gets no second notification: their existing one is returned.
+ */
+export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[]): Promise<SendOutcome[]> {
+  const userIds = [...new Set(sends.flatMap((send) => send.userIds))];
+  // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
+  const [rows, choices] = await Promise.all([
+    tx.select().from(recipients).where(inArray(recipients.userId, userIds)),
+    tx
+      .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
+      .from(categoryPreferences)
+      .where(and(inArray(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false))),
+  ]);
+  const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
+  const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
+  // Each user's `category:channel` opt-outs, grouped once for the batch (not filtered per user).
+  const optOuts = new Map<string, Set<string>>();
+  for (const choice of choices) optOuts.set(choice.userId, (optOuts.get(choice.userId) ?? new Set()).add(`${choice.category}:${choice.channel}`));
+
+  const plans = await Promise.allSettled(sends.map((send) => planSend(planning, tx, send, { recipientOf, optOuts })));
+  const planned = plans.flatMap((plan) => (plan.status === "fulfilled" ? [plan.value] : []));
+  const written = await insertRows(tx, planned);
+
+  return Promise.all(
+    plans.map(async (outcome): Promise<SendOutcome> => {
+      if (outcome.status === "rejected") return { error: outcome.reason };
+      const plan = outcome.value;
+      const { send } = plan;
+      const ids = new Map(plan.made.filter((made) => written.inserted.has(made.id)).map((made) => [made.userId, made.id]));
+      const pending = plan.made.flatMap((made) => written.pending.get(made.id) ?? []);
+      if (ids.size < send.userIds.length && send.sourceKey) {
+        const keys = send.userIds.filter((userId) => !ids.has(userId)).map((userId) => send.sourceKey?.(userId) as string);
+        const existing = await tx
+          .select({ id: notifications.id, userId: notifications.userId })
+          .from(notifications)
+          .where(inArray(notifications.sourceKey, keys));
+        for (const row of existing) ids.set(row.userId, row.id);
+        // What a crash after an earlier commit left unqueued.
+        if (existing.length > 0)
+          pending.push(
+            ...(await pendingOf(
+              tx,
+              existing.map((row) => row.id),
+            )),
+          );
+      }
+      return {
+        ids: send.userIds.map((userId) => {
+          const id = ids.get(userId);
+          if (!id) throw new Error("notification neither inserted nor found");
+          return id;
+        }),
+        pending,
+      };
+    }),
+  );
+}
+
+type Audiences = { recipientOf: (userId: string) => Recipient; optOuts: Map<string, Set<string>> };
+type Made = { id: string; userId: string; inApp: Rendered["inApp"]; sourceKey: string | null; deliveryRows: DeliveryRow[] };
+type DeliveryRow = { id: string; channel: Channel } & ReturnType<typeof deliveryFields>;
+type PlannedSend = { send: NotificationSend; data: unknown; made: Made[] };
+
+/** One send's rows, every id included, planned from what its recipients allow. */
+async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audiences: Audiences): Promise<PlannedSend> {
+  const { type, userIds, now } = send;
+  const { channels, config } = planning;
+  const data = type.data.parse(send.data);
+  const { recipientOf, optOuts } = audiences;
+  const requested = (channel: Channel) => !send.channels || send.channels.includes(channel);
+  const addressOf = (userId: string) => send.email ?? recipientOf(userId).email;
+  // Who each channel reaches, asked once per channel for the send's users, and only of a channel that could
+  // send this (configured and requested): another's delivery is skipped whatever the answer.
+  const asked = type.channels.filter((channel): channel is SendChannel => channel !== "in_app" && channels[channel].configured && requested(channel));
+  const targets = userIds.map((userId) => ({ userId, stored: addressOf(userId) }));
+  const reachedSets = await Promise.all(asked.map((channel) => channels[channel].reachable(tx, targets)));
+  const reached = new Map(asked.map((channel, index) => [channel, reachedSets[index] as Set<string>]));
+
+  // Rendered once per language and zone, not once per user.
+  const renderings = new Map<string, Rendered["inApp"]>();
+  const inAppFor = (locale: Recipient["locale"], timeZone: string) => {
+    const key = `${locale} ${timeZone}`;
+    if (!renderings.has(key)) renderings.set(key, render(type, data, locale, { timeZone }).inApp);
+    return renderings.get(key) as Rendered["inApp"];
+  };
+  const made = userIds.map((userId) => {
+    const recipient = recipientOf(userId);
+    const audience = { settings: recipient.settings, optOuts: optOuts.get(userId) ?? new Set<string>(), timeZone: recipient.timeZone };
+    const deliveryRows = type.channels.map((channel) => {
+      const plan = planDelivery({
+        type,
+        channel,
+        audience,
+        requested: requested(channel),
+        configured: channel === "in_app" || channels[channel].configured,
+        hasAddress: channel === "in_app" || (reached.get(channel)?.has(userId) ?? false),
+        now,
+        digestTime: config.digestTime,
+      });
+      return { id: Bun.randomUUIDv7(), channel, ...deliveryFields(plan, now, channel === "email" ? addressOf(userId) : null) };
+    });
+    return { id: Bun.randomUUIDv7(), userId, inApp: inAppFor(recipient.locale, recipient.timeZone), sourceKey: send.sourceKey?.(userId) ?? null, deliveryRows };
+  });
+  return { send, data, made };
+}
+
+/**
+ * Every planned row in one statement whatever their number (each table's rows, and the sends they
+ * share, as one JSON parameter each): a notification whose source key is stored is not written,
+ * and its planned deliveries are dropped with it. Returns the notifications written and their
+ * pending deliveries, by notification.
+ */
+async function insertRows(tx: Tx, planned: PlannedSend[]) {
+  if (planned.length === 0) return { inserted: new Set<string>(), pending: new Map<string, PendingDelivery[]>() };
+  const sendRows = planned.map(({ send, data }, index) => ({
+    send: index,
+    type: send.type.key,
+    category: send.type.category,
+    data,
+    created_at: send.now.toISOString(),
+  }));
+  const notificationRows = planned.flatMap(({ made }, index) =>
+    made.map(({ id, userId, inApp, sourceKey }) => ({
+      id,
+      send: index,
+      user_id: userId,
+      title: inApp.title,
+      body: inApp.body,
+      link: inApp.link ?? null,
+      source_key: sourceKey,
+    })),
+  );
+  const deliveryRows = planned.flatMap(({ send, made }) =>
+    made.flatMap((notification) =>
+      notification.deliveryRows.map((row) => ({
+        id: row.id,
+        notification_id: notification.id,
+        channel: row.channel,
+        status: row.status,
+        reason: row.reason ?? null,
+        address: row.address ?? null,
+        attempts: row.attempts ?? 0,
+        sent_at: row.sentAt ?? null,
+        due_at: row.dueAt ?? null,
+        created_at: send.now.toISOString(),
+      })),
+    ),
+  );
+  const written = await queryRows<{ kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null; status: string | null }>(
+    tx,
+    sql`
+    with sent as (
+      select * from json_to_recordset(${JSON.stringify(sendRows)}::json)
+        as sent(send int, type text, category text, data jsonb, created_at timestamptz)
+    ), made as (
+      insert into ${notifications} (id, user_id, type, category, title, body, link, data, source_key, created_at)
+      select row.id, row.user_id, sent.type, sent.category, row.title, row.body, row.link, sent.data, row.source_key, sent.created_at
+      from json_to_recordset(${JSON.stringify(notificationRows)}::json)
+        as row(id uuid, send int, user_id uuid, title text, body text, link text, source_key text)
+      join sent on sent.send = row.send
+      on conflict (source_key) do nothing
+      returning id
+    ), planned as (
+      insert into ${deliveries} (id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, created_at)
+      select id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, created_at
+      from json_to_recordset(${JSON.stringify(deliveryRows)}::json)
+        as row(id uuid, notification_id uuid, channel text, status text, reason text, address text, attempts int, sent_at timestamptz, due_at timestamptz, created_at timestamptz)
+      where notification_id in (select id from made)
+      returning id, notification_id, channel, status
+    )
+    select 'notification' as kind, id, id as notification_id, null::text as channel, null::text as status from made
+    union all
+    select 'delivery', id, notification_id, channel, status from planned`,
+  );
+  const inserted = new Set(written.filter((row) => row.kind === "notification").map((row) => row.id));
+  const pending = new Map<string, PendingDelivery[]>();
+  for (const row of written) {
+    if (row.status !== "pending") continue;
+    pending.set(row.notification_id, [...(pending.get(row.notification_id) ?? []), { id: row.id, channel: row.channel as string }]);
+  }
+  return { inserted, pending };
+}
+
+/** A delivery row's status columns for its plan; the address (email's) with what will be sent. */
+function deliveryFields(plan: Plan, now: Date, address: string | null) {
+  switch (plan.status) {
+    case "sent":
+      return { status: plan.status, sentAt: now, attempts: 1 };
+    case "pending":
+      return { status: plan.status, address };
+    case "skipped":
+      return { status: plan.status, reason: plan.reason };
+    case "held":
+      return { status: plan.status, reason: plan.reason, dueAt: plan.dueAt, address };
+  }
+}
