@@ -199,7 +199,9 @@ async function main() {
     },
   ]);
   const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
-  console.log(`\nadded p50 at 1 connection: ${addedP50.toFixed(3)} ms (Lodge ${p50("lodge1").toFixed(3)}, direct ${p50("direct1").toFixed(3)}; target ≤ 0.3) ${verdict(addedP50 <= 0.3)}`);
+  console.log(
+    `\nadded p50 at 1 connection: ${addedP50.toFixed(3)} ms (Lodge ${p50("lodge1").toFixed(3)}, direct ${p50("direct1").toFixed(3)}; target ≤ 0.3) ${verdict(addedP50 <= 0.3)}`,
+  );
   console.log(
     `added stream time to first byte (p50 of ${ttfb.lodge.length}): ${addedTtfb.toFixed(3)} ms (Lodge ${median(warm(ttfb.lodge)).toFixed(3)}, direct ${median(warm(ttfb.direct)).toFixed(3)}; target ≤ 0.5) ${verdict(addedTtfb <= 0.5)}`,
   );

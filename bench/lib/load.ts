@@ -89,7 +89,8 @@ async function runFetch(options: { baseUrl: string; scenario: Scenario; connecti
     let made = 0;
     while (performance.now() < deadline) {
       let init: RequestInit;
-      if (scenario.kind === "static" && scenario.unique) init = { ...staticInit, body: (staticInit?.body as string).replace(UNIQUE, `${index}-${made++}`) };
+      if (scenario.kind === "static" && scenario.unique)
+        init = { ...staticInit, body: String((staticInit as RequestInit).body).replace(UNIQUE, `${index}-${made++}`) };
       else if (scenario.kind === "static") init = staticInit as RequestInit;
       else if (scenario.kind === "bearer") {
         init = { headers: { authorization: `Bearer ${scenario.tokens[turn % scenario.tokens.length]}` } };
