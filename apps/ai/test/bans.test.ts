@@ -3,7 +3,7 @@ import { toApiError } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { admit } from "../src/helpers/admission";
 import type { Caller } from "../src/helpers/calls";
-import { planFor, startTestAi, type TestAi, type TestInstance } from "./harness";
+import { planFor, refusalOf, startTestAi, type TestAi, type TestInstance } from "./harness";
 
 /** auth.user_banned stops every call for the user (their API keys, clients acting for them) on every instance, until the ban is lifted. */
 let t: TestAi;
@@ -32,7 +32,7 @@ describe("a banned user", () => {
     await t.deps.bus.publish("auth.user_banned", { userId: user.id, banned: true });
     await eventually(async () => (await outcome(admit(t.ctx, planFor(viaKey)))) === "FORBIDDEN");
     expect(await outcome(admit(other.ctx, planFor(viaBot)))).toBe("FORBIDDEN");
-    const refused = toApiError(await admit(other.ctx, planFor(viaKey)).then(() => new Error("admitted"), (error: unknown) => error));
+    const refused = await refusalOf(admit(other.ctx, planFor(viaKey)));
     expect([refused.status, refused.message]).toEqual([403, "Account suspended"]);
 
     await t.deps.bus.publish("auth.user_banned", { userId: user.id, banned: false });
