@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
-import { type ApiError, createLogger } from "@lodge/kit";
+import { type ApiError, createLogger, toApiError } from "@lodge/kit";
 import { createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import OpenAI from "openai";
 import { aiEnv } from "../src/env";
@@ -208,4 +208,14 @@ export async function admitAll<T>(attempts: Promise<T>[]) {
     admitted: settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])),
     refused: settled.flatMap((result) => (result.status === "rejected" ? [result.reason as ApiError & { details: { limit: string } }] : [])),
   };
+}
+
+/** What an admit threw, as the service renders it (an admission is INTERNAL: the test expected a refusal). */
+export async function refusalOf(attempt: Promise<unknown>): Promise<ApiError> {
+  return toApiError(
+    await attempt.then(
+      () => new Error("admitted"),
+      (error: unknown) => error,
+    ),
+  );
 }

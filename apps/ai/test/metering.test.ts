@@ -4,6 +4,7 @@ import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { admit } from "../src/helpers/admission";
 import { createUsageWriter } from "../src/helpers/usage-writer";
+import { eraseUser } from "../src/services/erase-user";
 import { outcomeOf, planFor, startTestAi, type TestAi, userCaller } from "./harness";
 
 /**
@@ -82,7 +83,7 @@ describe("usage records", () => {
     expect(entries).toHaveLength(3);
     // The same record queued again (a settle retried by a caller after a lost reply).
     await t.redis.xadd(stream, "*", ...(entries[0]?.[1] ?? []));
-    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, stream, claimIdleMs: 1 });
+    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, prefix: t.prefix, claimIdleMs: 1 });
     writer.start();
     try {
       const rows = await eventually(async () => {
@@ -102,10 +103,25 @@ describe("usage records", () => {
     const stream = `${t.prefix}ai:usage`;
     await t.redis.xadd(stream, "*", "usage", "{not json");
     await settleCalls(userId, 2);
-    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, stream });
+    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, prefix: t.prefix });
     writer.start();
     try {
       await eventually(async () => (await rowsOf(userId)).length === 2 && (await streamLength()) === 0);
+    } finally {
+      await writer.stop();
+    }
+  });
+
+  test("a user erased while their records wait in the stream: the records are dropped, not written back", async () => {
+    const [erased, kept] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
+    await settleCalls(erased, 2);
+    await settleCalls(kept, 1);
+    await eraseUser({ ctx: t.ctx, input: { userId: erased } });
+    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, prefix: t.prefix });
+    writer.start();
+    try {
+      await eventually(async () => (await rowsOf(kept)).length === 1 && (await streamLength()) === 0);
+      expect(await rowsOf(erased)).toEqual([]);
     } finally {
       await writer.stop();
     }

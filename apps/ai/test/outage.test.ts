@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { usage } from "@lodge/db/schema";
-import { connectRedis, toApiError } from "@lodge/kit";
+import { connectRedis } from "@lodge/kit";
 import { eventually, proxyFor } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { admit } from "../src/helpers/admission";
-import { outcomeOf, planFor, startTestAi, type TestAi, type TestInstance, userCaller } from "./harness";
+import { outcomeOf, planFor, refusalOf, startTestAi, type TestAi, type TestInstance, userCaller } from "./harness";
 
 /** Redis down: admissions and key lookups answer 503 (never 500), a call already admitted is still recorded, and it all recovers by itself. */
 let t: TestAi;
@@ -31,12 +31,7 @@ describe("Redis unreachable", () => {
 
     proxy.cut();
     try {
-      const refused = toApiError(
-        await admit(behindProxy.ctx, planFor(caller)).then(
-          () => new Error("admitted"),
-          (error: unknown) => error,
-        ),
-      );
+      const refused = await refusalOf(admit(behindProxy.ctx, planFor(caller)));
       expect([refused.code, refused.retryAfter]).toEqual(["UNAVAILABLE", 5]);
       const limits = await behindProxy.call("GET", "/ai/limits", { token: key });
       expect([limits.status, limits.json.error.code, limits.headers.get("retry-after")]).toEqual([503, "UNAVAILABLE", "5"]);

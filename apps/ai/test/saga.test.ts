@@ -140,6 +140,15 @@ describe("account deletion", () => {
     await t.ai.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: new Date().toISOString() });
     expect(await eventually(async () => (await acknowledgements(stranger))[0])).toEqual({ userId: stranger, service: "ai" });
   });
+  test("a deleted user's API key is refused at once, though its record was fresh in Redis (which every instance reads keys from)", async () => {
+    const user = await t.issuer.user();
+    const { key } = (await t.call("POST", "/ai/keys", { token: user.token, body: { name: "script" } })).json;
+    expect((await t.call("GET", "/ai/limits", { token: key })).status).toBe(200);
+    await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.id, requestedAt: new Date().toISOString() });
+    await eventually(async () => (await acknowledgements(user.id)).length > 0);
+    const refused = await t.call("GET", "/ai/limits", { token: key });
+    expect([refused.status, refused.json.error.code]).toEqual([401, "UNAUTHORIZED"]);
+  });
 });
 
 describe("export", () => {

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { AiEnv } from "../env";
 import { createAiMetrics } from "./ai-metrics";
 import { createCache } from "./cache";
-import { createUsageWriter } from "./usage-writer";
+import { createUsageWriter, usageStreamOf } from "./usage-writer";
 
 export type UserOverrides = Omit<typeof userLimits.$inferSelect, "userId" | "updatedAt">;
 
@@ -43,12 +43,12 @@ export function createAccounting(base: ServiceBase, env: AiEnv) {
       return row?.limits ?? {};
     },
   });
-  const usageStream = `${base.redisPrefix}ai:usage`;
+  const usageStream = usageStreamOf(base.redisPrefix);
   return {
     overrides,
     keyLimits,
     usageStream,
-    usageWriter: createUsageWriter({ redis: base.redis, db: base.db, logger: base.logger, stream: usageStream }),
+    usageWriter: createUsageWriter({ redis: base.redis, db: base.db, logger: base.logger, prefix: base.redisPrefix }),
     recordCall: createAiMetrics(base.metrics),
     /** How long a call may hold a concurrency slot: past it, its instance is taken for dead and the slot freed. */
     leaseMs: env.AI_TOTAL_TIMEOUT_MS + 60_000,

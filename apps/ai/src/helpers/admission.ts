@@ -67,9 +67,10 @@ async function noteKeyUse(deps: AiDeps, keyId: string, now: Date) {
 }
 
 /**
- * Admits a planned call or refuses it (RATE_LIMITED, `details.limit` naming the limit, Retry-After):
- * the user's and the key's requests and tokens per minute and calls at once, and the user's daily
- * and monthly budgets, checked and reserved in one atomic step in Redis shared by every instance.
+ * Admits a planned call or refuses it: FORBIDDEN for a banned user, else RATE_LIMITED (with
+ * `details.limit` naming the limit, and Retry-After) past the user's or the key's requests or tokens
+ * per minute or calls at once, or the user's daily or monthly budget; all checked and reserved in
+ * one atomic step in Redis shared by every instance.
  * The budget reserves the dearest the call can cost (its input and `maxOutputTokens` at
  * `plan.pricing`); `settle` releases the call and corrects tokens and cost to what it really used,
  * and queues its usage record.
@@ -86,7 +87,11 @@ export async function admit(ctx: Ctx, plan: CallPlan): Promise<Admission> {
   const costNano = toNanoUsd(costOf(plan.pricing, { inputTokens: plan.inputTokens, outputTokens: plan.maxOutputTokens, cachedTokens: 0 }));
   const reserved = await reserve(redis, keys, limits, { id, tokens, costNano, leaseEndsAt: now.getTime() + accounting.leaseMs }, now);
   const headers = rateLimitHeaders(limits, reserved, minuteOf(now).resetMs);
-  if (!reserved.ok) throw refusal(reserved.limit, now, headers);
+  if (!reserved.ok) {
+    const { limit } = reserved;
+    if (limit === "banned") throw new ApiError({ code: "FORBIDDEN", message: "Account suspended" });
+    throw refusal(limit, now, headers);
+  }
 
   let settled = false;
   async function settle(outcome: CallOutcome) {

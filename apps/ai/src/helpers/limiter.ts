@@ -9,8 +9,10 @@ export type Limits = {
 };
 
 export type LimitName = "rpm" | "tpm" | "concurrency" | "daily_budget" | "monthly_budget";
+/** Why a call was not admitted: a limit, or its user is banned. */
+export type Refusal = LimitName | "banned";
 
-// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend.
+// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend, banned flag.
 // ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm concurrency
 // (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes (ms).
 // Checks every limit first and changes nothing when one is exceeded; then counts the call everywhere.
@@ -34,6 +36,7 @@ if hasKey then
   keyTokens = count(KEYS[5])
 end
 local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens} end
+if redis.call('EXISTS', KEYS[9]) == 1 then return refuse('banned') end
 if count(KEYS[7]) + cost > tonumber(ARGV[12]) then return refuse('daily_budget') end
 if count(KEYS[8]) + cost > tonumber(ARGV[13]) then return refuse('monthly_budget') end
 if userRequests + 1 > tonumber(ARGV[6]) then return refuse('rpm') end
@@ -82,6 +85,9 @@ correct(KEYS[6], cost)
 return redis.call('XADD', KEYS[7], '*', 'usage', ARGV[4])
 `);
 
+/** Set while a user is banned (see setUserBanned). */
+export const bannedKeyOf = (prefix: string, userId: string) => `${prefix}ai:u:${userId}:banned`;
+
 /** Where one user's (and key's) counters are in Redis at `now`. */
 export function limitKeysOf(prefix: string, call: { userId: string; keyId: string | null }, now: Date) {
   const { window } = minuteOf(now);
@@ -97,6 +103,7 @@ export function limitKeysOf(prefix: string, call: { userId: string; keyId: strin
     keyRunning: `${key}:running`,
     dailySpend: `${user}:spent:${day.id}`,
     monthlySpend: `${user}:spent:${month.id}`,
+    banned: bannedKeyOf(prefix, call.userId),
   };
 }
 
@@ -104,7 +111,7 @@ export type LimitKeys = ReturnType<typeof limitKeysOf>;
 
 export type Reservation = { id: string; tokens: number; costNano: number; leaseEndsAt: number };
 /** What the counters hold (after this call when it was admitted), and the limit it exceeded when it was not. */
-export type Reserved = { userRequests: number; userTokens: number; keyRequests: number; keyTokens: number } & ({ ok: true } | { ok: false; limit: LimitName });
+export type Reserved = { userRequests: number; userTokens: number; keyRequests: number; keyTokens: number } & ({ ok: true } | { ok: false; limit: Refusal });
 
 /** Checks every limit and, when none is exceeded, reserves the call's slot, tokens and cost: one round trip. */
 export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
@@ -113,7 +120,7 @@ export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, res
   const { user, key } = limits;
   const result = (await admitScript(
     redis,
-    [keys.userRequests, keys.userTokens, keys.userRunning, keys.keyRequests, keys.keyTokens, keys.keyRunning, keys.dailySpend, keys.monthlySpend],
+    [keys.userRequests, keys.userTokens, keys.userRunning, keys.keyRequests, keys.keyTokens, keys.keyRunning, keys.dailySpend, keys.monthlySpend, keys.banned],
     [
       now.getTime(),
       reservation.id,
@@ -132,10 +139,10 @@ export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, res
       day.endsAt.getTime() - now.getTime() + dayMs,
       month.endsAt.getTime() - now.getTime() + dayMs,
     ],
-  )) as [0 | 1, LimitName | "ok", number, number, number, number];
+  )) as [0 | 1, Refusal | "ok", number, number, number, number];
   const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens] = result;
   const counts = { userRequests, userTokens, keyRequests, keyTokens };
-  return admitted === 1 ? { ok: true, ...counts } : { ok: false, limit: limit as LimitName, ...counts };
+  return admitted === 1 ? { ok: true, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
 }
 
 /** Releases a reserved call, corrects its tokens and cost to what it used, and queues its usage record (XADD): one round trip. */

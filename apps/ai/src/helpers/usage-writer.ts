@@ -11,8 +11,8 @@ export type UsageWriterOptions = {
   redis: Redis;
   db: Db;
   logger: Logger;
-  /** The stream settle appends to. */
-  stream: string;
+  /** The deployment's Redis prefix (the stream is `usageStreamOf(prefix)`). */
+  prefix: string;
   /** Entries read at once: one multi-row insert. */
   batchSize?: number;
   /** How long an entry read by a writer that then died stays pending before another writer takes it. */
@@ -20,6 +20,13 @@ export type UsageWriterOptions = {
 };
 
 const GROUP = "usage-writer";
+
+/** The stream settle appends usage records to. */
+export const usageStreamOf = (prefix: string) => `${prefix}ai:usage`;
+
+/** Set (for a week) once a user's data is erased: their records still in the stream are dropped, not written back. */
+export const erasedUserKeyOf = (prefix: string, userId: string) => `${prefix}ai:u:${userId}:erased`;
+export const ERASED_FLAG_SECONDS = 7 * 24 * 3600;
 
 /**
  * Moves usage records from the Redis stream settle appends to into Postgres, off the request path:
@@ -30,7 +37,8 @@ const GROUP = "usage-writer";
  * until another takes them over (XAUTOCLAIM). Nothing acknowledged to Redis is lost.
  */
 export function createUsageWriter(options: UsageWriterOptions) {
-  const { redis, logger, stream } = options;
+  const { redis, logger, prefix } = options;
+  const stream = usageStreamOf(prefix);
   const batchSize = options.batchSize ?? 500;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const consumer = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
@@ -52,14 +60,24 @@ export function createUsageWriter(options: UsageWriterOptions) {
         logger.error({ err: error, entryId: id }, "unreadable usage entry dropped");
       }
     }
-    if (rows.length > 0) await insert(rows);
+    const kept = await withoutErasedUsers(rows);
+    if (kept.length > 0) await insert(kept);
     const ids = entries.map(([id]) => id);
     await redis
       .multi()
       .xack(stream, GROUP, ...ids)
       .xdel(stream, ...ids)
       .exec();
-    return rows.length;
+    return kept.length;
+  };
+
+  /** The rows whose user has not been erased meanwhile (a call that ended as its user was deleted). */
+  const withoutErasedUsers = async (rows: (typeof usage.$inferInsert)[]) => {
+    if (rows.length === 0) return rows;
+    const userIds = [...new Set(rows.map((row) => row.userId))];
+    const flags = await redis.mget(...userIds.map((userId) => erasedUserKeyOf(prefix, userId)));
+    const erased = new Set(userIds.filter((_, index) => flags[index] !== null));
+    return erased.size === 0 ? rows : rows.filter((row) => !erased.has(row.userId));
   };
 
   /** One statement for the batch; should Postgres refuse a row's data, the rest are written one by one and that one logged. */
