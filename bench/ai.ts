@@ -25,22 +25,17 @@ import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
 import { type Driver, pickDriver, runLoad, type Scenario } from "./lib/load";
 import { type Child, freePort, startProcess } from "./lib/processes";
 import { add, emptyTotals, printTable, rate, type Totals } from "./lib/report";
+import { root, setting } from "./lib/settings";
 
-const root = new URL("..", import.meta.url).pathname;
-const number = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const settings = {
-  seconds: number("BENCH_SECONDS", 10),
-  rounds: Math.round(number("BENCH_ROUNDS", 4)),
-  warmup: number("BENCH_WARMUP_SECONDS", 3),
-  connections: number("BENCH_CONNECTIONS", 64),
-  streams: Math.round(number("BENCH_STREAMS", 400)),
-  rssSeconds: number("BENCH_RSS_SECONDS", 60),
+  seconds: setting("BENCH_SECONDS", 10),
+  rounds: Math.round(setting("BENCH_ROUNDS", 4)),
+  warmup: setting("BENCH_WARMUP_SECONDS", 3),
+  connections: setting("BENCH_CONNECTIONS", 64),
+  streams: Math.round(setting("BENCH_STREAMS", 400)),
+  rssSeconds: setting("BENCH_RSS_SECONDS", 60),
 };
-const driver: Driver = pickDriver(process.env.BENCH_DRIVER, number("BENCH_WRK_THREADS", 2));
+const driver: Driver = pickDriver(process.env.BENCH_DRIVER, setting("BENCH_WRK_THREADS", 2));
 const UPSTREAM_KEY = "sk-bench-upstream";
 const log = (message: string) => console.error(`[bench:ai] ${message}`);
 

@@ -21,21 +21,16 @@ import { createTestRedis } from "@lodge/kit/testing";
 import { type Driver, type LoadResult, pickDriver, runLoad, type Scenario } from "./lib/load";
 import { type Child, freePort, startProcess } from "./lib/processes";
 import { add, emptyTotals, printTable, rate, type Totals } from "./lib/report";
+import { root, setting } from "./lib/settings";
 
-const root = new URL("..", import.meta.url).pathname;
-const number = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const settings = {
-  seconds: number("BENCH_SECONDS", 12),
-  rounds: Math.round(number("BENCH_ROUNDS", 6)),
-  warmup: number("BENCH_WARMUP_SECONDS", 5),
-  connections: number("BENCH_CONNECTIONS", 32),
-  loginConcurrency: number("BENCH_LOGIN_CONCURRENCY", 8),
+  seconds: setting("BENCH_SECONDS", 12),
+  rounds: Math.round(setting("BENCH_ROUNDS", 6)),
+  warmup: setting("BENCH_WARMUP_SECONDS", 5),
+  connections: setting("BENCH_CONNECTIONS", 32),
+  loginConcurrency: setting("BENCH_LOGIN_CONCURRENCY", 8),
 };
-const driver: Driver = pickDriver(process.env.BENCH_DRIVER, number("BENCH_WRK_THREADS", 1));
+const driver: Driver = pickDriver(process.env.BENCH_DRIVER, setting("BENCH_WRK_THREADS", 1));
 const PASSWORD = "a perfectly fine bench password";
 
 // ---------------------------------------------------------------- cleanup, also on Ctrl-C

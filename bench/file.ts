@@ -25,13 +25,8 @@ import { canonicalVariant } from "../apps/file/src/helpers/variant-params";
 import { images } from "../apps/file/test/images";
 import { pickDriver, runLoad } from "./lib/load";
 import { type Child, freePort, startProcess } from "./lib/processes";
+import { root, setting } from "./lib/settings";
 
-const root = new URL("..", import.meta.url).pathname;
-const setting = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const MiB = 1024 * 1024;
 const uploadMb = setting("BENCH_UPLOAD_MB", 500);
 const uploadRounds = setting("BENCH_UPLOAD_ROUNDS", 2);

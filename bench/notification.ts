@@ -32,13 +32,8 @@ import { render, typeNamed } from "../apps/notification/src/catalog/index";
 import { notificationEnv } from "../apps/notification/src/env";
 import { createMailer, messageIdFor } from "../apps/notification/src/helpers/mailer";
 import { startNotificationService } from "../apps/notification/src/service";
+import { root, setting } from "./lib/settings";
 
-const root = new URL("..", import.meta.url).pathname;
-const setting = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const socketCount = setting("BENCH_SOCKETS", 10_000);
 const socketsPerUser = setting("BENCH_SOCKETS_PER_USER", 10);
 const broadcasts = setting("BENCH_BROADCASTS", 5);
