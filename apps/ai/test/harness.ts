@@ -135,6 +135,8 @@ export async function startTestAi(options: StartOptions = {}) {
     waits,
     advance: clock.advance,
     user: () => issuer.user(),
+    /** The keys of a user's answers in the response cache. */
+    cachedAnswers: (userId: string) => redis.keys(`${prefix}ai:cache:${userId}:*`),
     /** The `count`th settled call, once it is settled. */
     settledCall: (count: number) => eventually(() => settled.length >= count && settled[count - 1]),
     close: async () => {
