@@ -10,7 +10,7 @@ import {
   sweepAuthorizations,
   sweepDocument,
 } from "@lodge/kit/testing";
-import { startTestJobs, type TestJobs } from "./jobs-harness";
+import { startTestAi, type TestAi } from "./harness";
 
 /**
  * Every /ai/jobs operation of the AI service's OpenAPI document is sent missing and bad
@@ -18,7 +18,7 @@ import { startTestJobs, type TestJobs } from "./jobs-harness";
  * 4xx in the one error shape (never a 5xx), and no job is added or changed. No worker runs, so
  * the jobs made here stay queued.
  */
-let t: TestJobs;
+let t: TestAi;
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 let jobId: string;
@@ -26,9 +26,9 @@ let document: OpenApiDocument;
 let operations: SweptOperation[] = [];
 
 beforeAll(async () => {
-  t = await startTestJobs({ jobs: false, fileStorage: false });
+  t = await startTestAi({ jobs: false });
   [alice, bob] = await Promise.all([t.issuer.user(), t.issuer.user()]);
-  jobId = (await t.submit(alice.token, { kind: "chat", request: { model: "gpt-test", messages: [{ role: "user", content: "hi" }] } })).json.id;
+  jobId = (await t.submitJob(alice.token, { kind: "chat", request: { model: "gpt-test", messages: [{ role: "user", content: "hi" }] } })).json.id;
   document = (await t.call("GET", "/ai/openapi.json")).json;
   operations = operationsOf(document).filter((operation) => operation.path.startsWith("/ai/jobs"));
 });
@@ -95,7 +95,7 @@ describe("every jobs operation", () => {
         { kind: "chat", request: { model: hostile.length > 256 ? hostile : 42, messages: [{ role: "user", content: "x" }] } },
         { kind: "image", request: { model: "img", prompt: hostile.length > 32_000 ? hostile : ["not", "a", "string"] } },
       ]) {
-        expect4xx(await t.submit(alice.token, body), `POST /ai/jobs ${JSON.stringify(body).slice(0, 60)}`);
+        expect4xx(await t.submitJob(alice.token, body), `POST /ai/jobs ${JSON.stringify(body).slice(0, 60)}`);
       }
     }
     expect(await snapshot()).toEqual(before);

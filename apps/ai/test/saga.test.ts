@@ -1,61 +1,22 @@
 /**
  * The AI service's part of account deletion and of the export: `user.deletion_requested` erases
- * the user's cached answers, keys, limit overrides, usage records and jobs and is answered with `user.data_erased`
- * (service "ai"); `GET /ai/export/{userId}` gives the user service everything held about a user,
- * never a key's hash. The service runs in this process on a real Postgres and Redis, with tokens
- * from a test issuer; the rows are written as the keys routes, the metering and the jobs write them.
+ * the user's cached answers, keys, limit overrides, usage records and jobs and is answered with
+ * `user.data_erased` (service "ai"); `GET /ai/export/{userId}` gives the user service everything
+ * held about a user, never a key's hash. The service is the harness's (a real Postgres and Redis,
+ * tokens from a test issuer); the rows are written as the keys routes, the metering and the jobs write them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { parseEnv } from "@lodge/config";
 import { jobs as aiJobs, apiKeys, usage, userLimits } from "@lodge/db/schema";
-import { createTestDatabase } from "@lodge/db/testing";
-import { createLogger } from "@lodge/kit";
-import { call, createTestRedis, eventually, readStream, startTestIssuer } from "@lodge/kit/testing";
+import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
-import { aiEnv } from "../src/env";
 import { storeCached } from "../src/helpers/response-cache";
-import { startAiService } from "../src/service";
+import { startTestAi, type TestAi } from "./harness";
 
-let t: Awaited<ReturnType<typeof startSagaStack>>;
+let t: TestAi;
 beforeAll(async () => {
-  t = await startSagaStack();
+  t = await startTestAi();
 });
 afterAll(() => t.close());
-
-async function startSagaStack() {
-  const database = await createTestDatabase();
-  const { redis, prefix, cleanup } = await createTestRedis();
-  const issuer = await startTestIssuer();
-  const ai = await startAiService({
-    env: parseEnv(aiEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      JWKS_URL: issuer.jwksUrl,
-      LOG_LEVEL: "silent",
-    }),
-    database,
-    redis,
-    logger: createLogger({ service: "ai", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-  });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: ai.app.fetch });
-  const url = `http://127.0.0.1:${server.port}`;
-  return {
-    ai,
-    issuer,
-    redis,
-    prefix,
-    db: database.db,
-    call: (method: string, path: string, options?: Parameters<typeof call>[3]) => call(url, method, path, options),
-    close: async () => {
-      await server.stop(true);
-      await ai.close();
-      await issuer.stop();
-      await database.drop();
-      await cleanup();
-    },
-  };
-}
 
 /** A user who has used the service: two keys (one revoked), an admin's override, two calls' usage, a job and a cached answer. */
 async function activeUser() {
@@ -96,7 +57,7 @@ async function activeUser() {
       result: { data: [{ url: "https://example.com/x.png" }] },
     })
     .returning();
-  await storeCached(t.ai.deps, `${userId}:answer`, { type: "json", body: { object: "chat.completion", choices: [] } });
+  await storeCached(t.deps, `${userId}:answer`, { type: "json", body: { object: "chat.completion", choices: [] } });
   return { userId, keyIds: keys.map((key) => key.id), jobId: job?.id as string };
 }
 
@@ -121,7 +82,7 @@ describe("account deletion", () => {
     const before = await rowsOf(user.userId);
     expect([before.keys.length, before.limits.length, before.usage.length, before.jobs.length, before.cachedAnswers]).toEqual([2, 1, 2, 1, 1]);
 
-    await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
+    await t.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
     const [acknowledged] = await eventually(async () => {
       const found = await acknowledgements(user.userId);
       return found.length > 0 && found;
@@ -135,12 +96,12 @@ describe("account deletion", () => {
 
   test("a redelivered or repeated request erases nothing more and is answered again", async () => {
     const user = await activeUser();
-    for (const _ of [1, 2]) await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
+    for (const _ of [1, 2]) await t.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
     await eventually(async () => (await acknowledgements(user.userId)).length === 2);
     expect(await rowsOf(user.userId)).toEqual({ keys: [], limits: [], usage: [], jobs: [], cachedAnswers: 0 });
     // A user the service never saw is acknowledged as well (the saga waits for every service).
     const stranger = Bun.randomUUIDv7();
-    await t.ai.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: new Date().toISOString() });
+    await t.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: new Date().toISOString() });
     expect(await eventually(async () => (await acknowledgements(stranger))[0])).toEqual({ userId: stranger, service: "ai" });
   });
 });
