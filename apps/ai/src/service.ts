@@ -51,6 +51,7 @@ export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
         "x-ratelimit-limit-tokens",
         "x-ratelimit-remaining-tokens",
         "x-ratelimit-reset-tokens",
+        "x-lodge-cache",
       ],
     },
   }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { apiKeys, usage, userLimits } from "@lodge/db/schema";
+import { apiKeys, jobs, usage, userLimits } from "@lodge/db/schema";
 import {
   call,
   documentPart,
@@ -11,26 +11,29 @@ import {
   sweepAuthorizations,
   sweepDocument,
 } from "@lodge/kit/testing";
-import { startTestAi, type TestAi } from "./harness";
+import { chatJob, startTestAi, type TestAi } from "./harness";
 
 /**
  * Every operation of the AI service's own OpenAPI document (beyond /ai/v1) is sent missing and bad
  * credentials, a non-admin's token on admin routes, malformed and hostile path, query and body
- * values: each answer is a 4xx in the one error shape (never a 5xx), and nothing changes.
+ * values: each answer is a 4xx in the one error shape (never a 5xx), and nothing changes. No jobs
+ * worker runs, so the job made here stays queued.
  */
 let t: TestAi;
 let user: { id: string; token: string };
 let admin: { id: string; token: string };
 let keyId: string;
+let jobId: string;
 let document: OpenApiDocument;
 let operations: SweptOperation[] = [];
 
 beforeAll(async () => {
-  t = await startTestAi();
+  t = await startTestAi({ jobs: false });
   [user, admin] = await Promise.all([t.issuer.user(), t.issuer.admin()]);
   keyId = (await t.call("POST", "/ai/keys", { token: user.token, body: { name: "k" } })).json.id;
-  // All but the OpenAI-compatible routes (bad-input-v1.test.ts sweeps those, in OpenAI's error body) and the jobs' (jobs-bad-input.test.ts).
-  document = documentPart((await t.call("GET", "/ai/openapi.json")).json, (path) => !path.startsWith("/ai/v1/") && !path.startsWith("/ai/jobs"));
+  jobId = (await t.submitJob(user.token, chatJob())).json.id;
+  // All but the OpenAI-compatible routes (bad-input-v1.test.ts sweeps those, in OpenAI's error body).
+  document = documentPart((await t.call("GET", "/ai/openapi.json")).json, (path) => !path.startsWith("/ai/v1/"));
   operations = operationsOf(document);
 });
 afterAll(() => t.close());
@@ -40,24 +43,25 @@ const snapshot = async () => ({
   keys: await t.db.select().from(apiKeys).orderBy(apiKeys.id),
   limits: await t.db.select().from(userLimits),
   usage: await t.db.select().from(usage),
+  jobs: await t.db.select().from(jobs).orderBy(jobs.id),
 });
-function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
-  if (response.status < 400 || response.status >= 500) throw new Error(`${label}: expected a 4xx, got ${response.status} ${JSON.stringify(response.json)}`);
-  expectErrorShape(response, label);
-}
 
 describe("every operation", () => {
   test("the document lists every route, each with its error responses", () => {
     expect(operations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(
       [
+        "DELETE /ai/jobs/{id}",
         "DELETE /ai/keys/{id}",
         "GET /ai/admin/keys",
         "GET /ai/admin/usage",
         "GET /ai/admin/users/{userId}/limits",
         "GET /ai/export/{userId}",
+        "GET /ai/jobs",
+        "GET /ai/jobs/{id}",
         "GET /ai/keys",
         "GET /ai/limits",
         "GET /ai/usage",
+        "POST /ai/jobs",
         "POST /ai/keys",
         "PUT /ai/admin/users/{userId}/limits",
       ].sort(),
@@ -73,6 +77,18 @@ describe("every operation", () => {
       token: user.token,
       send: (method, path, headers) => call(t.url, method, path, { headers }),
     });
+  });
+
+  test("no token, a bad token, another user's token on a job: 4xx, nothing changed", async () => {
+    const before = await snapshot();
+    const other = await t.issuer.user();
+    for (const operation of operations.filter((candidate) => candidate.path.startsWith("/ai/jobs/{id}"))) {
+      for (const token of [undefined, "not-a-token", `${user.token.slice(0, -4)}AAAA`, other.token]) {
+        const path = fill(operation.path, jobId);
+        expectErrorShape(await call(t.url, operation.method, path, { token }), `${operation.method} ${path} with ${token?.slice(0, 12)}`);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
   });
 
   test("a user's token on admin routes is 403, and changes nothing", async () => {
@@ -92,7 +108,7 @@ describe("every operation", () => {
     const bot = await t.issuer.client("bot-service", ["ai:invoke"]);
     for (const operation of operations.filter((candidate) => candidate.path.startsWith("/ai/keys") || candidate.path.startsWith("/ai/admin"))) {
       const response = await t.call(operation.method, fill(operation.path, keyId), { token: bot, body: operation.jsonBody ? { name: "x" } : undefined });
-      expect4xx(response, `${operation.method} ${operation.path} as a client`);
+      expectErrorShape(response, `${operation.method} ${operation.path} as a client`);
       expect(response.status).toBe(403);
     }
   });
@@ -101,7 +117,7 @@ describe("every operation", () => {
     for (const operation of operations.filter((candidate) => candidate.path.includes("{"))) {
       for (const id of ["not-a-uuid", "..%2F..%2Fetc%2Fpasswd", "%00", "' OR 1=1 --", "😀", "00000000-0000-0000-0000-00000000000g"]) {
         const response = await t.call(operation.method, fill(operation.path, id), { token: admin.token, body: operation.jsonBody ? "{}" : undefined });
-        expect4xx(response, `${operation.method} ${fill(operation.path, id)}`);
+        expectErrorShape(response, `${operation.method} ${fill(operation.path, id)}`);
       }
     }
   });
@@ -112,7 +128,7 @@ describe("every operation", () => {
       for (const name of operation.query) {
         for (const value of values) {
           const path = `${fill(operation.path, user.id)}?${name}=${encodeURIComponent(value)}`;
-          expect4xx(await t.call("GET", path, { token: admin.token }), `GET ${path.slice(0, 80)}`);
+          expectErrorShape(await t.call("GET", path, { token: admin.token }), `GET ${path.slice(0, 80)}`);
         }
       }
     }
@@ -125,7 +141,26 @@ describe("every operation", () => {
       oversizedBytes: 70_000,
       send: (operation, body, headers) => call(t.url, operation.method, fill(operation.path, user.id), { body, token: admin.token, headers }),
     });
-    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(["POST /ai/keys", "PUT /ai/admin/users/{userId}/limits"]);
+    expect(swept.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "POST /ai/jobs",
+      "POST /ai/keys",
+      "PUT /ai/admin/users/{userId}/limits",
+    ]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test("job bodies: hostile kinds, messages, models and prompts are 4xx and make no job", async () => {
+    const before = await snapshot();
+    for (const hostile of hostileStrings) {
+      for (const body of [
+        { kind: hostile, request: { model: "gpt-test", messages: [{ role: "user", content: "x" }] } },
+        { kind: "chat", request: { model: "gpt-test", messages: hostile } },
+        { kind: "chat", request: { model: hostile.length > 256 ? hostile : 42, messages: [{ role: "user", content: "x" }] } },
+        { kind: "image", request: { model: "img", prompt: hostile.length > 32_000 ? hostile : ["not", "a", "string"] } },
+      ]) {
+        expectErrorShape(await t.submitJob(user.token, body), `POST /ai/jobs ${JSON.stringify(body).slice(0, 60)}`);
+      }
+    }
     expect(await snapshot()).toEqual(before);
   });
 

@@ -4,13 +4,16 @@ import { join } from "node:path";
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { type ApiError, createLogger, toApiError } from "@lodge/kit";
-import { createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { createTestRedis, eventually, readStream, call as request, startTestIssuer } from "@lodge/kit/testing";
 import OpenAI from "openai";
+import type { RunCall } from "../src/deps";
 import { aiEnv } from "../src/env";
 import type { Caller, CallOutcome, CallPlan, Pricing } from "../src/helpers/calls";
 import type { RegistryFile } from "../src/helpers/registry";
 import { type AiServiceOptions, startAiService } from "../src/service";
+import { runCall as gatewayRunCall } from "../src/services/run-call";
 import { type FakeOpenAi, startFakeOpenAi } from "./fake-openai";
+import { startFileServices } from "./file-service";
 
 export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
 /** A settled call as the gateway logs it. */
@@ -41,13 +44,17 @@ type StartOptions = {
   fake?: FakeOpenAi;
   /** Where the clock stands (10:00:00 UTC on 2026-03-10 unless given). */
   start?: string;
-} & Pick<AiServiceOptions, "usageWriter">;
+  /** Start the real auth and file services beside it (and set AI_CLIENT_SECRET): generated images become the user's files. */
+  fileServices?: boolean;
+} & Pick<AiServiceOptions, "usageWriter" | "jobs">;
 
 /**
  * The AI service in this process on a random port, with its own test database and Redis prefix,
  * tokens from a test issuer, a fake OpenAI upstream and a clock that moves only when told.
  * Retry backoffs are recorded (`waits`) instead of waited; every settled call is in `settled`.
  * `anotherInstance` starts a second one on the same database and Redis (as behind Caddy).
+ * Jobs run their request with `runCall`, the gateway's call path unless a test sets its own (a
+ * fixed answer, a failure, a call held until released); each is recorded in `runCalls`.
  */
 export async function startTestAi(options: StartOptions = {}) {
   const fake = options.fake ?? startFakeOpenAi();
@@ -58,6 +65,7 @@ export async function startTestAi(options: StartOptions = {}) {
   const folder = await mkdtemp(join(tmpdir(), "lodge-ai-"));
   const registryFile = join(folder, "registry.json");
   if (options.registry) await writeFile(registryFile, JSON.stringify(options.registry));
+  const fileServices = options.fileServices ? await startFileServices({ database, redis, prefix }) : null;
   const env = parseEnv(aiEnv, {
     DATABASE_URL: database.url,
     REDIS_URL: "redis://127.0.0.1:6379",
@@ -68,6 +76,7 @@ export async function startTestAi(options: StartOptions = {}) {
     OPENAI_BASE_URL: fake.url,
     AI_MAX_BODY_BYTES: "65536",
     ...(options.registry ? { AI_REGISTRY_FILE: registryFile } : {}),
+    ...fileServices?.env,
     ...options.env,
   });
   const settled: Settled[] = [];
@@ -81,12 +90,18 @@ export async function startTestAi(options: StartOptions = {}) {
   };
   const waits: number[] = [];
   const running: { close: () => Promise<void> }[] = [];
+  const runCalls: { kind: string; request: Record<string, unknown>; userId: string }[] = [];
+  const jobCalls: { runCall: RunCall } = { runCall: gatewayRunCall };
+  const runCall: RunCall = (ctx, caller, kind, body) => {
+    runCalls.push({ kind, request: body, userId: caller.userId });
+    return jobCalls.runCall(ctx, caller, kind, body);
+  };
 
   /**
    * An instance of the service on this database, Redis prefix and clock, served on a random port;
    * `ownRedis`: with a Redis connection of its own, as another process has; `redis`: this one (through a proxy a test cuts).
    */
-  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter" | "redis"> & { ownRedis?: boolean } = {}) {
+  async function startInstance(instance: Pick<AiServiceOptions, "usageWriter" | "redis" | "jobs"> & { ownRedis?: boolean } = {}) {
     const service = await startAiService({
       env,
       database,
@@ -94,6 +109,8 @@ export async function startTestAi(options: StartOptions = {}) {
       clock: clock.now,
       logger: createLogger({ service: "ai", level: "debug", destination }),
       usageWriter: instance.usageWriter,
+      jobs: instance.jobs,
+      runCall,
       sleep: async (ms) => {
         waits.push(ms);
       },
@@ -118,7 +135,18 @@ export async function startTestAi(options: StartOptions = {}) {
     };
   }
 
-  const main = await startInstance({ usageWriter: options.usageWriter });
+  const main = await startInstance({ usageWriter: options.usageWriter, jobs: options.jobs });
+
+  /** A job once it has ended (any status but queued and running). */
+  const jobEnded = (token: string, jobId: string) =>
+    eventually(async () => {
+      const reply = await main.call("GET", `/ai/jobs/${jobId}`, { token });
+      return reply.json.status !== "queued" && reply.json.status !== "running" && reply.json;
+    }, 20_000);
+  /** The `ai.job_completed` of a job, once the outbox has published it. */
+  const jobCompleted = (jobId: string) =>
+    eventually(async () => (await readStream(redis, prefix, "ai.job_completed")).find((event) => event.data.jobId === jobId));
+
   return {
     ...main,
     env,
@@ -135,10 +163,26 @@ export async function startTestAi(options: StartOptions = {}) {
     waits,
     advance: clock.advance,
     user: () => issuer.user(),
+    /** The keys of a user's answers in the response cache. */
+    cachedAnswers: (userId: string) => redis.keys(`${prefix}ai:cache:${userId}:*`),
     /** The `count`th settled call, once it is settled. */
     settledCall: (count: number) => eventually(() => settled.length >= count && settled[count - 1]),
+    /** What jobs' requests were run with (kind, request, user), in order. */
+    runCalls,
+    /** How jobs run their request: the gateway's call path unless a test sets its own. */
+    get runCall(): RunCall {
+      return jobCalls.runCall;
+    },
+    set runCall(value: RunCall) {
+      jobCalls.runCall = value;
+    },
+    /** Submits a job as `token`; resolves with the reply. */
+    submitJob: (token: string, body: unknown, headers: Record<string, string> = {}) => main.call("POST", "/ai/jobs", { token, body, headers }),
+    jobEnded,
+    jobCompleted,
     close: async () => {
       for (const instance of running.reverse()) await instance.close();
+      await fileServices?.close();
       await issuer.stop();
       if (!options.fake) fake.stop();
       await database.drop();
@@ -219,3 +263,18 @@ export async function refusalOf(attempt: Promise<unknown>): Promise<ApiError> {
     ),
   );
 }
+
+/** A chat completion as an upstream answers it. */
+export function completionOf(content: string) {
+  return {
+    id: "chatcmpl-test",
+    object: "chat.completion",
+    created: 1_700_000_000,
+    model: "gpt-test",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+  };
+}
+
+/** A chat job's body: `content` asked of the model `gpt-test`. */
+export const chatJob = (content = "Hello") => ({ kind: "chat", request: { model: "gpt-test", messages: [{ role: "user", content }] } });

@@ -2,14 +2,34 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { files } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Json } from "../src/providers/types";
-import { png, startTestJobs, type TestJobs } from "./jobs-harness";
+import { startTestAi, type TestAi } from "./harness";
 
 /** Image jobs: each generated image is fetched (or decoded) and stored in the real file service as the user's file. */
-let t: TestJobs;
+let t: TestAi;
+/** The provider's image host: /image.png is a PNG, /large is over AI_IMAGE_MAX_BYTES, /missing is 404. */
+let images: ReturnType<typeof Bun.serve>;
+let imagesUrl: string;
 beforeAll(async () => {
-  t = await startTestJobs();
+  images = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/image.png") return new Response(png, { headers: { "content-type": "image/png" } });
+      if (path === "/large") return new Response(new Uint8Array(64 * 1024));
+      return new Response("not found", { status: 404 });
+    },
+  });
+  imagesUrl = `http://127.0.0.1:${images.port}`;
+  t = await startTestAi({ fileServices: true, env: { AI_IMAGE_ALLOWED_HOSTS: "127.0.0.1", AI_IMAGE_MAX_BYTES: "32768" } });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await images.stop(true);
+});
+
+/** A 1×1 PNG: bytes the file service sniffs as an image. */
+const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
 
 const imageJob = { kind: "image", request: { model: "img-test", prompt: "a lodge in the snow", size: "256x256" } };
 const answering = (data: Json[]) => async () => ({ created: 1_700_000_000, data });
@@ -18,9 +38,9 @@ const filesOf = (userId: string) => t.db.select().from(files).where(eq(files.own
 describe("generated images become the user's files", () => {
   test("a provider URL and a b64_json image are stored; the result lists { fileId, url } instead", async () => {
     const user = await t.issuer.user();
-    t.runCall = answering([{ url: `${t.imagesUrl}/image.png`, revised_prompt: "a wooden lodge in the snow" }, { b64_json: png.toString("base64") }]);
-    const { id } = (await t.submit(user.token, imageJob)).json;
-    const job = await t.settled(user.token, id);
+    t.runCall = answering([{ url: `${imagesUrl}/image.png`, revised_prompt: "a wooden lodge in the snow" }, { b64_json: png.toString("base64") }]);
+    const { id } = (await t.submitJob(user.token, imageJob)).json;
+    const job = await t.jobEnded(user.token, id);
     expect(job.status).toBe("succeeded");
     const stored = await filesOf(user.id);
     expect(stored).toHaveLength(2);
@@ -35,9 +55,9 @@ describe("generated images become the user's files", () => {
       { fileId: expect.any(String), url: expect.stringContaining("/content") },
     ]);
     for (const item of job.result.data) expect(byId.has(item.fileId)).toBe(true);
-    expect(JSON.stringify(job.result)).not.toContain(t.imagesUrl);
+    expect(JSON.stringify(job.result)).not.toContain(imagesUrl);
     expect(job.result.data[0].url).toContain(`/files/${job.result.data[0].fileId}/content`);
-    expect((await t.completion(id)).data).toMatchObject({ userId: user.id, kind: "image", status: "succeeded" });
+    expect((await t.jobCompleted(id)).data).toMatchObject({ userId: user.id, kind: "image", status: "succeeded" });
   });
 
   test("an image URL to a private address, one too large, or one that is gone fails the job, and nothing is stored", async () => {
@@ -45,12 +65,12 @@ describe("generated images become the user's files", () => {
     const cases: [string, string][] = [
       ["http://10.0.0.1/image.png", "refused (address)"],
       ["file:///etc/passwd", "refused (scheme)"],
-      [`${t.imagesUrl}/large`, "larger than"],
-      [`${t.imagesUrl}/missing`, "could not be fetched"],
+      [`${imagesUrl}/large`, "larger than"],
+      [`${imagesUrl}/missing`, "could not be fetched"],
     ];
     for (const [url, message] of cases) {
       t.runCall = answering([{ url }]);
-      const job = await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id);
+      const job = await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id);
       expect({ url, status: job.status, attempts: job.attempts }).toEqual({ url, status: "failed", attempts: 1 });
       expect(job.error.message).toContain(message);
       expect(JSON.stringify(job.error)).not.toContain("10.0.0.1");
@@ -61,7 +81,7 @@ describe("generated images become the user's files", () => {
   test("a job that fails after storing some images is final, and its error lists the files stored", async () => {
     const user = await t.issuer.user();
     t.runCall = answering([{ b64_json: png.toString("base64") }, { url: "http://10.0.0.1/second.png" }]);
-    const job = await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id);
+    const job = await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id);
     expect(job).toMatchObject({ status: "failed", attempts: 1, result: null, error: { code: "UPSTREAM_ERROR" } });
     const stored = await filesOf(user.id);
     expect(stored).toHaveLength(1);
@@ -73,16 +93,16 @@ describe("generated images become the user's files", () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
     for (const bytes of ["#!/bin/sh\necho not an image\n", svg]) {
       t.runCall = answering([{ b64_json: Buffer.from(bytes).toString("base64") }]);
-      const notImage = await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id);
+      const notImage = await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id);
       expect(notImage).toMatchObject({ status: "failed", attempts: 1, error: { code: "UPSTREAM_ERROR" } });
       expect(notImage.error.message).toContain("not an image");
     }
     t.runCall = answering([{ neither: "url nor b64_json" }]);
-    const garbage = await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id);
+    const garbage = await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id);
     expect(garbage.status).toBe("failed");
     expect(garbage.error.message).toContain("without an image");
     t.runCall = async () => ({ created: 1_700_000_000, images: [] });
-    expect((await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id)).error.message).toContain("no images");
+    expect((await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id)).error.message).toContain("no images");
     expect(await filesOf(user.id)).toEqual([]);
   });
 
@@ -91,16 +111,16 @@ describe("generated images become the user's files", () => {
     // The harness's file quota is 10 000 bytes: a valid PNG padded past it (the file service checks the quota on the whole file).
     const padded = Buffer.concat([png, Buffer.alloc(12_000)]);
     t.runCall = answering([{ b64_json: padded.toString("base64") }]);
-    const job = await t.settled(user.token, (await t.submit(user.token, imageJob)).json.id);
+    const job = await t.jobEnded(user.token, (await t.submitJob(user.token, imageJob)).json.id);
     expect(job).toMatchObject({ status: "failed", error: { code: "PAYLOAD_TOO_LARGE" } });
     expect(await filesOf(user.id)).toEqual([]);
   });
 });
 
 describe("without AI_CLIENT_SECRET", () => {
-  let plain: TestJobs;
+  let plain: TestAi;
   beforeAll(async () => {
-    plain = await startTestJobs({ fileStorage: false });
+    plain = await startTestAi();
   });
   afterAll(() => plain.close());
 
@@ -108,7 +128,7 @@ describe("without AI_CLIENT_SECRET", () => {
     const user = await plain.issuer.user();
     const answer = { created: 1_700_000_000, data: [{ url: "https://images.provider.example/abc.png?sig=secret" }] };
     plain.runCall = async () => answer;
-    const job = await plain.settled(user.token, (await plain.submit(user.token, imageJob)).json.id);
+    const job = await plain.jobEnded(user.token, (await plain.submitJob(user.token, imageJob)).json.id);
     expect(job).toMatchObject({ status: "succeeded", result: answer });
     expect(await plain.db.select().from(files).where(eq(files.ownerId, user.id))).toEqual([]);
   });

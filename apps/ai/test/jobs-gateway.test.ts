@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { usage } from "@lodge/db/schema";
-import { eventually, readStream } from "@lodge/kit/testing";
+import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { startTestAi, type TestAi, testRegistry } from "./harness";
 
@@ -11,20 +11,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** The job once it has ended. */
-const ended = (token: string, id: string) =>
-  eventually(async () => {
-    const job = await t.call("GET", `/ai/jobs/${id}`, { token });
-    return ["succeeded", "failed", "cancelled"].includes(job.json.status) && job.json;
-  });
-
 describe("a job through the gateway", () => {
   test("a chat job is answered by the upstream, metered as the user's call, and its end goes on the bus for the notification service", async () => {
     const user = await t.user();
     const request = { model: "chat", messages: [{ role: "user", content: "Say hello" }] };
-    const accepted = await t.call("POST", "/ai/jobs", { token: user.token, body: { kind: "chat", request } });
+    const accepted = await t.submitJob(user.token, { kind: "chat", request });
     expect(accepted.status).toBe(202);
-    const job = await ended(user.token, accepted.json.id);
+    const job = await t.jobEnded(user.token, accepted.json.id);
     expect(job.status).toBe("succeeded");
     expect(job.result).toMatchObject({ object: "chat.completion", model: "gpt-4o-mini", choices: [{ message: { role: "assistant" } }] });
     const sent = t.fake.requests.filter((made) => made.path === "/v1/chat/completions").at(-1);
@@ -36,20 +29,15 @@ describe("a job through the gateway", () => {
     });
     expect(row).toMatchObject({ kind: "chat", model: "chat", deployment: "openai/gpt-4o-mini", status: "ok", tokensFrom: "upstream" });
     expect(row?.outputTokens).toBeGreaterThan(0);
-    const completed = await eventually(async () =>
-      (await readStream(t.redis, t.prefix, "ai.job_completed")).find((event) => event.data.jobId === accepted.json.id),
-    );
+    const completed = await t.jobCompleted(accepted.json.id);
     expect(completed.data).toEqual({ userId: user.id, jobId: accepted.json.id, kind: "chat", status: "succeeded", durationMs: expect.any(Number) });
   });
 
   test("an unknown model fails the job for good with OpenAI's model_not_found, and nothing is sent upstream", async () => {
     const user = await t.user();
     const before = t.fake.requests.length;
-    const accepted = await t.call("POST", "/ai/jobs", {
-      token: user.token,
-      body: { kind: "chat", request: { model: "nope", messages: [{ role: "user", content: "x" }] } },
-    });
-    const job = await ended(user.token, accepted.json.id);
+    const accepted = await t.submitJob(user.token, { kind: "chat", request: { model: "nope", messages: [{ role: "user", content: "x" }] } });
+    const job = await t.jobEnded(user.token, accepted.json.id);
     expect(job.status).toBe("failed");
     expect(job.attempts).toBe(1);
     expect(job.error).toMatchObject({ code: "NOT_FOUND", details: { code: "model_not_found", param: "model" } });

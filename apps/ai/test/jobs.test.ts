@@ -5,17 +5,17 @@ import { eventually, readStream } from "@lodge/kit/testing";
 import { count, eq } from "drizzle-orm";
 import { ProviderError } from "../src/providers/types";
 import { runJob } from "../src/services/run-job";
-import { chatJob, completionOf, startTestJobs, type TestJobs } from "./jobs-harness";
+import { chatJob, completionOf, startTestAi, type TestAi } from "./harness";
 
 /** POST/GET/DELETE /ai/jobs and the worker, with a RunCall each test sets (the gateway's is wired at merge). */
-let t: TestJobs;
+let t: TestAi;
 beforeAll(async () => {
-  t = await startTestJobs({ env: { AI_JOB_CONCURRENCY: "1" } });
+  t = await startTestAi({ env: { AI_JOB_CONCURRENCY: "1" } });
 });
 afterAll(() => t.close());
 
 const jobCount = async () => (await t.db.select({ n: count() }).from(jobs))[0]?.n;
-const callsFor = (userId: string) => t.calls.filter((call) => call.userId === userId);
+const callsFor = (userId: string) => t.runCalls.filter((call) => call.userId === userId);
 
 /**
  * Calls (those `which` picks; the others answer at once) that wait until `release()`: a job taken
@@ -38,15 +38,15 @@ describe("a chat job", () => {
     const user = await t.issuer.user();
     t.runCall = async () => completionOf("Hi there");
     const request = { model: "gpt-test", messages: [{ role: "user", content: "Hello" }], temperature: 0.2, x_vendor_field: { kept: true } };
-    const accepted = await t.submit(user.token, { kind: "chat", request });
+    const accepted = await t.submitJob(user.token, { kind: "chat", request });
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get("location")).toBe(`/ai/jobs/${accepted.json.id}`);
-    const job = await t.settled(user.token, accepted.json.id);
+    const job = await t.jobEnded(user.token, accepted.json.id);
     expect(job).toMatchObject({ id: accepted.json.id, kind: "chat", status: "succeeded", result: completionOf("Hi there"), error: null, attempts: 1 });
     expect(Date.parse(job.finishedAt)).toBeGreaterThanOrEqual(Date.parse(job.startedAt));
     expect(Date.parse(job.startedAt)).toBeGreaterThanOrEqual(Date.parse(job.createdAt));
     expect(callsFor(user.id)).toEqual([{ kind: "chat", request, userId: user.id }]);
-    const event = await t.completion(accepted.json.id);
+    const event = await t.jobCompleted(accepted.json.id);
     expect(event.data).toEqual({ userId: user.id, jobId: accepted.json.id, kind: "chat", status: "succeeded", durationMs: expect.any(Number) });
     expect(event.data.durationMs as number).toBeGreaterThanOrEqual(0);
   });
@@ -55,15 +55,15 @@ describe("a chat job", () => {
     const user = await t.issuer.user();
     t.runCall = async () => completionOf("for the bot");
     const bot = await t.issuer.client("bot-service", ["ai:invoke"]);
-    const accepted = await t.submit(bot, chatJob(), { "x-lodge-user": user.id });
+    const accepted = await t.submitJob(bot, chatJob(), { "x-lodge-user": user.id });
     expect(accepted.status).toBe(202);
-    expect((await t.settled(user.token, accepted.json.id)).status).toBe("succeeded");
+    expect((await t.jobEnded(user.token, accepted.json.id)).status).toBe("succeeded");
     const [row] = await t.db.select().from(jobs).where(eq(jobs.id, accepted.json.id));
     expect(row).toMatchObject({ userId: user.id, clientId: "bot-service", keyId: null });
     const before = await jobCount();
-    expect((await t.submit(bot, chatJob())).status).toBe(403);
-    expect((await t.submit(await t.issuer.client("other", ["files:write"]), chatJob(), { "x-lodge-user": user.id })).status).toBe(403);
-    expect((await t.submit(user.token, chatJob(), { "x-lodge-user": (await t.issuer.user()).id })).status).toBe(403);
+    expect((await t.submitJob(bot, chatJob())).status).toBe(403);
+    expect((await t.submitJob(await t.issuer.client("other", ["files:write"]), chatJob(), { "x-lodge-user": user.id })).status).toBe(403);
+    expect((await t.submitJob(user.token, chatJob(), { "x-lodge-user": (await t.issuer.user()).id })).status).toBe(403);
     expect(await jobCount()).toBe(before);
   });
 });
@@ -88,7 +88,7 @@ describe("bad input is a 4xx in the error shape, and nothing is written", () => 
       [{ kind: "chat", request: { model: "gpt-test", messages: [{ role: "user", content: "x".repeat(200_000) }] } }, 413],
     ];
     for (const [body, status] of refusals) {
-      const reply = await t.submit(user.token, body);
+      const reply = await t.submitJob(user.token, body);
       expect({ body: JSON.stringify(body).slice(0, 80), status: reply.status }).toEqual({ body: JSON.stringify(body).slice(0, 80), status });
       expect(typeof reply.json.error.requestId).toBe("string");
     }
@@ -115,8 +115,8 @@ describe("reading jobs", () => {
   test("the owner and admins see a job; anyone else is told it does not exist", async () => {
     const owner = await t.issuer.user();
     t.runCall = async () => completionOf("mine");
-    const { id } = (await t.submit(owner.token, chatJob())).json;
-    await t.settled(owner.token, id);
+    const { id } = (await t.submitJob(owner.token, chatJob())).json;
+    await t.jobEnded(owner.token, id);
     expect((await t.call("GET", `/ai/jobs/${id}`, { token: (await t.issuer.user()).token })).status).toBe(404);
     expect((await t.call("GET", `/ai/jobs/${Bun.randomUUIDv7()}`, { token: owner.token })).status).toBe(404);
     const admin = await t.call("GET", `/ai/jobs/${id}`, { token: (await t.issuer.admin()).token });
@@ -128,7 +128,7 @@ describe("reading jobs", () => {
     const user = await t.issuer.user();
     t.runCall = async () => completionOf("listed");
     const ids: string[] = [];
-    for (let index = 0; index < 3; index += 1) ids.push((await t.submit(user.token, chatJob(`question ${index}`))).json.id);
+    for (let index = 0; index < 3; index += 1) ids.push((await t.submitJob(user.token, chatJob(`question ${index}`))).json.id);
     const first = await t.call("GET", "/ai/jobs?limit=2", { token: user.token });
     expect(first.status).toBe(200);
     expect(first.json.jobs.map((job: { id: string }) => job.id)).toEqual([ids[2], ids[1]]);
@@ -146,15 +146,15 @@ describe("failures and retries", () => {
     t.runCall = async () => {
       throw new ProviderError("The model refused the request", { status: 400, retryable: false });
     };
-    const { id } = (await t.submit(user.token, chatJob())).json;
-    const job = await t.settled(user.token, id);
+    const { id } = (await t.submitJob(user.token, chatJob())).json;
+    const job = await t.jobEnded(user.token, id);
     expect(job).toMatchObject({
       status: "failed",
       result: null,
       attempts: 1,
       error: { code: "UPSTREAM_ERROR", message: "The model refused the request", details: { status: 400 } },
     });
-    expect((await t.completion(id)).data).toMatchObject({ userId: user.id, status: "failed", kind: "chat" });
+    expect((await t.jobCompleted(id)).data).toMatchObject({ userId: user.id, status: "failed", kind: "chat" });
   });
 
   test("an exhausted budget fails at once; a per-minute limit is tried again", async () => {
@@ -162,7 +162,7 @@ describe("failures and retries", () => {
     t.runCall = async () => {
       throw new ApiError({ code: "RATE_LIMITED", message: "Daily budget spent", retryAfter: 3600, details: { limit: "daily_budget" } });
     };
-    const budget = await t.settled(user.token, (await t.submit(user.token, chatJob())).json.id);
+    const budget = await t.jobEnded(user.token, (await t.submitJob(user.token, chatJob())).json.id);
     expect(budget).toMatchObject({ status: "failed", attempts: 1, error: { code: "RATE_LIMITED", details: { limit: "daily_budget" } } });
 
     let attempts = 0;
@@ -171,7 +171,7 @@ describe("failures and retries", () => {
       if (attempts === 1) throw new ApiError({ code: "RATE_LIMITED", message: "Too many requests", retryAfter: 1, details: { limit: "rpm" } });
       return completionOf("second time lucky");
     };
-    const retried = await t.settled(user.token, (await t.submit(user.token, chatJob())).json.id);
+    const retried = await t.jobEnded(user.token, (await t.submitJob(user.token, chatJob())).json.id);
     expect(retried).toMatchObject({ status: "succeeded", attempts: 2, result: completionOf("second time lucky"), error: null });
   });
 
@@ -180,7 +180,7 @@ describe("failures and retries", () => {
     t.runCall = async () => {
       throw new Error("secret sk-live-123 in a stack");
     };
-    const job = await t.settled(user.token, (await t.submit(user.token, chatJob())).json.id);
+    const job = await t.jobEnded(user.token, (await t.submitJob(user.token, chatJob())).json.id);
     expect(job).toMatchObject({ status: "failed", error: { code: "INTERNAL", message: "The job failed" } });
     expect(JSON.stringify(job)).not.toContain("sk-live");
   });
@@ -190,22 +190,22 @@ describe("running, cancelling and running again", () => {
   test("a running job cannot be cancelled (409) and finishes", async () => {
     const user = await t.issuer.user();
     const slow = slowCalls();
-    const { id } = (await t.submit(user.token, chatJob())).json;
+    const { id } = (await t.submitJob(user.token, chatJob())).json;
     await slow.started;
     expect((await t.call("GET", `/ai/jobs/${id}`, { token: user.token })).json.status).toBe("running");
     const refused = await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token });
     expect(refused.status).toBe(409);
     expect(refused.json.error.code).toBe("CONFLICT");
     slow.release();
-    expect((await t.settled(user.token, id)).status).toBe("succeeded");
+    expect((await t.jobEnded(user.token, id)).status).toBe("succeeded");
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token })).status).toBe(409);
   });
 
   test("a finished job run again (a worker that crashed before BullMQ heard) does not call again", async () => {
     const user = await t.issuer.user();
     t.runCall = async () => completionOf("once");
-    const { id } = (await t.submit(user.token, chatJob())).json;
-    await t.settled(user.token, id);
+    const { id } = (await t.submitJob(user.token, chatJob())).json;
+    await t.jobEnded(user.token, id);
     const before = callsFor(user.id).length;
     const ctx = { deps: t.deps, logger: t.deps.logger };
     expect(await runJob({ ctx, input: { jobId: id, lastAttempt: false } })).toEqual({ status: "skipped" });
@@ -218,9 +218,9 @@ describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
   test("a queued job is cancelled: removed from the queue, recorded, published, and never run", async () => {
     const user = await t.issuer.user();
     const slow = slowCalls((request) => request.model === "slow");
-    const slowJob = (await t.submit(user.token, { kind: "chat", request: { model: "slow", messages: [{ role: "user", content: "wait" }] } })).json.id;
+    const slowJob = (await t.submitJob(user.token, { kind: "chat", request: { model: "slow", messages: [{ role: "user", content: "wait" }] } })).json.id;
     await slow.started;
-    const id = (await t.submit(user.token, chatJob())).json.id;
+    const id = (await t.submitJob(user.token, chatJob())).json.id;
     expect((await t.call("GET", `/ai/jobs/${id}`, { token: user.token })).json.status).toBe("queued");
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: (await t.issuer.user()).token })).status).toBe(404);
     const cancelled = await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token });
@@ -228,10 +228,10 @@ describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
     expect(cancelled.json).toMatchObject({ id, status: "cancelled", result: null, attempts: 0 });
     expect(cancelled.json.finishedAt).not.toBeNull();
     expect(await t.deps.aiJobs.getJob(id)).toBeUndefined();
-    expect((await t.completion(id)).data).toMatchObject({ userId: user.id, jobId: id, kind: "chat", status: "cancelled" });
+    expect((await t.jobCompleted(id)).data).toMatchObject({ userId: user.id, jobId: id, kind: "chat", status: "cancelled" });
     expect((await t.call("DELETE", `/ai/jobs/${id}`, { token: user.token })).status).toBe(409);
     slow.release();
-    expect((await t.settled(user.token, slowJob)).status).toBe("succeeded");
+    expect((await t.jobEnded(user.token, slowJob)).status).toBe("succeeded");
     const ctx = { deps: t.deps, logger: t.deps.logger };
     expect(await runJob({ ctx, input: { jobId: id, lastAttempt: true } })).toEqual({ status: "skipped" });
     expect(callsFor(user.id).map((call) => call.request.model)).toEqual(["slow"]);
@@ -240,25 +240,25 @@ describe("queued jobs (the one worker slot busy: AI_JOB_CONCURRENCY=1)", () => {
   test("an admin may cancel anyone's queued job", async () => {
     const user = await t.issuer.user();
     const slow = slowCalls();
-    const running = (await t.submit(user.token, chatJob())).json.id;
+    const running = (await t.submitJob(user.token, chatJob())).json.id;
     await slow.started;
-    const queued = (await t.submit(user.token, chatJob())).json.id;
+    const queued = (await t.submitJob(user.token, chatJob())).json.id;
     expect((await t.call("DELETE", `/ai/jobs/${queued}`, { token: (await t.issuer.admin()).token })).json.status).toBe("cancelled");
     slow.release();
-    expect((await t.settled(user.token, running)).status).toBe("succeeded");
+    expect((await t.jobEnded(user.token, running)).status).toBe("succeeded");
   });
 
   test("the queued job of a user whose data was erased (its row deleted) does nothing when a worker takes it", async () => {
     const user = await t.issuer.user();
     const slow = slowCalls();
     const other = await t.issuer.user();
-    const running = (await t.submit(other.token, chatJob())).json.id;
+    const running = (await t.submitJob(other.token, chatJob())).json.id;
     await slow.started;
-    const id = (await t.submit(user.token, chatJob())).json.id;
+    const id = (await t.submitJob(user.token, chatJob())).json.id;
     // As the deletion saga leaves it: the row gone, the BullMQ job still queued.
     await t.db.delete(jobs).where(eq(jobs.userId, user.id));
     slow.release();
-    await t.settled(other.token, running);
+    await t.jobEnded(other.token, running);
     await eventually(async () => (await t.deps.aiJobs.getJobState(id)) === "completed");
     expect(callsFor(user.id)).toEqual([]);
     expect(await t.db.select().from(jobs).where(eq(jobs.id, id))).toEqual([]);

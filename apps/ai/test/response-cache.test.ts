@@ -4,12 +4,12 @@ import { testRedisUrl } from "@lodge/kit/testing";
 import type { AiDeps } from "../src/deps";
 import type { Caller } from "../src/helpers/calls";
 import { type CachedAnswer, cacheKeyOf, dropCachedOf, readCached, storeCached } from "../src/helpers/response-cache";
-import { completionOf, startTestJobs, type TestJobs } from "./jobs-harness";
+import { completionOf, startTestAi, type TestAi } from "./harness";
 
 /** The exact-match response cache, against the service's real Redis. */
-let t: TestJobs;
+let t: TestAi;
 beforeAll(async () => {
-  t = await startTestJobs({ fileStorage: false, jobs: false, env: { AI_CACHE_TTL_SECONDS: "600", AI_CACHE_MAX_ENTRY_BYTES: "4096" } });
+  t = await startTestAi({ jobs: false, env: { AI_CACHE_TTL_SECONDS: "600", AI_CACHE_MAX_ENTRY_BYTES: "4096" } });
 });
 afterAll(() => t.close());
 

@@ -1,62 +1,24 @@
 /**
  * The AI service's part of account deletion and of the export: `user.deletion_requested` erases
- * the user's keys, limit overrides, usage records and jobs and is answered with `user.data_erased`
- * (service "ai"); `GET /ai/export/{userId}` gives the user service everything held about a user,
- * never a key's hash. The service runs in this process on a real Postgres and Redis, with tokens
- * from a test issuer; the rows are written as the keys routes, the metering and the jobs write them.
+ * the user's cached answers, keys, limit overrides, usage records and jobs and is answered with
+ * `user.data_erased` (service "ai"); `GET /ai/export/{userId}` gives the user service everything
+ * held about a user, never a key's hash. The service is the harness's (a real Postgres and Redis,
+ * tokens from a test issuer); the rows are written as the keys routes, the metering and the jobs write them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { parseEnv } from "@lodge/config";
 import { jobs as aiJobs, apiKeys, usage, userLimits } from "@lodge/db/schema";
-import { createTestDatabase } from "@lodge/db/testing";
-import { createLogger } from "@lodge/kit";
-import { call, createTestRedis, eventually, readStream, startTestIssuer } from "@lodge/kit/testing";
+import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
-import { aiEnv } from "../src/env";
-import { startAiService } from "../src/service";
+import { storeCached } from "../src/helpers/response-cache";
+import { startTestAi, type TestAi } from "./harness";
 
-let t: Awaited<ReturnType<typeof startSagaStack>>;
+let t: TestAi;
 beforeAll(async () => {
-  t = await startSagaStack();
+  t = await startTestAi();
 });
 afterAll(() => t.close());
 
-async function startSagaStack() {
-  const database = await createTestDatabase();
-  const { redis, prefix, cleanup } = await createTestRedis();
-  const issuer = await startTestIssuer();
-  const ai = await startAiService({
-    env: parseEnv(aiEnv, {
-      DATABASE_URL: database.url,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      REDIS_PREFIX: prefix,
-      JWKS_URL: issuer.jwksUrl,
-      LOG_LEVEL: "silent",
-    }),
-    database,
-    redis,
-    logger: createLogger({ service: "ai", level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-  });
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: ai.app.fetch });
-  const url = `http://127.0.0.1:${server.port}`;
-  return {
-    ai,
-    issuer,
-    redis,
-    prefix,
-    db: database.db,
-    call: (method: string, path: string, options?: Parameters<typeof call>[3]) => call(url, method, path, options),
-    close: async () => {
-      await server.stop(true);
-      await ai.close();
-      await issuer.stop();
-      await database.drop();
-      await cleanup();
-    },
-  };
-}
-
-/** A user who has used the service: two keys (one revoked), an admin's override, two calls' usage and a job. */
+/** A user who has used the service: two keys (one revoked), an admin's override, two calls' usage, a job and a cached answer. */
 async function activeUser() {
   const userId = Bun.randomUUIDv7();
   const keys = await t.db
@@ -95,6 +57,7 @@ async function activeUser() {
       result: { data: [{ url: "https://example.com/x.png" }] },
     })
     .returning();
+  await storeCached(t.deps, `${userId}:answer`, { type: "json", body: { object: "chat.completion", choices: [] } });
   return { userId, keyIds: keys.map((key) => key.id), jobId: job?.id as string };
 }
 
@@ -105,6 +68,7 @@ async function rowsOf(userId: string) {
     limits: await t.db.select().from(userLimits).where(eq(userLimits.userId, userId)),
     usage: await t.db.select().from(usage).where(eq(usage.userId, userId)),
     jobs: await t.db.select().from(aiJobs).where(eq(aiJobs.userId, userId)),
+    cachedAnswers: (await t.redis.keys(`${t.prefix}ai:cache:${userId}:*`)).length,
   };
 }
 
@@ -112,39 +76,39 @@ const acknowledgements = async (userId: string) =>
   (await readStream(t.redis, t.prefix, "user.data_erased")).filter((event) => event.data.userId === userId).map((event) => event.data);
 
 describe("account deletion", () => {
-  test("user.deletion_requested erases the user's keys, limits, usage and jobs, leaves others', and is answered with user.data_erased (ai)", async () => {
+  test("user.deletion_requested erases the user's cached answers, keys, limits, usage and jobs, leaves others', and is answered with user.data_erased (ai)", async () => {
     const user = await activeUser();
     const other = await activeUser();
     const before = await rowsOf(user.userId);
-    expect([before.keys.length, before.limits.length, before.usage.length, before.jobs.length]).toEqual([2, 1, 2, 1]);
+    expect([before.keys.length, before.limits.length, before.usage.length, before.jobs.length, before.cachedAnswers]).toEqual([2, 1, 2, 1, 1]);
 
-    await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
+    await t.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
     const [acknowledged] = await eventually(async () => {
       const found = await acknowledgements(user.userId);
       return found.length > 0 && found;
     });
     expect(acknowledged).toEqual({ userId: user.userId, service: "ai" });
     // Published with the rows' removal: once it is on the bus, nothing of the user is left.
-    expect(await rowsOf(user.userId)).toEqual({ keys: [], limits: [], usage: [], jobs: [] });
+    expect(await rowsOf(user.userId)).toEqual({ keys: [], limits: [], usage: [], jobs: [], cachedAnswers: 0 });
     const kept = await rowsOf(other.userId);
-    expect([kept.keys.length, kept.limits.length, kept.usage.length, kept.jobs.length]).toEqual([2, 1, 2, 1]);
+    expect([kept.keys.length, kept.limits.length, kept.usage.length, kept.jobs.length, kept.cachedAnswers]).toEqual([2, 1, 2, 1, 1]);
   });
 
   test("a redelivered or repeated request erases nothing more and is answered again", async () => {
     const user = await activeUser();
-    for (const _ of [1, 2]) await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
+    for (const _ of [1, 2]) await t.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: new Date().toISOString() });
     await eventually(async () => (await acknowledgements(user.userId)).length === 2);
-    expect(await rowsOf(user.userId)).toEqual({ keys: [], limits: [], usage: [], jobs: [] });
+    expect(await rowsOf(user.userId)).toEqual({ keys: [], limits: [], usage: [], jobs: [], cachedAnswers: 0 });
     // A user the service never saw is acknowledged as well (the saga waits for every service).
     const stranger = Bun.randomUUIDv7();
-    await t.ai.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: new Date().toISOString() });
+    await t.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: new Date().toISOString() });
     expect(await eventually(async () => (await acknowledgements(stranger))[0])).toEqual({ userId: stranger, service: "ai" });
   });
   test("a deleted user's API key is refused at once, though its record was fresh in Redis (which every instance reads keys from)", async () => {
     const user = await t.issuer.user();
     const { key } = (await t.call("POST", "/ai/keys", { token: user.token, body: { name: "script" } })).json;
     expect((await t.call("GET", "/ai/limits", { token: key })).status).toBe(200);
-    await t.ai.deps.bus.publish("user.deletion_requested", { userId: user.id, requestedAt: new Date().toISOString() });
+    await t.deps.bus.publish("user.deletion_requested", { userId: user.id, requestedAt: new Date().toISOString() });
     await eventually(async () => (await acknowledgements(user.id)).length > 0);
     const refused = await t.call("GET", "/ai/limits", { token: key });
     expect([refused.status, refused.json.error.code]).toEqual([401, "UNAUTHORIZED"]);

@@ -38,7 +38,14 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** Each call: 1000 in at $1/M and 500 out at $2/M, $0.002. */
-const calls = (requests: number) => ({ requests, inputTokens: 1000 * requests, outputTokens: 500 * requests, cachedTokens: 0, costUsd: 0.002 * requests });
+const calls = (requests: number) => ({
+  requests,
+  cachedRequests: 0,
+  inputTokens: 1000 * requests,
+  outputTokens: 500 * requests,
+  cachedTokens: 0,
+  costUsd: 0.002 * requests,
+});
 const period = "from=2026-03-10T00:00:00Z&to=2026-03-12T00:00:00Z";
 
 describe("GET /ai/usage", () => {

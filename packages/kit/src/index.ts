@@ -23,6 +23,7 @@ export {
 } from "./public-http";
 export { type Backoff, createRateLimiter, type Limit, type RateLimiter } from "./rate-limit";
 export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServices, type RemoteServicesOptions } from "./remote-services";
+export { retryAfterMs } from "./retry-after";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
 export { type Refused, type SafeTextOptions, safeText, type TextRules, unsafeText } from "./safe-text";
 export { serve } from "./serve";

@@ -40,9 +40,12 @@ export function createAiMetrics(metrics: Metrics) {
   /** Counts one settled call. */
   return function record(plan: CallPlan, outcome: CallOutcome, costUsd: number) {
     const labels = { model: plan.model, provider: outcome.provider ?? "none" };
-    tokens.inc({ ...labels, kind: "input" }, outcome.inputTokens);
-    tokens.inc({ ...labels, kind: "output" }, outcome.outputTokens);
-    tokens.inc({ ...labels, kind: "cached" }, outcome.cachedTokens);
+    // A response-cache hit bills no tokens (its requests show under provider "none").
+    if (!outcome.cached) {
+      tokens.inc({ ...labels, kind: "input" }, outcome.inputTokens);
+      tokens.inc({ ...labels, kind: "output" }, outcome.outputTokens);
+      tokens.inc({ ...labels, kind: "cached" }, outcome.cachedTokens);
+    }
     cost.inc(labels, costUsd);
     requests.inc({ ...labels, status: outcome.status });
     duration.observe(labels, outcome.latencyMs / 1000);

@@ -4,6 +4,7 @@ import type { Json, Provider, ProviderRequest } from "../providers/types";
 import { admit } from "./admission";
 import type { Admission, Caller, CallKind, CallOutcome, CallPlan, Pricing, TokenCounts } from "./calls";
 import type { Deployment, ModelAlias } from "./registry";
+import { type CachedAnswer, readCached, storeCached } from "./response-cache";
 import { routeCall } from "./routing";
 
 /** How a call ended, as far as the gateway knows it when it settles. */
@@ -15,22 +16,37 @@ export type Ending = TokenCounts & {
   firstTokenMs: number | null;
 };
 
-/** A call admitted to run: its alias, plan and admission, and `settle` (the first call counts; later ones do nothing). */
+/**
+ * A call admitted to run: its alias, plan and admission, the headers of its answer, and `settle`
+ * (the first call counts; later ones do nothing). `hit` is the cached answer to give instead of
+ * calling upstream; `remember` keeps a complete answer for the next identical call (null when the
+ * call is not cacheable, or is a hit).
+ */
 export type OpenCall = {
   alias: ModelAlias;
   plan: CallPlan;
   admission: Admission;
+  headers: Record<string, string>;
+  hit: CachedAnswer | null;
+  remember: ((answer: CachedAnswer) => void) | null;
   settle(ending: Ending): Promise<void>;
   fail(error: unknown, signal: AbortSignal): Promise<void>;
 };
 
 const noTokens = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+/** What a cache hit is reserved and billed at: nothing. */
+const free: Pricing = { inputPer1M: 0, outputPer1M: 0 };
 
 /**
  * Finds the model the body names (404 when unknown, 503 when none is configured), checks the
- * output cap, plans the call and has it admitted, before anything goes upstream.
+ * output cap, looks the call up in the response cache (`cacheKey`, null when not cacheable),
+ * plans the call and has it admitted, before anything goes upstream. A hit is admitted like any
+ * call (requests, tokens and calls at once count) but reserves and costs nothing, and settles as cached.
  */
-export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind; body: Json; inputTokens: number; stream: boolean }): Promise<OpenCall> {
+export async function openCall(
+  ctx: Ctx,
+  input: { caller: Caller; kind: CallKind; body: Json; inputTokens: number; stream: boolean; cacheKey: string | null },
+): Promise<OpenCall> {
   const { deps } = ctx;
   const alias = await findAlias(ctx, input.body.model);
   const requested = requestedOutputTokens(input.body);
@@ -43,6 +59,9 @@ export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind
       details: { param },
     });
   }
+  const { cacheKey } = input;
+  const stored = cacheKey === null ? null : await readCached(deps, cacheKey);
+  const hit = stored?.type === (input.stream ? "stream" : "json") ? stored : null;
   const caps = alias.deployments.map((deployment) => deployment.maxOutputTokens ?? deps.env.AI_MAX_OUTPUT_TOKENS);
   const plan: CallPlan = {
     caller: input.caller,
@@ -51,7 +70,7 @@ export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind
     inputTokens: input.inputTokens,
     maxOutputTokens: input.kind === "chat" ? (requested ?? Math.max(...caps)) : 0,
     stream: input.stream,
-    pricing: dearestOf(alias.deployments.map((deployment) => deployment.pricing)),
+    pricing: hit ? free : dearestOf(alias.deployments.map((deployment) => deployment.pricing)),
     requestId: ctx.requestId,
   };
   const admission = await admit(ctx, plan);
@@ -66,9 +85,9 @@ export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind
       cachedTokens: ending.cachedTokens,
       provider: ending.deployment?.provider.name ?? null,
       deployment: ending.deployment?.id ?? null,
-      pricing: ending.deployment && ending.tokensFrom !== "none" ? ending.deployment.pricing : null,
+      pricing: !hit && ending.deployment && ending.tokensFrom !== "none" ? ending.deployment.pricing : null,
       tokensFrom: ending.tokensFrom,
-      cached: false,
+      cached: hit !== null,
       status: ending.status,
       httpStatus: ending.httpStatus,
       latencyMs: performance.now() - started,
@@ -87,7 +106,10 @@ export async function openCall(ctx: Ctx, input: { caller: Caller; kind: CallKind
       httpStatus: error instanceof ApiError ? error.status : 500,
       firstTokenMs: null,
     });
-  return { alias, plan, admission, settle, fail };
+  // Not awaited: the answer is stored off the request path (a failed store is logged, never the caller's problem).
+  const remember = cacheKey !== null && !hit ? (answer: CachedAnswer) => void storeCached(deps, cacheKey, answer) : null;
+  const headers = cacheKey === null ? admission.headers : { ...admission.headers, "x-lodge-cache": hit ? "hit" : "miss" };
+  return { alias, plan, admission, headers, hit, remember, settle, fail };
 }
 
 async function findAlias(ctx: Ctx, model: unknown): Promise<ModelAlias> {
@@ -136,8 +158,9 @@ export function usageOf(usage: unknown): TokenCounts | undefined {
 }
 
 /**
- * A call answered in one piece (chat without streaming, embeddings, images): routed, settled with
- * the upstream's usage (else `estimate` of the answer), and its answer and headers returned.
+ * A call answered in one piece (chat without streaming, embeddings, images): from the response
+ * cache on a hit, else routed (and the answer kept for the cache when the call is cacheable);
+ * settled with the answer's usage (else `estimate` of it), and its answer and headers returned.
  */
 export async function answerCall(
   ctx: Ctx,
@@ -147,12 +170,23 @@ export async function answerCall(
     body: Json;
     signal: AbortSignal;
     inputTokens: number;
+    /** The response cache's key for this call, or null when it is not cacheable. */
+    cacheKey: string | null;
     send: (provider: Provider, request: ProviderRequest) => Promise<Json>;
     /** The output tokens of an answer that carries no usage. */
     estimate: (answer: Json) => number;
   },
 ) {
   const call = await openCall(ctx, { ...input, stream: false });
+  const settleWith = (answer: Json, deployment: Deployment | null) => {
+    const usage = usageOf(answer.usage);
+    const tokens = usage ?? { inputTokens: call.plan.inputTokens, outputTokens: input.estimate(answer), cachedTokens: 0 };
+    return call.settle({ ...tokens, deployment, tokensFrom: usage ? "upstream" : "tokenizer", status: "ok", httpStatus: 200, firstTokenMs: null });
+  };
+  if (call.hit?.type === "json") {
+    await settleWith(call.hit.body, null);
+    return { answer: call.hit.body, headers: call.headers };
+  }
   try {
     const routed = await routeCall({
       deps: ctx.deps,
@@ -165,17 +199,9 @@ export async function answerCall(
       },
     });
     routed.end();
-    const usage = usageOf(routed.value.usage);
-    const tokens = usage ?? { inputTokens: call.plan.inputTokens, outputTokens: input.estimate(routed.value), cachedTokens: 0 };
-    await call.settle({
-      ...tokens,
-      deployment: routed.deployment,
-      tokensFrom: usage ? "upstream" : "tokenizer",
-      status: "ok",
-      httpStatus: 200,
-      firstTokenMs: null,
-    });
-    return { answer: routed.value, headers: call.admission.headers };
+    await settleWith(routed.value, routed.deployment);
+    call.remember?.({ type: "json", body: routed.value });
+    return { answer: routed.value, headers: call.headers };
   } catch (error) {
     await call.fail(error, input.signal);
     throw error;

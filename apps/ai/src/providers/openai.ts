@@ -1,3 +1,4 @@
+import { retryAfterMs } from "@lodge/kit";
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { type Json, type Provider, ProviderError, type ProviderRequest, type ProviderSettings } from "./types";
 
@@ -11,9 +12,9 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
   const chat = client.chat.completions;
   return {
     name: settings.name,
-    chat: ({ body, signal }) => upstream(() => chat.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    chat: ({ body, signal }) => upstream(settings.clock, () => chat.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
     async *chatStream({ body, signal }: ProviderRequest) {
-      const stream = await upstream(() =>
+      const stream = await upstream(settings.clock, () =>
         withinConnectTimeout(settings.connectTimeoutMs, signal, (inner) => chat.create({ ...body, stream: true } as never, { signal: inner })),
       );
       // The SDK ends a stream cut before its [DONE] as if it were complete; a complete one has given its finish reason.
@@ -24,24 +25,24 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
           yield chunk;
         }
       } catch (error) {
-        throw providerErrorOf(error);
+        throw providerErrorOf(error, settings.clock);
       }
       if (!finished && !signal.aborted) throw new ProviderError("The provider's stream broke off", { status: null, retryable: true });
     },
-    embeddings: ({ body, signal }) => upstream(() => client.embeddings.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
-    images: ({ body, signal }) => upstream(() => client.images.generate(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    embeddings: ({ body, signal }) => upstream(settings.clock, () => client.embeddings.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    images: ({ body, signal }) => upstream(settings.clock, () => client.images.generate(body as never, { signal }) as Promise<unknown> as Promise<Json>),
     models: async (signal) => {
-      const page = await upstream(() => client.models.list({ signal }));
+      const page = await upstream(settings.clock, () => client.models.list({ signal }));
       return page.data.map((model) => model.id);
     },
   };
 }
 
-async function upstream<T>(call: () => Promise<T>): Promise<T> {
+async function upstream<T>(clock: () => Date, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw providerErrorOf(error);
+    throw providerErrorOf(error, clock);
   }
 }
 
@@ -57,7 +58,7 @@ async function withinConnectTimeout<T>(ms: number, signal: AbortSignal, call: (s
 }
 
 /** The SDK's errors as the gateway decides on them; the message never carries the request's credentials. */
-function providerErrorOf(error: unknown): ProviderError {
+function providerErrorOf(error: unknown, clock: () => Date): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) {
     return new ProviderError("The provider call was aborted", { status: null, retryable: true });
@@ -67,7 +68,7 @@ function providerErrorOf(error: unknown): ProviderError {
     return new ProviderError(`The provider answered ${status}`, {
       status,
       retryable: status === 408 || status === 409 || status === 429 || status >= 500,
-      retryAfterMs: retryAfterOf(error.headers),
+      retryAfterMs: retryAfterOf(error.headers, clock()),
       body: error.error && typeof error.error === "object" ? (error.error as Json) : undefined,
     });
   }
@@ -76,13 +77,8 @@ function providerErrorOf(error: unknown): ProviderError {
 }
 
 /** OpenAI's `retry-after-ms`, else the standard `retry-after` (seconds or an HTTP date). */
-function retryAfterOf(headers: Headers | undefined): number | undefined {
+function retryAfterOf(headers: Headers | undefined, now: Date): number | undefined {
   const milliseconds = Number(headers?.get("retry-after-ms"));
   if (Number.isFinite(milliseconds) && milliseconds > 0) return milliseconds;
-  const value = headers?.get("retry-after");
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return retryAfterMs(headers?.get("retry-after"), now);
 }

@@ -5,7 +5,7 @@
  * (`urls.stream`). What the answers look like is in replicate-shapes.ts.
  */
 import { setTimeout as pause } from "node:timers/promises";
-import type { Logger } from "@lodge/kit";
+import { type Logger, retryAfterMs } from "@lodge/kit";
 import Replicate, { type Prediction } from "replicate";
 import {
   badRequest,
@@ -281,17 +281,8 @@ function providerError(error: unknown, refusal: { status: number; headers: Heade
     return new ProviderError(`Replicate could not be reached (${error instanceof Error ? error.message : "no answer"})`, { status: null, retryable: true });
   const { status, headers } = refusal;
   const detail = detailOf(new TextDecoder().decode(refusal.body));
-  const retryAfterMs = retryAfterOf(headers.get("retry-after"), now);
+  const retryAfter = retryAfterMs(headers.get("retry-after"), now);
   const message = `Replicate answered ${status}: ${detail}`;
   if (status === 400 || status === 422) return badRequest(detail);
-  return new ProviderError(message, { status, retryable: status === 429 || status >= 500, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-}
-
-/** Retry-After in ms: seconds, or an HTTP date. */
-function retryAfterOf(value: string | null, now: Date): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now.getTime());
+  return new ProviderError(message, { status, retryable: status === 429 || status >= 500, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) });
 }

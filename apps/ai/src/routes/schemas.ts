@@ -63,6 +63,7 @@ export const UsageQuery = z
 
 const Totals = {
   requests: z.number(),
+  cachedRequests: z.number().openapi({ description: "Requests answered from Lodge's response cache (part of requests; they cost nothing)" }),
   inputTokens: z.number(),
   outputTokens: z.number(),
   cachedTokens: z.number().openapi({ description: "Input tokens served from the provider's prompt cache (part of inputTokens)" }),

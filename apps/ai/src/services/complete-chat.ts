@@ -4,8 +4,8 @@ import { answerCall } from "../helpers/gateway-call";
 import { chatInputTokens, textTokens } from "../helpers/tokens";
 import type { Json } from "../providers/types";
 
-/** A chat completion in one piece, from the first deployment that answers; the body passes through with the deployment's model. */
-export function completeChat({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal } }) {
+/** A chat completion in one piece, from the response cache or the first deployment that answers; the body passes through with the deployment's model. */
+export function completeChat({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal; cacheKey: string | null } }) {
   return answerCall(ctx, {
     ...input,
     kind: "chat",

@@ -4,8 +4,8 @@ import { answerCall } from "../helpers/gateway-call";
 import { embeddingInputTokens } from "../helpers/tokens";
 import type { Json } from "../providers/types";
 
-/** Embeddings of the input, from the first deployment that answers. */
-export function createEmbeddings({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal } }) {
+/** Embeddings of the input, from the response cache or the first deployment that answers. */
+export function createEmbeddings({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal; cacheKey: string | null } }) {
   return answerCall(ctx, {
     ...input,
     kind: "embeddings",

@@ -9,6 +9,8 @@ export function generateImages({ ctx, input }: { ctx: Ctx; input: { caller: Call
   return answerCall(ctx, {
     ...input,
     kind: "images",
+    // Not cached: an image is a new one each time, and providers' image URLs expire.
+    cacheKey: null,
     inputTokens: textTokens(String(input.body.prompt ?? "")),
     send: (provider, request) => provider.images(request),
     estimate: () => 0,

@@ -1,6 +1,7 @@
 import type { Ctx } from "../deps";
 import type { Caller } from "../helpers/calls";
-import { openCall, usageOf } from "../helpers/gateway-call";
+import { type OpenCall, openCall, usageOf } from "../helpers/gateway-call";
+import type { Deployment } from "../helpers/registry";
 import { routeCall } from "../helpers/routing";
 import { chatInputTokens, textTokens } from "../helpers/tokens";
 import type { Json } from "../providers/types";
@@ -9,54 +10,51 @@ const encoder = new TextEncoder();
 const done = "data: [DONE]\n\n";
 const interrupted = `data: ${JSON.stringify({ error: { message: "The provider's stream broke off", type: "server_error", param: null, code: "stream_interrupted" } })}\n\n`;
 
+/** Where a stream's chunks come from: the upstream (a deployment), or the response cache (no deployment). */
+type Source = { chunks: Iterator<Json> | AsyncIterator<Json>; first?: IteratorResult<Json>; deployment: Deployment | null; end(): void };
+
 /**
  * A chat completion streamed as OpenAI's server-sent events. The upstream is always asked for
  * usage; its usage chunk reaches the caller only if the caller asked for it. Retries and
  * fallbacks happen until the first chunk is in hand; after that a failure ends the stream with an
  * error event. The call is settled once when the stream ends, fails or the caller goes away: with
- * the upstream's usage, else the tokenizer's count of what was streamed.
+ * the upstream's usage, else the tokenizer's count of what was streamed. A cache hit replays the
+ * stored chunks through the same steps; on a miss, a stream that ended normally is stored.
  */
-export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal } }) {
+export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal; cacheKey: string | null } }) {
   const { body } = input;
-  const call = await openCall(ctx, { caller: input.caller, kind: "chat", body, inputTokens: chatInputTokens(body.messages), stream: true });
+  const call = await openCall(ctx, { ...input, kind: "chat", inputTokens: chatInputTokens(body.messages), stream: true });
   const streamOptions = (body.stream_options ?? {}) as Json;
   const callerWantsUsage = streamOptions.include_usage === true;
-  const upstreamBody = { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } };
   const cancelled = new AbortController();
   const signal = AbortSignal.any([input.signal, cancelled.signal]);
   const started = performance.now();
-  let routed: Awaited<ReturnType<typeof openStream>>;
-  async function openStream() {
-    return routeCall({
-      deps: ctx.deps,
-      alias: call.alias,
-      signal,
-      call: async (deployment, attempt) => {
-        const chunks = deployment.provider.chatStream({ body: { ...upstreamBody, model: deployment.model }, signal: attempt.signal })[Symbol.asyncIterator]();
-        const first = await chunks.next();
-        attempt.gotFirstToken();
-        return { chunks, first };
-      },
-    });
-  }
+  let source: Source;
   try {
-    routed = await openStream();
+    source =
+      call.hit?.type === "stream"
+        ? { chunks: call.hit.chunks.values(), deployment: null, end: () => {} }
+        : await openUpstream(ctx, call, { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } }, signal);
   } catch (error) {
     await call.fail(error, signal);
     throw error;
   }
   const firstTokenMs = performance.now() - started;
-  const { chunks } = routed.value;
-  let pending: IteratorResult<Json> | undefined = routed.value.first;
+  const { chunks, deployment } = source;
+  let pending = source.first;
   /** What was streamed, counted only when the upstream gives no usage. */
   const streamed: string[] = [];
   let usage: Json | undefined;
+  /** The chunks as the upstream sent them, for the cache (dropped once larger than an entry may be). */
+  let kept: Json[] | null = call.remember ? [] : null;
+  let keptBytes = 0;
 
   const finish = (status: "ok" | "error" | "cancelled") => {
-    routed.end();
+    source.end();
+    if (status === "ok" && kept) call.remember?.({ type: "stream", chunks: kept });
     const counted = usageOf(usage);
     const tokens = counted ?? { inputTokens: call.plan.inputTokens, outputTokens: textTokens(streamed.join("")), cachedTokens: 0 };
-    return call.settle({ ...tokens, deployment: routed.deployment, tokensFrom: counted ? "upstream" : "tokenizer", status, httpStatus: 200, firstTokenMs });
+    return call.settle({ ...tokens, deployment, tokensFrom: counted ? "upstream" : "tokenizer", status, httpStatus: 200, firstTokenMs });
   };
 
   const events = new ReadableStream<Uint8Array>({
@@ -74,12 +72,15 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
           const chunk = next.value;
           collectText(chunk, streamed);
           if (chunk.usage) usage = chunk.usage as Json;
-          if (!callerWantsUsage) {
-            // The usage chunk (no choices) was asked for by the gateway, not the caller; the others carry `usage: null` only when asked.
-            if (chunk.usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
-            if (chunk.usage === null) delete chunk.usage;
+          const shown = shownTo(chunk, callerWantsUsage);
+          const line = shown ? `data: ${JSON.stringify(shown)}\n\n` : null;
+          if (kept) {
+            kept.push(chunk);
+            keptBytes += line ? line.length : 0;
+            if (keptBytes > ctx.deps.env.AI_CACHE_MAX_ENTRY_BYTES) kept = null;
           }
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+          if (!line) continue;
+          controller.enqueue(encoder.encode(line));
           return;
         }
       } catch {
@@ -95,7 +96,35 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
       await finish("cancelled");
     },
   });
-  return { events, headers: call.admission.headers };
+  return { events, headers: call.headers };
+}
+
+/** The stream from the first deployment that gives a first chunk (routing's retries and fallbacks). */
+async function openUpstream(ctx: Ctx, call: OpenCall, upstreamBody: Json, signal: AbortSignal): Promise<Source> {
+  const routed = await routeCall({
+    deps: ctx.deps,
+    alias: call.alias,
+    signal,
+    call: async (deployment, attempt) => {
+      const chunks = deployment.provider.chatStream({ body: { ...upstreamBody, model: deployment.model }, signal: attempt.signal })[Symbol.asyncIterator]();
+      const first = await chunks.next();
+      attempt.gotFirstToken();
+      return { chunks, first };
+    },
+  });
+  return { ...routed.value, deployment: routed.deployment, end: routed.end };
+}
+
+/**
+ * A chunk as the caller sees it: the usage chunk (no choices) and the `usage: null` of the others
+ * were asked for by the gateway, not the caller, unless it asked too (null: nothing to send).
+ */
+function shownTo(chunk: Json, callerWantsUsage: boolean): Json | null {
+  if (callerWantsUsage) return chunk;
+  if (chunk.usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return null;
+  if (chunk.usage !== null) return chunk;
+  const { usage: _, ...rest } = chunk;
+  return rest;
 }
 
 /** The text a chunk adds (content, refusals, tool call arguments), for the tokenizer's count. */

@@ -30,6 +30,7 @@ export async function summarizeUsage({ ctx, input }: { ctx: Ctx; input: Input })
     .select({
       group,
       requests: count(),
+      cachedRequests: sql<number>`count(*) filter (where ${usage.cached})`.mapWith(Number),
       inputTokens: sum(usage.inputTokens).mapWith(Number),
       outputTokens: sum(usage.outputTokens).mapWith(Number),
       cachedTokens: sum(usage.cachedTokens).mapWith(Number),
@@ -42,14 +43,16 @@ export async function summarizeUsage({ ctx, input }: { ctx: Ctx; input: Input })
   const groups = rows.map((row) => ({
     key: row.group,
     requests: row.requests,
+    cachedRequests: row.cachedRequests,
     inputTokens: row.inputTokens ?? 0,
     outputTokens: row.outputTokens ?? 0,
     cachedTokens: row.cachedTokens ?? 0,
     costUsd: row.costUsd ?? 0,
   }));
-  const total = { requests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 };
+  const total = { requests: 0, cachedRequests: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0 };
   for (const row of groups) {
     total.requests += row.requests;
+    total.cachedRequests += row.cachedRequests;
     total.inputTokens += row.inputTokens;
     total.outputTokens += row.outputTokens;
     total.cachedTokens += row.cachedTokens;

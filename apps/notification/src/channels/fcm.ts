@@ -1,8 +1,9 @@
 import { fcmDevices } from "@lodge/db/schema";
+import { retryAfterMs } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import { JWT } from "google-auth-library";
 import type { NotificationConfig } from "../config";
-import { classifyStatus, type DeliveryChannel, retryAfterMs, usersIn } from "./types";
+import { classifyStatus, type DeliveryChannel, usersIn } from "./types";
 
 type Device = typeof fcmDevices.$inferSelect;
 

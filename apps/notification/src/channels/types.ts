@@ -52,15 +52,6 @@ export function classifyStatus(status: number, error: unknown, retryAfterMs?: nu
   return { outcome: "failed", error };
 }
 
-/** A `Retry-After` header (seconds, or an HTTP date) in ms, when given. */
-export function retryAfterMs(header: string | null, now: Date): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isFinite(at) ? Math.max(0, at - now.getTime()) : undefined;
-}
-
 /** The users among `targets` with a row in `table` (their addresses there). */
 export async function usersIn(tx: Tx, table: { userId: AnyPgColumn }, targets: { userId: string }[]): Promise<Set<string>> {
   if (targets.length === 0) return new Set();

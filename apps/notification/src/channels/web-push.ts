@@ -1,9 +1,9 @@
 import { pushSubscriptions } from "@lodge/db/schema";
-import { checkTarget, RefusedTarget } from "@lodge/kit";
+import { checkTarget, RefusedTarget, retryAfterMs } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import webpush from "web-push";
 import type { NotificationConfig } from "../config";
-import { classifyStatus, type DeliveryChannel, retryAfterMs, usersIn } from "./types";
+import { classifyStatus, type DeliveryChannel, usersIn } from "./types";
 
 type Subscription = typeof pushSubscriptions.$inferSelect;
 

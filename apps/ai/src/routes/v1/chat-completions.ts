@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AiDeps } from "../../deps";
+import { cacheKeyOf } from "../../helpers/response-cache";
 import { completeChat } from "../../services/complete-chat";
 import { streamChat } from "../../services/stream-chat";
 import { callerIn } from "./caller";
@@ -21,7 +22,9 @@ const streamHeaders = { "content-type": "text/event-stream; charset=utf-8", "cac
 export const chatCompletions =
   (deps: AiDeps): RouteHandler<typeof chatCompletionsRoute, AppEnv> =>
   async (c) => {
-    const input = { caller: callerIn(c), body: c.req.valid("json"), signal: c.req.raw.signal };
+    const caller = callerIn(c);
+    const body = c.req.valid("json");
+    const input = { caller, body, signal: c.req.raw.signal, cacheKey: cacheKeyOf(caller, "chat", body, c.req.raw.headers) };
     const ctx = ctxOf(c, deps);
     if (input.body.stream === true) {
       const { events, headers } = await streamChat({ ctx, input });

@@ -1,6 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { type AppEnv, ctxOf, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AiDeps } from "../../deps";
+import { cacheKeyOf } from "../../helpers/response-cache";
 import { createEmbeddings } from "../../services/create-embeddings";
 import { callerIn } from "./caller";
 import { bearer, Embeddings, EmbeddingsRequest, openAiErrors } from "./schemas";
@@ -18,7 +19,9 @@ export const embeddingsRoute = createRoute({
 export const embeddings =
   (deps: AiDeps): RouteHandler<typeof embeddingsRoute, AppEnv> =>
   async (c) => {
-    const input = { caller: callerIn(c), body: c.req.valid("json"), signal: c.req.raw.signal };
+    const caller = callerIn(c);
+    const body = c.req.valid("json");
+    const input = { caller, body, signal: c.req.raw.signal, cacheKey: cacheKeyOf(caller, "embeddings", body, c.req.raw.headers) };
     const { answer, headers } = await createEmbeddings({ ctx: ctxOf(c, deps), input });
     return c.json(answer as never, 200, headers);
   };
