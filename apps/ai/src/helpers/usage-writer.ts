@@ -110,8 +110,10 @@ export function createUsageWriter(options: UsageWriterOptions) {
       if (claimed.length > 0) return claimed;
     }
     const fresh = reader.xreadgroup("GROUP", GROUP, consumer, "COUNT", batchSize, "BLOCK", 1000, "STREAMS", stream, ">") as Promise<[string, Entry[]][] | null>;
-    // Stopping need not wait for a blocked read: what it delivers stays pending, for the next writer.
-    return (await stopped.until(fresh, () => null))?.[0]?.[1] ?? [];
+    // Stopping waits for a blocked read (at most its BLOCK second) and writes what it delivered:
+    // cut short, Redis could still hand it entries added meanwhile, left pending until another
+    // writer's claim (claimIdleMs) takes them.
+    return (await fresh)?.[0]?.[1] ?? [];
   };
 
   const loop = async (reader: Redis) => {
@@ -126,7 +128,7 @@ export function createUsageWriter(options: UsageWriterOptions) {
           ready = true;
         }
         const entries = await read(reader, lastClaim);
-        if (!running || entries.length === 0) continue;
+        if (entries.length === 0) continue;
         const written = await write(entries);
         logger.debug({ entries: entries.length, written }, "usage records written");
       } catch (error) {
@@ -150,7 +152,7 @@ export function createUsageWriter(options: UsageWriterOptions) {
       connection.on("error", () => {});
       done = loop(connection);
     },
-    /** Stops reading; a batch being written finishes (and is acknowledged) first. */
+    /** Stops reading; a read in flight (at most a second) and a batch being written finish (and are acknowledged) first. */
     async stop() {
       if (!running) return;
       running = false;
