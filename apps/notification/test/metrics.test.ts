@@ -30,11 +30,12 @@ const announce = (userId: string, title: string) =>
   createNotification({ ctx: t.ctx, input: { userId, type: "system.announcement", data: { title, body: `About ${title}` } } });
 
 describe("metrics", () => {
-  /** The registry's text once the email latency's count has grown past `before`'s. */
+  /** The registry's text once the email latency's count and the sent count have both grown past `before`'s (the worker counts them one after the other). */
   const afterASend = (before: string) =>
     eventually(async () => {
       const text = await scrape();
-      return sample(text, `${latency}_count`, email) > sample(before, `${latency}_count`, email) && text;
+      const grew = (name: string, labels: Record<string, string>) => sample(text, name, labels) > sample(before, name, labels);
+      return grew(`${latency}_count`, email) && grew("notification_sends_total", { ...email, outcome: "sent" }) && text;
     });
 
   test("a held email's latency counts from the end of quiet hours, not from its creation", async () => {
