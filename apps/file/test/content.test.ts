@@ -250,6 +250,8 @@ describe("image variants", () => {
     const owner = await get(path, { token: alice.token });
     expect(owner.status).toBe(200);
     expect(owner.headers.get("cache-control")).toBe("private, no-cache");
+    // Its rendering is stored just after the first answer: let it land before the next test counts rows.
+    await eventually(async () => (await t.db.select({ n: count() }).from(variants).where(eq(variants.fileId, file.id)))[0]?.n === 1);
   });
 
   test("bounded parameters: huge or zero sizes, unknown formats and fits, bad quality, variants of non-images are 422s that store nothing", async () => {
