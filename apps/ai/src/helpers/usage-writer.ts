@@ -18,6 +18,11 @@ export type UsageWriterOptions = {
   batchSize?: number;
   /** How long an entry read by a writer that then died stays pending before another writer takes it. */
   claimIdleMs?: number;
+  /**
+   * How long a writer waits after a batch smaller than `batchSize` before reading again, so a
+   * trickle of calls is written in batches too (each read and write costs round trips, whatever its size).
+   */
+  lingerMs?: number;
 };
 
 const GROUP = "usage-writer";
@@ -42,7 +47,7 @@ function rowOf(record: UsageRecord): Record<string, unknown> {
 /**
  * Moves usage records from the Redis stream settle appends to into Postgres, off the request path:
  * each instance runs one writer, a consumer of one group, that reads what is there (a batch grows
- * with the load), inserts it in one statement (ON CONFLICT (id) DO NOTHING, so an entry written
+ * with the load; after a partial one it lingers, so a trickle makes batches too), inserts it in one statement (ON CONFLICT (id) DO NOTHING, so an entry written
  * twice stays one row) and only then acknowledges and deletes the entries. A writer that fails to
  * insert keeps its entries pending and tries them again; a writer that died leaves them pending
  * until another takes them over (XAUTOCLAIM). Nothing acknowledged to Redis is lost.
@@ -52,6 +57,7 @@ export function createUsageWriter(options: UsageWriterOptions) {
   const stream = usageStreamOf(prefix);
   const batchSize = options.batchSize ?? 500;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const lingerMs = options.lingerMs ?? 250;
   const consumer = `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   let running = false;
   let done: Promise<void> = Promise.resolve();
@@ -113,13 +119,19 @@ export function createUsageWriter(options: UsageWriterOptions) {
     }
   };
 
-  const read = async (reader: Redis, lastClaim: { at: number }): Promise<Entry[]> => {
-    // What this writer read but could not write yet (Postgres was down), before anything new.
-    const own = (await reader.xreadgroup("GROUP", GROUP, consumer, "COUNT", batchSize, "STREAMS", stream, "0")) as [string, Entry[]][] | null;
-    const mine = own?.[0]?.[1] ?? [];
-    if (mine.length > 0) return mine;
-    if (Date.now() - lastClaim.at >= claimIdleMs / 2) {
-      lastClaim.at = Date.now();
+  /** `ownPending`: this writer may hold entries it read but did not write (at start, after a failure). */
+  type ReadState = { lastClaimAt: number; ownPending: boolean };
+
+  const read = async (reader: Redis, state: ReadState): Promise<Entry[]> => {
+    if (state.ownPending) {
+      // What this writer read but could not write yet (Postgres was down), before anything new.
+      const own = (await reader.xreadgroup("GROUP", GROUP, consumer, "COUNT", batchSize, "STREAMS", stream, "0")) as [string, Entry[]][] | null;
+      const mine = own?.[0]?.[1] ?? [];
+      if (mine.length > 0) return mine;
+      state.ownPending = false;
+    }
+    if (Date.now() - state.lastClaimAt >= claimIdleMs / 2) {
+      state.lastClaimAt = Date.now();
       const [, claimed] = (await reader.xautoclaim(stream, GROUP, consumer, claimIdleMs, "0-0", "COUNT", batchSize)) as [string, Entry[]];
       if (claimed.length > 0) return claimed;
     }
@@ -129,7 +141,7 @@ export function createUsageWriter(options: UsageWriterOptions) {
   };
 
   const loop = async (reader: Redis) => {
-    const lastClaim = { at: 0 };
+    const state: ReadState = { lastClaimAt: 0, ownPending: true };
     let ready = false;
     while (running) {
       try {
@@ -139,12 +151,14 @@ export function createUsageWriter(options: UsageWriterOptions) {
           });
           ready = true;
         }
-        const entries = await read(reader, lastClaim);
+        const entries = await read(reader, state);
         if (!running || entries.length === 0) continue;
         const written = await write(entries);
         logger.debug({ entries: entries.length, written }, "usage records written");
+        if (entries.length < batchSize && lingerMs > 0) await stopped.until(Bun.sleep(lingerMs), () => undefined);
       } catch (error) {
         if (!running) break;
+        state.ownPending = true;
         if (error instanceof Error && error.message.includes("NOGROUP")) ready = false;
         logger.warn({ err: error }, "usage writer failed, retrying");
         await stopped.until(Bun.sleep(500), () => undefined);
