@@ -12,6 +12,8 @@
  *       (target ≤ 0.5 ms), BENCH_STREAMS sequential streams each way, interleaved;
  *   (d) the gateway's RSS over BENCH_RSS_SECONDS (60) of (a)'s load after the warm-up: its growth
  *       from the first sample to the last (target: none beyond noise, ≤ 5%).
+ * It also prints the gateway's CPU time per call in (a) and (b) (from /proc: steadier than rates
+ * when other work shares the machine), beside the upstream's per direct call.
  * The gateway runs as `apps/ai/src/main.ts` in simple mode over the upstream, with limits set far
  * above the load (so every request is admitted, and still counted). Load comes from wrk when it is
  * installed, else from fetch loops in this process.
@@ -46,6 +48,12 @@ const chatBody = { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "use
 async function rssMb(pid: number): Promise<number> {
   const status = await Bun.file(`/proc/${pid}/status`).text();
   return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? Number.NaN) / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
+async function cpuMs(pid: number): Promise<number> {
+  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Milliseconds from sending a streamed chat request to the first byte of its body. */
@@ -135,18 +143,28 @@ async function main() {
     headers: { authorization: target.authorization },
     unique: true,
   });
+  /** CPU ms the serving process used in measured rounds, by scenario. */
+  const cpu: Record<string, number> = { direct64: 0, lodge64: 0, direct1: 0, lodge1: 0 };
   const load = (target: typeof direct, connections: number, seconds: number) =>
     runLoad(driver, { baseUrl: target.url, scenario: scenario(target), connections, seconds });
+  /** `load`, adding what it cost the process serving it to `cpu[name]` when `measured`. */
+  const measure = async (name: string, target: typeof direct, connections: number, seconds: number, measured: boolean) => {
+    const pid = target === lodge ? gateway.pid : upstream.pid;
+    const before = await cpuMs(pid);
+    const result = await load(target, connections, seconds);
+    if (measured) cpu[name] = (cpu[name] ?? 0) + (await cpuMs(pid)) - before;
+    add(totals[name] as Totals, result, measured);
+  };
 
   // (a) and (b): alternating rounds after one warm-up each.
   const perRound = Math.max(1, settings.seconds / settings.rounds);
   const totals: Record<string, Totals> = { direct64: emptyTotals(), lodge64: emptyTotals(), direct1: emptyTotals(), lodge1: emptyTotals() };
   for (let round = 0; round <= settings.rounds; round++) {
     const seconds = round === 0 ? settings.warmup : perRound;
-    add(totals.direct64 as Totals, await load(direct, settings.connections, seconds), round > 0);
-    add(totals.lodge64 as Totals, await load(lodge, settings.connections, seconds), round > 0);
-    add(totals.lodge1 as Totals, await load(lodge, 1, seconds), round > 0);
-    add(totals.direct1 as Totals, await load(direct, 1, seconds), round > 0);
+    await measure("direct64", direct, settings.connections, seconds, round > 0);
+    await measure("lodge64", lodge, settings.connections, seconds, round > 0);
+    await measure("lodge1", lodge, 1, seconds, round > 0);
+    await measure("direct1", direct, 1, seconds, round > 0);
     log(`round ${round}${round === 0 ? " (warm-up)" : ""} done`);
   }
   const p50 = (name: string) => median((totals[name] as Totals).p50Ms);
@@ -194,6 +212,11 @@ async function main() {
     },
   ]);
   const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
+  /** CPU µs per answered call of a scenario. */
+  const perCall = (name: string) => (((cpu[name] ?? 0) * 1000) / Math.max(1, (totals[name] as Totals).ok)).toFixed(0);
+  console.log(
+    `\nCPU per call: gateway ${perCall("lodge64")} µs at ${settings.connections} connections, ${perCall("lodge1")} µs at 1 (the upstream: ${perCall("direct64")} / ${perCall("direct1")} µs per direct call)`,
+  );
   console.log(
     `\nadded p50 at 1 connection: ${addedP50.toFixed(3)} ms (Lodge ${p50("lodge1").toFixed(3)}, direct ${p50("direct1").toFixed(3)}; target ≤ 0.3) ${verdict(addedP50 <= 0.3)}`,
   );

@@ -7,6 +7,7 @@ import { createAccounting } from "./helpers/accounting";
 import { createBreakers } from "./helpers/breakers";
 import { renderOpenAiError } from "./helpers/openai-errors";
 import { loadRegistry } from "./helpers/registry";
+import { boundTokenizerMemory } from "./helpers/tokens";
 import { createAiJobQueue } from "./jobs/ai-job";
 import { jobs } from "./jobs/index";
 import { adminRoutes } from "./routes/admin/index";
@@ -67,6 +68,7 @@ export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
         for (const id of breakers.ids()) this.set({ deployment: id }, breakers.isOpen(id) ? 1 : 0);
       },
     });
+    boundTokenizerMemory();
     const accounting = createAccounting(base, env);
     if (options.usageWriter !== false) accounting.usageWriter.start();
     return {

@@ -112,6 +112,25 @@ describe("usage records", () => {
     }
   });
 
+  test("a record Postgres refuses (a token count beyond its integer) is dropped (logged); the rest of its batch is written", async () => {
+    const userId = Bun.randomUUIDv7();
+    const stream = `${t.prefix}ai:usage`;
+    const good = (await settleCalls(userId, 1))[0] as string;
+    const [entry] = (await t.redis.xrange(stream, "-", "+")).slice(-1);
+    const record = JSON.parse(entry?.[1][1] ?? "{}");
+    const refusedId = Bun.randomUUIDv7();
+    await t.redis.xadd(stream, "*", "usage", JSON.stringify({ ...record, id: refusedId, inputTokens: 2 ** 40 }));
+    const after = (await settleCalls(userId, 1))[0] as string;
+    const writer = createUsageWriter({ redis: t.redis, db: t.db, logger: t.deps.logger, prefix: t.prefix });
+    writer.start();
+    try {
+      await eventually(async () => (await streamLength()) === 0);
+      expect((await rowsOf(userId)).map((row) => row.id).sort()).toEqual([good, after].sort());
+    } finally {
+      await writer.stop();
+    }
+  });
+
   test("a user erased while their records wait in the stream: the records are dropped, not written back", async () => {
     const [erased, kept] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
     await settleCalls(erased, 2);

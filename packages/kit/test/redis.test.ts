@@ -52,6 +52,12 @@ describe("a Redis that stops answering", () => {
     await eventually(async () => (await fetch(`${url}/count`)).status === 200);
   });
 
+  test("commands issued together go out as one pipeline, each with its own answer or error", async () => {
+    const key = `${testRedis.prefix}pipelined`;
+    const results = await Promise.allSettled([redis.set(key, "1"), redis.incr(key), redis.hset(key, "field", "x"), redis.get(key)]);
+    expect(results.map((result) => (result.status === "fulfilled" ? result.value : "error"))).toEqual(["OK", 2, "error", "2"]);
+  });
+
   test("blocking reads on connections made from the client's options do not inherit its command timeout", async () => {
     expect(redis.options.commandTimeout).toBe(300);
     // As the event bus makes its blocking connections.
@@ -60,6 +66,8 @@ describe("a Redis that stops answering", () => {
     try {
       expect(copy.options.commandTimeout).toBeUndefined();
       expect({ ...redis.options }.socketTimeout).toBeUndefined();
+      // Nor its auto-pipelining: a command must not queue behind a blocked read.
+      expect([redis.options.enableAutoPipelining, copy.options.enableAutoPipelining]).toEqual([true, false]);
       // BLOCK 600 outlasts the 300 ms command timeout: it ends with no entries, not with an error.
       expect(await copy.xread("BLOCK", 600, "STREAMS", `${testRedis.prefix}nothing`, "$")).toBeNull();
     } finally {

@@ -1,4 +1,13 @@
-import { countTokens } from "gpt-tokenizer";
+import { countTokens, setMergeCacheSize } from "gpt-tokenizer";
+
+/**
+ * Called once at boot. The tokenizer remembers the merges of up to 100,000 distinct words by
+ * default: every new number or name in the requests adds one, about 50 MB in all. A few thousand
+ * keep the common words fast.
+ */
+export function boundTokenizerMemory() {
+  setMergeCacheSize(5_000);
+}
 
 /** Tokens of a chat's messages as OpenAI counts them: each message's text plus about 3 tokens of framing, and 3 that prime the answer. */
 export function chatInputTokens(messages: unknown): number {
