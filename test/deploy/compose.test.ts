@@ -139,6 +139,16 @@ async function run(command: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr };
 }
 
+/** What compose refuses to start the services without (`${NAME:?}`): the services' secrets and the domain. */
+const requiredSecrets = [
+  "USER_CLIENT_SECRET",
+  "NOTIFICATION_CLIENT_SECRET",
+  "AI_CLIENT_SECRET",
+  "FILE_SIGNING_SECRET",
+  "NOTIFICATION_UNSUBSCRIBE_SECRET",
+  "AUTH_KEY_ENCRYPTION_SECRET",
+  "LODGE_DOMAIN",
+];
 describe("the list of services (@lodge/services)", () => {
   test("has one entry per folder under apps/, each with its main.ts, and well-formed names, ports and prefixes", () => {
     const folders = [...new Bun.Glob("apps/*/package.json").scanSync({ cwd: root })].map((path) => path.split("/")[1] as string).sort();
@@ -275,15 +285,7 @@ describe("compose.yaml", () => {
     expect(composeText).toMatch(/AUTH_KEY_ENCRYPTION_SECRET: \$\{AUTH_KEY_ENCRYPTION_SECRET:\?/);
     expect(composeText).not.toMatch(/SECRET[:=]\s*["']?[A-Za-z0-9]{6,}/);
     // A .env without them does not start.
-    for (const name of [
-      "USER_CLIENT_SECRET",
-      "NOTIFICATION_CLIENT_SECRET",
-      "AI_CLIENT_SECRET",
-      "FILE_SIGNING_SECRET",
-      "NOTIFICATION_UNSUBSCRIBE_SECRET",
-      "AUTH_KEY_ENCRYPTION_SECRET",
-      "LODGE_DOMAIN",
-    ]) {
+    for (const name of requiredSecrets) {
       const { [name]: _missing, ...rest } = dotEnv;
       const slots = services.filter(([, service]) => runsApp(service) && JSON.stringify(service.environment ?? {}).includes(`\${${name}:?`));
       expect({ name, slots: slots.length > 0 }).toEqual({ name, slots: true });
@@ -441,19 +443,7 @@ describe(".env.example", () => {
   test("documents each variable once; the secrets compose requires are listed to be filled in", () => {
     const names = [...read(".env.example").matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1] as string);
     expect(names.filter((name, index) => names.indexOf(name) !== index)).toEqual([]);
-    for (const name of [
-      "POSTGRES_PASSWORD",
-      "REDIS_PASSWORD",
-      "USER_CLIENT_SECRET",
-      "NOTIFICATION_CLIENT_SECRET",
-      "AI_CLIENT_SECRET",
-      "FILE_SIGNING_SECRET",
-      "NOTIFICATION_UNSUBSCRIBE_SECRET",
-      "AUTH_KEY_ENCRYPTION_SECRET",
-      "LODGE_DOMAIN",
-      "APP_URL",
-      "SMTP_URL",
-    ])
+    for (const name of ["POSTGRES_PASSWORD", "REDIS_PASSWORD", ...requiredSecrets, "APP_URL", "SMTP_URL"])
       expect(read(".env.example")).toMatch(new RegExp(`^${name}=`, "m"));
   });
 

@@ -1,5 +1,5 @@
 import { apiKeys } from "@lodge/db/schema";
-import { ApiError, type AppEnv } from "@lodge/kit";
+import { ApiError, type AppEnv, actingUserOf } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
@@ -21,12 +21,12 @@ const forbidden = (message: string) => new ApiError({ code: "FORBIDDEN", message
  * `X-Lodge-User`. A user's token or key may send `X-Lodge-User` only naming its own user.
  */
 export async function callerOf(c: Context<AppEnv>, deps: AiDeps): Promise<Caller> {
-  const actingFor = c.req.header("x-lodge-user");
-  if (actingFor !== undefined && !uuidPattern.test(actingFor)) {
-    throw new ApiError({ code: "VALIDATION_FAILED", message: "X-Lodge-User must be a user id (a UUID)" });
-  }
   const bearer = c.req.header("authorization")?.match(/^Bearer\s+(lk_\S*)$/i)?.[1];
   if (bearer !== undefined) {
+    const actingFor = c.req.header("x-lodge-user");
+    if (actingFor !== undefined && !uuidPattern.test(actingFor)) {
+      throw new ApiError({ code: "VALIDATION_FAILED", message: "X-Lodge-User must be a user id (a UUID)" });
+    }
     const key = await keyCaller(deps, bearer);
     if (actingFor !== undefined && actingFor.toLowerCase() !== key.userId) throw forbidden("An API key acts only for its own user");
     return key;
@@ -34,13 +34,11 @@ export async function callerOf(c: Context<AppEnv>, deps: AiDeps): Promise<Caller
   const principal = await deps.guard.optionalPrincipal(c);
   if (!principal) throw new ApiError({ code: "UNAUTHORIZED", message: "Missing bearer token (an access token or a Lodge API key)" });
   c.set("principal", principal);
-  if (principal.kind === "user") {
-    if (actingFor !== undefined && actingFor.toLowerCase() !== principal.userId) throw forbidden("A user token acts only for its own user");
-    return { userId: principal.userId, keyId: null, clientId: null, admin: principal.role === "admin" };
-  }
-  if (!principal.scopes.includes(INVOKE_SCOPE)) throw forbidden(`Calling for a user needs the scope ${INVOKE_SCOPE}`);
-  if (actingFor === undefined) throw forbidden("A service client must name the user it calls for in X-Lodge-User");
-  return { userId: actingFor.toLowerCase(), keyId: null, clientId: principal.clientId, admin: false };
+  // A token's caller follows the kit's one rule of who a request acts for (X-Lodge-User with the scope).
+  const userId = actingUserOf(c, INVOKE_SCOPE);
+  return principal.kind === "user"
+    ? { userId, keyId: null, clientId: null, admin: principal.role === "admin" }
+    : { userId, keyId: null, clientId: principal.clientId, admin: false };
 }
 
 /** An API key's caller; its last use is written at most once a minute, after the answer (never on the request path). */
