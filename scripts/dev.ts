@@ -9,6 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startAiService } from "@lodge/ai";
 import { aiEnv } from "@lodge/ai/env";
+import { startAnalyticsService } from "@lodge/analytics";
+import { analyticsEnv } from "@lodge/analytics/env";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
@@ -109,6 +111,7 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
       logger: loggerFor("notification"),
     }),
   ai: () => startAiService({ ...common, env: parseEnv(aiEnv, shared), logger: loggerFor("ai") }),
+  analytics: () => startAnalyticsService({ ...common, env: parseEnv(analyticsEnv, shared), logger: loggerFor("analytics") }),
 };
 /** Started in the list's order (auth first), stopped in reverse. */
 const running = {} as Record<ServiceName, Running>;

@@ -372,6 +372,7 @@ describe("compose.yaml", () => {
       "files:export",
       "notifications:export",
       "ai:export",
+      "analytics:export",
     ]);
     for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
       const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));

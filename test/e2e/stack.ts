@@ -78,6 +78,7 @@ const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }
   // Links in emails lead to the stack's public origin (a frontend would be there).
   notification: { APP_URL: url, NOTIFICATION_PUBLIC_URL: url },
   ai: {},
+  analytics: {},
 });
 
 export type StackOptions = {

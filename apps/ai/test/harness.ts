@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { type ApiError, createLogger, toApiError } from "@lodge/kit";
-import { createTestRedis, eventually, readStream, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { createManualClock, createTestRedis, eventually, readStream, call as request, startTestIssuer } from "@lodge/kit/testing";
 import OpenAI from "openai";
 import type { RunCall } from "../src/deps";
 import { aiEnv } from "../src/env";
@@ -18,23 +18,6 @@ import { startFileServices } from "./file-service";
 export type TestAi = Awaited<ReturnType<typeof startTestAi>>;
 /** A settled call as the gateway logs it. */
 export type Settled = CallOutcome & { call: string; model: string };
-
-/**
- * A clock that stands still unless a test moves it: minute windows, days and months begin and end
- * exactly where a test puts them, however slow the machine.
- */
-export function createManualClock(start: string) {
-  let now = Date.parse(start);
-  return {
-    now: () => new Date(now),
-    advance: (ms: number) => {
-      now += ms;
-    },
-    set: (iso: string) => {
-      now = Date.parse(iso);
-    },
-  };
-}
 
 type StartOptions = {
   env?: Record<string, string>;

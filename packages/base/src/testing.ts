@@ -58,6 +58,23 @@ export function createTestClock() {
   };
 }
 
+/**
+ * A clock that stands still unless a test moves it: minute windows, days and months begin and end
+ * exactly where a test puts them, however slow the machine.
+ */
+export function createManualClock(start: string) {
+  let now = Date.parse(start);
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+    set: (iso: string) => {
+      now = Date.parse(iso);
+    },
+  };
+}
+
 /** What a truthy check returns (no `false`, `0`, `""`, `null` or `undefined`). */
 type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
 

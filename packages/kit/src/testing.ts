@@ -1,6 +1,7 @@
 import { expect } from "bun:test";
 
 export {
+  createManualClock,
   createTcpProxy,
   createTestClock,
   createTestRedis,

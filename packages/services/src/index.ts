@@ -40,7 +40,10 @@ export const services = [
     name: "user",
     port: 3002,
     prefixes: ["/users"],
-    client: { id: "user-service", scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export"] },
+    client: {
+      id: "user-service",
+      scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export"],
+    },
     holdsUserData: true,
   },
   { name: "file", port: 3003, prefixes: ["/files"], holdsUserData: true },
@@ -62,6 +65,8 @@ export const services = [
     client: { id: "ai-service", scopes: ["files:write"] },
     holdsUserData: true,
   },
+  // Product events tied to users (erased with the account, part of the export); calls no other service.
+  { name: "analytics", port: 3006, prefixes: ["/analytics"], holdsUserData: true },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

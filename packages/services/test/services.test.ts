@@ -8,7 +8,7 @@ import { clientSettings, envName, erasingServices, localUrlOf, machineClients, s
 describe("@lodge/services", () => {
   test("the erasing services are those holding user data, in the list's order", () => {
     expect([...erasingServices]).toEqual(services.filter((service) => service.holdsUserData).map((service) => service.name));
-    expect(erasingServices).toEqual(["auth", "user", "file", "notification", "ai"]);
+    expect(erasingServices).toEqual(["auth", "user", "file", "notification", "ai", "analytics"]);
   });
 
   test("a path belongs to a service when it is one of its prefixes or lies under one", () => {
@@ -31,7 +31,7 @@ describe("@lodge/services", () => {
         service: "user",
         id: "user-service",
         secret: "secret-1-0123456789abcdefghij",
-        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export"],
+        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export"],
       },
       { service: "notification", id: "notification-service", secret: "secret-2-0123456789abcdefghij", scopes: ["users:settings"] },
       { service: "ai", id: "ai-service", secret: "secret-3-0123456789abcdefghij", scopes: ["files:write"] },
@@ -39,7 +39,7 @@ describe("@lodge/services", () => {
     expect(machineClients(secret, ["auth", "file"])).toEqual([]);
     expect(clientSettings(clients)).toEqual({
       authClients: [
-        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export ai:export",
+        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export",
         "notification-service:secret-2-0123456789abcdefghij:users:settings",
         "ai-service:secret-3-0123456789abcdefghij:files:write",
       ],

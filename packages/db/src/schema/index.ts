@@ -1,4 +1,5 @@
 export * from "./ai";
+export * from "./analytics";
 export * from "./auth";
 export { outboxTable } from "./columns";
 export * from "./file";

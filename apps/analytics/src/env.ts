@@ -1,0 +1,29 @@
+import { serviceEnv, z } from "@lodge/config";
+import { serviceNamed } from "@lodge/services";
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const analyticsEnv = serviceEnv.extend({
+  PORT: z.coerce.number().int().default(serviceNamed("analytics").port),
+
+  /** Largest body POST /analytics/events and /analytics/track take (a batch of 100 events with their props). */
+  ANALYTICS_MAX_BODY_BYTES: positiveInt.default(512 * 1024),
+  /** How far a client's own timestamp may lie from the server's clock before it is clamped (ms). */
+  ANALYTICS_MAX_CLOCK_SKEW_MS: positiveInt.default(10 * 60_000),
+  /** Ingest requests per minute one client address may make, and one site may receive. */
+  ANALYTICS_RATE_PER_IP: positiveInt.default(600),
+  ANALYTICS_RATE_PER_SITE: positiveInt.default(60_000),
+
+  /** Months of events kept: older monthly partitions (and their rollups) are dropped. */
+  ANALYTICS_RETENTION_MONTHS: positiveInt.max(1200).default(25),
+  /** Monthly partitions created ahead of the current month. */
+  ANALYTICS_PARTITIONS_AHEAD: positiveInt.max(24).default(3),
+
+  /** Stream entries (ingest requests) the writer takes at most per transaction, and how long it waits for more after a partial batch. */
+  ANALYTICS_WRITER_BATCH: positiveInt.default(200),
+  ANALYTICS_WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
+  /** How often dirty hours are rolled up (ms). */
+  ANALYTICS_ROLLUP_INTERVAL_MS: positiveInt.default(1000),
+});
+
+export type AnalyticsEnv = z.infer<typeof analyticsEnv>;

@@ -1,0 +1,157 @@
+import { sql } from "drizzle-orm";
+import { bigint, date, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, outboxTable, timestamptz } from "./columns";
+
+export const analyticsSchema = pgSchema("analytics");
+
+/** A website whose pages run the tracker script (admins manage them; its owner and admins read its stats). */
+export const sites = analyticsSchema.table(
+  "sites",
+  {
+    id: id(),
+    /** The site's host (`example.com`), lowercase; its pages' origins (and its subdomains') may send events. */
+    domain: text("domain").notNull(),
+    name: text("name").notNull(),
+    /** Public, in the script tag: names the site on ingest (not a secret; origins are checked too). */
+    siteKey: text("site_key").notNull(),
+    /** IANA time zone: days, intervals and the visitor hash's day are the site's local ones. */
+    timeZone: text("time_zone").notNull().default("UTC"),
+    /** A user who may read the site's stats besides admins. */
+    ownerId: uuid("owner_id"),
+    /** More origins than the domain's own that may send events (`https://app.example.net`). */
+    extraOrigins: text("extra_origins").array().notNull().default(sql`'{}'::text[]`),
+    /** Paths whose events are dropped (`/admin/*`, wildcards). */
+    excludedPaths: text("excluded_paths").array().notNull().default(sql`'{}'::text[]`),
+    /** Client addresses (or CIDR ranges) whose events are dropped (the team's office). */
+    excludedIps: text("excluded_ips").array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("sites_domain_idx").on(table.domain), uniqueIndex("sites_site_key_idx").on(table.siteKey)],
+);
+
+/** A read-only link to a site's stats; revoked links stop working at once. Only the token's hash is kept. */
+export const siteShares = analyticsSchema.table(
+  "site_shares",
+  {
+    id: id(),
+    siteId: uuid("site_id")
+      .notNull()
+      .references(() => sites.id, { onDelete: "cascade" }),
+    label: text("label").notNull().default(""),
+    /** SHA-256 of the link's token, hex. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamptz("revoked_at"),
+  },
+  (table) => [uniqueIndex("site_shares_token_idx").on(table.tokenHash), index("site_shares_site_idx").on(table.siteId)],
+);
+
+/**
+ * Every event: web events from the tracker (site_id, visitor, visit) and product events tied to a
+ * user (user_id; from the bus and POST /analytics/track). Partitioned by month on `ts` (the
+ * migration declares it: drizzle has no words for partitions); partitions are created ahead by a
+ * job and old ones dropped for retention. `(id, ts)` is unique, so a batch written twice (a writer
+ * that crashed before acknowledging) stays one set of rows.
+ */
+export const events = analyticsSchema.table(
+  "events",
+  {
+    /** Chosen at ingest (UUIDv7), carried through the stream. */
+    id: uuid("id").notNull(),
+    ts: timestamptz("ts").notNull(),
+    siteId: uuid("site_id"),
+    userId: uuid("user_id"),
+    /** `pageview` or a custom name (≤ 120 characters). */
+    name: text("name").notNull(),
+    /** hash(daily salt, site, ip, user agent): the same person is another visitor the next (site-local) day. */
+    visitorId: bigint("visitor_id", { mode: "bigint" }),
+    /** When the visitor's visit this event belongs to began (a visit ends after 30 minutes without events). */
+    visitStart: timestamptz("visit_start"),
+    hostname: text("hostname"),
+    pathname: text("pathname"),
+    /** The referring page (origin and path, no query), when another site sent the visitor. */
+    referrer: text("referrer"),
+    /** utm_source, else a name for the referrer's host (`Google`), else null (direct). */
+    source: text("source"),
+    utmMedium: text("utm_medium"),
+    utmCampaign: text("utm_campaign"),
+    utmContent: text("utm_content"),
+    utmTerm: text("utm_term"),
+    browser: text("browser"),
+    os: text("os"),
+    /** desktop, mobile, tablet, ... (ua-parser-js's device type, desktop when it names none). */
+    device: text("device"),
+    screenWidth: smallint("screen_width"),
+    /** String properties (≤ 30). */
+    props: jsonb("props").$type<Record<string, string>>().notNull().default({}),
+  },
+  (table) => [
+    primaryKey({ columns: [table.id, table.ts] }),
+    index("events_site_ts_idx").on(table.siteId, table.ts),
+    index("events_site_visit_idx").on(table.siteId, table.visitStart),
+    index("events_user_ts_idx").on(table.userId, table.ts).where(sql`${table.userId} is not null`),
+  ],
+);
+
+/**
+ * Per site and UTC hour, what the dashboard's stats and hourly series need, recomputed from the
+ * events whenever the hour is marked dirty. Visit figures are counted in the hour the visit began.
+ */
+export const rollupHours = analyticsSchema.table(
+  "rollup_hours",
+  {
+    siteId: uuid("site_id").notNull(),
+    hour: timestamptz("hour").notNull(),
+    /** Distinct visitors with an event in this hour. */
+    visitors: integer("visitors").notNull(),
+    /** Visits that began in this hour, and of those the ones with a single event, and their summed length. */
+    visits: integer("visits").notNull(),
+    bounces: integer("bounces").notNull(),
+    durationSeconds: bigint("duration_seconds", { mode: "number" }).notNull(),
+    pageviews: integer("pageviews").notNull(),
+    /** All events (pageviews included). */
+    events: integer("events").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.hour] })],
+);
+
+/** Per site and site-local day: distinct visitors (summed over days, they are exact: a visitor is new each day). */
+export const rollupDays = analyticsSchema.table(
+  "rollup_days",
+  {
+    siteId: uuid("site_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    visitors: integer("visitors").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.day] })],
+);
+
+/** Per site, site-local day and page: pageviews and distinct visitors (top pages without scanning events). */
+export const rollupPages = analyticsSchema.table(
+  "rollup_pages",
+  {
+    siteId: uuid("site_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    pathname: text("pathname").notNull(),
+    visitors: integer("visitors").notNull(),
+    pageviews: integer("pageviews").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.day, table.pathname] })],
+);
+
+/**
+ * Hours whose rollups are behind their events: marked in the writer's transaction, cleared by the
+ * rollup pass that recomputed them (only when not marked again meanwhile: `marked_at` unchanged).
+ */
+export const rollupDirty = analyticsSchema.table(
+  "rollup_dirty",
+  {
+    siteId: uuid("site_id").notNull(),
+    hour: timestamptz("hour").notNull(),
+    markedAt: timestamptz("marked_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.hour] })],
+);
+
+export const analyticsOutbox = outboxTable(analyticsSchema);
