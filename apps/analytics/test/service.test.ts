@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type TestAnalytics, startTestAnalytics } from "./harness";
+import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 let t: TestAnalytics;
 beforeAll(async () => {
