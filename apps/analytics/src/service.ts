@@ -2,6 +2,7 @@ import { analyticsOutbox } from "@lodge/db/schema";
 import { defineService, type StartOptions, startService } from "@lodge/kit";
 import type { AnalyticsDeps } from "./deps";
 import { type AnalyticsEnv, analyticsEnv } from "./env";
+import { ensurePartitions, monthStart } from "./helpers/partitions";
 
 export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv>;
 
@@ -16,7 +17,13 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps>({
   },
   outbox: analyticsOutbox,
   tokens: "jwks",
-  build: async (_base, options) => ({ env: options.env }),
+  build: async (base, options) => {
+    const { env } = options;
+    // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
+    const now = base.clock();
+    await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
+    return { env };
+  },
   routes: () => [],
 });
 

@@ -42,7 +42,7 @@ CREATE TABLE "analytics"."rollup_days" (
 CREATE TABLE "analytics"."rollup_dirty" (
 	"site_id" uuid NOT NULL,
 	"hour" timestamp with time zone NOT NULL,
-	"marked_at" timestamp with time zone NOT NULL,
+	"version" bigint DEFAULT 1 NOT NULL,
 	CONSTRAINT "rollup_dirty_site_id_hour_pk" PRIMARY KEY("site_id","hour")
 );
 --> statement-breakpoint

@@ -141,15 +141,16 @@ export const rollupPages = analyticsSchema.table(
 );
 
 /**
- * Hours whose rollups are behind their events: marked in the writer's transaction, cleared by the
- * rollup pass that recomputed them (only when not marked again meanwhile: `marked_at` unchanged).
+ * Hours whose rollups are behind their events: marked in the writer's transaction (each mark bumps
+ * `version`), cleared by the rollup pass that recomputed them only when not marked again meanwhile
+ * (`version` unchanged), so an hour written during its recomputation is recomputed once more.
  */
 export const rollupDirty = analyticsSchema.table(
   "rollup_dirty",
   {
     siteId: uuid("site_id").notNull(),
     hour: timestamptz("hour").notNull(),
-    markedAt: timestamptz("marked_at").notNull(),
+    version: bigint("version", { mode: "number" }).notNull().default(1),
   },
   (table) => [primaryKey({ columns: [table.siteId, table.hour] })],
 );

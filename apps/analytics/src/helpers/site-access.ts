@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import { siteShares, sites } from "@lodge/db/schema";
+import { ApiError, type Principal } from "@lodge/kit";
+import { and, eq, isNull } from "drizzle-orm";
+import type { Ctx } from "../deps";
+
+export type Site = typeof sites.$inferSelect;
+
+/** The header (or `?share=` query value) that carries a shared stats link's token. */
+export const SHARE_HEADER = "x-lodge-share";
+
+/** SHA-256 of a share link's token, hex: what the table keeps (tokens are random, 256 bits). */
+export function shareTokenHash(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The site whose stats the caller may read: admins read every site, a user the sites they own, and
+ * anyone holding a live share link of the site (its token) that one site. No token and no link is
+ * 401, a reader without the right 403, an unknown site 404 (for those who could read it: admins;
+ * others get 403 whether or not it exists, so ids cannot be probed).
+ */
+export async function siteForReader(ctx: Ctx, siteId: string, principal: Principal | undefined, shareToken: string | undefined): Promise<Site> {
+  if (!principal && !shareToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in, or use a shared stats link" });
+  const site = uuid.test(siteId) ? (await ctx.deps.db.select().from(sites).where(eq(sites.id, siteId)).limit(1))[0] : undefined;
+  const isAdmin = principal?.kind === "user" && principal.role === "admin";
+  if (isAdmin) {
+    if (!site) throw new ApiError({ code: "NOT_FOUND", message: "No such site" });
+    return site;
+  }
+  if (site && principal?.kind === "user" && site.ownerId === principal.userId) return site;
+  if (site && shareToken) {
+    const [share] = await ctx.deps.db
+      .select({ id: siteShares.id })
+      .from(siteShares)
+      .where(and(eq(siteShares.tokenHash, shareTokenHash(shareToken)), eq(siteShares.siteId, site.id), isNull(siteShares.revokedAt)))
+      .limit(1);
+    if (share) return site;
+  }
+  throw new ApiError({ code: "FORBIDDEN", message: "Not allowed to read this site's stats" });
+}
