@@ -2,8 +2,8 @@
  * The user and file services through the production Caddyfile, as a frontend uses them: a profile
  * and preferences, an avatar uploaded and shown at two sizes, a large resumable upload interrupted
  * and resumed, a signed link, the export, and account deletion with nothing left behind (the
- * notification service's inbox and the AI service's part included). Every request goes through
- * Caddy; the user service reaches auth, file, notification and ai through Caddy's internal listener.
+ * notification service's inbox and the AI and analytics services' parts included). Every request goes through
+ * Caddy; the user service reaches auth, file, notification, ai and analytics through Caddy's internal listener.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdir, stat } from "node:fs/promises";
@@ -22,7 +22,7 @@ let stack: Stack;
 beforeAll(async () => {
   // The services as compose runs them (notification and ai too: they take part in the export and
   // the deletion); the file metadata cache off so a deletion shows at once.
-  stack = await startStack({ services: { user: {}, file: { FILE_METADATA_CACHE_MS: "0" }, notification: {}, ai: {} } });
+  stack = await startStack({ services: { user: {}, file: { FILE_METADATA_CACHE_MS: "0" }, notification: {}, ai: {}, analytics: {} } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -297,14 +297,15 @@ describe("a user's life, through Caddy", () => {
     await expectContentHeadersKept(content, `${stack.url}/files/${uploaded.json.id}/content`, auth);
   });
 
-  test("the export gathers every service's part through Caddy, the notification inbox and the AI service's part included", async () => {
+  test("the export gathers every service's part through Caddy, the notification inbox and the AI and analytics services' parts included", async () => {
     expect((await edge("POST", "/auth/password/forgot", { body: { email: user.email } })).status).toBeLessThan(300);
     await eventually(async () => (await edge("GET", "/notifications", { token: user.token })).json.notifications?.length === 1);
     const exported = await edge("GET", "/users/me/export", { token: user.token });
     expect(exported.status).toBe(200);
-    expect(Object.keys(exported.json.services).sort()).toEqual(["ai", "auth", "file", "notification", "user"]);
+    expect(Object.keys(exported.json.services).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
     expect(exported.json.services.notification.notifications.map((notification: { type: string }) => notification.type)).toEqual(["auth.password_reset"]);
     expect(exported.json.services.ai).toEqual({ userId: user.id, keys: [], limits: null, usage: [], jobs: [] });
+    expect(exported.json.services.analytics).toMatchObject({ userId: user.id, sites: [] });
   });
 
   test("deleting the account: the profile is gone, the files' content is 404, storage is empty, the inbox is erased, the deletion completes", async () => {
@@ -317,11 +318,11 @@ describe("a user's life, through Caddy", () => {
     await eventually(async () => (await storedFiles()).length === 0);
     // Auth has forgotten the user as well.
     expect((await edge("POST", "/auth/login", { body: { email: user.email, password } })).status).toBe(401);
-    // Every erasing service acknowledged, the notification and AI services included, so the saga completed.
+    // Every erasing service acknowledged, the notification, AI and analytics services included, so the saga completed.
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "auth", "file", "notification", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
     const { db } = stack.database;
     expect((await db.select().from(notifications)).filter((row) => row.userId === user.id)).toEqual([]);
     expect((await db.select().from(recipients)).filter((row) => row.userId === user.id)).toEqual([]);

@@ -2,7 +2,9 @@ import { analyticsOutbox } from "@lodge/db/schema";
 import { defineService, type StartOptions, startService } from "@lodge/kit";
 import type { AnalyticsDeps } from "./deps";
 import { type AnalyticsEnv, analyticsEnv } from "./env";
+import { consumers } from "./events/index";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
+import { exportRoutes } from "./routes/export/index";
 
 export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv>;
 
@@ -24,7 +26,8 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps>({
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
     return { env };
   },
-  routes: () => [],
+  routes: (deps) => [exportRoutes(deps)],
+  consumers,
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */

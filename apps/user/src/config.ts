@@ -7,10 +7,11 @@ export type UserConfig = {
   fileUrl: string;
   notificationUrl: string;
   aiUrl: string;
+  analyticsUrl: string;
   client: { id: string; secret: string };
   /** DELETE /users/me without the password needs an access token issued this recently. */
   reauthWindowSeconds: number;
-  /** Calls to auth, file, notification and ai give up after this long (answered 503). */
+  /** Calls to auth, file, notification, ai and analytics give up after this long (answered 503). */
   remoteTimeoutMs: number;
 };
 
@@ -21,6 +22,7 @@ export function userConfigFromEnv(env: UserEnv): UserConfig {
     fileUrl: env.FILE_URL,
     notificationUrl: env.NOTIFICATION_URL,
     aiUrl: env.AI_URL,
+    analyticsUrl: env.ANALYTICS_URL,
     client: { id: env.USER_CLIENT_ID, secret: env.USER_CLIENT_SECRET },
     reauthWindowSeconds: 5 * 60,
     remoteTimeoutMs: 5000,

@@ -19,7 +19,7 @@ export const userService = defineService<UserEnv, UserDeps>({
   build: async (base, { env }) => {
     const config = userConfigFromEnv(env);
     const remote = connectToServices({
-      urls: { auth: config.authUrl, file: config.fileUrl, notification: config.notificationUrl, ai: config.aiUrl },
+      urls: { auth: config.authUrl, file: config.fileUrl, notification: config.notificationUrl, ai: config.aiUrl, analytics: config.analyticsUrl },
       client: config.client,
       timeoutMs: config.remoteTimeoutMs,
       logger: base.logger,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { jobs as aiJobs, apiKeys, deletions, notifications, profiles, usage, userLimits } from "@lodge/db/schema";
+import { jobs as aiJobs, events as analyticsEvents, apiKeys, deletions, notifications, profiles, sites, usage, userLimits } from "@lodge/db/schema";
 import { connectToServices } from "@lodge/kit";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { erasingServices } from "@lodge/services";
@@ -46,7 +46,17 @@ async function useAi(userId: string) {
   return key?.id as string;
 }
 
-/** A user with something in every service: a profile, preferences, an avatar file, two sessions, a notification (a reset email asked for), AI keys, limits, usage and a job. */
+/** What the analytics service holds of a user: a site they own and a product event tied to them (as its routes write them). */
+async function useAnalytics(userId: string) {
+  const [site] = await stack.db
+    .insert(sites)
+    .values({ domain: `site-${crypto.randomUUID().slice(0, 8)}.example.com`, name: "My site", siteKey: crypto.randomUUID(), ownerId: userId })
+    .returning();
+  await stack.db.insert(analyticsEvents).values({ id: crypto.randomUUID(), ts: new Date(), userId, name: "Report Exported", props: { format: "pdf" } });
+  return site?.id as string;
+}
+
+/** A user with something in every service: a profile, preferences, an avatar file, two sessions, a notification (a reset email asked for), AI keys, limits, usage and a job, an analytics site and event. */
 async function populatedUser() {
   const user = await stack.register({ name: "To Be Deleted" });
   await stack.profileArrived(user.id);
@@ -61,7 +71,8 @@ async function populatedUser() {
   expect((await stack.callAuth("POST", "/auth/password/forgot", { body: { email: user.email } })).status).toBeLessThan(300);
   await eventually(async () => (await stack.db.select().from(notifications).where(eq(notifications.userId, user.id))).length === 1);
   const aiKeyId = await useAi(user.id);
-  return { ...user, fileId, aiKeyId, secondToken: second.json.accessToken as string };
+  const siteId = await useAnalytics(user.id);
+  return { ...user, fileId, aiKeyId, siteId, secondToken: second.json.accessToken as string };
 }
 
 /** Every row of every table in every schema that mentions the value anywhere (any column, JSON and arrays included). */
@@ -70,7 +81,7 @@ async function rowsMentioning(value: string) {
     sql`select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`,
   )) as unknown as { table_schema: string; table_name: string }[];
   expect(tables.map((table) => `${table.table_schema}.${table.table_name}`)).toEqual(
-    expect.arrayContaining(["auth.users", "user.profiles", "file.files", "notification.notifications", "ai.usage"]),
+    expect.arrayContaining(["auth.users", "user.profiles", "file.files", "notification.notifications", "ai.usage", "analytics.events"]),
   );
   const found: { table: string; row: string }[] = [];
   for (const { table_schema, table_name } of tables) {
@@ -105,14 +116,14 @@ describe("account deletion", () => {
     const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: user.password } });
     stack.advance(-6 * 60 * 1000);
     expect(requested.status).toBe(202);
-    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification", "ai"]);
+    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification", "ai", "analytics"]);
     const again = await stack.call("DELETE", "/users/me", { token: user.secondToken });
     expect([202, 401]).toContain(again.status);
 
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "auth", "file", "notification", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
 
     // Every session is gone: both tokens fail here and at auth, and the password no longer signs in.
     for (const token of [user.accessToken, user.secondToken]) {
@@ -243,6 +254,8 @@ describe("export", () => {
     expect(services.ai.limits).toMatchObject({ rpm: 10, dailyBudgetUsd: 1 });
     expect(services.ai.usage).toEqual([expect.objectContaining({ keyId: user.aiKeyId, model: "gpt-test", inputTokens: 12, outputTokens: 34 })]);
     expect(services.ai.jobs).toEqual([expect.objectContaining({ kind: "chat", status: "succeeded", result: { id: "chatcmpl-1" } })]);
+    expect(services.analytics.sites).toEqual([expect.objectContaining({ id: user.siteId, name: "My site" })]);
+    expect(services.analytics.events).toEqual(expect.arrayContaining([expect.objectContaining({ name: "Report Exported", props: { format: "pdf" } })]));
     expect(response.text).not.toContain("argon2");
     expect(response.text).not.toMatch(/passwordHash|tokenHash|secret/i);
 
@@ -251,6 +264,7 @@ describe("export", () => {
     expect(theirs.json.services.file.files).toEqual([]);
     expect(theirs.json.services.notification.notifications).toEqual([]);
     expect(theirs.json.services.ai).toEqual({ userId: other.id, keys: [], limits: null, usage: [], jobs: [] });
+    expect(theirs.json.services.analytics.sites).toEqual([]);
     expect(theirs.text).not.toContain(user.id);
     const client = await stack.callAuth("POST", "/auth/token", { body: { clientId: "other", clientSecret: "user-service-test-secret-0123456789" } });
     expect((await stack.call("GET", "/users/me/export", { token: client.json.accessToken })).status).toBe(403);
@@ -258,14 +272,20 @@ describe("export", () => {
   });
 });
 
-describe("auth, file, notification or ai unreachable", () => {
+describe("auth, file, notification, ai or analytics unreachable", () => {
   test("avatar, deletion and export answer 503 with Retry-After and write nothing", async () => {
     const user = await stack.register();
     const fileId = await stack.upload(user.accessToken, "png");
     const deps = stack.user.deps;
-    // The same service, but auth, file, notification and ai are at an address where nothing listens.
+    // The same service, but auth, file, notification, ai and analytics are at an address where nothing listens.
     const remote = connectToServices({
-      urls: { auth: "http://127.0.0.1:1", file: "http://127.0.0.1:1", notification: "http://127.0.0.1:1", ai: "http://127.0.0.1:1" },
+      urls: {
+        auth: "http://127.0.0.1:1",
+        file: "http://127.0.0.1:1",
+        notification: "http://127.0.0.1:1",
+        ai: "http://127.0.0.1:1",
+        analytics: "http://127.0.0.1:1",
+      },
       client: deps.config.client,
       timeoutMs: 1000,
       logger: deps.logger,
@@ -295,11 +315,11 @@ describe("auth, file, notification or ai unreachable", () => {
     expect((await stack.fileRow(fileId))?.public).toBe(false);
   });
 
-  test("the export is all or nothing: the notification service or the AI service alone unreachable makes it a 503", async () => {
+  test("the export is all or nothing: the notification, AI or analytics service alone unreachable makes it a 503", async () => {
     const user = await stack.register();
     const deps = stack.user.deps;
-    const reachable = { auth: stack.authUrl, file: stack.fileUrl, notification: stack.notificationUrl, ai: stack.aiUrl };
-    for (const down of ["notification", "ai"] as const) {
+    const reachable = { auth: stack.authUrl, file: stack.fileUrl, notification: stack.notificationUrl, ai: stack.aiUrl, analytics: stack.analyticsUrl };
+    for (const down of ["notification", "ai", "analytics"] as const) {
       const remote = connectToServices({
         urls: { ...reachable, [down]: "http://127.0.0.1:1" },
         client: deps.config.client,
@@ -310,7 +330,7 @@ describe("auth, file, notification or ai unreachable", () => {
       expect({ down, status: response.status }).toEqual({ down, status: 503 });
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
     }
-    // With both back, the same export answers.
+    // With all of them back, the same export answers.
     const remote = connectToServices({ urls: reachable, client: deps.config.client, timeoutMs: 1000, logger: deps.logger });
     const response = await stack.user.appFor({ ...deps, remote }).request("/users/me/export", { headers: { authorization: `Bearer ${user.accessToken}` } });
     expect(response.status).toBe(200);

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAiService } from "@lodge/ai";
 import { aiEnv } from "@lodge/ai/env";
+import { startAnalyticsService } from "@lodge/analytics";
+import { analyticsEnv } from "@lodge/analytics/env";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
@@ -37,13 +39,13 @@ export const samples = {
 };
 
 /**
- * The user service with the real auth, file, notification and AI services beside it, in this process,
+ * The user service with the real auth, file, notification, AI and analytics services beside it, in this process,
  * on random ports: one test database (each service in its own schema), one Redis prefix and a
  * temporary storage directory, as in production. The user service verifies tokens against auth's
- * JWKS URL and calls auth, file, notification and ai with its client credentials; avatar URLs point at
+ * JWKS URL and calls auth, file, notification, ai and analytics with its client credentials; avatar URLs point at
  * the file service. The notification service keeps its emails queued (no email worker, no SMTP):
  * what the user tests need of it is its inbox, its part of the saga and of the export; of the AI
- * service (no provider configured), its part of the saga and of the export.
+ * service (no provider configured) and the analytics service, their parts of the saga and of the export.
  * `advance` moves the user service's clock (tokens then look older to it); `advanceAuth` moves the
  * auth service's (what it signs then carries the later time); `advanceFile` the file service's (its
  * event retries' backoff runs on it). With `redisProxy`, the services reach Redis through a proxy
@@ -65,7 +67,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       ...common,
       AUTH_COOKIE_SECURE: "false",
       AUTH_CLIENTS: [
-        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export ai:export`,
+        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export`,
         ...Object.entries(otherClients).map(([id, scopes]) => `${id}:${CLIENT_SECRET}:${scopes.join(" ")}`),
       ].join(";"),
     }),
@@ -127,9 +129,27 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const aiServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: ai.app.fetch });
   const aiUrl = `http://127.0.0.1:${aiServer.port}`;
 
+  const analytics = await startAnalyticsService({
+    env: parseEnv(analyticsEnv, { ...common, JWKS_URL: jwksUrl }),
+    database,
+    redis: serviceRedis,
+    logger: logger("analytics"),
+  });
+  const analyticsServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: analytics.app.fetch });
+  const analyticsUrl = `http://127.0.0.1:${analyticsServer.port}`;
+
   const userClock = createTestClock();
   const { user } = await serveUser({
-    env: { ...common, JWKS_URL: jwksUrl, AUTH_URL: authUrl, FILE_URL: fileUrl, NOTIFICATION_URL: notificationUrl, AI_URL: aiUrl, ...options.env },
+    env: {
+      ...common,
+      JWKS_URL: jwksUrl,
+      AUTH_URL: authUrl,
+      FILE_URL: fileUrl,
+      NOTIFICATION_URL: notificationUrl,
+      AI_URL: aiUrl,
+      ANALYTICS_URL: analyticsUrl,
+      ...options.env,
+    },
     database,
     redis: serviceRedis,
     clock: userClock.now,
@@ -192,6 +212,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     fileUrl,
     notificationUrl,
     aiUrl,
+    analyticsUrl,
     call,
     callAuth,
     callFile,
@@ -204,6 +225,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     file,
     notification,
     ai,
+    analytics,
     database,
     redis,
     redisProxy,
@@ -220,6 +242,8 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       await user.close();
       await aiServer.stop(true);
       await ai.close();
+      await analyticsServer.stop(true);
+      await analytics.close();
       await notificationServer.stop(true);
       await notification.close();
       await fileServer.stop(true);
@@ -271,7 +295,7 @@ export type TestUsers = Awaited<ReturnType<typeof startTestUsers>>;
 /**
  * The user service alone, for tests that need only tokens: they come from a test issuer (signed as
  * auth signs them), and `register` announces the user with `user.registered` on the bus, as auth's
- * outbox does. No auth, file, notification or AI service runs: AUTH_URL, FILE_URL, NOTIFICATION_URL and AI_URL
+ * outbox does. No auth, file, notification, AI or analytics service runs: AUTH_URL, FILE_URL, NOTIFICATION_URL, AI_URL and ANALYTICS_URL
  * lead to the issuer, which knows none of their routes, so tests of the user service's calls to them (deletion, export, avatars,
  * verify_password) use `startTestStack`. Same helpers and `advance` as there.
  */
@@ -292,6 +316,7 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
       FILE_URL: nowhere,
       NOTIFICATION_URL: nowhere,
       AI_URL: nowhere,
+      ANALYTICS_URL: nowhere,
       ...options.env,
     },
     database,

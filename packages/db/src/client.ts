@@ -15,9 +15,10 @@ export type Database = { db: Db; kind: "postgres" | "pglite"; ping: () => Promis
 
 /**
  * Runs a hand-written statement and returns its rows, the same on both drivers (postgres.js gives
- * an array, PGlite an object with `rows`). Values come as the driver parses them: timestamps as strings.
+ * an array, PGlite an object with `rows`), on a database or in a transaction. Values come as the driver
+ * parses them: timestamps as strings.
  */
-export async function queryRows<T extends Record<string, unknown>>(db: Db, statement: SQL): Promise<T[]> {
+export async function queryRows<T extends Record<string, unknown>>(db: Pick<Db, "execute">, statement: SQL): Promise<T[]> {
   const result = (await db.execute(statement)) as unknown as T[] | { rows: T[] };
   return Array.isArray(result) ? result : result.rows;
 }

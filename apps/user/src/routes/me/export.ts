@@ -13,6 +13,8 @@ const Export = z
       auth: z.unknown().openapi({ description: "Account (no password hash), sessions, audit entries" }),
       file: z.unknown().openapi({ description: "Files' metadata" }),
       notification: z.unknown().openapi({ description: "Notifications, their deliveries and the address copy" }),
+      ai: z.unknown().openapi({ description: "AI keys (no hashes), limit overrides, usage records and jobs" }),
+      analytics: z.unknown().openapi({ description: "Sites owned and the events tied to the user (product events)" }),
     }),
   })
   .openapi("Export");

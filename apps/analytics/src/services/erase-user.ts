@@ -1,0 +1,33 @@
+import { queryRows } from "@lodge/db";
+import { sites } from "@lodge/db/schema";
+import { eq, sql } from "drizzle-orm";
+import type { Ctx } from "../deps";
+
+/**
+ * Account deletion: the user's own events go (product events, and any web event tied to them: the
+ * hours those touched are marked dirty so the rollups forget them too) and the sites they owned
+ * stay, ownerless (a site is the team's, not the person's), in one transaction that also publishes
+ * `user.data_erased` (service "analytics"). Web visitors are never tied to a user: nothing else
+ * names them. Safe to run again.
+ */
+export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
+  const { outbox } = ctx.deps;
+  return outbox.transaction(async (tx) => {
+    const [erased] = await queryRows<{ events: number }>(
+      tx,
+      sql`with erased as (
+        delete from analytics.events where user_id = ${input.userId} returning site_id, ts, visit_start
+      ), marked as (
+        insert into analytics.rollup_dirty (site_id, hour)
+        select distinct erased.site_id, date_trunc('hour', touched.at, 'UTC')
+        from erased cross join lateral (values (erased.ts), (erased.visit_start)) as touched(at)
+        where erased.site_id is not null and touched.at is not null
+        on conflict (site_id, hour) do update set version = analytics.rollup_dirty.version + 1
+      )
+      select count(*)::int as events from erased`,
+    );
+    const owned = await tx.update(sites).set({ ownerId: null }).where(eq(sites.ownerId, input.userId)).returning({ id: sites.id });
+    await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "analytics" }, ctx.requestId);
+    return { events: erased?.events ?? 0, sitesUnowned: owned.length };
+  });
+}
