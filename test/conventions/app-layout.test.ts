@@ -14,7 +14,7 @@ import ts from "typescript";
 
 const root = new URL("../..", import.meta.url).pathname;
 /** The apps laid out this way. */
-const apps = ["auth", "user", "file", "notification", "ai"];
+const apps = ["auth", "user", "file", "notification", "ai", "analytics"];
 const folders = new Set(["events", "helpers", "jobs", "routes", "services"]);
 /**
  * Folders an app may add for its own vocabulary: the notification service's type catalog and
