@@ -1,10 +1,13 @@
 import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { AnalyticsEnv } from "./env";
+import type { TrackerScript } from "./helpers/tracker-script";
 
 /** What the kit builds for every service, plus the analytics service's own (see service.ts); built once at boot. */
 export type AnalyticsDeps = ServiceBase &
   WithOutbox & {
     env: AnalyticsEnv;
+    /** The tracker script as served (minified at boot). */
+    tracker: TrackerScript;
   };
 
 export type Ctx = KitCtx<AnalyticsDeps>;

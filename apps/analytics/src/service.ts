@@ -4,7 +4,9 @@ import type { AnalyticsDeps } from "./deps";
 import { type AnalyticsEnv, analyticsEnv } from "./env";
 import { consumers } from "./events/index";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
+import { buildTrackerScript } from "./helpers/tracker-script";
 import { exportRoutes } from "./routes/export/index";
+import { trackerRoutes } from "./routes/tracker/index";
 
 export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv>;
 
@@ -24,9 +26,9 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps>({
     // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
     const now = base.clock();
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
-    return { env };
+    return { env, tracker: await buildTrackerScript() };
   },
-  routes: (deps) => [exportRoutes(deps)],
+  routes: (deps) => [trackerRoutes(deps), exportRoutes(deps)],
   consumers,
 });
 

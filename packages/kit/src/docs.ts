@@ -4,6 +4,8 @@
  * no third-party script on the API's origin.
  */
 
+import { etagMatches } from "./etag";
+
 export type DocsSource = { title: string; url: string };
 
 /**
@@ -72,7 +74,7 @@ export async function createDocsHandler(options: { sources: DocsSource[]; bundle
     if (pathname !== "/docs" && pathname !== "/docs/scalar.js") return undefined;
     if (request.method !== "GET" && request.method !== "HEAD") return new Response(null, { status: 405, headers: { allow: "GET, HEAD" } });
     if (pathname === "/docs") return new Response(page, { headers: pageHeaders });
-    if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers: bundleHeaders });
+    if (etagMatches(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers: bundleHeaders });
     return new Response(bundle, { headers: bundleHeaders });
   };
 }

@@ -6,6 +6,7 @@ export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { actingUserOf, type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, isRejectedData, issuesToDetails, toApiError } from "./errors";
+export { etagMatches } from "./etag";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";

@@ -1,4 +1,4 @@
-import { ApiError } from "@lodge/kit";
+import { ApiError, etagMatches } from "@lodge/kit";
 import { contentDisposition } from "./names";
 import { isActiveType } from "./sniff";
 import type { ByteRange } from "./storage/index";
@@ -66,7 +66,7 @@ export function contentResponse(input: {
 }): ContentAnswer {
   const { source, headers } = input;
   const etag = headers.ETag as string;
-  if (input.ifNoneMatch && matches(input.ifNoneMatch, etag)) return { status: 304, headers, body: null };
+  if (etagMatches(input.ifNoneMatch, etag)) return { status: 304, headers, body: null };
 
   const range = input.range && (!input.ifRange || input.ifRange === etag) ? parseRange(input.range, source.size) : undefined;
   if (range === null) {
@@ -78,10 +78,6 @@ export function contentResponse(input: {
     return { status: 206, headers: partial, body: source.open(range) };
   }
   return { status: 200, headers: { ...headers, "Content-Length": String(source.size) }, body: source.size === 0 ? null : source.open() };
-}
-
-function matches(ifNoneMatch: string, etag: string) {
-  return ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((candidate) => candidate.trim().replace(/^W\//, "") === etag);
 }
 
 /**
