@@ -1,4 +1,4 @@
-import type { Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Histogram, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { AnalyticsEnv } from "./env";
 import type { TrackerScript } from "./helpers/tracker-script";
 
@@ -8,6 +8,8 @@ export type AnalyticsDeps = ServiceBase &
     env: AnalyticsEnv;
     /** The tracker script as served (minified at boot). */
     tracker: TrackerScript;
+    /** analytics_rollup_pass_duration_seconds (the rollup job observes it). */
+    rollupPassSeconds: Histogram;
   };
 
 export type Ctx = KitCtx<AnalyticsDeps>;

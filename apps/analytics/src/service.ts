@@ -4,13 +4,16 @@ import type { AnalyticsDeps } from "./deps";
 import { type AnalyticsEnv, analyticsEnv } from "./env";
 import { consumers } from "./events/index";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
+import { createRollupMetrics } from "./helpers/rollup-metrics";
 import { buildTrackerScript } from "./helpers/tracker-script";
+import { jobs } from "./jobs/index";
 import { exportRoutes } from "./routes/export/index";
 import { trackerRoutes } from "./routes/tracker/index";
 
-export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv>;
+/** `jobs: false`: no workers (tests that look at dirty marks and roll up by hand). */
+export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv> & { jobs?: boolean };
 
-export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps>({
+export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, { jobs?: boolean }>({
   name: "analytics",
   env: analyticsEnv,
   openApi: {
@@ -26,10 +29,11 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps>({
     // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
     const now = base.clock();
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
-    return { env, tracker: await buildTrackerScript() };
+    return { env, tracker: await buildTrackerScript(), rollupPassSeconds: createRollupMetrics(base.metrics, base.db) };
   },
   routes: (deps) => [trackerRoutes(deps), exportRoutes(deps)],
   consumers,
+  jobs,
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */

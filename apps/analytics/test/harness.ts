@@ -11,6 +11,8 @@ type StartOptions = {
   env?: Record<string, string>;
   /** Where the clock stands (10:00:00 UTC on 2026-03-10 unless given); it moves only when a test moves it. */
   start?: string;
+  /** false: no job workers (the rollups run only when a test calls rollUp). */
+  jobs?: boolean;
 };
 
 /**
@@ -42,6 +44,7 @@ export async function startTestAnalytics(options: StartOptions = {}) {
       database,
       ...(instance.ownRedis ? {} : { redis: instance.redis ?? redis }),
       clock: clock.now,
+      jobs: options.jobs,
       logger: createLogger({ service: "analytics", level: "debug", destination }),
     });
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });

@@ -1,0 +1,6 @@
+import type { AnalyticsDeps } from "../deps";
+import type { AnalyticsServiceOptions } from "../service";
+import { rollupsJob } from "./rollups";
+
+/** The workers the service runs (none with `jobs: false`: tests that look at dirty marks and roll up by hand). */
+export const jobs = (deps: AnalyticsDeps, options: AnalyticsServiceOptions) => (options.jobs === false ? [] : [rollupsJob(deps)]);
