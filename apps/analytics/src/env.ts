@@ -24,6 +24,12 @@ export const analyticsEnv = serviceEnv.extend({
   ANALYTICS_WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
   /** How often dirty hours are rolled up (ms). */
   ANALYTICS_ROLLUP_INTERVAL_MS: positiveInt.default(1000),
+
+  /** The API's public origin (`https://api.example.com`): share links start with it; empty gives root-relative links. */
+  ANALYTICS_PUBLIC_URL: z
+    .string()
+    .default("")
+    .refine((value) => value === "" || /^https?:\/\/[^/]+$/.test(value), "must be an http(s) origin without a path (or empty)"),
 });
 
 export type AnalyticsEnv = z.infer<typeof analyticsEnv>;

@@ -8,6 +8,7 @@ import { createRollupMetrics } from "./helpers/rollup-metrics";
 import { buildTrackerScript } from "./helpers/tracker-script";
 import { jobs } from "./jobs/index";
 import { exportRoutes } from "./routes/export/index";
+import { shareRoutes } from "./routes/shares/index";
 import { trackerRoutes } from "./routes/tracker/index";
 
 /** `jobs: false`: no workers (tests that look at dirty marks and roll up by hand). */
@@ -31,7 +32,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, { job
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
     return { env, tracker: await buildTrackerScript(), rollupPassSeconds: createRollupMetrics(base.metrics, base.db) };
   },
-  routes: (deps) => [trackerRoutes(deps), exportRoutes(deps)],
+  routes: (deps) => [trackerRoutes(deps), shareRoutes(deps), exportRoutes(deps)],
   consumers,
   jobs,
 });

@@ -16,6 +16,22 @@ export function shareTokenHash(token: string): string {
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The site with this id, if the id is one (a malformed id names no site). */
+async function findSite(ctx: Ctx, siteId: string): Promise<Site | undefined> {
+  if (!uuid.test(siteId)) return undefined;
+  return (await ctx.deps.db.select().from(sites).where(eq(sites.id, siteId)).limit(1))[0];
+}
+
+/** The site when the principal is an admin (an unknown site is then 404) or its owner; undefined for anyone else. */
+function siteOfOwnerOrAdmin(site: Site | undefined, principal: Principal | undefined): Site | undefined {
+  if (principal?.kind !== "user") return undefined;
+  if (principal.role === "admin") {
+    if (!site) throw new ApiError({ code: "NOT_FOUND", message: "No such site" });
+    return site;
+  }
+  return site?.ownerId === principal.userId ? site : undefined;
+}
+
 /**
  * The site whose stats the caller may read: admins read every site, a user the sites they own, and
  * anyone holding a live share link of the site (its token) that one site. No token and no link is
@@ -24,13 +40,9 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function siteForReader(ctx: Ctx, siteId: string, principal: Principal | undefined, shareToken: string | undefined): Promise<Site> {
   if (!principal && !shareToken) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in, or use a shared stats link" });
-  const site = uuid.test(siteId) ? (await ctx.deps.db.select().from(sites).where(eq(sites.id, siteId)).limit(1))[0] : undefined;
-  const isAdmin = principal?.kind === "user" && principal.role === "admin";
-  if (isAdmin) {
-    if (!site) throw new ApiError({ code: "NOT_FOUND", message: "No such site" });
-    return site;
-  }
-  if (site && principal?.kind === "user" && site.ownerId === principal.userId) return site;
+  const site = await findSite(ctx, siteId);
+  const owned = siteOfOwnerOrAdmin(site, principal);
+  if (owned) return owned;
   if (site && shareToken) {
     const [share] = await ctx.deps.db
       .select({ id: siteShares.id })
@@ -40,4 +52,16 @@ export async function siteForReader(ctx: Ctx, siteId: string, principal: Princip
     if (share) return site;
   }
   throw new ApiError({ code: "FORBIDDEN", message: "Not allowed to read this site's stats" });
+}
+
+/**
+ * The site the caller may manage (its share links): admins every site (an unknown one is 404), a
+ * user the sites they own; anyone else 403 whether or not the site exists (as siteForReader), and
+ * no sign-in 401. A share link reads, never manages.
+ */
+export async function siteForOwner(ctx: Ctx, siteId: string, principal: Principal | undefined): Promise<Site> {
+  if (!principal) throw new ApiError({ code: "UNAUTHORIZED", message: "Sign in" });
+  const owned = siteOfOwnerOrAdmin(await findSite(ctx, siteId), principal);
+  if (owned) return owned;
+  throw new ApiError({ code: "FORBIDDEN", message: "Only the site's owner or an admin may manage it" });
 }
