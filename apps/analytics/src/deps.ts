@@ -1,5 +1,6 @@
 import type { Histogram, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
 import type { AnalyticsEnv } from "./env";
+import type { SiteCache } from "./helpers/site-cache";
 import type { TrackerScript } from "./helpers/tracker-script";
 
 /** What the kit builds for every service, plus the analytics service's own (see service.ts); built once at boot. */
@@ -10,6 +11,8 @@ export type AnalyticsDeps = ServiceBase &
     tracker: TrackerScript;
     /** analytics_rollup_pass_duration_seconds (the rollup job observes it). */
     rollupPassSeconds: Histogram;
+    /** Sites by site key for ingest, briefly cached. */
+    siteCache: SiteCache;
   };
 
 export type Ctx = KitCtx<AnalyticsDeps>;

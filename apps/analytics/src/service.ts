@@ -5,11 +5,16 @@ import { type AnalyticsEnv, analyticsEnv } from "./env";
 import { consumers } from "./events/index";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
 import { createRollupMetrics } from "./helpers/rollup-metrics";
+import { createSiteCache } from "./helpers/site-cache";
 import { buildTrackerScript } from "./helpers/tracker-script";
 import { jobs } from "./jobs/index";
 import { exportRoutes } from "./routes/export/index";
 import { shareRoutes } from "./routes/shares/index";
+import { siteRoutes } from "./routes/sites/index";
 import { trackerRoutes } from "./routes/tracker/index";
+
+/** How long an instance uses a site as it read it (a change made on another instance applies within this). */
+const SITE_CACHE_MS = 5000;
 
 /** `jobs: false`: no workers (tests that look at dirty marks and roll up by hand). */
 export type AnalyticsServiceOptions = StartOptions<AnalyticsEnv> & { jobs?: boolean };
@@ -30,9 +35,14 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, { job
     // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
     const now = base.clock();
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
-    return { env, tracker: await buildTrackerScript(), rollupPassSeconds: createRollupMetrics(base.metrics, base.db) };
+    return {
+      env,
+      tracker: await buildTrackerScript(),
+      rollupPassSeconds: createRollupMetrics(base.metrics, base.db),
+      siteCache: createSiteCache({ db: base.db, clock: base.clock, ttlMs: SITE_CACHE_MS }),
+    };
   },
-  routes: (deps) => [trackerRoutes(deps), shareRoutes(deps), exportRoutes(deps)],
+  routes: (deps) => [trackerRoutes(deps), siteRoutes(deps), shareRoutes(deps), exportRoutes(deps)],
   consumers,
   jobs,
 });
