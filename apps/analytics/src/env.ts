@@ -13,6 +13,8 @@ export const analyticsEnv = serviceEnv.extend({
   /** Ingest requests per minute one client address may make, and one site may receive. */
   ANALYTICS_RATE_PER_IP: positiveInt.default(600),
   ANALYTICS_RATE_PER_SITE: positiveInt.default(60_000),
+  /** POST /analytics/track calls per minute for one user (whoever sends them). */
+  ANALYTICS_TRACK_RATE_PER_USER: positiveInt.default(120),
 
   /** Months of events kept: older monthly partitions (and their rollups) are dropped. */
   ANALYTICS_RETENTION_MONTHS: positiveInt.max(1200).default(25),

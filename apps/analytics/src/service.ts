@@ -9,8 +9,10 @@ import { createSiteCache } from "./helpers/site-cache";
 import { buildTrackerScript } from "./helpers/tracker-script";
 import { jobs } from "./jobs/index";
 import { exportRoutes } from "./routes/export/index";
+import { meRoutes } from "./routes/me/index";
 import { shareRoutes } from "./routes/shares/index";
 import { siteRoutes } from "./routes/sites/index";
+import { trackRoutes } from "./routes/track/index";
 import { trackerRoutes } from "./routes/tracker/index";
 
 /** How long an instance uses a site as it read it (a change made on another instance applies within this). */
@@ -42,7 +44,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, { job
       siteCache: createSiteCache({ db: base.db, clock: base.clock, ttlMs: SITE_CACHE_MS }),
     };
   },
-  routes: (deps) => [trackerRoutes(deps), siteRoutes(deps), shareRoutes(deps), exportRoutes(deps)],
+  routes: (deps) => [trackerRoutes(deps), siteRoutes(deps), shareRoutes(deps), trackRoutes(deps), meRoutes(deps), exportRoutes(deps)],
   consumers,
   jobs,
 });
