@@ -12,6 +12,7 @@ import { exportRoutes } from "./routes/export/index";
 import { meRoutes } from "./routes/me/index";
 import { shareRoutes } from "./routes/shares/index";
 import { siteRoutes } from "./routes/sites/index";
+import { statsRoutes } from "./routes/stats/index";
 import { trackRoutes } from "./routes/track/index";
 import { trackerRoutes } from "./routes/tracker/index";
 
@@ -44,7 +45,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, { job
       siteCache: createSiteCache({ db: base.db, clock: base.clock, ttlMs: SITE_CACHE_MS }),
     };
   },
-  routes: (deps) => [trackerRoutes(deps), siteRoutes(deps), shareRoutes(deps), trackRoutes(deps), meRoutes(deps), exportRoutes(deps)],
+  routes: (deps) => [trackerRoutes(deps), siteRoutes(deps), shareRoutes(deps), statsRoutes(deps), trackRoutes(deps), meRoutes(deps), exportRoutes(deps)],
   consumers,
   jobs,
 });
