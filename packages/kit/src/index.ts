@@ -41,5 +41,6 @@ export {
   type TokenVerification,
   type WithOutbox,
 } from "./service";
+export { createStreamWriter, entryField, type StreamEntry, type StreamWriter, type StreamWriterOptions } from "./stream-writer";
 export type { AppEnv, Principal } from "./types";
 export { type ServiceWebSocketHandler, upgradeWebSocket, type WebSocketSettings, webSocketHandler } from "./websocket";

@@ -40,12 +40,29 @@ export type EventRow = {
  * Returns how many rows were new.
  */
 export async function insertEventRows(db: Db, rows: readonly EventRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
+  return rows.length === 0 ? 0 : insertEventsJson(db, JSON.stringify(rows));
+}
+
+/**
+ * `insertEventRows` for rows already in JSON (a JSON array of EventRow: the ingest stream's text,
+ * passed on as it is). `liveSitesOnly`: a web event whose site no longer exists is skipped, and
+ * the sites written to are locked (KEY SHARE) until the transaction ends, so a site deleted
+ * meanwhile waits for this commit and then deletes these events too.
+ */
+export async function insertEventsJson(db: Db, json: string, options: { liveSitesOnly?: boolean } = {}): Promise<number> {
+  const rows = sql`select * from json_populate_recordset(null::analytics.events, ${json}::json)`;
   const [result] = await queryRows<{ inserted: number }>(
     db,
-    sql`with inserted as (
+    sql`with rows as (${rows}), inserted as (
       insert into analytics.events
-      select * from json_populate_recordset(null::analytics.events, ${JSON.stringify(rows)}::json)
+      select * from rows
+      ${
+        options.liveSitesOnly
+          ? sql`where rows.site_id is null or rows.site_id in (
+              select id from analytics.sites where id in (select distinct site_id from rows) for key share
+            )`
+          : sql``
+      }
       on conflict do nothing
       returning site_id, ts, visit_start
     ), marked as (
