@@ -1,0 +1,159 @@
+/**
+ * A property test: generated visits (a fixed seed per site, so a run repeats) over six weeks around
+ * the DST changes, in four zones, rolled up; for generated periods, the stats (from the rollups, and
+ * from the events through a filter matching everything), the daily timeseries and the pages
+ * breakdown equal a brute-force computation over the generated events. Visitors follow the daily
+ * salt: a visitor id lives within one site-local day, as the ingest makes them.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Counts, figuresOf } from "../src/helpers/aggregates";
+import { type EventRow, insertEventRows } from "../src/helpers/event-row";
+import { startOfDay } from "../src/helpers/periods";
+import { rollUp } from "../src/helpers/rollups";
+import { createSite, webEvent } from "./fixtures";
+import { startTestAnalytics, type TestAnalytics } from "./harness";
+
+let t: TestAnalytics;
+let admin: string;
+beforeAll(async () => {
+  t = await startTestAnalytics({ jobs: false });
+  admin = (await t.issuer.admin()).token;
+});
+afterAll(() => t.close());
+
+/** mulberry32: a small seeded generator. */
+function random(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (below: number) => Math.floor(next() * below), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T };
+}
+
+const FIRST_DAY = Temporal.PlainDate.from("2026-03-01");
+const DAYS = 42;
+const PAGES = ["/", "/a", "/b", "/c/d"];
+
+type Generated = { ts: number; visitor: string; visitStart: number; name: string; pathname: string };
+
+/** Visits within each local day (a visitor may come back the same day after 30 minutes), 1–5 events 0–20 minutes apart. */
+function generate(seed: number, timeZone: string): Generated[] {
+  const rng = random(seed);
+  const events: Generated[] = [];
+  for (let index = 0; index < DAYS; index++) {
+    const day = FIRST_DAY.add({ days: index });
+    const start = startOfDay(day, timeZone).getTime();
+    const end = startOfDay(day.add({ days: 1 }), timeZone).getTime();
+    const visitors = rng.int(8);
+    for (let visitor = 0; visitor < visitors; visitor++) {
+      const id = String(index * 1000 + visitor);
+      let at = start + rng.int(end - start);
+      for (let visit = 0; visit < 1 + rng.int(2) && at < end; visit++) {
+        const visitStart = at;
+        const length = 1 + rng.int(5);
+        for (let event = 0; event < length && at < end; event++) {
+          events.push({ ts: at, visitor: id, visitStart, name: rng.next() < 0.8 ? "pageview" : "signup", pathname: rng.pick(PAGES) });
+          at += rng.int(20 * 60_000);
+        }
+        at += 31 * 60_000 + rng.int(3 * 3_600_000);
+      }
+    }
+  }
+  return events;
+}
+
+/** The brute force: counts of the events in [from, to), visits by where they began. */
+function expected(events: readonly Generated[], from: number, to: number): Counts {
+  const inside = events.filter((event) => event.ts >= from && event.ts < to);
+  const visits = new Map<string, Generated[]>();
+  for (const event of events.filter((candidate) => candidate.visitStart >= from && candidate.visitStart < to)) {
+    const key = `${event.visitor}/${event.visitStart}`;
+    visits.set(key, [...(visits.get(key) ?? []), event]);
+  }
+  const lengths = [...visits.values()];
+  return {
+    visitors: new Set(inside.map((event) => event.visitor)).size,
+    visits: lengths.length,
+    bounces: lengths.filter((visit) => visit.length === 1).length,
+    duration: lengths.reduce((sum, visit) => sum + Math.floor((Math.max(...visit.map((event) => event.ts)) - (visit[0]?.visitStart ?? 0)) / 1000), 0),
+    pageviews: inside.filter((event) => event.name === "pageview").length,
+    events: inside.length,
+  };
+}
+
+function expectedPages(events: readonly Generated[], from: number, to: number) {
+  const pages = new Map<string, { visitors: Set<string>; pageviews: number }>();
+  for (const event of events.filter((candidate) => candidate.ts >= from && candidate.ts < to && candidate.name === "pageview")) {
+    const page = pages.get(event.pathname) ?? { visitors: new Set(), pageviews: 0 };
+    page.visitors.add(event.visitor);
+    page.pageviews++;
+    pages.set(event.pathname, page);
+  }
+  return Object.fromEntries([...pages].map(([value, page]) => [value, { visitors: page.visitors.size, pageviews: page.pageviews }]));
+}
+
+const zones = [
+  [1, "Europe/Berlin"],
+  [2, "America/New_York"],
+  [3, "Asia/Kolkata"],
+  [4, "UTC"],
+] as const;
+
+describe("rollups and raw events agree with a brute force", () => {
+  for (const [seed, timeZone] of zones) {
+    test(`${timeZone} (seed ${seed})`, async () => {
+      const site = await createSite(t, { timeZone });
+      const events = generate(seed, timeZone);
+      const rows: EventRow[] = events.map((event) =>
+        webEvent(site.id, new Date(event.ts).toISOString(), {
+          visitor_id: event.visitor,
+          visit_start: new Date(event.visitStart).toISOString(),
+          name: event.name,
+          pathname: event.pathname,
+        }),
+      );
+      expect(await insertEventRows(t.db, rows)).toBe(rows.length);
+      await rollUp(t.db, { batchHours: 500, maxBatches: 100 });
+      const rng = random(seed * 7919);
+      const get = async (path: string) => {
+        const response = await t.call("GET", `/analytics/sites/${site.id}/${path}`, { token: admin });
+        expect([path, response.status]).toEqual([path, 200]);
+        return response.json;
+      };
+      for (let round = 0; round < 12; round++) {
+        const first = FIRST_DAY.add({ days: rng.int(DAYS + 6) - 3 });
+        const last = first.add({ days: rng.int(round % 3 === 0 ? 1 : 21) });
+        const period = `period=custom&from=${first}&to=${last}`;
+        const from = startOfDay(first, timeZone).getTime();
+        const to = startOfDay(last.add({ days: 1 }), timeZone).getTime();
+        const figures = figuresOf(expected(events, from, to));
+        const label = `${timeZone} ${first}..${last}`;
+
+        const rolled = await get(`stats?${period}`);
+        expect([label, rolled.rolledUp]).toEqual([label, timeZone !== "Asia/Kolkata"]);
+        const values = (json: { results: Record<string, { value: number }> }) =>
+          Object.fromEntries(Object.entries(json.results).map(([name, figure]) => [name, figure.value]));
+        expect([label, values(rolled)]).toEqual([label, figures]);
+        const raw = await get(`stats?${period}&name!=__none__`);
+        expect([label, raw.rolledUp, values(raw)]).toEqual([label, false, figures]);
+
+        const days = (await get(`timeseries?${period}&interval=day`)).results;
+        const perDay = Array.from({ length: first.until(last).days + 1 }, (_, index) => {
+          const day = first.add({ days: index });
+          return {
+            date: day.toString(),
+            ...figuresOf(expected(events, startOfDay(day, timeZone).getTime(), startOfDay(day.add({ days: 1 }), timeZone).getTime())),
+          };
+        });
+        expect([label, days]).toEqual([label, perDay]);
+
+        const pages = (await get(`breakdown/pages?${period}&limit=1000`)).results as { value: string; visitors: number; pageviews: number }[];
+        expect([label, Object.fromEntries(pages.map(({ value, ...page }) => [value, page]))]).toEqual([label, expectedPages(events, from, to)]);
+        expect(pages.map((page) => page.visitors)).toEqual(pages.map((page) => page.visitors).sort((a, b) => b - a));
+      }
+    }, 60_000);
+  }
+});
