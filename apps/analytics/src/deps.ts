@@ -1,7 +1,9 @@
-import type { Histogram, Ctx as KitCtx, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Histogram, Ctx as KitCtx, ServiceBase, StreamWriter, WithOutbox } from "@lodge/kit";
 import type { AnalyticsEnv } from "./env";
+import type { IngestMetrics } from "./helpers/ingest-metrics";
 import type { SiteCache } from "./helpers/site-cache";
 import type { TrackerScript } from "./helpers/tracker-script";
+import type { Visitors } from "./helpers/visitors";
 
 /** What the kit builds for every service, plus the analytics service's own (see service.ts); built once at boot. */
 export type AnalyticsDeps = ServiceBase &
@@ -13,6 +15,11 @@ export type AnalyticsDeps = ServiceBase &
     rollupPassSeconds: Histogram;
     /** Sites by site key for ingest, briefly cached. */
     siteCache: SiteCache;
+    /** The day's visitor hash and the visits (Redis). */
+    visitors: Visitors;
+    ingestMetrics: IngestMetrics;
+    /** Moves the ingest stream into Postgres (started at boot unless `writer: false`). */
+    eventWriter: StreamWriter;
   };
 
 export type Ctx = KitCtx<AnalyticsDeps>;

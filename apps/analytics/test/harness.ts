@@ -13,6 +13,8 @@ type StartOptions = {
   start?: string;
   /** false: no job workers (the rollups run only when a test calls rollUp). */
   jobs?: boolean;
+  /** false: the main instance runs no ingest writer (what waits in the stream stays there). */
+  writer?: boolean;
 };
 
 /**
@@ -38,13 +40,14 @@ export async function startTestAnalytics(options: StartOptions = {}) {
   const running: { close: () => Promise<void> }[] = [];
 
   /** An instance of the service on this database, Redis prefix and clock, served on a random port. */
-  async function startInstance(instance: Partial<Pick<AnalyticsServiceOptions, "redis">> & { ownRedis?: boolean } = {}) {
+  async function startInstance(instance: Partial<Pick<AnalyticsServiceOptions, "redis" | "writer">> & { ownRedis?: boolean } = {}) {
     const service = await startAnalyticsService({
       env,
       database,
       ...(instance.ownRedis ? {} : { redis: instance.redis ?? redis }),
       clock: clock.now,
       jobs: options.jobs,
+      writer: instance.writer,
       logger: createLogger({ service: "analytics", level: "debug", destination }),
     });
     const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
@@ -66,7 +69,7 @@ export async function startTestAnalytics(options: StartOptions = {}) {
     };
   }
 
-  const main = await startInstance();
+  const main = await startInstance({ writer: options.writer });
   return {
     ...main,
     env,

@@ -1,0 +1,84 @@
+import { UAParser } from "ua-parser-js";
+
+/** Referrer hosts under a name (a host, or its `www.`-less form, or any of its subdomains). */
+const referrerNames: Record<string, string> = {
+  "google.com": "Google",
+  "bing.com": "Bing",
+  "duckduckgo.com": "DuckDuckGo",
+  "yahoo.com": "Yahoo",
+  "yandex.ru": "Yandex",
+  "baidu.com": "Baidu",
+  "ecosia.org": "Ecosia",
+  "search.brave.com": "Brave Search",
+  "facebook.com": "Facebook",
+  "l.facebook.com": "Facebook",
+  "instagram.com": "Instagram",
+  "twitter.com": "Twitter",
+  "x.com": "Twitter",
+  "t.co": "Twitter",
+  "linkedin.com": "LinkedIn",
+  "lnkd.in": "LinkedIn",
+  "reddit.com": "Reddit",
+  "news.ycombinator.com": "Hacker News",
+  "github.com": "GitHub",
+  "youtube.com": "YouTube",
+  "t.me": "Telegram",
+  "mastodon.social": "Mastodon",
+  "chatgpt.com": "ChatGPT",
+};
+
+/** `www.google.de`, `news.google.com` → Google: the name of the host or of a domain it is under (country domains of Google too). */
+function referrerName(host: string): string | undefined {
+  const bare = host.replace(/^www\./, "");
+  if (/^google\.[a-z.]+$/.test(bare)) return "Google";
+  for (let name = bare; name.includes("."); name = name.slice(name.indexOf(".") + 1)) {
+    const found = referrerNames[name];
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const isSameSite = (host: string, domain: string, pageHost: string) => host === pageHost || host === domain || host.endsWith(`.${domain}`);
+
+export type Traffic = {
+  hostname: string;
+  pathname: string;
+  /** The referring page (origin and path, no query) when another site sent the visitor. */
+  referrer: string | null;
+  source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_content: string | null;
+  utm_term: string | null;
+};
+
+/** Where a page view came from: utm_source, else the referrer's name or host (not the site's own pages), and the other utm_* fields. */
+export function trafficOf(page: URL, referrer: string | null | undefined, siteDomain: string): Traffic {
+  const utm = (name: string) => page.searchParams.get(`utm_${name}`)?.trim().slice(0, 300) || null;
+  let referrerUrl: URL | undefined;
+  try {
+    referrerUrl = referrer ? new URL(referrer) : undefined;
+  } catch {
+    referrerUrl = undefined;
+  }
+  const external =
+    referrerUrl && /^https?:$/.test(referrerUrl.protocol) && !isSameSite(referrerUrl.hostname, siteDomain, page.hostname) ? referrerUrl : undefined;
+  return {
+    hostname: page.hostname,
+    pathname: page.pathname,
+    referrer: external ? `${external.origin}${external.pathname}` : null,
+    source: utm("source") ?? (external ? (referrerName(external.hostname) ?? external.hostname.replace(/^www\./, "")) : null),
+    utm_medium: utm("medium"),
+    utm_campaign: utm("campaign"),
+    utm_content: utm("content"),
+    utm_term: utm("term"),
+  };
+}
+
+export type Agent = { browser: string | null; os: string | null; device: string };
+
+/** Browser, OS and device type from a user agent (desktop when it names no device type). */
+export function agentOf(userAgent: string): Agent {
+  const result = new UAParser(userAgent).getResult();
+  return { browser: result.browser.name ?? null, os: result.os.name ?? null, device: result.device.type ?? "desktop" };
+}
