@@ -14,6 +14,7 @@ import { createVisitors } from "./helpers/visitors";
 import { jobs } from "./jobs/index";
 import { eventRoutes } from "./routes/events/index";
 import { exportRoutes } from "./routes/export/index";
+import { funnelRoutes } from "./routes/funnels/index";
 import { meRoutes } from "./routes/me/index";
 import { shareRoutes } from "./routes/shares/index";
 import { siteRoutes } from "./routes/sites/index";
@@ -76,6 +77,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
     statsRoutes(deps),
     trackRoutes(deps),
     meRoutes(deps),
+    funnelRoutes(deps),
     exportRoutes(deps),
   ],
   consumers,

@@ -76,16 +76,18 @@ export function addressMatcher(entries: readonly string[]): (ip: string) => bool
 /** A path pattern: starts with `/`; `*` stands for any characters but `/`, `**` for any characters. */
 export const isPathPattern = (value: string) => value.startsWith("/") && value.length <= 300;
 
+/** A path pattern as a regular expression's source (unanchored), read alike by JavaScript and Postgres (`~`). */
+export function pathPatternSource(pattern: string): string {
+  const literal = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  return pattern
+    .split("**")
+    .map((part) => part.split("*").map(literal).join("[^/]*"))
+    .join(".*");
+}
+
 /** The matcher of a site's excluded paths. */
 export function pathMatcher(patterns: readonly string[]): (pathname: string) => boolean {
   if (patterns.length === 0) return () => false;
-  const literal = (text: string) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-  const sources = patterns.map((pattern) =>
-    pattern
-      .split("**")
-      .map((part) => part.split("*").map(literal).join("[^/]*"))
-      .join(".*"),
-  );
-  const pattern = new RegExp(`^(?:${sources.join("|")})$`);
+  const pattern = new RegExp(`^(?:${patterns.map(pathPatternSource).join("|")})$`);
   return (pathname) => pattern.test(pathname);
 }
