@@ -185,7 +185,9 @@ describe("a site's funnel", () => {
     }
   });
 
-  test("bad steps, windows and periods are 422", async () => {
+  test("bad steps, windows, periods and filters are 422", async () => {
+    const filtered = await siteFunnel({ steps: shop }, { query: "?page=/" });
+    expect([filtered.status, filtered.json.error.code]).toEqual([422, "VALIDATION_FAILED"]);
     for (const body of [
       { steps: [{ page: "/" }] },
       { steps: Array.from({ length: 9 }, () => ({ page: "/" })) },

@@ -1,13 +1,12 @@
 import { createRouter } from "@lodge/kit";
 import type { AnalyticsDeps } from "../../deps";
-import { signedInOrShared } from "../reader";
 import { productFunnel, productFunnelRoute } from "./product-funnel";
 import { siteFunnel, siteFunnelRoute } from "./site-funnel";
 
 /** Funnels: a site's (its readers) and over product events (admins). */
 export function funnelRoutes(deps: AnalyticsDeps) {
   const router = createRouter();
-  router.openapi({ ...siteFunnelRoute, middleware: signedInOrShared(deps.guard) }, siteFunnel(deps));
+  router.openapi(siteFunnelRoute, siteFunnel(deps));
   router.openapi({ ...productFunnelRoute, middleware: deps.guard.requireAdmin() }, productFunnel(deps));
   return router;
 }

@@ -1,11 +1,11 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, jsonBody, jsonResponse } from "@lodge/kit";
 import type { AnalyticsDeps } from "../../deps";
 import { PERIODS } from "../../helpers/periods";
-import { SHARE_HEADER } from "../../helpers/site-access";
 import { computeSiteFunnel } from "../../services/compute-site-funnel";
-import { readableSite } from "../reader";
 import { bearer, SiteId } from "../schemas";
+import { readerRequest } from "../stats/reader";
+import { readerDescription, readerErrors, ShareHeader } from "../stats/schemas";
 import { FunnelResult, SiteFunnelWindow, siteSteps } from "./schemas";
 
 const Day = z.string().max(10);
@@ -18,11 +18,12 @@ export const siteFunnelRoute = createRoute({
   description:
     "Each step counts the visitors who reached it after every step before it, in order, within one visit (`window: visit`, the default) " +
     "or with the last step at most the window after the first. A visitor is counted per day (the daily salt), so a funnel never spans a visitor's two days. " +
-    `Site readers: admins, the site's owner, or a share link (\`?share=\` or \`${SHARE_HEADER}\`).`,
+    readerDescription,
   security: bearer,
   request: {
     params: SiteId,
     query: z.object({ share: z.string().max(200).optional().openapi({ description: "A share link's token" }) }),
+    headers: ShareHeader,
     body: jsonBody(
       z
         .object({
@@ -37,13 +38,14 @@ export const siteFunnelRoute = createRoute({
         .openapi("SiteFunnelQuery"),
     ),
   },
-  responses: { 200: jsonResponse(FunnelResult(siteSteps.element).openapi("SiteFunnel"), "The funnel"), ...errorResponses(401, 403, 404) },
+  responses: { 200: jsonResponse(FunnelResult(siteSteps.element).openapi("SiteFunnel"), "The funnel"), ...readerErrors },
 });
 
 export const siteFunnel =
   (deps: AnalyticsDeps): RouteHandler<typeof siteFunnelRoute, AppEnv> =>
   async (c) => {
-    const site = await readableSite(c, deps, c.req.valid("param").id);
+    const { ctx, site, filters } = await readerRequest(c, deps, ["share"]);
+    if (filters.length > 0) throw new ApiError({ code: "VALIDATION_FAILED", message: "Funnels take no filters: their steps say which events count" });
     const { steps, window, ...period } = c.req.valid("json");
-    return c.json(await computeSiteFunnel({ ctx: ctxOf(c, deps), input: { site, steps, window, period } }), 200);
+    return c.json(await computeSiteFunnel({ ctx, input: { site, steps, window, period } }), 200);
   };
