@@ -1,4 +1,4 @@
-import type { Db } from "@lodge/db";
+import { type Db, queryRows } from "@lodge/db";
 import { sql } from "drizzle-orm";
 
 /** `events_2026_03`: the partition holding March 2026 (UTC). */
@@ -29,5 +29,32 @@ export async function ensurePartitions(db: Db, from: Date, to: Date): Promise<vo
         ),
       );
     }
+  });
+}
+
+/**
+ * Retention: drops the monthly partitions of `analytics.events` that end at or before `cutoff`
+ * (a month start), with the rollup rows and dirty marks of that time (hours before it; site-local
+ * days before its date). Returns the partitions dropped.
+ */
+export async function dropPartitionsBefore(db: Db, cutoff: Date): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${PARTITIONS_LOCK})`);
+    const partitions = await queryRows<{ name: string }>(
+      tx,
+      sql`select child.relname as name from pg_inherits
+          join pg_class child on child.oid = inhrelid join pg_class parent on parent.oid = inhparent
+          join pg_namespace on pg_namespace.oid = parent.relnamespace
+          where pg_namespace.nspname = 'analytics' and parent.relname = 'events'`,
+    );
+    const old = partitions.map(({ name }) => name).filter((name) => /^events_\d{4}_\d{2}$/.test(name) && name < partitionName(cutoff));
+    // Names come from the catalog and matched the pattern above; DDL takes no parameters.
+    for (const name of old) await tx.execute(sql.raw(`drop table analytics.${name}`));
+    const day = cutoff.toISOString().slice(0, 10);
+    await tx.execute(sql`delete from analytics.rollup_hours where hour < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_dirty where hour < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_days where day < ${day}`);
+    await tx.execute(sql`delete from analytics.rollup_pages where day < ${day}`);
+    return old.sort();
   });
 }
