@@ -16,6 +16,7 @@ import { eventRoutes } from "./routes/events/index";
 import { exportRoutes } from "./routes/export/index";
 import { funnelRoutes } from "./routes/funnels/index";
 import { meRoutes } from "./routes/me/index";
+import { retentionRoutes } from "./routes/retention/index";
 import { shareRoutes } from "./routes/shares/index";
 import { siteRoutes } from "./routes/sites/index";
 import { statsRoutes } from "./routes/stats/index";
@@ -78,6 +79,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
     trackRoutes(deps),
     meRoutes(deps),
     funnelRoutes(deps),
+    retentionRoutes(deps),
     exportRoutes(deps),
   ],
   consumers,
