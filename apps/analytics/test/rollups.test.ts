@@ -180,12 +180,12 @@ describe("the rollups job", () => {
         );
         const [mark] = await queryRows<{ count: number }>(withJobs.db, sql`select count(*)::int as count from analytics.rollup_dirty`);
         return row?.count === 1 && mark?.count === 0;
-      });
+      }, 25_000);
       const metrics = await withJobs.call("GET", "/metrics");
       expect(metrics.text).toMatch(/^analytics_rollup_dirty_hours\{[^}]*\} 0$/m);
       expect(metrics.text).toMatch(/^analytics_rollup_pass_duration_seconds_count\{[^}]*\} [1-9]/m);
     } finally {
       await withJobs.close();
     }
-  });
+  }, 30_000);
 });

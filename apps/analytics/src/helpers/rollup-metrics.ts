@@ -9,7 +9,9 @@ export function createRollupMetrics(metrics: Metrics, db: Db) {
     help: "(site, hour) pairs whose rollups are behind their events, waiting for the rollup job",
     registers: [metrics.registry],
     async collect() {
-      this.set(await dirtyHours(db));
+      // Postgres unreachable: the last value stays (/ready reports the outage), the scrape still answers.
+      const count = await dirtyHours(db).catch(() => undefined);
+      if (count !== undefined) this.set(count);
     },
   });
   return new Histogram({
