@@ -10,7 +10,8 @@
  * Its <script> tag's attributes:
  *   data-site-key          the site's key (required)
  *   data-api               where events go (default: the script's origin + /analytics/events)
- *   data-hash              hash routes (`/#/about`) are pages: the url keeps its hash, hashchange is a navigation
+ *   data-hash              hash routes (`/#/about`, `/#!/about`) are pages: the url keeps its hash, hashchange is a navigation
+ *                          (an anchor such as `#top` is not a page: the ingest keeps only a hash starting with `#/` or `#!/`)
  *   data-outbound-links    clicks on links to other hosts: 'Outbound Link: Click' { url }
  *   data-file-downloads    clicks on links to files: 'File Download' { url }; a value ("pdf,zip") replaces the default extensions
  *   data-exclude           pages never recorded: comma-separated paths, `*` within a segment, `**` across segments
@@ -70,7 +71,7 @@
 
   let lastPage;
   const pageview = () => {
-    const page = location.pathname + (hashRoutes ? location.hash : "");
+    const page = location.pathname + (hashRoutes && /^#!?\//.test(location.hash) ? location.hash : "");
     // replaceState with the same path, and popstate of a hash change, are not a new page.
     if (page === lastPage) return;
     lastPage = page;

@@ -52,6 +52,8 @@ export type Traffic = {
   utm_term: string | null;
 };
 
+const hashRoute = /^#!?\//;
+
 /** Where a page view came from: utm_source, else the referrer's name or host (not the site's own pages), and the other utm_* fields. */
 export function trafficOf(page: URL, referrer: string | null | undefined, siteDomain: string): Traffic {
   const utm = (name: string) => page.searchParams.get(`utm_${name}`)?.trim().slice(0, 300) || null;
@@ -65,7 +67,8 @@ export function trafficOf(page: URL, referrer: string | null | undefined, siteDo
     referrerUrl && /^https?:$/.test(referrerUrl.protocol) && !isSameSite(referrerUrl.hostname, siteDomain, page.hostname) ? referrerUrl : undefined;
   return {
     hostname: page.hostname,
-    pathname: page.pathname,
+    // A hash route (`/#/about`, `#!/about`: the tracker sends the hash only with data-hash) is a page of its own; an anchor (`#top`) is not.
+    pathname: page.pathname + (hashRoute.test(page.hash) ? page.hash : ""),
     referrer: external ? `${external.origin}${external.pathname}` : null,
     source: utm("source") ?? (external ? (referrerName(external.hostname) ?? external.hostname.replace(/^www\./, "")) : null),
     utm_medium: utm("medium"),
