@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { queryRows } from "@lodge/db";
 import { sql } from "drizzle-orm";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
+import { webEvent } from "./fixtures";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 let t: TestAnalytics;
@@ -11,29 +12,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const row = (overrides: Partial<EventRow>): EventRow => ({
-  id: Bun.randomUUIDv7(),
-  ts: "2026-03-10T09:30:00.000Z",
-  site_id: "0195a0b0-0000-7000-8000-000000000001",
-  user_id: null,
-  name: "pageview",
-  visitor_id: "-9223372036854775807",
-  visit_start: "2026-03-10T08:55:00.000Z",
-  hostname: "example.com",
-  pathname: "/",
-  referrer: null,
-  source: null,
-  utm_medium: null,
-  utm_campaign: null,
-  utm_content: null,
-  utm_term: null,
-  browser: "Firefox",
-  os: "Linux",
-  device: "desktop",
-  screen_width: 1280,
-  props: { plan: "pro" },
-  ...overrides,
-});
+/** A pageview whose visit began in the hour before (both hours are marked dirty). */
+const row = (overrides: Partial<EventRow>): EventRow =>
+  webEvent("0195a0b0-0000-7000-8000-000000000001", "2026-03-10T09:30:00.000Z", {
+    visitor_id: "-9223372036854775807",
+    visit_start: "2026-03-10T08:55:00.000Z",
+    props: { plan: "pro" },
+    ...overrides,
+  });
 
 describe("the analytics service", () => {
   test("starts, is ready and serves its OpenAPI document", async () => {
