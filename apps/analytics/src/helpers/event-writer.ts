@@ -4,7 +4,8 @@ import { insertEventsJson } from "./event-row";
 import type { IngestMetrics } from "./ingest-metrics";
 import { ingestStream, ROWS_FIELD } from "./ingest-stream";
 
-const GROUP = "analytics-writer";
+/** The consumer group of every instance's writer. */
+export const INGEST_GROUP = "analytics-writer";
 
 /** The JSON arrays of several entries as one, without parsing them: `[a,b]` and `[c]` → `[a,b,c]`. */
 function joinArrays(texts: string[]): string {
@@ -62,7 +63,7 @@ export function createEventWriter(options: {
     redis: options.redis,
     logger,
     stream: ingestStream(options.prefix),
-    group: GROUP,
+    group: INGEST_GROUP,
     write,
     batchSize: options.batchSize,
     lingerMs: options.lingerMs,
