@@ -4,6 +4,15 @@ import { type SQL, sql } from "drizzle-orm";
 /** Held by a rollup batch's transaction: passes of several instances take turns instead of computing the same hours twice. */
 const ROLLUP_LOCK = 7206555;
 
+/**
+ * Waits for a running rollup batch and keeps the next out until the transaction ends: what a
+ * transaction deleting a site's rollups takes, so a batch that read the site's marks before the
+ * delete cannot write its rows back after it.
+ */
+export async function holdRollups(tx: Pick<Tx, "execute">): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${ROLLUP_LOCK})`);
+}
+
 /** A dirty mark as read (the version as text: a bigint). */
 type Mark = { site_id: string; hour: string; version: string };
 
@@ -30,7 +39,7 @@ export async function rollUp(db: Db, options: { batchHours: number; maxBatches: 
   let cleared = 0;
   for (let batch = 0; batch < options.maxBatches; batch++) {
     const done = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${ROLLUP_LOCK})`);
+      await holdRollups(tx);
       const marks = await queryRows<Mark>(
         tx,
         sql`select site_id, hour, version::text as version from analytics.rollup_dirty order by hour, site_id limit ${options.batchHours}`,

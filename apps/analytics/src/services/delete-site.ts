@@ -3,16 +3,19 @@ import { sites } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { holdRollups } from "../helpers/rollups";
 
 /**
  * Deletes a site with its events, rollups and dirty marks (its share links cascade), in one
  * transaction. The site's row goes first: a writer storing its events holds a lock on it, so
  * this waits for that commit and then deletes those events too; a writer after it finds no site
- * and skips them.
+ * and skips them. Rollup batches wait too: one that read the site's dirty hours must not write
+ * their rows back after the delete.
  */
 export async function deleteSite({ ctx, input }: { ctx: Ctx; input: { id: string } }) {
   const { db, siteCache } = ctx.deps;
   const deleted = await db.transaction(async (tx) => {
+    await holdRollups(tx);
     const [site] = await tx.delete(sites).where(eq(sites.id, input.id)).returning({ siteKey: sites.siteKey });
     if (!site) return null;
     const [counts] = await queryRows<{ events: number }>(
