@@ -10,42 +10,15 @@
  *       the rows the query reads (the site's month, or the product events' month).
  * Knobs (env): ANALYTICS_BENCH_EVENTS, BENCH_ROUNDS.
  */
-import { parseEnv } from "@lodge/config";
 import { sites } from "@lodge/db/schema";
-import { createTestDatabase } from "@lodge/db/testing";
-import { createLogger } from "@lodge/kit";
-import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
-import { analyticsEnv } from "../apps/analytics/src/env";
-import { startAnalyticsService } from "../apps/analytics/src/service";
+import { percentile, startBenchAnalytics } from "./lib/analytics-service";
 import { setting } from "./lib/settings";
 
 const settings = { events: Math.round(setting("ANALYTICS_BENCH_EVENTS", 250_000)), rounds: Math.round(setting("BENCH_ROUNDS", 10)) };
 const log = (message: string) => console.error(`[bench:analytics-funnels] ${message}`);
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-};
-
 async function main() {
-  const database = await createTestDatabase();
-  const { prefix, cleanup } = await createTestRedis();
-  const issuer = await startTestIssuer();
-  const env = parseEnv(analyticsEnv, {
-    DATABASE_URL: database.url,
-    REDIS_URL: "redis://127.0.0.1:6379",
-    REDIS_PREFIX: prefix,
-    JWKS_URL: issuer.jwksUrl,
-    LOG_LEVEL: "warn",
-  });
-  const service = await startAnalyticsService({
-    env,
-    database,
-    clock: () => new Date("2026-03-31T12:00:00.000Z"),
-    jobs: false,
-    logger: createLogger({ service: "analytics", level: "warn" }),
-  });
-  const sql = new Bun.SQL(database.url);
+  const { database, issuer, service, sql, stop } = await startBenchAnalytics();
   try {
     const [site] = await database.db.insert(sites).values({ domain: "bench.example", name: "Bench", siteKey: "bench-key" }).returning();
     if (!site) throw new Error("no site");
@@ -144,11 +117,7 @@ async function main() {
       );
     }
   } finally {
-    await sql.close();
-    await service.close();
-    await issuer.stop();
-    await database.drop();
-    await cleanup();
+    await stop();
   }
 }
 

@@ -13,14 +13,9 @@
  *       (one dashboard load) against the target p50 ≤ 100 ms. Both answer the same figures (checked).
  * Knobs (env): ANALYTICS_BENCH_EVENTS, BENCH_ROUNDS, BENCH_RAW_ROUNDS.
  */
-import { parseEnv } from "@lodge/config";
 import { sites } from "@lodge/db/schema";
-import { createTestDatabase } from "@lodge/db/testing";
-import { createLogger } from "@lodge/kit";
-import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
-import { analyticsEnv } from "../apps/analytics/src/env";
 import { rollUp } from "../apps/analytics/src/helpers/rollups";
-import { startAnalyticsService } from "../apps/analytics/src/service";
+import { percentile, startBenchAnalytics } from "./lib/analytics-service";
 import { setting } from "./lib/settings";
 
 const settings = {
@@ -31,33 +26,10 @@ const settings = {
 const log = (message: string) => console.error(`[bench:analytics-queries] ${message}`);
 const PERIOD = "period=custom&from=2026-03-01&to=2026-03-30";
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-};
-
 async function main() {
-  const database = await createTestDatabase();
-  const { prefix, cleanup } = await createTestRedis();
-  const issuer = await startTestIssuer();
-  const env = parseEnv(analyticsEnv, {
-    DATABASE_URL: database.url,
-    REDIS_URL: "redis://127.0.0.1:6379",
-    REDIS_PREFIX: prefix,
-    JWKS_URL: issuer.jwksUrl,
-    LOG_LEVEL: "warn",
-  });
-  const service = await startAnalyticsService({
-    env,
-    database,
-    clock: () => new Date("2026-03-31T12:00:00.000Z"),
-    jobs: false,
-    logger: createLogger({ service: "analytics", level: "warn" }),
-  });
+  const { database, issuer, service, sql, stop } = await startBenchAnalytics();
   try {
     const { db } = database;
-    // Bun's own Postgres client for the bench's statements (the app's queries go through the app).
-    const sql = new Bun.SQL(database.url);
     const [site] = await db.insert(sites).values({ domain: "bench.example", name: "Bench", siteKey: "bench-key", timeZone: "Europe/Berlin" }).returning();
     if (!site) throw new Error("no site");
 
@@ -138,10 +110,7 @@ async function main() {
       `\ndashboard load (stats + timeseries + top pages) with rollups: p50 ${p50.toFixed(1)} ms (target ≤ 100 ms: ${p50 <= 100 ? "met" : "NOT met"})`,
     );
   } finally {
-    await service.close();
-    await issuer.stop();
-    await database.drop();
-    await cleanup();
+    await stop();
   }
 }
 

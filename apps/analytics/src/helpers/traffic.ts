@@ -1,4 +1,5 @@
 import { UAParser } from "ua-parser-js";
+import type { EventRow } from "./event-row";
 
 /** Referrer hosts under a name (a host, or its `www.`-less form, or any of its subdomains). */
 const referrerNames: Record<string, string> = {
@@ -40,16 +41,10 @@ function referrerName(host: string): string | undefined {
 
 const isSameSite = (host: string, domain: string, pageHost: string) => host === pageHost || host === domain || host.endsWith(`.${domain}`);
 
-export type Traffic = {
+/** Where a pageview was and what sent the visitor there: the event row's columns for it. */
+export type Traffic = Pick<EventRow, "referrer" | "source" | "utm_medium" | "utm_campaign" | "utm_content" | "utm_term"> & {
   hostname: string;
   pathname: string;
-  /** The referring page (origin and path, no query) when another site sent the visitor. */
-  referrer: string | null;
-  source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  utm_content: string | null;
-  utm_term: string | null;
 };
 
 const hashRoute = /^#!?\//;
