@@ -11,7 +11,7 @@ import { startAiService } from "@lodge/ai";
 import { aiEnv } from "@lodge/ai/env";
 import { startAnalyticsService } from "@lodge/analytics";
 import { analyticsEnv } from "@lodge/analytics/env";
-import { startAuthService } from "@lodge/auth";
+import { createAdmin, startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
@@ -93,15 +93,25 @@ type Running = {
 };
 /** How `bun run dev` starts each service in the list (a service missing here is a type error). */
 const starters: Record<ServiceName, () => Promise<Running>> = {
-  auth: () =>
-    startAuthService({
+  auth: async () => {
+    const logger = loggerFor("auth");
+    const auth = await startAuthService({
       ...common,
       env: parseEnv(authEnv, {
         ...shared,
         AUTH_CLIENTS: [process.env.AUTH_CLIENTS, ...clients.authClients].filter(Boolean).join(";"),
       }),
-      logger: loggerFor("auth"),
-    }),
+      logger,
+    });
+    // What `admin:create` does in production; here the embedded database is this process's alone.
+    if (process.env.ADMIN_EMAIL) {
+      const password = process.env.ADMIN_PASSWORD ?? "";
+      if (password.length < 10) throw new Error("ADMIN_EMAIL needs ADMIN_PASSWORD (10 to 256 characters)");
+      const admin = await createAdmin({ ctx: { deps: auth.deps, logger }, input: { email: process.env.ADMIN_EMAIL, password } });
+      logger.info({ email: process.env.ADMIN_EMAIL, created: admin.created }, "admin ready");
+    }
+    return auth;
+  },
   user: () => startUserService({ ...common, env: parseEnv(userEnv, { PUBLIC_BASE_URL: gateway, ...shared }), logger: loggerFor("user") }),
   file: () => startFileService({ ...common, env: parseEnv(fileEnv, { FILE_STORAGE_DIR: `${dataDir}/files`, ...shared }), logger: loggerFor("file") }),
   notification: () =>

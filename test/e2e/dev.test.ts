@@ -1,7 +1,8 @@
 /**
  * The README's quick start: `bun run dev` with neither DATABASE_URL nor REDIS_URL set starts an
  * embedded Postgres and a redis-server child, serves the public layout and /docs on one port,
- * and Ctrl-C (SIGINT) stops everything, Redis included. /docs renders in a headless Chromium that
+ * and Ctrl-C (SIGINT) stops everything, Redis included. ADMIN_EMAIL makes an admin at start, who
+ * registers a site whose pageview the analytics service stores and counts (on the embedded database). /docs renders in a headless Chromium that
  * cannot reach anything but loopback.
  */
 import { afterAll, expect, test } from "bun:test";
@@ -19,7 +20,15 @@ const redisPort = freePort();
 const { DATABASE_URL: _database, REDIS_URL: _redis, ...inherited } = process.env;
 const child = Bun.spawn(["bun", "run", "dev"], {
   cwd: repoRoot,
-  env: { ...inherited, PORT: String(port), DEV_REDIS_PORT: String(redisPort), LODGE_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+  env: {
+    ...inherited,
+    PORT: String(port),
+    DEV_REDIS_PORT: String(redisPort),
+    LODGE_DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    ADMIN_EMAIL: "admin@example.com",
+    ADMIN_PASSWORD: "the quick start admin",
+  },
   stdout: "pipe",
   stderr: "pipe",
 });
@@ -118,6 +127,28 @@ test("bun run dev: sessions, a profile with an avatar, account deletion, on one 
   expect(deletion.status).toBe(202);
   await eventually(async () => (await fetch(patched.avatar.url)).status === 404);
   await eventually(async () => (await post("/auth/login", { email: "dev@example.com", password: "quick start password" })).status === 401);
+
+  // Web analytics on the embedded database: the admin made at start registers a site, a pageview is stored, rolled up and counted.
+  const admin = (await (await post("/auth/login", { email: "admin@example.com", password: "the quick start admin" })).json()) as { accessToken: string };
+  const site = (await (await post("/analytics/sites", { domain: "localhost", name: "Local" }, admin.accessToken)).json()) as { id: string; siteKey: string };
+  // A browser's user agent: Bun's own is dropped as a bot.
+  const pageview = await fetch(`${base}/analytics/events`, {
+    method: "POST",
+    headers: {
+      "content-type": "text/plain",
+      "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    },
+    body: JSON.stringify({ siteKey: site.siteKey, name: "pageview", url: "http://localhost/pricing" }),
+  });
+  expect(await pageview.json()).toEqual({ accepted: 1, dropped: [] });
+  const day = new Date().toISOString().slice(0, 10);
+  const around = (offset: number) => new Date(Date.parse(day) + offset * 86_400_000).toISOString().slice(0, 10);
+  await eventually(async () => {
+    const stats = await fetch(`${base}/analytics/sites/${site.id}/stats?period=custom&from=${around(-1)}&to=${around(1)}`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
+    return ((await stats.json()) as { results?: { pageviews: { value: number } } }).results?.pageviews.value === 1;
+  }, 20_000);
 
   expect((await fetch(`${base}/docs`)).headers.get("content-type")).toContain("text/html");
   expect(((await (await fetch(`${base}/auth/openapi.json`)).json()) as { openapi: string }).openapi).toBe("3.1.0");

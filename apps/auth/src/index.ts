@@ -1,2 +1,3 @@
 export { authEnv } from "./env";
 export { authService, startAuthService } from "./service";
+export { createAdmin } from "./services/create-admin";
