@@ -47,3 +47,15 @@ export function webEvent(siteId: string, ts: string, overrides: Partial<EventRow
     ...overrides,
   };
 }
+
+/** mulberry32: a small seeded generator, so a property test's data repeats from run to run. */
+export function random(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (below: number) => Math.floor(next() * below), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T };
+}

@@ -10,7 +10,7 @@ import { type Counts, figuresOf } from "../src/helpers/aggregates";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
 import { startOfDay } from "../src/helpers/periods";
 import { rollUp } from "../src/helpers/rollups";
-import { createSite, webEvent } from "./fixtures";
+import { createSite, random, webEvent } from "./fixtures";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 let t: TestAnalytics;
@@ -20,18 +20,6 @@ beforeAll(async () => {
   admin = (await t.issuer.admin()).token;
 });
 afterAll(() => t.close());
-
-/** mulberry32: a small seeded generator. */
-function random(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (below: number) => Math.floor(next() * below), pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T };
-}
 
 const FIRST_DAY = Temporal.PlainDate.from("2026-03-01");
 const DAYS = 42;
