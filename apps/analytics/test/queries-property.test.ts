@@ -1,8 +1,9 @@
 /**
  * A property test: generated visits (a fixed seed per site, so a run repeats) over six weeks around
  * the DST changes, in four zones, rolled up; for generated periods, the stats (from the rollups, and
- * from the events through a filter matching everything), the daily timeseries and the pages
- * breakdown equal a brute-force computation over the generated events. Visitors follow the daily
+ * from the events through a filter matching everything), the daily timeseries and the pages,
+ * sources, browsers, devices, entry-pages and exit-pages breakdowns equal a brute-force
+ * computation over the generated events. Visitors follow the daily
  * salt: a visitor id lives within one site-local day, as the ingest makes them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -25,9 +26,13 @@ const FIRST_DAY = Temporal.PlainDate.from("2026-03-01");
 const DAYS = 42;
 const PAGES = ["/", "/a", "/b", "/c/d"];
 
-type Generated = { ts: number; visitor: string; visitStart: number; name: string; pathname: string };
+type Generated = { ts: number; visitor: string; visitStart: number; name: string; pathname: string; source: string | null; browser: string; device: string };
 
-/** Visits within each local day (a visitor may come back the same day after 30 minutes), 1–5 events 0–20 minutes apart. */
+/**
+ * Visits within each local day (a visitor may come back the same day after 30 minutes), 1–5 events
+ * 0–20 minutes apart; a visitor keeps their browser and device (the visitor id hashes the user
+ * agent), each visit has its source (none: direct).
+ */
 function generate(seed: number, timeZone: string): Generated[] {
   const rng = random(seed);
   const events: Generated[] = [];
@@ -38,12 +43,14 @@ function generate(seed: number, timeZone: string): Generated[] {
     const visitors = rng.int(8);
     for (let visitor = 0; visitor < visitors; visitor++) {
       const id = String(index * 1000 + visitor);
+      const [browser, device] = [rng.pick(["Firefox", "Chrome", "Safari"]), rng.pick(["desktop", "mobile", "tablet"])];
       let at = start + rng.int(end - start);
       for (let visit = 0; visit < 1 + rng.int(2) && at < end; visit++) {
         const visitStart = at;
+        const source = rng.pick([null, "Google", "GitHub", "Hacker News"]);
         const length = 1 + rng.int(5);
         for (let event = 0; event < length && at < end; event++) {
-          events.push({ ts: at, visitor: id, visitStart, name: rng.next() < 0.8 ? "pageview" : "signup", pathname: rng.pick(PAGES) });
+          events.push({ ts: at, visitor: id, visitStart, name: rng.next() < 0.8 ? "pageview" : "signup", pathname: rng.pick(PAGES), source, browser, device });
           at += rng.int(20 * 60_000);
         }
         at += 31 * 60_000 + rng.int(3 * 3_600_000);
@@ -83,6 +90,49 @@ function expectedPages(events: readonly Generated[], from: number, to: number) {
   return Object.fromEntries([...pages].map(([value, page]) => [value, { visitors: page.visitors.size, pageviews: page.pageviews }]));
 }
 
+type Row = { value: string | null; visitors: number; visits: number; pageviews?: number; events?: number };
+/** The breakdowns' order: visitors, then the next figure (visits), descending; then the value in byte order, none last. */
+const ranked = (rows: Row[]) =>
+  rows.toSorted(
+    (a, b) =>
+      b.visitors - a.visitors || b.visits - a.visits || (a.value === b.value ? 0 : a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : 1),
+  );
+
+/** Sources, browsers or devices: the events in [from, to) by the field's value, with their visitors, visits, pageviews and events. */
+function expectedBy(events: readonly Generated[], from: number, to: number, field: "source" | "browser" | "device"): Row[] {
+  const groups = new Map<string | null, Generated[]>();
+  for (const event of events.filter((candidate) => candidate.ts >= from && candidate.ts < to))
+    groups.set(event[field], [...(groups.get(event[field]) ?? []), event]);
+  return ranked(
+    [...groups].map(([value, group]) => ({
+      value,
+      visitors: new Set(group.map((event) => event.visitor)).size,
+      visits: new Set(group.map((event) => `${event.visitor}/${event.visitStart}`)).size,
+      pageviews: group.filter((event) => event.name === "pageview").length,
+      events: group.length,
+    })),
+  );
+}
+
+/** Entry or exit pages: the visits that began in [from, to) by their first or last pageview (all their events, those after `to` too). */
+function expectedEntries(events: readonly Generated[], from: number, to: number, which: "first" | "last"): Row[] {
+  const visits = new Map<string, Generated[]>();
+  for (const event of events.filter((candidate) => candidate.visitStart >= from && candidate.visitStart < to && candidate.name === "pageview")) {
+    const key = `${event.visitor}/${event.visitStart}`;
+    visits.set(key, [...(visits.get(key) ?? []), event]);
+  }
+  const pages = new Map<string, { visitors: Set<string>; visits: number }>();
+  for (const pageviews of visits.values()) {
+    const sorted = pageviews.toSorted((a, b) => a.ts - b.ts);
+    const page = (which === "first" ? sorted[0] : sorted.at(-1)) as Generated;
+    const entry = pages.get(page.pathname) ?? { visitors: new Set(), visits: 0 };
+    entry.visitors.add(page.visitor);
+    entry.visits++;
+    pages.set(page.pathname, entry);
+  }
+  return ranked([...pages].map(([value, entry]) => ({ value, visitors: entry.visitors.size, visits: entry.visits })));
+}
+
 const zones = [
   [1, "Europe/Berlin"],
   [2, "America/New_York"],
@@ -101,6 +151,9 @@ describe("rollups and raw events agree with a brute force", () => {
           visit_start: new Date(event.visitStart).toISOString(),
           name: event.name,
           pathname: event.pathname,
+          source: event.source,
+          browser: event.browser,
+          device: event.device,
         }),
       );
       expect(await insertEventRows(t.db, rows)).toBe(rows.length);
@@ -141,6 +194,17 @@ describe("rollups and raw events agree with a brute force", () => {
         const pages = (await get(`breakdown/pages?${period}&limit=1000`)).results as { value: string; visitors: number; pageviews: number }[];
         expect([label, Object.fromEntries(pages.map(({ value, ...page }) => [value, page]))]).toEqual([label, expectedPages(events, from, to)]);
         expect(pages.map((page) => page.visitors)).toEqual(pages.map((page) => page.visitors).sort((a, b) => b - a));
+
+        const breakdown = async (dimension: string) => [label, dimension, (await get(`breakdown/${dimension}?${period}&limit=1000`)).results];
+        for (const [dimension, field] of [
+          ["sources", "source"],
+          ["browsers", "browser"],
+          ["devices", "device"],
+        ] as const) {
+          expect(await breakdown(dimension)).toEqual([label, dimension, expectedBy(events, from, to, field)]);
+        }
+        expect(await breakdown("entry-pages")).toEqual([label, "entry-pages", expectedEntries(events, from, to, "first")]);
+        expect(await breakdown("exit-pages")).toEqual([label, "exit-pages", expectedEntries(events, from, to, "last")]);
       }
     }, 60_000);
   }
