@@ -6,7 +6,7 @@
  * the sites they own and their events. The rows are written as the service writes them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { events, rollupDirty, sites } from "@lodge/db/schema";
+import { analyticsErasedUsers, events, rollupDirty, sites } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
@@ -90,6 +90,25 @@ describe("account deletion", () => {
     const stranger = Bun.randomUUIDv7();
     await t.deps.bus.publish("user.deletion_requested", { userId: stranger, requestedAt: t.clock.now().toISOString() });
     expect(await eventually(async () => (await acknowledgements(stranger))[0])).toEqual({ userId: stranger, service: "analytics" });
+  });
+  test("events about an erased user that come late (a redelivered user.registered, a file uploaded as the account went) store nothing", async () => {
+    const user = await activeUser();
+    await t.deps.bus.publish("user.deletion_requested", { userId: user.userId, requestedAt: t.clock.now().toISOString() });
+    await eventually(async () => (await acknowledgements(user.userId)).length === 1);
+    const at = { occurredAt: t.clock.now().toISOString() };
+    await t.deps.bus.publish("user.registered", { userId: user.userId, email: "late@example.com", name: null }, at);
+    const file = { fileId: Bun.randomUUIDv7(), name: "late.png", contentType: "image/png", size: 1, sha256: "0".repeat(64) };
+    await t.deps.bus.publish("file.uploaded", { ...file, ownerId: user.userId }, at);
+    // Events of each stream are handled in order: once a later one is stored, the late ones were handled.
+    const marker = Bun.randomUUIDv7();
+    await t.deps.bus.publish("user.registered", { userId: marker, email: "marker@example.com", name: null }, at);
+    await t.deps.bus.publish("file.uploaded", { ...file, fileId: Bun.randomUUIDv7(), ownerId: marker }, at);
+    await eventually(async () => (await t.db.select().from(events).where(eq(events.userId, marker))).length === 2);
+    expect(await t.db.select().from(events).where(eq(events.userId, user.userId))).toEqual([]);
+    // The record of the erasure does not name the user either.
+    const remembered = await t.db.select().from(analyticsErasedUsers);
+    expect(JSON.stringify(remembered)).not.toContain(user.userId);
+    expect(remembered.map((row) => row.userKey)).toContain(new Bun.CryptoHasher("sha256").update(user.userId).digest("hex"));
   });
 });
 

@@ -1,5 +1,5 @@
 import { queryRows } from "@lodge/db";
-import { sites } from "@lodge/db/schema";
+import { analyticsErasedUsers, erasedUserKey, sites } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 
@@ -8,7 +8,8 @@ import type { Ctx } from "../deps";
  * hours those touched are marked dirty so the rollups forget them too) and the sites they owned
  * stay, ownerless (a site is the team's, not the person's), in one transaction that also publishes
  * `user.data_erased` (service "analytics"). Web visitors are never tied to a user: nothing else
- * names them. Safe to run again.
+ * names them. The user is remembered as erased (by a hash of the id), so a late event about them
+ * stores nothing. Safe to run again.
  */
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { outbox } = ctx.deps;
@@ -26,6 +27,10 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
       )
       select count(*)::int as events from erased`,
     );
+    await tx
+      .insert(analyticsErasedUsers)
+      .values({ userKey: erasedUserKey(input.userId), erasedAt: ctx.deps.clock() })
+      .onConflictDoNothing();
     const owned = await tx.update(sites).set({ ownerId: null }).where(eq(sites.ownerId, input.userId)).returning({ id: sites.id });
     await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "analytics" }, ctx.requestId);
     return { events: erased?.events ?? 0, sitesUnowned: owned.length };

@@ -1,4 +1,4 @@
-import { erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
+import { erasedUserKey, erasedUsers, type NotificationSettings, recipients } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
 import { eq } from "drizzle-orm";
 import { defaultLocale, type Locale, localeFor } from "../catalog/index";
@@ -30,16 +30,11 @@ export function recipientFrom(row: typeof recipients.$inferSelect | undefined): 
   };
 }
 
-/** How `erasedUsers` names a user: the SHA-256 of the id, so the row does not. */
-export function erasedKeyOf(userId: string): string {
-  return new Bun.CryptoHasher("sha256").update(userId).digest("hex");
-}
-
 /** Whether this service erased the user's data (an account deletion). */
 export async function wasErased(reader: Pick<Ctx["deps"]["db"], "select">, userId: string): Promise<boolean> {
   const [row] = await reader
     .select({ userKey: erasedUsers.userKey })
     .from(erasedUsers)
-    .where(eq(erasedUsers.userKey, erasedKeyOf(userId)));
+    .where(eq(erasedUsers.userKey, erasedUserKey(userId)));
   return row !== undefined;
 }

@@ -1,6 +1,7 @@
 import {
   categoryPreferences,
   digests,
+  erasedUserKey,
   erasedUsers,
   fcmDevices,
   notifications,
@@ -13,7 +14,6 @@ import {
 } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { erasedKeyOf } from "../helpers/recipients";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
@@ -44,7 +44,7 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
     await tx.delete(digests).where(eq(digests.userId, input.userId));
     await tx
       .insert(erasedUsers)
-      .values({ userKey: erasedKeyOf(input.userId), erasedAt: ctx.deps.clock() })
+      .values({ userKey: erasedUserKey(input.userId), erasedAt: ctx.deps.clock() })
       .onConflictDoNothing();
     await outbox.enqueue(tx, "user.data_erased", { userId: input.userId, service: "notification" }, ctx.requestId);
     return { notifications: removed.length };

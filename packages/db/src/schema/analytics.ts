@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, date, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, outboxTable, timestamptz } from "./columns";
+import { createdAt, erasedUsersTable, id, outboxTable, timestamptz } from "./columns";
 
 export const analyticsSchema = pgSchema("analytics");
 
@@ -154,5 +154,8 @@ export const rollupDirty = analyticsSchema.table(
   },
   (table) => [primaryKey({ columns: [table.siteId, table.hour] })],
 );
+
+/** Users whose events this service erased (see erasedUsersTable): a late bus event or /track call about them stores nothing. */
+export const analyticsErasedUsers = erasedUsersTable(analyticsSchema);
 
 export const analyticsOutbox = outboxTable(analyticsSchema);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { PgSchema } from "drizzle-orm/pg-core";
 import { jsonb, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { uuidv7 } from "uuidv7";
@@ -20,3 +21,19 @@ export const outboxTable = (schema: PgSchema) =>
     requestId: text("request_id"),
     createdAt: createdAt(),
   });
+
+/**
+ * A service's record of the users whose data it erased, by `erasedUserKey` (so no row names them
+ * once they are gone): an event about them that arrives late (a redelivered `user.registered`)
+ * stores nothing again.
+ */
+export const erasedUsersTable = (schema: PgSchema) =>
+  schema.table("erased_users", {
+    userKey: text("user_key").primaryKey(),
+    erasedAt: timestamptz("erased_at").notNull().defaultNow(),
+  });
+
+/** How an erased-users table names a user: the SHA-256 of the id, hex. */
+export function erasedUserKey(userId: string): string {
+  return createHash("sha256").update(userId).digest("hex");
+}

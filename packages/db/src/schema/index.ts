@@ -1,7 +1,7 @@
 export * from "./ai";
 export * from "./analytics";
 export * from "./auth";
-export { outboxTable } from "./columns";
+export { erasedUserKey, outboxTable } from "./columns";
 export * from "./file";
 export * from "./notification";
 export * from "./user";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgSchema, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, outboxTable, timestamptz } from "./columns";
+import { createdAt, erasedUsersTable, id, outboxTable, timestamptz } from "./columns";
 
 /** What of the user service's preferences decides delivery: per-channel switches and frequency, and quiet hours (`HH:MM`, local). */
 export type NotificationSettings = {
@@ -123,15 +123,8 @@ export const recipients = notificationSchema.table("recipients", {
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
 });
 
-/**
- * Users whose data this service erased, by the SHA-256 of their id (so that no row names them once
- * they are gone): an event about them that arrives late (a redelivered `user.registered`) stores
- * nothing again.
- */
-export const erasedUsers = notificationSchema.table("erased_users", {
-  userKey: text("user_key").primaryKey(),
-  erasedAt: timestamptz("erased_at").notNull().defaultNow(),
-});
+/** Users whose data this service erased (see erasedUsersTable). */
+export const erasedUsers = erasedUsersTable(notificationSchema);
 
 /*
  * Where push and Telegram deliveries go: a user's browsers, phones and linked Telegram chat.
