@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { analyticsErasedUsers, events, rollupDirty, sites } from "@lodge/db/schema";
-import { eventually, readStream } from "@lodge/kit/testing";
+import { eventually, expectErrorShape, hostileStrings, readStream, sweepAuthorizations } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
@@ -139,5 +139,16 @@ describe("export", () => {
     const client = await t.issuer.client("user-service", ["analytics:export"]);
     const malformed = await t.call("GET", "/analytics/export/not-a-uuid", { token: client });
     expect([malformed.status, malformed.json.error.code]).toEqual([422, "VALIDATION_FAILED"]);
+    // The bad-input sweep's hostile values as the id, and its bad tokens: a 4xx in the one error shape each.
+    for (const hostile of hostileStrings.filter((value) => value.isWellFormed())) {
+      const answer = await t.call("GET", `/analytics/export/${encodeURIComponent(hostile)}`, { token: client });
+      expect({ hostile, status: answer.status >= 400 && answer.status < 500 }).toEqual({ hostile, status: true });
+      expectErrorShape(answer, hostile);
+    }
+    await sweepAuthorizations({
+      routes: [["GET", `/analytics/export/${user.id}`]],
+      token: client,
+      send: (method, path, headers) => t.call(method, path, { headers }),
+    });
   });
 });
