@@ -9,6 +9,7 @@ export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, isReje
 export { etagMatches } from "./etag";
 export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
+export { luaScript } from "./lua";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
 export { ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
 export {

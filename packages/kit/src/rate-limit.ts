@@ -2,9 +2,10 @@ import type { Redis } from "ioredis";
 import { batched } from "./batch";
 import { clientNetwork } from "./client-ip";
 import { ApiError } from "./errors";
+import { luaScript } from "./lua";
 
 // Fixed windows, atomic across every instance: for each key, increment, set the window's expiry on first hit.
-const script = `
+const countScript = luaScript(`
 local counts = {}
 for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
@@ -13,12 +14,12 @@ for i, key in ipairs(KEYS) do
   counts[#counts + 1] = redis.call('PTTL', key)
 end
 return counts
-`;
+`);
 
 // Incremental wait: refuse while a wait runs; otherwise count the attempt and, past the free ones, start
 // the next wait (doubling, capped) before the attempt is evaluated, so concurrent attempts cannot slip in.
 // Times come from the caller's clock; the key's expiry only forgets an idle account.
-const backoffScript = `
+const backoffScript = luaScript(`
 local now = tonumber(ARGV[1])
 local waitUntil = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
 if waitUntil > now then return {0, waitUntil - now} end
@@ -30,7 +31,7 @@ if attempts > free then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return {attempts, 0}
-`;
+`);
 
 export type Limit = { max: number; windowSeconds: number };
 /** `free` attempts, then a wait of `baseSeconds` doubling per attempt up to `maxSeconds`; forgotten after `resetSeconds` without attempts. */
@@ -53,7 +54,7 @@ export function createRateLimiter(options: { redis: Redis; prefix?: string; ipv6
     const hits = calls.flat();
     const keys = hits.map(([key]) => `${prefix}${key}`);
     const windows = hits.map(([, limit]) => limit.windowSeconds * 1000);
-    const counts = (await options.redis.eval(script, keys.length, ...keys, ...windows)) as number[];
+    const counts = (await countScript(options.redis, keys, windows)) as number[];
     const answers: number[][] = [];
     let start = 0;
     for (const call of calls) {
@@ -90,15 +91,10 @@ export function createRateLimiter(options: { redis: Redis; prefix?: string; ipv6
    * `reset(key)` (after a success) clears it.
    */
   async function attempt(key: string, backoff: Backoff, now: Date): Promise<number> {
-    const [attempts, waitMs] = (await options.redis.eval(
-      backoffScript,
-      1,
-      `${prefix}${key}`,
-      now.getTime(),
-      backoff.free,
-      backoff.baseSeconds * 1000,
-      backoff.maxSeconds * 1000,
-      backoff.resetSeconds * 1000,
+    const [attempts, waitMs] = (await backoffScript(
+      options.redis,
+      [`${prefix}${key}`],
+      [now.getTime(), backoff.free, backoff.baseSeconds * 1000, backoff.maxSeconds * 1000, backoff.resetSeconds * 1000],
     )) as [number, number];
     if (attempts === 0) throw rateLimited(waitMs);
     return attempts;

@@ -1,5 +1,4 @@
-import type { Redis } from "@lodge/kit";
-import { luaScript } from "./lua";
+import { luaScript, type Redis } from "@lodge/kit";
 import { budgetPeriodsOf, minuteOf } from "./periods";
 
 /** The limits one call is held to: the user's (defaults or an admin's overrides) and, for a call with an API key, the key's (never above the user's). */

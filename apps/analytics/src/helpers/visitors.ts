@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { Redis } from "@lodge/kit";
+import { luaScript, type Redis } from "@lodge/kit";
 
 /** A visit ends after this long without events. */
 export const VISIT_TIMEOUT_MS = 30 * 60_000;
@@ -11,7 +11,7 @@ const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 // One round trip per request, whose events span [first, last] (ms): the visitor's visit goes on
 // if its last event is less than the timeout before `first`, else a new one begins at `first`.
 // Returns its start. The key holds "start:last"; its expiry only forgets idle visitors.
-const visitScript = `
+const visitScript = luaScript(`
 local state = redis.call('GET', KEYS[1])
 local first = tonumber(ARGV[1])
 local last = tonumber(ARGV[2])
@@ -26,7 +26,7 @@ if state then
 end
 redis.call('SET', KEYS[1], start .. ':' .. last, 'PX', timeout)
 return start
-`;
+`);
 
 /**
  * Who a visitor is without storing who they are: hash(the day's salt, site, IP, user agent), a
@@ -71,7 +71,7 @@ export function createVisitors(options: { redis: Redis; prefix: string }) {
     },
     /** When the visit of events from `first` to `last` (ms) began: the visitor's current one, or a new one at `first`. */
     async visitStart(siteId: string, visitorId: string, first: number, last: number): Promise<number> {
-      return Number(await redis.eval(visitScript, 1, `${prefix}analytics:visit:${siteId}:${visitorId}`, first, last, VISIT_TIMEOUT_MS));
+      return Number(await visitScript(redis, [`${prefix}analytics:visit:${siteId}:${visitorId}`], [first, last, VISIT_TIMEOUT_MS]));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "@lodge/kit";
+import type { Redis } from "ioredis";
 
 /**
  * A Lua script run by its SHA (EVALSHA: the source is not sent on every call); a server that does
