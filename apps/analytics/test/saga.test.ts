@@ -10,6 +10,7 @@ import { analyticsErasedUsers, events, rollupDirty, sites } from "@lodge/db/sche
 import { eventually, expectErrorShape, hostileStrings, readStream, sweepAuthorizations } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
+import { productEventRow } from "../src/helpers/product-event";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 let t: TestAnalytics;
@@ -20,26 +21,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const productEvent = (userId: string, name: string, ts: string, siteId: string | null = null): EventRow => ({
-  id: Bun.randomUUIDv7(),
-  ts,
+  ...productEventRow({ id: Bun.randomUUIDv7(), at: new Date(ts), userId, name, props: { plan: "pro" } }),
   site_id: siteId,
-  user_id: userId,
-  name,
-  visitor_id: null,
-  visit_start: null,
-  hostname: null,
-  pathname: null,
-  referrer: null,
-  source: null,
-  utm_medium: null,
-  utm_campaign: null,
-  utm_content: null,
-  utm_term: null,
-  browser: null,
-  os: null,
-  device: null,
-  screen_width: null,
-  props: { plan: "pro" },
 });
 
 /** A user with a site of their own, two product events and one tracked on a site. */

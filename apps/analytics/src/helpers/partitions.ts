@@ -1,5 +1,6 @@
 import { type Db, queryRows } from "@lodge/db";
 import { sql } from "drizzle-orm";
+import { holdRollups } from "./rollups";
 
 /** `events_2026_03`: the partition holding March 2026 (UTC). */
 export function partitionName(month: Date): string {
@@ -50,6 +51,8 @@ export async function dropPartitionsBefore(db: Db, cutoff: Date): Promise<string
     const old = partitions.map(({ name }) => name).filter((name) => /^events_\d{4}_\d{2}$/.test(name) && name < partitionName(cutoff));
     // Names come from the catalog and matched the pattern above; DDL takes no parameters.
     for (const name of old) await tx.execute(sql.raw(`drop table analytics.${name}`));
+    // As a site's deletion does: a rollup batch under way must not write these hours back.
+    await holdRollups(tx);
     const day = cutoff.toISOString().slice(0, 10);
     await tx.execute(sql`delete from analytics.rollup_hours where hour < ${cutoff.toISOString()}`);
     await tx.execute(sql`delete from analytics.rollup_dirty where hour < ${cutoff.toISOString()}`);
