@@ -1,26 +1,16 @@
 import type { Db } from "@lodge/db";
 import { usage } from "@lodge/db/schema";
-import { causedBy, createStreamWriter, entryField, type Logger, type Redis, type StreamEntry } from "@lodge/kit";
+import { causedBy, createStreamWriter, entryField, type StreamEntry, type StreamWriterOptions } from "@lodge/kit";
 import { getTableColumns, sql } from "drizzle-orm";
 
 /** One call's usage record as settle queues it (JSON in the stream entry's `usage` field). */
 export type UsageRecord = Omit<typeof usage.$inferInsert, "createdAt"> & { id: string; createdAt: string };
 
-export type UsageWriterOptions = {
-  redis: Redis;
+/** The stream writer's knobs (batch size, claim and linger times), plus where the records come from and go. */
+export type UsageWriterOptions = Pick<StreamWriterOptions, "redis" | "logger" | "batchSize" | "claimIdleMs" | "lingerMs"> & {
   db: Db;
-  logger: Logger;
   /** The deployment's Redis prefix (the stream is `usageStreamOf(prefix)`). */
   prefix: string;
-  /** Entries read at once: one multi-row insert. */
-  batchSize?: number;
-  /** How long an entry read by a writer that then died stays pending before another writer takes it. */
-  claimIdleMs?: number;
-  /**
-   * How long a writer waits after a batch smaller than `batchSize` before reading again, so a
-   * trickle of calls is written in batches too (each read and write costs round trips, whatever its size).
-   */
-  lingerMs?: number;
 };
 
 const GROUP = "usage-writer";
@@ -103,9 +93,9 @@ export function createUsageWriter(options: UsageWriterOptions) {
     stream: usageStreamOf(prefix),
     group: GROUP,
     write,
-    batchSize: options.batchSize ?? 500,
+    batchSize: options.batchSize,
     claimIdleMs: options.claimIdleMs,
-    lingerMs: options.lingerMs ?? 250,
+    lingerMs: options.lingerMs,
   });
   return {
     /** Writes one record straight to Postgres: for a call settled while Redis is unreachable. */
