@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { categoryPreferences, fcmDevices, notifications, pushSubscriptions } from "@lodge/db/schema";
+import { categoryPreferences, fcmDevices, notifications, pushSubscriptions, reminders } from "@lodge/db/schema";
 import {
   call,
   eventually,
@@ -45,6 +45,7 @@ const snapshot = async () => ({
   choices: await t.db.select().from(categoryPreferences),
   subscriptions: await t.db.select().from(pushSubscriptions),
   devices: await t.db.select().from(fcmDevices),
+  reminders: await t.db.select().from(reminders).orderBy(reminders.id),
 });
 
 function expect4xx(response: { status: number; json: { error?: Record<string, unknown> } }, label: string) {
@@ -179,6 +180,43 @@ describe("every operation", () => {
       token: alice.token,
       send: (method, path, headers) => call(t.url, method, path, { headers }),
     });
+  });
+
+  test("X-Lodge-User, on the routes that take it: malformed or hostile is 4xx, a client without the scope or naming no one and a user naming another are 403; nothing changed", async () => {
+    const taking = operations.filter((operation) => operation.headers.includes("x-lodge-user"));
+    expect(taking.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "DELETE /notifications/reminders/{id}",
+      "GET /notifications/reminders",
+      "POST /notifications/reminders",
+    ]);
+    const at = new Date(t.now().getTime() + 24 * 3600_000).toISOString();
+    const reminder = await t.call("POST", "/notifications/reminders", { token: alice.token, body: { text: "Kept", at } });
+    expect(reminder.status).toBe(201);
+    const actingClient = await t.issuer.client("acting", ["notifications:reminders"]);
+    const scopeless = await t.issuer.client("scopeless", ["notifications:send"]);
+    const before = await snapshot();
+    const send = (operation: SweptOperation, token: string, actingFor?: string) =>
+      call(t.url, operation.method, fill(operation.path, reminder.json.id), {
+        token,
+        body: operation.jsonBody ? { text: "Not stored", at } : undefined,
+        headers: actingFor === undefined ? {} : { "x-lodge-user": actingFor },
+      });
+    // Header values must be visible ASCII (fetch refuses the rest).
+    const malformed = [...hostileStrings.filter((value) => /^[\x20-\x7e]*$/.test(value)), "not-a-uuid", `${alice.id}x`, "%00"];
+    for (const operation of taking) {
+      const label = `${operation.method} ${operation.path}`;
+      for (const value of malformed) expect4xx(await send(operation, actingClient, value), `${label} X-Lodge-User ${value.slice(0, 20)}`);
+      for (const [who, token, actingFor] of [
+        ["a client without the scope", scopeless, alice.id],
+        ["a client naming no one", actingClient, undefined],
+        ["another user's token", bob.token, alice.id],
+      ] as const) {
+        const response = await send(operation, token, actingFor);
+        expect({ label, who, status: response.status }).toEqual({ label, who, status: 403 });
+        expectErrorShape(response, `${label} ${who}`);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
   });
 
   test("the public unsubscribe link: a bearer token (good or bad) is no substitute for its signed token; hostile tokens and form bodies are 4xx, nothing changed", async () => {

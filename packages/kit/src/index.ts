@@ -11,7 +11,7 @@ export { type Check, mountOperations } from "./health";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { luaScript } from "./lua";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";
-export { ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
+export { actingUserHeaders, ErrorSchema, errorResponses, jsonBody, jsonResponse, PageQuery } from "./openapi";
 export {
   type CheckedTarget,
   checkTarget,

@@ -13,8 +13,8 @@ export type OpenApiDocument = {
   components?: { schemas?: Record<string, SchemaOrRef> };
 };
 
-/** One operation as the sweeps see it: its JSON body schema (a `$ref` followed) if it takes one, and its query parameters. */
-export type SweptOperation = { method: string; path: string; tags: string[]; schema?: BodySchema; jsonBody: boolean; query: string[] };
+/** One operation as the sweeps see it: its JSON body schema (a `$ref` followed) if it takes one, its query and header parameters. */
+export type SweptOperation = { method: string; path: string; tags: string[]; schema?: BodySchema; jsonBody: boolean; query: string[]; headers: string[] };
 
 /** The document with only the paths `keep` accepts (a service whose routes answer in two error shapes sweeps each part on its own). */
 export function documentPart(document: OpenApiDocument, keep: (path: string) => boolean): OpenApiDocument {
@@ -27,13 +27,15 @@ export function operationsOf(document: OpenApiDocument): SweptOperation[] {
   return Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => {
       const json = operation.requestBody?.content["application/json"];
+      const parameters = (location: string) => (operation.parameters ?? []).filter((parameter) => parameter.in === location).map((parameter) => parameter.name);
       return {
         method: method.toUpperCase(),
         path,
         tags: operation.tags ?? [],
         schema: resolve(json?.schema),
         jsonBody: Boolean(json),
-        query: (operation.parameters ?? []).filter((parameter) => parameter.in === "query").map((parameter) => parameter.name),
+        query: parameters("query"),
+        headers: parameters("header"),
       };
     }),
   );

@@ -42,6 +42,15 @@ export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
+/**
+ * The `X-Lodge-User` header of a route a service client holding `scope` may call for a user
+ * (`actingUserOf`): declared so the document says so and a malformed one is refused like any input.
+ */
+export function actingUserHeaders(scope: string) {
+  const description = `The user a service client holding \`${scope}\` acts for (their limits and permissions apply). A user's own token may leave it out or name only its own user.`;
+  return z.object({ "x-lodge-user": z.uuid().optional().openapi({ description }) });
+}
+
 /** A required JSON request body. */
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { required: true, description, content: { "application/json": { schema } } } as const;

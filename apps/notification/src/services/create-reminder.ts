@@ -1,10 +1,11 @@
+import type { Tx } from "@lodge/db";
 import { reminders } from "@lodge/db/schema";
 import { ApiError, instantOf, isTimeZone, wallTimeOf } from "@lodge/kit";
 import { count, eq, sql } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { formatWallTime, parseWallTime } from "../helpers/local-time";
-import { recipientOf } from "../helpers/recipients";
+import { recipientOf, wasErased } from "../helpers/recipients";
 import { parseRepeat } from "../helpers/recurrence";
 import { queueReminder, unschedulable } from "../helpers/triggers";
 
@@ -15,7 +16,8 @@ export type ReminderInput = { userId: string; text: string; at?: string; repeat?
  * knows). `at` is an instant with an offset, or a local wall time read in that zone; with `repeat`
  * it is the first occurrence's (or after) and sets the local time every later one keeps across DST
  * changes; a repeat without `at` starts now. At most `remindersPerUser` each (counted under a
- * per-user lock, so concurrent creations cannot pass it).
+ * per-user lock, so concurrent creations cannot pass it). A user whose data was erased (a service
+ * client may still name them) is a 404: nothing is kept for them again.
  */
 export async function createReminder({ ctx, input }: { ctx: Ctx; input: ReminderInput }) {
   const { db, clock, config } = ctx.deps;
@@ -43,7 +45,8 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
   if (problem) throw invalid("at", `the first reminder ${problem}`);
 
   const row = await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`reminders:${input.userId}`}, 0))`);
+    await lockRemindersOf(tx, input.userId);
+    if (await wasErased(tx, input.userId)) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });
     const [held] = await tx.select({ count: count() }).from(reminders).where(eq(reminders.userId, input.userId));
     if ((held?.count ?? 0) >= config.remindersPerUser)
       throw new ApiError({ code: "CONFLICT", message: `You have ${config.remindersPerUser} reminders, the most allowed; delete one first` });
@@ -64,6 +67,11 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
   });
   await queueReminder(ctx, row.id, row.nextAt);
   return row;
+}
+
+/** Holds the user's reminders until the transaction ends: creations are counted under it, and an erasure waits for a creation under way. */
+export function lockRemindersOf(tx: Pick<Tx, "execute">, userId: string) {
+  return tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`reminders:${userId}`}, 0))`);
 }
 
 /** `at` as a floating wall time in `timeZone`: an instant (with `Z` or an offset) converted, a local time taken as it is. */

@@ -14,6 +14,7 @@ import {
 } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { lockRemindersOf } from "./create-reminder";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
@@ -26,6 +27,8 @@ import type { Ctx } from "../deps";
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { outbox } = ctx.deps;
   return outbox.transaction(async (tx) => {
+    // A reminder being created for them (by a service client) commits first and goes with the rest.
+    await lockRemindersOf(tx, input.userId);
     const removed = await tx.delete(notifications).where(eq(notifications.userId, input.userId)).returning({ id: notifications.id });
     await tx.delete(recipients).where(eq(recipients.userId, input.userId));
     // Reminders go; scheduled sends forget the user (a send left without recipients goes), and so

@@ -1,12 +1,12 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonBody, jsonResponse, userOf } from "@lodge/kit";
+import { type AppEnv, actingUserHeaders, actingUserOf, ctxOf, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
 import { channels } from "../../catalog/index";
 import { ReminderText } from "../../catalog/reminders";
 import type { NotificationDeps } from "../../deps";
 import { reminderView } from "../../helpers/reminder-view";
 import { createReminder } from "../../services/create-reminder";
 import { bearer } from "../schemas";
-import { Reminder } from "./schemas";
+import { forUser, REMINDERS_SCOPE, Reminder } from "./schemas";
 
 /** Reminders a user may create per minute. */
 const CREATIONS_PER_MINUTE = 30;
@@ -39,15 +39,16 @@ export const createReminderRoute = createRoute({
   path: "/notifications/reminders",
   tags: ["reminders"],
   summary: "Set a reminder, once or repeating, at a local time in your time zone",
+  description: `The reminder is the user's: their time zone, their limits (${CREATIONS_PER_MINUTE} a minute, the most reminders one may have: 409). ${forUser}`,
   security: bearer,
-  request: { body: jsonBody(NewReminder) },
-  responses: { 201: jsonResponse(Reminder, "Created"), ...errorResponses(401, 403, 409, 429) },
+  request: { headers: actingUserHeaders(REMINDERS_SCOPE), body: jsonBody(NewReminder) },
+  responses: { 201: jsonResponse(Reminder, "Created"), ...errorResponses(401, 403, 404, 409, 429) },
 });
 
 export const create =
   (deps: NotificationDeps): RouteHandler<typeof createReminderRoute, AppEnv> =>
   async (c) => {
-    const { userId } = userOf(c);
+    const userId = actingUserOf(c, REMINDERS_SCOPE);
     await deps.limiter.hit(`notification-reminders:${userId}`, { max: CREATIONS_PER_MINUTE, windowSeconds: 60 });
     const row = await createReminder({ ctx: ctxOf(c, deps), input: { userId, ...c.req.valid("json") } });
     return c.json(reminderView(row), 201);
