@@ -159,6 +159,47 @@ describe("tokens presented to guarded routes", () => {
     }
   });
 
+  test("X-Lodge-User, on the routes that take it: malformed or hostile is 4xx, a client without the scope or naming no one and a user naming another are 403; nothing changed", async () => {
+    const taking = operationsOf(document).filter((operation) => operation.headers.includes("x-lodge-user"));
+    expect(taking.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual([
+      "GET /users/me",
+      "GET /users/me/preferences",
+      "PUT /users/me/preferences",
+    ]);
+    const me = (await stack.call("GET", "/users/me", { token })).json;
+    // A valid body: only the header is wrong.
+    const preferences = (await stack.call("GET", "/users/me/preferences", { token })).json.preferences;
+    const [bot, scopeless, other] = [await stack.client("bot"), await stack.client("notifications"), await stack.register()];
+    await stack.profileArrived(other.id);
+    const before = await state();
+    const send = (operation: SweptOperation, caller: string, actingFor?: string) =>
+      stack.call(operation.method, operation.path, {
+        token: caller,
+        body: operation.jsonBody ? { version: 0, preferences } : undefined,
+        headers: actingFor === undefined ? {} : { "x-lodge-user": actingFor },
+      });
+    // Header values must be visible ASCII (fetch refuses the rest).
+    const malformed = [...hostileStrings.filter((value) => /^[\x20-\x7e]*$/.test(value)), "not-a-uuid", `${me.id}x`];
+    for (const operation of taking) {
+      const label = `${operation.method} ${operation.path}`;
+      for (const value of malformed) {
+        const response = await send(operation, bot, value);
+        expect({ label, value, is4xx: response.status >= 400 && response.status < 500 }).toEqual({ label, value, is4xx: true });
+        expectErrorShape(response, `${label} X-Lodge-User ${value.slice(0, 20)}`);
+      }
+      for (const [who, caller, actingFor] of [
+        ["a client without the scope", scopeless, me.id],
+        ["a client naming no one", bot, undefined],
+        ["another user's token", other.accessToken, me.id],
+      ] as const) {
+        const response = await send(operation, caller, actingFor);
+        expect({ label, who, status: response.status }).toEqual({ label, who, status: 403 });
+        expectErrorShape(response, `${label} ${who}`);
+      }
+    }
+    expect(await state()).toEqual(before);
+  });
+
   test("the operational routes and the OpenAPI document", async () => {
     expect((await stack.call("GET", "/health")).json).toEqual({ status: "ok" });
     expect((await stack.call("GET", "/ready")).json).toEqual({ status: "ok", checks: { postgres: "ok", redis: "ok" } });

@@ -27,8 +27,11 @@ type Options = Parameters<typeof request>[3];
 export const CLIENT_ID = "user-service";
 export const CLIENT_SECRET = "user-service-test-secret-0123456789";
 
-/** Other services' clients and their scopes: `other` may only read public profiles, `notifications` reads notification settings. */
-const otherClients = { other: ["users:read"], notifications: ["users:settings"] } as const;
+/**
+ * Other services' clients and their scopes: `other` may only read public profiles, `notifications`
+ * reads notification settings, `bot` acts for users on their profile and preferences (X-Lodge-User).
+ */
+const otherClients = { other: ["users:read"], notifications: ["users:settings"], bot: ["users:preferences"] } as const;
 type OtherClient = keyof typeof otherClients;
 
 /** Small test files, as bytes the file service sniffs for what they are. */

@@ -75,3 +75,9 @@ export const NotificationSettings = z
   .openapi("NotificationSettings");
 
 export const bearer = [{ bearer: [] }];
+
+/** The scope a service client (the Telegram bot) needs to read a user's profile and read and write their preferences for them (`X-Lodge-User`). */
+export const PREFERENCES_SCOPE = "users:preferences";
+
+/** Who may call a route that takes `X-Lodge-User`, for its description. */
+export const forUser = `A service client holding \`${PREFERENCES_SCOPE}\` acts for the user it names in \`X-Lodge-User\`, exactly as if they had called, except that an unknown account or one being deleted is a 404 to it (and no profile is made); without the scope or the header, or with a user's token naming another user, 403.`;

@@ -8,7 +8,8 @@ import { updateMe, updateMeRoute } from "./update";
 export function meRoutes(deps: UserDeps) {
   const middleware = deps.guard.requireUser();
   const router = createRouter();
-  router.openapi({ ...getMeRoute, middleware }, getMe(deps));
+  // The profile is also read by a `users:preferences` client for the user it names (actingUserOf).
+  router.openapi({ ...getMeRoute, middleware: deps.guard.requireToken() }, getMe(deps));
   router.openapi({ ...updateMeRoute, middleware }, updateMe(deps));
   router.openapi({ ...deleteMeRoute, middleware }, deleteMe(deps));
   router.openapi({ ...exportMeRoute, middleware }, exportMe(deps));

@@ -1,20 +1,21 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { type AppEnv, ctxOf, errorResponses, jsonResponse, userOf } from "@lodge/kit";
+import { type AppEnv, actingUserHeaders, actingUserOf, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { UserDeps } from "../../deps";
 import { getPreferences } from "../../services/get-preferences";
-import { bearer, PreferencesState } from "../schemas";
+import { bearer, forUser, PREFERENCES_SCOPE, PreferencesState } from "../schemas";
 
 export const getPreferencesRoute = createRoute({
   method: "get",
   path: "/users/me/preferences",
   tags: ["preferences"],
   summary: "Your preferences",
-  description: "The defaults with `version: 0` until the first PUT.",
+  description: `The defaults with \`version: 0\` until the first PUT. ${forUser}`,
   security: bearer,
-  responses: { 200: jsonResponse(PreferencesState, "The preferences and their version"), ...errorResponses(401, 403) },
+  request: { headers: actingUserHeaders(PREFERENCES_SCOPE) },
+  responses: { 200: jsonResponse(PreferencesState, "The preferences and their version"), ...errorResponses(401, 403, 404) },
 });
 
 export const getPreferencesHandler =
   (deps: UserDeps): RouteHandler<typeof getPreferencesRoute, AppEnv> =>
   async (c) =>
-    c.json(await getPreferences({ ctx: ctxOf(c, deps), input: { userId: userOf(c).userId } }), 200);
+    c.json(await getPreferences({ ctx: ctxOf(c, deps), input: { userId: actingUserOf(c, PREFERENCES_SCOPE) } }), 200);
