@@ -27,7 +27,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # its order (test/deploy/compose.test.ts checks that they agree). auth goes first:
 # its AUTH_CLIENTS carries the user service's client. New routes (a service rolled out for the
 # first time) are served once Caddy reloads at the end; until then nothing public reaches them.
-readonly SERVICES=(auth user file notification ai analytics)
+readonly SERVICES=(auth user file notification ai analytics bot)
 readonly SLOTS=(a b)
 readonly IMAGE_REPO=lodge
 readonly WAIT_TIMEOUT=${WAIT_TIMEOUT:-180}

@@ -13,6 +13,8 @@ import { startAnalyticsService } from "@lodge/analytics";
 import { analyticsEnv } from "@lodge/analytics/env";
 import { createAdmin, startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
+import { startBotService } from "@lodge/bot";
+import { botEnv } from "@lodge/bot/env";
 import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
 import { startFileService } from "@lodge/file";
@@ -122,6 +124,7 @@ const starters: Record<ServiceName, () => Promise<Running>> = {
     }),
   ai: () => startAiService({ ...common, env: parseEnv(aiEnv, shared), logger: loggerFor("ai") }),
   analytics: () => startAnalyticsService({ ...common, env: parseEnv(analyticsEnv, shared), logger: loggerFor("analytics") }),
+  bot: () => startBotService({ ...common, env: parseEnv(botEnv, shared), logger: loggerFor("bot") }),
 };
 /** Started in the list's order (auth first), stopped in reverse. */
 const running = {} as Record<ServiceName, Running>;

@@ -95,6 +95,8 @@ const dotEnv: Record<string, string> = {
   USER_CLIENT_SECRET: "c".repeat(64),
   NOTIFICATION_CLIENT_SECRET: "g".repeat(64),
   AI_CLIENT_SECRET: "i".repeat(64),
+  BOT_CLIENT_SECRET: "j".repeat(64),
+  BOT_WEBHOOK_SECRET: "k".repeat(64),
   FILE_SIGNING_SECRET: "d".repeat(64),
   NOTIFICATION_UNSUBSCRIBE_SECRET: "h".repeat(64),
   AUTH_KEY_ENCRYPTION_SECRET: "e".repeat(64),
@@ -251,10 +253,10 @@ describe("compose.yaml", () => {
     expect(compose.networks?.backend).toMatchObject({ internal: true });
   });
 
-  test("the slots live on the internal network; only the file (S3), notification (SMTP, push) and ai (providers) slots also reach out, on a network Caddy is not on", () => {
+  test("the slots live on the internal network; only the file (S3), notification (SMTP, push), ai (providers) and bot (Telegram) slots also reach out, on a network Caddy is not on", () => {
     for (const app of apps) {
       for (const [name, service] of slotsOf(app.name)) {
-        const expected = ["file", "notification", "ai"].includes(app.name) ? ["backend", "egress"] : ["backend"];
+        const expected = ["file", "notification", "ai", "bot"].includes(app.name) ? ["backend", "egress"] : ["backend"];
         expect({ slot: name, networks: keysOf(service.networks) }).toEqual({ slot: name, networks: expected });
       }
     }
@@ -373,6 +375,7 @@ describe("compose.yaml", () => {
       "notifications:export",
       "ai:export",
       "analytics:export",
+      "bot:export",
     ]);
     for (const env of [dotEnv, { ...dotEnv, AUTH_EXTRA_CLIENTS: `bot:${"e".repeat(32)}:users:read;admin-tool:${"f".repeat(32)}:users:read users:write` }]) {
       const auth = authEnv.parse(processEnv(compose.services["auth-a"], env));

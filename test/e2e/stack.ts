@@ -79,6 +79,7 @@ const ownEnv = ({ url, fileStorageDir }: { url: string; fileStorageDir: string }
   notification: { APP_URL: url, NOTIFICATION_PUBLIC_URL: url },
   ai: {},
   analytics: {},
+  bot: {},
 });
 
 export type StackOptions = {

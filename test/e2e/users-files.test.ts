@@ -22,7 +22,7 @@ let stack: Stack;
 beforeAll(async () => {
   // The services as compose runs them (notification and ai too: they take part in the export and
   // the deletion); the file metadata cache off so a deletion shows at once.
-  stack = await startStack({ services: { user: {}, file: { FILE_METADATA_CACHE_MS: "0" }, notification: {}, ai: {}, analytics: {} } });
+  stack = await startStack({ services: { user: {}, file: { FILE_METADATA_CACHE_MS: "0" }, notification: {}, ai: {}, analytics: {}, bot: {} } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -302,7 +302,7 @@ describe("a user's life, through Caddy", () => {
     await eventually(async () => (await edge("GET", "/notifications", { token: user.token })).json.notifications?.length === 1);
     const exported = await edge("GET", "/users/me/export", { token: user.token });
     expect(exported.status).toBe(200);
-    expect(Object.keys(exported.json.services).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
+    expect(Object.keys(exported.json.services).sort()).toEqual(["ai", "analytics", "auth", "bot", "file", "notification", "user"]);
     expect(exported.json.services.notification.notifications.map((notification: { type: string }) => notification.type)).toEqual(["auth.password_reset"]);
     expect(exported.json.services.ai).toEqual({ userId: user.id, keys: [], limits: null, usage: [], jobs: [] });
     expect(exported.json.services.analytics).toMatchObject({ userId: user.id, sites: [] });
@@ -322,7 +322,7 @@ describe("a user's life, through Caddy", () => {
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "bot", "file", "notification", "user"]);
     const { db } = stack.database;
     expect((await db.select().from(notifications)).filter((row) => row.userId === user.id)).toEqual([]);
     expect((await db.select().from(recipients)).filter((row) => row.userId === user.id)).toEqual([]);

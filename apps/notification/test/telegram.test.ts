@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { recipients, telegramLinks } from "@lodge/db/schema";
 import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
+import { startTestTelegram } from "@lodge/kit/testing/telegram";
 import { eq } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
 import { startTestNotifications, type TestNotifications } from "./harness";
-import { startTestTelegram } from "./telegram";
 
 /** Telegram end to end: chats linked by the bot's events, messages sent with grammY to a Bot API emulator. */
 let t: TestNotifications;

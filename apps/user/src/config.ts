@@ -8,6 +8,7 @@ export type UserConfig = {
   notificationUrl: string;
   aiUrl: string;
   analyticsUrl: string;
+  botUrl: string;
   client: { id: string; secret: string };
   /** DELETE /users/me without the password needs an access token issued this recently. */
   reauthWindowSeconds: number;
@@ -23,6 +24,7 @@ export function userConfigFromEnv(env: UserEnv): UserConfig {
     notificationUrl: env.NOTIFICATION_URL,
     aiUrl: env.AI_URL,
     analyticsUrl: env.ANALYTICS_URL,
+    botUrl: env.BOT_URL,
     client: { id: env.USER_CLIENT_ID, secret: env.USER_CLIENT_SECRET },
     reauthWindowSeconds: 5 * 60,
     remoteTimeoutMs: 5000,

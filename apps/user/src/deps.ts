@@ -5,7 +5,7 @@ import type { UserConfig } from "./config";
 export type UserDeps = ServiceBase &
   WithOutbox & {
     /** Calls to auth, file, notification and ai with this service's client token. */
-    remote: RemoteServices<"auth" | "file" | "notification" | "ai" | "analytics">;
+    remote: RemoteServices<"auth" | "file" | "notification" | "ai" | "analytics" | "bot">;
     config: UserConfig;
   };
 

@@ -15,6 +15,7 @@ export const userEnv = serviceEnv.extend({
   AI_URL: baseUrl.default(localUrlOf("ai")),
   /** Where the analytics service answers (export). */
   ANALYTICS_URL: baseUrl.default(localUrlOf("analytics")),
+  BOT_URL: baseUrl.default(localUrlOf("bot")),
   /** The public origin avatar URLs are built on (what browsers load `/files/...` from). */
   PUBLIC_BASE_URL: baseUrl.default("http://localhost:8080"),
   /** This service's machine client at auth (AUTH_CLIENTS there; its scopes are in @lodge/services). */

@@ -19,7 +19,14 @@ export const userService = defineService<UserEnv, UserDeps>({
   build: async (base, { env }) => {
     const config = userConfigFromEnv(env);
     const remote = connectToServices({
-      urls: { auth: config.authUrl, file: config.fileUrl, notification: config.notificationUrl, ai: config.aiUrl, analytics: config.analyticsUrl },
+      urls: {
+        auth: config.authUrl,
+        file: config.fileUrl,
+        notification: config.notificationUrl,
+        ai: config.aiUrl,
+        analytics: config.analyticsUrl,
+        bot: config.botUrl,
+      },
       client: config.client,
       timeoutMs: config.remoteTimeoutMs,
       logger: base.logger,

@@ -116,14 +116,14 @@ describe("account deletion", () => {
     const requested = await stack.call("DELETE", "/users/me", { token: user.accessToken, body: { password: user.password } });
     stack.advance(-6 * 60 * 1000);
     expect(requested.status).toBe(202);
-    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification", "ai", "analytics"]);
+    expect(requested.json.deletion.pending).toEqual(["auth", "user", "file", "notification", "ai", "analytics", "bot"]);
     const again = await stack.call("DELETE", "/users/me", { token: user.secondToken });
     expect([202, 401]).toContain(again.status);
 
     const deleted = await eventually(async () => (await readStream(stack.redis, stack.prefix, "user.deleted")).find((event) => event.data.userId === user.id));
     expect(deleted.data).toEqual({ userId: user.id });
     const acknowledged = (await readStream(stack.redis, stack.prefix, "user.data_erased")).filter((event) => event.data.userId === user.id);
-    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "file", "notification", "user"]);
+    expect(acknowledged.map((event) => event.data.service).sort()).toEqual(["ai", "analytics", "auth", "bot", "file", "notification", "user"]);
 
     // Every session is gone: both tokens fail here and at auth, and the password no longer signs in.
     for (const token of [user.accessToken, user.secondToken]) {
@@ -285,6 +285,7 @@ describe("auth, file, notification, ai or analytics unreachable", () => {
         notification: "http://127.0.0.1:1",
         ai: "http://127.0.0.1:1",
         analytics: "http://127.0.0.1:1",
+        bot: "http://127.0.0.1:1",
       },
       client: deps.config.client,
       timeoutMs: 1000,
@@ -315,11 +316,18 @@ describe("auth, file, notification, ai or analytics unreachable", () => {
     expect((await stack.fileRow(fileId))?.public).toBe(false);
   });
 
-  test("the export is all or nothing: the notification, AI or analytics service alone unreachable makes it a 503", async () => {
+  test("the export is all or nothing: the notification, AI, analytics or bot service alone unreachable makes it a 503", async () => {
     const user = await stack.register();
     const deps = stack.user.deps;
-    const reachable = { auth: stack.authUrl, file: stack.fileUrl, notification: stack.notificationUrl, ai: stack.aiUrl, analytics: stack.analyticsUrl };
-    for (const down of ["notification", "ai", "analytics"] as const) {
+    const reachable = {
+      auth: stack.authUrl,
+      file: stack.fileUrl,
+      notification: stack.notificationUrl,
+      ai: stack.aiUrl,
+      analytics: stack.analyticsUrl,
+      bot: stack.botUrl,
+    };
+    for (const down of ["notification", "ai", "analytics", "bot"] as const) {
       const remote = connectToServices({
         urls: { ...reachable, [down]: "http://127.0.0.1:1" },
         client: deps.config.client,

@@ -7,6 +7,8 @@ import { startAnalyticsService } from "@lodge/analytics";
 import { analyticsEnv } from "@lodge/analytics/env";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
+import { startBotService } from "@lodge/bot";
+import { botEnv } from "@lodge/bot/env";
 import { parseEnv } from "@lodge/config";
 import type { Database } from "@lodge/db";
 import { files as fileRows, knownFiles, profiles, users } from "@lodge/db/schema";
@@ -70,7 +72,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       ...common,
       AUTH_COOKIE_SECURE: "false",
       AUTH_CLIENTS: [
-        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export`,
+        `${CLIENT_ID}:${CLIENT_SECRET}:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export bot:export`,
         ...Object.entries(otherClients).map(([id, scopes]) => `${id}:${CLIENT_SECRET}:${scopes.join(" ")}`),
       ].join(";"),
     }),
@@ -141,6 +143,16 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
   const analyticsServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: analytics.app.fetch });
   const analyticsUrl = `http://127.0.0.1:${analyticsServer.port}`;
 
+  // Without a Telegram token: the bot's part here is its account data (links), not chats.
+  const bot = await startBotService({
+    env: parseEnv(botEnv, { ...common, JWKS_URL: jwksUrl }),
+    database,
+    redis: serviceRedis,
+    logger: logger("bot"),
+  });
+  const botServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: bot.app.fetch });
+  const botUrl = `http://127.0.0.1:${botServer.port}`;
+
   const userClock = createTestClock();
   const { user } = await serveUser({
     env: {
@@ -151,6 +163,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       NOTIFICATION_URL: notificationUrl,
       AI_URL: aiUrl,
       ANALYTICS_URL: analyticsUrl,
+      BOT_URL: botUrl,
       ...options.env,
     },
     database,
@@ -216,6 +229,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     notificationUrl,
     aiUrl,
     analyticsUrl,
+    botUrl,
     call,
     callAuth,
     callFile,
@@ -229,6 +243,7 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
     notification,
     ai,
     analytics,
+    bot,
     database,
     redis,
     redisProxy,
@@ -247,6 +262,8 @@ export async function startTestStack(options: { env?: Record<string, string>; sh
       await ai.close();
       await analyticsServer.stop(true);
       await analytics.close();
+      await botServer.stop(true);
+      await bot.close();
       await notificationServer.stop(true);
       await notification.close();
       await fileServer.stop(true);
@@ -320,6 +337,7 @@ export async function startTestUsers(options: { env?: Record<string, string> } =
       NOTIFICATION_URL: nowhere,
       AI_URL: nowhere,
       ANALYTICS_URL: nowhere,
+      BOT_URL: nowhere,
       ...options.env,
     },
     database,

@@ -42,7 +42,7 @@ export const services = [
     prefixes: ["/users"],
     client: {
       id: "user-service",
-      scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export"],
+      scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export", "bot:export"],
     },
     holdsUserData: true,
   },
@@ -67,6 +67,15 @@ export const services = [
   },
   // Product events tied to users (erased with the account, part of the export); calls no other service.
   { name: "analytics", port: 3006, prefixes: ["/analytics"], holdsUserData: true },
+  {
+    name: "bot",
+    port: 3007,
+    prefixes: ["/bot"],
+    // A linked chat acts as its user: the bot asks the AI service, creates reminders at the
+    // notification service and reads and writes preferences at the user service for that user.
+    client: { id: "bot-service", scopes: ["ai:invoke", "notifications:reminders", "users:preferences", "users:settings"] },
+    holdsUserData: true,
+  },
 ] as const satisfies readonly ServiceEntry[];
 
 export type ServiceName = (typeof services)[number]["name"];

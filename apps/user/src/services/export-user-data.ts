@@ -12,12 +12,13 @@ import { getPreferences } from "./get-preferences";
  * (GET /files/export/:userId, scope `files:export`); the notification service's inbox, deliveries
  * and address copy (GET /notifications/export/:userId, scope `notifications:export`); the AI service's
  * keys, limits, usage and jobs (GET /ai/export/:userId, scope `ai:export`); the analytics service's owned
- * sites and events tied to the user (GET /analytics/export/:userId, scope `analytics:export`). All or nothing: if a service cannot answer,
+ * sites and events tied to the user (GET /analytics/export/:userId, scope `analytics:export`); the bot service's Telegram link and
+ * conversation (GET /bot/export/:userId, scope `bot:export`). All or nothing: if a service cannot answer,
  * the export is a 503 rather than an incomplete document.
  */
 export async function exportUserData({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const profile = await ensureProfile({ ctx, input });
-  const [preferences, files, auth, file, notification, ai, analytics] = await Promise.all([
+  const [preferences, files, auth, file, notification, ai, analytics, bot] = await Promise.all([
     getPreferences({ ctx, input }),
     ctx.deps.db.select().from(knownFiles).where(eq(knownFiles.ownerId, input.userId)).orderBy(asc(knownFiles.createdAt)),
     fetchExport(ctx, "auth", `/auth/users/${input.userId}/export`),
@@ -25,6 +26,7 @@ export async function exportUserData({ ctx, input }: { ctx: Ctx; input: { userId
     fetchExport(ctx, "notification", `/notifications/export/${input.userId}`),
     fetchExport(ctx, "ai", `/ai/export/${input.userId}`),
     fetchExport(ctx, "analytics", `/analytics/export/${input.userId}`),
+    fetchExport(ctx, "bot", `/bot/export/${input.userId}`),
   ]);
   return {
     exportedAt: ctx.deps.clock().toISOString(),
@@ -40,6 +42,7 @@ export async function exportUserData({ ctx, input }: { ctx: Ctx; input: { userId
       notification,
       ai,
       analytics,
+      bot,
     },
   };
 }

@@ -1,0 +1,21 @@
+import type { I18nFlavor } from "@grammyjs/i18n";
+import type { Context, SessionFlavor } from "grammy";
+import type { Ctx } from "../deps";
+
+/** The chat's Lodge user, when the chat is linked. */
+export type ChatLink = { userId: string; role: string; language: string | null };
+
+/** What the bot keeps per chat between updates (in Redis, with a TTL). */
+export type SessionData = {
+  /** The last turns of the `/ask` conversation, oldest first. */
+  turns: { role: "user" | "assistant"; content: string }[];
+};
+
+/** Every handler's context: grammY's, the session, translations, the chat's link and `lodge`, what the service's functions take. */
+export type BotContext = Context &
+  SessionFlavor<SessionData> &
+  I18nFlavor & {
+    /** The service's deps, a logger and a request id (`bot-update-<update_id>`) following the update through the calls it makes. */
+    lodge: Ctx;
+    link: ChatLink | null;
+  };

@@ -1,0 +1,9 @@
+start-welcome = Hallo! Ich bin der Lodge-Bot. Um mich mit deinem Konto zu nutzen, öffne im Web deine Kontoeinstellungen und wähle „Telegram verknüpfen“.
+start-linked = Erledigt: Dieser Chat ist jetzt mit deinem Lodge-Konto verknüpft. Sende /help, um zu sehen, was ich kann.
+start-already-linked = Dieser Chat ist mit deinem Lodge-Konto verknüpft. Sende /help, um zu sehen, was ich kann.
+start-link-invalid = Dieser Link ist abgelaufen oder wurde schon benutzt. Erstelle in deinen Kontoeinstellungen im Web einen neuen.
+start-admitted = Willkommen! Dein Einladungscode wurde angenommen. Um mich mit deinem Konto zu nutzen, öffne im Web deine Kontoeinstellungen und wähle „Telegram verknüpfen“.
+start-invite-invalid = Dieser Einladungscode ist nicht gültig (vielleicht abgelaufen oder aufgebraucht).
+unlinked = Dieser Chat ist nicht mehr mit deinem Lodge-Konto verknüpft.
+whoami-linked = Dieser Chat ist mit deinem Lodge-Konto verknüpft (Nutzer { $userId }, Rolle { $role }).
+whoami-unlinked = Dieser Chat ist mit keinem Lodge-Konto verknüpft.

@@ -1,0 +1,15 @@
+import type { Ctx as KitCtx, RemoteServices, ServiceBase, WithOutbox } from "@lodge/kit";
+import type { Telegram } from "./bot/telegram";
+import type { BotEnv } from "./env";
+
+/** What the kit builds for every service, plus the bot service's own (see service.ts); built once at boot. */
+export type BotDeps = ServiceBase &
+  WithOutbox & {
+    env: BotEnv;
+    /** The Telegram bot and its API (null when TELEGRAM_BOT_TOKEN is unset: the routes still answer, no chat does). */
+    telegram: Telegram | null;
+    /** The user, AI and notification services with this service's client token, acting for linked users (null without BOT_CLIENT_SECRET). */
+    services: RemoteServices<"user" | "ai" | "notification"> | null;
+  };
+
+export type Ctx = KitCtx<BotDeps>;

@@ -1,0 +1,14 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/** A random token for a deep link or an invite code: 24 bytes, base64url (32 characters, within Telegram's 64 for `start`). */
+export function newSecretToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** How tokens and codes are stored and looked up: their SHA-256, hex (a lookup by hash needs no constant-time compare). */
+export function tokenHash(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/** Telegram's `start` payload: 1 to 64 of A-Z a-z 0-9 _ -. */
+export const startPayload = /^[\w-]{1,64}$/;

@@ -1,0 +1,75 @@
+import { parseEnv } from "@lodge/config";
+import { createTestDatabase } from "@lodge/db/testing";
+import { createLogger } from "@lodge/kit";
+import { createManualClock, createTestRedis, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { startTestTelegram } from "@lodge/kit/testing/telegram";
+import type { Update } from "grammy/types";
+import { botEnv } from "../src/env";
+import { startBotService } from "../src/service";
+
+export type TestBot = Awaited<ReturnType<typeof startTestBot>>;
+
+/**
+ * The bot service in this process on a random port, with its own database and Redis prefix,
+ * tokens from a test issuer, a clock that moves only when told, and Telegram played by
+ * telegram-test-api (`telegram.client({ chatId, userId })` is a person talking to the bot).
+ * `telegram: false` starts it without a bot token, as an operator who has not set one.
+ */
+export async function startTestBot(options: { env?: Record<string, string>; telegram?: boolean } = {}) {
+  const database = await createTestDatabase();
+  const { redis, prefix, cleanup } = await createTestRedis();
+  const clock = createManualClock("2026-03-10T10:00:00.000Z");
+  const issuer = await startTestIssuer({ clock: clock.now });
+  const telegram = options.telegram === false ? null : await startTestTelegram();
+  const logLines: Record<string, unknown>[] = [];
+  const destination = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
+  const env = parseEnv(botEnv, {
+    DATABASE_URL: database.url,
+    REDIS_URL: "redis://127.0.0.1:6379",
+    REDIS_PREFIX: prefix,
+    JWKS_URL: issuer.jwksUrl,
+    LOG_LEVEL: "debug",
+    ...telegram?.env,
+    ...options.env,
+  });
+  const service = await startBotService({ env, database, redis, clock: clock.now, logger: createLogger({ service: "bot", level: "debug", destination }) });
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
+  const url = `http://127.0.0.1:${server.port}`;
+  let offset = 0;
+
+  return {
+    url,
+    service,
+    deps: service.deps,
+    db: database.db,
+    redis,
+    prefix,
+    clock,
+    issuer,
+    telegram,
+    logLines,
+    call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
+    /**
+     * Hands the bot every update Telegram holds for it, in order, as the service's update
+     * pipeline does, and resolves once each was handled.
+     */
+    deliver: async () => {
+      const bot = service.deps.telegram?.bot;
+      if (!bot) throw new Error("the bot is off");
+      const updates: Update[] = await bot.api.getUpdates({ offset, timeout: 0 });
+      for (const update of updates) {
+        offset = update.update_id + 1;
+        await bot.handleUpdate(update);
+      }
+      return updates.length;
+    },
+    close: async () => {
+      await server.stop(true);
+      await service.close();
+      await telegram?.stop();
+      issuer.stop();
+      await database.drop();
+      await cleanup();
+    },
+  };
+}

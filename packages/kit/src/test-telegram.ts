@@ -1,0 +1,97 @@
+import TelegramServer from "telegram-test-api";
+
+/** A port nothing listens on now (telegram-test-api takes a port, not 0). */
+function freePort(): number {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port as number;
+  probe.stop(true);
+  return port;
+}
+
+/** Methods telegram-test-api 4.2 answers with 500 where Telegram answers `true`: the layer answers them, keeping what was asked. */
+const answeredByTheLayer = new Set(["setMyCommands", "sendChatAction", "deleteMyCommands"]);
+
+/**
+ * The Bot API as bots see it: `telegram-test-api` (a real Bot API emulator) keeps what the bot
+ * sends and hands it the updates its test clients send, behind a thin layer answering what the
+ * emulator cannot or answers unlike Telegram:
+ * - a 403 for chats that blocked the bot, and a 429 with `retry_after` (Telegram's flood control)
+ *   for the next `rateLimit(n)` sends;
+ * - `setMyCommands`, `sendChatAction` and `deleteMyCommands` (500 from the emulator) answered
+ *   `true`, the calls kept in `calls`;
+ * - `editMessageText` (null from the emulator) answered with the edited message, as Telegram does.
+ * Everything else passes through unchanged.
+ */
+export async function startTestTelegram(options: { botToken?: string } = {}) {
+  const botToken = options.botToken ?? "123456:TEST-lodge-bot";
+  const emulator = new TelegramServer({ port: freePort(), host: "127.0.0.1", storeTimeout: 600 });
+  await emulator.start();
+  const blocked = new Set<number>();
+  const calls: { method: string; body: Record<string, unknown> }[] = [];
+  let limited = 0;
+  const layer = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const url = new URL(request.url);
+      const method = url.pathname.split("/").pop() ?? "";
+      const raw = request.method === "POST" ? await request.arrayBuffer() : undefined;
+      const body = raw ? await bodyOf(raw, request.headers.get("content-type") ?? "") : {};
+      calls.push({ method, body });
+      if (answeredByTheLayer.has(method)) return Response.json({ ok: true, result: true });
+      if (method === "sendMessage" || method === "editMessageText") {
+        if (blocked.has(Number(body.chat_id)))
+          return Response.json({ ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" }, { status: 403 });
+        if (limited > 0) {
+          limited -= 1;
+          return Response.json(
+            { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
+            { status: 429 },
+          );
+        }
+      }
+      const answer = await fetch(`${emulator.config.apiURL}${url.pathname}${url.search}`, {
+        method: request.method,
+        headers: request.headers,
+        body: raw,
+      });
+      if (method !== "editMessageText") return answer;
+      const edited = {
+        message_id: Number(body.message_id),
+        chat: { id: Number(body.chat_id), type: "private" },
+        date: Math.floor(Date.now() / 1000),
+        edit_date: Math.floor(Date.now() / 1000),
+        text: String(body.text ?? ""),
+      };
+      return Response.json({ ok: true, result: edited });
+    },
+  });
+  return {
+    botToken,
+    env: { TELEGRAM_BOT_TOKEN: botToken, TELEGRAM_API_ROOT: `http://127.0.0.1:${layer.port}` },
+    emulator,
+    blocked,
+    calls,
+    rateLimit: (count: number) => {
+      limited = count;
+    },
+    /** A Telegram user talking to the bot (telegram-test-api's client): `sendCommand(makeCommand("/start x"))`, `getUpdates()`. */
+    client: (clientOptions: Parameters<TelegramServer["getClient"]>[1] = {}) => emulator.getClient(botToken, { timeout: 5000, ...clientOptions }),
+    /** The messages the bot sent to a chat, as the emulator stored them. */
+    to: (chatId: number) => emulator.storage.botMessages.filter((update) => Number(update.message.chat_id) === chatId).map((update) => update.message),
+    stop: async () => {
+      layer.stop(true);
+      await emulator.stop();
+    },
+  };
+}
+
+export type TestTelegram = Awaited<ReturnType<typeof startTestTelegram>>;
+
+/** A Bot API request's parameters (JSON or form-encoded, as grammY sends them). */
+async function bodyOf(raw: ArrayBuffer, type: string): Promise<Record<string, unknown>> {
+  const request = new Response(raw, { headers: { "content-type": type } });
+  if (type.includes("application/json")) return (await request.json().catch(() => ({}))) as Record<string, unknown>;
+  if (type.includes("form")) return Object.fromEntries((await request.formData().catch(() => new FormData())).entries());
+  return {};
+}
