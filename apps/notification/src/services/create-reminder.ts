@@ -1,12 +1,12 @@
-import type { Tx } from "@lodge/db";
 import { reminders } from "@lodge/db/schema";
 import { ApiError, instantOf, isTimeZone, wallTimeOf } from "@lodge/kit";
-import { count, eq, sql } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { formatWallTime, parseWallTime } from "../helpers/local-time";
 import { recipientOf, wasErased } from "../helpers/recipients";
 import { parseRepeat } from "../helpers/recurrence";
+import { lockRemindersOf } from "../helpers/reminder-lock";
 import { queueReminder, unschedulable } from "../helpers/triggers";
 
 export type ReminderInput = { userId: string; text: string; at?: string; repeat?: string; channels?: Channel[] };
@@ -67,11 +67,6 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
   });
   await queueReminder(ctx, row.id, row.nextAt);
   return row;
-}
-
-/** Holds the user's reminders until the transaction ends: creations are counted under it, and an erasure waits for a creation under way. */
-export function lockRemindersOf(tx: Pick<Tx, "execute">, userId: string) {
-  return tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`reminders:${userId}`}, 0))`);
 }
 
 /** `at` as a floating wall time in `timeZone`: an instant (with `Z` or an offset) converted, a local time taken as it is. */

@@ -14,7 +14,7 @@ import {
 } from "@lodge/db/schema";
 import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { lockRemindersOf } from "./create-reminder";
+import { lockRemindersOf } from "../helpers/reminder-lock";
 
 /**
  * Account deletion: the user's notifications (their deliveries with them, by the foreign key), their
