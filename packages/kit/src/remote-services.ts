@@ -97,10 +97,15 @@ export function connectToServices<Service extends string>(options: RemoteService
     return body.accessToken;
   }
 
-  function token(requestId?: string): Promise<string> {
+  /**
+   * This service's token, for a client that sends its own requests (the OpenAI SDK towards the AI
+   * service); `refused`: the token a callee answered 401 to, dropped if still cached so a new one is fetched.
+   */
+  function token(options: { requestId?: string; refused?: string } = {}): Promise<string> {
+    if (options.refused !== undefined && cached?.token === options.refused) cached = undefined;
     if (cached && clock().getTime() < cached.renewAt) return Promise.resolve(cached.token);
     // Concurrent requests share one token request.
-    inflight ??= fetchToken(requestId).finally(() => {
+    inflight ??= fetchToken(options.requestId).finally(() => {
       inflight = undefined;
     });
     return inflight;
@@ -108,15 +113,14 @@ export function connectToServices<Service extends string>(options: RemoteService
 
   /** One authenticated call; a 401 (a token from a rotated key, say) is retried once with a new token. */
   async function call(service: Service, path: string, init: RemoteCall): Promise<RemoteReply> {
-    const used = await token(init.requestId);
+    const used = await token({ requestId: init.requestId });
     const first = await send(service, path, { ...init, token: used });
     if (first.status !== 401) return first;
     // Only the token that was refused is dropped: another caller may already hold a fresh one.
-    if (cached?.token === used) cached = undefined;
-    return send(service, path, { ...init, token: await token(init.requestId) });
+    return send(service, path, { ...init, token: await token({ requestId: init.requestId, refused: used }) });
   }
 
-  return { call, unavailable };
+  return { call, token, unavailable };
 }
 
 export type RemoteServices<Service extends string = string> = ReturnType<typeof connectToServices<Service>>;

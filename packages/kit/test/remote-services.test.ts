@@ -127,6 +127,18 @@ describe("the token", () => {
     expect(reply.json).toEqual({ bearer: "token-3" });
     expect(tokenRequests).toHaveLength(2);
   });
+
+  test("token() hands out the cached token; one named refused is fetched anew, once, and only if it is still the cached one", async () => {
+    const remote = connect();
+    await remote.call("file", "/files/echo", { method: "GET" });
+    expect(await remote.token()).toBe("token-1");
+    const [first, second] = await Promise.all([remote.token({ refused: "token-1" }), remote.token({ refused: "token-1", requestId: "req-9" })]);
+    expect([first, second]).toEqual(["token-2", "token-2"]);
+    // A refusal of an older token than the cached one keeps the cached one.
+    expect(await remote.token({ refused: "token-1" })).toBe("token-2");
+    expect(issued).toEqual(["token-1", "token-2"]);
+    expect(((await remote.call("file", "/files/echo", { method: "GET" })).json as { authorization: string }).authorization).toBe("Bearer token-2");
+  });
 });
 
 describe("headers", () => {
