@@ -2,25 +2,34 @@ import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
 import { createManualClock, createTestRedis, call as request, startTestIssuer } from "@lodge/kit/testing";
-import { startTestTelegram } from "@lodge/kit/testing/telegram";
+import { startTestTelegram, type TestTelegram } from "@lodge/kit/testing/telegram";
 import type { Update } from "grammy/types";
 import { botEnv } from "../src/env";
 import { startBotService } from "../src/service";
+import { type Peer, startPeers } from "./peers";
 
 export type TestBot = Awaited<ReturnType<typeof startTestBot>>;
+/** A person talking to the bot (telegram-test-api's client). */
+export type TelegramChat = ReturnType<TestTelegram["client"]>;
 
 /**
  * The bot service in this process on a random port, with its own database and Redis prefix,
  * tokens from a test issuer, a clock that moves only when told, and Telegram played by
  * telegram-test-api (`telegram.client({ chatId, userId })` is a person talking to the bot).
  * `telegram: false` starts it without a bot token, as an operator who has not set one.
+ * `peers` starts real services beside it (see startPeers: auth, and the user and/or notification
+ * service) on the same database, Redis prefix and clock, the bot holding its client's credentials;
+ * users' tokens then come from `peers.register()` (auth's), not from `issuer`.
  */
-export async function startTestBot(options: { env?: Record<string, string>; telegram?: boolean } = {}) {
+export async function startTestBot(options: { env?: Record<string, string>; telegram?: boolean; peers?: readonly Peer[] } = {}) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
   const clock = createManualClock("2026-03-10T10:00:00.000Z");
   const issuer = await startTestIssuer({ clock: clock.now });
   const telegram = options.telegram === false ? null : await startTestTelegram();
+  const peers = options.peers?.length
+    ? await startPeers({ peers: options.peers, database, redis, prefix, clock: clock.now, telegramEnv: telegram?.env ?? {} })
+    : undefined;
   const logLines: Record<string, unknown>[] = [];
   const destination = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };
   const env = parseEnv(botEnv, {
@@ -30,12 +39,36 @@ export async function startTestBot(options: { env?: Record<string, string>; tele
     JWKS_URL: issuer.jwksUrl,
     LOG_LEVEL: "debug",
     ...telegram?.env,
+    ...peers?.botEnv,
     ...options.env,
   });
   const service = await startBotService({ env, database, redis, clock: clock.now, logger: createLogger({ service: "bot", level: "debug", destination }) });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
   const url = `http://127.0.0.1:${server.port}`;
   let offset = 0;
+
+  /**
+   * Hands the bot every update Telegram holds for it, in order, as the service's update
+   * pipeline does, and resolves once each was handled.
+   */
+  async function deliver() {
+    const bot = service.deps.telegram?.bot;
+    if (!bot) throw new Error("the bot is off");
+    const updates: Update[] = await bot.api.getUpdates({ offset, timeout: 0 });
+    for (const update of updates) {
+      offset = update.update_id + 1;
+      await bot.handleUpdate(update);
+    }
+    return updates.length;
+  }
+
+  /** Links a person's chat to the user of `token` as they would: a deep link made on the web (POST /bot/link), opened in Telegram. */
+  async function link(chat: TelegramChat, token: string) {
+    const made = await request(url, "POST", "/bot/link", { token });
+    if (made.status !== 201) throw new Error(`POST /bot/link failed: ${made.status} ${made.text}`);
+    await chat.sendCommand(chat.makeCommand(`/start ${new URL(made.json.url).searchParams.get("start")}`));
+    await deliver();
+  }
 
   return {
     url,
@@ -47,25 +80,15 @@ export async function startTestBot(options: { env?: Record<string, string>; tele
     clock,
     issuer,
     telegram,
+    peers,
     logLines,
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
-    /**
-     * Hands the bot every update Telegram holds for it, in order, as the service's update
-     * pipeline does, and resolves once each was handled.
-     */
-    deliver: async () => {
-      const bot = service.deps.telegram?.bot;
-      if (!bot) throw new Error("the bot is off");
-      const updates: Update[] = await bot.api.getUpdates({ offset, timeout: 0 });
-      for (const update of updates) {
-        offset = update.update_id + 1;
-        await bot.handleUpdate(update);
-      }
-      return updates.length;
-    },
+    deliver,
+    link,
     close: async () => {
       await server.stop(true);
       await service.close();
+      await peers?.close();
       await telegram?.stop();
       issuer.stop();
       await database.drop();

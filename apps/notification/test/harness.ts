@@ -3,9 +3,8 @@ import { deliveries, notifications, recipients } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { defaultPreferences, type EventDataOf, type EventType } from "@lodge/events";
 import { createLogger } from "@lodge/kit";
-import { createTestClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { createTestClock, createTestRedis, eventually, call as request, runDueJobs, startTestIssuer } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
-import type { NotificationDeps } from "../src/deps";
 import { notificationEnv } from "../src/env";
 import { type NotificationServiceOptions, startNotificationService } from "../src/service";
 import { createNotification } from "../src/services/create-notification";
@@ -141,7 +140,8 @@ export async function startTestNotifications(options: { env?: Record<string, str
     setTime: (iso: string) => clock.advance(Date.parse(iso) - clock.now().getTime()),
     now: clock.now,
     startInstance,
-    runDue: () => runDue(service.deps.triggers),
+    /** Runs the trigger jobs (scheduled sends, reminders, the sweeps) due by the clock. */
+    runDue: () => runDueJobs(service.deps.triggers),
     close: async () => {
       for (const instance of instances) await instance.close();
       await server.stop(true);
@@ -157,14 +157,4 @@ export async function startTestNotifications(options: { env?: Record<string, str
 /** Serves a started service as runMain does (its WebSocket handler too) on a random local port. */
 function serveOnRandomPort(service: Awaited<ReturnType<typeof startNotificationService>>) {
   return Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, websocket: service.websocket as Bun.WebSocketHandler<undefined> });
-}
-
-/**
- * Runs the trigger jobs due by the service's clock without waiting on the wall clock: every delayed
- * job (scheduled sends, reminders, the sweeps) is promoted; one not yet due by the clock goes back
- * to delayed by itself. Resolves once none is waiting or running.
- */
-async function runDue(queue: NotificationDeps["triggers"]) {
-  await queue.promoteJobs();
-  await eventually(async () => Object.values(await queue.getJobCounts("waiting", "active", "prioritized")).every((count) => count === 0));
 }

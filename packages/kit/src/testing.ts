@@ -1,4 +1,5 @@
 import { expect } from "bun:test";
+import { eventually } from "@lodge/base/testing";
 
 export {
   createManualClock,
@@ -139,6 +140,16 @@ export function badAuthorizations(token: string): (string | undefined)[] {
 export { documentPart, type OpenApiDocument, operationsOf, type SweptOperation, sweepAuthorizations, sweepDocument } from "./openapi-sweep";
 export { startTestIssuer, type TestAccount, type TestIssuer, type TokenVariant } from "./test-issuer";
 export { openTestSocket, type SocketClose, type TestSocket } from "./test-socket";
+
+/**
+ * Runs a BullMQ queue's delayed jobs due by a service's clock without waiting on the wall clock:
+ * every delayed job is promoted; one not yet due by the clock goes back to delayed by itself.
+ * Resolves once none is waiting or running.
+ */
+export async function runDueJobs(queue: { promoteJobs(): Promise<void>; getJobCounts(...types: string[]): Promise<Record<string, number>> }) {
+  await queue.promoteJobs();
+  await eventually(async () => Object.values(await queue.getJobCounts("waiting", "active", "prioritized")).every((count) => count === 0));
+}
 
 /**
  * A JSON body of `bytes` sent in 1 kB chunks with no Content-Length (chunked), which a service must
