@@ -14,15 +14,15 @@ import ts from "typescript";
 
 const root = new URL("../..", import.meta.url).pathname;
 /** The apps laid out this way. */
-const apps = ["auth", "user", "file", "notification", "ai", "analytics"];
+const apps = ["auth", "user", "file", "notification", "ai", "analytics", "bot"];
 const folders = new Set(["events", "helpers", "jobs", "routes", "services"]);
 /**
  * Folders an app may add for its own vocabulary: the notification service's type catalog and
  * delivery channels and the AI service's providers (held to the helpers' rule: below the use
- * cases), and the notification service's realtime socket (a way in beside routes/, and what the use
- * cases announce through).
+ * cases), the notification service's realtime socket (a way in beside routes/, and what the use
+ * cases announce through) and the bot service's Telegram bot (a way in beside routes/).
  */
-const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"], ai: ["providers"] };
+const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"], ai: ["providers"], bot: ["bot"] };
 const belowUseCases = new Set(["helpers", "catalog", "channels", "providers"]);
 
 /** The names of the values (not types) a module exports. */

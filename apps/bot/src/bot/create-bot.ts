@@ -1,5 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Composer, session } from "grammy";
+import { Bot, type Composer, GrammyError, session } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotDeps } from "../deps";
 import { getChatLink } from "../services/get-chat-link";
@@ -8,12 +8,13 @@ import type { BotContext, SessionData } from "./context";
 import { account } from "./features/account/index";
 import { fallback } from "./features/fallback/index";
 import { help } from "./features/help/index";
+import { invites } from "./features/invites/index";
 import { start } from "./features/start/index";
 import { createI18n } from "./i18n";
 import { redisSessionStorage } from "./session-storage";
 
 /** The bot's features, in the order they are asked; the fallback (help for anything else) comes last. */
-const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account];
+const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account, invites];
 
 /**
  * The Telegram bot: grammY over the Bot API at TELEGRAM_API_ROOT (429s and 5xx retried by
@@ -41,6 +42,8 @@ export function createBot(token: string, deps: BotDeps, botInfo?: UserFromGetMe)
   bot.use(accessGate);
   const guarded = bot.errorBoundary(async (error) => {
     const ctx = error.ctx;
+    // The user blocked the bot while it answered: the chat is unlinked (telegram.ts), there is no one to tell.
+    if (error.error instanceof GrammyError && error.error.error_code === 403) return ctx.lodge.logger.info("the chat no longer takes messages from the bot");
     ctx.lodge.logger.error({ err: error.error }, "bot handler failed");
     if (ctx.chat) await ctx.reply(ctx.t("error-generic")).catch(() => undefined);
   });

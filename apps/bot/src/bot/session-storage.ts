@@ -1,6 +1,6 @@
 import type { Redis } from "@lodge/kit";
 import type { StorageAdapter } from "grammy";
-import { sessionKey } from "../services/erase-user";
+import { sessionKey } from "../helpers/session-key";
 
 /** grammY session storage in Redis: one JSON value per chat, its TTL renewed on every write. */
 export function redisSessionStorage<T>(options: { redis: Redis; prefix: string; ttlSeconds: number }): StorageAdapter<T> {

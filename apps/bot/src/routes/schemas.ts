@@ -40,6 +40,15 @@ export const InviteCreate = z
 
 export const InviteId = z.object({ id: z.uuid() });
 
+export const InviteUse = z
+  .object({
+    chatId: z.number().int().openapi({ description: "The chat the code admitted (a private chat's id is the Telegram user's)" }),
+    telegramUserId: z.number().int().openapi({ description: "The Telegram user who sent the code" }),
+    username: z.string().nullable().openapi({ description: "Their @username then, when they had one" }),
+    admittedAt: z.string(),
+  })
+  .openapi("InviteUse");
+
 type InviteRow = {
   id: string;
   hint: string;

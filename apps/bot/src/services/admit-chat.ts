@@ -7,14 +7,17 @@ type AdmitChatInput = { code: string; chatId: number; telegramUserId: number; us
 
 /**
  * `/start <invite code>` in an invite-only bot: counts one use of the code (atomically, so a code
- * for n uses admits n chats however many race) and records which chat it admitted, by whom.
- * A chat admitted before spends nothing. False when the code is unknown, revoked, expired or used up.
+ * for n uses admits n chats however many race) and records which chat it admitted, by whom (the
+ * audit, `GET /bot/invites/{id}/uses`). A chat admitted before, or meanwhile by a concurrent
+ * update, spends nothing. False when the code is unknown, revoked, expired or used up.
  */
 export async function admitChat({ ctx, input }: { ctx: Ctx; input: AdmitChatInput }) {
   const { db, clock } = ctx.deps;
   return db.transaction(async (tx) => {
-    const [already] = await tx.select({ chatId: admittedChats.chatId }).from(admittedChats).where(eq(admittedChats.chatId, input.chatId));
-    if (already) return true;
+    const admittedBefore = async () =>
+      (await tx.select({ chatId: admittedChats.chatId }).from(admittedChats).where(eq(admittedChats.chatId, input.chatId))).length > 0;
+    if (await admittedBefore()) return true;
+    // Concurrent uses of one code queue on its row lock, and each re-checks `uses < max_uses` on the row as the last one left it.
     const [invite] = await tx
       .update(botInvites)
       .set({ uses: sql`${botInvites.uses} + 1` })
@@ -27,18 +30,22 @@ export async function admitChat({ ctx, input }: { ctx: Ctx; input: AdmitChatInpu
         ),
       )
       .returning({ id: botInvites.id });
-    if (!invite) return false;
-    await tx
+    // A code spent meanwhile may have been spent on this very chat by a concurrent update.
+    if (!invite) return admittedBefore();
+    const [admitted] = await tx
       .insert(admittedChats)
       .values({ chatId: input.chatId, inviteId: invite.id, telegramUserId: input.telegramUserId, username: input.username, createdAt: clock() })
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ chatId: admittedChats.chatId });
+    if (!admitted) {
+      // Another update admitted this chat meanwhile: give the use back.
+      await tx
+        .update(botInvites)
+        .set({ uses: sql`${botInvites.uses} - 1` })
+        .where(eq(botInvites.id, invite.id));
+      return true;
+    }
     ctx.logger.info({ inviteId: invite.id, chatId: input.chatId, telegramUserId: input.telegramUserId }, "chat admitted with an invite code");
     return true;
   });
-}
-
-/** Whether an invite-only bot talks to the chat: it was admitted by a code (linked chats pass anyway). */
-export async function isChatAdmitted({ ctx, input }: { ctx: Ctx; input: { chatId: number } }) {
-  const [row] = await ctx.deps.db.select({ chatId: admittedChats.chatId }).from(admittedChats).where(eq(admittedChats.chatId, input.chatId));
-  return row !== undefined;
 }

@@ -2,7 +2,7 @@ import { botLinks } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { SessionData } from "../bot/context";
 import type { Ctx } from "../deps";
-import { sessionKey } from "./erase-user";
+import { sessionKey } from "../helpers/session-key";
 
 /** What the bot holds about a user, for their export: the chat link and that chat's conversation with the AI (the session's last turns). */
 export async function exportUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {

@@ -10,7 +10,7 @@ export const createInviteRoute = createRoute({
   tags: ["invites"],
   summary: "Create an invite code for the invite-only bot (admins)",
   description:
-    "The code is shown this once (only its hash is kept). With BOT_ACCESS=invite a chat sends `/start <code>` (or opens `url`) to be admitted; each admitted chat counts one use.",
+    "The code is shown this once (only its hash is kept). With BOT_ACCESS=invite a chat sends `/start <code>` (or opens `url`) to be admitted; each admitted chat counts one use. An `expiresAt` in the past is 422.",
   security: bearer,
   request: { body: jsonBody(InviteCreate) },
   responses: {
@@ -29,10 +29,9 @@ export const create =
   (deps: BotDeps): RouteHandler<typeof createInviteRoute, AppEnv> =>
   async (c) => {
     const body = c.req.valid("json");
-    const { code, invite } = await createInvite({
+    const { code, url, invite } = await createInvite({
       ctx: ctxOf(c, deps),
       input: { maxUses: body.maxUses, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null, note: body.note, createdBy: userOf(c).userId },
     });
-    const username = deps.telegram?.username();
-    return c.json({ ...inviteView(invite), code, url: username ? `https://t.me/${username}?start=${code}` : null }, 201);
+    return c.json({ ...inviteView(invite), code, url }, 201);
   };

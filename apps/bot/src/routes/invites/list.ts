@@ -1,12 +1,8 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { botInvites } from "@lodge/db/schema";
-import { type AppEnv, errorResponses, jsonResponse } from "@lodge/kit";
-import { desc } from "drizzle-orm";
+import { type AppEnv, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { BotDeps } from "../../deps";
+import { listInvites } from "../../services/list-invites";
 import { bearer, Invite, inviteView } from "../schemas";
-
-/** Invites listed at most (the newest). */
-const LIST_LIMIT = 500;
 
 export const listInvitesRoute = createRoute({
   method: "get",
@@ -19,7 +15,5 @@ export const listInvitesRoute = createRoute({
 
 export const list =
   (deps: BotDeps): RouteHandler<typeof listInvitesRoute, AppEnv> =>
-  async (c) => {
-    const rows = await deps.db.select().from(botInvites).orderBy(desc(botInvites.createdAt), desc(botInvites.id)).limit(LIST_LIMIT);
-    return c.json({ invites: rows.map(inviteView) }, 200);
-  };
+  async (c) =>
+    c.json({ invites: (await listInvites({ ctx: ctxOf(c, deps) })).map(inviteView) }, 200);

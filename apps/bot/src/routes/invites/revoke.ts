@@ -1,8 +1,7 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
-import { botInvites } from "@lodge/db/schema";
-import { ApiError, type AppEnv, errorResponses } from "@lodge/kit";
-import { and, eq, isNull } from "drizzle-orm";
+import { type AppEnv, ctxOf, errorResponses } from "@lodge/kit";
 import type { BotDeps } from "../../deps";
+import { revokeInvite } from "../../services/revoke-invite";
 import { bearer, InviteId } from "../schemas";
 
 export const revokeInviteRoute = createRoute({
@@ -18,12 +17,6 @@ export const revokeInviteRoute = createRoute({
 export const revoke =
   (deps: BotDeps): RouteHandler<typeof revokeInviteRoute, AppEnv> =>
   async (c) => {
-    const { id } = c.req.valid("param");
-    await deps.db
-      .update(botInvites)
-      .set({ revokedAt: deps.clock() })
-      .where(and(eq(botInvites.id, id), isNull(botInvites.revokedAt)));
-    const [invite] = await deps.db.select({ id: botInvites.id }).from(botInvites).where(eq(botInvites.id, id));
-    if (!invite) throw new ApiError({ code: "NOT_FOUND", message: "No such invite" });
+    await revokeInvite({ ctx: ctxOf(c, deps), input: c.req.valid("param") });
     return c.body(null, 204);
   };
