@@ -1,10 +1,7 @@
 import type { EventType } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
 import type { Update } from "grammy/types";
-import type { TestBot } from "./harness";
-
-/** A person in a Telegram chat with the bot (telegram-test-api's test client). */
-export type TestChat = ReturnType<NonNullable<TestBot["telegram"]>["client"]>;
+import type { TelegramChat, TestBot } from "./harness";
 
 /** Helpers the bot's tests share: people in chats, what the bot said to them, what it published. */
 export function chatsOf(bot: TestBot) {
@@ -12,7 +9,7 @@ export function chatsOf(bot: TestBot) {
   if (!telegram) throw new Error("the bot runs without Telegram");
 
   /** A person in a private chat (chat id = their user id), or in a group with `group`. */
-  const person = (options: { id: number; userName?: string; group?: number }): TestChat =>
+  const person = (options: { id: number; userName?: string; group?: number }): TelegramChat =>
     telegram.client({
       userId: options.id,
       chatId: options.group ?? options.id,
@@ -24,7 +21,7 @@ export function chatsOf(bot: TestBot) {
   const sentTo = (chatId: number) => telegram.to(chatId).map((message) => String(message.text));
 
   /** Sends a command (or a message, when it does not start with `/`) and lets the bot handle it; returns what the bot answered to that chat. */
-  async function say(chat: TestChat, text: string, chatId: number, options: { languageCode?: string } = {}) {
+  async function say(chat: TelegramChat, text: string, chatId: number, options: { languageCode?: string } = {}) {
     const before = sentTo(chatId).length;
     const from = options.languageCode ? { from: { language_code: options.languageCode } } : {};
     if (text.startsWith("/")) await chat.sendCommand(chat.makeCommand(text, from as never));
@@ -47,8 +44,8 @@ export function chatsOf(bot: TestBot) {
   async function linked(id: number, options: { role?: "user" | "admin"; userName?: string } = {}) {
     const user = options.role === "admin" ? await bot.issuer.admin() : await bot.issuer.user();
     const chat = person({ id, userName: options.userName });
-    const answer = await say(chat, `/start ${await deepLink(user.token)}`, id);
-    if (!answer.at(-1)?.includes("linked to your Lodge account")) throw new Error(`not linked: ${answer.join(" | ")}`);
+    await bot.link(chat, user.token);
+    if (!sentTo(id).at(-1)?.includes("linked to your Lodge account")) throw new Error(`not linked: ${sentTo(id).join(" | ")}`);
     return { user, chat };
   }
 

@@ -1,12 +1,14 @@
-import { linkTokens } from "@lodge/db/schema";
+import { botErasedUsers, erasedUserKey, linkTokens } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { lockLinksOf } from "../helpers/link-lock";
 import { newSecretToken, tokenHash } from "../helpers/secret-token";
 
 /**
  * A single-use deep link (`https://t.me/<bot>?start=<token>`) that links the chat which opens it to
- * the user. Only the token's hash is stored; asking again replaces the user's earlier link.
+ * the user. Only the token's hash is stored; asking again replaces the user's earlier link. An
+ * account being deleted gets none (403).
  */
 export async function createLinkToken({ ctx, input }: { ctx: Ctx; input: { userId: string; role: string } }) {
   const { db, telegram, env, clock } = ctx.deps;
@@ -20,6 +22,12 @@ export async function createLinkToken({ ctx, input }: { ctx: Ctx; input: { userI
   const token = newSecretToken();
   const expiresAt = new Date(clock().getTime() + env.BOT_LINK_TTL_SECONDS * 1000);
   await db.transaction(async (tx) => {
+    await lockLinksOf(tx, input.userId);
+    const [erased] = await tx
+      .select()
+      .from(botErasedUsers)
+      .where(eq(botErasedUsers.userKey, erasedUserKey(input.userId)));
+    if (erased) throw new ApiError({ code: "FORBIDDEN", message: "This account is being deleted" });
     await tx.delete(linkTokens).where(eq(linkTokens.userId, input.userId));
     await tx.insert(linkTokens).values({ tokenHash: tokenHash(token), userId: input.userId, role: input.role, expiresAt, createdAt: clock() });
   });

@@ -1,6 +1,7 @@
 import { admittedChats, botErasedUsers, botLinks, erasedUserKey, linkTokens } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { lockLinksOf } from "../helpers/link-lock";
 import { sessionKey } from "../helpers/session-key";
 
 /**
@@ -16,6 +17,7 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
   const [linked] = await db.select({ chatId: botLinks.chatId }).from(botLinks).where(eq(botLinks.userId, input.userId));
   if (linked) await redis.del(sessionKey(redisPrefix, linked.chatId));
   const link = await outbox.transaction(async (tx) => {
+    await lockLinksOf(tx, input.userId);
     await tx
       .insert(botErasedUsers)
       .values({ userKey: erasedUserKey(input.userId), erasedAt: clock() })
