@@ -77,8 +77,11 @@ export async function startTestTelegram(options: { botToken?: string } = {}) {
     },
     /** A Telegram user talking to the bot (telegram-test-api's client): `sendCommand(makeCommand("/start x"))`, `getUpdates()`. */
     client: (clientOptions: Parameters<TelegramServer["getClient"]>[1] = {}) => emulator.getClient(botToken, { timeout: 5000, ...clientOptions }),
-    /** The messages the bot sent to a chat, as the emulator stored them. */
-    to: (chatId: number) => emulator.storage.botMessages.filter((update) => Number(update.message.chat_id) === chatId).map((update) => update.message),
+    /** The messages the bot sent to a chat, as the emulator stored them (edits applied), each with its `message_id`. */
+    to: (chatId: number) =>
+      emulator.storage.botMessages
+        .filter((update) => Number(update.message.chat_id) === chatId)
+        .map((update) => ({ ...update.message, message_id: update.messageId })),
     stop: async () => {
       layer.stop(true);
       await emulator.stop();

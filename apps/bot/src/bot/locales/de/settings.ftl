@@ -1,0 +1,15 @@
+settings-title = Deine Einstellungen
+settings-language = Sprache: { $language }
+settings-notifications = Benachrichtigungen: { $channels }
+settings-channel-state = { $channel } { $state }
+settings-channel-email = E-Mail
+settings-channel-push = Push
+settings-channel-telegram = Telegram
+settings-on = an
+settings-off = aus
+settings-quiet-hours = Ruhezeit: { $hours } (in deiner Zeitzone)
+settings-quiet-none = keine
+settings-quiet-off = Keine Ruhezeit
+settings-hint = Tippe auf eine Schaltfläche, um etwas zu ändern. 🔔 ist an, 🔕 ist aus: Tippen schaltet um.
+settings-saved = Gespeichert.
+settings-conflict = Deine Einstellungen wurden gerade woanders geändert. Bitte versuche es noch einmal.

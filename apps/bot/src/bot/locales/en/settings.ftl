@@ -1,0 +1,15 @@
+settings-title = Your settings
+settings-language = Language: { $language }
+settings-notifications = Notifications: { $channels }
+settings-channel-state = { $channel } { $state }
+settings-channel-email = Email
+settings-channel-push = Push
+settings-channel-telegram = Telegram
+settings-on = on
+settings-off = off
+settings-quiet-hours = Quiet hours: { $hours } (in your time zone)
+settings-quiet-none = none
+settings-quiet-off = No quiet hours
+settings-hint = Tap a button to change a setting. 🔔 is on, 🔕 is off: tap to switch.
+settings-saved = Saved.
+settings-conflict = Your settings were just changed elsewhere. Please try again.
