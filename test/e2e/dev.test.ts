@@ -150,7 +150,14 @@ test("bun run dev: sessions, a profile with an avatar, account deletion, on one 
     return ((await stats.json()) as { results?: { pageviews: { value: number } } }).results?.pageviews.value === 1;
   }, 20_000);
 
-  expect((await fetch(`${base}/docs`)).headers.get("content-type")).toContain("text/html");
+  const docsPage = await fetch(`${base}/docs`);
+  expect(docsPage.headers.get("content-type")).toContain("text/html");
+  // Every service's document is a source of /docs, the bot's too (served on the gateway, bot off without a token).
+  const docsHtml = await docsPage.text();
+  for (const prefix of ["/auth", "/users", "/files", "/notifications", "/ai", "/analytics", "/bot"]) expect(docsHtml).toContain(`${prefix}/openapi.json`);
+  const botDocument = (await (await fetch(`${base}/bot/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+  expect(botDocument.openapi).toBe("3.1.0");
+  expect(Object.keys(botDocument.paths)).toEqual(expect.arrayContaining(["/bot/link", "/bot/invites", "/bot/invites/{id}/uses"]));
   expect(((await (await fetch(`${base}/auth/openapi.json`)).json()) as { openapi: string }).openapi).toBe("3.1.0");
   expect((await fetch(`${base}/.well-known/jwks.json`)).status).toBe(200);
   expect((await fetch(`${base}/nowhere`)).status).toBe(404);
