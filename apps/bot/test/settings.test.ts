@@ -183,6 +183,14 @@ describe("saving preferences (the bot's service function against the real user s
 describe("a service out of reach", () => {
   const tryLater = "Please try again in a few minutes.";
 
+  test("a peer answering 503 (here the notification service, not started): the chat is asked to try later", async () => {
+    const { chat, chatId } = await linkedChat();
+    await say(bot, chat, "/reminders");
+    expect(lastMessage(bot, chatId).text).toContain(tryLater);
+    await say(bot, chat, "/remind tomorrow 9:00 water the plants");
+    expect(lastMessage(bot, chatId).text).toContain(tryLater);
+  });
+
   test("without BOT_CLIENT_SECRET the bot still links chats, and asks them to try later for what needs the other services", async () => {
     const alone = await startTestBot();
     try {
@@ -190,9 +198,13 @@ describe("a service out of reach", () => {
       const chat = alone.telegram?.client({ chatId: 7900, userId: 7900 });
       if (!chat) throw new Error("no telegram");
       await alone.link(chat, user.token);
-      await say(alone, chat, "/settings");
-      expect(lastMessage(alone, 7900).text).toContain(tryLater);
+      for (const command of ["/settings", "/reminders", "/remind in 10 minutes tea"]) {
+        await say(alone, chat, command);
+        expect(lastMessage(alone, 7900).text).toContain(tryLater);
+      }
       await press(alone, chat, "st:lang:de", lastMessage(alone, 7900).message_id);
+      expect(callbackAnswers(alone).at(-1)).toContain(tryLater);
+      await press(alone, chat, `rm:x:${crypto.randomUUID()}`, lastMessage(alone, 7900).message_id);
       expect(callbackAnswers(alone).at(-1)).toContain(tryLater);
     } finally {
       await alone.close();

@@ -9,13 +9,14 @@ import { account } from "./features/account/index";
 import { fallback } from "./features/fallback/index";
 import { help } from "./features/help/index";
 import { invites } from "./features/invites/index";
+import { reminders } from "./features/reminders/index";
 import { settings } from "./features/settings/index";
 import { start } from "./features/start/index";
 import { createI18n } from "./i18n";
 import { redisSessionStorage } from "./session-storage";
 
 /** The bot's features, in the order they are asked; the fallback (help for anything else) comes last. */
-const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account, invites, settings];
+const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account, invites, reminders, settings];
 
 /**
  * The Telegram bot: grammY over the Bot API at TELEGRAM_API_ROOT (429s and 5xx retried by
