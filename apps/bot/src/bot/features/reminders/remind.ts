@@ -30,6 +30,8 @@ export async function remind(ctx: CommandContext<BotContext>) {
   if (parsed.kind === "once" && parsed.at.getTime() <= now.getTime())
     return ctx.reply(ctx.t("remind-past", { when: formatInstant(parsed.at, { ...view, style: "long" }) }));
 
+  // Read before creating: the user service out of reach then stops the command before anything is made.
+  const { preferences } = await getUserPreferences({ ctx: ctx.lodge, input: { userId } });
   const created = await createReminder({
     ctx: ctx.lodge,
     input:
@@ -49,7 +51,6 @@ export async function remind(ctx: CommandContext<BotContext>) {
         text: reminder.text,
       })
     : ctx.t("remind-created", { when: next, text: reminder.text });
-  const { preferences } = await getUserPreferences({ ctx: ctx.lodge, input: { userId } });
   await ctx.reply(preferences.notifications.telegram.enabled ? confirmation : `${confirmation}\n\n${ctx.t("remind-telegram-off")}`);
 }
 
