@@ -50,7 +50,7 @@ export const botInvites = botSchema.table(
     uses: integer("uses").notNull().default(0),
     expiresAt: timestamptz("expires_at"),
     note: text("note"),
-    /** The admin who made it (a user id), or null when made in Telegram by a chat not linked to a user. */
+    /** The admin who made it (a user id: on the web, or with /invite from their linked chat); null when made by the service itself. */
     createdBy: uuid("created_by"),
     revokedAt: timestamptz("revoked_at"),
     createdAt: createdAt(),
