@@ -20,9 +20,10 @@ const folders = new Set(["events", "helpers", "jobs", "routes", "services"]);
  * Folders an app may add for its own vocabulary: the notification service's type catalog and
  * delivery channels and the AI service's providers (held to the helpers' rule: below the use
  * cases), the notification service's realtime socket (a way in beside routes/, and what the use
- * cases announce through) and the bot service's Telegram bot (a way in beside routes/).
+ * cases announce through), and the bot service's Telegram bot and its update pipeline (the way
+ * Telegram's updates come in and are run: ways in beside routes/).
  */
-const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"], ai: ["providers"], bot: ["bot"] };
+const vocabularyFolders: Record<string, string[]> = { notification: ["catalog", "channels", "realtime"], ai: ["providers"], bot: ["bot", "updates"] };
 const belowUseCases = new Set(["helpers", "catalog", "channels", "providers"]);
 
 /** The names of the values (not types) a module exports. */

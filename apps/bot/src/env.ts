@@ -29,6 +29,8 @@ export const botEnv = serviceEnv
     BOT_SESSION_TTL_SECONDS: positiveInt.default(7 * 86_400),
     /** Chats are spread over this many ordered queues: updates of one chat run in order, different queues in parallel. */
     BOT_QUEUE_SHARDS: positiveInt.max(1024).default(32),
+    /** How long a shard of the queue stays with an instance that stopped renewing it (killed): its updates wait this long for another (ms). */
+    BOT_QUEUE_LEASE_MS: positiveInt.min(300).max(600_000).default(15_000),
 
     /** Where the other services answer (internal, not the public origin). */
     AUTH_URL: baseUrl.default(localUrlOf("auth")),

@@ -7,6 +7,9 @@ import { consumers } from "./events/index";
 import { exportRoutes } from "./routes/export/index";
 import { inviteRoutes } from "./routes/invites/index";
 import { linkRoutes } from "./routes/link/index";
+import { webhookRoutes } from "./routes/webhook/index";
+import { isWebhookCall } from "./routes/webhook/receive";
+import { startUpdatePipeline } from "./updates/index";
 
 export type BotServiceOptions = StartOptions<BotEnv>;
 
@@ -23,13 +26,18 @@ export const botService = defineService<BotEnv, BotDeps>({
   build: async (base, options) => {
     const { env } = options;
     const services = connectServices(env, base);
-    const deps = { env, services, telegram: null };
-    return { ...deps, telegram: await connectTelegram({ ...base, ...deps } as BotDeps) };
+    const deps = { env, services, telegram: null, updates: null };
+    const telegram = await connectTelegram({ ...base, ...deps } as BotDeps);
+    return { ...deps, telegram, updates: telegram ? startUpdatePipeline({ ...base, env }, telegram) : null };
   },
-  routes: (deps) => [linkRoutes(deps), inviteRoutes(deps), exportRoutes(deps)],
+  routes: (deps) => [linkRoutes(deps), inviteRoutes(deps), exportRoutes(deps), webhookRoutes(deps)],
+  http: { rawBody: isWebhookCall },
   consumers,
   ready: (deps): Record<string, Check> => (deps.telegram ? { telegram: deps.telegram.ready } : {}),
-  close: (deps) => deps.telegram?.stop(),
+  close: async (deps) => {
+    await deps.updates?.stop();
+    await deps.telegram?.stop();
+  },
 });
 
 /** The other services, acting for linked users; none without a client secret (the boot log says so). */

@@ -1,9 +1,8 @@
 import { parseEnv } from "@lodge/config";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
-import { createManualClock, createTestRedis, call as request, startTestIssuer } from "@lodge/kit/testing";
+import { createManualClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { startTestTelegram, type TestTelegram } from "@lodge/kit/testing/telegram";
-import type { Update } from "grammy/types";
 import { botEnv } from "../src/env";
 import { startBotService } from "../src/service";
 import { type Peer, startPeers } from "./peers";
@@ -15,8 +14,12 @@ export type TelegramChat = ReturnType<TestTelegram["client"]>;
 /**
  * The bot service in this process on a random port, with its own database and Redis prefix,
  * tokens from a test issuer, a clock that moves only when told, and Telegram played by
- * telegram-test-api (`telegram.client({ chatId, userId })` is a person talking to the bot).
- * `telegram: false` starts it without a bot token, as an operator who has not set one.
+ * telegram-test-api (`telegram.client({ chatId, userId })` is a person talking to the bot). The
+ * bot gets its updates as in development: it long-polls the emulator's layer into its queue, and
+ * its workers run them (`settled()` waits until all of that is done). `env` may set
+ * BOT_WEBHOOK_URL (with BOT_WEBHOOK_SECRET) for webhook mode instead: `postUpdate` then plays
+ * Telegram calling it. `telegram: false` starts it without a bot token, as an operator who has not
+ * set one.
  * `peers` starts real services beside it (see startPeers: auth, and the user and/or notification
  * service) on the same database, Redis prefix and clock, the bot holding its client's credentials;
  * users' tokens then come from `peers.register()` (auth's), not from `issuer`.
@@ -45,29 +48,33 @@ export async function startTestBot(options: { env?: Record<string, string>; tele
   const service = await startBotService({ env, database, redis, clock: clock.now, logger: createLogger({ service: "bot", level: "debug", destination }) });
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: service.app.fetch, idleTimeout: 0 });
   const url = `http://127.0.0.1:${server.port}`;
-  let offset = 0;
 
+  /** Updates the workers are done with (run, rejected or dead-lettered) so far. */
+  const updatesDone = async () => {
+    const counter = (await service.deps.metrics.registry.getSingleMetric("bot_updates_processed_total")?.get())?.values ?? [];
+    return counter.filter((sample) => sample.labels.outcome !== "retried").reduce((sum, sample) => sum + sample.value, 0);
+  };
+  let doneBefore = 0;
   /**
-   * Hands the bot every update Telegram holds for it, in order, as the service's update
-   * pipeline does, and resolves once each was handled.
+   * Resolves once Telegram holds nothing more for the bot and its queue is empty: every update sent
+   * so far was run. Returns how many updates were done since the last call.
    */
-  async function deliver() {
-    const bot = service.deps.telegram?.bot;
-    if (!bot) throw new Error("the bot is off");
-    const updates: Update[] = await bot.api.getUpdates({ offset, timeout: 0 });
-    for (const update of updates) {
-      offset = update.update_id + 1;
-      await bot.handleUpdate(update);
-    }
-    return updates.length;
-  }
+  const settled = async () => {
+    const queue = service.deps.updates?.queue;
+    if (!telegram || !queue) throw new Error("the bot is off");
+    await eventually(async () => telegram.feed.pending() === 0 && (await queue.depth()) === 0, 20_000);
+    const done = await updatesDone();
+    const since = done - doneBefore;
+    doneBefore = done;
+    return since;
+  };
 
   /** Links a person's chat to the user of `token` as they would: a deep link made on the web (POST /bot/link), opened in Telegram. */
   async function link(chat: TelegramChat, token: string) {
     const made = await request(url, "POST", "/bot/link", { token });
     if (made.status !== 201) throw new Error(`POST /bot/link failed: ${made.status} ${made.text}`);
     await chat.sendCommand(chat.makeCommand(`/start ${new URL(made.json.url).searchParams.get("start")}`));
-    await deliver();
+    await settled();
   }
 
   return {
@@ -83,8 +90,13 @@ export async function startTestBot(options: { env?: Record<string, string>; tele
     peers,
     logLines,
     call: (method: string, path: string, callOptions?: Parameters<typeof request>[3]) => request(url, method, path, callOptions),
-    deliver,
+    settled,
+    /** What the tests written before the pipeline call: the same as settled(). */
+    deliver: settled,
     link,
+    /** Telegram calling the webhook with an update (webhook mode); `secret` defaults to BOT_WEBHOOK_SECRET, null sends none. */
+    postUpdate: (update: unknown, secret: string | null = env.BOT_WEBHOOK_SECRET ?? null) =>
+      request(url, "POST", "/bot/webhook", { body: update, headers: secret === null ? {} : { "x-telegram-bot-api-secret-token": secret } }),
     close: async () => {
       await server.stop(true);
       await service.close();

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** A random token for a deep link or an invite code: 24 bytes, base64url (32 characters, within Telegram's 64 for `start`). */
 export function newSecretToken(): string {
@@ -12,3 +12,9 @@ export function tokenHash(token: string): string {
 
 /** Telegram's `start` payload: 1 to 64 of A-Z a-z 0-9 _ -. */
 export const startPayload = /^[\w-]{1,64}$/;
+
+/** Whether `given` is the secret, in constant time (both hashed first: equal lengths, and no length leaked). */
+export function isSameSecret(given: string, secret: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
