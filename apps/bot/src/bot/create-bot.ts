@@ -3,6 +3,7 @@ import { Bot, type Composer, GrammyError, session } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotDeps } from "../deps";
 import { getChatLink } from "../services/get-chat-link";
+import { countApiCalls } from "../updates/metrics";
 import { accessGate } from "./access";
 import type { BotContext, SessionData } from "./context";
 import { account } from "./features/account/index";
@@ -27,6 +28,8 @@ const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, acco
  */
 export function createBot(token: string, deps: BotDeps, botInfo?: UserFromGetMe): Bot<BotContext> {
   const bot = new Bot<BotContext>(token, { botInfo, client: { apiRoot: deps.env.TELEGRAM_API_ROOT } });
+  // Beneath auto-retry: every attempt is counted, each 429 too.
+  bot.api.config.use(countApiCalls(deps.metrics.registry));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
   bot.use(async (ctx, next) => {
     const requestId = `bot-update-${ctx.update.update_id}`;
