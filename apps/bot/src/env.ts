@@ -23,6 +23,8 @@ export const botEnv = serviceEnv
     BOT_PLAIN_TEXT_ASK: fragments.bool,
     /** The AI model `/ask` uses (an alias the AI service serves). */
     BOT_ASK_MODEL: z.string().min(1).default("gpt-4o-mini"),
+    /** The longest `/ask` answer, in tokens (about 4 characters each; a Telegram message holds 4096 characters). */
+    BOT_ASK_MAX_OUTPUT_TOKENS: positiveInt.max(32_768).default(2000),
     /** How long a deep-link token from POST /bot/link stays valid (seconds). */
     BOT_LINK_TTL_SECONDS: positiveInt.max(86_400).default(600),
     /** How long a chat's session (the conversation's last turns, a pending step) lives after its last update (seconds). */

@@ -4,6 +4,7 @@ import { connectTelegram } from "./bot/telegram";
 import type { BotDeps } from "./deps";
 import { type BotEnv, botEnv } from "./env";
 import { consumers } from "./events/index";
+import { createChatTasks } from "./helpers/chat-tasks";
 import { exportRoutes } from "./routes/export/index";
 import { inviteRoutes } from "./routes/invites/index";
 import { linkRoutes } from "./routes/link/index";
@@ -12,6 +13,9 @@ import { isWebhookCall } from "./routes/webhook/receive";
 import { startUpdatePipeline } from "./updates/index";
 
 export type BotServiceOptions = StartOptions<BotEnv>;
+
+/** How long stopping waits for AI answers under way, after the update workers' own drain (compose gives a service 30 s). */
+const CHAT_TASKS_GRACE_MS = 8000;
 
 export const botService = defineService<BotEnv, BotDeps>({
   name: "bot",
@@ -26,7 +30,7 @@ export const botService = defineService<BotEnv, BotDeps>({
   build: async (base, options) => {
     const { env } = options;
     const services = connectServices(env, base);
-    const deps = { env, services, telegram: null, updates: null };
+    const deps = { env, services, chatTasks: createChatTasks({ logger: base.logger }), telegram: null, updates: null };
     const telegram = await connectTelegram({ ...base, ...deps } as BotDeps);
     return { ...deps, telegram, updates: telegram ? startUpdatePipeline({ ...base, env }, telegram) : null };
   },
@@ -37,6 +41,8 @@ export const botService = defineService<BotEnv, BotDeps>({
   close: async (deps) => {
     await deps.updates?.stop();
     await deps.telegram?.stop();
+    // Answers under way get a while to finish, then are cut off (the chat is told).
+    await deps.chatTasks.drain(CHAT_TASKS_GRACE_MS);
   },
 });
 

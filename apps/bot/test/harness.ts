@@ -20,18 +20,20 @@ export type TelegramChat = ReturnType<TestTelegram["client"]>;
  * BOT_WEBHOOK_URL (with BOT_WEBHOOK_SECRET) for webhook mode instead: `postUpdate` then plays
  * Telegram calling it. `telegram: false` starts it without a bot token, as an operator who has not
  * set one.
- * `peers` starts real services beside it (see startPeers: auth, and the user and/or notification
- * service) on the same database, Redis prefix and clock, the bot holding its client's credentials;
+ * `peers` starts real services beside it (see startPeers: auth, and the user, notification and/or AI
+ * service; `aiEnv` is the AI service's) on the same database, Redis prefix and clock, the bot holding its client's credentials;
  * users' tokens then come from `peers.register()` (auth's), not from `issuer`.
  */
-export async function startTestBot(options: { env?: Record<string, string>; telegram?: boolean; peers?: readonly Peer[] } = {}) {
+export async function startTestBot(
+  options: { env?: Record<string, string>; telegram?: boolean; peers?: readonly Peer[]; aiEnv?: Record<string, string> } = {},
+) {
   const database = await createTestDatabase();
   const { redis, prefix, cleanup } = await createTestRedis();
   const clock = createManualClock("2026-03-10T10:00:00.000Z");
   const issuer = await startTestIssuer({ clock: clock.now });
   const telegram = options.telegram === false ? null : await startTestTelegram();
   const peers = options.peers?.length
-    ? await startPeers({ peers: options.peers, database, redis, prefix, clock: clock.now, telegramEnv: telegram?.env ?? {} })
+    ? await startPeers({ peers: options.peers, database, redis, prefix, clock: clock.now, telegramEnv: telegram?.env ?? {}, aiEnv: options.aiEnv })
     : undefined;
   const logLines: Record<string, unknown>[] = [];
   const destination = { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) };

@@ -3,6 +3,7 @@ import { admittedChats, botInvites, botLinks, linkTokens } from "@lodge/db/schem
 import { defaultPreferences } from "@lodge/events";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
+import { appendTurns, conversationKey } from "../src/helpers/conversation";
 import { sessionKey } from "../src/helpers/session-key";
 import { admitChat } from "../src/services/admit-chat";
 import { createInvite } from "../src/services/create-invite";
@@ -183,10 +184,10 @@ describe("account deletion and export", () => {
   test("the export (bot:export) gives the link and the conversation; users and clients without the scope are refused", async () => {
     const { user } = await chats.linked(7080, { userName: "ada" });
     const turns = [
-      { role: "user", content: "What is Lodge?" },
-      { role: "assistant", content: "A backend." },
+      { role: "user" as const, content: "What is Lodge?" },
+      { role: "assistant" as const, content: "A backend." },
     ];
-    await bot.redis.set(sessionKey(bot.prefix, 7080), JSON.stringify({ turns }));
+    await appendTurns(bot.deps, { chatId: 7080, userId: user.id, turns, ttlSeconds: 600 });
     const exporter = await bot.issuer.client("user-service", ["bot:export"]);
     const exported = await bot.call("GET", `/bot/export/${user.id}`, { token: exporter });
     expect(exported.status).toBe(200);
@@ -206,7 +207,8 @@ describe("account deletion and export", () => {
   test("user.deletion_requested erases the link, deep links, session and admission, announces it; a deep link made before links nothing after", async () => {
     const { user } = await chats.linked(7090);
     const pending = await chats.deepLink(user.token);
-    await bot.redis.set(sessionKey(bot.prefix, 7090), JSON.stringify({ turns: [{ role: "user", content: "private" }] }));
+    await bot.redis.set(sessionKey(bot.prefix, 7090), JSON.stringify({}));
+    await appendTurns(bot.deps, { chatId: 7090, userId: user.id, turns: [{ role: "user", content: "private" }], ttlSeconds: 600 });
     const { code, invite } = await createInvite({
       ctx: { deps: bot.deps, logger: bot.deps.logger },
       input: { maxUses: 1, expiresAt: null, note: null, createdBy: null },
@@ -219,7 +221,7 @@ describe("account deletion and export", () => {
     expect(await unlinkedOf(7090)).toEqual([{ userId: user.id, chatId: 7090, reason: "account_deleted" }]);
     expect(await linkOf(user.id)).toBeUndefined();
     expect(await bot.db.select().from(linkTokens).where(eq(linkTokens.userId, user.id))).toEqual([]);
-    expect(await bot.redis.exists(sessionKey(bot.prefix, 7090))).toBe(0);
+    expect(await bot.redis.exists(sessionKey(bot.prefix, 7090), conversationKey(bot.prefix, 7090))).toBe(0);
     expect(await bot.db.select().from(admittedChats).where(eq(admittedChats.chatId, 7090))).toEqual([]);
     expect(await bot.db.select({ uses: botInvites.uses }).from(botInvites).where(eq(botInvites.id, invite.id))).toEqual([{ uses: 1 }]);
 

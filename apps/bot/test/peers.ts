@@ -1,8 +1,11 @@
+import { startAiService } from "@lodge/ai";
+import { aiEnv } from "@lodge/ai/env";
+import { startFakeOpenAi } from "@lodge/ai/testing";
 import { startAuthService } from "@lodge/auth";
 import { authEnv } from "@lodge/auth/env";
 import { parseEnv } from "@lodge/config";
 import type { Database } from "@lodge/db";
-import { profiles, recipients, telegramLinks } from "@lodge/db/schema";
+import { profiles, recipients, telegramLinks, users } from "@lodge/db/schema";
 import { createLogger, type Redis } from "@lodge/kit";
 import { eventually, call as request, runDueJobs } from "@lodge/kit/testing";
 import { startNotificationService } from "@lodge/notification";
@@ -11,9 +14,10 @@ import { clientSettings, machineClients } from "@lodge/services";
 import { startUserService } from "@lodge/user";
 import { userEnv } from "@lodge/user/env";
 import { eq } from "drizzle-orm";
+import { startPacedUpstream } from "./paced-upstream";
 
 /** The services a bot test may start beside it (auth always comes with them: it issues every token). */
-export type Peer = "user" | "notification";
+export type Peer = "user" | "notification" | "ai";
 
 type Options = Parameters<typeof request>[3];
 
@@ -25,6 +29,8 @@ type PeersOptions = {
   clock: () => Date;
   /** The Bot API the notification service sends Telegram messages to (the bot's emulator). */
   telegramEnv: Record<string, string>;
+  /** The AI service's own settings (limits, attempts) over the peers' defaults. */
+  aiEnv?: Record<string, string>;
 };
 
 /**
@@ -34,7 +40,9 @@ type PeersOptions = {
  * from @lodge/services' list, so the bot's client has exactly the scopes production gives it); the
  * user and notification services act for users on the bot's calls. The notification service sends
  * Telegram messages to the bot's emulator and runs its workers; `runDueReminders` fires what is due
- * by the clock. `botEnv` points the bot at them.
+ * by the clock. The AI service answers from the fake OpenAI upstream (`fakeOpenAi`: what it was
+ * sent, scripted failures) through `upstream`, where a test can hold a streamed answer between
+ * chunks. `botEnv` points the bot at them.
  */
 export async function startPeers(options: PeersOptions) {
   const { database, redis, clock } = options;
@@ -55,7 +63,13 @@ export async function startPeers(options: PeersOptions) {
   // Both listen before either starts, so each can be given the other's URL.
   const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
   const notificationServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
-  const urls = { AUTH_URL: authUrl, USER_URL: `http://127.0.0.1:${userServer.port}`, NOTIFICATION_URL: `http://127.0.0.1:${notificationServer.port}` };
+  const aiServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
+  const urls = {
+    AUTH_URL: authUrl,
+    USER_URL: `http://127.0.0.1:${userServer.port}`,
+    NOTIFICATION_URL: `http://127.0.0.1:${notificationServer.port}`,
+    AI_URL: `http://127.0.0.1:${aiServer.port}`,
+  };
   const peerEnv = { ...common, ...clients.serviceEnv, ...urls, JWKS_URL: `${authUrl}/.well-known/jwks.json` };
 
   const user = options.peers.includes("user")
@@ -72,10 +86,31 @@ export async function startPeers(options: PeersOptions) {
       })
     : undefined;
   if (notification) notificationServer.reload({ fetch: notification.app.fetch });
+  const fakeOpenAi = options.peers.includes("ai") ? startFakeOpenAi() : undefined;
+  const upstream = fakeOpenAi ? startPacedUpstream(fakeOpenAi.url) : undefined;
+  const ai =
+    fakeOpenAi && upstream
+      ? await startAiService({
+          env: parseEnv(aiEnv, { ...peerEnv, OPENAI_API_KEY: fakeOpenAi.apiKey, OPENAI_BASE_URL: upstream.url, ...options.aiEnv }),
+          database,
+          redis,
+          clock,
+          logger: logger("ai"),
+        })
+      : undefined;
+  if (ai) aiServer.reload({ fetch: ai.app.fetch });
 
   const callAuth = (method: string, path: string, callOptions?: Options) => request(authUrl, method, path, callOptions);
   const callUser = (method: string, path: string, callOptions?: Options) => request(urls.USER_URL, method, path, callOptions);
   const callNotification = (method: string, path: string, callOptions?: Options) => request(urls.NOTIFICATION_URL, method, path, callOptions);
+  const callAi = (method: string, path: string, callOptions?: Options) => request(urls.AI_URL, method, path, callOptions);
+
+  /** A fresh access token for a user (the clock may have moved past the first one's expiry). */
+  async function logIn(account: { email: string }) {
+    const login = await callAuth("POST", "/auth/login", { body: { email: account.email, password: "a perfectly fine password" } });
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+    return login.json.accessToken as string;
+  }
 
   /**
    * A user registered at auth (a real access token), known to the running peers: the user
@@ -106,6 +141,9 @@ export async function startPeers(options: PeersOptions) {
     auth,
     user,
     notification,
+    ai,
+    fakeOpenAi,
+    upstream,
     urls,
     /** What the bot needs to reach them: their URLs, auth's JWKS and its client's credentials. */
     botEnv: {
@@ -117,12 +155,14 @@ export async function startPeers(options: PeersOptions) {
     callAuth,
     callUser,
     callNotification,
+    callAi,
     register,
-    /** A fresh access token for a user (the clock may have moved past the first one's expiry). */
-    logIn: async (account: { email: string }) => {
-      const login = await callAuth("POST", "/auth/login", { body: { email: account.email, password: "a perfectly fine password" } });
-      if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
-      return login.json.accessToken as string;
+    logIn,
+    /** A fresh admin's access token: a registered user promoted in auth's table (as the operator command `admin:create` does), signed in. */
+    admin: async () => {
+      const account = await register();
+      await database.db.update(users).set({ role: "admin" }).where(eq(users.id, account.id));
+      return logIn(account);
     },
     /** Resolves once the notification service knows the chat the bot linked to the user (from `telegram.linked`). */
     telegramLinked: (userId: string, chatId: number) =>
@@ -135,8 +175,12 @@ export async function startPeers(options: PeersOptions) {
     close: async () => {
       await userServer.stop(true);
       await notificationServer.stop(true);
+      await aiServer.stop(true);
       await user?.close();
       await notification?.close();
+      await ai?.close();
+      upstream?.stop();
+      fakeOpenAi?.stop();
       await authServer.stop(true);
       await auth.close();
     },

@@ -27,6 +27,8 @@ const answeredByTheLayer = new Set(["setMyCommands", "sendChatAction", "deleteMy
  *   meanwhile is dropped, never reaching the emulator), to stop a bot mid-update;
  * - `latency(maxMs)`: every call but getUpdates answered after a random wait up to `maxMs`, as
  *   Telegram's own answers vary (calls made in some order may then finish in another).
+ * - the next `refuseHtml(n)` sends or edits in parse_mode HTML refused with Telegram's 400 for bad
+ *   HTML ("can't parse entities"), as Telegram answers markup it cannot read (the emulator reads none).
  * Everything else passes through unchanged.
  */
 export async function startTestTelegram(options: { botToken?: string } = {}) {
@@ -40,6 +42,7 @@ export async function startTestTelegram(options: { botToken?: string } = {}) {
   const holding = new Set<string>();
   let held: (() => void)[] = [];
   let maxLatencyMs = 0;
+  let refusingHtml = 0;
   const layer = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -69,6 +72,11 @@ export async function startTestTelegram(options: { botToken?: string } = {}) {
             { ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } },
             { status: 429 },
           );
+        }
+        if (refusingHtml > 0 && body.parse_mode === "HTML") {
+          refusingHtml -= 1;
+          const description = 'Bad Request: can\'t parse entities: Unsupported start tag "x" at byte offset 0';
+          return Response.json({ ok: false, error_code: 400, description }, { status: 400 });
         }
       }
       const answer = await fetch(`${emulator.config.apiURL}${url.pathname}${url.search}`, {
@@ -121,6 +129,10 @@ export async function startTestTelegram(options: { botToken?: string } = {}) {
       holding.clear();
       for (const resume of held) resume();
       held = [];
+    },
+    /** The next `count` sends or edits in parse_mode HTML are refused as bad HTML. */
+    refuseHtml: (count: number) => {
+      refusingHtml = count;
     },
     /** A Telegram user talking to the bot (telegram-test-api's client): `sendCommand(makeCommand("/start x"))`, `getUpdates()`. */
     client: (clientOptions: Parameters<TelegramServer["getClient"]>[1] = {}) => emulator.getClient(botToken, { timeout: 5000, ...clientOptions }),

@@ -7,6 +7,7 @@ import { countApiCalls } from "../updates/metrics";
 import { accessGate } from "./access";
 import type { BotContext, SessionData } from "./context";
 import { account } from "./features/account/index";
+import { ask } from "./features/ask/index";
 import { fallback } from "./features/fallback/index";
 import { help } from "./features/help/index";
 import { invites } from "./features/invites/index";
@@ -16,8 +17,11 @@ import { start } from "./features/start/index";
 import { createI18n } from "./i18n";
 import { redisSessionStorage } from "./session-storage";
 
-/** The bot's features, in the order they are asked; the fallback (help for anything else) comes last. */
-const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account, invites, reminders, settings];
+/**
+ * The bot's features, in the order they are asked; the fallback (help for anything else) comes
+ * last, and `ask` just before it (in plain-text mode it takes any text).
+ */
+const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, account, invites, reminders, settings, ask];
 
 /**
  * The Telegram bot: grammY over the Bot API at TELEGRAM_API_ROOT (429s and 5xx retried by
@@ -39,7 +43,7 @@ export function createBot(token: string, deps: BotDeps, botInfo?: UserFromGetMe)
   });
   bot.use(
     session({
-      initial: (): SessionData => ({ turns: [] }),
+      initial: (): SessionData => ({}),
       storage: redisSessionStorage<SessionData>({ redis: deps.redis, prefix: deps.redisPrefix, ttlSeconds: deps.env.BOT_SESSION_TTL_SECONDS }),
     }),
   );

@@ -1,13 +1,14 @@
 import { admittedChats, botErasedUsers, botLinks, erasedUserKey, linkTokens } from "@lodge/db/schema";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { conversationKey } from "../helpers/conversation";
 import { lockLinksOf } from "../helpers/link-lock";
 import { sessionKey } from "../helpers/session-key";
 
 /**
  * Account deletion: the user's chat link (with `telegram.unlinked`, reason `account_deleted`), the
  * chat's invite admission and their unused deep links go in one transaction that also publishes
- * `user.data_erased` (service "bot"); the chat's session (the conversation's last turns) goes
+ * `user.data_erased` (service "bot"); the chat's session and its /ask conversation go
  * before it, so a retry after a Redis failure still finds the chat. The user is remembered as
  * erased (by a hash of the id), so a deep link made just before cannot link them again. Safe to
  * run again.
@@ -15,7 +16,7 @@ import { sessionKey } from "../helpers/session-key";
 export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
   const { db, outbox, redis, redisPrefix, clock } = ctx.deps;
   const [linked] = await db.select({ chatId: botLinks.chatId }).from(botLinks).where(eq(botLinks.userId, input.userId));
-  if (linked) await redis.del(sessionKey(redisPrefix, linked.chatId));
+  if (linked) await redis.del(sessionKey(redisPrefix, linked.chatId), conversationKey(redisPrefix, linked.chatId));
   const link = await outbox.transaction(async (tx) => {
     await lockLinksOf(tx, input.userId);
     await tx
@@ -33,6 +34,6 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
     return removed;
   });
   // An update of the chat handled meanwhile may have written its session again.
-  if (link) await redis.del(sessionKey(redisPrefix, link.chatId));
+  if (link) await redis.del(sessionKey(redisPrefix, link.chatId), conversationKey(redisPrefix, link.chatId));
   return { unlinked: link !== undefined };
 }

@@ -1,6 +1,7 @@
 help =
     Das kann ich für dich tun:
     /ask <Frage> – die KI fragen
+    /new – ein neues Gespräch mit der KI beginnen
     /remind <wann> <Text> – eine Erinnerung setzen („in 10 minutes“, „tomorrow 9:00“, „every weekday 8:30“, „on 2027-01-15 14:00“)
     /reminders – deine Erinnerungen
     /settings – Sprache, Benachrichtigungen und Ruhezeiten

@@ -1,6 +1,7 @@
 help =
     Here is what I can do:
     /ask <question> – ask the AI
+    /new – start a new conversation with the AI
     /remind <when> <text> – set a reminder (“in 10 minutes”, “tomorrow 9:00”, “every weekday 8:30”, “on 2027-01-15 14:00”)
     /reminders – your reminders
     /settings – language, notifications and quiet hours
