@@ -14,16 +14,16 @@ export function buttonsOf(message: { reply_markup?: unknown }): { text: string; 
   return rows.flat().map((button) => ({ text: button.text, data: "callback_data" in button ? (button.callback_data ?? "") : "" }));
 }
 
-/** A person pressing a button with `data` under the bot's message `messageId` (the data may be forged), handed to the bot. */
+/** A person pressing a button with `data` under the bot's message `messageId` (the data may be forged), handed to the bot (through its update pipeline). */
 export async function press(bot: TestBot, chat: TelegramChat, data: string, messageId: number) {
   await chat.sendCallback(chat.makeCallbackQuery(data, { message: { message_id: messageId } }));
-  await bot.deliver();
+  await bot.settled();
 }
 
-/** A person sending a command or a message, handed to the bot. */
+/** A person sending a command or a message, handed to the bot (through its update pipeline). */
 export async function say(bot: TestBot, chat: TelegramChat, text: string) {
   await (text.startsWith("/") ? chat.sendCommand(chat.makeCommand(text)) : chat.sendMessage(chat.makeMessage(text)));
-  await bot.deliver();
+  await bot.settled();
 }
 
 /** What the bot answered to the button presses so far (answerCallbackQuery's texts), oldest first. */
