@@ -8,7 +8,7 @@ import { clientSettings, envName, erasingServices, localUrlOf, machineClients, s
 describe("@lodge/services", () => {
   test("the erasing services are those holding user data, in the list's order", () => {
     expect([...erasingServices]).toEqual(services.filter((service) => service.holdsUserData).map((service) => service.name));
-    expect(erasingServices).toEqual(["auth", "user", "file", "notification", "ai", "analytics"]);
+    expect(erasingServices).toEqual(["auth", "user", "file", "notification", "ai", "analytics", "bot"]);
   });
 
   test("a path belongs to a service when it is one of its prefixes or lies under one", () => {
@@ -31,17 +31,24 @@ describe("@lodge/services", () => {
         service: "user",
         id: "user-service",
         secret: "secret-1-0123456789abcdefghij",
-        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export"],
+        scopes: ["auth:verify_password", "users:export", "files:write", "files:export", "notifications:export", "ai:export", "analytics:export", "bot:export"],
       },
       { service: "notification", id: "notification-service", secret: "secret-2-0123456789abcdefghij", scopes: ["users:settings"] },
       { service: "ai", id: "ai-service", secret: "secret-3-0123456789abcdefghij", scopes: ["files:write"] },
+      {
+        service: "bot",
+        id: "bot-service",
+        secret: "secret-4-0123456789abcdefghij",
+        scopes: ["ai:invoke", "notifications:reminders", "users:preferences", "users:settings"],
+      },
     ]);
     expect(machineClients(secret, ["auth", "file"])).toEqual([]);
     expect(clientSettings(clients)).toEqual({
       authClients: [
-        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export",
+        "user-service:secret-1-0123456789abcdefghij:auth:verify_password users:export files:write files:export notifications:export ai:export analytics:export bot:export",
         "notification-service:secret-2-0123456789abcdefghij:users:settings",
         "ai-service:secret-3-0123456789abcdefghij:files:write",
+        "bot-service:secret-4-0123456789abcdefghij:ai:invoke notifications:reminders users:preferences users:settings",
       ],
       serviceEnv: {
         USER_CLIENT_ID: "user-service",
@@ -50,6 +57,8 @@ describe("@lodge/services", () => {
         NOTIFICATION_CLIENT_SECRET: "secret-2-0123456789abcdefghij",
         AI_CLIENT_ID: "ai-service",
         AI_CLIENT_SECRET: "secret-3-0123456789abcdefghij",
+        BOT_CLIENT_ID: "bot-service",
+        BOT_CLIENT_SECRET: "secret-4-0123456789abcdefghij",
       },
     });
   });
