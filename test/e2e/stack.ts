@@ -156,7 +156,8 @@ export async function startStack(options: StackOptions = {}) {
     for (let index = 0; index < (options.instances ?? 1); index++) instances.push(await startAuth(freePort()));
     const peers: Partial<Record<PeerName, ServiceProcess>> = {};
     const peerEnv = ownEnv({ url, fileStorageDir });
-    for (const name of peerNames) peers[name] = await startService(name, freePort(), { ...peerEnv[name], ...options.services?.[name] });
+    const startPeer = (name: PeerName, port: number) => startService(name, port, { ...peerEnv[name], ...options.services?.[name] });
+    for (const name of peerNames) peers[name] = await startPeer(name, freePort());
 
     // Every service's upstream list (<NAME>_UPSTREAMS): a service not started here points at a port
     // where nothing listens (Caddy answers 503 there).
@@ -217,6 +218,21 @@ export async function startStack(options: StackOptions = {}) {
         const up = `"msg":"host is up","host":"127.0.0.1:${fresh.port}"`;
         await eventually(() => caddy.output().slice(logSeen).includes(up));
         return { code, output: old.output() };
+      },
+      /**
+       * Ends a service started with `services` (`SIGKILL`: killed mid-work, as a crash; `SIGTERM`: its
+       * drain) and starts a fresh process on the same port with the same env, once the old one has
+       * exited; resolves when it answers /ready (Caddy's health check takes it back within a second).
+       * `stack.<name>` still names the old process: use the returned `fresh`.
+       */
+      restartService: async (name: PeerName, signal: "SIGKILL" | "SIGTERM" = "SIGTERM") => {
+        const old = peers[name];
+        if (!old) throw new Error(`${name} was not started`);
+        old.child.kill(signal);
+        const code = await old.exited();
+        const fresh = await startPeer(name, old.port);
+        peers[name] = fresh;
+        return { code, output: old.output(), fresh };
       },
       stop,
     };
