@@ -91,7 +91,7 @@ describe("through Caddy", () => {
     }
     expect((await direct("GET", "/metrics")).text).toContain("http_request_duration_seconds");
     // Unrouted prefixes are Caddy's 404; unknown paths under a routed prefix are the service's.
-    expectErrorShape(await edge("GET", "/bot/me"), "NOT_FOUND");
+    expectErrorShape(await edge("GET", "/admin/me"), "NOT_FOUND");
     const unknown = await edge("GET", "/auth/nope");
     expect(unknown.status).toBe(404);
     expectErrorShape(unknown, "NOT_FOUND");
