@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { usage } from "@lodge/db/schema";
 import { eventually } from "@lodge/kit/testing";
 import { eq } from "drizzle-orm";
@@ -20,6 +20,8 @@ beforeAll(async () => {
   if (!bot.peers) throw new Error("no peers");
   peers = bot.peers;
 });
+// A test that failed while holding the upstream leaves nothing held for the next.
+afterEach(() => peers.upstream?.flow());
 afterAll(async () => {
   // Nothing left held: stopping waits for answers under way.
   peers.upstream?.flow();

@@ -63,7 +63,8 @@ export async function startPeers(options: PeersOptions) {
   // Both listen before either starts, so each can be given the other's URL.
   const userServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
   const notificationServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
-  const aiServer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("starting", { status: 503 }) });
+  // A streamed answer a test holds between chunks may be quiet for longer than Bun's default 10 s.
+  const aiServer = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: () => new Response("starting", { status: 503 }) });
   const urls = {
     AUTH_URL: authUrl,
     USER_URL: `http://127.0.0.1:${userServer.port}`,
