@@ -59,12 +59,18 @@ export function chatsOf(bot: TestBot) {
   }
 
   let rawUpdates = 0;
-  /** Hands the bot an update telegram-test-api cannot make (a `my_chat_member`), as the update pipeline would. */
+  /**
+   * An update telegram-test-api's clients cannot make (a `my_chat_member`, a sticker, an edit), put
+   * through the update pipeline as Telegram's delivery would (ids far above the emulator's); returns
+   * what the pipeline made of it once its workers are done.
+   */
   async function handle(update: Omit<Update, "update_id">) {
-    const grammy = bot.deps.telegram?.bot;
-    if (!grammy) throw new Error("the bot is off");
+    const pipeline = bot.deps.updates;
+    if (!pipeline) throw new Error("the bot is off");
     rawUpdates += 1;
-    await grammy.handleUpdate({ update_id: 900_000_000 + rawUpdates, ...update } as Update);
+    const outcome = await pipeline.accept({ update_id: 900_000_000 + rawUpdates, ...update } as Update);
+    await bot.settled();
+    return outcome;
   }
 
   return { telegram, person, sentTo, say, deepLink, payloadOf, linked, published, handle };
