@@ -20,7 +20,10 @@ const env = loadEnv(
       BOT_WEBHOOK_URL: shape.BOT_WEBHOOK_URL,
       BOT_WEBHOOK_SECRET: shape.BOT_WEBHOOK_SECRET,
     })
-    .refine((values) => values.TELEGRAM_BOT_TOKEN, { message: "TELEGRAM_BOT_TOKEN is required (the bot's token from @BotFather)", path: ["TELEGRAM_BOT_TOKEN"] }),
+    .refine((values) => values.TELEGRAM_BOT_TOKEN, {
+      message: "TELEGRAM_BOT_TOKEN is required (the bot's token from @BotFather)",
+      path: ["TELEGRAM_BOT_TOKEN"],
+    }),
 );
 const api = new Api(env.TELEGRAM_BOT_TOKEN as string, { apiRoot: env.TELEGRAM_API_ROOT });
 const command = process.argv[2] ?? "set";
