@@ -20,8 +20,11 @@ beforeAll(async () => {
   if (!bot.peers) throw new Error("no peers");
   peers = bot.peers;
 });
-// A test that failed while holding the upstream leaves nothing held for the next.
-afterEach(() => peers.upstream?.flow());
+// A test that failed while holding the upstream (or slowing Telegram) leaves nothing of it to the next.
+afterEach(() => {
+  peers.upstream?.flow();
+  bot.telegram?.latency(0);
+});
 afterAll(async () => {
   // Nothing left held: stopping waits for answers under way.
   peers.upstream?.flow();
@@ -87,6 +90,8 @@ describe("asking the AI", () => {
   test("the answer streams into one message, edited at most once a second (on the clock) and only when it changed, then complete", async () => {
     const { chat, chatId } = await linkedChat();
     upstream().hold();
+    // Telegram's answers vary: a chunk may arrive while the edit before it is still on its way.
+    telegram().latency(50);
     await ask(chat, "one two three four five six");
     expect(callsFor(chatId, "sendMessage").at(-1)).toMatchObject({ text: "…" });
     // The role chunk: the AI service answers once its upstream gave the first chunk.
@@ -253,24 +258,29 @@ describe("what the AI service refuses, told in the chat", () => {
 });
 
 describe("slow answers", () => {
-  test("hold no other chat, and a chat's next question waits for its answer (and has it as context)", async () => {
+  test("hold no other chat, and a chat's next question waits for its answer (and has it as context); three at a time", async () => {
     const slow = await linkedChat();
     const other = await linkedChat();
     upstream().hold();
     await ask(slow.chat, "slow one");
     await ask(slow.chat, "slow two");
+    await ask(slow.chat, "slow three");
+    await ask(slow.chat, "slow four");
+    expect((await slow.chat.getUpdates()).result.at(-1)?.message.text).toContain("I am still answering your earlier questions");
     // The other chat is answered while the first chat's answer is held mid-stream.
     await other.chat.sendCommand(other.chat.makeCommand("/whoami"));
     await bot.deliver();
     expect((await other.chat.getUpdates()).result.at(-1)?.message.text).toContain("linked to your Lodge account");
     expect(sentWith("slow two")).toHaveLength(0);
     upstream().flow();
-    await finalEdit(slow.chatId, 2);
-    expect(
-      messagesSentWith("slow two")
-        .slice(1)
-        .map((message) => message.content),
-    ).toEqual(["slow one", "You said: slow one", "slow two"]);
+    await finalEdit(slow.chatId, 3);
+    // Asked one after the other, each with the answers before it; the fourth question was not taken.
+    const asked = sentWith("slow").map((request) => (request.body.messages as { content: string }[]).slice(1).map((message) => message.content));
+    expect(asked).toEqual([
+      ["slow one"],
+      ["slow one", "You said: slow one", "slow two"],
+      ["slow one", "You said: slow one", "slow two", "You said: slow two", "slow three"],
+    ]);
   });
 });
 

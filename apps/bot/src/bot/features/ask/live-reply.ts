@@ -11,8 +11,9 @@ export type LiveReply = ReturnType<typeof startLiveReply>;
 
 /**
  * An answer shown while it is written: the first message (a placeholder already sent) is edited
- * as the text grows, at most once per `intervalMs` on the service's clock and one edit at a time,
- * only when the text changed; a final edit shows it complete. Past Telegram's 4096 characters the
+ * as the text grows, at most once per `intervalMs` on the service's clock and one edit at a time
+ * (a text that came during an edit is shown when it ends, if the interval has passed), only when
+ * the text changed; a final edit shows it complete. Past Telegram's 4096 characters the
  * answer goes on in further messages. The Markdown is shown as Telegram's HTML; a message Telegram
  * refuses as bad HTML ("can't parse entities") turns the whole answer to plain text, never a failure.
  */
@@ -22,6 +23,10 @@ export function startLiveReply(options: { api: Api; chatId: number; placeholder:
   let html = true;
   let lastShownAt = options.placeholder.sentAt.getTime();
   let showing: Promise<void> | undefined;
+  /** The newest text, and the text last shown (or being shown); no partial text once the answer is complete. */
+  let latest = "";
+  let shownMarkdown = "";
+  let complete = false;
 
   const partsOf = (markdown: string, note?: string) =>
     html
@@ -58,26 +63,40 @@ export function startLiveReply(options: { api: Api; chatId: number; placeholder:
     message.text = text;
   }
 
+  /** Shows the newest text if it changed, the last edit began `intervalMs` ago and none is under way; else a later text (or the end of that edit) will. */
+  function showLatest() {
+    const now = options.clock().getTime();
+    if (complete || showing || latest === shownMarkdown || !latest.trim() || now - lastShownAt < options.intervalMs) return;
+    lastShownAt = now;
+    shownMarkdown = latest;
+    showing = show(latest)
+      .catch((error) => logger.warn({ err: error }, "could not show a partial answer"))
+      .finally(() => {
+        showing = undefined;
+        showLatest();
+      });
+  }
+
+  /** No more partial edits; the one under way (if any) ends first. */
+  async function settle() {
+    complete = true;
+    while (showing) await showing;
+  }
+
   return {
-    /** The answer so far: shown if the last edit is `intervalMs` old and none is under way (else the next text will be). */
+    /** The answer so far. */
     update(markdown: string) {
-      const now = options.clock().getTime();
-      if (showing || now - lastShownAt < options.intervalMs || !markdown.trim()) return;
-      lastShownAt = now;
-      showing = show(markdown)
-        .catch((error) => logger.warn({ err: error }, "could not show a partial answer"))
-        .finally(() => {
-          showing = undefined;
-        });
+      latest = markdown;
+      showLatest();
     },
     /** The complete answer (with a closing `note` in italics, such as why it was cut off). */
     async finish(markdown: string, note?: string) {
-      await showing;
+      await settle();
       await show(markdown, note);
     },
     /** No answer: the placeholder says why (plain text). */
     async fail(message: string) {
-      await showing;
+      await settle();
       html = false;
       await showPart(0, message);
     },
