@@ -11,9 +11,11 @@ export type Scenario =
   /**
    * The same request every time (a JSON body when given, and any headers, such as a bearer token);
    * with `unique`, the body's text `{{n}}` becomes a number no other request of the run has (so no
-   * answer can come from a cache).
+   * answer can come from a cache). With `uniqueFrom` as well, each string value `"{{n}}"` in the
+   * body becomes that number as a JSON number, counted from `uniqueFrom` (a later run given a higher
+   * start never repeats an earlier one's): start + thread (or connection) × 10^8 + the request's count.
    */
-  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown; headers?: Record<string, string>; unique?: boolean }
+  | { kind: "static"; method: "GET" | "POST"; path: string; body?: unknown; headers?: Record<string, string>; unique?: boolean; uniqueFrom?: number }
   /** GET with `Authorization: Bearer <token>`, each connection cycling through the tokens. */
   | { kind: "bearer"; path: string; tokens: string[] }
   /**
@@ -90,7 +92,13 @@ async function runFetch(options: { baseUrl: string; scenario: Scenario; connecti
     while (performance.now() < deadline) {
       let init: RequestInit;
       if (scenario.kind === "static" && scenario.unique)
-        init = { ...staticInit, body: String((staticInit as RequestInit).body).replace(UNIQUE, `${index}-${made++}`) };
+        init = {
+          ...staticInit,
+          body:
+            scenario.uniqueFrom === undefined
+              ? String((staticInit as RequestInit).body).replace(UNIQUE, `${index}-${made++}`)
+              : String((staticInit as RequestInit).body).replaceAll(`"${UNIQUE}"`, String(scenario.uniqueFrom + index * 1e8 + made++)),
+        };
       else if (scenario.kind === "static") init = staticInit as RequestInit;
       else if (scenario.kind === "bearer") {
         init = { headers: { authorization: `Bearer ${scenario.tokens[turn % scenario.tokens.length]}` } };
@@ -130,7 +138,8 @@ const lua = (value: string) => JSON.stringify(value); // tokens and JSON bodies 
 function wrkScript(scenario: Scenario, threads: number): string {
   if (scenario.kind === "static" && scenario.unique) {
     // Each thread numbers its requests; its id (from setup) keeps two threads' numbers apart.
-    const [head, tail] = JSON.stringify(scenario.body).split(UNIQUE) as [string, string];
+    const numbered = scenario.uniqueFrom !== undefined;
+    const parts = JSON.stringify(scenario.body).split(numbered ? `"${UNIQUE}"` : UNIQUE);
     const headers = Object.entries({ "Content-Type": "application/json", ...scenario.headers })
       .map(([name, value]) => `[${lua(name)}] = ${lua(value)}`)
       .join(", ");
@@ -145,7 +154,8 @@ function init(args)
 end
 function request()
   sent = sent + 1
-  return wrk.format(${lua(scenario.method)}, ${lua(scenario.path)}, { ${headers} }, ${lua(head)} .. tid .. "-" .. sent .. ${lua(tail)})
+  local n = ${numbered ? `string.format("%d", ${scenario.uniqueFrom} + tid * 100000000 + sent)` : `tid .. "-" .. sent`}
+  return wrk.format(${lua(scenario.method)}, ${lua(scenario.path)}, { ${headers} }, ${parts.map(lua).join(" .. n .. ")})
 end
 `;
   }
