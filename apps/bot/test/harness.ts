@@ -1,8 +1,10 @@
 import { parseEnv } from "@lodge/config";
+import { botLinks, preferences } from "@lodge/db/schema";
 import { createTestDatabase } from "@lodge/db/testing";
 import { createLogger } from "@lodge/kit";
 import { createManualClock, createTestRedis, eventually, call as request, startTestIssuer } from "@lodge/kit/testing";
 import { startTestTelegram, type TestTelegram } from "@lodge/kit/testing/telegram";
+import { eq } from "drizzle-orm";
 import { botEnv } from "../src/env";
 import { startBotService } from "../src/service";
 import { type Peer, startPeers } from "./peers";
@@ -71,12 +73,25 @@ export async function startTestBot(
     return since;
   };
 
-  /** Links a person's chat to the user of `token` as they would: a deep link made on the web (POST /bot/link), opened in Telegram. */
+  /**
+   * Links a person's chat to the user of `token` as they would: a deep link made on the web (POST
+   * /bot/link), opened in Telegram. With the user service running, also waits until it switched the
+   * user's Telegram notifications on (from `telegram.linked`) and the bot's link has that version of
+   * their preferences, so a test starts from settled preferences.
+   */
   async function link(chat: TelegramChat, token: string) {
     const made = await request(url, "POST", "/bot/link", { token });
     if (made.status !== 201) throw new Error(`POST /bot/link failed: ${made.status} ${made.text}`);
     await chat.sendCommand(chat.makeCommand(`/start ${new URL(made.json.url).searchParams.get("start")}`));
     await settled();
+    if (!peers?.user) return;
+    // The token's subject is the user (a JWT's payload, read without verifying: the test made it).
+    const userId = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { sub: string }).sub;
+    await eventually(async () => {
+      const [saved] = await database.db.select({ version: preferences.version }).from(preferences).where(eq(preferences.userId, userId));
+      const [link] = await database.db.select({ version: botLinks.preferencesVersion }).from(botLinks).where(eq(botLinks.userId, userId));
+      return link === undefined || (saved !== undefined && saved.version === link.version);
+    });
   }
 
   return {

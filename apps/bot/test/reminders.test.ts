@@ -24,8 +24,9 @@ function peersOf(test: TestBot) {
 
 let chats = 8000;
 /**
- * A user in `timeZone` and their chat, linked, with Telegram notifications on (off by default) as
- * they would turn them on on the web, once the notification service has heard of both.
+ * A user in `timeZone` and their chat, linked (which switches their Telegram notifications on:
+ * preferences version 1), then with `telegramOn: false` or another `language` saved on the web
+ * (version 2), once the notification service and the bot have heard of it.
  */
 async function linkedUser(options: { timeZone?: string; telegramOn?: boolean; language?: string } = {}) {
   const { peers, telegram } = peersOf(bot);
@@ -34,7 +35,8 @@ async function linkedUser(options: { timeZone?: string; telegramOn?: boolean; la
   const chat = telegram.client({ chatId, userId: chatId, userName: `person${chatId}` });
   await bot.link(chat, user.token);
   await peers.telegramLinked(user.id, chatId);
-  if (options.telegramOn !== false || options.language) {
+  let version = 1;
+  if (options.telegramOn === false || options.language) {
     const current = (await peers.callUser("GET", "/users/me/preferences", { token: user.token })).json;
     const preferences = {
       ...current.preferences,
@@ -43,9 +45,10 @@ async function linkedUser(options: { timeZone?: string; telegramOn?: boolean; la
     };
     const put = await peers.callUser("PUT", "/users/me/preferences", { token: user.token, body: { version: current.version, preferences } });
     expect(put.status).toBe(200);
-    await eventually(async () => (await bot.db.select().from(recipients).where(eq(recipients.userId, user.id)))[0]?.preferencesVersion === 1);
-    await eventually(async () => (await bot.db.select().from(botLinks).where(eq(botLinks.userId, user.id)))[0]?.preferencesVersion === 1);
+    version = 2;
   }
+  await eventually(async () => (await bot.db.select().from(recipients).where(eq(recipients.userId, user.id)))[0]?.preferencesVersion === version);
+  await eventually(async () => (await bot.db.select().from(botLinks).where(eq(botLinks.userId, user.id)))[0]?.preferencesVersion === version);
   return { user, chat, chatId };
 }
 

@@ -40,7 +40,8 @@ describe("/settings", () => {
     await say(bot, chat, "/settings");
     const shown = lastMessage(bot, chatId);
     expect(shown.text).toContain("Your settings");
-    expect(shown.text).toContain("Telegram off");
+    // Linking switched Telegram on (the user service, from telegram.linked: version 1).
+    expect(shown.text).toContain("Telegram on");
     expect(shown.text).toContain("Quiet hours: none");
     const buttons = buttonsOf(shown);
     expect(buttons.map((button) => button.data)).toEqual([
@@ -48,7 +49,7 @@ describe("/settings", () => {
       "st:lang:de",
       "st:ch:email:0",
       "st:ch:push:0",
-      "st:ch:telegram:1",
+      "st:ch:telegram:0",
       "st:qh:off",
       "st:qh:2100-0600",
       "st:qh:2200-0700",
@@ -59,28 +60,28 @@ describe("/settings", () => {
     for (const { data } of buttons) expect(new TextEncoder().encode(data).length).toBeLessThanOrEqual(64);
     const sent = bot.telegram?.to(chatId).length;
 
-    await press(bot, chat, "st:ch:telegram:1", shown.message_id);
-    expect(await preferencesOf(user.token)).toMatchObject({ version: 1, preferences: { notifications: { telegram: { enabled: true } } } });
+    await press(bot, chat, "st:ch:telegram:0", shown.message_id);
+    expect(await preferencesOf(user.token)).toMatchObject({ version: 2, preferences: { notifications: { telegram: { enabled: false } } } });
     const edited = lastMessage(bot, chatId);
     expect(edited.message_id).toBe(shown.message_id);
     expect(bot.telegram?.to(chatId)).toHaveLength(sent ?? 0);
-    expect(edited.text).toContain("Telegram on");
-    expect(buttonsOf(edited).map((button) => button.data)).toContain("st:ch:telegram:0");
+    expect(edited.text).toContain("Telegram off");
+    expect(buttonsOf(edited).map((button) => button.data)).toContain("st:ch:telegram:1");
     expect(editsOf(shown.message_id)).toHaveLength(1);
     expect(callbackAnswers(bot).at(-1)).toBe("Saved.");
 
     await press(bot, chat, "st:qh:2200-0700", shown.message_id);
     await press(bot, chat, "st:ch:email:0", shown.message_id);
     expect(await preferencesOf(user.token)).toMatchObject({
-      version: 3,
-      preferences: { quietHours: { start: "22:00", end: "07:00" }, notifications: { email: { enabled: false }, telegram: { enabled: true } } },
+      version: 4,
+      preferences: { quietHours: { start: "22:00", end: "07:00" }, notifications: { email: { enabled: false }, telegram: { enabled: false } } },
     });
     expect(lastMessage(bot, chatId).text).toContain("Quiet hours: 22:00–07:00");
     expect(buttonsOf(lastMessage(bot, chatId)).find((button) => button.data === "st:qh:2200-0700")?.text).toStartWith("✓ ");
 
     // Pressed again (a double tap, an old message): already so, nothing is written.
     await press(bot, chat, "st:qh:2200-0700", shown.message_id);
-    expect((await preferencesOf(user.token)).version).toBe(3);
+    expect((await preferencesOf(user.token)).version).toBe(4);
   });
 
   test("switching the language saves it, redraws the message in German, and the bot speaks German from then on", async () => {
@@ -88,7 +89,7 @@ describe("/settings", () => {
     await say(bot, chat, "/settings");
     const shown = lastMessage(bot, chatId);
     await press(bot, chat, "st:lang:de", shown.message_id);
-    expect(await preferencesOf(user.token)).toMatchObject({ version: 1, preferences: { language: "de" } });
+    expect(await preferencesOf(user.token)).toMatchObject({ version: 2, preferences: { language: "de" } });
     expect(lastMessage(bot, chatId).text).toContain("Deine Einstellungen");
     expect(callbackAnswers(bot).at(-1)).toBe("Gespeichert.");
     expect(await bot.db.select({ language: botLinks.language }).from(botLinks).where(eq(botLinks.userId, user.id))).toEqual([{ language: "de" }]);
@@ -96,7 +97,7 @@ describe("/settings", () => {
     await say(bot, chat, "/help");
     expect(lastMessage(bot, chatId).text).toContain("Das kann ich für dich tun");
     // The user service's own event about the change (same version) changes nothing more.
-    await eventually(async () => (await bot.db.select().from(botLinks).where(eq(botLinks.userId, user.id)))[0]?.preferencesVersion === 1);
+    await eventually(async () => (await bot.db.select().from(botLinks).where(eq(botLinks.userId, user.id)))[0]?.preferencesVersion === 2);
     await press(bot, chat, "st:lang:en", shown.message_id);
     expect(bot.telegram?.to(chatId).find((message) => message.message_id === shown.message_id)?.text).toContain("Your settings");
   });
@@ -110,7 +111,7 @@ describe("/settings", () => {
       await press(bot, chat, data, shown.message_id);
     }
     expect(callbackAnswers(bot).slice(answered)).toEqual(Array(7).fill("This button is no longer valid. Send the command again for a fresh one."));
-    expect(await preferencesOf(user.token)).toMatchObject({ version: 0 });
+    expect(await preferencesOf(user.token)).toMatchObject({ version: 1 });
     expect(lastMessage(bot, chatId).text).toBe(shown.text);
     expect(bot.telegram?.to(chatId).some((message) => message.text.includes("something went wrong"))).toBe(false);
   });
@@ -155,8 +156,8 @@ describe("saving preferences (the bot's service function against the real user s
       },
     });
     expect(changes).toBe(2);
-    expect(saved).toMatchObject({ version: 2, preferences: { theme: "dark", quietHours: { start: "23:00", end: "08:00" } } });
-    expect(await preferencesOf(user.token)).toMatchObject({ version: 2, preferences: { theme: "dark", quietHours: { start: "23:00", end: "08:00" } } });
+    expect(saved).toMatchObject({ version: 3, preferences: { theme: "dark", quietHours: { start: "23:00", end: "08:00" } } });
+    expect(await preferencesOf(user.token)).toMatchObject({ version: 3, preferences: { theme: "dark", quietHours: { start: "23:00", end: "08:00" } } });
   });
 
   test("saved elsewhere again on the retry: a CONFLICT (the user is asked to try again), the bot's change not written", async () => {
@@ -176,7 +177,7 @@ describe("saving preferences (the bot's service function against the real user s
     expect(failed).toBeInstanceOf(ApiError);
     expect((failed as ApiError).code).toBe("CONFLICT");
     expect(changes).toBe(2);
-    expect(await preferencesOf(user.token)).toMatchObject({ version: 2, preferences: { theme: "light", quietHours: null } });
+    expect(await preferencesOf(user.token)).toMatchObject({ version: 3, preferences: { theme: "light", quietHours: null } });
   });
 });
 

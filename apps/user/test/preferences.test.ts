@@ -154,3 +154,32 @@ describe("admin search", () => {
     }
   });
 });
+
+describe("a Telegram chat linked at the bot (telegram.linked)", () => {
+  test("switches the user's Telegram notifications on, as a saved change, and a later link only when they are off", async () => {
+    const user = await stack.register();
+    await stack.user.deps.bus.publish("telegram.linked", { userId: user.id, chatId: 9001 });
+    const switched = await eventually(async () => {
+      const response = await stack.call("GET", "/users/me/preferences", { token: user.accessToken });
+      return response.json.version === 1 && response.json;
+    });
+    expect(switched.preferences.notifications).toMatchObject({ telegram: { enabled: true, frequency: "instant" }, email: { enabled: true } });
+    expect((await preferencesEvents(user.id)).map((event) => event.data.version)).toEqual([1]);
+
+    // Linked again while on: nothing to save. Switched off on the web, a later link switches it on
+    // again. Whichever order the repeated link is handled in, three saves in all.
+    await stack.user.deps.bus.publish("telegram.linked", { userId: user.id, chatId: 9001 });
+    const off = { ...switched.preferences, notifications: { ...switched.preferences.notifications, telegram: { enabled: false, frequency: "instant" } } };
+    const saved = await stack.call("PUT", "/users/me/preferences", { token: user.accessToken, body: { version: 1, preferences: off } });
+    expect(saved.status).toBe(200);
+    expect(saved.json.version).toBe(2);
+    await stack.user.deps.bus.publish("telegram.linked", { userId: user.id, chatId: 9002 });
+    await eventually(async () => (await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version === 3);
+    const telegramOf = (event: { data: Record<string, unknown> }) => (event.data.preferences as typeof off).notifications.telegram.enabled;
+    expect((await preferencesEvents(user.id)).map((event) => [event.data.version, telegramOf(event)])).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+    ]);
+  });
+});

@@ -6,6 +6,7 @@ import { forgetFile } from "../services/forget-file";
 import { markFileProcessed } from "../services/mark-file-processed";
 import { recordErasure } from "../services/record-erasure";
 import { rememberFile } from "../services/remember-file";
+import { switchTelegramOn } from "../services/switch-telegram-on";
 
 /** The events the user service consumes (consumer group "user"). */
 export const consumers: Consumers<UserDeps> = {
@@ -17,6 +18,8 @@ export const consumers: Consumers<UserDeps> = {
     }),
   "file.processed": (event, ctx) => markFileProcessed({ ctx, input: { fileId: event.data.fileId } }),
   "file.deleted": (event, ctx) => forgetFile({ ctx, input: { fileId: event.data.fileId } }),
+  /** A chat linked at the bot: the user's Telegram notifications are switched on. */
+  "telegram.linked": (event, ctx) => switchTelegramOn({ ctx, input: { userId: event.data.userId } }).then(() => undefined),
   /** This service's own part of a deletion. */
   "user.deletion_requested": (event, ctx) => eraseUserData({ ctx, input: { userId: event.data.userId } }),
   /** Every erasing service's acknowledgement (ours too), until none is pending. */

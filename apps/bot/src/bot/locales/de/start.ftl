@@ -1,5 +1,5 @@
 start-welcome = Hallo! Ich bin der Lodge-Bot. Um mich mit deinem Konto zu nutzen, öffne im Web deine Kontoeinstellungen und wähle „Telegram verknüpfen“.
-start-linked = Erledigt: Dieser Chat ist jetzt mit deinem Lodge-Konto verknüpft. Sende /help, um zu sehen, was ich kann.
+start-linked = Erledigt: Dieser Chat ist jetzt mit deinem Lodge-Konto verknüpft, und deine Benachrichtigungen und Erinnerungen kommen auch hierher (abschalten in /settings). Sende /help, um zu sehen, was ich kann.
 start-already-linked = Dieser Chat ist mit deinem Lodge-Konto verknüpft. Sende /help, um zu sehen, was ich kann.
 start-link-invalid = Dieser Link ist abgelaufen oder wurde schon benutzt. Erstelle in deinen Kontoeinstellungen im Web einen neuen.
 start-admitted = Willkommen! Dein Einladungscode wurde angenommen. Um mich mit deinem Konto zu nutzen, öffne im Web deine Kontoeinstellungen und wähle „Telegram verknüpfen“.

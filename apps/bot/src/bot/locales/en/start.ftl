@@ -1,5 +1,5 @@
 start-welcome = Hello! I am the Lodge bot. To use me with your account, open your account settings on the web and choose “Link Telegram”.
-start-linked = Done: this chat is now linked to your Lodge account. Send /help to see what I can do.
+start-linked = Done: this chat is now linked to your Lodge account, and your notifications and reminders come here too (switch them off in /settings). Send /help to see what I can do.
 start-already-linked = This chat is linked to your Lodge account. Send /help to see what I can do.
 start-link-invalid = This link has expired or was already used. Make a new one from your account settings on the web.
 start-admitted = Welcome! Your invite code was accepted. To use me with your account, open your account settings on the web and choose “Link Telegram”.
