@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { parseEnv } from "@lodge/config";
 import { createDatabase } from "@lodge/db";
 import { createTestDatabase } from "@lodge/db/testing";
 import { connectRedis, createLogger } from "@lodge/kit";
-import { createManualClock, type createTcpProxy, createTestRedis, eventually, proxyFor, startTestIssuer } from "@lodge/kit/testing";
+import { createManualClock, type createTcpProxy, createTestRedis, eventually, proxyFor, startTestIssuer, testRedisUrl } from "@lodge/kit/testing";
 import { startTestTelegram } from "@lodge/kit/testing/telegram";
 import { botEnv } from "../src/env";
 import { startBotService } from "../src/service";
@@ -12,7 +13,7 @@ import { startBotService } from "../src/service";
  * Postgres and Redis behind proxies the test cuts. Redis down: the webhook answers 503 (Telegram
  * delivers again later), and takes updates again once it is back. Postgres down: an update's run
  * fails before the features and is retried with backoff (on the service's clock), then done once;
- * one that keeps failing is dead-lettered, and the chat's next update runs.
+ * one that keeps failing is dead-lettered, and the chat's next update runs; an operator redrives it.
  */
 const secret = "outage-secret-0123456789abcdef";
 const clock = createManualClock("2026-03-10T10:00:00.000Z");
@@ -102,6 +103,17 @@ const counter = async (name: string, outcome: string) => {
   const line = text.split("\n").find((row) => row.startsWith(`${name}{`) && row.includes(`outcome="${outcome}"`));
   return Number(line?.split(" ").pop() ?? 0);
 };
+/** `bun run --cwd apps/bot updates:dead-letters …` against the test's Redis prefix; its output. */
+async function deadLetters(...args: string[]) {
+  const child = Bun.spawn([process.execPath, "run", join(import.meta.dir, "../scripts/dead-letters.ts"), ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", REDIS_URL: testRedisUrl, REDIS_PREFIX: testRedis.prefix },
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const [output, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+  expect(code).toBe(0);
+  return output;
+}
 /** Done with everything queued (read through the test's own connection: the service's may be cut). */
 const drained = () => eventually(async () => (await depth().catch(() => 1)) === 0, 20_000);
 
@@ -156,5 +168,18 @@ describe("a dependency goes down and comes back", () => {
     const texts = telegram.to(9003).map((message) => String(message.text));
     expect(texts.at(-1)).toStartWith("Here is what I can do");
     expect(await counter("bot_updates_processed_total", "dead_lettered")).toBeGreaterThanOrEqual(1);
+
+    // The operator lists it, and with Postgres back, redrives it: it runs behind what its chat holds.
+    const listed = await deadLetters("list");
+    expect(listed).toContain(`update ${failing.update_id} (message, chat 9003)  5 attempts`);
+    expect(await deadLetters("redrive", "--all")).toContain("redriven: 1");
+    await eventually(async () => (await depth().catch(() => 1)) === 0, 20_000);
+    expect(
+      telegram
+        .to(9003)
+        .map((message) => String(message.text))
+        .at(-1),
+    ).toBe("This chat is not linked to a Lodge account.");
+    expect(await testRedis.redis.xlen(deadLetter)).toBe(0);
   });
 });

@@ -292,10 +292,15 @@ function parseEntry(entry: StreamEntry): QueuedUpdate | undefined {
   }
 }
 
+/** A dead letter: the update and what a redrive needs to queue it again (its ordering key and type), and why it was given up. */
 function deadLetterFields(shard: Shard, queued: QueuedUpdate, reason: string, attempts: number, now: Date) {
   return [
     "update",
     queued.raw,
+    "key",
+    queued.key,
+    "type",
+    queued.type,
     "shard",
     String(shard.index),
     "entryId",
