@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eventually } from "@lodge/kit/testing";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "./browser";
-import { call, repoRoot, type Stack, startStack } from "./stack";
+import { call, type Stack, startStack } from "./stack";
 
 /** What a desktop Chrome says it is: the ingest drops HeadlessChrome as a bot. */
 const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -22,23 +22,7 @@ let site: { id: string; siteKey: string };
 
 beforeAll(async () => {
   stack = await startStack({ services: { analytics: { ANALYTICS_ROLLUP_INTERVAL_MS: "200" } } });
-  const email = `analytics-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const password = "a password for the dashboard";
-  // The operator's way to the first admin: apps/auth's admin:create, on the stack's database.
-  const created = Bun.spawnSync([process.execPath, "run", "apps/auth/src/cli.ts", "admin:create", email], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      NODE_ENV: "test",
-      DATABASE_URL: stack.database.url,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      REDIS_PREFIX: stack.prefix,
-      AUTH_KEY_ENCRYPTION_SECRET: "e2e-key-encryption-secret-0123456789abcdef",
-      ADMIN_PASSWORD: password,
-    },
-  });
-  expect({ code: created.exitCode, output: created.stdout.toString() + created.stderr.toString() }).toMatchObject({ code: 0 });
-  adminToken = (await call(stack.url, "POST", "/auth/login", { body: { email, password } })).json.accessToken;
+  adminToken = await stack.admin();
   const registered = await call(stack.url, "POST", "/analytics/sites", { token: adminToken, body: { domain: "127.0.0.1", name: "A site" } });
   expect(registered.status).toBe(201);
   site = registered.json;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeOpenAi, startFakeOpenAi } from "@lodge/ai/testing";
 import { eventually } from "@lodge/kit/testing";
 import { startTestTelegram, type TestTelegram } from "@lodge/kit/testing/telegram";
-import { call, repoRoot, type Stack, startStack } from "./stack";
+import { call, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 let fake: FakeOpenAi;
@@ -29,23 +29,7 @@ beforeAll(async () => {
       bot: { ...telegram.env, BOT_ACCESS: "invite" },
     },
   });
-  const email = `bot-admin-${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const password = "a password for the bot's admin";
-  // The operator's way to the first admin: apps/auth's admin:create, on the stack's database.
-  const created = Bun.spawnSync([process.execPath, "run", "apps/auth/src/cli.ts", "admin:create", email], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      NODE_ENV: "test",
-      DATABASE_URL: stack.database.url,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      REDIS_PREFIX: stack.prefix,
-      AUTH_KEY_ENCRYPTION_SECRET: "e2e-key-encryption-secret-0123456789abcdef",
-      ADMIN_PASSWORD: password,
-    },
-  });
-  expect({ code: created.exitCode, output: created.stdout.toString() + created.stderr.toString() }).toMatchObject({ code: 0 });
-  adminToken = (await call(stack.url, "POST", "/auth/login", { body: { email, password } })).json.accessToken;
+  adminToken = await stack.admin();
 }, 90_000);
 afterAll(async () => {
   await stack?.stop();

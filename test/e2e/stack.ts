@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@lodge/db/testing";
 import { connectRedis, type Redis } from "@lodge/kit";
-import { deleteKeys, eventually, testRedisUrl } from "@lodge/kit/testing";
+import { call, deleteKeys, eventually, testRedisUrl } from "@lodge/kit/testing";
 import { clientSettings, envName, machineClients, operationsPaths, type ServiceName, services } from "@lodge/services";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -64,6 +64,9 @@ async function untilAnswers(url: string, what: string, target: ReturnType<typeof
     throw new Error(`${what} did not come up: ${(error as Error).message}\n${target.output().slice(-4000)}`);
   }
 }
+
+/** Every auth instance of a stack (and its CLI) must open the same sealed signing keys (required in production). */
+const keyEncryptionSecret = "e2e-key-encryption-secret-0123456789abcdef";
 
 export type ServiceProcess = ReturnType<typeof spawnCollected> & { port: number; url: string };
 export type AuthProcess = ServiceProcess;
@@ -123,7 +126,7 @@ export async function startStack(options: StackOptions = {}) {
       HOME: scratch,
       NODE_ENV: "test",
       // Every auth instance of a stack must open the same sealed signing keys (required in production).
-      AUTH_KEY_ENCRYPTION_SECRET: "e2e-key-encryption-secret-0123456789abcdef",
+      AUTH_KEY_ENCRYPTION_SECRET: keyEncryptionSecret,
       HOST: "127.0.0.1",
       PORT: String(port),
       DATABASE_URL: database.url,
@@ -205,6 +208,30 @@ export async function startStack(options: StackOptions = {}) {
        * until Caddy has taken it back into rotation (as deploy/rollout.sh waits before the next
        * slot). Returns the old process's exit code and output.
        */
+      /**
+       * A fresh admin's access token, made the operator's way: apps/auth's `admin:create` on the
+       * stack's database, then a login through Caddy.
+       */
+      admin: async () => {
+        const email = `admin-${crypto.randomUUID().slice(0, 8)}@example.com`;
+        const password = "a password for the stack's admin";
+        const created = Bun.spawnSync([process.execPath, "run", "apps/auth/src/cli.ts", "admin:create", email], {
+          cwd: repoRoot,
+          env: {
+            PATH: process.env.PATH ?? "/usr/bin:/bin",
+            NODE_ENV: "test",
+            DATABASE_URL: database.url,
+            REDIS_URL: testRedisUrl,
+            REDIS_PREFIX: prefix,
+            AUTH_KEY_ENCRYPTION_SECRET: keyEncryptionSecret,
+            ADMIN_PASSWORD: password,
+          },
+        });
+        if (created.exitCode !== 0) throw new Error(`admin:create failed: ${created.stdout.toString()}${created.stderr.toString()}`);
+        const login = await call(url, "POST", "/auth/login", { body: { email, password } });
+        if (login.status !== 200) throw new Error(`the admin's login failed: ${login.status} ${login.text}`);
+        return login.json.accessToken as string;
+      },
       restart: async (index: number) => {
         const old = instances[index] as AuthProcess;
         const logSeen = caddy.output().length;
