@@ -2,6 +2,7 @@ import { createStopSignal } from "@lodge/events";
 import { entryField, type Logger, type Redis, type StreamEntry } from "@lodge/kit";
 import type { Update } from "grammy/types";
 import { type AttemptContext, attemptUpdate, defaultRetry, type QueuedUpdate, type RetryPolicy } from "./attempts";
+import { createSlots, deadLetterFields, parseEntry } from "./entries";
 import type { Leases } from "./lease";
 import type { UpdateMetrics } from "./metrics";
 import type { UpdateQueue } from "./queue";
@@ -85,7 +86,7 @@ export function startUpdateWorkers(options: UpdateWorkersOptions) {
       await settle(shard, queued, () =>
         redis
           .multi()
-          .xadd(queue.keys.deadLetter, "MAXLEN", "~", 10_000, "*", ...deadLetterFields(shard, queued, reason, attempts, clock()))
+          .xadd(queue.keys.deadLetter, "MAXLEN", "~", 10_000, "*", ...deadLetterFields(shard.index, queued, reason, attempts, clock()))
           .xdel(shard.stream, queued.id)
           .exec(),
       );
@@ -278,58 +279,3 @@ export function startUpdateWorkers(options: UpdateWorkersOptions) {
 }
 
 export type UpdateWorkers = ReturnType<typeof startUpdateWorkers>;
-
-function parseEntry(entry: StreamEntry): QueuedUpdate | undefined {
-  const raw = entryField(entry, "update");
-  const key = entryField(entry, "key");
-  if (raw === undefined || !key) return undefined;
-  try {
-    const update = JSON.parse(raw) as Update;
-    if (!Number.isSafeInteger(update?.update_id)) return undefined;
-    return { id: entry[0], update, key, type: entryField(entry, "type") ?? "unknown", raw };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A dead letter: the update and what a redrive needs to queue it again (its ordering key and type), and why it was given up. */
-function deadLetterFields(shard: Shard, queued: QueuedUpdate, reason: string, attempts: number, now: Date) {
-  return [
-    "update",
-    queued.raw,
-    "key",
-    queued.key,
-    "type",
-    queued.type,
-    "shard",
-    String(shard.index),
-    "entryId",
-    queued.id,
-    "error",
-    reason.slice(0, 500),
-    "attempts",
-    String(attempts),
-    "failedAt",
-    now.toISOString(),
-  ];
-}
-
-/** At most `size` at once; the others wait their turn in order. */
-function createSlots(size: number) {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return {
-    take: () => {
-      if (free > 0) {
-        free -= 1;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    give: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free += 1;
-    },
-  };
-}
