@@ -1,5 +1,5 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, actingUserOf, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, actingUserHeaders, actingUserOf, ctxOf, errorResponses, jsonResponse } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { drainable } from "../../helpers/drain";
 import { firstFilePart } from "../../helpers/multipart";
@@ -7,6 +7,9 @@ import { checkFileName } from "../../helpers/names";
 import { fileView } from "../../helpers/views";
 import { ingestFile } from "../../services/ingest-file";
 import { bearer, binary, File } from "../schemas";
+
+/** A service client holding it stores files for the user its X-Lodge-User names. */
+const WRITE_SCOPE = "files:write";
 
 export const uploadFileRoute = createRoute({
   method: "post",
@@ -19,9 +22,7 @@ export const uploadFileRoute = createRoute({
     "A client without the scope or the header, or a user's token naming another user, gets 403.",
   security: bearer,
   request: {
-    headers: z.object({
-      "x-lodge-user": z.uuid().optional().openapi({ description: "The user a service client (scope `files:write`) stores the file for" }),
-    }),
+    headers: actingUserHeaders(WRITE_SCOPE),
     query: z.object({ name: z.string().max(1024).optional().openapi({ description: "The file name (raw bodies; overrides a multipart filename)" }) }),
     body: {
       required: true,
@@ -38,7 +39,7 @@ export const upload =
   (deps: FileDeps): RouteHandler<typeof uploadFileRoute, AppEnv> =>
   async (c) => {
     // Before the body is read: a caller that may not store for this user sends nothing to storage.
-    const ownerId = actingUserOf(c, "files:write");
+    const ownerId = actingUserOf(c, WRITE_SCOPE);
     const raw = c.req.raw.body;
     const contentType = c.req.header("content-type") ?? "";
     const lengthHeader = c.req.header("content-length");
