@@ -158,7 +158,8 @@ export function startUpdateWorkers(options: UpdateWorkersOptions) {
   const readLoop = async () => {
     while (running) {
       try {
-        await options.ready();
+        // Stopping need not wait for Telegram's getMe (a hung call lasts grammY's timeout, minutes).
+        await stopped.until(options.ready(), () => undefined);
       } catch (error) {
         logger.debug({ err: error }, "the bot is not ready: updates wait in the queue");
         await sleep(1000);
