@@ -27,7 +27,7 @@ export const botEnv = serviceEnv
     BOT_ASK_MAX_OUTPUT_TOKENS: positiveInt.max(32_768).default(2000),
     /** How long a deep-link token from POST /bot/link stays valid (seconds). */
     BOT_LINK_TTL_SECONDS: positiveInt.max(86_400).default(600),
-    /** How long a chat's session (the conversation's last turns, a pending step) lives after its last update (seconds). */
+    /** How long a chat's session and its /ask conversation live after their last write (seconds). */
     BOT_SESSION_TTL_SECONDS: positiveInt.default(7 * 86_400),
     /** Chats are spread over this many ordered queues: updates of one chat run in order, different queues in parallel. */
     BOT_QUEUE_SHARDS: positiveInt.max(1024).default(32),

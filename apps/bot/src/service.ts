@@ -40,7 +40,6 @@ export const botService = defineService<BotEnv, BotDeps>({
   ready: (deps): Record<string, Check> => (deps.telegram ? { telegram: deps.telegram.ready } : {}),
   close: async (deps) => {
     await deps.updates?.stop();
-    await deps.telegram?.stop();
     // Answers under way get a while to finish, then are cut off (the chat is told).
     await deps.chatTasks.drain(CHAT_TASKS_GRACE_MS);
   },

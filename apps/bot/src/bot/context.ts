@@ -1,5 +1,5 @@
 import type { I18nFlavor } from "@grammyjs/i18n";
-import type { Context, SessionFlavor } from "grammy";
+import type { Context, LazySessionFlavor } from "grammy";
 import type { Ctx } from "../deps";
 
 /** The chat's Lodge user, when the chat is linked. */
@@ -14,7 +14,7 @@ export type SessionData = Record<string, never>;
 
 /** Every handler's context: grammY's, the session, translations, the chat's link and `lodge`, what the service's functions take. */
 export type BotContext = Context &
-  SessionFlavor<SessionData> &
+  LazySessionFlavor<SessionData> &
   I18nFlavor & {
     /** The service's deps, a logger and a request id (`bot-update-<update_id>`) following the update through the calls it makes. */
     lodge: Ctx;

@@ -1,5 +1,5 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type Composer, GrammyError, session } from "grammy";
+import { Bot, type Composer, GrammyError, lazySession } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotDeps } from "../deps";
 import { getChatLink } from "../services/get-chat-link";
@@ -41,8 +41,9 @@ export function createBot(token: string, deps: BotDeps, botInfo?: UserFromGetMe)
     ctx.link = ctx.chat ? await getChatLink({ ctx: ctx.lodge, input: { chatId: ctx.chat.id } }) : null;
     await next();
   });
+  // Lazy: Redis is read (and written back) only when a handler reads the session, not on every update.
   bot.use(
-    session({
+    lazySession({
       initial: (): SessionData => ({}),
       storage: redisSessionStorage<SessionData>({ redis: deps.redis, prefix: deps.redisPrefix, ttlSeconds: deps.env.BOT_SESSION_TTL_SECONDS }),
     }),

@@ -11,7 +11,6 @@ export type Telegram = {
   username: () => string | undefined;
   /** /ready: whether `getMe` answered at start (asked again while it has not). */
   ready: () => Promise<void>;
-  stop: () => Promise<void>;
 };
 
 /**
@@ -53,7 +52,6 @@ export async function connectTelegram(deps: BotDeps): Promise<Telegram | null> {
     bot,
     username: () => (bot.isInited() ? bot.botInfo.username : undefined),
     ready: init,
-    stop: async () => undefined,
   };
 }
 
