@@ -18,3 +18,8 @@ export function isSameSecret(given: string, secret: string): boolean {
   const digest = (value: string) => createHash("sha256").update(value).digest();
   return timingSafeEqual(digest(given), digest(secret));
 }
+
+/** The t.me link that opens a private chat with the bot and sends `/start <payload>` when the person presses Start. */
+export function deepLink(botUsername: string, payload: string): string {
+  return `https://t.me/${botUsername}?start=${payload}`;
+}

@@ -1,7 +1,7 @@
 import { botInvites } from "@lodge/db/schema";
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { newSecretToken, tokenHash } from "../helpers/secret-token";
+import { deepLink, newSecretToken, tokenHash } from "../helpers/secret-token";
 
 type CreateInviteInput = { maxUses: number; expiresAt: Date | null; note: string | null; createdBy: string | null };
 
@@ -21,5 +21,5 @@ export async function createInvite({ ctx, input }: { ctx: Ctx; input: CreateInvi
   if (!invite) throw new Error("insert returned no row");
   ctx.logger.info({ inviteId: invite.id, maxUses: invite.maxUses, createdBy: input.createdBy }, "invite code made");
   const username = telegram?.username();
-  return { code, url: username ? `https://t.me/${username}?start=${code}` : null, invite };
+  return { code, url: username ? deepLink(username, code) : null, invite };
 }

@@ -3,7 +3,7 @@ import { ApiError } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { lockLinksOf } from "../helpers/link-lock";
-import { newSecretToken, tokenHash } from "../helpers/secret-token";
+import { deepLink, newSecretToken, tokenHash } from "../helpers/secret-token";
 
 /**
  * A single-use deep link (`https://t.me/<bot>?start=<token>`) that links the chat which opens it to
@@ -31,5 +31,5 @@ export async function createLinkToken({ ctx, input }: { ctx: Ctx; input: { userI
     await tx.delete(linkTokens).where(eq(linkTokens.userId, input.userId));
     await tx.insert(linkTokens).values({ tokenHash: tokenHash(token), userId: input.userId, role: input.role, expiresAt, createdAt: clock() });
   });
-  return { url: `https://t.me/${username}?start=${token}`, expiresAt: expiresAt.toISOString() };
+  return { url: deepLink(username, token), expiresAt: expiresAt.toISOString() };
 }

@@ -1,4 +1,5 @@
 import { Composer } from "grammy";
+import { deepLink } from "../../../helpers/secret-token";
 import { createInvite } from "../../../services/create-invite";
 import type { BotContext } from "../../context";
 
@@ -37,7 +38,7 @@ export function invites() {
         createdBy: ctx.link.userId,
       },
     });
-    await ctx.reply(ctx.t("invite-made", { uses: wanted.uses, days: wanted.days, code, url: url ?? `https://t.me/${ctx.me.username}?start=${code}` }));
+    await ctx.reply(ctx.t("invite-made", { uses: wanted.uses, days: wanted.days, code, url: url ?? deepLink(ctx.me.username, code) }));
   });
   return composer;
 }
