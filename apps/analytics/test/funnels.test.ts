@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { siteShares, sites } from "@lodge/db/schema";
+import { secretTokenHash } from "@lodge/kit";
 import { expectErrorShape } from "@lodge/kit/testing";
 import { type EventRow, insertEventRows } from "../src/helpers/event-row";
 import { productEventRow } from "../src/helpers/product-event";
-import { shareTokenHash } from "../src/helpers/site-access";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 let t: TestAnalytics;
@@ -97,8 +97,8 @@ beforeAll(async () => {
   [owner, admin] = [await t.user(), await t.issuer.admin()];
   siteId = await newSite(owner.id);
   await t.db.insert(siteShares).values([
-    { siteId, tokenHash: shareTokenHash(shareToken) },
-    { siteId, tokenHash: shareTokenHash(revokedToken), revokedAt: new Date("2026-03-01T00:00:00Z") },
+    { siteId, tokenHash: secretTokenHash(shareToken) },
+    { siteId, tokenHash: secretTokenHash(revokedToken), revokedAt: new Date("2026-03-01T00:00:00Z") },
   ]);
   // The same visitors on another site count for that site only.
   await insertEventRows(t.db, [...visitors(siteId), ...visitors(await newSite(null))].flat());

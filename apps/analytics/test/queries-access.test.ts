@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { siteShares } from "@lodge/db/schema";
+import { secretTokenHash } from "@lodge/kit";
 import { call, expectErrorShape, sweepAuthorizations } from "@lodge/kit/testing";
-import { shareTokenHash } from "../src/helpers/site-access";
 import { createSite } from "./fixtures";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
@@ -22,7 +22,7 @@ const paths = ["stats", "timeseries", "breakdown/pages", "breakdown/props/plan",
 
 async function share(forSite: string, revoked = false) {
   const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  await t.db.insert(siteShares).values({ siteId: forSite, tokenHash: shareTokenHash(token), revokedAt: revoked ? t.clock.now() : null });
+  await t.db.insert(siteShares).values({ siteId: forSite, tokenHash: secretTokenHash(token), revokedAt: revoked ? t.clock.now() : null });
   return token;
 }
 

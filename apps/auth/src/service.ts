@@ -1,12 +1,12 @@
 import { authOutbox } from "@lodge/db/schema";
-import { defineService, type StartOptions, startService } from "@lodge/kit";
+import { defineService, newSecretToken, type StartOptions, startService } from "@lodge/kit";
 import { authConfigFromEnv } from "./config";
 import type { AuthDeps } from "./deps";
 import { type AuthEnv, authEnv } from "./env";
 import { consumers } from "./events/index";
 import { createKeyStore } from "./helpers/keys";
 import { createSealer } from "./helpers/sealing";
-import { hashPassword, newSecret } from "./helpers/secrets";
+import { hashPassword } from "./helpers/secrets";
 import { jobs } from "./jobs/index";
 import { createPasswordResetQueue } from "./jobs/password-reset";
 import { createReads } from "./reads";
@@ -50,7 +50,7 @@ export const authService = defineService<AuthEnv, AuthDeps, { maintenance?: bool
       sealer,
       config,
       reads: createReads(base),
-      dummyPasswordHash: await hashPassword(newSecret()),
+      dummyPasswordHash: await hashPassword(newSecretToken()),
       passwordResets: createPasswordResetQueue(base.jobsConnection),
     };
   },

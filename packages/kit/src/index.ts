@@ -28,6 +28,7 @@ export { connectToServices, type RemoteCall, type RemoteReply, type RemoteServic
 export { retryAfterMs } from "./retry-after";
 export { type RevocationList, type RevocationWatchOptions, watchRevokedSessions } from "./revocations";
 export { type Refused, type SafeTextOptions, safeText, type TextRules, unsafeText } from "./safe-text";
+export { isSameSecret, newSecretToken, secretTokenHash } from "./secret-tokens";
 export { serve } from "./serve";
 export {
   type Consumers,

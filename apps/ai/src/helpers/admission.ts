@@ -1,9 +1,9 @@
 import { apiKeys } from "@lodge/db/schema";
-import { ApiError, type AppEnv, actingUserOf } from "@lodge/kit";
+import { ApiError, type AppEnv, actingUserOf, secretTokenHash } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
-import { apiKeyPattern, findKeyByHash, hashApiKey } from "./api-keys";
+import { apiKeyPattern, findKeyByHash } from "./api-keys";
 import { type Admission, type Caller, type CallOutcome, type CallPlan, costOf } from "./calls";
 import { type LimitName, type Limits, limitKeysOf, type Reserved, release, reserve } from "./limiter";
 import { limitsOf } from "./limits";
@@ -45,7 +45,7 @@ export async function callerOf(c: Context<AppEnv>, deps: AiDeps): Promise<Caller
 async function keyCaller(deps: AiDeps, key: string): Promise<Caller> {
   const invalid = new ApiError({ code: "UNAUTHORIZED", message: "Invalid API key" });
   if (!apiKeyPattern.test(key)) throw invalid;
-  const record = await findKeyByHash(deps, hashApiKey(key));
+  const record = await findKeyByHash(deps, secretTokenHash(key));
   const now = deps.clock();
   if (!record) throw invalid;
   if (record.revokedAt !== null) throw new ApiError({ code: "UNAUTHORIZED", message: "API key revoked" });

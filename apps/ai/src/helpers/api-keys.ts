@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
 import { type AiLimits, apiKeys } from "@lodge/db/schema";
+import { newSecretToken, secretTokenHash } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { AiDeps } from "../deps";
 
@@ -7,16 +7,8 @@ import type { AiDeps } from "../deps";
 export const apiKeyPattern = /^lk_[A-Za-z0-9_-]{43}$/;
 
 export function newApiKey() {
-  const key = `lk_${randomBytes(32).toString("base64url")}`;
-  return { key, hash: hashApiKey(key), prefix: key.slice(0, 11) };
-}
-
-/**
- * Keys are 256 random bits, so a fast hash is enough, and keys are found by their hash (an index
- * lookup): the secret itself is never compared.
- */
-export function hashApiKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  const key = `lk_${newSecretToken()}`;
+  return { key, hash: secretTokenHash(key), prefix: key.slice(0, 11) };
 }
 
 /** What a request needs to know about a key, as kept in Redis for every instance. */

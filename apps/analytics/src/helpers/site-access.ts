@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { siteShares, sites } from "@lodge/db/schema";
-import { ApiError, type Principal } from "@lodge/kit";
+import { ApiError, type Principal, secretTokenHash } from "@lodge/kit";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Ctx } from "../deps";
 
@@ -8,11 +7,6 @@ export type Site = typeof sites.$inferSelect;
 
 /** The header (or `?share=` query value) that carries a shared stats link's token. */
 export const SHARE_HEADER = "x-lodge-share";
-
-/** SHA-256 of a share link's token, hex: what the table keeps (tokens are random, 256 bits). */
-export function shareTokenHash(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -47,7 +41,7 @@ export async function siteForReader(ctx: Ctx, siteId: string, principal: Princip
     const [share] = await ctx.deps.db
       .select({ id: siteShares.id })
       .from(siteShares)
-      .where(and(eq(siteShares.tokenHash, shareTokenHash(shareToken)), eq(siteShares.siteId, site.id), isNull(siteShares.revokedAt)))
+      .where(and(eq(siteShares.tokenHash, secretTokenHash(shareToken)), eq(siteShares.siteId, site.id), isNull(siteShares.revokedAt)))
       .limit(1);
     if (share) return site;
   }

@@ -1,7 +1,7 @@
 import { siteShares } from "@lodge/db/schema";
-import type { Principal } from "@lodge/kit";
+import { newSecretToken, type Principal, secretTokenHash } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { shareTokenHash, siteForOwner } from "../helpers/site-access";
+import { siteForOwner } from "../helpers/site-access";
 
 /**
  * A read-only link to a site's stats (its owner or an admin): a random 256-bit token, returned
@@ -9,10 +9,10 @@ import { shareTokenHash, siteForOwner } from "../helpers/site-access";
  */
 export async function createSiteShare({ ctx, input }: { ctx: Ctx; input: { siteId: string; label: string; by: Principal | undefined } }) {
   const site = await siteForOwner(ctx, input.siteId, input.by);
-  const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const token = newSecretToken();
   const [share] = await ctx.deps.db
     .insert(siteShares)
-    .values({ id: Bun.randomUUIDv7(), siteId: site.id, label: input.label, tokenHash: shareTokenHash(token), createdAt: ctx.deps.clock() })
+    .values({ id: Bun.randomUUIDv7(), siteId: site.id, label: input.label, tokenHash: secretTokenHash(token), createdAt: ctx.deps.clock() })
     .returning();
   if (!share) throw new Error("the share link was not stored");
   ctx.logger.info({ siteId: site.id, shareId: share.id }, "analytics share link created");

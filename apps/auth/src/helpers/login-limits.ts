@@ -1,6 +1,6 @@
+import { secretTokenHash } from "@lodge/kit";
 import type { Ctx } from "../deps";
 import { recordAudit } from "./audit";
-import { hashSecret } from "./secrets";
 
 /**
  * Every limit on a login attempt, before the password is checked: per IP network and per IP network
@@ -19,7 +19,7 @@ export async function claimLoginAttempt({ ctx, input }: { ctx: Ctx; input: { ema
     redis.getex(networkKey(ctx, email, client), "EX", config.limits.loginKnownNetworkSeconds),
     limiter.hitAll([
       [`login:ip:${client}`, config.limits.loginPerIp],
-      [`login:ip-email:${hashSecret(`${client}|${email}`)}`, config.limits.loginPerIpEmail],
+      [`login:ip-email:${secretTokenHash(`${client}|${email}`)}`, config.limits.loginPerIpEmail],
     ]),
   ]);
   const attempts = known ? 0 : await limiter.attempt(account, config.limits.loginPerAccount, clock());
@@ -51,5 +51,5 @@ export async function trustLoginNetwork({ ctx, input }: { ctx: Ctx; input: { ema
   await ctx.deps.redis.set(networkKey(ctx, input.email, input.client), "1", "EX", ctx.deps.config.limits.loginKnownNetworkSeconds);
 }
 
-const accountKey = (email: string) => `login:account:${hashSecret(email)}`;
-const networkKey = (ctx: Ctx, email: string, client: string) => `${ctx.deps.redisPrefix}login-network:${hashSecret(`${email}|${client}`)}`;
+const accountKey = (email: string) => `login:account:${secretTokenHash(email)}`;
+const networkKey = (ctx: Ctx, email: string, client: string) => `${ctx.deps.redisPrefix}login-network:${secretTokenHash(`${email}|${client}`)}`;

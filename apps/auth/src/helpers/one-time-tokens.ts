@@ -1,9 +1,8 @@
 import type { Tx } from "@lodge/db";
 import { oneTimeTokens } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, newSecretToken, secretTokenHash } from "@lodge/kit";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { hashSecret, newSecret } from "./secrets";
 
 type Purpose = (typeof oneTimeTokens.$inferSelect)["purpose"];
 
@@ -22,11 +21,11 @@ export async function issueOneTimeToken({
     .update(oneTimeTokens)
     .set({ usedAt: now })
     .where(and(eq(oneTimeTokens.userId, input.userId), eq(oneTimeTokens.purpose, input.purpose), isNull(oneTimeTokens.usedAt)));
-  const token = newSecret();
+  const token = newSecretToken();
   const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
   await tx
     .insert(oneTimeTokens)
-    .values({ userId: input.userId, email: input.email, purpose: input.purpose, tokenHash: hashSecret(token), createdAt: now, expiresAt });
+    .values({ userId: input.userId, email: input.email, purpose: input.purpose, tokenHash: secretTokenHash(token), createdAt: now, expiresAt });
   return { token, expiresAt };
 }
 
@@ -38,7 +37,7 @@ export async function spendOneTimeToken({ ctx, tx, input }: { ctx: Ctx; tx: Tx; 
     .set({ usedAt: now })
     .where(
       and(
-        eq(oneTimeTokens.tokenHash, hashSecret(input.token)),
+        eq(oneTimeTokens.tokenHash, secretTokenHash(input.token)),
         eq(oneTimeTokens.purpose, input.purpose),
         isNull(oneTimeTokens.usedAt),
         gt(oneTimeTokens.expiresAt, now),

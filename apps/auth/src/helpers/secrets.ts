@@ -1,17 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { secretTokenHash } from "@lodge/kit";
 
-/** 256 bits of randomness, URL-safe: refresh, reset and verification tokens, client secrets. */
-export function newSecret(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/** High-entropy secrets need no slow hash: SHA-256 lets us look them up by index. */
-export function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
-}
-
+/** Whether a secret is the one whose hash (secretTokenHash) is stored, in constant time. */
 export function secretsMatch(secret: string, expectedHash: string): boolean {
-  const actual = Buffer.from(hashSecret(secret), "hex");
+  const actual = Buffer.from(secretTokenHash(secret), "hex");
   const expected = Buffer.from(expectedHash, "hex");
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -1,11 +1,11 @@
 import { queryRows, type Tx } from "@lodge/db";
 import { auditLog, refreshTokens, sessions, users } from "@lodge/db/schema";
+import { newSecretToken, secretTokenHash } from "@lodge/kit";
 import { and, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { type AuditAction, recordAudit } from "./audit";
 import { publicUserOfRow, type RawUserRow } from "./public-user";
-import { hashSecret, newSecret } from "./secrets";
 
 export type RevokeReason = "logout" | "revoked" | "revoked_others" | "password_changed" | "password_reset" | "refresh_reuse" | "banned" | "account_deleted";
 
@@ -34,7 +34,7 @@ export async function openSession({
   const now = at.toISOString();
   const expiresAt = new Date(at.getTime() + config.refreshTtlSeconds * 1000).toISOString();
   const sessionId = uuidv7();
-  const refreshToken = newSecret();
+  const refreshToken = newSecretToken();
   const ip = ctx.ip ?? null;
   const userAgent = ctx.userAgent?.slice(0, 512) ?? null;
   const [row] = await queryRows<RawUserRow & { banned: boolean }>(
@@ -48,7 +48,7 @@ export async function openSession({
       from account where banned_at is null
     ), first_token as (
       insert into ${refreshTokens} (id, session_id, token_hash, created_at, expires_at)
-      select ${uuidv7()}::uuid, ${sessionId}::uuid, ${hashSecret(refreshToken)}, ${now}::timestamptz, ${expiresAt}::timestamptz
+      select ${uuidv7()}::uuid, ${sessionId}::uuid, ${secretTokenHash(refreshToken)}, ${now}::timestamptz, ${expiresAt}::timestamptz
       from account where banned_at is null
     ), audited as (
       insert into ${auditLog} (id, action, user_id, ip, user_agent, details, at)

@@ -1,17 +1,17 @@
 import { serviceClients } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, newSecretToken, secretTokenHash } from "@lodge/kit";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { hashSecret, newSecret, secretsMatch } from "../helpers/secrets";
+import { secretsMatch } from "../helpers/secrets";
 
 /** Client credentials: a short-lived token with `role: service` and the granted scopes. */
 export async function issueClientToken({ ctx, input }: { ctx: Ctx; input: { clientId: string; clientSecret: string; scope?: string } }) {
   const { config, keys, limiter, db } = ctx.deps;
-  await limiter.hit(`token:${hashSecret(input.clientId)}`, config.limits.tokenPerClient);
+  await limiter.hit(`token:${secretTokenHash(input.clientId)}`, config.limits.tokenPerClient);
   const fromEnv = config.clients.find((client) => client.clientId === input.clientId);
   let allowedScopes: string[] | undefined;
   if (fromEnv) {
-    if (secretsMatch(input.clientSecret, hashSecret(fromEnv.secret))) allowedScopes = fromEnv.scopes;
+    if (secretsMatch(input.clientSecret, secretTokenHash(fromEnv.secret))) allowedScopes = fromEnv.scopes;
   } else {
     const [stored] = await db
       .select()
@@ -19,7 +19,7 @@ export async function issueClientToken({ ctx, input }: { ctx: Ctx; input: { clie
       .where(and(eq(serviceClients.clientId, input.clientId), isNull(serviceClients.revokedAt)))
       .limit(1);
     // Compare against something even for unknown clients, so timing does not reveal which exist.
-    const matches = secretsMatch(input.clientSecret, stored?.secretHash ?? hashSecret(newSecret()));
+    const matches = secretsMatch(input.clientSecret, stored?.secretHash ?? secretTokenHash(newSecretToken()));
     if (stored && matches) allowedScopes = stored.scopes;
   }
   if (!allowedScopes) throw new ApiError({ code: "UNAUTHORIZED", message: "Invalid client credentials" });

@@ -1,9 +1,8 @@
 import { refreshTokens, sessions } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, secretTokenHash } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { revokeReusedSession } from "../helpers/revoke-reused-session";
-import { hashSecret } from "../helpers/secrets";
 import { revokeSession } from "./revoke-session";
 
 /**
@@ -16,7 +15,7 @@ export async function logOutByRefreshToken({ ctx, input }: { ctx: Ctx; input: { 
     .select({ sessionId: sessions.id, userId: sessions.userId, spentAt: refreshTokens.spentAt, expiresAt: refreshTokens.expiresAt })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(eq(refreshTokens.tokenHash, hashSecret(input.refreshToken)))
+    .where(eq(refreshTokens.tokenHash, secretTokenHash(input.refreshToken)))
     .limit(1);
   if (!row) throw invalid();
   const now = ctx.deps.clock().getTime();

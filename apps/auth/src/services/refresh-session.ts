@@ -1,12 +1,11 @@
 import { queryRows } from "@lodge/db";
 import { refreshTokens, sessions, users } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, newSecretToken, secretTokenHash } from "@lodge/kit";
 import { sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Ctx } from "../deps";
 import { publicUserOfRow, type RawUserRow } from "../helpers/public-user";
 import { revokeReusedSession } from "../helpers/revoke-reused-session";
-import { hashSecret, newSecret } from "../helpers/secrets";
 import { openLiveRefreshToken, sealRefreshToken, signAccessToken } from "../helpers/sessions";
 
 const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid refresh token" });
@@ -19,7 +18,7 @@ const invalid = () => new ApiError({ code: "UNAUTHORIZED", message: "Invalid ref
  * theft and the whole session is revoked.
  */
 export async function refreshSession({ ctx, input }: { ctx: Ctx; input: { refreshToken: string } }) {
-  const tokenHash = hashSecret(input.refreshToken);
+  const tokenHash = secretTokenHash(input.refreshToken);
   const rotated = await rotateInOneStatement({ ctx, input: { tokenHash } });
   if (rotated) return rotated;
   return answerSpentToken({ ctx, input: { tokenHash } });
@@ -38,8 +37,8 @@ async function rotateInOneStatement({ ctx, input }: { ctx: Ctx; input: { tokenHa
   const { config, clock } = ctx.deps;
   const now = clock();
   const expiresAt = new Date(now.getTime() + config.refreshTtlSeconds * 1000);
-  const refreshToken = newSecret();
-  const successorHash = hashSecret(refreshToken);
+  const refreshToken = newSecretToken();
+  const successorHash = secretTokenHash(refreshToken);
   const sealed = await sealRefreshToken(ctx, refreshToken, successorHash);
   const [row] = await queryRows<Rotated>(
     ctx.deps.db,

@@ -1,6 +1,6 @@
+import { secretTokenHash } from "@lodge/kit";
 import type { Ctx } from "../deps";
 import { normalizeEmail } from "../helpers/public-user";
-import { hashSecret } from "../helpers/secrets";
 
 /**
  * Always answers the same (202), whether or not the account exists, and in the same time: the HTTP
@@ -12,6 +12,6 @@ export async function requestPasswordReset({ ctx, input }: { ctx: Ctx; input: { 
   const { limiter, config, passwordResets } = ctx.deps;
   const email = normalizeEmail(input.email);
   await limiter.hit(`forgot:ip:${limiter.client(ctx.ip)}`, config.limits.forgotPerIp);
-  if (!(await limiter.allows(`forgot:email:${hashSecret(email)}`, config.limits.forgotPerEmail))) return;
+  if (!(await limiter.allows(`forgot:email:${secretTokenHash(email)}`, config.limits.forgotPerEmail))) return;
   await passwordResets.add("request", { email, requestId: ctx.requestId });
 }

@@ -1,7 +1,7 @@
 import { admittedChats, botInvites } from "@lodge/db/schema";
+import { secretTokenHash } from "@lodge/kit";
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { tokenHash } from "../helpers/secret-token";
 
 type AdmitChatInput = { code: string; chatId: number; telegramUserId: number; username?: string };
 
@@ -23,7 +23,7 @@ export async function admitChat({ ctx, input }: { ctx: Ctx; input: AdmitChatInpu
       .set({ uses: sql`${botInvites.uses} + 1` })
       .where(
         and(
-          eq(botInvites.codeHash, tokenHash(input.code)),
+          eq(botInvites.codeHash, secretTokenHash(input.code)),
           isNull(botInvites.revokedAt),
           or(isNull(botInvites.expiresAt), gt(botInvites.expiresAt, clock())),
           lt(botInvites.uses, botInvites.maxUses),

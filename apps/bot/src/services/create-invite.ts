@@ -1,7 +1,7 @@
 import { botInvites } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, newSecretToken, secretTokenHash } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import { deepLink, newSecretToken, tokenHash } from "../helpers/secret-token";
+import { deepLink } from "../helpers/deep-link";
 
 type CreateInviteInput = { maxUses: number; expiresAt: Date | null; note: string | null; createdBy: string | null };
 
@@ -16,7 +16,7 @@ export async function createInvite({ ctx, input }: { ctx: Ctx; input: CreateInvi
   const code = newSecretToken();
   const [invite] = await db
     .insert(botInvites)
-    .values({ ...input, codeHash: tokenHash(code), hint: code.slice(-4), createdAt: clock() })
+    .values({ ...input, codeHash: secretTokenHash(code), hint: code.slice(-4), createdAt: clock() })
     .returning();
   if (!invite) throw new Error("insert returned no row");
   ctx.logger.info({ inviteId: invite.id, maxUses: invite.maxUses, createdBy: input.createdBy }, "invite code made");

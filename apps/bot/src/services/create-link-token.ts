@@ -1,9 +1,9 @@
 import { botErasedUsers, erasedUserKey, linkTokens } from "@lodge/db/schema";
-import { ApiError } from "@lodge/kit";
+import { ApiError, newSecretToken, secretTokenHash } from "@lodge/kit";
 import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { deepLink } from "../helpers/deep-link";
 import { lockLinksOf } from "../helpers/link-lock";
-import { deepLink, newSecretToken, tokenHash } from "../helpers/secret-token";
 
 /**
  * A single-use deep link (`https://t.me/<bot>?start=<token>`) that links the chat which opens it to
@@ -29,7 +29,7 @@ export async function createLinkToken({ ctx, input }: { ctx: Ctx; input: { userI
       .where(eq(botErasedUsers.userKey, erasedUserKey(input.userId)));
     if (erased) throw new ApiError({ code: "FORBIDDEN", message: "This account is being deleted" });
     await tx.delete(linkTokens).where(eq(linkTokens.userId, input.userId));
-    await tx.insert(linkTokens).values({ tokenHash: tokenHash(token), userId: input.userId, role: input.role, expiresAt, createdAt: clock() });
+    await tx.insert(linkTokens).values({ tokenHash: secretTokenHash(token), userId: input.userId, role: input.role, expiresAt, createdAt: clock() });
   });
   return { url: deepLink(username, token), expiresAt: expiresAt.toISOString() };
 }

@@ -1,7 +1,7 @@
 import { botErasedUsers, botLinks, erasedUserKey, linkTokens } from "@lodge/db/schema";
+import { secretTokenHash } from "@lodge/kit";
 import { and, eq, gt, or } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { tokenHash } from "../helpers/secret-token";
 
 type LinkChatInput = { token: string; chatId: number; username?: string; languageCode?: string };
 
@@ -16,7 +16,7 @@ export async function linkChat({ ctx, input }: { ctx: Ctx; input: LinkChatInput 
   return outbox.transaction(async (tx) => {
     const [spent] = await tx
       .delete(linkTokens)
-      .where(and(eq(linkTokens.tokenHash, tokenHash(input.token)), gt(linkTokens.expiresAt, clock())))
+      .where(and(eq(linkTokens.tokenHash, secretTokenHash(input.token)), gt(linkTokens.expiresAt, clock())))
       .returning({ userId: linkTokens.userId, role: linkTokens.role });
     if (!spent) return null;
     const [erased] = await tx

@@ -1,10 +1,9 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
-import { ApiError, type AppEnv, errorResponses, jsonBody, jsonResponse } from "@lodge/kit";
+import { ApiError, type AppEnv, errorResponses, isSameSecret, jsonBody, jsonResponse } from "@lodge/kit";
 import type { Update } from "grammy/types";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { BotDeps } from "../../deps";
-import { isSameSecret } from "../../helpers/secret-token";
 
 /** A Telegram update is a few kB; a reply quoting a long message, some tens. Far above that is not Telegram. */
 export const UPDATE_BODY_LIMIT_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { Composer } from "grammy";
-import { deepLink } from "../../../helpers/secret-token";
+import { deepLink } from "../../../helpers/deep-link";
 import { createInvite } from "../../../services/create-invite";
 import type { BotContext } from "../../context";
 

@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import type { BotDeps } from "../../../deps";
-import { startPayload } from "../../../helpers/secret-token";
+import { startPayload } from "../../../helpers/deep-link";
 import { admitChat } from "../../../services/admit-chat";
 import { isChatAdmitted } from "../../../services/is-chat-admitted";
 import { linkChat } from "../../../services/link-chat";
