@@ -69,7 +69,11 @@ describe("a site's visits through Caddy", () => {
     const pagesBreakdown = await call(stack.url, "GET", `/analytics/sites/${site.id}/breakdown/pages?${daysAroundNow()}`, { token: adminToken });
     expect(pagesBreakdown.status).toBe(200);
     expect(JSON.stringify(pagesBreakdown.json)).toContain("/signup");
-    const events = await call(stack.url, "GET", `/analytics/sites/${site.id}/breakdown/events?${daysAroundNow()}`, { token: adminToken });
+    // The custom event is its own ingest request, which may be stored after the pageviews waited for above.
+    const events = await eventually(async () => {
+      const response = await call(stack.url, "GET", `/analytics/sites/${site.id}/breakdown/events?${daysAroundNow()}`, { token: adminToken });
+      return JSON.stringify(response.json).includes("Signup") && response;
+    }, 30_000);
     expect(JSON.stringify(events.json)).toContain("Signup");
     await context.close();
   }, 60_000);
