@@ -28,6 +28,8 @@ export const analyticsEnv = serviceEnv.extend({
   ANALYTICS_WRITER_CLAIM_IDLE_MS: positiveInt.default(30_000),
   /** How often dirty hours are rolled up (ms). */
   ANALYTICS_ROLLUP_INTERVAL_MS: positiveInt.default(1000),
+  /** How long one statement of a stats, funnel, retention or activity query may run before Postgres cancels it (ms). */
+  ANALYTICS_QUERY_TIMEOUT_MS: positiveInt.default(30_000),
 
   /** The API's public origin (`https://api.example.com`): share links start with it; empty gives root-relative links. */
   ANALYTICS_PUBLIC_URL: z

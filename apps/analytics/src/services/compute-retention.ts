@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { bucketStart, bucketsOf, daysPeriod } from "../helpers/local-days";
 import { localDay } from "../helpers/periods";
+import { withinQueryBudget } from "../helpers/query-budget";
 
 type Input = { cohort: "week" | "month"; from?: string | undefined; to?: string | undefined; timeZone: string };
 
@@ -16,9 +17,10 @@ export async function computeRetention({ ctx, input }: { ctx: Ctx; input: Input 
   const now = ctx.deps.clock();
   const period = daysPeriod(input, timeZone, now);
   const today = Temporal.PlainDate.from(localDay(now, timeZone));
-  const rows = await queryRows<{ cohort: string; period: string | null; users: number }>(
-    ctx.deps.db,
-    sql`with cohorts as (
+  const rows = await withinQueryBudget(ctx, (db) =>
+    queryRows<{ cohort: string; period: string | null; users: number }>(
+      db,
+      sql`with cohorts as (
       select user_id, to_char(date_trunc(${unit}, min(ts) at time zone ${timeZone}), 'YYYY-MM-DD') as cohort
       from analytics.events
       where site_id is null and user_id is not null and name = 'user.registered' and ts >= ${period.from.toISOString()} and ts < ${period.to.toISOString()}
@@ -31,6 +33,7 @@ export async function computeRetention({ ctx, input }: { ctx: Ctx; input: Input 
     select cohort, null as period, count(*)::int as users from cohorts group by cohort
     union all
     select cohorts.cohort, active.period, count(*)::int from cohorts join active on active.user_id = cohorts.user_id group by 1, 2`,
+    ),
   );
   const counts = new Map(rows.map((row) => [`${row.cohort} ${row.period ?? ""}`, row.users]));
   const cohorts = bucketsOf(period.days, unit).map((start) => {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { type FunnelStep, funnelCounts, windowSeconds } from "../helpers/funnel";
 import { type PeriodQuery, resolvePeriod } from "../helpers/periods";
+import { withinQueryBudget } from "../helpers/query-budget";
 import type { Site } from "../helpers/site-access";
 
 type Input = { site: Site; steps: FunnelStep[]; window: string; period: PeriodQuery };
@@ -14,14 +15,16 @@ type Input = { site: Site; steps: FunnelStep[]; window: string; period: PeriodQu
 export async function computeSiteFunnel({ ctx, input }: { ctx: Ctx; input: Input }) {
   const period = resolvePeriod(input.period, input.site.timeZone, ctx.deps.clock());
   const inVisit = input.window === "visit";
-  const figures = await funnelCounts(ctx.deps.db, {
-    scope: sql`site_id = ${input.site.id}`,
-    from: period.from,
-    to: period.to,
-    actor: { person: "visitor_id", path: inVisit ? ["visitor_id", "visit_start"] : ["visitor_id"] },
-    steps: input.steps,
-    windowSeconds: inVisit ? null : windowSeconds(input.window),
-  });
+  const figures = await withinQueryBudget(ctx, (db) =>
+    funnelCounts(db, {
+      scope: sql`site_id = ${input.site.id}`,
+      from: period.from,
+      to: period.to,
+      actor: { person: "visitor_id", path: inVisit ? ["visitor_id", "visit_start"] : ["visitor_id"] },
+      steps: input.steps,
+      windowSeconds: inVisit ? null : windowSeconds(input.window),
+    }),
+  );
   return {
     from: period.from.toISOString(),
     to: period.to.toISOString(),

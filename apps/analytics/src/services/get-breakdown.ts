@@ -3,6 +3,7 @@ import { rollupsFit } from "../helpers/aggregates";
 import { breakdownRows, type Dimension } from "../helpers/breakdowns";
 import { type Filter, filterSql } from "../helpers/filters";
 import type { Period } from "../helpers/periods";
+import { withinQueryBudget } from "../helpers/query-budget";
 import type { Site } from "../helpers/site-access";
 
 /**
@@ -20,7 +21,7 @@ export async function getBreakdown({
   const span = { siteId: site.id, ...period };
   // Pages are per local day in rollup_pages: any zone fits, as long as the period is whole days.
   const rolledUp = filters.length === 0 && span.days !== null && (input.dimension === "pages" ? true : rollupsFit(span, site.timeZone));
-  const rows = await breakdownRows(ctx.deps.db, span, input.dimension, filterSql(filters), { offset, limit: limit + 1 }, rolledUp);
+  const rows = await withinQueryBudget(ctx, (db) => breakdownRows(db, span, input.dimension, filterSql(filters), { offset, limit: limit + 1 }, rolledUp));
   return {
     from: period.from.toISOString(),
     to: period.to.toISOString(),

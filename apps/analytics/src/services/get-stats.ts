@@ -2,6 +2,7 @@ import type { Ctx } from "../deps";
 import { countsOf, type Figures, figuresOf, NO_COUNTS } from "../helpers/aggregates";
 import type { Filter } from "../helpers/filters";
 import type { Period } from "../helpers/periods";
+import { withinQueryBudget } from "../helpers/query-budget";
 import type { Site } from "../helpers/site-access";
 
 /** One figure and its change against the previous period: percent (bounceRate: points); null where there is nothing to compare. */
@@ -14,9 +15,10 @@ export type Compared = { value: number; previous: number | null; change: number 
  */
 export async function getStats({ ctx, input }: { ctx: Ctx; input: { site: Site; period: Period; filters: Filter[] } }) {
   const { site, period, filters } = input;
-  const { db } = ctx.deps;
-  const current = await countsOf(db, { siteId: site.id, ...period }, site.timeZone, filters);
-  const before = period.previous ? await countsOf(db, { siteId: site.id, ...period.previous }, site.timeZone, filters) : null;
+  const { current, before } = await withinQueryBudget(ctx, async (db) => ({
+    current: await countsOf(db, { siteId: site.id, ...period }, site.timeZone, filters),
+    before: period.previous ? await countsOf(db, { siteId: site.id, ...period.previous }, site.timeZone, filters) : null,
+  }));
   const now = figuresOf(current.counts.get("all") ?? NO_COUNTS);
   const then = before ? figuresOf(before.counts.get("all") ?? NO_COUNTS) : null;
   const results = Object.fromEntries(

@@ -4,6 +4,7 @@ import { countsOf, figuresOf, NO_COUNTS } from "../helpers/aggregates";
 import { bucketsOf, defaultInterval, type Interval } from "../helpers/buckets";
 import type { Filter } from "../helpers/filters";
 import type { Period, PeriodName } from "../helpers/periods";
+import { withinQueryBudget } from "../helpers/query-budget";
 import type { Site } from "../helpers/site-access";
 
 /**
@@ -27,7 +28,7 @@ export async function getTimeseries({
     });
   const interval = input.interval ?? defaultInterval(input.periodName, days);
   const { buckets, bucketing } = bucketsOf({ ...period, days }, site.timeZone, interval);
-  const { counts, rolledUp } = await countsOf(ctx.deps.db, { siteId: site.id, ...period }, site.timeZone, filters, bucketing);
+  const { counts, rolledUp } = await withinQueryBudget(ctx, (db) => countsOf(db, { siteId: site.id, ...period }, site.timeZone, filters, bucketing));
   return {
     from: period.from.toISOString(),
     to: period.to.toISOString(),

@@ -2,6 +2,7 @@ import { queryRows } from "@lodge/db";
 import { sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { bucketsOf, daysPeriod, type Interval } from "../helpers/local-days";
+import { withinQueryBudget } from "../helpers/query-budget";
 
 /** The most event names an activity report lists (the most frequent). */
 const MAX_NAMES = 100;
@@ -16,12 +17,14 @@ export async function summarizeActivity({ ctx, input }: { ctx: Ctx; input: Input
   const { timeZone, interval } = input;
   const period = daysPeriod(input, timeZone, ctx.deps.clock());
   const buckets = bucketsOf(period.days, interval);
-  const rows = await queryRows<{ name: string; bucket: string; count: number }>(
-    ctx.deps.db,
-    sql`select name, to_char(date_trunc(${interval}, ts at time zone ${timeZone}), 'YYYY-MM-DD') as bucket, count(*)::int as count
+  const rows = await withinQueryBudget(ctx, (db) =>
+    queryRows<{ name: string; bucket: string; count: number }>(
+      db,
+      sql`select name, to_char(date_trunc(${interval}, ts at time zone ${timeZone}), 'YYYY-MM-DD') as bucket, count(*)::int as count
         from analytics.events
         where user_id = ${input.userId} and site_id is null and ts >= ${period.from.toISOString()} and ts < ${period.to.toISOString()}
         group by 1, 2`,
+    ),
   );
   const index = new Map(buckets.map((bucket, position) => [bucket, position]));
   const byName = new Map<string, number[]>();
