@@ -14,7 +14,8 @@ import { startTestAnalytics, type TestAnalytics } from "./harness";
 let t: TestAnalytics;
 let stream: string;
 beforeAll(async () => {
-  t = await startTestAnalytics({ writer: false, env: { ANALYTICS_WRITER_CLAIM_IDLE_MS: "50" } });
+  // No jobs: the rollups job would clear the dirty marks the first test looks at, whenever it ran.
+  t = await startTestAnalytics({ writer: false, jobs: false, env: { ANALYTICS_WRITER_CLAIM_IDLE_MS: "50" } });
   stream = ingestStream(t.prefix);
 });
 afterAll(() => t.close());
