@@ -1,4 +1,4 @@
-import { queryRows } from "@lodge/db";
+import { type Db, queryRows } from "@lodge/db";
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
 import { batched, isRejectedData } from "@lodge/kit";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -6,6 +6,7 @@ import { type Channel, type NotificationType, type Rendered, render, type SendCh
 import type { Channels } from "../channels/index";
 import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
+import { type Created, createdFor, readCreated } from "../realtime/announce";
 import { type Plan, planDelivery } from "./delivery-plan";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
@@ -25,8 +26,12 @@ export type NotificationSend = {
   now: Date;
 };
 
-/** A send's notification ids in its `userIds` order, and their deliveries still pending, for the caller to queue once committed. */
-export type WrittenSend = { ids: string[]; pending: PendingDelivery[] };
+/**
+ * A send's notification ids in its `userIds` order, and their deliveries still pending, for the
+ * caller to queue once committed; `created`, when written outside a transaction (batchedSends), the
+ * rows and unread counts read after the commit, for announceCreated.
+ */
+export type WrittenSend = { ids: string[]; pending: PendingDelivery[]; created?: Created[] };
 /** A send that could not be planned (its data, a channel's lookup) fails alone, not the sends written with it. */
 export type SendOutcome = WrittenSend | { error: unknown };
 
@@ -38,16 +43,35 @@ const MAX_ROWS_A_STATEMENT = 2000;
 
 /**
  * Sends made outside a transaction by concurrent callers, written together (see `batched`): one
- * read of the recipients and their opt-outs, and one statement writing every caller's
- * notifications and deliveries, so a busy instance pays one round trip for many requests. Each
- * caller's rows are committed before its answer; rows Postgres refuses fail only their own caller.
+ * read of the recipients and their opt-outs, one statement writing every caller's notifications
+ * and deliveries, and, once that has committed, one read of what their announcements need, so a
+ * busy instance pays one commit and three round trips for many requests. Each caller's rows are
+ * committed before its answer; rows Postgres refuses fail only their own caller.
  */
-export function batchedSends(planning: Planning, db: Tx) {
-  return batched((sends: NotificationSend[]) => writeNotifications(planning, db, sends), {
-    maxBatch: MAX_ROWS_A_STATEMENT,
-    sizeOf: (send) => send.userIds.length,
-    retryAloneWhen: isRejectedData,
-  });
+export function batchedSends(planning: Planning, db: Db) {
+  return batched(
+    async (sends: NotificationSend[]) => {
+      const outcomes = await writeNotifications(planning, db, sends);
+      const idLists = outcomes.map((outcome) => ("ids" in outcome ? outcome.ids : []));
+      // The write has committed, so this read failing must not fail the batch (nor retry its
+      // writes): each caller's announcement then reads its own rows again.
+      const created = idLists.some((ids) => ids.length > 0)
+        ? await readCreated(db, idLists.flat()).then(
+            (rows) => createdFor(rows, idLists),
+            () => [],
+          )
+        : [];
+      return outcomes.map((outcome, index): SendOutcome => {
+        const read = created[index];
+        return "ids" in outcome && read ? { ...outcome, created: read } : outcome;
+      });
+    },
+    {
+      maxBatch: MAX_ROWS_A_STATEMENT,
+      sizeOf: (send) => send.userIds.length,
+      retryAloneWhen: isRejectedData,
+    },
+  );
 }
 
 /**

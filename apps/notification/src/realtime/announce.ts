@@ -7,39 +7,47 @@ import { notificationView } from "../helpers/views";
 import { countUnread } from "../services/count-unread";
 import type { ServerMessage } from "./messages";
 
-type Created = typeof notifications.$inferSelect & { unread: number };
+/** A notification as announced: its row and its owner's unread count. */
+export type Created = typeof notifications.$inferSelect & { unread: number };
+
+/** Notifications just committed, each with its owner's unread count, in one statement. */
+export async function readCreated(db: Db, ids: string[]): Promise<Created[]> {
+  // Each owner's unread count read with the rows.
+  const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
+  return db
+    .select({ ...getTableColumns(notifications), unread })
+    .from(notifications)
+    .where(inArray(notifications.id, [...new Set(ids)]));
+}
+
+/** `rows` (read for many callers) as each caller's `ids` list asked, in its order; one that is gone left out. */
+export function createdFor(rows: Created[], idLists: string[][]): Created[][] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return idLists.map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
+}
 
 /**
  * Notifications just committed with their owners' unread counts, read for concurrent callers in
- * one statement (see `batched`): each caller's in its own order, one that is gone left out.
- * Built once at boot into deps (`createdNotifications`).
+ * one statement (see `batched`). Built once at boot into deps (`createdNotifications`).
  */
 export function batchedCreatedReads(db: Db) {
-  // Each owner's unread count read with the rows, in one statement.
-  const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
-  return batched(
-    async (idLists: string[][]) => {
-      const rows = await db
-        .select({ ...getTableColumns(notifications), unread })
-        .from(notifications)
-        .where(inArray(notifications.id, [...new Set(idLists.flat())]));
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return idLists.map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
-    },
-    { maxBatch: 2000, sizeOf: (ids) => ids.length },
-  );
+  return batched(async (idLists: string[][]) => createdFor(await readCreated(db, idLists.flat()), idLists), {
+    maxBatch: 2000,
+    sizeOf: (ids) => ids.length,
+  });
 }
 
 /**
  * Tells their owners' open sockets, on every instance, of notifications just committed (one user's,
  * or a send's thousand), then each owner's unread count. A notification already announced (a
  * redelivered event finds it stored) is announced again: clients keep ids and drop repeats.
- * Returns the rows it read (what a caller returning the notification needs, read once).
+ * Returns the rows (what a caller returning the notification needs, read once): `read` when the
+ * write read them after its commit (a batched send's), otherwise read here.
  */
-export async function announceCreated(ctx: Ctx, notificationIds: string[]): Promise<(typeof notifications.$inferSelect)[]> {
+export async function announceCreated(ctx: Ctx, notificationIds: string[], read?: Created[]): Promise<(typeof notifications.$inferSelect)[]> {
   if (notificationIds.length === 0) return [];
   const { createdNotifications, realtime } = ctx.deps;
-  const rows: Created[] = await createdNotifications(notificationIds);
+  const rows = read ?? (await createdNotifications(notificationIds));
   const counts = new Map(rows.map((row) => [row.userId, row.unread]));
   const userIds = [...counts.keys()];
   await realtime.publishAll([

@@ -39,8 +39,8 @@ export async function createNotification({ ctx, input }: { ctx: Ctx; input: Inpu
   });
   const id = made.ids[0] as string;
   await queueDeliveries(ctx, made.pending);
-  // The announcement reads the row; it is what this returns.
-  const [notification] = await announceCreated(ctx, [id]);
+  // The row the announcement has (read after the write's commit, or by it); it is what this returns.
+  const [notification] = await announceCreated(ctx, [id], made.created);
   if (!notification) throw new Error("notification neither created nor found");
   return notification;
 }

@@ -6,7 +6,7 @@ import type { Tx } from "../channels/types";
 import type { Ctx } from "../deps";
 import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
-import { announceCreated } from "../realtime/announce";
+import { announceCreated, type Created } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
 
 /** How long an idempotency key answers with its first response. */
@@ -51,7 +51,7 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
   const channels = input.channels ? [...new Set(input.channels)] : undefined;
 
   /** In a transaction when there is a key to claim or a send to schedule (`tx`); otherwise the one write is insertNotifications'. */
-  const record = async (tx?: Tx): Promise<{ response: SendResponse; pending?: PendingDelivery[] }> => {
+  const record = async (tx?: Tx): Promise<{ response: SendResponse; pending?: PendingDelivery[]; created?: Created[] }> => {
     let requestId: string | undefined;
     if (input.idempotencyKey && tx) {
       const key = input.idempotencyKey;
@@ -76,6 +76,7 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
     }
     let made: SendResponse;
     let pending: PendingDelivery[] = [];
+    let created: Created[] | undefined;
     if (input.sendAt && tx) {
       const [scheduled] = await tx
         .insert(scheduledSends)
@@ -87,18 +88,19 @@ export async function sendNotifications({ ctx, input }: { ctx: Ctx; input: SendI
       const inserted = await insertNotifications(ctx, { type, data: parsed.data, userIds, channels, sourceKey, now }, tx);
       made = { ids: inserted.ids };
       pending = inserted.pending;
+      created = inserted.created;
     }
     if (requestId && tx) await tx.update(sendRequests).set({ response: made }).where(eq(sendRequests.id, requestId));
-    return { response: made, pending };
+    return { response: made, pending, ...(created ? { created } : {}) };
   };
   // Without a key to claim or a send to schedule, the one write is insertNotifications' statement,
   // atomic on its own and shared with concurrent sends': no transaction (two round trips fewer).
-  const { response, pending } = input.idempotencyKey || input.sendAt ? await db.transaction(record) : await record();
+  const { response, pending, created } = input.idempotencyKey || input.sendAt ? await db.transaction(record) : await record();
 
   if (response.scheduledId && input.sendAt) await queueScheduledSend(ctx, response.scheduledId, input.sendAt);
   // A replayed answer's deliveries are read again: what a crash after its commit left unqueued.
   await (pending ? queueDeliveries(ctx, pending) : queuePendingOf(ctx, response.ids));
-  await announceCreated(ctx, response.ids);
+  await announceCreated(ctx, response.ids, created);
   return response;
 }
 
