@@ -1,0 +1,57 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type postgres from "postgres";
+import type { Db, Tx } from "./client";
+
+/** A value of a COPY row: text, a number, or null (`\N`). */
+export type CopyValue = string | number | null;
+
+const special = /[\\\t\n\r]/;
+const specials = /[\\\t\n\r]/g;
+const escapes: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/**
+ * One field in COPY's text format: null as `\N`, and the backslash, tab, newline and carriage
+ * return escaped, so no value can end its field or row early or read as an escape (a value `\N`
+ * stays the two characters; the empty string stays empty, not null). Everything else is itself.
+ * A NUL character cannot be stored in Postgres text at all: the COPY refuses it (22021).
+ */
+export function copyField(value: CopyValue): string {
+  if (value === null) return "\\N";
+  const text = String(value);
+  return special.test(text) ? text.replace(specials, (character) => escapes[character] as string) : text;
+}
+
+/** One row of COPY's text format, its fields separated by tabs, ended by a newline. */
+export function copyRow(values: readonly CopyValue[]): string {
+  let row = "";
+  for (let index = 0; index < values.length; index++) row += (index === 0 ? "" : "\t") + copyField(values[index] ?? null);
+  return `${row}\n`;
+}
+
+/** A transaction that can also stream rows in with `COPY … FROM STDIN`: `tx` runs its statements, `copy` its COPYs. */
+export type CopyingTransaction = {
+  tx: Tx;
+  /** Runs `statement` (a `COPY … FROM STDIN` in text format) with `data` (rows of `copyRow`); resolves once Postgres has them, rejects with its error. */
+  copy: (statement: string, data: string) => Promise<void>;
+};
+
+/** Runs `work` in one transaction that can COPY; committed when it resolves, rolled back when it throws. */
+export type CopyingTransactions = <T>(work: (transaction: CopyingTransaction) => Promise<T>) => Promise<T>;
+
+const isPostgresJs = (client: unknown): client is postgres.Sql => typeof client === "function" && "begin" in client && "unsafe" in client;
+
+/**
+ * Transactions that can COPY rows in, on a database whose driver streams `COPY FROM STDIN`
+ * (postgres.js); undefined on one that cannot (PGlite through drizzle): ask once, at boot, and
+ * keep another way of writing for undefined. A COPY runs on the transaction's own connection:
+ * drizzle's postgres.js session keeps it as `client` (not in drizzle's types; a test covers it).
+ */
+export function copyingTransactions(db: Db): CopyingTransactions | undefined {
+  if (!isPostgresJs((db as unknown as { $client?: unknown }).$client)) return undefined;
+  return (work) =>
+    db.transaction((tx) => {
+      const sql = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
+      return work({ tx, copy: async (statement, data) => pipeline(Readable.from([data]), await sql.unsafe(statement).writable()) });
+    });
+}
