@@ -6,8 +6,9 @@ import { type Channel, type NotificationType, type Rendered, render, type SendCh
 import type { Channels } from "../channels/index";
 import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
-import { type Created, createdFor, readCreated } from "../realtime/announce";
+import { type Created, createdFor, createdReader } from "../realtime/announce";
 import { type Plan, planDelivery } from "./delivery-plan";
+import { amongIds } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
 
@@ -49,14 +50,16 @@ const MAX_ROWS_A_STATEMENT = 2000;
  * committed before its answer; rows Postgres refuses fail only their own caller.
  */
 export function batchedSends(planning: Planning, db: Db) {
+  const reads = planningReads(db);
+  const readCreated = createdReader(db);
   return batched(
     async (sends: NotificationSend[]) => {
-      const outcomes = await writeNotifications(planning, db, sends);
+      const outcomes = await writeNotifications(planning, db, sends, reads);
       const idLists = outcomes.map((outcome) => ("ids" in outcome ? outcome.ids : []));
       // The write has committed, so this read failing must not fail the batch (nor retry its
       // writes): each caller's announcement then reads its own rows again.
       const created = idLists.some((ids) => ids.length > 0)
-        ? await readCreated(db, idLists.flat()).then(
+        ? await readCreated(idLists.flat()).then(
             (rows) => createdFor(rows, idLists),
             () => [],
           )
@@ -82,16 +85,8 @@ export function batchedSends(planning: Planning, db: Db) {
  * nothing: `tx` is a transaction only when the caller writes more with it. A user whose source key
  * is already stored gets no second notification: their existing one is returned.
  */
-export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[]): Promise<SendOutcome[]> {
-  const userIds = [...new Set(sends.flatMap((send) => send.userIds))];
-  // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
-  const [rows, choices] = await Promise.all([
-    tx.select().from(recipients).where(inArray(recipients.userId, userIds)),
-    tx
-      .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
-      .from(categoryPreferences)
-      .where(and(inArray(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false))),
-  ]);
+export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[], reads = planningReads(tx)): Promise<SendOutcome[]> {
+  const [rows, choices] = await reads([...new Set(sends.flatMap((send) => send.userIds))]);
   const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
   const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
   // Each user's `category:channel` opt-outs, grouped once for the batch (not filtered per user).
@@ -135,6 +130,25 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
       };
     }),
   );
+}
+
+/**
+ * The reads planning sends needs, of its users: their recipients rows and their opt-outs, built once
+ * for `reader` (prepared: batchedSends builds them at boot).
+ */
+export function planningReads(reader: Tx) {
+  const userIds = sql.placeholder("userIds");
+  const recipientRows = reader.select().from(recipients).where(amongIds(recipients.userId, userIds)).prepare("notification_recipients");
+  const optOutRows = reader
+    .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
+    .from(categoryPreferences)
+    .where(and(amongIds(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false)))
+    .prepare("notification_opt_outs");
+  return (ids: string[]) => {
+    const values = { userIds: JSON.stringify(ids) };
+    // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
+    return Promise.all([recipientRows.execute(values), optOutRows.execute(values)]);
+  };
 }
 
 type Audiences = { recipientOf: (userId: string) => Recipient; optOuts: Map<string, Set<string>> };

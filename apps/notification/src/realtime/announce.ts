@@ -1,8 +1,9 @@
 import type { Db } from "@lodge/db";
 import { notifications } from "@lodge/db/schema";
 import { batched } from "@lodge/kit";
-import { getTableColumns, inArray, sql } from "drizzle-orm";
+import { getTableColumns, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
+import { amongIds } from "../helpers/id-list";
 import { notificationView } from "../helpers/views";
 import { countUnread } from "../services/count-unread";
 import type { ServerMessage } from "./messages";
@@ -10,14 +11,19 @@ import type { ServerMessage } from "./messages";
 /** A notification as announced: its row and its owner's unread count. */
 export type Created = typeof notifications.$inferSelect & { unread: number };
 
-/** Notifications just committed, each with its owner's unread count, in one statement. */
-export async function readCreated(db: Db, ids: string[]): Promise<Created[]> {
+/**
+ * Reads notifications just committed, each with its owner's unread count, in one statement, built
+ * once for `db` (prepared).
+ */
+export function createdReader(db: Db): (ids: string[]) => Promise<Created[]> {
   // Each owner's unread count read with the rows.
   const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
-  return db
+  const read = db
     .select({ ...getTableColumns(notifications), unread })
     .from(notifications)
-    .where(inArray(notifications.id, [...new Set(ids)]));
+    .where(amongIds(notifications.id, sql.placeholder("ids")))
+    .prepare("notification_created");
+  return (ids) => read.execute({ ids: JSON.stringify([...new Set(ids)]) });
 }
 
 /** `rows` (read for many callers) as each caller's `ids` list asked, in its order; one that is gone left out. */
@@ -31,7 +37,8 @@ export function createdFor(rows: Created[], idLists: string[][]): Created[][] {
  * one statement (see `batched`). Built once at boot into deps (`createdNotifications`).
  */
 export function batchedCreatedReads(db: Db) {
-  return batched(async (idLists: string[][]) => createdFor(await readCreated(db, idLists.flat()), idLists), {
+  const readCreated = createdReader(db);
+  return batched(async (idLists: string[][]) => createdFor(await readCreated(idLists.flat()), idLists), {
     maxBatch: 2000,
     sizeOf: (ids) => ids.length,
   });
