@@ -20,7 +20,8 @@
  *
  * Knobs (env): BENCH_SECONDS (10 per scenario, split over the rounds), BENCH_ROUNDS (4),
  * BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (64), BENCH_STREAMS (400), BENCH_RSS_SECONDS (60),
- * BENCH_DRIVER (wrk|fetch), BENCH_WRK_THREADS (2).
+ * BENCH_DRIVER (wrk|fetch), BENCH_WRK_THREADS (2), BENCH_PROFILE_DIR (unset: when set, the gateway runs with
+ * Bun's CPU profiler and writes its profile there, as .cpuprofile and Markdown, when it stops).
  */
 import { createTestDatabase } from "@lodge/db/testing";
 import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
@@ -55,6 +56,9 @@ async function cpuMs(pid: number): Promise<number> {
   const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
+
+/** Bun's flags that profile the gateway's CPU into `dir` (none when unset). */
+const profilerFlags = (dir: string | undefined) => (dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval=250"] : []);
 
 /** Milliseconds from sending a streamed chat request to the first byte of its body. */
 async function firstByteMs(url: string, authorization: string, index: number): Promise<number> {
@@ -108,7 +112,7 @@ async function main() {
   children.push(upstream);
   const gateway = await startProcess({
     name: "ai",
-    cmd: [process.execPath, "run", "apps/ai/src/main.ts"],
+    cmd: [process.execPath, ...profilerFlags(process.env.BENCH_PROFILE_DIR), "run", "apps/ai/src/main.ts"],
     cwd: root,
     port: gatewayPort,
     readyPath: "/ready",
