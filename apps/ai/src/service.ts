@@ -86,6 +86,7 @@ export const aiService = defineService<AiEnv, AiDeps, AiStartExtras>({
   consumers,
   jobs,
   close: async (deps) => {
+    await deps.accounting.settled();
     await deps.accounting.usageWriter.stop();
     // The kit closes the queues of the jobs it ran; with the worker off, this one is still open.
     await deps.aiJobs.close();

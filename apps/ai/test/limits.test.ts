@@ -75,6 +75,37 @@ describe("tokens per minute", () => {
     expect((await admitFromBoth(1, planFor(caller, { inputTokens: 60, maxOutputTokens: 50 }))).refused).toHaveLength(1);
   });
 
+  test("an input reserved at its upper bound (bytes) that does not fit is counted exactly: admitted when the count fits, refused when not", async () => {
+    t.clock.set("2026-03-10T11:30:00.000Z");
+    const caller = userCaller();
+    await override(caller.userId, { rpm: 100, concurrency: 100 });
+    let counted = 0;
+    const bounded = (exact: number) =>
+      planFor(caller, {
+        inputTokens: 900,
+        maxOutputTokens: 200,
+        countInputTokens: () => {
+          counted += 1;
+          return exact;
+        },
+      });
+    const fits = await admitFromBoth(1, bounded(300));
+    expect(fits.admitted).toHaveLength(1);
+    expect(fits.admitted[0]?.headers["x-ratelimit-remaining-tokens"]).toBe("500");
+    expect(counted).toBe(1);
+    const tooLarge = await admitFromBoth(1, bounded(400));
+    expect(limitsOf(tooLarge.refused)).toEqual(["tpm"]);
+    // Within the bound, nothing is counted.
+    const uncounted = planFor(caller, {
+      inputTokens: 100,
+      maxOutputTokens: 100,
+      countInputTokens: () => {
+        throw new Error("counted within the bound");
+      },
+    });
+    expect((await admitFromBoth(1, uncounted)).admitted).toHaveLength(1);
+  });
+
   test("a call larger than the whole limit is refused", async () => {
     const caller = userCaller();
     const { refused } = await admitFromBoth(1, planFor(caller, { inputTokens: 900, maxOutputTokens: 101 }));

@@ -44,6 +44,8 @@ export function createAccounting(base: ServiceBase, env: AiEnv) {
     },
   });
   const usageStream = usageStreamOf(base.redisPrefix);
+  /** Settles still under way: they run after the answer went out, and stopping waits for them. */
+  const settling = new Set<Promise<void>>();
   return {
     overrides,
     keyLimits,
@@ -60,6 +62,16 @@ export function createAccounting(base: ServiceBase, env: AiEnv) {
       monthlyBudgetUsd: env.AI_USER_MONTHLY_BUDGET_USD,
     },
     maxKeysPerUser: env.AI_MAX_KEYS_PER_USER,
+    /**
+     * Lets a call's settle finish after its answer was sent (it never throws: a settle that cannot
+     * reach Redis writes its record to Postgres itself, and logs it when that fails too).
+     */
+    settleAfterAnswer(settle: Promise<void>) {
+      settling.add(settle);
+      void settle.finally(() => settling.delete(settle));
+    },
+    /** Resolves once every settle under way has ended (before the usage writer stops). */
+    settled: () => Promise.all(settling).then(() => undefined),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
 import { apiKeyPattern, findKeyByHash } from "./api-keys";
 import { type Admission, type Caller, type CallOutcome, type CallPlan, costOf } from "./calls";
-import { type LimitName, type Limits, limitKeysOf, type Reserved, release, reserve } from "./limiter";
+import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved, release, reserve } from "./limiter";
 import { limitsOf } from "./limits";
 import { budgetPeriodsOf, minuteOf, resetText, toNanoUsd } from "./periods";
 import type { UsageRecord } from "./usage-writer";
@@ -70,26 +70,44 @@ async function noteKeyUse(deps: AiDeps, keyId: string, now: Date) {
  * per minute or calls at once, or the user's daily or monthly budget; all checked and reserved in
  * one atomic step in Redis shared by every instance.
  * The budget reserves the dearest the call can cost (its input and `maxOutputTokens` at
- * `plan.pricing`); `settle` releases the call and corrects tokens and cost to what it really used,
- * and queues its usage record.
+ * `plan.pricing`), nothing when `cached` names a response-cache entry that is there (read in the
+ * same step: the admission's `cached`); `settle` releases the call and corrects tokens and cost to
+ * what it really used, and queues its usage record.
  */
-export async function admit(ctx: Ctx, plan: CallPlan): Promise<Admission> {
+export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cached"]): Promise<Admission> {
   const { deps } = ctx;
   const { redis, accounting } = deps;
   const now = deps.clock();
   const id = Bun.randomUUIDv7();
   const limits = await limitsOf(deps, plan.caller);
   const keys = limitKeysOf(deps.redisPrefix, plan.caller, now);
-  const tokens = plan.inputTokens + plan.maxOutputTokens;
-  // The dearest it can cost: every input token uncached, every output token it may produce.
-  const costNano = toNanoUsd(costOf(plan.pricing, { inputTokens: plan.inputTokens, outputTokens: plan.maxOutputTokens, cachedTokens: 0 }));
-  const reserved = await reserve(redis, keys, limits, { id, tokens, costNano, leaseEndsAt: now.getTime() + accounting.leaseMs }, now);
+  const reservationOf = (inputTokens: number): Reservation => ({
+    id,
+    tokens: inputTokens + plan.maxOutputTokens,
+    // The dearest it can cost: every input token uncached, every output token it may produce.
+    costNano: toNanoUsd(costOf(plan.pricing, { inputTokens, outputTokens: plan.maxOutputTokens, cachedTokens: 0 })),
+    leaseEndsAt: now.getTime() + accounting.leaseMs,
+    cached,
+  });
+  let reservation = reservationOf(plan.inputTokens);
+  let reserved = await reserve(redis, keys, limits, reservation, now);
+  // Refused on an upper bound of the input: the exact count decides (a refusal changed nothing).
+  if (!reserved.ok && boundMatters.has(reserved.limit) && plan.countInputTokens) {
+    const exact = plan.countInputTokens();
+    if (exact < plan.inputTokens) {
+      reservation = reservationOf(exact);
+      reserved = await reserve(redis, keys, limits, reservation, now);
+    }
+  }
   const headers = rateLimitHeaders(limits, reserved, minuteOf(now).resetMs);
   if (!reserved.ok) {
     const { limit } = reserved;
     if (limit === "banned") throw new ApiError({ code: "FORBIDDEN", message: "Account suspended" });
     throw refusal(limit, now, headers);
   }
+  const { tokens } = reservation;
+  // A call the response cache answers reserved no cost.
+  const costNano = reserved.cached === null ? reservation.costNano : 0;
 
   let settled = false;
   async function settle(outcome: CallOutcome) {
@@ -107,11 +125,17 @@ export async function admit(ctx: Ctx, plan: CallPlan): Promise<Admission> {
     } catch (error) {
       // Redis is unreachable: the record goes straight to Postgres (the slot frees itself when its lease ends).
       ctx.logger.error({ err: error, usageId: id }, "could not settle in Redis; writing the usage record directly");
-      await accounting.usageWriter.writeNow(record);
+      await accounting.usageWriter.writeNow(record).catch((writeError: unknown) => {
+        // Settles run after the answer: the record is in the log, for an operator to replay, rather than nowhere.
+        ctx.logger.error({ err: writeError, usage: record }, "could not write a usage record to Postgres either");
+      });
     }
   }
-  return { id, headers, settle };
+  return { id, headers, cached: reserved.cached, settle };
 }
+
+/** The limits a call's input tokens count against. */
+const boundMatters = new Set<Refusal>(["tpm", "daily_budget", "monthly_budget"]);
 
 /** OpenAI's x-ratelimit-* headers: the tighter of the user's and the key's limits, and what is left of it this minute. */
 function rateLimitHeaders(limits: Limits, counts: Reserved, resetMs: number): Record<string, string> {

@@ -35,8 +35,10 @@ export type CallPlan = {
   kind: CallKind;
   /** The public model alias asked for. */
   model: string;
-  /** Input tokens, counted from the request with the tokenizer. */
+  /** Input tokens reserved: the request's, or an upper bound of them when `countInputTokens` counts them exactly. */
   inputTokens: number;
+  /** The tokenizer's count of the input, when `inputTokens` is an upper bound (admission asks for it only near a limit). */
+  countInputTokens?: () => number;
   /** The most the call may produce (`max_tokens`/`max_completion_tokens`, else the deployment's cap). */
   maxOutputTokens: number;
   stream: boolean;
@@ -68,5 +70,7 @@ export type Admission = {
   id: string;
   /** OpenAI's `x-ratelimit-*` headers for the answer. */
   headers: Record<string, string>;
+  /** The response cache's entry that answers the call (read in the admission's step, when asked for), or null. */
+  cached: string | null;
   settle(outcome: CallOutcome): Promise<void>;
 };

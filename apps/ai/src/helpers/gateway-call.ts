@@ -4,8 +4,9 @@ import type { Json, Provider, ProviderRequest } from "../providers/types";
 import { admit } from "./admission";
 import type { Admission, Caller, CallKind, CallOutcome, CallPlan, Pricing, TokenCounts } from "./calls";
 import type { Deployment, ModelAlias } from "./registry";
-import { type CachedAnswer, readCached, storeCached } from "./response-cache";
+import { type CachedAnswer, cacheLookupOf, parseCached, storeCached } from "./response-cache";
 import { routeCall } from "./routing";
+import type { InputTokens } from "./tokens";
 
 /** How a call ended, as far as the gateway knows it when it settles. */
 export type Ending = TokenCounts & {
@@ -18,7 +19,9 @@ export type Ending = TokenCounts & {
 
 /**
  * A call admitted to run: its alias, plan and admission, the headers of its answer, and `settle`
- * (the first call counts; later ones do nothing). `hit` is the cached answer to give instead of
+ * (the first call counts; later ones do nothing). Settling goes on after it returns, so an answer
+ * never waits for it: its Redis command is queued at once, ahead of anything a later request of
+ * this instance sends, and stopping the service waits for it. `hit` is the cached answer to give instead of
  * calling upstream; `remember` keeps a complete answer for the next identical call (null when the
  * call is not cacheable, or is a hit).
  */
@@ -29,23 +32,21 @@ export type OpenCall = {
   headers: Record<string, string>;
   hit: CachedAnswer | null;
   remember: ((answer: CachedAnswer) => void) | null;
-  settle(ending: Ending): Promise<void>;
-  fail(error: unknown, signal: AbortSignal): Promise<void>;
+  settle(ending: Ending): void;
+  fail(error: unknown, signal: AbortSignal): void;
 };
 
 const noTokens = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
-/** What a cache hit is reserved and billed at: nothing. */
-const free: Pricing = { inputPer1M: 0, outputPer1M: 0 };
 
 /**
  * Finds the model the body names (404 when unknown, 503 when none is configured), checks the
- * output cap, looks the call up in the response cache (`cacheKey`, null when not cacheable),
- * plans the call and has it admitted, before anything goes upstream. A hit is admitted like any
- * call (requests, tokens and calls at once count) but reserves and costs nothing, and settles as cached.
+ * output cap, plans the call and has it admitted, looking it up in the response cache in the same
+ * Redis step (`cacheKey`, null when not cacheable), before anything goes upstream. A hit is admitted
+ * like any call (requests, tokens and calls at once count) but reserves and costs nothing, and settles as cached.
  */
 export async function openCall(
   ctx: Ctx,
-  input: { caller: Caller; kind: CallKind; body: Json; inputTokens: number; stream: boolean; cacheKey: string | null },
+  input: { caller: Caller; kind: CallKind; body: Json; inputTokens: InputTokens; stream: boolean; cacheKey: string | null },
 ): Promise<OpenCall> {
   const { deps } = ctx;
   const alias = await findAlias(ctx, input.body.model);
@@ -60,23 +61,23 @@ export async function openCall(
     });
   }
   const { cacheKey } = input;
-  const stored = cacheKey === null ? null : await readCached(deps, cacheKey);
-  const hit = stored?.type === (input.stream ? "stream" : "json") ? stored : null;
   const caps = alias.deployments.map((deployment) => deployment.maxOutputTokens ?? deps.env.AI_MAX_OUTPUT_TOKENS);
   const plan: CallPlan = {
     caller: input.caller,
     kind: input.kind,
     model: alias.name,
-    inputTokens: input.inputTokens,
+    inputTokens: input.inputTokens.atMost,
+    countInputTokens: input.inputTokens.count,
     maxOutputTokens: input.kind === "chat" ? (requested ?? Math.max(...caps)) : 0,
     stream: input.stream,
-    pricing: hit ? free : dearestOf(alias.deployments.map((deployment) => deployment.pricing)),
+    pricing: dearestOf(alias.deployments.map((deployment) => deployment.pricing)),
     requestId: ctx.requestId,
   };
-  const admission = await admit(ctx, plan);
+  const admission = await admit(ctx, plan, cacheKey === null ? undefined : cacheLookupOf(deps, cacheKey, input.stream ? "stream" : "json"));
+  const hit = admission.cached === null ? null : parseCached(admission.cached);
   const started = performance.now();
   let settled = false;
-  const settle = async (ending: Ending) => {
+  const settle = (ending: Ending) => {
     if (settled) return;
     settled = true;
     const outcome: CallOutcome = {
@@ -95,7 +96,7 @@ export async function openCall(
     };
     // Checked first: the request's child logger is made on first use, which most calls never need.
     if (ctx.deps.logger.isLevelEnabled("debug")) ctx.logger.debug({ call: admission.id, model: plan.model, ...outcome }, "ai call settled");
-    await admission.settle(outcome);
+    deps.accounting.settleAfterAnswer(admission.settle(outcome));
   };
   const fail = (error: unknown, signal: AbortSignal) =>
     settle({
@@ -169,7 +170,7 @@ export async function answerCall(
     kind: CallKind;
     body: Json;
     signal: AbortSignal;
-    inputTokens: number;
+    inputTokens: InputTokens;
     /** The response cache's key for this call, or null when it is not cacheable. */
     cacheKey: string | null;
     send: (provider: Provider, request: ProviderRequest) => Promise<Json>;
@@ -180,11 +181,11 @@ export async function answerCall(
   const call = await openCall(ctx, { ...input, stream: false });
   const settleWith = (answer: Json, deployment: Deployment | null) => {
     const usage = usageOf(answer.usage);
-    const tokens = usage ?? { inputTokens: call.plan.inputTokens, outputTokens: input.estimate(answer), cachedTokens: 0 };
+    const tokens = usage ?? { inputTokens: input.inputTokens.count(), outputTokens: input.estimate(answer), cachedTokens: 0 };
     return call.settle({ ...tokens, deployment, tokensFrom: usage ? "upstream" : "tokenizer", status: "ok", httpStatus: 200, firstTokenMs: null });
   };
   if (call.hit?.type === "json") {
-    await settleWith(call.hit.body, null);
+    settleWith(call.hit.body, null);
     return { answer: call.hit.body, headers: call.headers };
   }
   try {
@@ -199,11 +200,11 @@ export async function answerCall(
       },
     });
     routed.end();
-    await settleWith(routed.value, routed.deployment);
+    settleWith(routed.value, routed.deployment);
     call.remember?.({ type: "json", body: routed.value });
     return { answer: routed.value, headers: call.headers };
   } catch (error) {
-    await call.fail(error, input.signal);
+    call.fail(error, input.signal);
     throw error;
   }
 }

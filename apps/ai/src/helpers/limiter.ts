@@ -11,16 +11,27 @@ export type LimitName = "rpm" | "tpm" | "concurrency" | "daily_budget" | "monthl
 /** Why a call was not admitted: a limit, or its user is banned. */
 export type Refusal = LimitName | "banned";
 
-// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend, banned flag.
+// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend, banned flag,
+// the response cache's entry for the call.
 // ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm concurrency
-// (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes (ms).
-// Checks every limit first and changes nothing when one is exceeded; then counts the call everywhere.
-// Calls running are a sorted set of admission ids by lease end, so a call whose instance died is let go.
+// (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes (ms), how the
+// cache entry must begin to answer the call ('': no cache lookup).
+// Reads the cache entry (a hit reserves no cost); checks every limit and changes nothing when one is
+// exceeded; then counts the call everywhere. Calls running are a sorted set of admission ids by lease
+// end, so a call whose instance died is let go.
 const admitScript = luaScript(`
 local now = tonumber(ARGV[1])
 local tokens = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local hasKey = tonumber(ARGV[9]) > 0
+local cached = false
+if ARGV[16] ~= '' then
+  local entry = redis.call('GET', KEYS[10])
+  if entry and string.sub(entry, 1, #ARGV[16]) == ARGV[16] then
+    cached = entry
+    cost = 0
+  end
+end
 local function count(key) return tonumber(redis.call('GET', key) or '0') end
 local function running(key)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
@@ -34,7 +45,7 @@ if hasKey then
   keyRequests = count(KEYS[4])
   keyTokens = count(KEYS[5])
 end
-local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens} end
+local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens, false} end
 if redis.call('EXISTS', KEYS[9]) == 1 then return refuse('banned') end
 if count(KEYS[7]) + cost > tonumber(ARGV[12]) then return refuse('daily_budget') end
 if count(KEYS[8]) + cost > tonumber(ARGV[13]) then return refuse('monthly_budget') end
@@ -62,7 +73,7 @@ if hasKey then
 end
 add(KEYS[7], cost, ARGV[14])
 add(KEYS[8], cost, ARGV[15])
-return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens}
+return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens, cached}
 `);
 
 // KEYS: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend, the usage stream.
@@ -108,18 +119,40 @@ export function limitKeysOf(prefix: string, call: { userId: string; keyId: strin
 
 export type LimitKeys = ReturnType<typeof limitKeysOf>;
 
-export type Reservation = { id: string; tokens: number; costNano: number; leaseEndsAt: number };
-/** What the counters hold (after this call when it was admitted), and the limit it exceeded when it was not. */
-export type Reserved = { userRequests: number; userTokens: number; keyRequests: number; keyTokens: number } & ({ ok: true } | { ok: false; limit: Refusal });
+/**
+ * What a call reserves. `cached`: the response cache's entry that answers it, if there is one (its
+ * Redis key, and how the entry must begin); a call answered from it reserves no cost.
+ */
+export type Reservation = { id: string; tokens: number; costNano: number; leaseEndsAt: number; cached?: { key: string; startsWith: string } };
+/**
+ * What the counters hold (after this call when it was admitted), and the limit it exceeded when it
+ * was not; an admitted call's cache entry when the reservation named one and it was there.
+ */
+export type Reserved = { userRequests: number; userTokens: number; keyRequests: number; keyTokens: number } & (
+  | { ok: true; cached: string | null }
+  | { ok: false; limit: Refusal }
+);
 
-/** Checks every limit and, when none is exceeded, reserves the call's slot, tokens and cost: one round trip. */
+/** Reads the call's cache entry, checks every limit and, when none is exceeded, reserves the call's slot, tokens and cost: one round trip. */
 export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
   const { day, month } = budgetPeriodsOf(now);
   const dayMs = 24 * 3600_000;
   const { user, key } = limits;
   const result = (await admitScript(
     redis,
-    [keys.userRequests, keys.userTokens, keys.userRunning, keys.keyRequests, keys.keyTokens, keys.keyRunning, keys.dailySpend, keys.monthlySpend, keys.banned],
+    [
+      keys.userRequests,
+      keys.userTokens,
+      keys.userRunning,
+      keys.keyRequests,
+      keys.keyTokens,
+      keys.keyRunning,
+      keys.dailySpend,
+      keys.monthlySpend,
+      keys.banned,
+      // Without a lookup, a key the script leaves alone (KEYS names every key a script touches).
+      reservation.cached?.key ?? keys.banned,
+    ],
     [
       now.getTime(),
       reservation.id,
@@ -137,11 +170,12 @@ export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, res
       // A period's spend is kept a day past its end (what GET /ai/limits shows, and slack for a clock skew).
       day.endsAt.getTime() - now.getTime() + dayMs,
       month.endsAt.getTime() - now.getTime() + dayMs,
+      reservation.cached?.startsWith ?? "",
     ],
-  )) as [0 | 1, Refusal | "ok", number, number, number, number];
-  const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens] = result;
+  )) as [0 | 1, Refusal | "ok", number, number, number, number, string | null];
+  const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens, cached] = result;
   const counts = { userRequests, userTokens, keyRequests, keyTokens };
-  return admitted === 1 ? { ok: true, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
+  return admitted === 1 ? { ok: true, cached: cached ?? null, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
 }
 
 /** Releases a reserved call, corrects its tokens and cost to what it used, and queues its usage record (XADD): one round trip. */

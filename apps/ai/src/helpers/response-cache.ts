@@ -33,12 +33,24 @@ export function cacheKeyOf(caller: Caller, kind: CallKind, body: Json, headers: 
   return `${caller.userId}:${hash}`;
 }
 
+/**
+ * Where the admission looks the call up (in the same Redis step as its limits): the entry's key and
+ * how an entry that answers this kind of call begins (as `storeCached` writes it); null when the cache is off.
+ */
+export function cacheLookupOf(deps: AiDeps, key: string, type: CachedAnswer["type"]) {
+  if (deps.env.AI_CACHE_TTL_SECONDS === 0) return undefined;
+  return { key: redisKey(deps, key), startsWith: JSON.stringify({ type }).slice(0, -1) };
+}
+
+/** An entry the admission read. */
+export const parseCached = (entry: string) => JSON.parse(entry) as CachedAnswer;
+
 /** A cached answer, or null (a miss, the cache off, or Redis not answering). */
 export async function readCached(deps: AiDeps, key: string): Promise<CachedAnswer | null> {
   if (deps.env.AI_CACHE_TTL_SECONDS === 0) return null;
   try {
     const stored = await deps.redis.get(redisKey(deps, key));
-    return stored === null ? null : (JSON.parse(stored) as CachedAnswer);
+    return stored === null ? null : parseCached(stored);
   } catch (error) {
     deps.logger.warn({ err: error }, "response cache unreadable: answering from the provider");
     return null;

@@ -1,7 +1,7 @@
 import type { Ctx } from "../deps";
 import type { Caller } from "../helpers/calls";
 import { answerCall } from "../helpers/gateway-call";
-import { textTokens } from "../helpers/tokens";
+import { promptInputTokens } from "../helpers/tokens";
 import type { Json } from "../providers/types";
 
 /** Images made from the prompt by the first deployment that answers (OpenAI's or Replicate's image models). */
@@ -11,7 +11,7 @@ export function generateImages({ ctx, input }: { ctx: Ctx; input: { caller: Call
     kind: "images",
     // Not cached: an image is a new one each time, and providers' image URLs expire.
     cacheKey: null,
-    inputTokens: textTokens(String(input.body.prompt ?? "")),
+    inputTokens: promptInputTokens(String(input.body.prompt ?? "")),
     send: (provider, request) => provider.images(request),
     estimate: () => 0,
   });

@@ -23,7 +23,8 @@ type Source = { chunks: Iterator<Json> | AsyncIterator<Json>; first?: IteratorRe
  */
 export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Caller; body: Json; signal: AbortSignal; cacheKey: string | null } }) {
   const { body } = input;
-  const call = await openCall(ctx, { ...input, kind: "chat", inputTokens: chatInputTokens(body.messages), stream: true });
+  const inputTokens = chatInputTokens(body.messages);
+  const call = await openCall(ctx, { ...input, kind: "chat", inputTokens, stream: true });
   const streamOptions = (body.stream_options ?? {}) as Json;
   const callerWantsUsage = streamOptions.include_usage === true;
   const cancelled = new AbortController();
@@ -36,7 +37,7 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
         ? { chunks: call.hit.chunks.values(), deployment: null, end: () => {} }
         : await openUpstream(ctx, call, { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } }, signal);
   } catch (error) {
-    await call.fail(error, signal);
+    call.fail(error, signal);
     throw error;
   }
   const firstTokenMs = performance.now() - started;
@@ -53,7 +54,7 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
     source.end();
     if (status === "ok" && kept) call.remember?.({ type: "stream", chunks: kept });
     const counted = usageOf(usage);
-    const tokens = counted ?? { inputTokens: call.plan.inputTokens, outputTokens: textTokens(streamed.join("")), cachedTokens: 0 };
+    const tokens = counted ?? { inputTokens: inputTokens.count(), outputTokens: textTokens(streamed.join("")), cachedTokens: 0 };
     return call.settle({ ...tokens, deployment, tokensFrom: counted ? "upstream" : "tokenizer", status, httpStatus: 200, firstTokenMs });
   };
 
@@ -66,7 +67,7 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
           if (next.done) {
             controller.enqueue(encoder.encode(done));
             controller.close();
-            await finish("ok");
+            finish("ok");
             return;
           }
           const chunk = next.value;
@@ -87,13 +88,13 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
         // Bytes already went out: the caller learns of the cut from an error event (the SDK raises it) instead of a [DONE].
         if (!signal.aborted) controller.enqueue(encoder.encode(interrupted));
         controller.close();
-        await finish(signal.aborted ? "cancelled" : "error");
+        finish(signal.aborted ? "cancelled" : "error");
       }
     },
     async cancel() {
       cancelled.abort();
       await chunks.return?.();
-      await finish("cancelled");
+      finish("cancelled");
     },
   });
   return { events, headers: call.headers };
