@@ -139,6 +139,34 @@ describe("concurrent sends", () => {
   });
 });
 
+describe("the caller's rate limit", () => {
+  let limited: TestNotifications;
+  beforeAll(async () => {
+    limited = await startTestNotifications({ env: { NOTIFICATION_SEND_PER_MINUTE: "3" }, jobs: false });
+  });
+  afterAll(() => limited.close());
+
+  test("past NOTIFICATION_SEND_PER_MINUTE a caller gets 429 with Retry-After, and a refused send writes nothing, with or without a key or sendAt", async () => {
+    const user = await limited.user();
+    const caller = await limited.issuer.client("flood", ["notifications:send"]);
+    const body = { userId: user.id, type: "system.announcement", data: announcement };
+    // Counted while the sends in flight read: exactly the limit's worth are written.
+    const replies = await Promise.all(Array.from({ length: 5 }, () => limited.call("POST", "/notifications/send", { token: caller, body })));
+    expect(replies.map((reply) => reply.status).sort()).toEqual([202, 202, 202, 429, 429]);
+    const refused = replies.find((reply) => reply.status === 429);
+    expectErrorShape(refused as NonNullable<typeof refused>, "rate limited send");
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    for (const extra of [{ idempotencyKey: "over-the-limit" }, { sendAt: new Date(limited.now().getTime() + 3600_000).toISOString() }, { data: { title: "" } }]) {
+      const reply = await limited.call("POST", "/notifications/send", { token: caller, body: { ...body, ...extra } });
+      expect(reply.status).toBe(429);
+    }
+    const stored = await limited.db.select().from(notifications).where(eq(notifications.userId, user.id));
+    expect(stored).toHaveLength(3);
+    expect(await limited.db.select().from(sendRequests).where(eq(sendRequests.key, "over-the-limit"))).toEqual([]);
+    expect(await limited.db.select().from(scheduledSends)).toEqual([]);
+  });
+});
+
 describe("idempotency keys", () => {
   test("the same key twice answers the first response and sends nothing again; another caller's same key is theirs", async () => {
     const user = await t.user();

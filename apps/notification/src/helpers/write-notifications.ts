@@ -25,6 +25,11 @@ export type NotificationSend = {
   /** Where to email it when the trigger says (auth's verification and reset events carry the address). */
   email?: string;
   now: Date;
+  /**
+   * Settles once the send may be written (a caller's rate limit, counted while the reads are under
+   * way); a rejection fails this send alone, with its error, and writes none of its rows.
+   */
+  admitted?: Promise<unknown>;
 };
 
 /**
@@ -158,6 +163,7 @@ type PlannedSend = { send: NotificationSend; data: unknown; made: Made[] };
 
 /** One send's rows, every id included, planned from what its recipients allow. */
 async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audiences: Audiences): Promise<PlannedSend> {
+  await send.admitted;
   const { type, userIds, now } = send;
   const { channels, config } = planning;
   const data = type.data.parse(send.data);

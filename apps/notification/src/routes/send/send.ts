@@ -61,8 +61,16 @@ export const send =
   (deps: NotificationDeps): RouteHandler<typeof sendRoute, AppEnv> =>
   async (c) => {
     const ctx = ctxOf(c, deps);
-    await deps.limiter.hit(`notification-send:${callerOf(ctx)}`, { max: deps.config.sendsPerMinute, windowSeconds: 60 });
+    // Counted while the send reads what it needs; nothing is written before it is (see sendNotifications).
+    const admitted = deps.limiter.hit(`notification-send:${callerOf(ctx)}`, { max: deps.config.sendsPerMinute, windowSeconds: 60 });
+    admitted.catch(() => {}); // awaited below: this only keeps its refusal from counting as unhandled meanwhile
     const { userId, userIds, sendAt, ...rest } = c.req.valid("json");
     const input = { ...rest, userIds: userIds ?? [userId as string], ...(sendAt ? { sendAt: new Date(sendAt) } : {}) };
-    return c.json(await sendNotifications({ ctx, input }), 202);
+    try {
+      return c.json(await sendNotifications({ ctx, input, admitted }), 202);
+    } catch (error) {
+      // A caller over its limit is told so (429) first, whatever else was wrong with the request.
+      await admitted;
+      throw error;
+    }
   };
