@@ -11,7 +11,8 @@
  *       ≥ 0.30 of raw COPY);
  *   (c) during (b), a probe every 50 ms (one event of another site) and the time until it can be
  *       read in Postgres: ingest-to-queryable lag p50 / p99.
- * Knobs (env): ANALYTICS_BENCH_COPY_ROWS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_DRIVER (wrk|fetch).
+ * Knobs (env): ANALYTICS_BENCH_COPY_ROWS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_DRIVER (wrk|fetch),
+ * BENCH_PROFILE (a directory: the service writes a CPU profile there when it stops).
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -29,6 +30,8 @@ const settings = {
   seconds: setting("BENCH_SECONDS", 15),
 };
 const driver: Driver = pickDriver(process.env.BENCH_DRIVER, setting("BENCH_WRK_THREADS", 2));
+// BENCH_PROFILE=<dir>: the service writes a CPU profile (and its markdown summary) there when it stops.
+const profileFlags = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 const log = (message: string) => console.error(`[bench:analytics] ${message}`);
 const BATCH = 100;
 const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -109,7 +112,7 @@ async function main() {
     cleanups.push(() => Promise.all(children.map((child) => child.stop())));
     const service = await startProcess({
       name: "analytics",
-      cmd: [process.execPath, "run", "apps/analytics/src/main.ts"],
+      cmd: [process.execPath, ...profileFlags, "run", "apps/analytics/src/main.ts"],
       cwd: root,
       port,
       readyPath: "/ready",
