@@ -180,6 +180,12 @@ describe("ingest", () => {
         "?utm_source=newsletter&utm_medium=email&utm_campaign=spring&utm_content=hero&utm_term=lodge",
         { source: "newsletter", utm_medium: "email", utm_campaign: "spring", utm_content: "hero", utm_term: "lodge" },
       ],
+      // The first of a repeated parameter counts, even blank; keys and values are decoded; other parameters are ignored.
+      [
+        "https://www.google.com/",
+        "?utm_source=+first+&utm_source=second&utm_medium=%20%20&utm_medium=later&%75tm_campaign=caf%C3%A9&utm_content&UTM_TERM=x&utm_termx=y",
+        { source: "first", utm_medium: null, utm_campaign: "café", utm_content: null, utm_term: null },
+      ],
     ];
     const events = cases.map(([referrer, query], index) => pageview(`/s${query ?? ""}`, { referrer, props: { m: "source", i: String(index) } }));
     expect((await send({ siteKey: site.siteKey, events })).json.accepted).toBe(cases.length);

@@ -49,9 +49,25 @@ export type Traffic = Pick<EventRow, "referrer" | "source" | "utm_medium" | "utm
 
 const hashRoute = /^#!?\//;
 
+type Utm = Pick<Traffic, "utm_medium" | "utm_campaign" | "utm_content" | "utm_term"> & { utm_source: string | null };
+const utmFields = new Set(["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]);
+
+/** The page's utm_* parameters (the first of each, trimmed, at most 300 characters; empty is none), read in one pass over its query. */
+function utmOf(page: URL): Utm {
+  const utm: Utm = { utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null };
+  if (page.search === "") return utm;
+  const seen = new Set<string>();
+  for (const [key, value] of page.searchParams) {
+    if (!utmFields.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    utm[key as keyof Utm] = value.trim().slice(0, 300) || null;
+  }
+  return utm;
+}
+
 /** Where a page view came from: utm_source, else the referrer's name or host (not the site's own pages), and the other utm_* fields. */
 export function trafficOf(page: URL, referrer: string | null | undefined, siteDomain: string): Traffic {
-  const utm = (name: string) => page.searchParams.get(`utm_${name}`)?.trim().slice(0, 300) || null;
+  const utm = utmOf(page);
   let referrerUrl: URL | undefined;
   try {
     referrerUrl = referrer ? new URL(referrer) : undefined;
@@ -65,11 +81,11 @@ export function trafficOf(page: URL, referrer: string | null | undefined, siteDo
     // A hash route (`/#/about`, `#!/about`: the tracker sends the hash only with data-hash) is a page of its own; an anchor (`#top`) is not.
     pathname: page.pathname + (hashRoute.test(page.hash) ? page.hash : ""),
     referrer: external ? `${external.origin}${external.pathname}` : null,
-    source: utm("source") ?? (external ? (referrerName(external.hostname) ?? external.hostname.replace(/^www\./, "")) : null),
-    utm_medium: utm("medium"),
-    utm_campaign: utm("campaign"),
-    utm_content: utm("content"),
-    utm_term: utm("term"),
+    source: utm.utm_source ?? (external ? (referrerName(external.hostname) ?? external.hostname.replace(/^www\./, "")) : null),
+    utm_medium: utm.utm_medium,
+    utm_campaign: utm.utm_campaign,
+    utm_content: utm.utm_content,
+    utm_term: utm.utm_term,
   };
 }
 

@@ -75,16 +75,25 @@ export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInpu
     const times = kept.map(({ at }) => at);
     const visitStart = await visitors.visitStart(site.id, visitorId, Math.min(...times), Math.max(...times));
     const agent = agentOf(input.userAgent);
+    // A request's events mostly share one time (the server's): each distinct one is formatted once.
+    const isoTimes = new Map<number, string>();
+    const iso = (at: number) => {
+      const known = isoTimes.get(at);
+      if (known !== undefined) return known;
+      const text = new Date(at).toISOString();
+      isoTimes.set(at, text);
+      return text;
+    };
     const rows = kept.map(
       ({ event, page, at }): EventRow => ({
         id: Bun.randomUUIDv7(),
         // An event of a visit that was already going on is not placed before the visit's start.
-        ts: new Date(Math.max(at, visitStart)).toISOString(),
+        ts: iso(Math.max(at, visitStart)),
         site_id: site.id,
         user_id: null,
         name: event.name,
         visitor_id: visitorId,
-        visit_start: new Date(visitStart).toISOString(),
+        visit_start: iso(visitStart),
         ...trafficOf(page, event.referrer, site.domain),
         ...agent,
         screen_width: event.screenWidth ?? null,

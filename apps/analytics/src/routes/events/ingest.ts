@@ -57,7 +57,10 @@ const isAccepted = (contentType: string | undefined) => {
 /** The body as text, refused (PAYLOAD_TOO_LARGE) as soon as it passes `maxBytes`, declared or not. */
 async function readBody(request: Request, maxBytes: number): Promise<string> {
   const tooLarge = () => new ApiError({ code: "PAYLOAD_TOO_LARGE", message: `Body is larger than ${maxBytes} bytes` });
-  if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  const declared = request.headers.get("content-length");
+  if (Number(declared ?? 0) > maxBytes) throw tooLarge();
+  // A declared length within the limit is the body's length (HTTP framing): read it in one go.
+  if (declared !== null && !request.headers.has("transfer-encoding")) return request.text();
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
