@@ -156,7 +156,11 @@ describe("the caller's rate limit", () => {
     const refused = replies.find((reply) => reply.status === 429);
     expectErrorShape(refused as NonNullable<typeof refused>, "rate limited send");
     expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
-    for (const extra of [{ idempotencyKey: "over-the-limit" }, { sendAt: new Date(limited.now().getTime() + 3600_000).toISOString() }, { data: { title: "" } }]) {
+    for (const extra of [
+      { idempotencyKey: "over-the-limit" },
+      { sendAt: new Date(limited.now().getTime() + 3600_000).toISOString() },
+      { data: { title: "" } },
+    ]) {
       const reply = await limited.call("POST", "/notifications/send", { token: caller, body: { ...body, ...extra } });
       expect(reply.status).toBe(429);
     }
