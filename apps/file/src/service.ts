@@ -11,6 +11,7 @@ import { createStorage, type Storage } from "./helpers/storage/index";
 import { fileHttp } from "./http";
 import { jobs } from "./jobs/index";
 import { createProcessingQueue } from "./jobs/processing";
+import { exportRoutes } from "./routes/files/export";
 import { fileRoutes } from "./routes/files/index";
 import { uploadRoutes } from "./routes/uploads/index";
 
@@ -57,7 +58,8 @@ export const fileService = defineService<FileEnv, FileDeps, { storage?: Storage;
       config,
     };
   },
-  routes: (deps) => [uploadRoutes(deps), fileRoutes(deps)],
+  // The export first: `export` is a literal segment where /files/{id}/... take any.
+  routes: (deps) => [exportRoutes(deps), uploadRoutes(deps), fileRoutes(deps)],
   consumers,
   jobs,
   ready: (deps) => ({ storage: () => deps.storage.check() }),

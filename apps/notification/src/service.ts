@@ -18,6 +18,7 @@ import { batchedCreatedReads } from "./realtime/announce";
 import { createRealtimeHub } from "./realtime/hub";
 import { addressRoutes } from "./routes/addresses/index";
 import { adminRoutes } from "./routes/admin/index";
+import { exportRoutes } from "./routes/notifications/export";
 import { notificationRoutes } from "./routes/notifications/index";
 import { preferenceRoutes } from "./routes/preferences/index";
 import { realtimeRoutes } from "./routes/realtime/index";
@@ -86,6 +87,8 @@ export const notificationService = defineService<NotificationEnv, NotificationDe
   },
   // Literal paths (/notifications/preferences, /notifications/realtime, ...) before /notifications/{id}.
   routes: (deps) => [
+    // Before notificationRoutes: `export` is a literal segment where /notifications/{id} takes any.
+    exportRoutes(deps),
     realtimeRoutes(deps),
     sendRoutes(deps),
     reminderRoutes(deps),

@@ -45,4 +45,5 @@ export {
 } from "./service";
 export { createStreamWriter, entryField, type StreamEntry, type StreamWriter, type StreamWriterOptions } from "./stream-writer";
 export type { AppEnv, Principal } from "./types";
+export { userExportRoutes } from "./user-export";
 export { type ServiceWebSocketHandler, upgradeWebSocket, type WebSocketSettings, webSocketHandler } from "./websocket";

@@ -2,7 +2,6 @@ import { createRouter } from "@lodge/kit";
 import type { FileDeps } from "../../deps";
 import { cachedVariant, content, contentRoute } from "./content";
 import { deleteFileRoute, remove } from "./delete";
-import { exportFiles, exportRoute } from "./export";
 import { get, getFileRoute } from "./get";
 import { list, listFilesRoute } from "./list";
 import { sign, signedUrlRoute } from "./signed-url";
@@ -10,10 +9,8 @@ import { update, updateFileRoute } from "./update";
 import { upload, uploadFileRoute } from "./upload";
 
 export function fileRoutes(deps: FileDeps) {
-  const { requireScope, requireToken, requireUser } = deps.guard;
+  const { requireToken, requireUser } = deps.guard;
   const router = createRouter();
-  // Before /files/{id}/...: `export` is a literal segment.
-  router.openapi({ ...exportRoute, middleware: requireScope("files:export") }, exportFiles(deps));
   // A user for themselves, or a `files:write` client for the user it names (actingUserOf).
   router.openapi({ ...uploadFileRoute, middleware: requireToken() }, upload(deps));
   router.openapi({ ...listFilesRoute, middleware: requireUser() }, list(deps));

@@ -1,7 +1,6 @@
 import { createRouter } from "@lodge/kit";
 import type { NotificationDeps } from "../../deps";
 import { deleteRoute, remove } from "./delete";
-import { exportNotifications, exportRoute } from "./export";
 import { get, getRoute } from "./get";
 import { list, listRoute } from "./list";
 import { markAllRead, readAllRoute } from "./read-all";
@@ -9,11 +8,9 @@ import { unreadCount, unreadCountRoute } from "./unread-count";
 import { update, updateRoute } from "./update";
 
 export function notificationRoutes(deps: NotificationDeps) {
-  const { requireScope, requireUser } = deps.guard;
-  const middleware = requireUser();
+  const middleware = deps.guard.requireUser();
   const router = createRouter();
   // Literal segments before /notifications/{id}.
-  router.openapi({ ...exportRoute, middleware: requireScope("notifications:export") }, exportNotifications(deps));
   router.openapi({ ...unreadCountRoute, middleware }, unreadCount(deps));
   router.openapi({ ...readAllRoute, middleware }, markAllRead(deps));
   router.openapi({ ...listRoute, middleware }, list(deps));
