@@ -14,6 +14,14 @@ async function preferencesEvents(userId: string) {
   return (await readStream(stack.redis, stack.prefix, "user.preferences_updated")).filter((event) => event.data.userId === userId);
 }
 
+/** The user's preferences events once there are `count` of them (the outbox relays each just after its commit). */
+async function preferencesEventsOnce(userId: string, count: number) {
+  return eventually(async () => {
+    const found = await preferencesEvents(userId);
+    return found.length >= count && found;
+  });
+}
+
 describe("preferences", () => {
   const document = {
     theme: "dark",
@@ -164,7 +172,7 @@ describe("a Telegram chat linked at the bot (telegram.linked)", () => {
       return response.json.version === 1 && response.json;
     });
     expect(switched.preferences.notifications).toMatchObject({ telegram: { enabled: true, frequency: "instant" }, email: { enabled: true } });
-    expect((await preferencesEvents(user.id)).map((event) => event.data.version)).toEqual([1]);
+    expect((await preferencesEventsOnce(user.id, 1)).map((event) => event.data.version)).toEqual([1]);
 
     // Linked again while on: nothing to save. Switched off on the web, a later link switches it on
     // again. Whichever order the repeated link is handled in, three saves in all.
@@ -176,7 +184,7 @@ describe("a Telegram chat linked at the bot (telegram.linked)", () => {
     await stack.user.deps.bus.publish("telegram.linked", { userId: user.id, chatId: 9002 });
     await eventually(async () => (await stack.call("GET", "/users/me/preferences", { token: user.accessToken })).json.version === 3);
     const telegramOf = (event: { data: Record<string, unknown> }) => (event.data.preferences as typeof off).notifications.telegram.enabled;
-    expect((await preferencesEvents(user.id)).map((event) => [event.data.version, telegramOf(event)])).toEqual([
+    expect((await preferencesEventsOnce(user.id, 3)).map((event) => [event.data.version, telegramOf(event)])).toEqual([
       [1, true],
       [2, false],
       [3, true],
