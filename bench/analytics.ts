@@ -10,7 +10,9 @@
  *       event is a row), each as a ratio to (a) (issue's targets: ≥ 50,000 events/s stored and
  *       ≥ 0.30 of raw COPY);
  *   (c) during (b), a probe every 50 ms (one event of another site) and the time until it can be
- *       read in Postgres: ingest-to-queryable lag p50 / p99.
+ *       read in Postgres: ingest-to-queryable lag p50 / p99;
+ *   (d) the CPU time per 1,000 events stored during (b) of the service's process and of the
+ *       database's Postgres backends (steadier than rates when other work shares the machine).
  * Knobs (env): ANALYTICS_BENCH_COPY_ROWS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_DRIVER (wrk|fetch),
  * BENCH_PROFILE (a directory: the service writes a CPU profile there when it stops).
  */
@@ -21,7 +23,7 @@ import { createTestDatabase } from "@lodge/db/testing";
 import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
 import postgres from "postgres";
 import { type Driver, pickDriver, runLoad } from "./lib/load";
-import { type Child, freePort, startProcess } from "./lib/processes";
+import { type Child, cpuMs, freePort, startProcess } from "./lib/processes";
 import { root, setting } from "./lib/settings";
 
 const settings = {
@@ -179,6 +181,13 @@ async function main() {
       }
     })();
 
+    // (d) The service's and its database's backends' CPU so far (backends opened later start from 0).
+    const backendsCpu = async () => {
+      const pids = await sql`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+      return new Map(await Promise.all(pids.map(async ({ pid }) => [pid as number, await cpuMs(pid as number)] as const)));
+    };
+    const cpuBefore = { service: await cpuMs(service.pid), backends: await backendsCpu() };
+
     log(`${settings.connections} connections, batches of ${BATCH}, ${settings.seconds} s (${driver.kind})...`);
     const begun = performance.now();
     const load = await runLoad(driver, {
@@ -199,6 +208,9 @@ async function main() {
       }
       await Bun.sleep(20);
     }
+    const serviceCpu = (await cpuMs(service.pid)) - cpuBefore.service;
+    let postgresCpu = 0;
+    for (const [pid, ms] of await backendsCpu()) postgresCpu += ms - (cpuBefore.backends.get(pid) ?? 0);
     probing = false;
     await probes;
     const rows = await stored(site.id);
@@ -217,6 +229,9 @@ async function main() {
     );
     console.log(
       `ingest-to-queryable lag (${lags.length} probes):       p50 ${percentile(lags, 0.5).toFixed(0)} ms, p99 ${percentile(lags, 0.99).toFixed(0)} ms`,
+    );
+    console.log(
+      `CPU per 1,000 events stored:                 service ${((serviceCpu * 1000) / rows).toFixed(1)} ms, Postgres backends ${((postgresCpu * 1000) / rows).toFixed(1)} ms`,
     );
     console.log(
       `targets: ≥ 50,000 events/s stored: ${storedRate >= 50_000 ? "met" : "NOT met"}; ≥ 0.30 of raw COPY: ${storedRate / copyRate >= 0.3 ? "met" : "NOT met"}`,

@@ -104,3 +104,12 @@ export async function startProcess(options: {
     await Bun.sleep(100);
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms); 0 for one that is gone. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`)
+    .text()
+    .catch(() => "");
+  const fields = stat.split(") ")[1]?.split(" ") ?? [];
+  return fields.length > 12 ? (Number(fields[11]) + Number(fields[12])) * 10 : 0;
+}
