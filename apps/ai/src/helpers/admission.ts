@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
 import { apiKeyPattern, findKeyByHash } from "./api-keys";
 import { type Admission, type Caller, type CallOutcome, type CallPlan, costOf } from "./calls";
-import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved, release, reserve } from "./limiter";
+import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved, reserve } from "./limiter";
 import { limitsOf } from "./limits";
 import { budgetPeriodsOf, minuteOf, resetText, toNanoUsd } from "./periods";
 import type { UsageRecord } from "./usage-writer";
@@ -121,7 +121,7 @@ export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cach
     accounting.recordCall(plan, outcome, costUsd);
     const delta = { id, tokensDelta: outcome.inputTokens + outcome.outputTokens - tokens, costNanoDelta: toNanoUsd(costUsd) - costNano };
     try {
-      await release(redis, keys, accounting.usageStream, { ...delta, record: JSON.stringify(record) });
+      await accounting.release(keys, { ...delta, record: JSON.stringify(record) });
     } catch (error) {
       // Redis is unreachable: the record goes straight to Postgres (the slot frees itself when its lease ends).
       ctx.logger.error({ err: error, usageId: id }, "could not settle in Redis; writing the usage record directly");

@@ -76,23 +76,28 @@ add(KEYS[8], cost, ARGV[15])
 return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens, cached}
 `);
 
-// KEYS: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend, the usage stream.
-// ARGV: admission id, tokens used minus reserved, nano-USD spent minus reserved, the usage record.
-// Lets the call go, corrects what it reserved (only in counters still alive: a minute that has
+// KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend.
+// ARGV: for each call: admission id, tokens used minus reserved, nano-USD spent minus reserved, the usage record.
+// Lets each call go, corrects what it reserved (only in counters still alive: a minute that has
 // ended is not brought back), and queues its usage record, all in one step.
 const settleScript = luaScript(`
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
 local function correct(key, delta)
   if delta ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, delta) end
 end
-local tokens = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-correct(KEYS[1], tokens)
-correct(KEYS[2], tokens)
-correct(KEYS[5], cost)
-correct(KEYS[6], cost)
-return redis.call('XADD', KEYS[7], '*', 'usage', ARGV[4])
+for call = 0, #ARGV / 4 - 1 do
+  local k = 1 + call * 6
+  local a = call * 4
+  redis.call('ZREM', KEYS[k + 3], ARGV[a + 1])
+  redis.call('ZREM', KEYS[k + 4], ARGV[a + 1])
+  local tokens = tonumber(ARGV[a + 2])
+  local cost = tonumber(ARGV[a + 3])
+  correct(KEYS[k + 1], tokens)
+  correct(KEYS[k + 2], tokens)
+  correct(KEYS[k + 5], cost)
+  correct(KEYS[k + 6], cost)
+  redis.call('XADD', KEYS[1], '*', 'usage', ARGV[a + 4])
+end
+return #ARGV / 4
 `);
 
 /** Set while a user is banned (see setUserBanned). */
@@ -178,16 +183,40 @@ export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, res
   return admitted === 1 ? { ok: true, cached: cached ?? null, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
 }
 
-/** Releases a reserved call, corrects its tokens and cost to what it used, and queues its usage record (XADD): one round trip. */
-export async function release(
-  redis: Redis,
-  keys: LimitKeys,
-  stream: string,
-  release: { id: string; tokensDelta: number; costNanoDelta: number; record: string },
-) {
-  await settleScript(
-    redis,
-    [keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend, stream],
-    [release.id, release.tokensDelta, release.costNanoDelta, release.record],
-  );
+export type Release = { id: string; tokensDelta: number; costNanoDelta: number; record: string };
+
+/**
+ * Releases reserved calls, corrects their tokens and cost to what they used, and queues their usage
+ * records (XADD). The calls settled in one turn of the event loop (a busy instance settles ten or
+ * twenty at a time) go in one command, sent when the turn's I/O is done, as auto-pipelining sends
+ * commands: ahead of anything a later turn sends, so an admission never overtakes the settle of a
+ * call answered before it. A failed command fails each of its calls' settles (a record may then be
+ * written twice: its writer keeps one row per id).
+ */
+export function createReleases(redis: Redis, stream: string) {
+  let batch: { keys: string[]; args: (string | number)[]; waiting: PromiseWithResolvers<void>[] } | undefined;
+  const send = async () => {
+    const sent = batch;
+    batch = undefined;
+    if (!sent) return;
+    try {
+      await settleScript(redis, [stream, ...sent.keys], sent.args);
+      for (const call of sent.waiting) call.resolve();
+    } catch (error) {
+      for (const call of sent.waiting) call.reject(error);
+    }
+  };
+  return function release(keys: LimitKeys, call: Release): Promise<void> {
+    if (!batch) {
+      batch = { keys: [], args: [], waiting: [] };
+      setImmediate(send);
+    }
+    batch.keys.push(keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend);
+    batch.args.push(call.id, call.tokensDelta, call.costNanoDelta, call.record);
+    const waiting = Promise.withResolvers<void>();
+    batch.waiting.push(waiting);
+    return waiting.promise;
+  };
 }
+
+export type Releases = ReturnType<typeof createReleases>;
