@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { AiEnv } from "../env";
 import { createAiMetrics } from "./ai-metrics";
 import { createCache } from "./cache";
-import { createReleases } from "./limiter";
+import { createRelease, createReserve } from "./limiter";
 import { createUsageWriter, usageStreamOf } from "./usage-writer";
 
 export type UserOverrides = Omit<typeof userLimits.$inferSelect, "userId" | "updatedAt">;
@@ -51,8 +51,9 @@ export function createAccounting(base: ServiceBase, env: AiEnv) {
     overrides,
     keyLimits,
     usageStream,
-    /** Settles' step in Redis (helpers/limiter.ts): those of one turn of the event loop go together. */
-    release: createReleases(base.redis, usageStream),
+    /** Admissions' and settles' steps in Redis (helpers/limiter.ts): those of one turn of the event loop go together. */
+    reserve: createReserve(base.redis),
+    release: createRelease(base.redis, usageStream),
     usageWriter: createUsageWriter({ redis: base.redis, db: base.db, logger: base.logger, prefix: base.redisPrefix }),
     recordCall: createAiMetrics(base.metrics),
     /** How long a call may hold a concurrency slot: past it, its instance is taken for dead and the slot freed. */

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
 import { apiKeyPattern, findKeyByHash } from "./api-keys";
 import { type Admission, type Caller, type CallOutcome, type CallPlan, costOf } from "./calls";
-import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved, reserve } from "./limiter";
+import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved } from "./limiter";
 import { limitsOf } from "./limits";
 import { budgetPeriodsOf, minuteOf, resetText, toNanoUsd } from "./periods";
 import type { UsageRecord } from "./usage-writer";
@@ -76,7 +76,7 @@ async function noteKeyUse(deps: AiDeps, keyId: string, now: Date) {
  */
 export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cached"]): Promise<Admission> {
   const { deps } = ctx;
-  const { redis, accounting } = deps;
+  const { accounting } = deps;
   const now = deps.clock();
   const id = Bun.randomUUIDv7();
   const limits = await limitsOf(deps, plan.caller);
@@ -90,13 +90,13 @@ export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cach
     cached,
   });
   let reservation = reservationOf(plan.inputTokens);
-  let reserved = await reserve(redis, keys, limits, reservation, now);
+  let reserved = await accounting.reserve(keys, limits, reservation, now);
   // Refused on an upper bound of the input: the exact count decides (a refusal changed nothing).
   if (!reserved.ok && boundMatters.has(reserved.limit) && plan.countInputTokens) {
     const exact = plan.countInputTokens();
     if (exact < plan.inputTokens) {
       reservation = reservationOf(exact);
-      reserved = await reserve(redis, keys, limits, reservation, now);
+      reserved = await accounting.reserve(keys, limits, reservation, now);
     }
   }
   const headers = rateLimitHeaders(limits, reserved, minuteOf(now).resetMs);

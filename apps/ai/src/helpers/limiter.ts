@@ -1,5 +1,6 @@
 import { luaScript, type Redis } from "@lodge/kit";
 import { budgetPeriodsOf, minuteOf } from "./periods";
+import { batchPerTurn } from "./turn-batch";
 
 /** The limits one call is held to: the user's (defaults or an admin's overrides) and, for a call with an API key, the key's (never above the user's). */
 export type Limits = {
@@ -11,69 +12,76 @@ export type LimitName = "rpm" | "tpm" | "concurrency" | "daily_budget" | "monthl
 /** Why a call was not admitted: a limit, or its user is banned. */
 export type Refusal = LimitName | "banned";
 
-// KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls running, daily spend, monthly spend, banned flag,
-// the response cache's entry for the call.
-// ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm concurrency
-// (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes (ms), how the
-// cache entry must begin to answer the call ('': no cache lookup).
-// Reads the cache entry (a hit reserves no cost); checks every limit and changes nothing when one is
-// exceeded; then counts the call everywhere. Calls running are a sorted set of admission ids by lease
-// end, so a call whose instance died is let go.
+// For each call, 10 KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls
+// running, daily spend, monthly spend, banned flag, the response cache's entry for the call;
+// and 16 ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm
+// concurrency (0: no key), daily and monthly budgets (nano-USD), daily and monthly keys' lifetimes
+// (ms), how the cache entry must begin to answer the call ('': no cache lookup).
+// Each call in turn, as if alone: reads its cache entry (a hit reserves no cost); checks every limit
+// and changes nothing when one is exceeded; then counts the call everywhere. Calls running are a
+// sorted set of admission ids by lease end, so a call whose instance died is let go.
 const admitScript = luaScript(`
-local now = tonumber(ARGV[1])
-local tokens = tonumber(ARGV[4])
-local cost = tonumber(ARGV[5])
-local hasKey = tonumber(ARGV[9]) > 0
-local cached = false
-if ARGV[16] ~= '' then
-  local entry = redis.call('GET', KEYS[10])
-  if entry and string.sub(entry, 1, #ARGV[16]) == ARGV[16] then
-    cached = entry
-    cost = 0
+local function admit(KEYS, ARGV)
+  local now = tonumber(ARGV[1])
+  local tokens = tonumber(ARGV[4])
+  local cost = tonumber(ARGV[5])
+  local hasKey = tonumber(ARGV[9]) > 0
+  local cached = false
+  if ARGV[16] ~= '' then
+    local entry = redis.call('GET', KEYS[10])
+    if entry and string.sub(entry, 1, #ARGV[16]) == ARGV[16] then
+      cached = entry
+      cost = 0
+    end
   end
+  local function count(key) return tonumber(redis.call('GET', key) or '0') end
+  local function running(key)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    return redis.call('ZCARD', key)
+  end
+  local userRequests = count(KEYS[1])
+  local userTokens = count(KEYS[2])
+  local keyRequests = 0
+  local keyTokens = 0
+  if hasKey then
+    keyRequests = count(KEYS[4])
+    keyTokens = count(KEYS[5])
+  end
+  local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens, false} end
+  if redis.call('EXISTS', KEYS[9]) == 1 then return refuse('banned') end
+  if count(KEYS[7]) + cost > tonumber(ARGV[12]) then return refuse('daily_budget') end
+  if count(KEYS[8]) + cost > tonumber(ARGV[13]) then return refuse('monthly_budget') end
+  if userRequests + 1 > tonumber(ARGV[6]) then return refuse('rpm') end
+  if userTokens + tokens > tonumber(ARGV[7]) then return refuse('tpm') end
+  if running(KEYS[3]) >= tonumber(ARGV[8]) then return refuse('concurrency') end
+  if hasKey then
+    if keyRequests + 1 > tonumber(ARGV[9]) then return refuse('rpm') end
+    if keyTokens + tokens > tonumber(ARGV[10]) then return refuse('tpm') end
+    if running(KEYS[6]) >= tonumber(ARGV[11]) then return refuse('concurrency') end
+  end
+  local function add(key, amount, ttl)
+    redis.call('INCRBY', key, amount)
+    redis.call('PEXPIRE', key, ttl)
+  end
+  add(KEYS[1], 1, 120000)
+  add(KEYS[2], tokens, 120000)
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]) - now)
+  if hasKey then
+    add(KEYS[4], 1, 120000)
+    add(KEYS[5], tokens, 120000)
+    redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
+    redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[3]) - now)
+  end
+  add(KEYS[7], cost, ARGV[14])
+  add(KEYS[8], cost, ARGV[15])
+  return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens, cached}
 end
-local function count(key) return tonumber(redis.call('GET', key) or '0') end
-local function running(key)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  return redis.call('ZCARD', key)
+local results = {}
+for call = 0, #ARGV / 16 - 1 do
+  results[call + 1] = admit({unpack(KEYS, call * 10 + 1, call * 10 + 10)}, {unpack(ARGV, call * 16 + 1, call * 16 + 16)})
 end
-local userRequests = count(KEYS[1])
-local userTokens = count(KEYS[2])
-local keyRequests = 0
-local keyTokens = 0
-if hasKey then
-  keyRequests = count(KEYS[4])
-  keyTokens = count(KEYS[5])
-end
-local function refuse(limit) return {0, limit, userRequests, userTokens, keyRequests, keyTokens, false} end
-if redis.call('EXISTS', KEYS[9]) == 1 then return refuse('banned') end
-if count(KEYS[7]) + cost > tonumber(ARGV[12]) then return refuse('daily_budget') end
-if count(KEYS[8]) + cost > tonumber(ARGV[13]) then return refuse('monthly_budget') end
-if userRequests + 1 > tonumber(ARGV[6]) then return refuse('rpm') end
-if userTokens + tokens > tonumber(ARGV[7]) then return refuse('tpm') end
-if running(KEYS[3]) >= tonumber(ARGV[8]) then return refuse('concurrency') end
-if hasKey then
-  if keyRequests + 1 > tonumber(ARGV[9]) then return refuse('rpm') end
-  if keyTokens + tokens > tonumber(ARGV[10]) then return refuse('tpm') end
-  if running(KEYS[6]) >= tonumber(ARGV[11]) then return refuse('concurrency') end
-end
-local function add(key, amount, ttl)
-  redis.call('INCRBY', key, amount)
-  redis.call('PEXPIRE', key, ttl)
-end
-add(KEYS[1], 1, 120000)
-add(KEYS[2], tokens, 120000)
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]) - now)
-if hasKey then
-  add(KEYS[4], 1, 120000)
-  add(KEYS[5], tokens, 120000)
-  redis.call('ZADD', KEYS[6], ARGV[3], ARGV[2])
-  redis.call('PEXPIRE', KEYS[6], tonumber(ARGV[3]) - now)
-end
-add(KEYS[7], cost, ARGV[14])
-add(KEYS[8], cost, ARGV[15])
-return {1, 'ok', userRequests + 1, userTokens + tokens, keyRequests + 1, keyTokens + tokens, cached}
+return results
 `);
 
 // KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend.
@@ -138,85 +146,84 @@ export type Reserved = { userRequests: number; userTokens: number; keyRequests: 
   | { ok: false; limit: Refusal }
 );
 
-/** Reads the call's cache entry, checks every limit and, when none is exceeded, reserves the call's slot, tokens and cost: one round trip. */
-export async function reserve(redis: Redis, keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
-  const { day, month } = budgetPeriodsOf(now);
-  const dayMs = 24 * 3600_000;
-  const { user, key } = limits;
-  const result = (await admitScript(
-    redis,
-    [
-      keys.userRequests,
-      keys.userTokens,
-      keys.userRunning,
-      keys.keyRequests,
-      keys.keyTokens,
-      keys.keyRunning,
-      keys.dailySpend,
-      keys.monthlySpend,
-      keys.banned,
-      // Without a lookup, a key the script leaves alone (KEYS names every key a script touches).
-      reservation.cached?.key ?? keys.banned,
-    ],
-    [
-      now.getTime(),
-      reservation.id,
-      reservation.leaseEndsAt,
-      reservation.tokens,
-      reservation.costNano,
-      user.rpm,
-      user.tpm,
-      user.concurrency,
-      key?.rpm ?? 0,
-      key?.tpm ?? 0,
-      key?.concurrency ?? 0,
-      user.dailyBudgetNano,
-      user.monthlyBudgetNano,
-      // A period's spend is kept a day past its end (what GET /ai/limits shows, and slack for a clock skew).
-      day.endsAt.getTime() - now.getTime() + dayMs,
-      month.endsAt.getTime() - now.getTime() + dayMs,
-      reservation.cached?.startsWith ?? "",
-    ],
-  )) as [0 | 1, Refusal | "ok", number, number, number, number, string | null];
-  const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens, cached] = result;
-  const counts = { userRequests, userTokens, keyRequests, keyTokens };
-  return admitted === 1 ? { ok: true, cached: cached ?? null, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
+/** One call's reservation as the admit script takes it. */
+type Admit = { keys: string[]; args: (string | number)[] };
+type AdmitReply = [0 | 1, Refusal | "ok", number, number, number, number, string | null];
+
+/**
+ * Reads a call's cache entry, checks every limit and, when none is exceeded, reserves the call's
+ * slot, tokens and cost: one round trip, shared by the calls admitted in the same turn (batchPerTurn).
+ */
+export function createReserve(redis: Redis) {
+  const admitAll = batchPerTurn<Admit, AdmitReply>(async (calls) => {
+    const replies = await admitScript(
+      redis,
+      calls.flatMap((call) => call.keys),
+      calls.flatMap((call) => call.args),
+    );
+    return replies as AdmitReply[];
+  });
+  return async function reserve(keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
+    const { day, month } = budgetPeriodsOf(now);
+    const dayMs = 24 * 3600_000;
+    const { user, key } = limits;
+    const [admitted, limit, userRequests, userTokens, keyRequests, keyTokens, cached] = await admitAll({
+      keys: [
+        keys.userRequests,
+        keys.userTokens,
+        keys.userRunning,
+        keys.keyRequests,
+        keys.keyTokens,
+        keys.keyRunning,
+        keys.dailySpend,
+        keys.monthlySpend,
+        keys.banned,
+        // Without a lookup, a key the script leaves alone (KEYS names every key a script touches).
+        reservation.cached?.key ?? keys.banned,
+      ],
+      args: [
+        now.getTime(),
+        reservation.id,
+        reservation.leaseEndsAt,
+        reservation.tokens,
+        reservation.costNano,
+        user.rpm,
+        user.tpm,
+        user.concurrency,
+        key?.rpm ?? 0,
+        key?.tpm ?? 0,
+        key?.concurrency ?? 0,
+        user.dailyBudgetNano,
+        user.monthlyBudgetNano,
+        // A period's spend is kept a day past its end (what GET /ai/limits shows, and slack for a clock skew).
+        day.endsAt.getTime() - now.getTime() + dayMs,
+        month.endsAt.getTime() - now.getTime() + dayMs,
+        reservation.cached?.startsWith ?? "",
+      ],
+    });
+    const counts = { userRequests, userTokens, keyRequests, keyTokens };
+    return admitted === 1 ? { ok: true, cached: cached ?? null, ...counts } : { ok: false, limit: limit as Refusal, ...counts };
+  };
 }
+
+export type Reserve = ReturnType<typeof createReserve>;
 
 export type Release = { id: string; tokensDelta: number; costNanoDelta: number; record: string };
 
 /**
  * Releases reserved calls, corrects their tokens and cost to what they used, and queues their usage
- * records (XADD). The calls settled in one turn of the event loop (a busy instance settles ten or
- * twenty at a time) go in one command, sent when the turn's I/O is done, as auto-pipelining sends
- * commands: ahead of anything a later turn sends, so an admission never overtakes the settle of a
- * call answered before it. A failed command fails each of its calls' settles (a record may then be
- * written twice: its writer keeps one row per id).
+ * records (XADD): one round trip for the calls settled in the same turn (batchPerTurn), so never
+ * behind an admission of a later turn. A failed command fails each of its calls' settles (a record
+ * may then be written twice: its writer keeps one row per id).
  */
-export function createReleases(redis: Redis, stream: string) {
-  let batch: { keys: string[]; args: (string | number)[]; waiting: PromiseWithResolvers<void>[] } | undefined;
-  const send = async () => {
-    const sent = batch;
-    batch = undefined;
-    if (!sent) return;
-    try {
-      await settleScript(redis, [stream, ...sent.keys], sent.args);
-      for (const call of sent.waiting) call.resolve();
-    } catch (error) {
-      for (const call of sent.waiting) call.reject(error);
-    }
-  };
-  return function release(keys: LimitKeys, call: Release): Promise<void> {
-    if (!batch) {
-      batch = { keys: [], args: [], waiting: [] };
-      setImmediate(send);
-    }
-    batch.keys.push(keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend);
-    batch.args.push(call.id, call.tokensDelta, call.costNanoDelta, call.record);
-    const waiting = Promise.withResolvers<void>();
-    batch.waiting.push(waiting);
-    return waiting.promise;
-  };
+export function createRelease(redis: Redis, stream: string) {
+  const releaseAll = batchPerTurn<{ keys: LimitKeys; call: Release }, void>(async (releases) => {
+    await settleScript(
+      redis,
+      [stream, ...releases.flatMap(({ keys }) => [keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend])],
+      releases.flatMap(({ call }) => [call.id, call.tokensDelta, call.costNanoDelta, call.record]),
+    );
+    return [];
+  });
+  return (keys: LimitKeys, call: Release) => releaseAll({ keys, call });
 }
-
-export type Releases = ReturnType<typeof createReleases>;
