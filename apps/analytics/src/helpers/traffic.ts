@@ -52,7 +52,7 @@ const hashRoute = /^#!?\//;
 type Utm = Pick<Traffic, "utm_medium" | "utm_campaign" | "utm_content" | "utm_term"> & { utm_source: string | null };
 const utmFields = new Set(["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]);
 
-/** The page's utm_* parameters (the first of each, trimmed, at most 300 characters; empty is none), read in one pass over its query. */
+/** The page's utm_* parameters (the first of each, without control characters, trimmed, at most 300 characters; empty is none), read in one pass over its query. */
 function utmOf(page: URL): Utm {
   const utm: Utm = { utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null };
   if (page.search === "") return utm;
@@ -60,7 +60,12 @@ function utmOf(page: URL): Utm {
   for (const [key, value] of page.searchParams) {
     if (!utmFields.has(key) || seen.has(key)) continue;
     seen.add(key);
-    utm[key as keyof Utm] = value.trim().slice(0, 300) || null;
+    // Decoded, a value may hold control characters (`%00`, which Postgres cannot store): they are left out.
+    utm[key as keyof Utm] =
+      value
+        .replace(/\p{Cc}/gu, "")
+        .trim()
+        .slice(0, 300) || null;
   }
   return utm;
 }
