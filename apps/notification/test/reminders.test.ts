@@ -106,6 +106,33 @@ describe("one-off reminders", () => {
   });
 });
 
+describe("idempotency keys", () => {
+  test("a creation retried with its key answers the reminder it made, even at once; another body with it is a 409; keys are per user", async () => {
+    t.setTime("2026-12-01T10:00:00Z");
+    const [alice, bob] = [await userIn("Europe/Berlin"), await userIn()];
+    const body = { text: "Water the plants", at: "2026-12-03T08:00", repeat: "daily", idempotencyKey: "telegram-update:4711" };
+    const replies = await Promise.all([create(alice.token, body), create(alice.token, body), create(alice.token, { ...body })]);
+    expect(replies.map((reply) => reply.status)).toEqual([201, 201, 201]);
+    expect(new Set(replies.map((reply) => reply.json.id)).size).toBe(1);
+    expect(replies[1]?.json).toEqual(replies[0]?.json);
+    // Keys in another order are the same body.
+    const { idempotencyKey, ...rest } = body;
+    expect((await create(alice.token, { idempotencyKey, ...Object.fromEntries(Object.entries(rest).reverse()) })).json.id).toBe(replies[0]?.json.id);
+
+    const reused = await create(alice.token, { ...body, text: "Water the cactus" });
+    expect(reused.status).toBe(409);
+    expectErrorShape(reused, "a key used for another reminder");
+    expect(reused.json.error.message).toContain("idempotency key");
+    expect(await t.db.select().from(reminders).where(eq(reminders.userId, alice.id))).toHaveLength(1);
+
+    const theirs = await create(bob.token, body);
+    expect(theirs.status).toBe(201);
+    expect(theirs.json.id).not.toBe(replies[0]?.json.id);
+    // Without a key, the same body twice is two reminders.
+    expect((await create(bob.token, rest)).json.id).not.toBe((await create(bob.token, rest)).json.id);
+  });
+});
+
 describe("bad input", () => {
   test("bad times, rules and limits are 4xx in the error shape and store nothing", async () => {
     t.setTime("2026-12-01T10:00:00Z");
@@ -125,6 +152,10 @@ describe("bad input", () => {
       { text: "x", repeat: "FREQ=DAILY;UNTIL=20200101T000000Z" },
       { text: "x".repeat(501), at: "2026-12-02T09:00" },
       { text: "x", at: "2026-12-02T09:00", channels: ["fax"] },
+      { text: "x", at: "2026-12-02T09:00", idempotencyKey: "" },
+      { text: "x", at: "2026-12-02T09:00", idempotencyKey: "has space" },
+      { text: "x", at: "2026-12-02T09:00", idempotencyKey: "k".repeat(256) },
+      { text: "x", at: "2026-12-02T09:00", idempotencyKey: 42 },
     ];
     for (const body of bad) {
       const response = await create(user.token, body);

@@ -2,6 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { deliveries } from "@lodge/db/schema";
 import { categories, channels, typeKeys } from "../catalog/index";
 
+/** A caller's key making a retried creation answer the first one instead of doing it again. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+
 export const bearer = [{ bearer: [] }];
 
 export const NotificationId = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "01964d2c-8f2a-7c3e-9d1b-2a4f6e8c0b13" }) });

@@ -1,15 +1,16 @@
 import { reminders } from "@lodge/db/schema";
 import { ApiError, instantOf, isTimeZone, wallTimeOf } from "@lodge/kit";
-import { count, eq } from "drizzle-orm";
+import { and, count, eq } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import type { Ctx } from "../deps";
 import { formatWallTime, parseWallTime } from "../helpers/local-time";
 import { recipientOf, wasErased } from "../helpers/recipients";
 import { parseRepeat } from "../helpers/recurrence";
 import { lockRemindersOf } from "../helpers/reminder-lock";
+import { requestHashOf } from "../helpers/request-hash";
 import { queueReminder, unschedulable } from "../helpers/triggers";
 
-export type ReminderInput = { userId: string; text: string; at?: string; repeat?: string; channels?: Channel[] };
+export type ReminderInput = { userId: string; text: string; at?: string; repeat?: string; channels?: Channel[]; idempotencyKey?: string };
 
 /**
  * A user's reminder, in their time zone (the local copy's, UTC when unknown or not a zone Intl
@@ -17,7 +18,9 @@ export type ReminderInput = { userId: string; text: string; at?: string; repeat?
  * it is the first occurrence's (or after) and sets the local time every later one keeps across DST
  * changes; a repeat without `at` starts now. At most `remindersPerUser` each (counted under a
  * per-user lock, so concurrent creations cannot pass it). A user whose data was erased (a service
- * client may still name them) is a 404: nothing is kept for them again.
+ * client may still name them) is a 404: nothing is kept for them again. With an idempotency key, a
+ * creation retried (the bot after a crash, a client after a lost answer) answers the reminder the
+ * key made, and the same key with another body is a 409; the key lives as long as its reminder.
  */
 export async function createReminder({ ctx, input }: { ctx: Ctx; input: ReminderInput }) {
   const { db, clock, config } = ctx.deps;
@@ -44,9 +47,21 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
   const problem = unschedulable(first, now);
   if (problem) throw invalid("at", `the first reminder ${problem}`);
 
+  const { idempotencyKey, userId, ...request } = input;
+  const requestHash = idempotencyKey === undefined ? null : requestHashOf(request);
   const row = await db.transaction(async (tx) => {
     await lockRemindersOf(tx, input.userId);
     if (await wasErased(tx, input.userId)) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });
+    if (idempotencyKey !== undefined) {
+      // Creations of one user take turns under the lock: a first one with this key has committed.
+      const [made] = await tx
+        .select()
+        .from(reminders)
+        .where(and(eq(reminders.userId, userId), eq(reminders.idempotencyKey, idempotencyKey)));
+      if (made && made.requestHash !== requestHash)
+        throw new ApiError({ code: "CONFLICT", message: "This idempotency key was used for a different reminder; use a new key" });
+      if (made) return { ...made, replayed: true };
+    }
     const [held] = await tx.select({ count: count() }).from(reminders).where(eq(reminders.userId, input.userId));
     if ((held?.count ?? 0) >= config.remindersPerUser)
       throw new ApiError({ code: "CONFLICT", message: `You have ${config.remindersPerUser} reminders, the most allowed; delete one first` });
@@ -61,10 +76,13 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
         channels: input.channels ? [...new Set(input.channels)] : null,
         nextAt: first,
         createdAt: now,
+        idempotencyKey,
+        requestHash,
       })
       .returning();
-    return created as typeof reminders.$inferSelect;
+    return { ...(created as typeof reminders.$inferSelect), replayed: false };
   });
+  // A replay queues again what a crash after the first commit may have left unqueued (by id: never twice).
   await queueReminder(ctx, row.id, row.nextAt);
   return row;
 }

@@ -5,6 +5,7 @@ import { type Channel, typeNamed } from "../catalog/index";
 import type { Tx } from "../channels/types";
 import type { Ctx } from "../deps";
 import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
+import { requestHashOf } from "../helpers/request-hash";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
 import { announceCreated, type Created } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
@@ -57,7 +58,7 @@ export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; in
     let requestId: string | undefined;
     if (input.idempotencyKey && tx) {
       const key = input.idempotencyKey;
-      const requestHash = hashOf({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
+      const requestHash = requestHashOf({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
       await tx.delete(sendRequests).where(and(eq(sendRequests.caller, caller), eq(sendRequests.key, key), lte(sendRequests.expiresAt, now)));
       const [claimed] = await tx
         .insert(sendRequests)
@@ -112,19 +113,3 @@ export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; in
 }
 
 const invalid = (path: string, message: string) => new ApiError({ code: "VALIDATION_FAILED", message, details: [{ path, message }] });
-
-/** SHA-256 of a value's JSON with object keys sorted, so the same request hashes the same whatever its key order. */
-function hashOf(value: unknown): string {
-  const canonical = (item: unknown): unknown =>
-    Array.isArray(item)
-      ? item.map(canonical)
-      : item && typeof item === "object"
-        ? Object.fromEntries(
-            Object.entries(item)
-              .filter(([, inner]) => inner !== undefined)
-              .sort(([a], [b]) => (a < b ? -1 : 1))
-              .map(([name, inner]) => [name, canonical(inner)]),
-          )
-        : item;
-  return new Bun.CryptoHasher("sha256").update(JSON.stringify(canonical(value))).digest("hex");
-}

@@ -305,6 +305,14 @@ export const reminders = notificationSchema.table(
     channels: text("channels").array(),
     nextAt: timestamptz("next_at").notNull(),
     createdAt: createdAt(),
+    /** The creator's idempotency key (the bot's: its Telegram update), unique per user: a retried creation answers this reminder. */
+    idempotencyKey: text("idempotency_key"),
+    /** SHA-256 of the creation's body, so the same key with another body is refused. */
+    requestHash: text("request_hash"),
   },
-  (table) => [index("reminders_user_idx").on(table.userId, table.id), index("reminders_next_idx").on(table.nextAt)],
+  (table) => [
+    index("reminders_user_idx").on(table.userId, table.id),
+    index("reminders_next_idx").on(table.nextAt),
+    uniqueIndex("reminders_user_idempotency_idx").on(table.userId, table.idempotencyKey),
+  ],
 );

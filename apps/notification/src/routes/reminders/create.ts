@@ -5,7 +5,7 @@ import { ReminderText } from "../../catalog/reminders";
 import type { NotificationDeps } from "../../deps";
 import { reminderView } from "../../helpers/reminder-view";
 import { createReminder } from "../../services/create-reminder";
-import { bearer } from "../schemas";
+import { bearer, IdempotencyKey } from "../schemas";
 import { forUser, REMINDERS_SCOPE, Reminder } from "./schemas";
 
 /** Reminders a user may create per minute. */
@@ -30,6 +30,9 @@ const NewReminder = z
       .min(1)
       .max(channels.length * 2)
       .optional(),
+    idempotencyKey: IdempotencyKey.optional().openapi({
+      description: "The same key for the same user again answers the reminder it made (201, nothing created); with another body, 409",
+    }),
   })
   .strict()
   .openapi("NewReminder");

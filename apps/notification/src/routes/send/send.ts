@@ -4,7 +4,7 @@ import { channels } from "../../catalog/index";
 import type { NotificationDeps } from "../../deps";
 import { callerOf } from "../../helpers/triggers";
 import { sendNotifications } from "../../services/send-notifications";
-import { bearer } from "../schemas";
+import { bearer, IdempotencyKey } from "../schemas";
 import { typeKey } from "./schemas";
 
 /** The most recipients of one send. */
@@ -26,13 +26,9 @@ const SendRequest = z
       .datetime({ offset: true })
       .optional()
       .openapi({ description: "Send later (up to a year ahead); cancel with DELETE /notifications/scheduled/{id}" }),
-    idempotencyKey: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces")
-      .optional()
-      .openapi({ description: "The same key from the same caller within 24 h answers the first response and sends nothing again" }),
+    idempotencyKey: IdempotencyKey.optional().openapi({
+      description: "The same key from the same caller within 24 h answers the first response and sends nothing again",
+    }),
   })
   .strict()
   .refine((body) => (body.userId === undefined) !== (body.userIds === undefined), { message: "give userId or userIds, not both", path: ["userIds"] })
