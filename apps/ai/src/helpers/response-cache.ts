@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { canonicalJson } from "@lodge/kit";
 import type { AiDeps } from "../deps";
 import type { Json } from "../providers/types";
 import type { Caller, CallKind } from "./calls";
@@ -85,16 +86,4 @@ export async function dropCachedOf(deps: AiDeps, userId: string): Promise<void> 
 
 function redisKey(deps: AiDeps, key: string) {
   return `${deps.redisPrefix}ai:cache:${key}`;
-}
-
-/** JSON with every object's keys sorted, so the same request always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, field]) => field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([name, field]) => `${JSON.stringify(name)}:${canonicalJson(field)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
