@@ -84,6 +84,35 @@ describe("/remind", () => {
     expect(await remindersOf(user)).toEqual([]);
   });
 
+  test("an update run again (a worker died after creating, before it was done): one reminder, read from when the update came", async () => {
+    bot.clock.set("2026-03-10T10:00:00.000Z");
+    const { user, chatId } = await linkedUser({ timeZone: "Europe/Berlin" });
+    const telegram = bot.deps.telegram;
+    if (!telegram) throw new Error("no telegram");
+    const update = {
+      update_id: 770_001,
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.parse("2026-03-10T10:00:00Z") / 1000),
+        chat: { id: chatId, type: "private" as const, first_name: "Person" },
+        from: { id: chatId, is_bot: false, first_name: "Person" },
+        text: "/remind in 10 minutes tea",
+        entities: [{ type: "bot_command" as const, offset: 0, length: 7 }],
+      },
+    };
+    const receivedAt = bot.clock.now();
+    await telegram.handle(structuredClone(update), receivedAt);
+    // The second attempt runs three minutes later: "in 10 minutes" still means 10:10.
+    bot.clock.set("2026-03-10T10:03:00.000Z");
+    await telegram.handle(structuredClone(update), receivedAt);
+    expect(await remindersOf(user)).toMatchObject([{ text: "tea", nextAt: "2026-03-10T10:10:00.000Z" }]);
+    const confirmations = (bot.telegram?.to(chatId) ?? []).filter((message) => message.text.includes("tea"));
+    expect(confirmations.map((message) => message.text)).toEqual([
+      "Okay, I'll remind you on Tuesday, March 10, 2026 at 11:10 AM: tea",
+      "Okay, I'll remind you on Tuesday, March 10, 2026 at 11:10 AM: tea",
+    ]);
+  });
+
   test("every weekday 8:30 is FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR at 08:30 local: from a Friday afternoon, next on Monday", async () => {
     bot.clock.set("2026-03-13T15:00:00.000Z");
     const { user, chat, chatId } = await linkedUser({ timeZone: "Europe/Berlin" });

@@ -19,4 +19,6 @@ export type BotContext = Context &
     /** The service's deps, a logger and a request id (`bot-update-<update_id>`) following the update through the calls it makes. */
     lodge: Ctx;
     link: ChatLink | null;
+    /** When the update came (queued), on the service's clock: the same on every attempt at it. */
+    receivedAt: Date;
   };

@@ -1,6 +1,6 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { Bot, type Composer, GrammyError, lazySession } from "grammy";
-import type { UserFromGetMe } from "grammy/types";
+import type { Update, UserFromGetMe } from "grammy/types";
 import type { BotDeps } from "../deps";
 import { getChatLink } from "../services/get-chat-link";
 import { countApiCalls } from "../updates/metrics";
@@ -30,14 +30,19 @@ const features: ((deps: BotDeps) => Composer<BotContext>)[] = [start, help, acco
  * told so, once. What fails before the features (Redis, Postgres) is thrown to the caller, whose
  * queue runs the update again.
  */
-export function createBot(token: string, deps: BotDeps, botInfo?: UserFromGetMe): Bot<BotContext> {
-  const bot = new Bot<BotContext>(token, { botInfo, client: { apiRoot: deps.env.TELEGRAM_API_ROOT } });
+export function createBot(
+  token: string,
+  deps: BotDeps,
+  options: { botInfo?: UserFromGetMe; receivedAtOf?: (update: Update) => Date | undefined } = {},
+): Bot<BotContext> {
+  const bot = new Bot<BotContext>(token, { botInfo: options.botInfo, client: { apiRoot: deps.env.TELEGRAM_API_ROOT } });
   // Beneath auto-retry: every attempt is counted, each 429 too.
   bot.api.config.use(countApiCalls(deps.metrics.registry));
   bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60 }));
   bot.use(async (ctx, next) => {
     const requestId = `bot-update-${ctx.update.update_id}`;
     ctx.lodge = { deps, requestId, logger: deps.logger.child({ requestId, chatId: ctx.chat?.id }) };
+    ctx.receivedAt = options.receivedAtOf?.(ctx.update) ?? deps.clock();
     ctx.link = ctx.chat ? await getChatLink({ ctx: ctx.lodge, input: { chatId: ctx.chat.id } }) : null;
     await next();
   });

@@ -1,4 +1,5 @@
 import type { Bot } from "grammy";
+import type { Update } from "grammy/types";
 import type { BotDeps } from "../deps";
 import { unlinkChat } from "../services/unlink-chat";
 import { botCommands } from "./commands";
@@ -11,6 +12,8 @@ export type Telegram = {
   username: () => string | undefined;
   /** /ready: whether `getMe` answered at start (asked again while it has not). */
   ready: () => Promise<void>;
+  /** Runs an update through the bot, its handlers seeing `receivedAt` as when it came (`ctx.receivedAt`). */
+  handle: (update: Update, receivedAt: Date) => Promise<void>;
 };
 
 /**
@@ -24,7 +27,9 @@ export async function connectTelegram(deps: BotDeps): Promise<Telegram | null> {
     deps.logger.info("TELEGRAM_BOT_TOKEN is unset: the Telegram bot is off (create one with @BotFather, set TELEGRAM_BOT_TOKEN; see the README's bot section)");
     return null;
   }
-  const bot = createBot(token, deps);
+  // The time each update came, by the update grammY hands its handlers (the same object).
+  const receivedAt = new WeakMap<Update, Date>();
+  const bot = createBot(token, deps, { receivedAtOf: (update) => receivedAt.get(update) });
   bot.api.config.use(async (call, method, payload, signal) => {
     const result = await call(method, payload, signal);
     const chatId = payload && "chat_id" in payload ? Number(payload.chat_id) : Number.NaN;
@@ -52,6 +57,10 @@ export async function connectTelegram(deps: BotDeps): Promise<Telegram | null> {
     bot,
     username: () => (bot.isInited() ? bot.botInfo.username : undefined),
     ready: init,
+    handle: (update, at) => {
+      receivedAt.set(update, at);
+      return bot.handleUpdate(update);
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { Update } from "grammy/types";
 import type { UpdateMetrics } from "./metrics";
 
 /** A queued update as a worker holds it. */
-export type QueuedUpdate = { id: string; update: Update; key: string; type: string; raw: string };
+export type QueuedUpdate = { id: string; update: Update; key: string; type: string; raw: string; receivedAt: Date };
 
 export type RetryPolicy = {
   /** Attempts before an update is dead-lettered. */
@@ -31,7 +31,7 @@ export function isBadInput(error: unknown): boolean {
 }
 
 export type AttemptContext = {
-  handle: (update: Update) => Promise<void>;
+  handle: (update: Update, receivedAt: Date) => Promise<void>;
   logger: Logger;
   metrics: UpdateMetrics;
   retry: RetryPolicy;
@@ -57,7 +57,7 @@ export async function attemptUpdate(queued: QueuedUpdate, context: AttemptContex
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      await context.handle(queued.update);
+      await context.handle(queued.update, queued.receivedAt);
       logger.debug({ attempt }, "update processed");
       return finish("ok");
     } catch (thrown) {

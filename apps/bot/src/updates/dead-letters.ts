@@ -8,6 +8,8 @@ export type UpdateDeadLetter = {
   update: string;
   key?: string;
   type?: string;
+  /** When the update came (ms, the service's clock): kept through a redrive. */
+  at?: string;
   shard?: string;
   entryId?: string;
   error?: string;
@@ -19,7 +21,7 @@ export type UpdateDeadLetter = {
 // operators redriving it at once cannot queue it twice.
 const redriveScript = luaScript(`
 if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return false end
-return redis.call('XADD', KEYS[2], '*', 'update', ARGV[2], 'key', ARGV[3], 'type', ARGV[4])`);
+return redis.call('XADD', KEYS[2], '*', 'update', ARGV[2], 'key', ARGV[3], 'type', ARGV[4], 'at', ARGV[5])`);
 
 /**
  * The bot's dead-letter stream, for operators (`bun run --cwd apps/bot updates:dead-letters`): list
@@ -47,7 +49,7 @@ export function updateDeadLetters(options: { redis: Redis; prefix: string; shard
     const added = await redriveScript(
       redis,
       [keys.deadLetter, keys.shard(shardOf(letter.key, shards))],
-      [id, letter.update, letter.key, letter.type ?? "unknown"],
+      [id, letter.update, letter.key, letter.type ?? "unknown", letter.at ?? letter.entryId?.split("-")[0] ?? id.split("-")[0] ?? ""],
     );
     return added !== null;
   }

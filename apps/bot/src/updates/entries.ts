@@ -10,7 +10,9 @@ export function parseEntry(entry: StreamEntry): QueuedUpdate | undefined {
   try {
     const update = JSON.parse(raw) as Update;
     if (!Number.isSafeInteger(update?.update_id)) return undefined;
-    return { id: entry[0], update, key, type: entryField(entry, "type") ?? "unknown", raw };
+    // Entries queued before `at` was written: the stream id's time (Redis's clock) is the best there is.
+    const receivedAt = new Date(Number(entryField(entry, "at") ?? entry[0].split("-")[0]));
+    return { id: entry[0], update, key, type: entryField(entry, "type") ?? "unknown", raw, receivedAt };
   } catch {
     return undefined;
   }
@@ -25,6 +27,8 @@ export function deadLetterFields(shard: number, queued: QueuedUpdate, reason: st
     queued.key,
     "type",
     queued.type,
+    "at",
+    String(queued.receivedAt.getTime()),
     "shard",
     String(shard),
     "entryId",

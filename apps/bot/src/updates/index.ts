@@ -39,7 +39,7 @@ export function startUpdatePipeline(deps: PipelineDeps, telegram: Telegram) {
       logger.info({ updateId: update.update_id, type }, "an update of a type the bot does not handle: dropped");
       return "ignored";
     }
-    const outcome = await queue.enqueue(update);
+    const outcome = await queue.enqueue(update, deps.clock());
     metrics.received.inc({ type, outcome });
     return outcome;
   };
@@ -51,7 +51,7 @@ export function startUpdatePipeline(deps: PipelineDeps, telegram: Telegram) {
     clock: deps.clock,
     metrics,
     leases,
-    handle: (update) => telegram.bot.handleUpdate(update),
+    handle: telegram.handle,
     ready: telegram.ready,
   });
   const polling = env.BOT_WEBHOOK_URL ? undefined : startPolling({ api: telegram.bot.api, accept, leases, logger: logger.child({ part: "polling" }) });

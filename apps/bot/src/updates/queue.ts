@@ -30,7 +30,7 @@ const SEEN_TTL_SECONDS = 2 * 86_400;
 const enqueueScript = luaScript(`
 if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then return 0 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('XADD', KEYS[2], '*', 'update', ARGV[3], 'key', ARGV[4], 'type', ARGV[5])
+redis.call('XADD', KEYS[2], '*', 'update', ARGV[3], 'key', ARGV[4], 'type', ARGV[5], 'at', ARGV[6])
 return 1`);
 
 export type UpdateQueueOptions = { redis: Redis; prefix: string; shards: number };
@@ -44,14 +44,17 @@ export function createUpdateQueue(options: UpdateQueueOptions) {
   const keys = updateKeys(options.prefix);
   const shardKeys = Array.from({ length: shards }, (_, index) => keys.shard(index));
 
-  /** Queues an update: "queued", or "duplicate" when its id was queued before. */
-  async function enqueue(update: Update): Promise<"queued" | "duplicate"> {
+  /**
+   * Queues an update: "queued", or "duplicate" when its id was queued before. `receivedAt` (the
+   * service's clock) goes with it: every attempt reads the user's words ("in 10 minutes") from it.
+   */
+  async function enqueue(update: Update, receivedAt: Date): Promise<"queued" | "duplicate"> {
     const key = orderingKeyOf(update);
     const id = update.update_id;
     const added = await enqueueScript(
       redis,
       [keys.seen(Math.floor(id / SEEN_CHUNK_BITS)), keys.shard(shardOf(key, shards))],
-      [id % SEEN_CHUNK_BITS, SEEN_TTL_SECONDS, JSON.stringify(update), key, updateTypeOf(update)],
+      [id % SEEN_CHUNK_BITS, SEEN_TTL_SECONDS, JSON.stringify(update), key, updateTypeOf(update), receivedAt.getTime()],
     );
     return added === 1 ? "queued" : "duplicate";
   }

@@ -15,7 +15,7 @@ export type UpdateWorkersOptions = {
   clock: () => Date;
   metrics: UpdateMetrics;
   /** Runs one update (grammY's handleUpdate); throwing has it retried or rejected (attempts.ts). */
-  handle: (update: Update) => Promise<void>;
+  handle: (update: Update, receivedAt: Date) => Promise<void>;
   /** Resolves once updates can be handled (the bot's getMe answered); nothing is read before. */
   ready: () => Promise<unknown>;
   /** Who works which shard (a killed worker's shards wait out the lease's ttl). */
@@ -138,7 +138,7 @@ export function startUpdateWorkers(options: UpdateWorkersOptions) {
       if (!queued) {
         // Nothing a worker can run (written by hand, or by another version): set aside at once.
         const raw = entryField(entry, "update") ?? "";
-        void context(shard).deadLetter({ id: entry[0], update: { update_id: -1 }, key: "", type: "unknown", raw }, "not an update", 0);
+        void context(shard).deadLetter({ id: entry[0], update: { update_id: -1 }, key: "", type: "unknown", raw, receivedAt: clock() }, "not an update", 0);
         logger.error({ shard: shard.index, entryId: entry[0] }, "a queued entry is not an update: dead-lettered");
         continue;
       }

@@ -22,7 +22,9 @@ export async function remind(ctx: CommandContext<BotContext>) {
   if (!argument) return ctx.reply(ctx.t("remind-usage"));
   const { userId } = ctx.link;
   const profile = await getUserProfile({ ctx: ctx.lodge, input: { userId } });
-  const now = ctx.lodge.deps.clock();
+  // When the message came, not when this attempt runs: a retried update reads "in 10 minutes" the
+  // same way, so the creation's idempotency key finds the same request.
+  const now = ctx.receivedAt;
   const parsed = parseReminder(argument, { now, timeZone: profile.timeZone, language: await ctx.i18n.getLocale() });
   if (!parsed) return ctx.reply(ctx.t("remind-usage"));
   const view = { locale: await dateLocale(ctx, profile.locale), timeZone: profile.timeZone };
@@ -36,9 +38,15 @@ export async function remind(ctx: CommandContext<BotContext>) {
     ctx: ctx.lodge,
     input:
       parsed.kind === "once"
-        ? { userId, text: parsed.text, at: parsed.at.toISOString() }
+        ? { userId, text: parsed.text, at: parsed.at.toISOString(), updateId: ctx.update.update_id }
         : // A repeat's time of day is local: sent as the wall time, which the notification service keeps across DST changes.
-          { userId, text: parsed.text, at: wallTimeOf(parsed.from, profile.timeZone).toISOString().slice(0, 16), repeat: parsed.rule },
+          {
+            userId,
+            text: parsed.text,
+            at: wallTimeOf(parsed.from, profile.timeZone).toISOString().slice(0, 16),
+            repeat: parsed.rule,
+            updateId: ctx.update.update_id,
+          },
   });
   if ("refused" in created) return ctx.reply(refusal(ctx, created));
   const { reminder } = created;
