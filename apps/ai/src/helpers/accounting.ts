@@ -67,12 +67,15 @@ export function createAccounting(base: ServiceBase, env: AiEnv) {
     },
     maxKeysPerUser: env.AI_MAX_KEYS_PER_USER,
     /**
-     * Lets a call's settle finish after its answer was sent (it never throws: a settle that cannot
-     * reach Redis writes its record to Postgres itself, and logs it when that fails too).
+     * Lets a call's settle finish after its answer was sent (a settle that cannot reach Redis writes
+     * its record to Postgres itself, and logs it when that fails too; anything else is logged here).
      */
     settleAfterAnswer(settle: Promise<void>) {
-      settling.add(settle);
-      void settle.finally(() => settling.delete(settle));
+      // Nobody awaits it: a failure it did not handle itself is logged here, never an unhandled rejection.
+      const tracked: Promise<void> = settle
+        .catch((error: unknown) => base.logger.error({ err: error }, "a call's settle failed"))
+        .finally(() => settling.delete(tracked));
+      settling.add(tracked);
     },
     /** Resolves once every settle under way has ended (before the usage writer stops). */
     settled: () => Promise.all(settling).then(() => undefined),
