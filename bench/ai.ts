@@ -26,7 +26,7 @@
 import { createTestDatabase } from "@lodge/db/testing";
 import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
 import { type Driver, pickDriver, runLoad, type Scenario } from "./lib/load";
-import { type Child, freePort, startProcess } from "./lib/processes";
+import { type Child, cpuMs, freePort, startProcess } from "./lib/processes";
 import { add, emptyTotals, printTable, rate, type Totals } from "./lib/report";
 import { root, setting } from "./lib/settings";
 
@@ -49,12 +49,6 @@ const chatBody = { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "use
 async function rssMb(pid: number): Promise<number> {
   const status = await Bun.file(`/proc/${pid}/status`).text();
   return Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? Number.NaN) / 1024;
-}
-
-/** CPU time (user + system) a process has used so far, in ms (from /proc; clock ticks of 10 ms). */
-async function cpuMs(pid: number): Promise<number> {
-  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Bun's flags that profile the gateway's CPU into `dir` (none when unset). */
