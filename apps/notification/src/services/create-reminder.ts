@@ -60,7 +60,7 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
         .where(and(eq(reminders.userId, userId), eq(reminders.idempotencyKey, idempotencyKey)));
       if (made && made.requestHash !== requestHash)
         throw new ApiError({ code: "CONFLICT", message: "This idempotency key was used for a different reminder; use a new key" });
-      if (made) return { ...made, replayed: true };
+      if (made) return made;
     }
     const [held] = await tx.select({ count: count() }).from(reminders).where(eq(reminders.userId, input.userId));
     if ((held?.count ?? 0) >= config.remindersPerUser)
@@ -80,7 +80,7 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
         requestHash,
       })
       .returning();
-    return { ...(created as typeof reminders.$inferSelect), replayed: false };
+    return created as typeof reminders.$inferSelect;
   });
   // A replay queues again what a crash after the first commit may have left unqueued (by id: never twice).
   await queueReminder(ctx, row.id, row.nextAt);
