@@ -8,7 +8,14 @@
  * at least one item): one round trip, one plan, one socket write serve many requests.
  */
 export type BatchOptions<I> = {
+  /** Batches out at once (Infinity: every batch goes as soon as it is gathered, in order, never behind another). */
   maxInFlight?: number;
+  /**
+   * What a batch gathers: the items asked for in one task ("task", the default: sent from a
+   * microtask), or in one turn of the event loop ("turn": sent once the turn's I/O callbacks ran,
+   * with setImmediate, as ioredis auto-pipelines), which gathers every request handled in that turn.
+   */
+  gather?: "task" | "turn";
   /** The most a batch carries, counted with `sizeOf` (1 an item by default). */
   maxBatch?: number;
   sizeOf?: (item: I) => number;
@@ -25,7 +32,7 @@ export type BatchOptions<I> = {
  * function a caller uses for one item.
  */
 export function batched<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchOptions<I> = {}): (item: I) => Promise<O> {
-  const { maxInFlight = 2, maxBatch = 256, sizeOf = () => 1, retryAloneWhen } = options;
+  const { maxInFlight = 2, maxBatch = 256, sizeOf = () => 1, retryAloneWhen, gather = "task" } = options;
   type Waiting = { item: I; resolve: (result: O) => void; reject: (error: unknown) => void };
   const waiting: Waiting[] = [];
   let inFlight = 0;
@@ -76,11 +83,11 @@ export function batched<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchO
     }
   }
 
-  // Sent from a microtask, so the items asked for in the same turn of the event loop go together.
   function schedule() {
     if (scheduled || waiting.length === 0 || inFlight >= maxInFlight) return;
     scheduled = true;
-    queueMicrotask(send);
+    if (gather === "turn") setImmediate(send);
+    else queueMicrotask(send);
   }
 
   return (item) =>

@@ -171,4 +171,30 @@ describe("batched", () => {
     const work = batched(async (items: number[]) => items.slice(1));
     await expect(work(1)).rejects.toThrow("a batch of 1 returned 0 results");
   });
+
+  test("gather: turn sends the items of every callback of one turn of the event loop together; task, each callback's", async () => {
+    const askedInTwoCallbacks = async (gather: "task" | "turn") => {
+      const sent: string[][] = [];
+      const work = batched(
+        async (items: string[]) => {
+          sent.push(items);
+          return items;
+        },
+        { gather, maxInFlight: Number.POSITIVE_INFINITY },
+      );
+      // Two I/O-like callbacks of the same turn, each asking for items.
+      const answers = await new Promise<Promise<string>[]>((resolve) => {
+        const asked: Promise<string>[] = [];
+        setImmediate(() => asked.push(work("a"), work("b")));
+        setImmediate(() => {
+          asked.push(work("c"));
+          resolve(asked);
+        });
+      });
+      expect(await Promise.all(answers)).toEqual(["a", "b", "c"]);
+      return sent;
+    };
+    expect(await askedInTwoCallbacks("turn")).toEqual([["a", "b", "c"]]);
+    expect(await askedInTwoCallbacks("task")).toEqual([["a", "b"], ["c"]]);
+  });
 });

@@ -1,6 +1,5 @@
-import { luaScript, type Redis } from "@lodge/kit";
+import { batched, luaScript, type Redis } from "@lodge/kit";
 import { budgetPeriodsOf, minuteOf } from "./periods";
-import { batchPerTurn } from "./turn-batch";
 
 /** The limits one call is held to: the user's (defaults or an admin's overrides) and, for a call with an API key, the key's (never above the user's). */
 export type Limits = {
@@ -146,23 +145,31 @@ export type Reserved = { userRequests: number; userTokens: number; keyRequests: 
   | { ok: false; limit: Refusal }
 );
 
+/**
+ * Admissions and settles go to Redis once a turn of the event loop, each turn's in one script call,
+ * never waiting behind another batch: so a settle is always ahead of an admission of a later turn.
+ */
+const sentEachTurn = { gather: "turn", maxInFlight: Number.POSITIVE_INFINITY } as const;
+
 /** One call's reservation as the admit script takes it. */
 type Admit = { keys: string[]; args: (string | number)[] };
 type AdmitReply = [0 | 1, Refusal | "ok", number, number, number, number, string | null];
 
 /**
  * Reads a call's cache entry, checks every limit and, when none is exceeded, reserves the call's
- * slot, tokens and cost: one round trip, shared by the calls admitted in the same turn (batchPerTurn).
+ * slot, tokens and cost: one round trip, shared by the calls admitted in the same turn of the event
+ * loop (a busy gateway admits ten to twenty a turn; each Redis command costs CPU of its own).
  */
 export function createReserve(redis: Redis) {
-  const admitAll = batchPerTurn<Admit, AdmitReply>(async (calls) => {
-    const replies = await admitScript(
-      redis,
-      calls.flatMap((call) => call.keys),
-      calls.flatMap((call) => call.args),
-    );
-    return replies as AdmitReply[];
-  });
+  const admitAll = batched<Admit, AdmitReply>(
+    async (calls) =>
+      (await admitScript(
+        redis,
+        calls.flatMap((call) => call.keys),
+        calls.flatMap((call) => call.args),
+      )) as AdmitReply[],
+    sentEachTurn,
+  );
   return async function reserve(keys: LimitKeys, limits: Limits, reservation: Reservation, now: Date): Promise<Reserved> {
     const { day, month } = budgetPeriodsOf(now);
     const dayMs = 24 * 3600_000;
@@ -212,18 +219,18 @@ export type Release = { id: string; tokensDelta: number; costNanoDelta: number; 
 
 /**
  * Releases reserved calls, corrects their tokens and cost to what they used, and queues their usage
- * records (XADD): one round trip for the calls settled in the same turn (batchPerTurn), so never
- * behind an admission of a later turn. A failed command fails each of its calls' settles (a record
- * may then be written twice: its writer keeps one row per id).
+ * records (XADD): one round trip for the calls settled in the same turn, so never behind an
+ * admission of a later turn. A failed command fails each of its calls' settles (a record may then
+ * be written twice: its writer keeps one row per id).
  */
 export function createRelease(redis: Redis, stream: string) {
-  const releaseAll = batchPerTurn<{ keys: LimitKeys; call: Release }, void>(async (releases) => {
+  const releaseAll = batched<{ keys: LimitKeys; call: Release }, void>(async (releases) => {
     await settleScript(
       redis,
       [stream, ...releases.flatMap(({ keys }) => [keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend])],
       releases.flatMap(({ call }) => [call.id, call.tokensDelta, call.costNanoDelta, call.record]),
     );
-    return [];
-  });
+    return releases.map(() => undefined);
+  }, sentEachTurn);
   return (keys: LimitKeys, call: Release) => releaseAll({ keys, call });
 }
