@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * JSON with every object's keys sorted (fields that are undefined left out, as JSON.stringify
  * does), so equal values always serialise, and so hash, the same whatever their key order.
@@ -16,4 +18,9 @@ export function canonicalJson(value: unknown): string {
 
 function hasToJson(value: unknown): value is { toJSON: () => unknown } {
   return value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function";
+}
+
+/** SHA-256 (hex) of a value's canonicalJson: what a request is recognised by, whatever its key order (idempotency keys, response caches). */
+export function canonicalHash(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex");
 }

@@ -2,7 +2,7 @@ export { connectRedis, createLogger, DEFAULT_COMMAND_TIMEOUT_MS, type Logger, Re
 export { createApp, createRouter, createServiceApp, type Dialect, type KitOptions, mountOpenApi, type OpenApiInfo, type ServiceAppOptions } from "./app";
 export { ACCESS_TOKEN_TTL_SECONDS, type AuthGuardOptions, authenticate, createGuard, type Guard, remoteKeys, SIGNING_ALGORITHMS } from "./auth";
 export { type BatchOptions, batched, batchedLookup } from "./batch";
-export { canonicalJson } from "./canonical-json";
+export { canonicalHash, canonicalJson } from "./canonical-json";
 export { clientNetwork, createClientIpResolver } from "./client-ip";
 export { actingUserOf, type Ctx, ctxOf, userOf } from "./context";
 export { createDocsHandler, type DocsSource } from "./docs";

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { canonicalJson } from "@lodge/kit";
+import { canonicalHash } from "@lodge/kit";
 import type { AiDeps } from "../deps";
 import type { Json } from "../providers/types";
 import type { Caller, CallKind } from "./calls";
@@ -27,9 +26,7 @@ export function cacheKeyOf(caller: Caller, kind: CallKind, body: Json, headers: 
   if (asked === "off") return null;
   if (asked !== "on" && body.temperature !== 0) return null;
   const normalized = Object.fromEntries(Object.entries(body).filter(([field]) => !ignoredFields.has(field)));
-  const hash = createHash("sha256")
-    .update(canonicalJson({ kind, stream: body.stream === true, request: normalized }))
-    .digest("hex");
+  const hash = canonicalHash({ kind, stream: body.stream === true, request: normalized });
   // The user's id leads, so one user's entries can be found (and dropped) together.
   return `${caller.userId}:${hash}`;
 }

@@ -1,5 +1,5 @@
 import { reminders } from "@lodge/db/schema";
-import { ApiError, instantOf, isTimeZone, wallTimeOf } from "@lodge/kit";
+import { ApiError, canonicalHash, instantOf, isTimeZone, wallTimeOf } from "@lodge/kit";
 import { and, count, eq } from "drizzle-orm";
 import type { Channel } from "../catalog/index";
 import type { Ctx } from "../deps";
@@ -7,7 +7,6 @@ import { formatWallTime, parseWallTime } from "../helpers/local-time";
 import { recipientOf, wasErased } from "../helpers/recipients";
 import { parseRepeat } from "../helpers/recurrence";
 import { lockRemindersOf } from "../helpers/reminder-lock";
-import { requestHashOf } from "../helpers/request-hash";
 import { queueReminder, unschedulable } from "../helpers/triggers";
 
 export type ReminderInput = { userId: string; text: string; at?: string; repeat?: string; channels?: Channel[]; idempotencyKey?: string };
@@ -48,7 +47,7 @@ export async function createReminder({ ctx, input }: { ctx: Ctx; input: Reminder
   if (problem) throw invalid("at", `the first reminder ${problem}`);
 
   const { idempotencyKey, userId, ...request } = input;
-  const requestHash = idempotencyKey === undefined ? null : requestHashOf(request);
+  const requestHash = idempotencyKey === undefined ? null : canonicalHash(request);
   const row = await db.transaction(async (tx) => {
     await lockRemindersOf(tx, input.userId);
     if (await wasErased(tx, input.userId)) throw new ApiError({ code: "NOT_FOUND", message: "No such user" });

@@ -1,11 +1,10 @@
 import { scheduledSends, sendRequests } from "@lodge/db/schema";
-import { ApiError, issuesToDetails } from "@lodge/kit";
+import { ApiError, canonicalHash, issuesToDetails } from "@lodge/kit";
 import { and, eq, lte } from "drizzle-orm";
 import { type Channel, typeNamed } from "../catalog/index";
 import type { Tx } from "../channels/types";
 import type { Ctx } from "../deps";
 import { type PendingDelivery, queueDeliveries, queuePendingOf } from "../helpers/queue-deliveries";
-import { requestHashOf } from "../helpers/request-hash";
 import { callerOf, queueScheduledSend, unschedulable } from "../helpers/triggers";
 import { announceCreated, type Created } from "../realtime/announce";
 import { insertNotifications } from "./insert-notifications";
@@ -58,7 +57,7 @@ export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; in
     let requestId: string | undefined;
     if (input.idempotencyKey && tx) {
       const key = input.idempotencyKey;
-      const requestHash = requestHashOf({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
+      const requestHash = canonicalHash({ userIds, type: type.key, data: parsed.data, channels, sendAt: input.sendAt?.toISOString() });
       await tx.delete(sendRequests).where(and(eq(sendRequests.caller, caller), eq(sendRequests.key, key), lte(sendRequests.expiresAt, now)));
       const [claimed] = await tx
         .insert(sendRequests)
