@@ -49,7 +49,7 @@ export function updateDeadLetters(options: { redis: Redis; prefix: string; shard
     const added = await redriveScript(
       redis,
       [keys.deadLetter, keys.shard(shardOf(letter.key, shards))],
-      [id, letter.update, letter.key, letter.type ?? "unknown", letter.at ?? letter.entryId?.split("-")[0] ?? id.split("-")[0] ?? ""],
+      [id, letter.update, letter.key, letter.type ?? "unknown", letter.at ?? ""],
     );
     return added !== null;
   }

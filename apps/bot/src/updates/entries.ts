@@ -10,8 +10,8 @@ export function parseEntry(entry: StreamEntry): QueuedUpdate | undefined {
   try {
     const update = JSON.parse(raw) as Update;
     if (!Number.isSafeInteger(update?.update_id)) return undefined;
-    // Entries queued before `at` was written: the stream id's time (Redis's clock) is the best there is.
-    const receivedAt = new Date(Number(entryField(entry, "at") ?? entry[0].split("-")[0]));
+    // An entry without `at` (queued before it was written): the stream id's time, Redis's clock.
+    const receivedAt = new Date(Number(entryField(entry, "at")) || Number(entry[0].split("-")[0]));
     return { id: entry[0], update, key, type: entryField(entry, "type") ?? "unknown", raw, receivedAt };
   } catch {
     return undefined;
