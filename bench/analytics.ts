@@ -136,7 +136,9 @@ async function main() {
     // After the service's boot: it creates this month's partition.
     log(`raw COPY of ${format(settings.copyRows)} rows...`);
     const copyRate = await rawCopy(database.url, site.id);
-    const stream = `${redis.prefix}analytics:ingest`;
+    // The ingest's streams: in COPY rows (since 2026-12-02) and in JSON (before), so one bench file measures both versions.
+    const streams = [`${redis.prefix}analytics:ingest:copy`, `${redis.prefix}analytics:ingest`];
+    const backlog = async () => (await Promise.all(streams.map((stream) => redis.redis.xlen(stream)))).reduce((sum, length) => sum + length, 0);
     const sql = postgres(database.url, { max: 2, onnotice: () => {} });
     cleanups.push(() => sql.end());
     const stored = async (siteId: string) => Number((await sql`select count(*)::int as n from analytics.events where site_id = ${siteId}`)[0]?.n ?? 0);
@@ -155,7 +157,7 @@ async function main() {
     });
     // Requests still in flight when the load stopped are answered (and queued) a moment later.
     await Bun.sleep(1000);
-    while ((await redis.redis.xlen(stream)) > 0) await Bun.sleep(20);
+    while ((await backlog()) > 0) await Bun.sleep(20);
     await sql`delete from analytics.events where site_id = ${site.id}`;
 
     // (c) Probes: one event each, sent while the load runs, then polled for in Postgres.
@@ -201,8 +203,8 @@ async function main() {
     const accepted = load.ok * BATCH;
     let drainedAt = performance.now();
     for (;;) {
-      const [backlog, rows] = [await redis.redis.xlen(stream), await stored(site.id)];
-      if (backlog === 0 && rows >= accepted) {
+      const [waiting, rows] = [await backlog(), await stored(site.id)];
+      if (waiting === 0 && rows >= accepted) {
         drainedAt = performance.now();
         break;
       }

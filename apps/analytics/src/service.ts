@@ -5,7 +5,7 @@ import { type AnalyticsEnv, analyticsEnv } from "./env";
 import { consumers } from "./events/index";
 import { createEventWriter } from "./helpers/event-writer";
 import { createIngestMetrics } from "./helpers/ingest-metrics";
-import { ingestStream } from "./helpers/ingest-stream";
+import { ingestStreams } from "./helpers/ingest-stream";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
 import { createRollupMetrics } from "./helpers/rollup-metrics";
 import { createSiteCache } from "./helpers/site-cache";
@@ -48,7 +48,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
     // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
     const now = base.clock();
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
-    const ingestMetrics = createIngestMetrics(base.metrics, base.redis, ingestStream(base.redisPrefix));
+    const ingestMetrics = createIngestMetrics(base.metrics, base.redis, ingestStreams(base.redisPrefix));
     const eventWriter = createEventWriter({
       db: base.db,
       redis: base.redis,

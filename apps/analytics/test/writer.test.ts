@@ -1,16 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { queryRows } from "@lodge/db";
+import { createDatabase, type Db, queryRows } from "@lodge/db";
+import { sites } from "@lodge/db/schema";
 import { eventually } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
-import type { EventRow } from "../src/helpers/event-row";
-import { createEventStore, INGEST_GROUP } from "../src/helpers/event-writer";
-import { ingestStream, ROWS_FIELD } from "../src/helpers/ingest-stream";
+import { dirtyHours, type EventRow, eventCopyRow } from "../src/helpers/event-row";
+import { createEventStore, INGEST_GROUP, queuedEvents } from "../src/helpers/event-writer";
+import { ingestStream, ingestStreams, JSON_ROWS_FIELD, jsonIngestStream, queueEventRows } from "../src/helpers/ingest-stream";
+import { ensurePartitions } from "../src/helpers/partitions";
 import { createSite, webEvent } from "./fixtures";
 import { startTestAnalytics, type TestAnalytics } from "./harness";
 
 /**
- * The ingest writer on Postgres: batches are COPYed into a staging table and moved into the events
- * in the same transaction. The main instance runs no writer: entries are put in the stream here and
+ * The ingest writer on Postgres: batches are COPYed straight into the events, or (an entry
+ * delivered again, a site deleted meanwhile) into a staging table and moved into the events in
+ * the same transaction. The main instance runs no writer: entries are put in the stream here and
  * a writer instance started when the test wants them written.
  */
 let t: TestAnalytics;
@@ -21,13 +24,25 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const queue = (rows: unknown) => t.redis.xadd(stream, "*", ROWS_FIELD, typeof rows === "string" ? rows : JSON.stringify(rows));
+/** Queues rows as the ingest does (COPY rows and their dirty hours). */
+const queue = (rows: EventRow[]) => queueEventRows(t.redis, t.prefix, rows);
+/** Queues an entry as the ingest did before (one JSON field, in the stream of then), or any text in that field. */
+const queueJson = (rows: unknown) => t.redis.xadd(jsonIngestStream(t.prefix), "*", JSON_ROWS_FIELD, typeof rows === "string" ? rows : JSON.stringify(rows));
+/** The entries in the stream, as the writer reads them. */
+const entriesInStream = async () => (await t.redis.xrange(stream, "-", "+")) as [string, string[]][];
 
-/** Starts a writer, waits until the stream is empty, stops it. */
+/** The rollup hours marked dirty for a site, with their versions. */
+const marksOf = (siteId: string) =>
+  queryRows<{ hour: string; version: number }>(
+    t.db,
+    sql`select to_char(hour at time zone 'UTC', 'HH24:MI') as hour, version::int from analytics.rollup_dirty where site_id = ${siteId} order by hour`,
+  );
+
+/** Starts a writer, waits until both streams are empty, stops it. */
 async function drain() {
   const writer = await t.startInstance({ writer: true });
   try {
-    await eventually(async () => (await t.redis.xlen(stream)) === 0);
+    await eventually(async () => (await Promise.all(ingestStreams(t.prefix).map((key) => t.redis.xlen(key)))).every((length) => length === 0));
   } finally {
     await writer.close();
   }
@@ -81,33 +96,84 @@ const hostileRows = (siteId: string) =>
 const byId = (rows: EventRow[]) => rows.toSorted((a, b) => a.id.localeCompare(b.id));
 
 describe("the ingest writer", () => {
-  test("hostile text in every text column and in props is stored exactly; null stays null and the empty string empty", async () => {
+  test("hostile text in every text column and in props is stored exactly, from entries in COPY rows and from JSON entries queued before them", async () => {
     const site = await createSite(t);
     const rows = hostileRows(site.id);
     await queue(rows.slice(0, 4));
-    await queue(rows.slice(4));
+    await queueJson(rows.slice(4));
     await drain();
     expect(await storedOf(site.id)).toEqual(byId(rows));
   });
 
-  test("where the driver cannot COPY (PGlite), the same rows are stored from the entries' JSON, once", async () => {
+  test("a batch COPYed straight in marks each hour its events touch (its own and its visit's first) once, as the careful way does", async () => {
     const site = await createSite(t);
-    const rows = hostileRows(site.id);
-    const store = createEventStore(t.db, undefined);
-    const texts = [JSON.stringify(rows.slice(0, 4)), JSON.stringify(rows.slice(4))];
-    expect(await store(texts)).toBe(rows.length);
-    expect(await store(texts)).toBe(0);
-    expect(await storedOf(site.id)).toEqual(byId(rows));
+    await queue([
+      webEvent(site.id, "2026-03-10T09:10:00.000Z", { visit_start: "2026-03-10T08:50:00.000Z" }),
+      webEvent(site.id, "2026-03-10T09:20:00.000Z", { visit_start: "2026-03-10T08:50:00.000Z" }),
+    ]);
+    await queueJson([webEvent(site.id, "2026-03-10T11:59:59.999Z")]);
+    await drain();
+    expect(await marksOf(site.id)).toEqual([
+      { hour: "08:00", version: 1 },
+      { hour: "09:00", version: 1 },
+      { hour: "11:00", version: 1 },
+    ]);
+  });
+
+  test("a batch with an entry delivered again is stored the careful way: the new events once, nothing counted twice, no hour marked again", async () => {
+    const site = await createSite(t);
+    const first = [webEvent(site.id, "2026-03-10T09:10:00.000Z"), webEvent(site.id, "2026-03-10T09:20:00.000Z")];
+    await queue(first);
+    const [delivered] = await entriesInStream();
+    await drain();
+    expect(await marksOf(site.id)).toEqual([{ hour: "09:00", version: 1 }]);
+    // The same entry again (its writer died before acknowledging it), in a batch with a new one.
+    const again = [webEvent(site.id, "2026-03-10T10:05:00.000Z")];
+    await queue(again);
+    const [added] = await entriesInStream();
+    if (!delivered || !added) throw new Error("not queued");
+    // Stored here, by this test's own store, so the stream is left as it was.
+    await t.redis.xdel(stream, added[0]);
+    const batch = [delivered, added].map(queuedEvents);
+    const store = createEventStore(t.db);
+    expect(await store(batch)).toBe(1);
+    expect(await store(batch)).toBe(0);
+    expect((await storedOf(site.id)).map(({ id }) => id)).toEqual([...first, ...again].map(({ id }) => id));
+    expect(await marksOf(site.id)).toEqual([
+      { hour: "09:00", version: 1 },
+      { hour: "10:00", version: 1 },
+    ]);
+  });
+
+  test("on PGlite (development), batches are COPYed too: the same rows stored, an entry delivered again counted once", async () => {
+    const pglite = await createDatabase({});
+    try {
+      await pglite.migrate();
+      const db: Db = pglite.db;
+      await ensurePartitions(db, new Date("2026-03-01T00:00:00.000Z"), new Date("2026-03-01T00:00:00.000Z"));
+      const [site] = await db.insert(sites).values({ domain: "pglite.example.com", name: "PGlite", siteKey: "pglite-key" }).returning();
+      if (!site) throw new Error("no site");
+      const rows = hostileRows(site.id);
+      const store = createEventStore(db);
+      const copied = { rows: rows.slice(0, 4).map(eventCopyRow).join(""), hours: dirtyHours(rows.slice(0, 4)) };
+      const fromJson = queuedEvents(["0-1", [JSON_ROWS_FIELD, JSON.stringify(rows.slice(4))]]);
+      expect(await store([copied, fromJson])).toBe(rows.length);
+      expect(await store([fromJson])).toBe(0);
+      const [count] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from analytics.events where site_id = ${site.id}`);
+      expect(count?.n).toBe(rows.length);
+    } finally {
+      await pglite.close();
+    }
   });
 
   test("an entry Postgres refuses (a NUL character) and one that is not events are dropped alone and logged; the batch's others are stored", async () => {
     const site = await createSite(t);
     const good = [webEvent(site.id, "2026-03-10T09:00:00.000Z"), webEvent(site.id, "2026-03-10T09:01:00.000Z")];
-    await queue([good[0]]);
+    await queue([good[0] as EventRow]);
     await queue([webEvent(site.id, "2026-03-10T09:02:00.000Z"), webEvent(site.id, "2026-03-10T09:03:00.000Z", { source: "nul\u0000" })]);
-    await queue("not json");
-    await queue({ not: "an array" });
-    await queue([good[1]]);
+    await queueJson("not json");
+    await queueJson({ not: "an array" });
+    await queueJson([good[1]]);
     const logged = t.logLines.length;
     await drain();
     expect((await storedOf(site.id)).map(({ id }) => id)).toEqual(good.map(({ id }) => id));
@@ -120,14 +186,14 @@ describe("the ingest writer", () => {
     const rows = Array.from({ length: 50 }, (_, n) => webEvent(site.id, "2026-03-10T09:30:00.000Z", { pathname: `/${n}` }));
     await queue(rows.slice(0, 25));
     await queue(rows.slice(25));
-    // Holding the site's row makes the writer wait at the insert, after its COPY (its KEY SHARE lock of live sites waits for this).
+    // Holding the site's row makes the writer wait after its COPY (its KEY SHARE lock of live sites waits for this).
     await t.db.transaction(async (tx) => {
       await tx.execute(sql`select 1 from analytics.sites where id = ${site.id} for update`);
       const doomed = await t.startInstance({ writer: true });
       const waiting = await eventually(async () => {
         const [backend] = await queryRows<{ pid: number }>(
           t.db,
-          sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%from ingest_rows%'`,
+          sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%for key share%'`,
         );
         return backend?.pid;
       });

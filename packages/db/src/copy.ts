@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type postgres from "postgres";
 import type { Db, Tx } from "./client";
 
@@ -29,11 +30,14 @@ export function copyRow(values: readonly CopyValue[]): string {
   return `${row}\n`;
 }
 
-/** A transaction that can also stream rows in with `COPY … FROM STDIN`: `tx` runs its statements, `copy` its COPYs. */
+/** A transaction that can also stream rows in with COPY: `tx` runs its statements, `copy` its COPYs. */
 export type CopyingTransaction = {
   tx: Tx;
-  /** Runs `statement` (a `COPY … FROM STDIN` in text format) with `data` (rows of `copyRow`); resolves once Postgres has them, rejects with its error. */
-  copy: (statement: string, data: string) => Promise<void>;
+  /**
+   * COPYs `data` (rows of `copyRow`, in COPY's text format) into `target` (a table and its columns,
+   * `name (a, b)`); resolves once Postgres has them, rejects with its error.
+   */
+  copy: (target: string, data: string) => Promise<void>;
 };
 
 /** Runs `work` in one transaction that can COPY; committed when it resolves, rolled back when it throws. */
@@ -42,16 +46,27 @@ export type CopyingTransactions = <T>(work: (transaction: CopyingTransaction) =>
 const isPostgresJs = (client: unknown): client is postgres.Sql => typeof client === "function" && "begin" in client && "unsafe" in client;
 
 /**
- * Transactions that can COPY rows in, on a database whose driver streams `COPY FROM STDIN`
- * (postgres.js); undefined on one that cannot (PGlite through drizzle): ask once, at boot, and
- * keep another way of writing for undefined. A COPY runs on the transaction's own connection:
- * drizzle's postgres.js session keeps it as `client` (not in drizzle's types; a test covers it).
+ * Transactions that can COPY rows in, on either driver. A COPY runs on the transaction's own
+ * connection, which drizzle's sessions keep as `client` (not in drizzle's types; a test covers
+ * both): postgres.js streams `COPY … FROM STDIN`; PGlite reads the rows from a blob handed to
+ * the query (`FROM '/dev/blob'`), its way of taking COPY data.
  */
-export function copyingTransactions(db: Db): CopyingTransactions | undefined {
-  if (!isPostgresJs((db as unknown as { $client?: unknown }).$client)) return undefined;
-  return (work) =>
-    db.transaction((tx) => {
-      const sql = (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
-      return work({ tx, copy: async (statement, data) => pipeline(Readable.from([data]), await sql.unsafe(statement).writable()) });
-    });
+export function copyingTransactions(db: Db): CopyingTransactions {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  const sessionOf = (tx: Tx) => (tx as unknown as { session: { client: unknown } }).session.client;
+  if (isPostgresJs(client)) {
+    return (work) =>
+      db.transaction((tx) => {
+        const sql = sessionOf(tx) as postgres.TransactionSql;
+        return work({ tx, copy: async (target, data) => pipeline(Readable.from([data]), await sql.unsafe(`copy ${target} from stdin`).writable()) });
+      });
+  }
+  if (client instanceof PGlite) {
+    return (work) =>
+      db.transaction((tx) => {
+        const pglite = sessionOf(tx) as Transaction;
+        return work({ tx, copy: async (target, data) => void (await pglite.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([data]) })) });
+      });
+  }
+  throw new Error("copyingTransactions: a database of postgres.js or PGlite");
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type CopyValue, copyField, copyingTransactions, copyRow, createDatabase, queryRows } from "@lodge/db";
+import { type CopyValue, copyField, copyingTransactions, copyRow, createDatabase, type Db, queryRows } from "@lodge/db";
 import { createTestDatabase } from "@lodge/db/testing";
 import { sql } from "drizzle-orm";
 
@@ -39,41 +39,42 @@ describe("COPY's text format", () => {
     expect(copyRow(["a", null, "", 7])).toBe("a\t\\N\t\t7\n");
   });
 
-  test("hostile values, null and the empty string come back from Postgres exactly as they went in, in text and in jsonb", async () => {
-    const copying = copyingTransactions(database.db);
-    if (!copying) throw new Error("postgres.js should COPY");
+  /** COPYs the hostile rows into a temporary table in one copying transaction and reads them back. */
+  const roundTrip = async (db: Db) => {
     const rows: CopyValue[][] = hostile.map((text, index) => [index, text, JSON.stringify({ [text]: text })]);
     rows.push([rows.length, null, null]);
-    const stored = await copying(async ({ tx, copy }) => {
+    const stored = await copyingTransactions(db)(async ({ tx, copy }) => {
       await tx.execute(sql`create temp table copied (n int, value text, props jsonb) on commit drop`);
-      await copy("copy copied (n, value, props) from stdin", rows.map(copyRow).join(""));
+      await copy("copied (n, value, props)", rows.map(copyRow).join(""));
       return queryRows<{ n: number; value: string | null; props: Record<string, string> | null }>(tx, sql`select n, value, props from copied order by n`);
     });
     expect(stored).toEqual([...hostile.map((text, n) => ({ n, value: text, props: { [text]: text } })), { n: hostile.length, value: null, props: null }]);
+  };
+
+  test("hostile values, null and the empty string come back from Postgres exactly as they went in, in text and in jsonb", async () => {
+    await roundTrip(database.db);
+  });
+
+  test("PGlite COPYs too (from a blob), with the same result", async () => {
+    const pglite = await createDatabase({});
+    try {
+      await roundTrip(pglite.db);
+    } finally {
+      await pglite.close();
+    }
   });
 
   test("a COPY Postgres refuses (a NUL character) rejects with its error and rolls back, and the pool goes on", async () => {
-    const copying = copyingTransactions(database.db);
-    if (!copying) throw new Error("postgres.js should COPY");
     await database.db.execute(sql`create table copy_target (value text)`);
-    const refused = await copying(async ({ copy }) => {
-      await copy("copy copy_target (value) from stdin", copyRow(["kept?"]));
+    const refused = await copyingTransactions(database.db)(async ({ copy }) => {
+      await copy("copy_target (value)", copyRow(["kept?"]));
       // The bad row is the last one: Postgres refuses it only after the data's end.
-      await copy("copy copy_target (value) from stdin", copyRow(["fine"]) + copyRow(["nul\u0000byte"]));
+      await copy("copy_target (value)", copyRow(["fine"]) + copyRow(["nul\u0000byte"]));
     }).then(
       () => undefined,
       (error: { code?: string }) => error.code,
     );
     expect(refused).toBe("22021");
     expect(await queryRows(database.db, sql`select value from copy_target`)).toEqual([]);
-  });
-
-  test("PGlite cannot COPY through drizzle: no copying transactions (the caller keeps its other way)", async () => {
-    const pglite = await createDatabase({});
-    try {
-      expect(copyingTransactions(pglite.db)).toBeUndefined();
-    } finally {
-      await pglite.close();
-    }
   });
 });

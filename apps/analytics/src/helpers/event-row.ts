@@ -43,13 +43,9 @@ export async function insertEventRows(db: Db, rows: readonly EventRow[]): Promis
   return rows.length === 0 ? 0 : insertEventsJson(db, JSON.stringify(rows));
 }
 
-/**
- * `insertEventRows` for rows already in JSON (a JSON array of EventRow: the ingest stream's text,
- * passed on as it is). Postgres reads it with `json_populate_recordset` (slow: ~30k rows/s), so
- * the writer uses it only where it cannot COPY (PGlite).
- */
-export async function insertEventsJson(db: Db, json: string, options: InsertOptions = {}): Promise<number> {
-  return insertEventsFrom(db, sql`select * from json_populate_recordset(null::analytics.events, ${json}::json)`, options);
+/** `insertEventRows` for rows in JSON (a JSON array of EventRow). Postgres reads it with `json_populate_recordset` (slow: ~30k rows/s; the writer COPYs). */
+async function insertEventsJson(db: Db, json: string): Promise<number> {
+  return insertEventsFrom(db, sql`select * from json_populate_recordset(null::analytics.events, ${json}::json)`, {});
 }
 
 /**
@@ -59,7 +55,7 @@ export async function insertEventsJson(db: Db, json: string, options: InsertOpti
  */
 export type InsertOptions = { liveSitesOnly?: boolean };
 
-/** The staging table a writer's transaction COPYs a batch into (`copyStagingTable` makes it), read by `insertStagedEvents`. */
+/** The staging table a writer's transaction COPYs a batch into (`createStagingTable` makes it), read by `insertStagedEvents`. */
 const STAGING = "ingest_rows";
 
 /** The columns of `analytics.events` in the table's order: a COPY row's fields. */
@@ -89,8 +85,9 @@ export const EVENT_COLUMNS = [
 /** Creates the transaction's staging table, shaped as `analytics.events` (no keys: duplicates are settled by the insert), gone at its end. */
 export const createStagingTable = (tx: Db) => tx.execute(sql.raw(`create temp table ${STAGING} (like analytics.events) on commit drop`));
 
-/** The COPY statement filling the staging table with rows of `eventCopyRow`. */
-export const COPY_STAGED_EVENTS = `copy ${STAGING} (${EVENT_COLUMNS.join(", ")}) from stdin`;
+/** Where a batch's rows of `eventCopyRow` are COPYed: straight into the events, or into the staging table. */
+export const EVENTS_COPY_TARGET = `analytics.events (${EVENT_COLUMNS.join(", ")})`;
+export const STAGED_COPY_TARGET = `${STAGING} (${EVENT_COLUMNS.join(", ")})`;
 
 /** `insertEventRows` for the rows COPYed into this transaction's staging table. */
 export const insertStagedEvents = (tx: Db, options: InsertOptions = {}) => insertEventsFrom(tx, sql.raw(`select * from ${STAGING}`), options);
@@ -101,21 +98,68 @@ const refusedEntry = () => Object.assign(new Error("A stream entry is not a JSON
 const fieldOf = (value: unknown): CopyValue =>
   value === undefined || value === null ? null : typeof value === "object" ? JSON.stringify(value) : (value as string | number);
 
-/** The rows of a JSON array of EventRow (a stream entry's text) as COPY data for `COPY_STAGED_EVENTS`. */
-export function eventCopyRows(json: string): string {
+/** One event as a row of COPY's text format, its fields in `EVENT_COLUMNS`' order. */
+export const eventCopyRow = (row: EventRow): string => copyRow(EVENT_COLUMNS.map((column) => fieldOf(row[column])));
+
+/** The rows of a JSON array of EventRow (a stream entry queued as JSON), checked to be objects. */
+export function parseEventRows(json: string): EventRow[] {
   let rows: unknown;
   try {
     rows = JSON.parse(json);
   } catch {
     throw refusedEntry();
   }
-  if (!Array.isArray(rows)) throw refusedEntry();
-  let data = "";
-  for (const row of rows as Record<string, unknown>[]) {
-    if (typeof row !== "object" || row === null) throw refusedEntry();
-    data += copyRow(EVENT_COLUMNS.map((column) => fieldOf(row[column])));
+  if (!Array.isArray(rows) || rows.some((row) => typeof row !== "object" || row === null)) throw refusedEntry();
+  return rows as EventRow[];
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The rollup hours storing `rows` marks dirty, each once, as `<site id> <hour in ISO 8601>`: for
+ * each web event its hour and its visit's first hour (UTC), as `insertEventsFrom` marks them.
+ * A time that is not one is left out (Postgres refuses its row anyway).
+ */
+export function dirtyHours(rows: readonly Pick<EventRow, "site_id" | "ts" | "visit_start">[]): string[] {
+  const hours = new Set<string>();
+  const hourOf = new Map<string, string>();
+  for (const { site_id: siteId, ts, visit_start: visitStart } of rows) {
+    if (siteId === null || siteId === undefined) continue;
+    for (const at of [ts, visitStart]) {
+      if (typeof at !== "string") continue;
+      let hour = hourOf.get(at);
+      if (hour === undefined) {
+        const ms = Date.parse(at);
+        hour = Number.isNaN(ms) ? "" : new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+        hourOf.set(at, hour);
+      }
+      if (hour) hours.add(`${siteId} ${hour}`);
+    }
   }
-  return data;
+  return [...hours];
+}
+
+/**
+ * For events COPYed straight into `analytics.events` in this transaction: locks their sites
+ * (KEY SHARE, as `liveSitesOnly` does) and marks `hours` (of `dirtyHours`) dirty. Returns false
+ * when a site is gone: the caller rolls back and stores the batch the careful way.
+ */
+export async function markCopiedEvents(tx: Db, hours: readonly string[]): Promise<boolean> {
+  const [result] = await queryRows<{ live: boolean }>(
+    tx,
+    sql`with marks as (
+      select split_part(mark, ' ', 1)::uuid as site_id, split_part(mark, ' ', 2)::timestamptz as hour
+      from unnest(string_to_array(${hours.join(",")}, ',')) as mark
+    ), live as (
+      select id from analytics.sites where id in (select site_id from marks) for key share
+    ), marked as (
+      insert into analytics.rollup_dirty (site_id, hour)
+      select site_id, hour from marks where site_id in (select id from live)
+      on conflict (site_id, hour) do update set version = analytics.rollup_dirty.version + 1
+    )
+    select (select count(*) from live) = (select count(distinct site_id) from marks) as live`,
+  );
+  return result?.live === true;
 }
 
 /** The one statement storing events from `rows` (a select of analytics.events' columns in order) and marking their hours dirty. */

@@ -1,42 +1,75 @@
 import { type CopyingTransactions, copyingTransactions, type Db } from "@lodge/db";
-import { createStreamWriter, entryField, isRejectedData, type Logger, type Redis, type StreamEntry } from "@lodge/kit";
-import { COPY_STAGED_EVENTS, createStagingTable, eventCopyRows, insertEventsJson, insertStagedEvents } from "./event-row";
+import { causedBy, createStreamWriter, entryField, isRejectedData, type Logger, type Redis, type StreamEntry, type StreamWriter } from "@lodge/kit";
+import {
+  createStagingTable,
+  dirtyHours,
+  EVENTS_COPY_TARGET,
+  eventCopyRow,
+  insertStagedEvents,
+  markCopiedEvents,
+  parseEventRows,
+  STAGED_COPY_TARGET,
+} from "./event-row";
 import type { IngestMetrics } from "./ingest-metrics";
-import { ingestStream, ROWS_FIELD } from "./ingest-stream";
+import { EVENTS_FIELD, HOURS_FIELD, ingestStream, JSON_ROWS_FIELD, jsonIngestStream } from "./ingest-stream";
 
 /** The consumer group of every instance's writer. */
 export const INGEST_GROUP = "analytics-writer";
 
-/** The JSON arrays of several entries as one, without parsing them: `[a,b]` and `[c]` → `[a,b,c]`. */
-function joinArrays(texts: string[]): string {
-  const parts: string[] = [];
-  for (const text of texts) {
-    const inner = text.trim().slice(1, -1);
-    if (inner.trim()) parts.push(inner);
-  }
-  return `[${parts.join(",")}]`;
+/** A stream entry's events as COPY rows, and the rollup hours they mark dirty (`dirtyHours`). */
+export type QueuedEvents = { rows: string; hours: string[] };
+
+/** An entry's events: as queued (COPY rows), or from the JSON of an entry queued before that form. */
+export function queuedEvents(entry: StreamEntry): QueuedEvents {
+  const rows = entryField(entry, EVENTS_FIELD);
+  if (rows !== undefined) return { rows, hours: (entryField(entry, HOURS_FIELD) ?? "").split(",").filter(Boolean) };
+  const parsed = parseEventRows(entryField(entry, JSON_ROWS_FIELD) ?? "[]");
+  return { rows: parsed.map(eventCopyRow).join(""), hours: dirtyHours(parsed) };
 }
 
+/** Rows in COPY data: one newline each (a newline inside a value is escaped). */
+function rowCount(data: string): number {
+  let count = 0;
+  for (let at = data.indexOf("\n"); at !== -1; at = data.indexOf("\n", at + 1)) count++;
+  return count;
+}
+
+/** Thrown to roll back a direct COPY whose batch has events of a site deleted meanwhile. */
+class SiteGone extends Error {}
+
 /**
- * Stores the JSON texts of a batch's entries in one transaction and returns how many rows were
- * new: with `copying` (Postgres), COPYed into a staging table, then moved into `analytics.events`
- * by one statement; without (PGlite), one statement reading the entries' JSON as it is.
+ * Stores a batch's events in one transaction and returns how many rows were new. Usually COPYed
+ * straight into `analytics.events`, then their sites locked and checked and their hours marked
+ * dirty (one statement). Should that meet an event already stored (an entry delivered again after
+ * a writer died before acknowledging it: a unique violation) or a site deleted meanwhile, it is
+ * rolled back and the batch stored the careful way: COPYed into a staging table and moved by one
+ * `insert … select … on conflict do nothing` that skips those (and marks only what it stored).
  */
-export function createEventStore(db: Db, copying: CopyingTransactions | undefined): (texts: string[]) => Promise<number> {
-  if (!copying) return (texts) => db.transaction((tx) => insertEventsJson(tx, joinArrays(texts), { liveSitesOnly: true }));
-  return async (texts) => {
-    // Built before the transaction opens, so a refused entry costs no round trip.
-    const data = texts.map(eventCopyRows).join("");
-    return copying(async ({ tx, copy }) => {
-      await createStagingTable(tx);
-      await copy(COPY_STAGED_EVENTS, data);
-      return insertStagedEvents(tx, { liveSitesOnly: true });
-    });
+export function createEventStore(db: Db): (batch: QueuedEvents[]) => Promise<number> {
+  const copying: CopyingTransactions = copyingTransactions(db);
+  return async (batch) => {
+    const data = batch.map(({ rows }) => rows).join("");
+    const hours = [...new Set(batch.flatMap((events) => events.hours))];
+    try {
+      return await copying(async ({ tx, copy }) => {
+        await copy(EVENTS_COPY_TARGET, data);
+        if (!(await markCopiedEvents(tx, hours))) throw new SiteGone();
+        return rowCount(data);
+      });
+    } catch (error) {
+      if (!(error instanceof SiteGone || causedBy(error, ({ code }) => code === "23505"))) throw error;
+      return copying(async ({ tx, copy }) => {
+        await createStagingTable(tx);
+        await copy(STAGED_COPY_TARGET, data);
+        return insertStagedEvents(tx, { liveSitesOnly: true });
+      });
+    }
   };
 }
 
 /**
- * Moves the ingest stream into `analytics.events` on the kit's stream writer: a batch of entries
+ * Moves the ingest stream into `analytics.events` on the kit's stream writer (and the JSON stream
+ * of the version before, on a second one, idle once drained): a batch of entries
  * is stored in one transaction (createEventStore), and the entries are acknowledged only after
  * the commit. An entry written twice (a writer that died before acknowledging) stays one set of
  * rows; events of a site deleted meanwhile are skipped. Should Postgres refuse a batch's data, its
@@ -52,40 +85,47 @@ export function createEventWriter(options: {
   batchSize: number;
   lingerMs: number;
   claimIdleMs: number;
-}) {
-  const { db, logger, metrics } = options;
-
-  // The driver's capability, asked once: COPY where it can.
-  const store = createEventStore(db, copyingTransactions(db));
+}): StreamWriter {
+  const { logger, metrics } = options;
+  const store = createEventStore(options.db);
 
   const write = async (entries: StreamEntry[]) => {
     const stopTimer = metrics.batchSeconds.startTimer();
-    const texts = entries.map((entry) => entryField(entry, ROWS_FIELD) ?? "[]");
     let written = 0;
     try {
-      written = await store(texts);
+      written = await store(entries.map(queuedEvents));
     } catch (error) {
       if (!isRejectedData(error)) throw error;
-      for (const [index, text] of texts.entries()) {
-        written += await store([text]).catch((entryError: unknown) => {
-          if (!isRejectedData(entryError)) throw entryError;
-          logger.error({ err: entryError, entryId: entries[index]?.[0] }, "ingest entry refused by Postgres, dropped");
-          return 0;
-        });
+      for (const entry of entries) {
+        written += await Promise.resolve()
+          .then(() => store([queuedEvents(entry)]))
+          .catch((entryError: unknown) => {
+            if (!isRejectedData(entryError)) throw entryError;
+            logger.error({ err: entryError, entryId: entry[0] }, "ingest entry refused by Postgres, dropped");
+            return 0;
+          });
       }
     }
     stopTimer();
     metrics.written.inc(written);
   };
 
-  return createStreamWriter({
-    redis: options.redis,
-    logger,
-    stream: ingestStream(options.prefix),
-    group: INGEST_GROUP,
-    write,
-    batchSize: options.batchSize,
-    lingerMs: options.lingerMs,
-    claimIdleMs: options.claimIdleMs,
-  });
+  const writers = [ingestStream(options.prefix), jsonIngestStream(options.prefix)].map((stream) =>
+    createStreamWriter({
+      redis: options.redis,
+      logger,
+      stream,
+      group: INGEST_GROUP,
+      write,
+      batchSize: options.batchSize,
+      lingerMs: options.lingerMs,
+      claimIdleMs: options.claimIdleMs,
+    }),
+  );
+  return {
+    start: () => {
+      for (const writer of writers) writer.start();
+    },
+    stop: async () => void (await Promise.all(writers.map((writer) => writer.stop()))),
+  };
 }

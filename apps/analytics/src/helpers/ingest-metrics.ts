@@ -1,14 +1,15 @@
 import { Counter, Gauge, Histogram, type Metrics, type Redis } from "@lodge/kit";
 
 /** The ingest's Prometheus series: events accepted and dropped (by reason), written, the stream's backlog and each write's duration. */
-export function createIngestMetrics(metrics: Metrics, redis: Redis, stream: string) {
+export function createIngestMetrics(metrics: Metrics, redis: Redis, streams: readonly string[]) {
   const registers = [metrics.registry];
   new Gauge({
     name: "analytics_ingest_backlog",
     help: "Ingest stream entries (requests' events) not yet written to Postgres and acknowledged",
     registers,
     async collect() {
-      this.set(await redis.xlen(stream));
+      const lengths = await Promise.all(streams.map((stream) => redis.xlen(stream)));
+      this.set(lengths.reduce((sum, length) => sum + length, 0));
     },
   });
   return {

@@ -1,16 +1,36 @@
 import type { Redis } from "@lodge/kit";
-import type { EventRow } from "./event-row";
+import { dirtyHours, type EventRow, eventCopyRow } from "./event-row";
 
 /** The Redis stream accepted events wait in until the writer has committed them to Postgres. */
-export const ingestStream = (prefix: string) => `${prefix}analytics:ingest`;
+export const ingestStream = (prefix: string) => `${prefix}analytics:ingest:copy`;
 
-/** The one field of a stream entry: a JSON array of EventRow. */
-export const ROWS_FIELD = "rows";
+/**
+ * The stream events waited in before, as JSON (entries of one field, `rows`: a JSON array of
+ * EventRow), still read so that a rollout loses none. The new form has a stream of its own because
+ * a writer of that version, still running beside a new one during a rollout, would acknowledge an
+ * entry without `rows` as empty.
+ */
+export const jsonIngestStream = (prefix: string) => `${prefix}analytics:ingest`;
+
+/** Both, for what watches the backlog. */
+export const ingestStreams = (prefix: string) => [ingestStream(prefix), jsonIngestStream(prefix)];
+
+/**
+ * A stream entry's fields: its events as rows of COPY's text format (`eventCopyRow`), handed to
+ * COPY as they are, and the rollup hours they mark dirty (`dirtyHours`, comma-separated), so the
+ * writer never parses the events. `JSON_ROWS_FIELD`: the one field of an entry of `jsonIngestStream`.
+ */
+export const EVENTS_FIELD = "events";
+export const HOURS_FIELD = "hours";
+export const JSON_ROWS_FIELD = "rows";
 
 /**
  * Queues events for the writer; resolves once Redis has them (what a 202 waits for). One entry per
  * call, so a request's events are written (or re-delivered) together.
  */
 export async function queueEventRows(redis: Redis, prefix: string, rows: readonly EventRow[]): Promise<void> {
-  if (rows.length > 0) await redis.xadd(ingestStream(prefix), "*", ROWS_FIELD, JSON.stringify(rows));
+  if (rows.length === 0) return;
+  let events = "";
+  for (const row of rows) events += eventCopyRow(row);
+  await redis.xadd(ingestStream(prefix), "*", EVENTS_FIELD, events, HOURS_FIELD, dirtyHours(rows).join(","));
 }
