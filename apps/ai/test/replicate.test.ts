@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { createReplicateProvider } from "../src/providers/replicate";
-import { type Json, type Provider, ProviderError } from "../src/providers/types";
+import { type Json, type Provider, ProviderError, type StreamChunk } from "../src/providers/types";
 import { type FakeReplicate, startFakeReplicate } from "./fake-replicate";
 
 let fake: FakeReplicate;
@@ -45,9 +45,9 @@ async function failure(call: Promise<unknown>): Promise<ProviderError> {
   return error;
 }
 
-async function collect(stream: AsyncIterable<Json>): Promise<Json[]> {
+async function collect(stream: AsyncIterable<StreamChunk>): Promise<Json[]> {
   const chunks: Json[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  for await (const { chunk } of stream) chunks.push(chunk);
   return chunks;
 }
 
@@ -55,7 +55,7 @@ async function collect(stream: AsyncIterable<Json>): Promise<Json[]> {
 async function streamUntilFailure(model: string) {
   const chunks: Json[] = [];
   const reading = async () => {
-    for await (const chunk of provider.chatStream({ body: { model, messages: [{ role: "user", content: "hi" }] }, signal: open() })) chunks.push(chunk);
+    for await (const { chunk } of provider.chatStream({ body: { model, messages: [{ role: "user", content: "hi" }] }, signal: open() })) chunks.push(chunk);
   };
   return { chunks, error: await failure(reading()) };
 }
@@ -222,7 +222,7 @@ describe("cancelling on abort", () => {
       const controller = new AbortController();
       const chunks: Json[] = [];
       const reading = (async () => {
-        for await (const chunk of provider.chatStream({ body: { model: name, messages: [{ role: "user", content: "go" }] }, signal: controller.signal })) {
+        for await (const { chunk } of provider.chatStream({ body: { model: name, messages: [{ role: "user", content: "go" }] }, signal: controller.signal })) {
           chunks.push(chunk);
           if (contentOf(chunks) === "first") {
             if (leave === "break") break;

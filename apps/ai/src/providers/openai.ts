@@ -1,5 +1,6 @@
 import { retryAfterMs } from "@lodge/kit";
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { serverSentEvents } from "./server-sent-events";
 import { type Json, type Provider, ProviderError, type ProviderRequest, type ProviderSettings } from "./types";
 
 /**
@@ -14,15 +15,20 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
     name: settings.name,
     chat: ({ body, signal }) => upstream(settings.clock, () => chat.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
     async *chatStream({ body, signal }: ProviderRequest) {
-      const stream = await upstream(settings.clock, () =>
-        withinConnectTimeout(settings.connectTimeoutMs, signal, (inner) => chat.create({ ...body, stream: true } as never, { signal: inner })),
+      // The SDK makes the request and raises its errors; the body is read here, each chunk's text
+      // kept as it came (relayed as is) and parsed once for what metering needs.
+      const response = await upstream(settings.clock, () =>
+        withinConnectTimeout(settings.connectTimeoutMs, signal, (inner) => chat.create({ ...body, stream: true } as never, { signal: inner }).asResponse()),
       );
-      // The SDK ends a stream cut before its [DONE] as if it were complete; a complete one has given its finish reason.
+      if (!response.body) throw new ProviderError("The provider answered a stream without a body", { status: null, retryable: true });
+      // A stream cut before its [DONE] may still be complete: a complete one has given its finish reason.
       let finished = false;
       try {
-        for await (const chunk of stream as unknown as AsyncIterable<Json>) {
+        for await (const { event, data } of serverSentEvents(response.body)) {
+          if (data === "[DONE]") return;
+          const chunk = chunkOf(event, data);
           finished ||= (chunk.choices as { finish_reason?: unknown }[] | undefined)?.some((choice) => typeof choice.finish_reason === "string") === true;
-          yield chunk;
+          yield { chunk, text: data };
         }
       } catch (error) {
         throw providerErrorOf(error, settings.clock);
@@ -44,6 +50,20 @@ async function upstream<T>(clock: () => Date, call: () => Promise<T>): Promise<T
   } catch (error) {
     throw providerErrorOf(error, clock);
   }
+}
+
+/** A chunk event's JSON; an error event, or a chunk that is not a JSON object, fails the stream (as the SDK's own reader does). */
+function chunkOf(event: string, data: string): Json {
+  let chunk: unknown;
+  try {
+    chunk = JSON.parse(data);
+  } catch {
+    throw new ProviderError("The provider's stream sent an event that is not JSON", { status: null, retryable: true });
+  }
+  if (event === "error" || !chunk || typeof chunk !== "object" || (chunk as { error?: unknown }).error) {
+    throw new ProviderError("The provider's stream sent an error", { status: null, retryable: true });
+  }
+  return chunk as Json;
 }
 
 /** `call` with a signal that also aborts when no response headers came within `ms`. */

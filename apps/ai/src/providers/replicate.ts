@@ -21,6 +21,7 @@ import {
   predictionTarget,
   usageOf,
 } from "./replicate-shapes";
+import { serverSentEvents } from "./server-sent-events";
 import { type Json, type Provider, ProviderError, type ProviderRequest } from "./types";
 
 export type ReplicateOptions = {
@@ -153,14 +154,14 @@ export function createReplicateProvider(options: ReplicateOptions): Provider {
       const { chunk, usage } = chunkMaker(created, { model: body.model, now: clock() });
       let done: Prediction | undefined;
       try {
-        yield chunk({ role: "assistant", content: "" });
+        yield { chunk: chunk({ role: "assistant", content: "" }) };
         if (created.urls?.stream) {
-          for await (const text of outputEvents(created.urls.stream, fetcher, signal)) yield chunk({ content: text });
+          for await (const text of outputEvents(created.urls.stream, fetcher, signal)) yield { chunk: chunk({ content: text }) };
           done = await settle(created, signal);
           succeeded(done);
         } else {
           done = await settle(created, signal);
-          yield chunk({ content: outputText(succeeded(done).output) });
+          yield { chunk: chunk({ content: outputText(succeeded(done).output) }) };
         }
       } catch (error) {
         throw signal.aborted ? abortedCall(signal) : error;
@@ -169,8 +170,8 @@ export function createReplicateProvider(options: ReplicateOptions): Provider {
         if (!done) cancel(created.id);
       }
       const used = usageOf(done);
-      yield chunk({}, finishReasonOf(used, maxTokens));
-      if (used) yield usage(used);
+      yield { chunk: chunk({}, finishReasonOf(used, maxTokens)) };
+      if (used) yield { chunk: usage(used) };
     },
 
     async embeddings() {
@@ -210,33 +211,6 @@ async function* outputEvents(url: string, fetcher: typeof fetch, signal: AbortSi
     if (event.event === "done" || event.event === "error") return;
   }
   throw new ProviderError("Replicate's stream was cut before the prediction was done", { status: null, retryable: true });
-}
-
-/** Server-sent events (event name and data) from a response body. */
-async function* serverSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
-  let buffered = "";
-  let event = "message";
-  let data: string[] = [];
-  const decoder = new TextDecoder();
-  for await (const bytes of body) {
-    buffered += decoder.decode(bytes, { stream: true });
-    const lines = buffered.split(/\r\n|\r|\n/);
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      if (line === "") {
-        if (data.length > 0) yield { event, data: data.join("\n") };
-        event = "message";
-        data = [];
-        continue;
-      }
-      const colon = line.indexOf(":");
-      if (colon === 0) continue;
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-      if (field === "event") event = value;
-      if (field === "data") data.push(value);
-    }
-  }
 }
 
 function parseJson(text: string): unknown {

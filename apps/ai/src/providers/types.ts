@@ -48,13 +48,19 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * One chunk of a streamed chat: OpenAI's chunk object, and its JSON text as the upstream sent it
+ * when the provider read it off the wire (relayed as it came rather than serialized again).
+ */
+export type StreamChunk = { chunk: Json; text?: string };
+
 export type Provider = {
   /** Its registry name (`openai`, `replicate`). */
   name: string;
   /** A chat completion (`stream` off). */
   chat(request: ProviderRequest): Promise<Json>;
-  /** A chat completion streamed: OpenAI's chunk objects in order (the last may carry `usage`). */
-  chatStream(request: ProviderRequest): AsyncIterable<Json>;
+  /** A chat completion streamed: OpenAI's chunks in order (the last may carry `usage`). */
+  chatStream(request: ProviderRequest): AsyncIterable<StreamChunk>;
   embeddings(request: ProviderRequest): Promise<Json>;
   /** OpenAI's images response (`{ created, data: [{ url | b64_json }] }`). */
   images(request: ProviderRequest): Promise<Json>;

@@ -4,14 +4,14 @@ import { type OpenCall, openCall, usageOf } from "../helpers/gateway-call";
 import type { Deployment } from "../helpers/registry";
 import { routeCall } from "../helpers/routing";
 import { chatInputTokens, textTokens } from "../helpers/tokens";
-import type { Json } from "../providers/types";
+import type { Json, StreamChunk } from "../providers/types";
 
 const encoder = new TextEncoder();
 const done = "data: [DONE]\n\n";
 const interrupted = `data: ${JSON.stringify({ error: { message: "The provider's stream broke off", type: "server_error", param: null, code: "stream_interrupted" } })}\n\n`;
 
 /** Where a stream's chunks come from: the upstream (a deployment), or the response cache (no deployment). */
-type Source = { chunks: Iterator<Json> | AsyncIterator<Json>; first?: IteratorResult<Json>; deployment: Deployment | null; end(): void };
+type Source = { chunks: Iterator<StreamChunk> | AsyncIterator<StreamChunk>; first?: IteratorResult<StreamChunk>; deployment: Deployment | null; end(): void };
 
 /**
  * A chat completion streamed as OpenAI's server-sent events. The upstream is always asked for
@@ -34,7 +34,7 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
   try {
     source =
       call.hit?.type === "stream"
-        ? { chunks: call.hit.chunks.values(), deployment: null, end: () => {} }
+        ? { chunks: call.hit.chunks.map((chunk) => ({ chunk })).values(), deployment: null, end: () => {} }
         : await openUpstream(ctx, call, { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } }, signal);
   } catch (error) {
     call.fail(error, signal);
@@ -70,11 +70,11 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
             finish("ok");
             return;
           }
-          const chunk = next.value;
+          const { chunk, text } = next.value;
           collectText(chunk, streamed);
           if (chunk.usage) usage = chunk.usage as Json;
-          const shown = shownTo(chunk, callerWantsUsage);
-          const line = shown ? `data: ${JSON.stringify(shown)}\n\n` : null;
+          const shown = shownTo(chunk, text, callerWantsUsage);
+          const line = shown === null ? null : `data: ${shown}\n\n`;
           if (kept) {
             kept.push(chunk);
             keptBytes += line ? line.length : 0;
@@ -116,16 +116,22 @@ async function openUpstream(ctx: Ctx, call: OpenCall, upstreamBody: Json, signal
   return { ...routed.value, deployment: routed.deployment, end: routed.end };
 }
 
+/** How a chunk whose last member is its `usage: null` ends, as OpenAI writes it. */
+const usageNullEnd = ',"usage":null}';
+
 /**
- * A chunk as the caller sees it: the usage chunk (no choices) and the `usage: null` of the others
- * were asked for by the gateway, not the caller, unless it asked too (null: nothing to send).
+ * A chunk's JSON as the caller sees it: the upstream's text as it came when there is one, else
+ * serialized. The usage chunk (no choices) and the `usage: null` of the others were asked for by
+ * the gateway, not the caller, unless it asked too (null: nothing to send).
  */
-function shownTo(chunk: Json, callerWantsUsage: boolean): Json | null {
-  if (callerWantsUsage) return chunk;
+function shownTo(chunk: Json, text: string | undefined, callerWantsUsage: boolean): string | null {
+  if (callerWantsUsage || chunk.usage === undefined) return text ?? JSON.stringify(chunk);
   if (chunk.usage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return null;
-  if (chunk.usage !== null) return chunk;
+  if (chunk.usage !== null) return text ?? JSON.stringify(chunk);
+  // The text ending in `,"usage":null}` is the top-level member (the parsed chunk's usage is null): cut out as is.
+  if (text?.endsWith(usageNullEnd)) return `${text.slice(0, -usageNullEnd.length)}}`;
   const { usage: _, ...rest } = chunk;
-  return rest;
+  return JSON.stringify(rest);
 }
 
 /** The text a chunk adds (content, refusals, tool call arguments), for the tokenizer's count. */
