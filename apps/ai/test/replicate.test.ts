@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { createReplicateProvider } from "../src/providers/replicate";
-import { type Json, type Provider, ProviderError, type StreamChunk } from "../src/providers/types";
+import { type Json, type Provider, ProviderError, type ProviderRequest, type StreamChunk } from "../src/providers/types";
 import { type FakeReplicate, startFakeReplicate } from "./fake-replicate";
 
 let fake: FakeReplicate;
@@ -45,6 +45,9 @@ async function failure(call: Promise<unknown>): Promise<ProviderError> {
   return error;
 }
 
+/** A chat's answer (its JSON). */
+const chatOf = async (request: ProviderRequest) => (await provider.chat(request)).body;
+
 async function collect(stream: AsyncIterable<StreamChunk>): Promise<Json[]> {
   const chunks: Json[] = [];
   for await (const { chunk } of stream) chunks.push(chunk);
@@ -66,7 +69,7 @@ const contentOf = (chunks: Json[]) =>
 describe("chat", () => {
   test("messages become the model's prompt and system prompt; the output pieces and token counts become a chat.completion", async () => {
     const name = model({ output: ["Hello", ", ", "world"], metrics: { input_token_count: 12, output_token_count: 3 } });
-    const completion = await provider.chat({
+    const completion = await chatOf({
       body: {
         model: name,
         messages: [
@@ -100,7 +103,7 @@ describe("chat", () => {
 
   test("a conversation becomes a transcript, an image the `image` input; no metrics means no usage; the answer at max_tokens ends with length", async () => {
     const name = model({ output: "Four." });
-    const completion = await provider.chat({
+    const completion = await chatOf({
       body: {
         model: name,
         messages: [
@@ -124,14 +127,14 @@ describe("chat", () => {
     expect((completion.choices as Json[])[0]).toMatchObject({ message: { content: "Four." }, finish_reason: "stop" });
 
     const capped = model({ output: ["a", "b"], metrics: { input_token_count: 1, output_token_count: 2 } });
-    const cut = await provider.chat({ body: { model: capped, messages: [{ role: "user", content: "go" }], max_completion_tokens: 2 }, signal: open() });
+    const cut = await chatOf({ body: { model: capped, messages: [{ role: "user", content: "go" }], max_completion_tokens: 2 }, signal: open() });
     expect((cut.choices as Json[])[0]?.finish_reason).toBe("length");
     expect(predictionsOf(capped)[0]?.body).toEqual({ input: { prompt: "go", max_tokens: 2 } });
   });
 
   test("a prediction still running after the wait is polled until done (starting → processing → succeeded); a version is created at /v1/predictions", async () => {
     fake.model("0123abcdef", { polls: 3, output: ["slow ", "answer"], metrics: { input_token_count: 2, output_token_count: 2 } });
-    const completion = await provider.chat({ body: { model: "lodge-test/versioned:0123abcdef", messages: [{ role: "user", content: "hi" }] }, signal: open() });
+    const completion = await chatOf({ body: { model: "lodge-test/versioned:0123abcdef", messages: [{ role: "user", content: "hi" }] }, signal: open() });
     expect((completion.choices as Json[])[0]).toMatchObject({ message: { content: "slow answer" } });
     const id = fake.predictionIds().at(-1) as string;
     const created = fake.requests.findLast((request) => request.path === "/v1/predictions");
@@ -275,7 +278,7 @@ describe("Replicate's errors", () => {
     expect(error.options).toEqual({ status: 429, retryable: true, retryAfterMs: 3000 });
     expect(predictionsOf(name)).toHaveLength(1);
     // The next call goes through.
-    expect(await provider.chat({ body: { model: name, messages: [{ role: "user", content: "x" }] }, signal: open() })).toMatchObject({
+    expect(await chatOf({ body: { model: name, messages: [{ role: "user", content: "x" }] }, signal: open() })).toMatchObject({
       object: "chat.completion",
     });
   });

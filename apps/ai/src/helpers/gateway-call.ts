@@ -1,6 +1,6 @@
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
-import type { Json, Provider, ProviderRequest } from "../providers/types";
+import type { Answer, Json, Provider, ProviderRequest } from "../providers/types";
 import { admit } from "./admission";
 import type { Admission, Caller, CallKind, CallOutcome, CallPlan, Pricing, TokenCounts } from "./calls";
 import type { Deployment, ModelAlias } from "./registry";
@@ -161,7 +161,8 @@ export function usageOf(usage: unknown): TokenCounts | undefined {
 /**
  * A call answered in one piece (chat without streaming, embeddings, images): from the response
  * cache on a hit, else routed (and the answer kept for the cache when the call is cacheable);
- * settled with the answer's usage (else `estimate` of it), and its answer and headers returned.
+ * settled with the answer's usage (else `estimate` of it), and its answer (and its text when the
+ * provider passed it on as it came) and headers returned.
  */
 export async function answerCall(
   ctx: Ctx,
@@ -173,7 +174,7 @@ export async function answerCall(
     inputTokens: InputTokens;
     /** The response cache's key for this call, or null when it is not cacheable. */
     cacheKey: string | null;
-    send: (provider: Provider, request: ProviderRequest) => Promise<Json>;
+    send: (provider: Provider, request: ProviderRequest) => Promise<Answer>;
     /** The output tokens of an answer that carries no usage. */
     estimate: (answer: Json) => number;
   },
@@ -200,9 +201,10 @@ export async function answerCall(
       },
     });
     routed.end();
-    settleWith(routed.value, routed.deployment);
-    call.remember?.({ type: "json", body: routed.value });
-    return { answer: routed.value, headers: call.headers };
+    const { body, text } = routed.value;
+    settleWith(body, routed.deployment);
+    call.remember?.({ type: "json", body });
+    return { answer: body, text, headers: call.headers };
   } catch (error) {
     call.fail(error, input.signal);
     throw error;

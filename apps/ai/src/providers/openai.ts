@@ -13,7 +13,12 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
   const chat = client.chat.completions;
   return {
     name: settings.name,
-    chat: ({ body, signal }) => upstream(settings.clock, () => chat.create(body as never, { signal }) as Promise<unknown> as Promise<Json>),
+    // The SDK makes the request and raises its errors; the answer's text is passed on as it came, parsed once for metering.
+    chat: ({ body, signal }) =>
+      upstream(settings.clock, async () => {
+        const text = await (await chat.create(body as never, { signal }).asResponse()).text();
+        return { body: jsonObjectOf(text), text };
+      }),
     async *chatStream({ body, signal }: ProviderRequest) {
       // The SDK makes the request and raises its errors; the body is read here, each chunk's text
       // kept as it came (relayed as is) and parsed once for what metering needs.
@@ -26,7 +31,9 @@ export function createOpenAiProvider(settings: ProviderSettings): Provider {
       try {
         for await (const { event, data } of serverSentEvents(response.body)) {
           if (data === "[DONE]") return;
-          const chunk = chunkOf(event, data);
+          const chunk = jsonObjectOf(data);
+          // An error in the stream fails it, as the SDK's own reader has it.
+          if (event === "error" || chunk.error) throw new ProviderError("The provider's stream sent an error", { status: null, retryable: true });
           finished ||= (chunk.choices as { finish_reason?: unknown }[] | undefined)?.some((choice) => typeof choice.finish_reason === "string") === true;
           yield { chunk, text: data };
         }
@@ -52,18 +59,18 @@ async function upstream<T>(clock: () => Date, call: () => Promise<T>): Promise<T
   }
 }
 
-/** A chunk event's JSON; an error event, or a chunk that is not a JSON object, fails the stream (as the SDK's own reader does). */
-function chunkOf(event: string, data: string): Json {
-  let chunk: unknown;
+/** An answer's or a chunk's JSON object; anything else is a provider answering garbage. */
+function jsonObjectOf(text: string): Json {
+  let value: unknown;
   try {
-    chunk = JSON.parse(data);
+    value = JSON.parse(text);
   } catch {
-    throw new ProviderError("The provider's stream sent an event that is not JSON", { status: null, retryable: true });
+    throw new ProviderError("The provider answered something that is not JSON", { status: null, retryable: true });
   }
-  if (event === "error" || !chunk || typeof chunk !== "object" || (chunk as { error?: unknown }).error) {
-    throw new ProviderError("The provider's stream sent an error", { status: null, retryable: true });
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new ProviderError("The provider answered something that is not a JSON object", { status: null, retryable: true });
   }
-  return chunk as Json;
+  return value as Json;
 }
 
 /** `call` with a signal that also aborts when no response headers came within `ms`. */

@@ -145,7 +145,7 @@ export function createReplicateProvider(options: ReplicateOptions): Provider {
 
     async chat({ body, signal }: ProviderRequest) {
       const prediction = await run(body, chatInput(body), signal);
-      return completionOf(prediction, { model: body.model, maxTokens: maxTokensOf(body), now: clock() });
+      return { body: completionOf(prediction, { model: body.model, maxTokens: maxTokensOf(body), now: clock() }) };
     },
 
     async *chatStream({ body, signal }: ProviderRequest) {

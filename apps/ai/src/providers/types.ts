@@ -48,6 +48,9 @@ export class ProviderError extends Error {
   }
 }
 
+/** An answer in one piece: its JSON, and its text as the upstream sent it when the provider read it off the wire (passed on as is). */
+export type Answer = { body: Json; text?: string };
+
 /**
  * One chunk of a streamed chat: OpenAI's chunk object, and its JSON text as the upstream sent it
  * when the provider read it off the wire (relayed as it came rather than serialized again).
@@ -58,7 +61,7 @@ export type Provider = {
   /** Its registry name (`openai`, `replicate`). */
   name: string;
   /** A chat completion (`stream` off). */
-  chat(request: ProviderRequest): Promise<Json>;
+  chat(request: ProviderRequest): Promise<Answer>;
   /** A chat completion streamed: OpenAI's chunks in order (the last may carry `usage`). */
   chatStream(request: ProviderRequest): AsyncIterable<StreamChunk>;
   embeddings(request: ProviderRequest): Promise<Json>;

@@ -10,7 +10,7 @@ export function createEmbeddings({ ctx, input }: { ctx: Ctx; input: { caller: Ca
     ...input,
     kind: "embeddings",
     inputTokens: embeddingInputTokens(input.body.input),
-    send: (provider, request) => provider.embeddings(request),
+    send: async (provider, request) => ({ body: await provider.embeddings(request) }),
     estimate: () => 0,
   });
 }

@@ -12,7 +12,7 @@ export function generateImages({ ctx, input }: { ctx: Ctx; input: { caller: Call
     // Not cached: an image is a new one each time, and providers' image URLs expire.
     cacheKey: null,
     inputTokens: promptInputTokens(String(input.body.prompt ?? "")),
-    send: (provider, request) => provider.images(request),
+    send: async (provider, request) => ({ body: await provider.images(request) }),
     estimate: () => 0,
   });
 }

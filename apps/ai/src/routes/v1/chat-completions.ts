@@ -30,6 +30,8 @@ export const chatCompletions =
       const { events, headers } = await streamChat({ ctx, input });
       return c.body(events, 200, { ...headers, ...streamHeaders }) as never;
     }
-    const { answer, headers } = await completeChat({ ctx, input });
+    const { answer, text, headers } = await completeChat({ ctx, input });
+    // The upstream's JSON as it came, when the provider kept it (not serialized again).
+    if (text !== undefined) return c.body(text, 200, { ...headers, "content-type": "application/json" }) as never;
     return c.json(answer as never, 200, headers);
   };
