@@ -51,6 +51,22 @@ describe("the official SDK against /ai/v1", () => {
     expect(last?.usage).toEqual(whole.usage ?? undefined);
   });
 
+  test("the upstream's JSON passes on as it was sent: the answer, and each chunk less the usage the gateway asked for", async () => {
+    const { token } = await t.user();
+    const post = (url: string, authorization: string, body: object) =>
+      fetch(url, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) }).then((reply) => reply.text());
+    const viaLodge = (body: object) => post(`${t.url}/ai/v1/chat/completions`, `Bearer ${token}`, { ...body, model: "chat" });
+    const direct = (body: object) => post(`${t.fake.url}/chat/completions`, `Bearer ${t.fake.apiKey}`, { ...body, model: "gpt-4o-mini" });
+    const request = { messages: hello, temperature: 0.5 };
+    expect(await viaLodge(request)).toBe(await direct(request));
+    const streamed = { ...request, stream: true };
+    const upstream = (await direct({ ...streamed, stream_options: { include_usage: true } })).split("\n\n");
+    // The upstream's usage chunk (no choices) dropped, and the `"usage":null` of every other chunk cut off its text.
+    const expected = upstream.filter((event) => !event.includes('"choices":[],')).map((event) => event.replace(',"usage":null}', "}"));
+    expect((await viaLodge(streamed)).split("\n\n")).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(3);
+  });
+
   test("embeddings, as the SDK asks for them (base64) and as floats", async () => {
     const embedded = await client.embeddings.create({ model: "embed", input: ["one", "two"] });
     expect(embedded.data).toHaveLength(2);
