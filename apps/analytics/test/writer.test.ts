@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, type Db, queryRows } from "@lodge/db";
 import { sites } from "@lodge/db/schema";
+import type { StreamEntry } from "@lodge/kit";
 import { eventually } from "@lodge/kit/testing";
 import { sql } from "drizzle-orm";
 import { dirtyHours, type EventRow, eventCopyRow } from "../src/helpers/event-row";
@@ -28,8 +29,11 @@ afterAll(() => t.close());
 const queue = (rows: EventRow[]) => queueEventRows(t.redis, t.prefix, rows);
 /** Queues an entry as the ingest did before (one JSON field, in the stream of then), or any text in that field. */
 const queueJson = (rows: unknown) => t.redis.xadd(jsonIngestStream(t.prefix), "*", JSON_ROWS_FIELD, typeof rows === "string" ? rows : JSON.stringify(rows));
-/** The entries in the stream, as the writer reads them. */
-const entriesInStream = async () => (await t.redis.xrange(stream, "-", "+")) as [string, string[]][];
+/** The entries in the stream, as the writer reads them (values as bytes). */
+const entriesInStream = async () =>
+  ((await t.redis.xrange(stream, "-", "+")) as [string, string[]][]).map(
+    ([id, fields]): StreamEntry<Buffer> => [id, fields.map((field) => Buffer.from(field))],
+  );
 
 /** The rollup hours marked dirty for a site, with their versions. */
 const marksOf = (siteId: string) =>
@@ -155,8 +159,8 @@ describe("the ingest writer", () => {
       if (!site) throw new Error("no site");
       const rows = hostileRows(site.id);
       const store = createEventStore(db);
-      const copied = { rows: rows.slice(0, 4).map(eventCopyRow).join(""), hours: dirtyHours(rows.slice(0, 4)) };
-      const fromJson = queuedEvents(["0-1", [JSON_ROWS_FIELD, JSON.stringify(rows.slice(4))]]);
+      const copied = { rows: Buffer.from(rows.slice(0, 4).map(eventCopyRow).join("")), hours: dirtyHours(rows.slice(0, 4)) };
+      const fromJson = queuedEvents(["0-1", [Buffer.from(JSON_ROWS_FIELD), Buffer.from(JSON.stringify(rows.slice(4)))]]);
       expect(await store([copied, fromJson])).toBe(rows.length);
       expect(await store([fromJson])).toBe(0);
       const [count] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from analytics.events where site_id = ${site.id}`);

@@ -34,10 +34,10 @@ export function copyRow(values: readonly CopyValue[]): string {
 export type CopyingTransaction = {
   tx: Tx;
   /**
-   * COPYs `data` (rows of `copyRow`, in COPY's text format) into `target` (a table and its columns,
+   * COPYs `data` (rows of `copyRow`, in COPY's text format, or their UTF-8) into `target` (a table and its columns,
    * `name (a, b)`); resolves once Postgres has them, rejects with its error.
    */
-  copy: (target: string, data: string) => Promise<void>;
+  copy: (target: string, data: string | Uint8Array) => Promise<void>;
 };
 
 /** Runs `work` in one transaction that can COPY; committed when it resolves, rolled back when it throws. */

@@ -90,4 +90,34 @@ describe("the stream writer", () => {
     }
     expect(written.sort()).toEqual(["x", "y"]);
   });
+
+  test("buffers: values come as the bytes queued, not decoded (also when taken over), ids as text", async () => {
+    const stream = newStream();
+    const bytes = Buffer.from([0x61, 0xff, 0x00, 0x0a, 0xc3]); // not UTF-8: decoding would change them
+    await redis.xgroup("CREATE", stream, "g", "0", "MKSTREAM");
+    const first = await redis.xadd(stream, "*", "v", bytes);
+    await redis.xreadgroup("GROUP", "g", "dead", "COUNT", 10, "STREAMS", stream, ">");
+    const second = await redis.xadd(stream, "*", "v", Buffer.from("text"));
+    const written: [string, Buffer | undefined][] = [];
+    const writer = createStreamWriter<Buffer>({
+      redis,
+      logger,
+      stream,
+      group: "g",
+      buffers: true,
+      claimIdleMs: 1,
+      lingerMs: 0,
+      write: async (entries) => void written.push(...entries.map((entry): [string, Buffer | undefined] => [entry[0], entryField(entry, "v")])),
+    });
+    writer.start();
+    try {
+      await eventually(async () => written.length === 2 && (await redis.xlen(stream)) === 0);
+    } finally {
+      await writer.stop();
+    }
+    expect(written.toSorted(([a], [b]) => a.localeCompare(b))).toEqual([
+      [first as string, bytes],
+      [second as string, Buffer.from("text")],
+    ]);
+  });
 });

@@ -16,21 +16,29 @@ import { EVENTS_FIELD, HOURS_FIELD, ingestStream, JSON_ROWS_FIELD, jsonIngestStr
 /** The consumer group of every instance's writer. */
 export const INGEST_GROUP = "analytics-writer";
 
-/** A stream entry's events as COPY rows, and the rollup hours they mark dirty (`dirtyHours`). */
-export type QueuedEvents = { rows: string; hours: string[] };
+/** A stream entry's events as COPY rows (UTF-8), and the rollup hours they mark dirty (`dirtyHours`). */
+export type QueuedEvents = { rows: Buffer; hours: string[] };
 
-/** An entry's events: as queued (COPY rows), or from the JSON of an entry queued before that form. */
-export function queuedEvents(entry: StreamEntry): QueuedEvents {
+/** An entry's events: as queued (COPY rows, as read), or from the JSON of an entry queued before that form. */
+export function queuedEvents(entry: StreamEntry<Buffer>): QueuedEvents {
   const rows = entryField(entry, EVENTS_FIELD);
-  if (rows !== undefined) return { rows, hours: (entryField(entry, HOURS_FIELD) ?? "").split(",").filter(Boolean) };
-  const parsed = parseEventRows(entryField(entry, JSON_ROWS_FIELD) ?? "[]");
-  return { rows: parsed.map(eventCopyRow).join(""), hours: dirtyHours(parsed) };
+  if (rows !== undefined)
+    return {
+      rows,
+      hours: String(entryField(entry, HOURS_FIELD) ?? "")
+        .split(",")
+        .filter(Boolean),
+    };
+  const parsed = parseEventRows(String(entryField(entry, JSON_ROWS_FIELD) ?? "[]"));
+  return { rows: Buffer.from(parsed.map(eventCopyRow).join("")), hours: dirtyHours(parsed) };
 }
 
+const NEWLINE = 0x0a;
+
 /** Rows in COPY data: one newline each (a newline inside a value is escaped). */
-function rowCount(data: string): number {
+function rowCount(data: Buffer): number {
   let count = 0;
-  for (let at = data.indexOf("\n"); at !== -1; at = data.indexOf("\n", at + 1)) count++;
+  for (let at = data.indexOf(NEWLINE); at !== -1; at = data.indexOf(NEWLINE, at + 1)) count++;
   return count;
 }
 
@@ -48,7 +56,7 @@ class SiteGone extends Error {}
 export function createEventStore(db: Db): (batch: QueuedEvents[]) => Promise<number> {
   const copying: CopyingTransactions = copyingTransactions(db);
   return async (batch) => {
-    const data = batch.map(({ rows }) => rows).join("");
+    const data = Buffer.concat(batch.map(({ rows }) => rows));
     const hours = [...new Set(batch.flatMap((events) => events.hours))];
     try {
       return await copying(async ({ tx, copy }) => {
@@ -89,7 +97,7 @@ export function createEventWriter(options: {
   const { logger, metrics } = options;
   const store = createEventStore(options.db);
 
-  const write = async (entries: StreamEntry[]) => {
+  const write = async (entries: StreamEntry<Buffer>[]) => {
     const stopTimer = metrics.batchSeconds.startTimer();
     let written = 0;
     try {
@@ -111,8 +119,9 @@ export function createEventWriter(options: {
   };
 
   const writers = [ingestStream(options.prefix), jsonIngestStream(options.prefix)].map((stream) =>
-    createStreamWriter({
+    createStreamWriter<Buffer>({
       redis: options.redis,
+      buffers: true,
       logger,
       stream,
       group: INGEST_GROUP,

@@ -17,8 +17,8 @@ export const ingestStreams = (prefix: string) => [ingestStream(prefix), jsonInge
 
 /**
  * A stream entry's fields: its events as rows of COPY's text format (`eventCopyRow`), handed to
- * COPY as they are, and the rollup hours they mark dirty (`dirtyHours`, comma-separated), so the
- * writer never parses the events. `JSON_ROWS_FIELD`: the one field of an entry of `jsonIngestStream`.
+ * COPY as they are (the writer reads them as bytes), and the rollup hours they mark dirty
+ * (`dirtyHours`, comma-separated), so the writer never parses or decodes the events. `JSON_ROWS_FIELD`: the one field of an entry of `jsonIngestStream`.
  */
 export const EVENTS_FIELD = "events";
 export const HOURS_FIELD = "hours";
@@ -32,5 +32,6 @@ export async function queueEventRows(redis: Redis, prefix: string, rows: readonl
   if (rows.length === 0) return;
   let events = "";
   for (const row of rows) events += eventCopyRow(row);
-  await redis.xadd(ingestStream(prefix), "*", EVENTS_FIELD, events, HOURS_FIELD, dirtyHours(rows).join(","));
+  // As bytes: ioredis sends a Buffer as it is (a string it measures, then encodes).
+  await redis.xadd(ingestStream(prefix), "*", EVENTS_FIELD, Buffer.from(events), HOURS_FIELD, dirtyHours(rows).join(","));
 }
