@@ -42,8 +42,8 @@ const driver: Driver = pickDriver(process.env.BENCH_DRIVER, setting("BENCH_WRK_T
 const UPSTREAM_KEY = "sk-bench-upstream";
 const log = (message: string) => console.error(`[bench:ai] ${message}`);
 
-/** A chat request whose message is new each time (`{{n}}`): the cache is looked up and misses. */
-const chatBody = { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "Say something about request {{n}}" }] };
+/** A chat request (cacheable: temperature 0). */
+const chatBody = { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "Say something" }] };
 
 /** The gateway's resident memory in MB, from /proc. */
 async function rssMb(pid: number): Promise<number> {
@@ -133,11 +133,14 @@ async function main() {
 
   const direct = { url: upstream.url, path: "/v1/chat/completions", authorization: `Bearer ${UPSTREAM_KEY}` };
   const lodge = { url: gateway.url, path: "/ai/v1/chat/completions", authorization: `Bearer ${user.token}` };
+  /** Load runs so far. `{{n}}` numbers a run's requests from 1 again, so each run's messages also carry the run's number. */
+  let runs = 0;
+  /** A load whose every message is new (the run's number, then `{{n}}`): the cache is looked up and misses. */
   const scenario = (target: typeof direct): Scenario => ({
     kind: "static",
     method: "POST",
     path: target.path,
-    body: chatBody,
+    body: { ...chatBody, messages: [{ role: "user", content: `Say something about request ${++runs}/{{n}}` }] },
     headers: { authorization: target.authorization },
     unique: true,
   });
