@@ -45,19 +45,20 @@ export const EventProps = z
     description: `String properties (≤ ${EVENT_LIMITS.props}; names ≤ ${EVENT_LIMITS.propKeyBytes} bytes, values ≤ ${EVENT_LIMITS.propValueBytes} bytes)`,
   });
 
-const httpUrl = (text: string) => {
+/** An http(s) URL, parsed once: the check's parse is the value (the ingest reads the page from it). */
+const httpUrl = (text: string, context: z.RefinementCtx) => {
   try {
     const url = new URL(text);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
+    if (url.protocol === "http:" || url.protocol === "https:") return url;
+  } catch {}
+  context.addIssue({ code: "custom", message: "must be an http(s) URL" });
+  return z.NEVER;
 };
 
 /** One event as the tracker sends it (POST /analytics/events): the fields beyond the name and props describe the page view. */
 export const WebEventFields = z.object({
   name: EventName,
-  url: z.string().max(EVENT_LIMITS.urlLength).refine(httpUrl, "must be an http(s) URL").openapi({ description: "The page's URL (location.href)" }),
+  url: z.string().max(EVENT_LIMITS.urlLength).transform(httpUrl).openapi({ description: "The page's URL (location.href)" }),
   referrer: z.string().max(EVENT_LIMITS.urlLength).nullish().openapi({ description: "document.referrer (an unreadable one counts as none)" }),
   props: EventProps.optional(),
   screenWidth: z.number().int().min(0).max(32767).nullish().openapi({ description: "screen.width, in CSS pixels" }),

@@ -52,17 +52,35 @@ const hashRoute = /^#!?\//;
 type Utm = Pick<Traffic, "utm_medium" | "utm_campaign" | "utm_content" | "utm_term"> & { utm_source: string | null };
 const utmFields = new Set(["utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]);
 
-/** The page's utm_* parameters (the first of each, without control characters, trimmed, at most 300 characters; empty is none), read in one pass over its query. */
+/** A query's name or value as URLSearchParams decodes it (`+` a space, `%xx` a byte of UTF-8; a malformed escape stays as it is). */
+function formDecoded(text: string): string {
+  if (!text.includes("%") && !text.includes("+")) return text;
+  const spaced = text.replaceAll("+", " ");
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return new URLSearchParams(`v=${text}`).get("v") ?? "";
+  }
+}
+
+/**
+ * The page's utm_* parameters (the first of each, without control characters, trimmed, at most 300
+ * characters; empty is none), read in one pass over its query: split by hand, decoding only what
+ * it needs, as URLSearchParams would (iterating `searchParams` cost more than the URL's parse).
+ */
 function utmOf(page: URL): Utm {
   const utm: Utm = { utm_source: null, utm_medium: null, utm_campaign: null, utm_content: null, utm_term: null };
-  if (page.search === "") return utm;
+  const query = page.search;
+  if (query === "") return utm;
   const seen = new Set<string>();
-  for (const [key, value] of page.searchParams) {
+  for (const pair of query.slice(1).split("&")) {
+    const equals = pair.indexOf("=");
+    const key = formDecoded(equals === -1 ? pair : pair.slice(0, equals));
     if (!utmFields.has(key) || seen.has(key)) continue;
     seen.add(key);
     // Decoded, a value may hold control characters (`%00`, which Postgres cannot store): they are left out.
     utm[key as keyof Utm] =
-      value
+      formDecoded(equals === -1 ? "" : pair.slice(equals + 1))
         .replace(/\p{Cc}/gu, "")
         .trim()
         .slice(0, 300) || null;

@@ -62,7 +62,7 @@ export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInpu
       dropped.push({ index, reason: invalidFieldReason(parsed.error) });
       continue;
     }
-    const page = new URL(parsed.data.url);
+    const page = parsed.data.url;
     if (found.excludesPath(page.pathname)) {
       dropped.push({ index, reason: "excluded_path" });
       continue;
