@@ -39,5 +39,10 @@ export function localeFor(language: string | null | undefined): Locale {
 
 /** Renders a type's data (validated against its schema first) in a locale. */
 export function render(type: NotificationType, data: unknown, locale: Locale, context: RenderContext): Rendered {
-  return type.templates[locale](type.data.parse(data), context);
+  return renderParsed(type, type.data.parse(data), locale, context);
+}
+
+/** Renders data that its type's schema already gave (a send parses it once, then renders it per language). */
+export function renderParsed(type: NotificationType, data: unknown, locale: Locale, context: RenderContext): Rendered {
+  return type.templates[locale](data, context);
 }

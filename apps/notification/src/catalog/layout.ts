@@ -21,11 +21,21 @@ ${markup(paragraphs)}${markup(action)}<p style="margin:24px 0 0;font-size:12px;c
 
 /**
  * The email most types send: the subject as heading (unless given), paragraphs, an optional link
- * and a footer; the text part says the same in the same order, the link on its own line.
+ * and a footer; the text part says the same in the same order, the link on its own line. The HTML
+ * is built when first read: a send renders every template for its in-app text, and only the email
+ * delivery reads the HTML.
  */
 export function simpleEmail(content: { subject: string; heading?: string; paragraphs: string[]; action?: { label: string; url: string }; footer: string }) {
   const text = [...content.paragraphs, ...(content.action ? [content.action.url] : []), content.footer].join("\n\n");
-  return { subject: content.subject, text: `${text}\n`, html: emailHtml({ ...content, heading: content.heading ?? content.subject }) };
+  let html: string | undefined;
+  return {
+    subject: content.subject,
+    text: `${text}\n`,
+    get html() {
+      html ??= emailHtml({ ...content, heading: content.heading ?? content.subject });
+      return html;
+    },
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { type Db, queryRows } from "@lodge/db";
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
 import { batched, isRejectedData } from "@lodge/kit";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { type Channel, type NotificationType, type Rendered, render, type SendChannel } from "../catalog/index";
+import { type Channel, type NotificationType, type Rendered, renderParsed, type SendChannel } from "../catalog/index";
 import type { Channels } from "../channels/index";
 import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
@@ -15,6 +15,7 @@ import { type Recipient, recipientFrom } from "./recipients";
 /** One send's notifications: one per user, of one type with the same data. */
 export type NotificationSend = {
   type: NotificationType;
+  /** What the type's schema gave for the sender's data (parsed once, by the sender). */
   data: unknown;
   /** At most 1000. */
   userIds: string[];
@@ -26,10 +27,12 @@ export type NotificationSend = {
   email?: string;
   now: Date;
   /**
-   * Settles once the send may be written (a caller's rate limit, counted while the reads are under
-   * way); a rejection fails this send alone, with its error, and writes none of its rows.
+   * Counts the send against its caller's rate limit, once the write takes it up: called for every
+   * send of a batch at once (the kit's limiter counts them in one script run) while the reads are
+   * under way, and again if the batch is retried one send at a time, so it must count only once.
+   * A rejection fails this send alone, with its error, and writes none of its rows.
    */
-  admitted?: Promise<unknown>;
+  admit?: () => Promise<unknown>;
 };
 
 /**
@@ -38,7 +41,7 @@ export type NotificationSend = {
  * rows and unread counts read after the commit, for announceCreated.
  */
 export type WrittenSend = { ids: string[]; pending: PendingDelivery[]; created?: Created[] };
-/** A send that could not be planned (its data, a channel's lookup) fails alone, not the sends written with it. */
+/** A send that could not be planned (its rate limit, a channel's lookup) fails alone, not the sends written with it. */
 export type SendOutcome = WrittenSend | { error: unknown };
 
 /** What planning a delivery needs of the service: its channels and the digest time. */
@@ -49,7 +52,8 @@ const MAX_ROWS_A_STATEMENT = 2000;
 
 /**
  * Sends made outside a transaction by concurrent callers, written together (see `batched`): one
- * read of the recipients and their opt-outs, one statement writing every caller's notifications
+ * count of their callers' rate limits beside one read of the recipients and their opt-outs, one
+ * statement writing every caller's notifications
  * and deliveries, and, once that has committed, one read of what their announcements need, so a
  * busy instance pays one commit and three round trips for many requests. Each caller's rows are
  * committed before its answer; rows Postgres refuses fail only their own caller.
@@ -76,6 +80,8 @@ export function batchedSends(planning: Planning, db: Db) {
     },
     {
       maxBatch: MAX_ROWS_A_STATEMENT,
+      // The requests read in one turn of the event loop share a batch (a task would take only the first).
+      gather: "turn",
       sizeOf: (send) => send.userIds.length,
       retryAloneWhen: isRejectedData,
     },
@@ -91,6 +97,9 @@ export function batchedSends(planning: Planning, db: Db) {
  * is already stored gets no second notification: their existing one is returned.
  */
 export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[], reads = planningReads(tx)): Promise<SendOutcome[]> {
+  const admissions = sends.map((send) => send.admit?.());
+  // Each is awaited by its send's planning; a failed read must not leave a refusal unhandled meanwhile.
+  for (const admission of admissions) admission?.catch(() => {});
   const [rows, choices] = await reads([...new Set(sends.flatMap((send) => send.userIds))]);
   const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
   const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
@@ -98,7 +107,12 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
   const optOuts = new Map<string, Set<string>>();
   for (const choice of choices) optOuts.set(choice.userId, (optOuts.get(choice.userId) ?? new Set()).add(`${choice.category}:${choice.channel}`));
 
-  const plans = await Promise.allSettled(sends.map((send) => planSend(planning, tx, send, { recipientOf, optOuts })));
+  const plans = await Promise.allSettled(
+    sends.map(async (send, index) => {
+      await admissions[index];
+      return planSend(planning, tx, send, { recipientOf, optOuts });
+    }),
+  );
   const planned = plans.flatMap((plan) => (plan.status === "fulfilled" ? [plan.value] : []));
   const written = await insertRows(tx, planned);
 
@@ -159,14 +173,12 @@ export function planningReads(reader: Tx) {
 type Audiences = { recipientOf: (userId: string) => Recipient; optOuts: Map<string, Set<string>> };
 type Made = { id: string; userId: string; inApp: Rendered["inApp"]; sourceKey: string | null; deliveryRows: DeliveryRow[] };
 type DeliveryRow = { id: string; channel: Channel } & ReturnType<typeof deliveryFields>;
-type PlannedSend = { send: NotificationSend; data: unknown; made: Made[] };
+type PlannedSend = { send: NotificationSend; made: Made[] };
 
 /** One send's rows, every id included, planned from what its recipients allow. */
 async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audiences: Audiences): Promise<PlannedSend> {
-  await send.admitted;
   const { type, userIds, now } = send;
   const { channels, config } = planning;
-  const data = type.data.parse(send.data);
   const { recipientOf, optOuts } = audiences;
   const requested = (channel: Channel) => !send.channels || send.channels.includes(channel);
   const addressOf = (userId: string) => send.email ?? recipientOf(userId).email;
@@ -181,7 +193,7 @@ async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audi
   const renderings = new Map<string, Rendered["inApp"]>();
   const inAppFor = (locale: Recipient["locale"], timeZone: string) => {
     const key = `${locale} ${timeZone}`;
-    if (!renderings.has(key)) renderings.set(key, render(type, data, locale, { timeZone }).inApp);
+    if (!renderings.has(key)) renderings.set(key, renderParsed(type, send.data, locale, { timeZone }).inApp);
     return renderings.get(key) as Rendered["inApp"];
   };
   const made = userIds.map((userId) => {
@@ -202,50 +214,36 @@ async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audi
     });
     return { id: Bun.randomUUIDv7(), userId, inApp: inAppFor(recipient.locale, recipient.timeZone), sourceKey: send.sourceKey?.(userId) ?? null, deliveryRows };
   });
-  return { send, data, made };
+  return { send, made };
 }
 
 /**
- * Every planned row in one statement whatever their number (each table's rows, and the sends they
- * share, as one JSON parameter each): a notification whose source key is stored is not written,
- * and its planned deliveries are dropped with it. Returns the notifications written and their
- * pending deliveries, by notification.
+ * Every planned row in one statement whatever their number (the sends' shared columns and the
+ * notifications, each with its deliveries, as one JSON parameter each; a value that is absent is
+ * left out of the JSON, which the statement reads as null): a notification whose source key is
+ * stored is not written, and its planned deliveries are dropped with it. Returns the
+ * notifications written and their pending deliveries, by notification.
  */
 async function insertRows(tx: Tx, planned: PlannedSend[]) {
   if (planned.length === 0) return { inserted: new Set<string>(), pending: new Map<string, PendingDelivery[]>() };
-  const sendRows = planned.map(({ send, data }, index) => ({
+  const sendRows = planned.map(({ send }, index) => ({
     send: index,
     type: send.type.key,
     category: send.type.category,
-    data,
-    created_at: send.now.toISOString(),
+    data: send.data,
+    created_at: send.now,
   }));
   const notificationRows = planned.flatMap(({ made }, index) =>
-    made.map(({ id, userId, inApp, sourceKey }) => ({
+    made.map(({ id, userId, inApp, sourceKey, deliveryRows }) => ({
       id,
       send: index,
       user_id: userId,
       title: inApp.title,
       body: inApp.body,
-      link: inApp.link ?? null,
-      source_key: sourceKey,
+      link: inApp.link ?? undefined,
+      source_key: sourceKey ?? undefined,
+      deliveries: deliveryRows,
     })),
-  );
-  const deliveryRows = planned.flatMap(({ send, made }) =>
-    made.flatMap((notification) =>
-      notification.deliveryRows.map((row) => ({
-        id: row.id,
-        notification_id: notification.id,
-        channel: row.channel,
-        status: row.status,
-        reason: row.reason ?? null,
-        address: row.address ?? null,
-        attempts: row.attempts ?? 0,
-        sent_at: row.sentAt ?? null,
-        due_at: row.dueAt ?? null,
-        created_at: send.now.toISOString(),
-      })),
-    ),
   );
   const written = await queryRows<{ kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null; status: string | null }>(
     tx,
@@ -253,25 +251,29 @@ async function insertRows(tx: Tx, planned: PlannedSend[]) {
     with sent as (
       select * from json_to_recordset(${JSON.stringify(sendRows)}::json)
         as sent(send int, type text, category text, data jsonb, created_at timestamptz)
+    ), planned as (
+      select row.*, sent.type, sent.category, sent.data, sent.created_at
+      from json_to_recordset(${JSON.stringify(notificationRows)}::json)
+        as row(id uuid, send int, user_id uuid, title text, body text, link text, source_key text, deliveries json)
+      join sent on sent.send = row.send
     ), made as (
       insert into ${notifications} (id, user_id, type, category, title, body, link, data, source_key, created_at)
-      select row.id, row.user_id, sent.type, sent.category, row.title, row.body, row.link, sent.data, row.source_key, sent.created_at
-      from json_to_recordset(${JSON.stringify(notificationRows)}::json)
-        as row(id uuid, send int, user_id uuid, title text, body text, link text, source_key text)
-      join sent on sent.send = row.send
+      select id, user_id, type, category, title, body, link, data, source_key, created_at from planned
       on conflict (source_key) do nothing
       returning id
-    ), planned as (
+    ), queued as (
       insert into ${deliveries} (id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, created_at)
-      select id, notification_id, channel, status, reason, address, attempts, sent_at, due_at, created_at
-      from json_to_recordset(${JSON.stringify(deliveryRows)}::json)
-        as row(id uuid, notification_id uuid, channel text, status text, reason text, address text, attempts int, sent_at timestamptz, due_at timestamptz, created_at timestamptz)
-      where notification_id in (select id from made)
+      select delivery.id, planned.id, delivery.channel, delivery.status, delivery.reason, delivery.address, coalesce(delivery.attempts, 0),
+        delivery."sentAt", delivery."dueAt", planned.created_at
+      from planned
+      cross join lateral json_to_recordset(planned.deliveries)
+        as delivery(id uuid, channel text, status text, reason text, address text, attempts int, "sentAt" timestamptz, "dueAt" timestamptz)
+      where planned.id in (select id from made)
       returning id, notification_id, channel, status
     )
     select 'notification' as kind, id, id as notification_id, null::text as channel, null::text as status from made
     union all
-    select 'delivery', id, notification_id, channel, status from planned`,
+    select 'delivery', id, notification_id, channel, status from queued`,
   );
   const inserted = new Set(written.filter((row) => row.kind === "notification").map((row) => row.id));
   const pending = new Map<string, PendingDelivery[]>();
@@ -282,7 +284,7 @@ async function insertRows(tx: Tx, planned: PlannedSend[]) {
   return { inserted, pending };
 }
 
-/** A delivery row's status columns for its plan; the address (email's) with what will be sent. */
+/** A delivery row's status columns for its plan; the address (email's) with what will be sent. Its keys are the ones insertRows' statement reads. */
 function deliveryFields(plan: Plan, now: Date, address: string | null) {
   switch (plan.status) {
     case "sent":

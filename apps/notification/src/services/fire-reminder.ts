@@ -27,7 +27,7 @@ export async function fireReminder({ ctx, input }: { ctx: Ctx; input: { id: stri
       ctx,
       {
         type: reminderType,
-        data: { text: row.text, at: input.occurrence },
+        data: reminderType.data.parse({ text: row.text, at: input.occurrence }),
         userIds: [row.userId],
         ...(row.channels ? { channels: row.channels as Channel[] } : {}),
         sourceKey: () => `reminder:${row.id}:${input.occurrence}`,

@@ -30,11 +30,12 @@ export async function fireScheduledSend({ ctx, input }: { ctx: Ctx; input: { id:
       return { ids: made.map((notification) => notification.id) };
     }
     const channels = row.channels ? { channels: row.channels as Channel[] } : {};
+    const type = typeNamed(row.type);
     const { ids, pending } = await insertNotifications(
       ctx,
       {
-        type: typeNamed(row.type),
-        data: row.data,
+        type,
+        data: type.data.parse(row.data),
         userIds: row.userIds,
         ...channels,
         sourceKey,

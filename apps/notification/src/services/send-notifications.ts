@@ -30,10 +30,11 @@ export type SendResponse = { ids: string[]; scheduledId?: string };
  * sends nothing; a concurrent duplicate waits on the key's unique index, then reads that answer;
  * the same key with another body is a 409. Emails and the scheduled job are queued after the
  * commit, on a replay too (by their ids, so never twice): a retry after a crash finishes the work.
- * `admitted` (the caller's rate limit, counted meanwhile) settles before anything is written; a
- * refusal fails the send with its error and writes nothing.
+ * `admit` counts the send against the caller's rate limit before anything is written (the batched
+ * write counts it with the other sends of its batch); a refusal fails the send with its error and
+ * writes nothing.
  */
-export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; input: SendInput; admitted?: Promise<unknown> }): Promise<SendResponse> {
+export async function sendNotifications({ ctx, input, admit }: { ctx: Ctx; input: SendInput; admit?: () => Promise<unknown> }): Promise<SendResponse> {
   const { db, clock } = ctx.deps;
   const type = typeNamed(input.type);
   const refused = input.channels?.filter((channel) => !type.channels.includes(channel)) ?? [];
@@ -87,7 +88,7 @@ export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; in
       made = { ids: [], scheduledId: scheduled?.id as string };
     } else {
       const sourceKey = requestId ? (userId: string) => `send:${requestId}:${userId}` : undefined;
-      const inserted = await insertNotifications(ctx, { type, data: parsed.data, userIds, channels, sourceKey, now, ...(admitted ? { admitted } : {}) }, tx);
+      const inserted = await insertNotifications(ctx, { type, data: parsed.data, userIds, channels, sourceKey, now, ...(admit && !tx ? { admit } : {}) }, tx);
       made = { ids: inserted.ids };
       pending = inserted.pending;
       created = inserted.created;
@@ -97,9 +98,9 @@ export async function sendNotifications({ ctx, input, admitted }: { ctx: Ctx; in
   };
   // Without a key to claim or a send to schedule, the one write is insertNotifications' statement,
   // atomic on its own and shared with concurrent sends': no transaction (two round trips fewer).
-  // The batched write waits for `admitted` after its reads; a transaction waits before it begins.
+  // The batched write counts the send while it reads; a transaction is counted before it begins.
   const transacted = async () => {
-    await admitted;
+    await admit?.();
     return db.transaction(record);
   };
   const { response, pending, created } = input.idempotencyKey || input.sendAt ? await transacted() : await record();

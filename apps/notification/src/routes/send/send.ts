@@ -57,16 +57,20 @@ export const send =
   (deps: NotificationDeps): RouteHandler<typeof sendRoute, AppEnv> =>
   async (c) => {
     const ctx = ctxOf(c, deps);
-    // Counted while the send reads what it needs; nothing is written before it is (see sendNotifications).
-    const admitted = deps.limiter.hit(`notification-send:${callerOf(ctx)}`, { max: deps.config.sendsPerMinute, windowSeconds: 60 });
-    admitted.catch(() => {}); // awaited below: this only keeps its refusal from counting as unhandled meanwhile
+    // Counted once, before anything is written: by the write, with the other sends of its batch
+    // (see sendNotifications), or below for a request that failed before it.
+    let admitted: Promise<void> | undefined;
+    const admit = () => {
+      admitted ??= deps.limiter.hit(`notification-send:${callerOf(ctx)}`, { max: deps.config.sendsPerMinute, windowSeconds: 60 });
+      return admitted;
+    };
     const { userId, userIds, sendAt, ...rest } = c.req.valid("json");
     const input = { ...rest, userIds: userIds ?? [userId as string], ...(sendAt ? { sendAt: new Date(sendAt) } : {}) };
     try {
-      return c.json(await sendNotifications({ ctx, input, admitted }), 202);
+      return c.json(await sendNotifications({ ctx, input, admit }), 202);
     } catch (error) {
       // A caller over its limit is told so (429) first, whatever else was wrong with the request.
-      await admitted;
+      await admit();
       throw error;
     }
   };
