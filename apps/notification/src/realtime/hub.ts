@@ -76,12 +76,16 @@ export function createRealtimeHub(options: {
     for (const [connection, texts] of arrived) send(connection, ...texts);
     arrived.clear();
   };
-  subscriber.on("message", (channel: string, text: string) => {
-    for (const connection of users.get(channel.slice(channelPrefix.length)) ?? []) {
+  subscriber.on("message", (channel: string, published: string) => {
+    const connections = users.get(channel.slice(channelPrefix.length));
+    if (!connections) return;
+    // One Redis message carries a user's messages of one publish, a line each (see publishTogether).
+    const texts = published.split("\n");
+    for (const connection of connections) {
       if (arrived.size === 0) queueMicrotask(sendArrived);
-      const texts = arrived.get(connection);
-      if (texts) texts.push(text);
-      else arrived.set(connection, [text]);
+      const waiting = arrived.get(connection);
+      if (waiting) waiting.push(...texts);
+      else arrived.set(connection, [...texts]);
     }
   });
 
@@ -104,11 +108,23 @@ export function createRealtimeHub(options: {
   });
 
   type Messages = readonly (readonly [userId: string, message: ServerMessage])[];
-  /** Concurrent callers' messages, in the order they were asked, in one pipeline (one round trip, one socket write). */
+  /**
+   * Concurrent callers' messages, in the order they were asked, in one pipeline (one round trip, one
+   * socket write). A caller's messages for one user go as one Redis message, a line each (JSON
+   * text has no raw line break): a notification and its unread count are one PUBLISH, not two.
+   */
   const publishTogether = batched(
     async (batches: Messages[]) => {
       const pipeline = redis.pipeline();
-      for (const messages of batches) for (const [userId, message] of messages) pipeline.publish(channelOf(userId), JSON.stringify(message));
+      for (const messages of batches) {
+        const byUser = new Map<string, string[]>();
+        for (const [userId, message] of messages) {
+          const texts = byUser.get(userId);
+          if (texts) texts.push(JSON.stringify(message));
+          else byUser.set(userId, [JSON.stringify(message)]);
+        }
+        for (const [userId, texts] of byUser) pipeline.publish(channelOf(userId), texts.join("\n"));
+      }
       try {
         await pipeline.exec();
       } catch (error) {
@@ -120,9 +136,9 @@ export function createRealtimeHub(options: {
   );
 
   /**
-   * Sends each message to every socket of its user, on every instance, in order, in one round trip
-   * (shared with concurrent callers'). Never throws: the inbox has what matters, and a reconnect
-   * replays what a socket missed.
+   * Sends each message to every socket of its user, on every instance, in one round trip (shared
+   * with concurrent callers'): a user's messages in the order given. Never throws: the inbox has
+   * what matters, and a reconnect replays what a socket missed.
    */
   const publishAll = async (messages: Messages) => {
     if (messages.length > 0) await publishTogether(messages);
