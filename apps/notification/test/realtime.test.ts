@@ -167,6 +167,29 @@ describe("live delivery", () => {
     socket.close();
   });
 
+  test("during a rollout, what an instance of the version before publishes (one message on its channel) reaches the socket", async () => {
+    const user = await t.user();
+    const socket = await connect(user);
+    await socket.next((message) => message.type === "unread_count");
+    const message = { type: "unread_count", count: 7 };
+    await t.redis.publish(`${t.prefix}notification:realtime:${user.id}`, JSON.stringify(message));
+    expect(await socket.next((received) => received.type === "unread_count")).toEqual(message);
+    socket.close();
+
+    // And it publishes on channels that version does not listen to, so it never gets lines to forward as one text.
+    const listener = t.redis.duplicate({ enableOfflineQueue: true });
+    const heard: [string, string][] = [];
+    listener.on("message", (channel: string, text: string) => heard.push([channel, text]));
+    await listener.subscribe(`${t.prefix}notification:realtime:${user.id}`, `${t.prefix}notification:live:${user.id}`);
+    await announce(user.id, "Rolled out");
+    await eventually(() => heard.length > 0);
+    expect(heard).toHaveLength(1);
+    const [channel, text] = heard[0] as [string, string];
+    expect(channel).toBe(`${t.prefix}notification:live:${user.id}`);
+    expect(text.split("\n").map((line) => JSON.parse(line).type)).toEqual(["notification.created", "unread_count"]);
+    listener.disconnect();
+  });
+
   test("the AI service's ai.job_completed reaches the user's sockets; a job that ran over a minute is also stored in the inbox", async () => {
     const user = await t.user();
     const socket = await connect(user, { base: second.url });

@@ -47,8 +47,16 @@ export function createRealtimeHub(options: {
   settings: RealtimeSettings;
 }) {
   const { redis, logger, settings } = options;
-  const channelPrefix = `${options.prefix}notification:realtime:`;
+  // A user's channel carries a publish's messages for them as one Redis message, a line each.
+  // Channels of the version before carried one message each (no line break): they are still
+  // listened to, so during a rollout what an instance of that version publishes reaches these
+  // sockets; it listens only to those, so it never forwards lines as one text (what it misses, its
+  // clients replay when they reconnect to a new instance). Drop the old channels the release after.
+  const channelPrefix = `${options.prefix}notification:live:`;
+  const oldChannelPrefix = `${options.prefix}notification:realtime:`;
   const channelOf = (userId: string) => `${channelPrefix}${userId}`;
+  const channelsOf = (userId: string) => [channelOf(userId), `${oldChannelPrefix}${userId}`];
+  const userOf = (channel: string) => channel.slice((channel.startsWith(channelPrefix) ? channelPrefix : oldChannelPrefix).length);
   // Named (with the deployment's prefix) so an operator, or a test, can find it in CLIENT LIST. A
   // SUBSCRIBE sent while it reconnects waits for the connection (one retry) instead of failing at once.
   const subscriber = redis.duplicate({ commandTimeout: undefined, enableOfflineQueue: true, connectionName: `${options.prefix}notification-realtime` });
@@ -77,7 +85,7 @@ export function createRealtimeHub(options: {
     arrived.clear();
   };
   subscriber.on("message", (channel: string, published: string) => {
-    const connections = users.get(channel.slice(channelPrefix.length));
+    const connections = users.get(userOf(channel));
     if (!connections) return;
     // One Redis message carries a user's messages of one publish, a line each (see publishTogether).
     const texts = published.split("\n");
@@ -152,7 +160,7 @@ export function createRealtimeHub(options: {
       users.set(principal.userId, connections);
       let subscribed = subscriptions.get(principal.userId);
       if (!subscribed) {
-        const subscribing = subscriber.subscribe(channelOf(principal.userId)).then(() => {});
+        const subscribing = subscriber.subscribe(...channelsOf(principal.userId)).then(() => {});
         subscribing.catch((error) => {
           logger.warn({ err: error }, "realtime subscribe failed");
           // The next socket of the user tries again.
@@ -174,7 +182,7 @@ export function createRealtimeHub(options: {
       if (connections.size > 0) return;
       users.delete(connection.userId);
       subscriptions.delete(connection.userId);
-      subscriber.unsubscribe(channelOf(connection.userId)).catch((error) => logger.warn({ err: error }, "realtime unsubscribe failed"));
+      subscriber.unsubscribe(...channelsOf(connection.userId)).catch((error) => logger.warn({ err: error }, "realtime unsubscribe failed"));
     },
 
     send: (connection: Connection, message: ServerMessage) => send(connection, JSON.stringify(message)),
