@@ -30,14 +30,20 @@ export function copyRow(values: readonly CopyValue[]): string {
   return `${row}\n`;
 }
 
+/** COPY data: text or bytes, in one piece or several. */
+export type CopyData = string | Uint8Array | readonly (string | Uint8Array)[];
+
+const piecesOf = (data: CopyData): readonly (string | Uint8Array)[] => (typeof data === "string" || data instanceof Uint8Array ? [data] : data);
+
 /** A transaction that can also stream rows in with COPY: `tx` runs its statements, `copy` its COPYs. */
 export type CopyingTransaction = {
   tx: Tx;
   /**
-   * COPYs `data` (rows of `copyRow`, in COPY's text format, or their UTF-8) into `target` (a table and its columns,
-   * `name (a, b)`); resolves once Postgres has them, rejects with its error.
+   * COPYs `data` (rows of `copyRow`, in COPY's text format, or their UTF-8; one piece or several,
+   * each whole rows, sent as they are) into `target` (a table and its columns, `name (a, b)`);
+   * resolves once Postgres has them, rejects with its error.
    */
-  copy: (target: string, data: string | Uint8Array) => Promise<void>;
+  copy: (target: string, data: CopyData) => Promise<void>;
 };
 
 /** Runs `work` in one transaction that can COPY; committed when it resolves, rolled back when it throws. */
@@ -58,14 +64,18 @@ export function copyingTransactions(db: Db): CopyingTransactions {
     return (work) =>
       db.transaction((tx) => {
         const sql = sessionOf(tx) as postgres.TransactionSql;
-        return work({ tx, copy: async (target, data) => pipeline(Readable.from([data]), await sql.unsafe(`copy ${target} from stdin`).writable()) });
+        return work({ tx, copy: async (target, data) => pipeline(Readable.from(piecesOf(data)), await sql.unsafe(`copy ${target} from stdin`).writable()) });
       });
   }
   if (client instanceof PGlite) {
     return (work) =>
       db.transaction((tx) => {
         const pglite = sessionOf(tx) as Transaction;
-        return work({ tx, copy: async (target, data) => void (await pglite.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob([data]) })) });
+        return work({
+          tx,
+          copy: async (target, data) =>
+            void (await pglite.query(`copy ${target} from '/dev/blob'`, [], { blob: new Blob(piecesOf(data) as (string | Uint8Array<ArrayBuffer>)[]) })),
+        });
       });
   }
   throw new Error("copyingTransactions: a database of postgres.js or PGlite");

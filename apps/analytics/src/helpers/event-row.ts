@@ -1,4 +1,4 @@
-import { type CopyValue, copyRow, type Db, queryRows } from "@lodge/db";
+import { type CopyValue, copyField, type Db, queryRows } from "@lodge/db";
 import { type SQL, sql } from "drizzle-orm";
 
 /**
@@ -98,8 +98,12 @@ const refusedEntry = () => Object.assign(new Error("A stream entry is not a JSON
 const fieldOf = (value: unknown): CopyValue =>
   value === undefined || value === null ? null : typeof value === "object" ? JSON.stringify(value) : (value as string | number);
 
-/** One event as a row of COPY's text format, its fields in `EVENT_COLUMNS`' order. */
-export const eventCopyRow = (row: EventRow): string => copyRow(EVENT_COLUMNS.map((column) => fieldOf(row[column])));
+/** One event as a row of COPY's text format (as `copyRow` writes one), its fields in `EVENT_COLUMNS`' order. */
+export function eventCopyRow(row: EventRow): string {
+  let line = copyField(fieldOf(row[EVENT_COLUMNS[0]]));
+  for (let index = 1; index < EVENT_COLUMNS.length; index++) line += `\t${copyField(fieldOf(row[EVENT_COLUMNS[index] as keyof EventRow]))}`;
+  return `${line}\n`;
+}
 
 /** The rows of a JSON array of EventRow (a stream entry queued as JSON), checked to be objects. */
 export function parseEventRows(json: string): EventRow[] {
@@ -121,19 +125,23 @@ const HOUR_MS = 3_600_000;
  * A time that is not one is left out (Postgres refuses its row anyway).
  */
 export function dirtyHours(rows: readonly Pick<EventRow, "site_id" | "ts" | "visit_start">[]): string[] {
-  const hours = new Set<string>();
-  const hourOf = new Map<string, string>();
+  // A request's events mostly share their times: each distinct one is turned into its hour once.
+  const timesOf = new Map<string, Set<string>>();
   for (const { site_id: siteId, ts, visit_start: visitStart } of rows) {
     if (siteId === null || siteId === undefined) continue;
-    for (const at of [ts, visitStart]) {
-      if (typeof at !== "string") continue;
-      let hour = hourOf.get(at);
-      if (hour === undefined) {
-        const ms = Date.parse(at);
-        hour = Number.isNaN(ms) ? "" : new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
-        hourOf.set(at, hour);
-      }
-      if (hour) hours.add(`${siteId} ${hour}`);
+    let times = timesOf.get(siteId);
+    if (!times) {
+      times = new Set();
+      timesOf.set(siteId, times);
+    }
+    if (typeof ts === "string") times.add(ts);
+    if (typeof visitStart === "string") times.add(visitStart);
+  }
+  const hours = new Set<string>();
+  for (const [siteId, times] of timesOf) {
+    for (const at of times) {
+      const ms = Date.parse(at);
+      if (!Number.isNaN(ms)) hours.add(`${siteId} ${new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString()}`);
     }
   }
   return [...hours];

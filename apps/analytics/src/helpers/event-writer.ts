@@ -56,13 +56,14 @@ class SiteGone extends Error {}
 export function createEventStore(db: Db): (batch: QueuedEvents[]) => Promise<number> {
   const copying: CopyingTransactions = copyingTransactions(db);
   return async (batch) => {
-    const data = Buffer.concat(batch.map(({ rows }) => rows));
+    // Each entry's rows as a piece of its own: COPY takes them as they are, no batch-sized copy.
+    const data = batch.map(({ rows }) => rows);
     const hours = [...new Set(batch.flatMap((events) => events.hours))];
     try {
       return await copying(async ({ tx, copy }) => {
         await copy(EVENTS_COPY_TARGET, data);
         if (!(await markCopiedEvents(tx, hours))) throw new SiteGone();
-        return rowCount(data);
+        return data.reduce((sum, rows) => sum + rowCount(rows), 0);
       });
     } catch (error) {
       if (!(error instanceof SiteGone || causedBy(error, ({ code }) => code === "23505"))) throw error;
