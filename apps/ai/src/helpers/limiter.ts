@@ -19,15 +19,7 @@ export type Refusal = LimitName | "banned";
 // Each call in turn, as if alone: reads its cache entry (a hit reserves no cost); checks every limit
 // and changes nothing when one is exceeded; then counts the call everywhere. Calls running are a
 // sorted set of admission ids by lease end, so a call whose instance died is let go.
-/**
- * The scripts go to Redis the moment a turn's calls are gathered, never waiting behind the replies
- * of an auto-pipeline in flight (a settle's, a cache store's): a request waits on its admission.
- * Both go the same way, so a settle stays ahead of any later admission.
- */
-const sentAtOnce = { autoPipelined: false };
-
-const admitScript = luaScript(
-  `
+const admitScript = luaScript(`
 local function admit(KEYS, ARGV)
   local now = tonumber(ARGV[1])
   local tokens = tonumber(ARGV[4])
@@ -89,16 +81,13 @@ for call = 0, #ARGV / 16 - 1 do
   results[call + 1] = admit({unpack(KEYS, call * 10 + 1, call * 10 + 10)}, {unpack(ARGV, call * 16 + 1, call * 16 + 16)})
 end
 return results
-`,
-  sentAtOnce,
-);
+`);
 
 // KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend.
 // ARGV: for each call: admission id, tokens used minus reserved, nano-USD spent minus reserved, the usage record.
 // Lets each call go, corrects what it reserved (only in counters still alive: a minute that has
 // ended is not brought back), and queues its usage record, all in one step.
-const settleScript = luaScript(
-  `
+const settleScript = luaScript(`
 local function correct(key, delta)
   if delta ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, delta) end
 end
@@ -116,9 +105,7 @@ for call = 0, #ARGV / 4 - 1 do
   redis.call('XADD', KEYS[1], '*', 'usage', ARGV[a + 4])
 end
 return #ARGV / 4
-`,
-  sentAtOnce,
-);
+`);
 
 /** Set while a user is banned (see setUserBanned). */
 export const bannedKeyOf = (prefix: string, userId: string) => `${prefix}ai:u:${userId}:banned`;
