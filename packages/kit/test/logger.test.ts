@@ -56,6 +56,22 @@ describe("createLogger", () => {
     expect(lines.join("")).not.toContain("hunter2");
   });
 
+  test("a child's bindings and an error's fields are redacted too, and the logged object is left as it was", () => {
+    const { logger, lines, last } = capture();
+    const secret = "hunter2-very-secret";
+    logger.child({ token: secret, session: { refreshToken: secret, id: "s-1" } }).info("bound");
+    expect(last()).toMatchObject({ token: "[redacted]", session: { refreshToken: "[redacted]", id: "s-1" } });
+    const failure = Object.assign(new Error("refused"), { accessToken: secret, code: "E_REFUSED" });
+    logger.error({ err: failure, upstream: failure }, "call failed");
+    expect(last().err).toMatchObject({ message: "refused", accessToken: "[redacted]", code: "E_REFUSED" });
+    expect(last().upstream).toEqual({ accessToken: "[redacted]", code: "E_REFUSED" });
+    const fields = { password: secret, body: { token: secret, email: "ada@example.com" } };
+    logger.info(fields, "x");
+    expect(fields).toEqual({ password: secret, body: { token: secret, email: "ada@example.com" } });
+    expect(failure.accessToken).toBe(secret);
+    expect(lines.join("")).not.toContain("hunter2");
+  });
+
   test("the err serializer redacts the parameters of a failed Drizzle query", async () => {
     const { logger, lines, last } = capture();
     const secretHash = "$argon2id$v=19$secret-hash-material";
