@@ -11,7 +11,7 @@ import {
   STAGED_COPY_TARGET,
 } from "./event-row";
 import type { IngestMetrics } from "./ingest-metrics";
-import { EVENTS_FIELD, HOURS_FIELD, ingestStream, JSON_ROWS_FIELD, jsonIngestStream } from "./ingest-stream";
+import { EVENTS_FIELD, HOURS_FIELD, ingestStreams, JSON_ROWS_FIELD } from "./ingest-stream";
 
 /** The consumer group of every instance's writer. */
 export const INGEST_GROUP = "analytics-writer";
@@ -106,20 +106,19 @@ export function createEventWriter(options: {
     } catch (error) {
       if (!isRejectedData(error)) throw error;
       for (const entry of entries) {
-        written += await Promise.resolve()
-          .then(() => store([queuedEvents(entry)]))
-          .catch((entryError: unknown) => {
-            if (!isRejectedData(entryError)) throw entryError;
-            logger.error({ err: entryError, entryId: entry[0] }, "ingest entry refused by Postgres, dropped");
-            return 0;
-          });
+        try {
+          written += await store([queuedEvents(entry)]);
+        } catch (entryError) {
+          if (!isRejectedData(entryError)) throw entryError;
+          logger.error({ err: entryError, entryId: entry[0] }, "ingest entry refused by Postgres, dropped");
+        }
       }
     }
     stopTimer();
     metrics.written.inc(written);
   };
 
-  const writers = [ingestStream(options.prefix), jsonIngestStream(options.prefix)].map((stream) =>
+  const writers = ingestStreams(options.prefix).map((stream) =>
     createStreamWriter<Buffer>({
       redis: options.redis,
       buffers: true,

@@ -12,7 +12,7 @@ export const ingestStream = (prefix: string) => `${prefix}analytics:ingest:copy`
  */
 export const jsonIngestStream = (prefix: string) => `${prefix}analytics:ingest`;
 
-/** Both, for what watches the backlog. */
+/** Both: what the writer reads and what watches the backlog. */
 export const ingestStreams = (prefix: string) => [ingestStream(prefix), jsonIngestStream(prefix)];
 
 /**
