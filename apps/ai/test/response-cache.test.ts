@@ -70,7 +70,7 @@ describe("readCached and storeCached", () => {
       ],
     };
     expect(await storeCached(t.deps, answerKey, answer)).toBe(true);
-    expect(await storeCached(t.deps, streamKey, chunks)).toBe(true);
+    expect(await storeCached(t.deps, streamKey, { type: "stream", chunks: chunks.chunks.map((chunk) => ({ chunk })) })).toBe(true);
     expect(await readCached(t.deps, answerKey)).toEqual(answer);
     expect(await readCached(t.deps, streamKey)).toEqual(chunks);
     const ttl = await t.redis.ttl(`${t.prefix}ai:cache:${answerKey}`);
@@ -78,6 +78,20 @@ describe("readCached and storeCached", () => {
     expect(ttl).toBeLessThanOrEqual(600);
     // Another user asking the same is a miss.
     expect(await readCached(t.deps, cacheKeyOf(caller(), "chat", chat, headers()) as string)).toBeNull();
+  });
+
+  test("an answer kept with the upstream's text is stored as that text, and reads back as the answer", async () => {
+    const alice = caller();
+    const answerKey = cacheKeyOf(alice, "chat", chat, headers()) as string;
+    const streamKey = cacheKeyOf(alice, "chat", { ...chat, stream: true }, headers()) as string;
+    const text = '{ "object": "chat.completion",  "choices": [], "id": "c-1" }';
+    const chunkTexts = ['{"id":"c","choices":[{"index":0,"delta":{"content":"A"}}]}', '{ "id": "c", "choices": [] , "usage": {"prompt_tokens": 1} }'];
+    expect(await storeCached(t.deps, answerKey, { type: "json", body: JSON.parse(text), text })).toBe(true);
+    const chunks = chunkTexts.map((chunkText) => ({ chunk: JSON.parse(chunkText), text: chunkText }));
+    expect(await storeCached(t.deps, streamKey, { type: "stream", chunks })).toBe(true);
+    expect(await t.redis.get(`${t.prefix}ai:cache:${answerKey}`)).toBe(`{"type":"json","body":${text}}`);
+    expect(await readCached(t.deps, answerKey)).toEqual({ type: "json", body: JSON.parse(text) });
+    expect(await readCached(t.deps, streamKey)).toEqual({ type: "stream", chunks: chunkTexts.map((chunkText) => JSON.parse(chunkText)) });
   });
 
   test("an answer over AI_CACHE_MAX_ENTRY_BYTES is not stored", async () => {

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import type { AiDeps, Ctx } from "../deps";
 import { apiKeyPattern, findKeyByHash } from "./api-keys";
 import { type Admission, type Caller, type CallOutcome, type CallPlan, costOf } from "./calls";
-import { type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved } from "./limiter";
+import { type CacheWrite, type LimitName, type Limits, limitKeysOf, type Refusal, type Reservation, type Reserved } from "./limiter";
 import { limitsOf } from "./limits";
 import { budgetPeriodsOf, minuteOf, resetText, toNanoUsd } from "./periods";
 import type { UsageRecord } from "./usage-writer";
@@ -72,7 +72,7 @@ async function noteKeyUse(deps: AiDeps, keyId: string, now: Date) {
  * The budget reserves the dearest the call can cost (its input and `maxOutputTokens` at
  * `plan.pricing`), nothing when `cached` names a response-cache entry that is there (read in the
  * same step: the admission's `cached`); `settle` releases the call and corrects tokens and cost to
- * what it really used, and queues its usage record.
+ * what it really used, queues its usage record, and writes the response-cache entry it is given.
  */
 export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cached"]): Promise<Admission> {
   const { deps } = ctx;
@@ -110,7 +110,7 @@ export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cach
   const costNano = reserved.cached === null ? reservation.costNano : 0;
 
   let settled = false;
-  async function settle(outcome: CallOutcome) {
+  async function settle(outcome: CallOutcome, cache: CacheWrite | null = null) {
     if (settled) {
       ctx.logger.warn({ usageId: id }, "an admission was settled twice; the second is ignored");
       return;
@@ -121,7 +121,7 @@ export async function admit(ctx: Ctx, plan: CallPlan, cached?: Reservation["cach
     accounting.recordCall(plan, outcome, costUsd);
     const delta = { id, tokensDelta: outcome.inputTokens + outcome.outputTokens - tokens, costNanoDelta: toNanoUsd(costUsd) - costNano };
     try {
-      await accounting.release(keys, { ...delta, record: JSON.stringify(record) });
+      await accounting.release(keys, { ...delta, record: JSON.stringify(record), cache });
     } catch (error) {
       // Redis is unreachable: the record goes straight to Postgres (the slot frees itself when its lease ends).
       ctx.logger.error({ err: error, usageId: id }, "could not settle in Redis; writing the usage record directly");

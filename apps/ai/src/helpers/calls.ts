@@ -4,6 +4,8 @@
  * first upstream request, and settles the admission with what the call really used.
  */
 
+import type { CacheWrite } from "./limiter";
+
 /** Who a call is for: a user, through their own token, one of their API keys, or a service client acting for them. */
 export type Caller = {
   userId: string;
@@ -72,5 +74,6 @@ export type Admission = {
   headers: Record<string, string>;
   /** The response cache's entry that answers the call (read in the admission's step, when asked for), or null. */
   cached: string | null;
-  settle(outcome: CallOutcome): Promise<void>;
+  /** Settles the call (and writes `cache`, the answer it leaves to the response cache, in the same step). */
+  settle(outcome: CallOutcome, cache?: CacheWrite | null): Promise<void>;
 };

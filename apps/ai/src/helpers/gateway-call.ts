@@ -4,7 +4,7 @@ import type { Answer, Json, Provider, ProviderRequest } from "../providers/types
 import { admit } from "./admission";
 import type { Admission, Caller, CallKind, CallOutcome, CallPlan, Pricing, TokenCounts } from "./calls";
 import type { Deployment, ModelAlias } from "./registry";
-import { type CachedAnswer, cacheLookupOf, parseCached, storeCached } from "./response-cache";
+import { type AnswerToKeep, type CachedAnswer, cacheLookupOf, cacheWriteOf, parseCached } from "./response-cache";
 import { routeCall } from "./routing";
 import type { InputTokens } from "./tokens";
 
@@ -21,9 +21,9 @@ export type Ending = TokenCounts & {
  * A call admitted to run: its alias, plan and admission, the headers of its answer, and `settle`
  * (the first call counts; later ones do nothing). Settling goes on after it returns, so an answer
  * never waits for it: its Redis command is queued at once, ahead of anything a later request of
- * this instance sends, and stopping the service waits for it. `hit` is the cached answer to give instead of
- * calling upstream; `remember` keeps a complete answer for the next identical call (null when the
- * call is not cacheable, or is a hit).
+ * this instance sends, and stopping the service waits for it. `hit` is the cached answer to give
+ * instead of calling upstream; `keeps` says whether a complete answer handed to `settle` is kept
+ * for the next identical call (in the settle's own Redis step; not when the call is not cacheable, or is a hit).
  */
 export type OpenCall = {
   alias: ModelAlias;
@@ -31,8 +31,8 @@ export type OpenCall = {
   admission: Admission;
   headers: Record<string, string>;
   hit: CachedAnswer | null;
-  remember: ((answer: CachedAnswer) => void) | null;
-  settle(ending: Ending): void;
+  keeps: boolean;
+  settle(ending: Ending, answer?: AnswerToKeep): void;
   fail(error: unknown, signal: AbortSignal): void;
 };
 
@@ -77,7 +77,8 @@ export async function openCall(
   const hit = admission.cached === null ? null : parseCached(admission.cached);
   const started = performance.now();
   let settled = false;
-  const settle = (ending: Ending) => {
+  const keeps = cacheKey !== null && !hit;
+  const settle = (ending: Ending, answer?: AnswerToKeep) => {
     if (settled) return;
     settled = true;
     const outcome: CallOutcome = {
@@ -96,7 +97,9 @@ export async function openCall(
     };
     // Checked first: the request's child logger is made on first use, which most calls never need.
     if (ctx.deps.logger.isLevelEnabled("debug")) ctx.logger.debug({ call: admission.id, model: plan.model, ...outcome }, "ai call settled");
-    deps.accounting.settleAfterAnswer(admission.settle(outcome));
+    // A failed store is the settle's failure: logged, never the caller's problem.
+    const cache = keeps && answer ? cacheWriteOf(deps, cacheKey, answer) : null;
+    deps.accounting.settleAfterAnswer(admission.settle(outcome, cache));
   };
   const fail = (error: unknown, signal: AbortSignal) =>
     settle({
@@ -107,10 +110,8 @@ export async function openCall(
       httpStatus: error instanceof ApiError ? error.status : 500,
       firstTokenMs: null,
     });
-  // Not awaited: the answer is stored off the request path (a failed store is logged, never the caller's problem).
-  const remember = cacheKey !== null && !hit ? (answer: CachedAnswer) => void storeCached(deps, cacheKey, answer) : null;
   const headers = cacheKey === null ? admission.headers : { ...admission.headers, "x-lodge-cache": hit ? "hit" : "miss" };
-  return { alias, plan, admission, headers, hit, remember, settle, fail };
+  return { alias, plan, admission, headers, hit, keeps, settle, fail };
 }
 
 async function findAlias(ctx: Ctx, model: unknown): Promise<ModelAlias> {
@@ -180,10 +181,10 @@ export async function answerCall(
   },
 ) {
   const call = await openCall(ctx, { ...input, stream: false });
-  const settleWith = (answer: Json, deployment: Deployment | null) => {
+  const settleWith = (answer: Json, deployment: Deployment | null, kept?: AnswerToKeep) => {
     const usage = usageOf(answer.usage);
     const tokens = usage ?? { inputTokens: input.inputTokens.count(), outputTokens: input.estimate(answer), cachedTokens: 0 };
-    return call.settle({ ...tokens, deployment, tokensFrom: usage ? "upstream" : "tokenizer", status: "ok", httpStatus: 200, firstTokenMs: null });
+    return call.settle({ ...tokens, deployment, tokensFrom: usage ? "upstream" : "tokenizer", status: "ok", httpStatus: 200, firstTokenMs: null }, kept);
   };
   if (call.hit?.type === "json") {
     settleWith(call.hit.body, null);
@@ -202,8 +203,7 @@ export async function answerCall(
     });
     routed.end();
     const { body, text } = routed.value;
-    settleWith(body, routed.deployment);
-    call.remember?.({ type: "json", body });
+    settleWith(body, routed.deployment, { type: "json", body, text });
     return { answer: body, text, headers: call.headers };
   } catch (error) {
     call.fail(error, input.signal);

@@ -83,17 +83,19 @@ end
 return results
 `);
 
-// KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls running, daily spend, monthly spend.
-// ARGV: for each call: admission id, tokens used minus reserved, nano-USD spent minus reserved, the usage record.
+// KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls
+// running, daily spend, monthly spend, the response cache's entry to write.
+// ARGV: for each call: admission id, tokens used minus reserved, nano-USD spent minus reserved, the
+// usage record, the answer to cache ('': none) and its lifetime in seconds.
 // Lets each call go, corrects what it reserved (only in counters still alive: a minute that has
-// ended is not brought back), and queues its usage record, all in one step.
+// ended is not brought back), queues its usage record and keeps its answer, all in one step.
 const settleScript = luaScript(`
 local function correct(key, delta)
   if delta ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, delta) end
 end
-for call = 0, #ARGV / 4 - 1 do
-  local k = 1 + call * 6
-  local a = call * 4
+for call = 0, #ARGV / 6 - 1 do
+  local k = 1 + call * 7
+  local a = call * 6
   redis.call('ZREM', KEYS[k + 3], ARGV[a + 1])
   redis.call('ZREM', KEYS[k + 4], ARGV[a + 1])
   local tokens = tonumber(ARGV[a + 2])
@@ -103,8 +105,9 @@ for call = 0, #ARGV / 4 - 1 do
   correct(KEYS[k + 5], cost)
   correct(KEYS[k + 6], cost)
   redis.call('XADD', KEYS[1], '*', 'usage', ARGV[a + 4])
+  if ARGV[a + 5] ~= '' then redis.call('SET', KEYS[k + 7], ARGV[a + 5], 'EX', ARGV[a + 6]) end
 end
-return #ARGV / 4
+return #ARGV / 6
 `);
 
 /** Set while a user is banned (see setUserBanned). */
@@ -215,20 +218,36 @@ export function createReserve(redis: Redis) {
 
 export type Reserve = ReturnType<typeof createReserve>;
 
-export type Release = { id: string; tokensDelta: number; costNanoDelta: number; record: string };
+/** A response-cache entry to write: its Redis key, the entry, and for how long. */
+export type CacheWrite = { key: string; value: string; ttlSeconds: number };
+
+export type Release = { id: string; tokensDelta: number; costNanoDelta: number; record: string; cache: CacheWrite | null };
 
 /**
- * Releases reserved calls, corrects their tokens and cost to what they used, and queues their usage
- * records (XADD): one round trip for the calls settled in the same turn, so never behind an
- * admission of a later turn. A failed command fails each of its calls' settles (a record may then
- * be written twice: its writer keeps one row per id).
+ * Releases reserved calls, corrects their tokens and cost to what they used, queues their usage
+ * records (XADD) and writes the answers they leave to the response cache: one round trip for the
+ * calls settled in the same turn, so never behind an admission of a later turn (and an answer kept
+ * is there for it). A failed command fails each of its calls' settles (a record may then be written
+ * twice: its writer keeps one row per id).
  */
 export function createRelease(redis: Redis, stream: string) {
   const releaseAll = batched<{ keys: LimitKeys; call: Release }, void>(async (releases) => {
     await settleScript(
       redis,
-      [stream, ...releases.flatMap(({ keys }) => [keys.userTokens, keys.keyTokens, keys.userRunning, keys.keyRunning, keys.dailySpend, keys.monthlySpend])],
-      releases.flatMap(({ call }) => [call.id, call.tokensDelta, call.costNanoDelta, call.record]),
+      [
+        stream,
+        ...releases.flatMap(({ keys, call }) => [
+          keys.userTokens,
+          keys.keyTokens,
+          keys.userRunning,
+          keys.keyRunning,
+          keys.dailySpend,
+          keys.monthlySpend,
+          // Without an answer to keep, a key the script leaves alone (KEYS names every key a script touches).
+          call.cache?.key ?? keys.userTokens,
+        ]),
+      ],
+      releases.flatMap(({ call }) => [call.id, call.tokensDelta, call.costNanoDelta, call.record, call.cache?.value ?? "", call.cache?.ttlSeconds ?? 0]),
     );
     return releases.map(() => undefined);
   }, sentEachTurn);

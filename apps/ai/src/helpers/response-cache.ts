@@ -1,7 +1,8 @@
 import { canonicalHash } from "@lodge/kit";
 import type { AiDeps } from "../deps";
-import type { Json } from "../providers/types";
+import type { Json, StreamChunk } from "../providers/types";
 import type { Caller, CallKind } from "./calls";
+import type { CacheWrite } from "./limiter";
 
 /**
  * The exact-match response cache: an answer is served again to the same user for the same
@@ -11,11 +12,17 @@ import type { Caller, CallKind } from "./calls";
  * Streamed and non-streamed calls are cached apart (the key says which): a streamed hit replays
  * the very chunks the upstream sent (its usage chunk included, so the replay hides it unless the
  * caller asked for it, as a live stream does), a non-streamed hit is the very answer. Entries live
- * in Redis, shared by every instance, each at most AI_CACHE_MAX_ENTRY_BYTES. The cache never
- * fails a call: a Redis error is a miss, or an answer not stored.
+ * in Redis, shared by every instance, each at most AI_CACHE_MAX_ENTRY_BYTES, written by the call's
+ * settle (in the same Redis step). The cache never fails a call: a Redis error is a miss, or an answer not stored.
  */
 
 export type CachedAnswer = { type: "json"; body: Json } | { type: "stream"; chunks: Json[] };
+
+/**
+ * An answer to keep, as parsed and, when the provider passed it on as it came, as the upstream's
+ * text: an entry is made of that text rather than of the parsed answer serialized again.
+ */
+export type AnswerToKeep = { type: "json"; body: Json; text?: string } | { type: "stream"; chunks: StreamChunk[] };
 
 /** Fields of a request that do not change its answer. */
 const ignoredFields = new Set(["user", "stream", "stream_options"]);
@@ -55,14 +62,25 @@ export async function readCached(deps: AiDeps, key: string): Promise<CachedAnswe
   }
 }
 
-/** Keeps an answer for AI_CACHE_TTL_SECONDS; returns whether it was stored (not when too large, the cache off, or Redis failing). */
-export async function storeCached(deps: AiDeps, key: string, value: CachedAnswer): Promise<boolean> {
-  const ttl = deps.env.AI_CACHE_TTL_SECONDS;
-  if (ttl === 0) return false;
-  const serialized = JSON.stringify(value);
-  if (Buffer.byteLength(serialized) > deps.env.AI_CACHE_MAX_ENTRY_BYTES) return false;
+/** The entry that keeps an answer for AI_CACHE_TTL_SECONDS, or null when it is not to be kept (the cache off, or the entry too large). */
+export function cacheWriteOf(deps: AiDeps, key: string, answer: AnswerToKeep): CacheWrite | null {
+  const ttlSeconds = deps.env.AI_CACHE_TTL_SECONDS;
+  if (ttlSeconds === 0) return null;
+  // What JSON.stringify of the CachedAnswer gives, but with the upstream's text as it came where there is one.
+  const value =
+    answer.type === "json"
+      ? `{"type":"json","body":${answer.text ?? JSON.stringify(answer.body)}}`
+      : `{"type":"stream","chunks":[${answer.chunks.map(({ chunk, text }) => text ?? JSON.stringify(chunk)).join(",")}]}`;
+  if (Buffer.byteLength(value) > deps.env.AI_CACHE_MAX_ENTRY_BYTES) return null;
+  return { key: redisKey(deps, key), value, ttlSeconds };
+}
+
+/** Keeps an answer on its own (a call's settle writes its entry itself); returns whether it was stored (not when too large, the cache off, or Redis failing). */
+export async function storeCached(deps: AiDeps, key: string, answer: AnswerToKeep): Promise<boolean> {
+  const write = cacheWriteOf(deps, key, answer);
+  if (!write) return false;
   try {
-    await deps.redis.set(redisKey(deps, key), serialized, "EX", ttl);
+    await deps.redis.set(write.key, write.value, "EX", write.ttlSeconds);
     return true;
   } catch (error) {
     deps.logger.warn({ err: error }, "response cache unwritable: answer not cached");

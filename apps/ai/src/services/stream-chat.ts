@@ -47,15 +47,15 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
   const streamed: string[] = [];
   let usage: Json | undefined;
   /** The chunks as the upstream sent them, for the cache (dropped once larger than an entry may be). */
-  let kept: Json[] | null = call.remember ? [] : null;
+  let kept: StreamChunk[] | null = call.keeps ? [] : null;
   let keptBytes = 0;
 
   const finish = (status: "ok" | "error" | "cancelled") => {
     source.end();
-    if (status === "ok" && kept) call.remember?.({ type: "stream", chunks: kept });
     const counted = usageOf(usage);
     const tokens = counted ?? { inputTokens: inputTokens.count(), outputTokens: textTokens(streamed.join("")), cachedTokens: 0 };
-    return call.settle({ ...tokens, deployment, tokensFrom: counted ? "upstream" : "tokenizer", status, httpStatus: 200, firstTokenMs });
+    const ending = { ...tokens, deployment, tokensFrom: counted ? "upstream" : "tokenizer", status, httpStatus: 200, firstTokenMs } as const;
+    return call.settle(ending, status === "ok" && kept ? { type: "stream", chunks: kept } : undefined);
   };
 
   const events = new ReadableStream<Uint8Array>({
@@ -76,8 +76,8 @@ export async function streamChat({ ctx, input }: { ctx: Ctx; input: { caller: Ca
           const shown = shownTo(chunk, text, callerWantsUsage);
           const line = shown === null ? null : `data: ${shown}\n\n`;
           if (kept) {
-            kept.push(chunk);
-            keptBytes += line ? line.length : 0;
+            kept.push(next.value);
+            keptBytes += text?.length ?? line?.length ?? 0;
             if (keptBytes > ctx.deps.env.AI_CACHE_MAX_ENTRY_BYTES) kept = null;
           }
           if (!line) continue;
