@@ -24,16 +24,14 @@ export type CachedAnswer = { type: "json"; body: Json } | { type: "stream"; chun
  */
 export type AnswerToKeep = { type: "json"; body: Json; text?: string } | { type: "stream"; chunks: StreamChunk[] };
 
-/** Fields of a request that do not change its answer. */
-const ignoredFields = new Set(["user", "stream", "stream_options"]);
-
 /** The request's cache key (the user's id, then a hash of the request), or null when the call is not to be cached. */
 export function cacheKeyOf(caller: Caller, kind: CallKind, body: Json, headers: { get(name: string): string | null | undefined }): string | null {
   const asked = headers.get("x-lodge-cache")?.trim().toLowerCase();
   if (asked === "off") return null;
   if (asked !== "on" && body.temperature !== 0) return null;
-  const normalized = Object.fromEntries(Object.entries(body).filter(([field]) => !ignoredFields.has(field)));
-  const hash = canonicalHash({ kind, stream: body.stream === true, request: normalized });
+  // Fields that do not change the answer are left out (canonical JSON skips what is undefined).
+  const request = { ...body, user: undefined, stream: undefined, stream_options: undefined };
+  const hash = canonicalHash({ kind, stream: body.stream === true, request });
   // The user's id leads, so one user's entries can be found (and dropped) together.
   return `${caller.userId}:${hash}`;
 }
