@@ -155,6 +155,30 @@ describe("live delivery", () => {
     }
   });
 
+  test("concurrent sends to one user, written in several batches: each reaches the socket, and the last count read includes every one", async () => {
+    const user = await t.user();
+    const socket = await connect(user);
+    await socket.next((message) => message.type === "unread_count");
+    const sender = await t.issuer.client("reports", ["notifications:send"]);
+    const titles = Array.from({ length: 24 }, (_, index) => `concurrent ${index}`);
+    const sent = await Promise.all(
+      titles.map((title) =>
+        t.call("POST", "/notifications/send", { token: sender, body: { userId: user.id, type: "system.announcement", data: { title, body: "b" } } }),
+      ),
+    );
+    expect(sent.map((reply) => reply.status)).toEqual(titles.map(() => 202));
+    const listed = (await t.call("GET", "/notifications", { token: user.token })).json.notifications;
+    const byId = (one: { id: string }, other: { id: string }) => one.id.localeCompare(other.id);
+    const createdOn = () => socket.messages.filter((message) => message.type === "notification.created").map((message) => message.notification);
+    await eventually(() => createdOn().length === titles.length);
+    expect(createdOn().sort(byId)).toEqual(listed.sort(byId));
+    // Each batch reads its counts after its commit: the batch committed last counts them all (the
+    // counts' order on the socket follows the publishes', so the last message need not be the highest).
+    await eventually(() => socket.messages.some((message) => message.type === "unread_count" && message.count === titles.length));
+    expect(Math.max(...socket.messages.filter((message) => message.type === "unread_count").map((message) => message.count))).toBe(titles.length);
+    socket.close();
+  });
+
   test("another service's realtime.message on the bus reaches every socket of its user as { type, data }", async () => {
     const user = await t.user();
     const socket = await connect(user, { base: second.url });

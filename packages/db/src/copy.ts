@@ -49,7 +49,7 @@ export type CopyingTransaction = {
 /** Runs `work` in one transaction that can COPY; committed when it resolves, rolled back when it throws. */
 export type CopyingTransactions = <T>(work: (transaction: CopyingTransaction) => Promise<T>) => Promise<T>;
 
-const isPostgresJs = (client: unknown): client is postgres.Sql => typeof client === "function" && "begin" in client && "unsafe" in client;
+export const isPostgresJs = (client: unknown): client is postgres.Sql => typeof client === "function" && "begin" in client && "unsafe" in client;
 
 /**
  * Transactions that can COPY rows in, on either driver. A COPY runs on the transaction's own

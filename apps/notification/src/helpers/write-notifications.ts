@@ -1,4 +1,4 @@
-import { type Db, queryRows } from "@lodge/db";
+import { type Db, type InOrder, queryInOrder, queryRows } from "@lodge/db";
 import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
 import { batched, isRejectedData } from "@lodge/kit";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -6,7 +6,7 @@ import { type Channel, type NotificationType, type Rendered, renderParsed, type 
 import type { Channels } from "../channels/index";
 import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
-import { type Created, createdFor, createdReader } from "../realtime/announce";
+import type { Created } from "../realtime/announce";
 import { type Plan, planDelivery } from "./delivery-plan";
 import { amongIds } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
@@ -38,7 +38,7 @@ export type NotificationSend = {
 /**
  * A send's notification ids in its `userIds` order, and their deliveries still pending, for the
  * caller to queue once committed; `created`, when written outside a transaction (batchedSends), the
- * rows and unread counts read after the commit, for announceCreated.
+ * rows as written with their owners' unread counts read after the commit, for announceCreated.
  */
 export type WrittenSend = { ids: string[]; pending: PendingDelivery[]; created?: Created[] };
 /** A send that could not be planned (its rate limit, a channel's lookup) fails alone, not the sends written with it. */
@@ -52,40 +52,21 @@ const MAX_ROWS_A_STATEMENT = 2000;
 
 /**
  * Sends made outside a transaction by concurrent callers, written together (see `batched`): one
- * count of their callers' rate limits beside one read of the recipients and their opt-outs, one
- * statement writing every caller's notifications
- * and deliveries, and, once that has committed, one read of what their announcements need, so a
- * busy instance pays one commit and three round trips for many requests. Each caller's rows are
- * committed before its answer; rows Postgres refuses fail only their own caller.
+ * count of their callers' rate limits beside one read of the recipients and their opt-outs, then
+ * one statement writing every caller's notifications and deliveries with, right behind it on the
+ * same connection, the read of their owners' unread counts (it runs once the write has committed),
+ * so a busy instance pays one commit and two round trips for many requests. Each caller's rows
+ * are committed before its answer; rows Postgres refuses fail only their own caller.
  */
 export function batchedSends(planning: Planning, db: Db) {
-  const reads = planningReads(db);
-  const readCreated = createdReader(db);
-  return batched(
-    async (sends: NotificationSend[]) => {
-      const outcomes = await writeNotifications(planning, db, sends, reads);
-      const idLists = outcomes.map((outcome) => ("ids" in outcome ? outcome.ids : []));
-      // The write has committed, so this read failing must not fail the batch (nor retry its
-      // writes): each caller's announcement then reads its own rows again.
-      const created = idLists.some((ids) => ids.length > 0)
-        ? await readCreated(idLists.flat()).then(
-            (rows) => createdFor(rows, idLists),
-            () => [],
-          )
-        : [];
-      return outcomes.map((outcome, index): SendOutcome => {
-        const read = created[index];
-        return "ids" in outcome && read ? { ...outcome, created: read } : outcome;
-      });
-    },
-    {
-      maxBatch: MAX_ROWS_A_STATEMENT,
-      // The requests read in one turn of the event loop share a batch (a task would take only the first).
-      gather: "turn",
-      sizeOf: (send) => send.userIds.length,
-      retryAloneWhen: isRejectedData,
-    },
-  );
+  const batch = { reads: planningReads(db), inOrder: queryInOrder(db) };
+  return batched((sends: NotificationSend[]) => writeNotifications(planning, db, sends, batch), {
+    maxBatch: MAX_ROWS_A_STATEMENT,
+    // The requests read in one turn of the event loop share a batch (a task would take only the first).
+    gather: "turn",
+    sizeOf: (send) => send.userIds.length,
+    retryAloneWhen: isRejectedData,
+  });
 }
 
 /**
@@ -94,9 +75,16 @@ export function batchedSends(planning: Planning, db: Db) {
  * addresses and settings (see planDelivery): the inbox `sent` at once, others `pending`, `held`
  * (quiet hours, digest) or `skipped`. Reads, then one statement writing everything, all or
  * nothing: `tx` is a transaction only when the caller writes more with it. A user whose source key
- * is already stored gets no second notification: their existing one is returned.
+ * is already stored gets no second notification: their existing one is returned. With `inOrder`
+ * (of the database `tx` is, outside a transaction), the owners' unread counts are read after the
+ * write's commit and each send's outcome carries what its announcement needs (`created`).
  */
-export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[], reads = planningReads(tx)): Promise<SendOutcome[]> {
+export async function writeNotifications(
+  planning: Planning,
+  tx: Tx,
+  sends: NotificationSend[],
+  { reads = planningReads(tx), inOrder }: { reads?: ReturnType<typeof planningReads>; inOrder?: InOrder } = {},
+): Promise<SendOutcome[]> {
   const admissions = sends.map((send) => send.admit?.());
   // Each is awaited by its send's planning; a failed read must not leave a refusal unhandled meanwhile.
   for (const admission of admissions) admission?.catch(() => {});
@@ -114,7 +102,7 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
     }),
   );
   const planned = plans.flatMap((plan) => (plan.status === "fulfilled" ? [plan.value] : []));
-  const written = await insertRows(tx, planned);
+  const written = await insertRows(tx, planned, inOrder);
 
   return Promise.all(
     plans.map(async (outcome): Promise<SendOutcome> => {
@@ -139,6 +127,8 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
             )),
           );
       }
+      const inserted = plan.made.filter((made) => written.inserted.has(made.id));
+      const { unread } = written;
       return {
         ids: send.userIds.map((userId) => {
           const id = ids.get(userId);
@@ -146,6 +136,8 @@ export async function writeNotifications(planning: Planning, tx: Tx, sends: Noti
           return id;
         }),
         pending,
+        // Only when every one was written now (one stored before is announced as read again).
+        ...(unread && inserted.length === send.userIds.length ? { created: inserted.map((made) => createdRow(send, made, unread.get(made.userId) ?? 0)) } : {}),
       };
     }),
   );
@@ -217,14 +209,42 @@ async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audi
   return { send, made };
 }
 
+/** A notification as insertRows writes it, with its owner's unread count: what its announcement shows. */
+function createdRow(send: NotificationSend, made: Made, unread: number): Created {
+  const { id, userId, inApp, sourceKey } = made;
+  const { type, data, now } = send;
+  const { title, body, link } = inApp;
+  return {
+    id,
+    userId,
+    type: type.key,
+    category: type.category,
+    title,
+    body,
+    link: link ?? null,
+    data,
+    sourceKey,
+    readAt: null,
+    archivedAt: null,
+    createdAt: now,
+    unread,
+  };
+}
+
+/** A row of insertRows' statement: a notification written, or one of its deliveries. */
+type WrittenRow = { kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null; status: string | null };
+type Written = { inserted: Set<string>; pending: Map<string, PendingDelivery[]>; unread?: Map<string, number> };
+
 /**
  * Every planned row in one statement whatever their number (the sends' shared columns and the
  * notifications, each with its deliveries, as one JSON parameter each; a value that is absent is
  * left out of the JSON, which the statement reads as null): a notification whose source key is
  * stored is not written, and its planned deliveries are dropped with it. Returns the
- * notifications written and their pending deliveries, by notification.
+ * notifications written and their pending deliveries, by notification; with `inOrder`, also their
+ * owners' unread counts, read right behind the statement, after its commit (none when that read
+ * fails: the write has committed, so it must not fail the sends, whose announcements read again).
  */
-async function insertRows(tx: Tx, planned: PlannedSend[]) {
+async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Promise<Written> {
   if (planned.length === 0) return { inserted: new Set<string>(), pending: new Map<string, PendingDelivery[]>() };
   const sendRows = planned.map(({ send }, index) => ({
     send: index,
@@ -245,9 +265,7 @@ async function insertRows(tx: Tx, planned: PlannedSend[]) {
       deliveries: deliveryRows,
     })),
   );
-  const written = await queryRows<{ kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null; status: string | null }>(
-    tx,
-    sql`
+  const statement = sql`
     with sent as (
       select * from json_to_recordset(${JSON.stringify(sendRows)}::json)
         as sent(send int, type text, category text, data jsonb, created_at timestamptz)
@@ -273,8 +291,23 @@ async function insertRows(tx: Tx, planned: PlannedSend[]) {
     )
     select 'notification' as kind, id, id as notification_id, null::text as channel, null::text as status from made
     union all
-    select 'delivery', id, notification_id, channel, status from queued`,
-  );
+    select 'delivery', id, notification_id, channel, status from queued`;
+  if (!inOrder) return writtenOf(await queryRows<WrittenRow>(tx, statement));
+  const owners = [...new Set(notificationRows.map((row) => row.user_id))];
+  const [write, counts] = await inOrder([statement, unreadCounts(owners)]);
+  if (write?.status !== "fulfilled") throw write?.reason;
+  const unread = counts?.status === "fulfilled" ? new Map(counts.value.map((row) => [row.user_id as string, row.unread as number])) : undefined;
+  return { ...writtenOf(write.value as WrittenRow[]), ...(unread ? { unread } : {}) };
+}
+
+/** Each of `userIds`' unread notifications (archived ones not counted, as countUnread), a user with none left out. */
+const unreadCounts = (userIds: string[]) => sql`
+  select user_id, count(*)::int as unread from ${notifications}
+  where user_id in (select value::uuid from json_array_elements_text(${JSON.stringify(userIds)}::json)) and read_at is null and archived_at is null
+  group by user_id`;
+
+/** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */
+function writtenOf(written: WrittenRow[]) {
   const inserted = new Set(written.filter((row) => row.kind === "notification").map((row) => row.id));
   const pending = new Map<string, PendingDelivery[]>();
   for (const row of written) {

@@ -15,7 +15,7 @@ export type Created = typeof notifications.$inferSelect & { unread: number };
  * Reads notifications just committed, each with its owner's unread count, in one statement, built
  * once for `db` (prepared).
  */
-export function createdReader(db: Db): (ids: string[]) => Promise<Created[]> {
+function createdReader(db: Db): (ids: string[]) => Promise<Created[]> {
   // Each owner's unread count read with the rows.
   const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
   const read = db
@@ -27,7 +27,7 @@ export function createdReader(db: Db): (ids: string[]) => Promise<Created[]> {
 }
 
 /** `rows` (read for many callers) as each caller's `ids` list asked, in its order; one that is gone left out. */
-export function createdFor(rows: Created[], idLists: string[][]): Created[][] {
+function createdFor(rows: Created[], idLists: string[][]): Created[][] {
   const byId = new Map(rows.map((row) => [row.id, row]));
   return idLists.map((ids) => ids.flatMap((id) => byId.get(id) ?? []));
 }
