@@ -14,6 +14,7 @@ import {
   mountOperations,
   Redis,
 } from "@lodge/kit";
+import { eventually } from "@lodge/kit/testing";
 
 const allowedOrigin = "https://app.example.com";
 const bodyLimitBytes = 1024;
@@ -490,6 +491,18 @@ describe("operations", () => {
     expect(response.text).toContain('service="kit-test"');
     // Default process metrics are collected too.
     expect(response.text).toContain("process_cpu_user_seconds_total");
+  });
+});
+
+describe("the event loop's delay", () => {
+  test("a stall of the event loop shows in nodejs_eventloop_lag_max_seconds (sampled every 100 ms: late by at most that)", async () => {
+    // Each scrape reads the samples since the one before; the stall's lands in the first after the sampler runs again.
+    const lagMax = async () => Number((await call("/metrics")).text.match(/^nodejs_eventloop_lag_max_seconds\{[^}]*\} (\S+)$/m)?.[1]);
+    await eventually(async () => (await lagMax()) > 0); // The sampler is running.
+    const stallMs = 400;
+    const until = performance.now() + stallMs;
+    while (performance.now() < until) {}
+    await eventually(async () => (await lagMax()) >= (stallMs - 100) / 1000);
   });
 });
 
