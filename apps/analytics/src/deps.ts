@@ -3,6 +3,7 @@ import type { AnalyticsEnv } from "./env";
 import type { IngestMetrics } from "./helpers/ingest-metrics";
 import type { SiteCache } from "./helpers/site-cache";
 import type { TrackerScript } from "./helpers/tracker-script";
+import type { ClientCache } from "./helpers/traffic";
 import type { Visitors } from "./helpers/visitors";
 
 /** What the kit builds for every service, plus the analytics service's own (see service.ts); built once at boot. */
@@ -15,6 +16,8 @@ export type AnalyticsDeps = ServiceBase &
     rollupPassSeconds: Histogram;
     /** Sites by site key for ingest, briefly cached. */
     siteCache: SiteCache;
+    /** What ingest makes of a user agent (a bot, or a browser, OS and device), kept per agent. */
+    clients: ClientCache;
     /** The day's visitor hash and the visits (Redis). */
     visitors: Visitors;
     ingestMetrics: IngestMetrics;

@@ -10,6 +10,7 @@ import { ensurePartitions, monthStart } from "./helpers/partitions";
 import { createRollupMetrics } from "./helpers/rollup-metrics";
 import { createSiteCache } from "./helpers/site-cache";
 import { buildTrackerScript } from "./helpers/tracker-script";
+import { createClientCache } from "./helpers/traffic";
 import { createVisitors } from "./helpers/visitors";
 import { jobs } from "./jobs/index";
 import { eventRoutes } from "./routes/events/index";
@@ -68,6 +69,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
       tracker: await buildTrackerScript(),
       rollupPassSeconds: createRollupMetrics(base.metrics, base.db),
       siteCache: createSiteCache({ db: base.db, clock: base.clock, ttlMs: SITE_CACHE_MS }),
+      clients: createClientCache(),
     };
   },
   routes: (deps) => [

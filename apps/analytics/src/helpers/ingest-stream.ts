@@ -1,5 +1,6 @@
 import type { Redis } from "@lodge/kit";
 import { dirtyHours, type EventRow, eventCopyRow } from "./event-row";
+import type { EncodedEvents } from "./web-event-rows";
 
 /** The Redis stream accepted events wait in until the writer has committed them to Postgres. */
 export const ingestStream = (prefix: string) => `${prefix}analytics:ingest:copy`;
@@ -25,13 +26,17 @@ export const HOURS_FIELD = "hours";
 export const JSON_ROWS_FIELD = "rows";
 
 /**
- * Queues events for the writer; resolves once Redis has them (what a 202 waits for). One entry per
- * call, so a request's events are written (or re-delivered) together.
+ * Queues a request's events for the writer (`webEventRows`); resolves once Redis has them (what a
+ * 202 waits for). One entry per call, so a request's events are written (or re-delivered)
+ * together. Sent as text: ioredis writes a command of strings with one encoding, while a Buffer
+ * argument is copied twice more (into the command, then into the pipeline's write).
  */
-export async function queueEventRows(redis: Redis, prefix: string, rows: readonly EventRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  let events = "";
-  for (const row of rows) events += eventCopyRow(row);
-  // As bytes: ioredis sends a Buffer as it is (a string it measures, then encodes).
-  await redis.xadd(ingestStream(prefix), "*", EVENTS_FIELD, Buffer.from(events), HOURS_FIELD, dirtyHours(rows).join(","));
+export async function queueEvents(redis: Redis, prefix: string, { rows, hours }: EncodedEvents): Promise<void> {
+  if (rows === "") return;
+  await redis.xadd(ingestStream(prefix), "*", EVENTS_FIELD, rows, HOURS_FIELD, hours.join(","));
+}
+
+/** `queueEvents` for events as EventRow (how the tests queue rows of their own). */
+export function queueEventRows(redis: Redis, prefix: string, rows: readonly EventRow[]): Promise<void> {
+  return queueEvents(redis, prefix, { rows: rows.map(eventCopyRow).join(""), hours: dirtyHours(rows) });
 }

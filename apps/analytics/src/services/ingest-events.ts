@@ -1,11 +1,9 @@
 import { ApiError } from "@lodge/kit";
-import { isbot } from "isbot";
 import type { Ctx } from "../deps";
 import { invalidFieldReason, WebEventFields, type WebEventInput } from "../helpers/event-fields";
-import type { EventRow } from "../helpers/event-row";
-import { queueEventRows } from "../helpers/ingest-stream";
+import { queueEvents } from "../helpers/ingest-stream";
 import { originAllowed } from "../helpers/site-rules";
-import { agentOf, trafficOf } from "../helpers/traffic";
+import { type KeptEvent, webEventRows } from "../helpers/web-event-rows";
 
 export type IngestInput = {
   siteKey: string;
@@ -35,7 +33,7 @@ function clampedTime(ts: WebEventInput["ts"], now: number, skewMs: number): numb
  * Neither the address nor the user agent is kept: only the visitor hash and what was parsed.
  */
 export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInput }) {
-  const { env, siteCache, limiter, visitors, ingestMetrics, redis, redisPrefix, clock } = ctx.deps;
+  const { env, siteCache, clients, limiter, visitors, ingestMetrics, redis, redisPrefix, clock } = ctx.deps;
   const found = await siteCache.byKey(input.siteKey);
   if (!found) throw new ApiError({ code: "NOT_FOUND", message: "No site has this siteKey" });
   const { site } = found;
@@ -50,8 +48,9 @@ export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInpu
 
   const now = clock().getTime();
   const dropped: Dropped[] = [];
-  const everyEvent = isbot(input.userAgent) ? "bot" : found.excludesIp(input.ip) ? "excluded_ip" : undefined;
-  const kept: { event: WebEventInput; page: URL; at: number }[] = [];
+  const client = clients(input.userAgent);
+  const everyEvent = client.bot ? "bot" : found.excludesIp(input.ip) ? "excluded_ip" : undefined;
+  const kept: KeptEvent[] = [];
   for (const [index, raw] of input.events.entries()) {
     if (everyEvent) {
       dropped.push({ index, reason: everyEvent });
@@ -74,33 +73,8 @@ export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInpu
     const visitorId = await visitors.visitorId(site.id, input.ip, input.userAgent, new Date(now));
     const times = kept.map(({ at }) => at);
     const visitStart = await visitors.visitStart(site.id, visitorId, Math.min(...times), Math.max(...times));
-    const agent = agentOf(input.userAgent);
-    // A request's events mostly share one time (the server's): each distinct one is formatted once.
-    const isoTimes = new Map<number, string>();
-    const iso = (at: number) => {
-      const known = isoTimes.get(at);
-      if (known !== undefined) return known;
-      const text = new Date(at).toISOString();
-      isoTimes.set(at, text);
-      return text;
-    };
-    const rows = kept.map(
-      ({ event, page, at }): EventRow => ({
-        id: Bun.randomUUIDv7(),
-        // An event of a visit that was already going on is not placed before the visit's start.
-        ts: iso(Math.max(at, visitStart)),
-        site_id: site.id,
-        user_id: null,
-        name: event.name,
-        visitor_id: visitorId,
-        visit_start: iso(visitStart),
-        ...trafficOf(page, event.referrer, site.domain),
-        ...agent,
-        screen_width: event.screenWidth ?? null,
-        props: event.props ?? {},
-      }),
-    );
-    await queueEventRows(redis, redisPrefix, rows);
+    const request = { siteId: site.id, siteDomain: site.domain, visitorId, visitStart, agent: client.agent };
+    await queueEvents(redis, redisPrefix, webEventRows(request, kept));
   }
   ingestMetrics.accepted.inc(kept.length);
   for (const { reason } of dropped) ingestMetrics.dropped.inc({ reason });
