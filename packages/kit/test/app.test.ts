@@ -495,7 +495,7 @@ describe("operations", () => {
 });
 
 describe("the event loop's delay", () => {
-  test("a stall of the event loop shows in nodejs_eventloop_lag_max_seconds (sampled every 100 ms: late by at most that)", async () => {
+  test("a stall of the event loop shows in nodejs_eventloop_lag_max_seconds (short by at most the 100 ms between samples)", async () => {
     // Each scrape reads the samples since the one before; the stall's lands in the first after the sampler runs again.
     const lagMax = async () => Number((await call("/metrics")).text.match(/^nodejs_eventloop_lag_max_seconds\{[^}]*\} (\S+)$/m)?.[1]);
     await eventually(async () => (await lagMax()) > 0); // The sampler is running.
