@@ -12,7 +12,8 @@
  *   (c) during (b), a probe every 50 ms (one event of another site) and the time until it can be
  *       read in Postgres: ingest-to-queryable lag p50 / p99;
  *   (d) the CPU time per 1,000 events stored during (b) of the service's process and of the
- *       database's Postgres backends (steadier than rates when other work shares the machine).
+ *       database's Postgres backends (steadier than rates when other work shares the machine);
+ *   (e) the rollup job's passes during (b), from its histogram on /metrics: how many, how long.
  * Knobs (env): ANALYTICS_BENCH_COPY_ROWS, BENCH_CONNECTIONS, BENCH_SECONDS, BENCH_DRIVER (wrk|fetch),
  * BENCH_PROFILE (a directory: the service writes a CPU profile there when it stops).
  */
@@ -189,6 +190,13 @@ async function main() {
       return new Map(await Promise.all(pids.map(async ({ pid }) => [pid as number, await cpuMs(pid as number)] as const)));
     };
     const cpuBefore = { service: await cpuMs(service.pid), backends: await backendsCpu() };
+    // The rollup job's passes so far (its histogram on /metrics): their count and summed duration.
+    const rollupPasses = async () => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const value = (name: string) => Number(text.match(new RegExp(`^analytics_rollup_pass_duration_seconds_${name}(?:\\{[^}]*\\})? (\\S+)$`, "m"))?.[1] ?? 0);
+      return { count: value("count"), seconds: value("sum") };
+    };
+    const passesBefore = await rollupPasses();
 
     log(`${settings.connections} connections, batches of ${BATCH}, ${settings.seconds} s (${driver.kind})...`);
     const begun = performance.now();
@@ -211,6 +219,7 @@ async function main() {
       await Bun.sleep(20);
     }
     const serviceCpu = (await cpuMs(service.pid)) - cpuBefore.service;
+    const passesAfter = await rollupPasses();
     let postgresCpu = 0;
     for (const [pid, ms] of await backendsCpu()) postgresCpu += ms - (cpuBefore.backends.get(pid) ?? 0);
     probing = false;
@@ -234,6 +243,11 @@ async function main() {
     );
     console.log(
       `CPU per 1,000 events stored:                 service ${((serviceCpu * 1000) / rows).toFixed(1)} ms, Postgres backends ${((postgresCpu * 1000) / rows).toFixed(1)} ms`,
+    );
+    const passes = passesAfter.count - passesBefore.count;
+    const passSeconds = passesAfter.seconds - passesBefore.seconds;
+    console.log(
+      `rollup passes during the run:               ${passes}, ${passSeconds.toFixed(1)} s in all (mean ${passes > 0 ? ((passSeconds / passes) * 1000).toFixed(0) : "-"} ms)`,
     );
     console.log(
       `targets: ≥ 50,000 events/s stored: ${storedRate >= 50_000 ? "met" : "NOT met"}; ≥ 0.30 of raw COPY: ${storedRate / copyRate >= 0.3 ? "met" : "NOT met"}`,

@@ -31,6 +31,9 @@ describe("the partitions job", () => {
       await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour) values (${site}, ${at})`);
       await t.db.execute(sql`insert into analytics.rollup_days values (${site}, ${at.slice(0, 10)}, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_pages values (${site}, ${at.slice(0, 10)}, '/', 1, 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_hour_pages values (${site}, ${at}, ${at.slice(0, 10)}, '/', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_day_visitors values (${site}, ${at.slice(0, 10)}, 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_page_visitors values (${site}, ${at.slice(0, 10)}, '/', 1)`);
     }
     t.clock.set("2026-05-15T08:00:00Z");
     expect(await runJob()).toEqual({ dropped: ["events_2026_02", "events_2026_03"] });
@@ -41,9 +44,14 @@ describe("the partitions job", () => {
           union all select 'hours', hour::date::text from analytics.rollup_hours
           union all select 'dirty', hour::date::text from analytics.rollup_dirty
           union all select 'days', day::text from analytics.rollup_days
-          union all select 'pages', day::text from analytics.rollup_pages order by 1`,
+          union all select 'pages', day::text from analytics.rollup_pages
+          union all select 'hour pages', hour::date::text from analytics.rollup_hour_pages
+          union all select 'day visitors', day::text from analytics.rollup_day_visitors
+          union all select 'page visitors', day::text from analytics.rollup_page_visitors order by 1`,
     );
-    expect(left).toEqual(["days", "dirty", "events", "hours", "pages"].map((source) => ({ source, at: "2026-04-02" })));
+    expect(left).toEqual(
+      ["day visitors", "days", "dirty", "events", "hour pages", "hours", "page visitors", "pages"].map((source) => ({ source, at: "2026-04-02" })),
+    );
     // Run again: nothing more to do.
     expect(await runJob()).toEqual({ dropped: [] });
   });

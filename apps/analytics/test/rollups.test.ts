@@ -84,13 +84,48 @@ describe("rollUp", () => {
     await pass();
     expect((await hoursOf(site.id))[0]).toEqual({ hour: "09:00", visitors: 2, visits: 2, bounces: 0, duration: 3300 + 1500, pageviews: 3, events: 3 });
     await t.db.execute(sql`delete from analytics.events where site_id = ${site.id} and ts >= '2026-03-10T10:00:00Z'`);
-    await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour) values (${site.id}, '2026-03-10T10:00:00Z')`);
+    await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour, rescan) values (${site.id}, '2026-03-10T10:00:00Z', true)`);
     await pass();
     expect((await hoursOf(site.id)).map((row) => row.hour)).toEqual(["09:00"]);
     expect(await pagesOf(site.id)).toEqual([
       { day: "2026-03-10", pathname: "/", visitors: 2, pageviews: 2 },
       { day: "2026-03-10", pathname: "/about", visitors: 1, pageviews: 1 },
     ]);
+  });
+
+  test("a user's erasure marks its hours for a rescan: their days and pages are counted again without the erased events", async () => {
+    const site = await createSite(t);
+    const userId = Bun.randomUUIDv7();
+    await smallDay(site.id);
+    // D, signed in (tied to the user): /erased, then /about within the visit; the only visitor of /erased.
+    await insertEventRows(t.db, [
+      webEvent(site.id, "2026-03-10T10:20:00.000Z", { visitor_id: "4", user_id: userId, pathname: "/erased" }),
+      webEvent(site.id, "2026-03-10T10:25:00.000Z", { visitor_id: "4", user_id: userId, visit_start: "2026-03-10T10:20:00.000Z", pathname: "/about" }),
+    ]);
+    await pass();
+    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 4 }]);
+    expect(await pagesOf(site.id)).toContainEqual({ day: "2026-03-10", pathname: "/erased", visitors: 1, pageviews: 1 });
+    await t.deps.bus.publish("user.deletion_requested", { userId, requestedAt: t.clock.now().toISOString() });
+    await eventually(async () => {
+      const [mark] = await queryRows<{ rescan: boolean }>(t.db, sql`select rescan from analytics.rollup_dirty where site_id = ${site.id}`);
+      return mark?.rescan === true;
+    });
+    await pass();
+    expect(await marksOf(site.id)).toEqual([]);
+    expect(await hoursOf(site.id)).toEqual([
+      { hour: "09:00", visitors: 2, visits: 2, bounces: 1, duration: 3300, pageviews: 3, events: 3 },
+      { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
+    ]);
+    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 3 }]);
+    expect(await pagesOf(site.id)).toEqual([
+      { day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 3 },
+      { day: "2026-03-10", pathname: "/about", visitors: 2, pageviews: 2 },
+    ]);
+    // Events after the rescan are counted on top of the rebuilt sets, as before it.
+    await insertEventRows(t.db, [webEvent(site.id, "2026-03-10T11:00:00.000Z", { visitor_id: "5", pathname: "/about" })]);
+    await pass();
+    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 4 }]);
+    expect(await pagesOf(site.id)).toContainEqual({ day: "2026-03-10", pathname: "/about", visitors: 3, pageviews: 3 });
   });
 
   test("days are the site's local ones: a UTC hour of a +05:30 zone spans two days, and a Berlin evening is the next UTC day's", async () => {

@@ -105,6 +105,9 @@ describe("sites", () => {
       await t.db.execute(sql`insert into analytics.rollup_hours values (${id}, '2026-03-10T09:00:00Z', 1, 1, 1, 0, 1, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_days values (${id}, '2026-03-10', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_pages values (${id}, '2026-03-10', '/', 1, 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_hour_pages values (${id}, '2026-03-10T09:00:00Z', '2026-03-10', '/', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_day_visitors values (${id}, '2026-03-10', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_page_visitors values (${id}, '2026-03-10', '/', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour) values (${id}, '2026-03-10T09:00:00Z')`);
       await t.db.execute(sql`insert into analytics.site_shares (id, site_id, token_hash) values (${Bun.randomUUIDv7()}, ${id}, ${crypto.randomUUID()})`);
     }
@@ -114,9 +117,11 @@ describe("sites", () => {
       sql`select site_id, count(*)::int as n from (
         select site_id from analytics.events union all select site_id from analytics.rollup_hours union all select site_id from analytics.rollup_days
         union all select site_id from analytics.rollup_pages union all select site_id from analytics.rollup_dirty union all select site_id from analytics.site_shares
+        union all select site_id from analytics.rollup_hour_pages union all select site_id from analytics.rollup_day_visitors
+        union all select site_id from analytics.rollup_page_visitors
       ) rows where site_id in (${doomed.id}, ${kept.id}) group by site_id`,
     );
-    expect(left).toEqual([{ site_id: kept.id, n: 6 }]);
+    expect(left).toEqual([{ site_id: kept.id, n: 9 }]);
     expectError(await t.call("GET", `/analytics/sites/${doomed.id}`, { token: admin.token }), 404, "NOT_FOUND");
   });
 });

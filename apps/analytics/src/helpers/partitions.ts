@@ -58,6 +58,9 @@ export async function dropPartitionsBefore(db: Db, cutoff: Date): Promise<string
     await tx.execute(sql`delete from analytics.rollup_dirty where hour < ${cutoff.toISOString()}`);
     await tx.execute(sql`delete from analytics.rollup_days where day < ${day}`);
     await tx.execute(sql`delete from analytics.rollup_pages where day < ${day}`);
+    await tx.execute(sql`delete from analytics.rollup_hour_pages where hour < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_day_visitors where day < ${day}`);
+    await tx.execute(sql`delete from analytics.rollup_page_visitors where day < ${day}`);
     return old.sort();
   });
 }

@@ -24,6 +24,9 @@ export async function deleteSite({ ctx, input }: { ctx: Ctx; input: { id: string
         hours as (delete from analytics.rollup_hours where site_id = ${input.id}),
         days as (delete from analytics.rollup_days where site_id = ${input.id}),
         pages as (delete from analytics.rollup_pages where site_id = ${input.id}),
+        hour_pages as (delete from analytics.rollup_hour_pages where site_id = ${input.id}),
+        day_visitors as (delete from analytics.rollup_day_visitors where site_id = ${input.id}),
+        page_visitors as (delete from analytics.rollup_page_visitors where site_id = ${input.id}),
         dirty as (delete from analytics.rollup_dirty where site_id = ${input.id})
       select count(*)::int as events from events`,
     );

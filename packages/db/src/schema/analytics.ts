@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, date, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, date, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, erasedUsersTable, id, outboxTable, timestamptz } from "./columns";
 
 export const analyticsSchema = pgSchema("analytics");
@@ -141,6 +141,50 @@ export const rollupPages = analyticsSchema.table(
 );
 
 /**
+ * Per site, UTC hour, site-local day and page: the hour's pageviews of the page (two days for an
+ * hour of a zone whose offset is not a whole hour). A pass recomputing an hour adds the difference
+ * to rollup_pages' pageviews instead of recounting the day.
+ */
+export const rollupHourPages = analyticsSchema.table(
+  "rollup_hour_pages",
+  {
+    siteId: uuid("site_id").notNull(),
+    hour: timestamptz("hour").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    pathname: text("pathname").notNull(),
+    pageviews: integer("pageviews").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.hour, table.day, table.pathname] })],
+);
+
+/**
+ * The distinct visitors of each site-local day (and of each page of it): a pass adds the visitors
+ * of the hours it recomputes (`on conflict do nothing`) and counts only those that were new into
+ * rollup_days and rollup_pages, so a day's visitors are never recounted from its events (unless
+ * events were erased: see rollupDirty.rescan).
+ */
+export const rollupDayVisitors = analyticsSchema.table(
+  "rollup_day_visitors",
+  {
+    siteId: uuid("site_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.day, table.visitorId] })],
+);
+
+export const rollupPageVisitors = analyticsSchema.table(
+  "rollup_page_visitors",
+  {
+    siteId: uuid("site_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    pathname: text("pathname").notNull(),
+    visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.day, table.pathname, table.visitorId] })],
+);
+
+/**
  * Hours whose rollups are behind their events: marked in the writer's transaction (each mark bumps
  * `version`), cleared by the rollup pass that recomputed them only when not marked again meanwhile
  * (`version` unchanged), so an hour written during its recomputation is recomputed once more.
@@ -151,6 +195,11 @@ export const rollupDirty = analyticsSchema.table(
     siteId: uuid("site_id").notNull(),
     hour: timestamptz("hour").notNull(),
     version: bigint("version", { mode: "number" }).notNull().default(1),
+    /**
+     * Events of the hour were deleted (a user's erasure): the local days it overlaps are rebuilt
+     * from their events (the visitor sets only grow otherwise). A writer's new version keeps it.
+     */
+    rescan: boolean("rescan").notNull().default(false),
   },
   (table) => [primaryKey({ columns: [table.siteId, table.hour] })],
 );
