@@ -128,6 +128,28 @@ describe("rollUp", () => {
     expect(await pagesOf(site.id)).toContainEqual({ day: "2026-03-10", pathname: "/about", visitors: 3, pageviews: 3 });
   });
 
+  test("a site's new time zone has its days counted again in that zone: every hour it has events in is rescanned", async () => {
+    const admin = await t.issuer.admin();
+    const site = await createSite(t);
+    await insertEventRows(t.db, [
+      webEvent(site.id, "2026-03-10T10:00:00.000Z", { visitor_id: "1" }),
+      webEvent(site.id, "2026-03-10T23:30:00.000Z", { visitor_id: "2", pathname: "/late" }), // 00:30 on the 11th in Berlin
+    ]);
+    await pass();
+    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 2 }]);
+    const patched = await t.call("PATCH", `/analytics/sites/${site.id}`, { token: admin.token, body: { timeZone: "Europe/Berlin" } });
+    expect(patched.status).toBe(200);
+    await pass();
+    expect(await daysOf(site.id)).toEqual([
+      { day: "2026-03-10", visitors: 1 },
+      { day: "2026-03-11", visitors: 1 },
+    ]);
+    expect(await pagesOf(site.id)).toEqual([
+      { day: "2026-03-10", pathname: "/", visitors: 1, pageviews: 1 },
+      { day: "2026-03-11", pathname: "/late", visitors: 1, pageviews: 1 },
+    ]);
+  });
+
   test("days are the site's local ones: a UTC hour of a +05:30 zone spans two days, and a Berlin evening is the next UTC day's", async () => {
     const kolkata = await createSite(t, { timeZone: "Asia/Kolkata" });
     await insertEventRows(t.db, [

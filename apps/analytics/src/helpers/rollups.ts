@@ -192,6 +192,25 @@ async function recompute(tx: Tx, marks: SQL, rescan: boolean) {
       set visitors = analytics.rollup_pages.visitors + excluded.visitors, pageviews = analytics.rollup_pages.pageviews + excluded.pageviews`);
 }
 
+/**
+ * After a site's time zone changed its local days are other days: deletes its days' rows and sets
+ * and marks every hour it has events in (those rolled up and those waiting) for a rescan, so the
+ * job counts its days again in the new zone. In the caller's transaction, which must hold the
+ * rollups (`holdRollups`) before it changes the site.
+ */
+export async function recountDays(tx: Tx, siteId: string): Promise<void> {
+  await tx.execute(sql`with visitors as (delete from analytics.rollup_day_visitors where site_id = ${siteId}),
+    page_visitors as (delete from analytics.rollup_page_visitors where site_id = ${siteId}),
+    hour_pages as (delete from analytics.rollup_hour_pages where site_id = ${siteId}),
+    pages as (delete from analytics.rollup_pages where site_id = ${siteId})
+    delete from analytics.rollup_days where site_id = ${siteId}`);
+  await tx.execute(sql`insert into analytics.rollup_dirty (site_id, hour, rescan)
+    select ${siteId}, hour, true from (
+      select hour from analytics.rollup_hours where site_id = ${siteId} union select hour from analytics.rollup_dirty where site_id = ${siteId}
+    ) hours
+    on conflict (site_id, hour) do update set version = analytics.rollup_dirty.version + 1, rescan = true`);
+}
+
 /** How many (site, hour) marks wait for the rollups (the analytics_rollup_dirty_hours gauge). */
 export async function dirtyHours(db: Db): Promise<number> {
   const [row] = await queryRows<{ count: number }>(db, sql`select count(*)::int as count from analytics.rollup_dirty`);
