@@ -50,6 +50,8 @@ afterAll(async () => {
 });
 
 const base = `http://127.0.0.1:${port}`;
+/** How long the whole stack may take to start: on a loaded 2-core machine, the embedded Postgres's migrations and seven services took over a minute. */
+const STARTUP_MS = 150_000;
 const post = (path: string, body: unknown, token?: string) =>
   fetch(`${base}${path}`, {
     method: "POST",
@@ -58,7 +60,7 @@ const post = (path: string, body: unknown, token?: string) =>
   });
 
 test("/docs renders every service's reference with no network and no CSP violation (Scalar is served from node_modules)", async () => {
-  await eventually(() => output.includes("Lodge is running"), 60_000);
+  await eventually(() => output.includes("Lodge is running"), STARTUP_MS);
   const browser = await launchChromium();
   try {
     const docs = await openOffline(browser, `${base}/docs`);
@@ -76,10 +78,10 @@ test("/docs renders every service's reference with no network and no CSP violati
   } finally {
     await browser.close();
   }
-}, 90_000);
+}, 210_000); // STARTUP_MS, then the page
 
 test("bun run dev: sessions, a profile with an avatar, account deletion, on one port; Ctrl-C stops it all", async () => {
-  await eventually(() => output.includes("Lodge is running"), 60_000);
+  await eventually(() => output.includes("Lodge is running"), STARTUP_MS);
   expect(output).toContain(`http://localhost:${port}/docs`);
   expect(output).toContain("embedded PGlite");
 
@@ -174,4 +176,4 @@ test("bun run dev: sessions, a profile with an avatar, account deletion, on one 
     () => "closed",
   );
   expect(probe).toBe("closed");
-}, 120_000);
+}, 270_000); // STARTUP_MS, then the walk-through
