@@ -40,7 +40,7 @@ const marksOf = (siteId: string) =>
     sql`select to_char(hour at time zone 'UTC', 'HH24:MI') as hour, version::int from analytics.rollup_dirty where site_id = ${siteId} order by hour`,
   );
 
-/** Three visitors over two hours (hand-computed figures in the test below). */
+/** Three visitors over two hours (hand-computed figures in expectSmallDayRolledUp). */
 async function smallDay(siteId: string) {
   await insertEventRows(t.db, [
     // A: a visit from 09:10 to 10:05 (3,300 s), two pageviews and a signup.
@@ -55,6 +55,19 @@ async function smallDay(siteId: string) {
   ]);
 }
 
+/** The small day's rollups, counted by hand. */
+async function expectSmallDayRolledUp(siteId: string) {
+  expect(await hoursOf(siteId)).toEqual([
+    { hour: "09:00", visitors: 2, visits: 2, bounces: 1, duration: 3300, pageviews: 3, events: 3 },
+    { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
+  ]);
+  expect(await daysOf(siteId)).toEqual([{ day: "2026-03-10", visitors: 3 }]);
+  expect(await pagesOf(siteId)).toEqual([
+    { day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 3 },
+    { day: "2026-03-10", pathname: "/about", visitors: 2, pageviews: 2 },
+  ]);
+}
+
 describe("rollUp", () => {
   test("recomputes the dirty hours, the site's local days and pages, and clears their marks", async () => {
     const site = await createSite(t);
@@ -63,15 +76,7 @@ describe("rollUp", () => {
     const result = await pass();
     expect(result.cleared).toBeGreaterThanOrEqual(2);
     expect(await marksOf(site.id)).toEqual([]);
-    expect(await hoursOf(site.id)).toEqual([
-      { hour: "09:00", visitors: 2, visits: 2, bounces: 1, duration: 3300, pageviews: 3, events: 3 },
-      { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
-    ]);
-    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 3 }]);
-    expect(await pagesOf(site.id)).toEqual([
-      { day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 3 },
-      { day: "2026-03-10", pathname: "/about", visitors: 2, pageviews: 2 },
-    ]);
+    await expectSmallDayRolledUp(site.id);
   });
 
   test("an hour whose events are all gone loses its rows; a later event of a visit recomputes the hour the visit began", async () => {
@@ -112,15 +117,7 @@ describe("rollUp", () => {
     });
     await pass();
     expect(await marksOf(site.id)).toEqual([]);
-    expect(await hoursOf(site.id)).toEqual([
-      { hour: "09:00", visitors: 2, visits: 2, bounces: 1, duration: 3300, pageviews: 3, events: 3 },
-      { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
-    ]);
-    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 3 }]);
-    expect(await pagesOf(site.id)).toEqual([
-      { day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 3 },
-      { day: "2026-03-10", pathname: "/about", visitors: 2, pageviews: 2 },
-    ]);
+    await expectSmallDayRolledUp(site.id);
     // Events after the rescan are counted on top of the rebuilt sets, as before it.
     await insertEventRows(t.db, [webEvent(site.id, "2026-03-10T11:00:00.000Z", { visitor_id: "5", pathname: "/about" })]);
     await pass();
