@@ -1,4 +1,4 @@
-import { type CopyValue, copyField, type Db, queryRows } from "@lodge/db";
+import { type CopyValue, copyRow, type Db, queryRows } from "@lodge/db";
 import { type SQL, sql } from "drizzle-orm";
 
 /**
@@ -98,12 +98,11 @@ const refusedEntry = () => Object.assign(new Error("A stream entry is not a JSON
 const fieldOf = (value: unknown): CopyValue =>
   value === undefined || value === null ? null : typeof value === "object" ? JSON.stringify(value) : (value as string | number);
 
-/** One event as a row of COPY's text format (as `copyRow` writes one), its fields in `EVENT_COLUMNS`' order. */
-export function eventCopyRow(row: EventRow): string {
-  let line = copyField(fieldOf(row[EVENT_COLUMNS[0]]));
-  for (let index = 1; index < EVENT_COLUMNS.length; index++) line += `\t${copyField(fieldOf(row[EVENT_COLUMNS[index] as keyof EventRow]))}`;
-  return `${line}\n`;
-}
+/**
+ * One event as a row of COPY's text format, its fields in `EVENT_COLUMNS`' order (what the tests
+ * and the JSON stream of before queue; the ingest writes its rows with `webEventRows`).
+ */
+export const eventCopyRow = (row: EventRow): string => copyRow(EVENT_COLUMNS.map((column) => fieldOf(row[column])));
 
 /** The rows of a JSON array of EventRow (a stream entry queued as JSON), checked to be objects. */
 export function parseEventRows(json: string): EventRow[] {
@@ -119,29 +118,21 @@ export function parseEventRows(json: string): EventRow[] {
 
 const HOUR_MS = 3_600_000;
 
+/** The start of the UTC hour holding `ms`, in ISO 8601: how a dirty hour is named. */
+export const hourStartOf = (ms: number): string => new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString();
+
 /**
  * The rollup hours storing `rows` marks dirty, each once, as `<site id> <hour in ISO 8601>`: for
  * each web event its hour and its visit's first hour (UTC), as `insertEventsFrom` marks them.
  * A time that is not one is left out (Postgres refuses its row anyway).
  */
 export function dirtyHours(rows: readonly Pick<EventRow, "site_id" | "ts" | "visit_start">[]): string[] {
-  // A request's events mostly share their times: each distinct one is turned into its hour once.
-  const timesOf = new Map<string, Set<string>>();
+  const hours = new Set<string>();
   for (const { site_id: siteId, ts, visit_start: visitStart } of rows) {
     if (siteId === null || siteId === undefined) continue;
-    let times = timesOf.get(siteId);
-    if (!times) {
-      times = new Set();
-      timesOf.set(siteId, times);
-    }
-    if (typeof ts === "string") times.add(ts);
-    if (typeof visitStart === "string") times.add(visitStart);
-  }
-  const hours = new Set<string>();
-  for (const [siteId, times] of timesOf) {
-    for (const at of times) {
-      const ms = Date.parse(at);
-      if (!Number.isNaN(ms)) hours.add(`${siteId} ${new Date(Math.floor(ms / HOUR_MS) * HOUR_MS).toISOString()}`);
+    for (const at of [ts, visitStart]) {
+      const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
+      if (!Number.isNaN(ms)) hours.add(`${siteId} ${hourStartOf(ms)}`);
     }
   }
   return [...hours];

@@ -1,5 +1,6 @@
 import { copyField } from "@lodge/db";
 import type { WebEventInput } from "./event-fields";
+import { hourStartOf } from "./event-row";
 import { type Agent, trafficOf } from "./traffic";
 
 /** An accepted web event of a request: as checked, its page (the URL parsed), and when it happened (ms, clamped). */
@@ -10,8 +11,6 @@ export type RequestFields = { siteId: string; siteDomain: string; visitorId: str
 
 /** A stream entry's events: rows of COPY's text format, and the rollup hours they mark dirty (`<site id> <hour in ISO 8601>`). */
 export type EncodedEvents = { rows: string; hours: string[] };
-
-const HOUR_MS = 3_600_000;
 
 /**
  * A request's web events as the ingest queues them: for each event the row `eventCopyRow` writes
@@ -61,7 +60,6 @@ export function webEventRows(request: RequestFields, events: readonly KeptEvent[
       `${Bun.randomUUIDv7()}\t${time}\t${siteAndUser}\t${copyField(event.name)}\t${visit}\t${pageFields}\t${agentFields}\t${copyField(event.screenWidth ?? null)}\t${props}\n`,
     );
   }
-  const hours = new Set<number>([Math.floor(visitStart / HOUR_MS)]);
-  for (const ts of times.keys()) hours.add(Math.floor(ts / HOUR_MS));
-  return { rows: rows.join(""), hours: [...hours].map((hour) => `${siteId} ${new Date(hour * HOUR_MS).toISOString()}`) };
+  const hours = new Set([visitStart, ...times.keys()].map((ms) => `${siteId} ${hourStartOf(ms)}`));
+  return { rows: rows.join(""), hours: [...hours] };
 }
