@@ -11,6 +11,7 @@ import { type Plan, planDelivery } from "./delivery-plan";
 import { amongIds } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
+import { unreadOnly } from "./unread";
 
 /** One send's notifications: one per user, of one type with the same data. */
 export type NotificationSend = {
@@ -300,10 +301,10 @@ async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Pr
   return { ...writtenOf(write.value as WrittenRow[]), ...(unread ? { unread } : {}) };
 }
 
-/** Each of `userIds`' unread notifications (archived ones not counted, as countUnread), a user with none left out. */
+/** Each of `userIds`' unread notifications (as countUnread counts them), a user with none left out. */
 const unreadCounts = (userIds: string[]) => sql`
   select user_id, count(*)::int as unread from ${notifications}
-  where user_id in (select value::uuid from json_array_elements_text(${JSON.stringify(userIds)}::json)) and read_at is null and archived_at is null
+  where user_id in (select value::uuid from json_array_elements_text(${JSON.stringify(userIds)}::json)) and ${unreadOnly()}
   group by user_id`;
 
 /** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */
