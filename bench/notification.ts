@@ -28,10 +28,12 @@ import { createTestDatabase } from "@lodge/db/testing";
 import { createQueue, createWorker } from "@lodge/jobs";
 import { createLogger } from "@lodge/kit";
 import { createTestRedis, startTestIssuer } from "@lodge/kit/testing";
+import postgres from "postgres";
 import { render, typeNamed } from "../apps/notification/src/catalog/index";
 import { notificationEnv } from "../apps/notification/src/env";
 import { createMailer, messageIdFor } from "../apps/notification/src/helpers/mailer";
 import { startNotificationService } from "../apps/notification/src/service";
+import { cpuMs } from "./lib/processes";
 import { root, setting } from "./lib/settings";
 
 const socketCount = setting("BENCH_SOCKETS", 10_000);
@@ -68,7 +70,7 @@ async function startHelper<Started>(script: string) {
     if (answer.error) throw new Error(`clients: ${answer.error}`);
     return answer;
   };
-  return { ask, started: first, stop: () => child.kill() };
+  return { ask, started: first, pid: child.pid, stop: () => child.kill() };
 }
 
 /** Runs `count` calls of `work` with `limit` in flight. */
@@ -205,7 +207,8 @@ async function main() {
     const measured = {
       bare: [] as number[],
       bareCpuMs: [] as number[],
-      notifications: [] as { rate: number; p50Ms: number; p99Ms: number; cpuMs: number }[],
+      bareOthers: [] as Others[],
+      notifications: [] as { rate: number; p50Ms: number; p99Ms: number; cpuMs: number; others: Others }[],
       batched: [] as { rate: number }[],
     };
     /** This process's CPU time (user + system) since `before`, per item: the service, the bench's HTTP client and BullMQ's queue and worker. */
@@ -213,18 +216,36 @@ async function main() {
       const used = process.cpuUsage(before);
       return (used.user + used.system) / 1000 / count;
     };
+    // The other processes' CPU (from /proc, 10 ms ticks): the database's Postgres backends, the Redis
+    // server (shared with anything else using it), the socket clients' process.
+    const redisPid = Number((await redis.redis.info("server")).match(/process_id:(\d+)/)?.[1]);
+    const sql = postgres(database.url, { max: 1 });
+    const othersCpu = async () => {
+      const backends = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+      const postgres = new Map(await Promise.all(backends.map(async ({ pid }) => [pid, await cpuMs(pid)] as const)));
+      return { postgres, redis: await cpuMs(redisPid), clients: await cpuMs(clients.pid) };
+    };
+    type Others = { postgres: number; redis: number; clients: number };
+    const othersEach = (before: Awaited<ReturnType<typeof othersCpu>>, after: Awaited<ReturnType<typeof othersCpu>>, count: number): Others => {
+      let postgres = 0;
+      for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
+      return { postgres: postgres / count, redis: (after.redis - before.redis) / count, clients: (after.clients - before.clients) / count };
+    };
     const bare = async (count: number) => {
+      const others = await othersCpu();
       const startedAt = performance.now();
       const cpuBefore = process.cpuUsage();
       const target = completed + count;
       await inFlight(count, concurrency, (index) => queue.add("noop", { at: index }));
       await until(async () => completed >= target, "the bare worker");
       measured.bareCpuMs.push(cpuMsEach(cpuBefore, count));
+      measured.bareOthers.push(othersEach(others, await othersCpu(), count));
       return count / ((performance.now() - startedAt) / 1000);
     };
     /** `count` notifications, `perRequest` recipients a request. */
     const notifications = async (count: number, perRequest = 1) => {
       await clients.ask({ cmd: "reset" });
+      const others = await othersCpu();
       const startedAt = now();
       const cpuBefore = process.cpuUsage();
       await inFlight(Math.ceil(count / perRequest), concurrency, (request) =>
@@ -235,7 +256,14 @@ async function main() {
       );
       await until(async () => (await report()).received >= count, "the notifications' receipt");
       const received = await report();
-      return { rate: count / ((received.lastAt - startedAt) / 1000), p50Ms: received.p50Ms, p99Ms: received.p99Ms, cpuMs: cpuMsEach(cpuBefore, count) };
+      const cpu = cpuMsEach(cpuBefore, count);
+      return {
+        rate: count / ((received.lastAt - startedAt) / 1000),
+        p50Ms: received.p50Ms,
+        p99Ms: received.p99Ms,
+        cpuMs: cpu,
+        others: othersEach(others, await othersCpu(), count),
+      };
     };
 
     log(
@@ -244,6 +272,7 @@ async function main() {
     await bare(500);
     await notifications(500);
     measured.bareCpuMs.length = 0;
+    measured.bareOthers.length = 0;
     for (let round = 0; round < rounds; round++) {
       measured.bare.push(await bare(notificationsPerRound));
       measured.notifications.push(await notifications(notificationsPerRound));
@@ -251,11 +280,14 @@ async function main() {
     }
     await worker.close();
     await queue.close();
+    await sql.end();
     await clients.ask({ cmd: "close" });
     const bareRate = mean(measured.bare);
     const notificationRate = mean(measured.notifications.map((round) => round.rate));
     const ratio = notificationRate / bareRate;
     const batchedRate = mean(measured.batched.map((round) => round.rate));
+    const others = (rounds: Others[]) =>
+      `Postgres ${mean(rounds.map((round) => round.postgres)).toFixed(3)}, Redis ${mean(rounds.map((round) => round.redis)).toFixed(3)}, clients ${mean(rounds.map((round) => round.clients)).toFixed(3)} ms`;
     return [
       "POST /notifications/send → received / bare BullMQ jobs".padEnd(62) +
         `${notificationRate.toFixed(0)}/s vs ${bareRate.toFixed(0)}/s`.padEnd(22) +
@@ -264,6 +296,8 @@ async function main() {
         measured.notifications.map((round, index) => `${round.rate.toFixed(0)}/s vs ${(measured.bare[index] as number).toFixed(0)}/s`).join(", "),
       "  CPU of this process per notification / per bare job".padEnd(62) +
         `${mean(measured.notifications.map((round) => round.cpuMs)).toFixed(3)} ms vs ${mean(measured.bareCpuMs).toFixed(3)} ms`,
+      "  CPU of the others per notification (Redis is shared)".padEnd(62) + others(measured.notifications.map((round) => round.others)),
+      "  CPU of the others per bare job".padEnd(62) + others(measured.bareOthers),
       "  send → receive latency".padEnd(62) +
         `p50 ${Math.max(...measured.notifications.map((round) => round.p50Ms)).toFixed(1)} ms, p99 ${Math.max(...measured.notifications.map((round) => round.p99Ms)).toFixed(1)} ms (worst round)`,
       `  the same, ${recipientsPerRequest} recipients a request (not the target)`.padEnd(62) +
