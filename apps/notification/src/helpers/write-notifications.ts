@@ -301,11 +301,14 @@ async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Pr
   return { ...writtenOf(write.value as WrittenRow[]), ...(unread ? { unread } : {}) };
 }
 
-/** Each of `userIds`' unread notifications (as countUnread counts them), a user with none left out. */
+/**
+ * Each of `userIds`' unread notifications (as countUnread counts them), counted user by user from
+ * the owner's index: a join of the ids with the table let the planner read the whole table (a
+ * sequential scan for every batch when its statistics are missing or small).
+ */
 const unreadCounts = (userIds: string[]) => sql`
-  select user_id, count(*)::int as unread from ${notifications}
-  where user_id in (select value::uuid from json_array_elements_text(${JSON.stringify(userIds)}::json)) and ${unreadOnly()}
-  group by user_id`;
+  select owner.id as user_id, (select count(*)::int from ${notifications} where ${notifications.userId} = owner.id and ${unreadOnly()}) as unread
+  from (select value::uuid as id from json_array_elements_text(${JSON.stringify(userIds)}::json)) as owner`;
 
 /** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */
 function writtenOf(written: WrittenRow[]) {
