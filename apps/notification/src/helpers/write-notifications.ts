@@ -232,8 +232,8 @@ function createdRow(send: NotificationSend, made: Made, unread: number): Created
   };
 }
 
-/** A row of insertRows' statement: a notification written, or one of its deliveries. */
-type WrittenRow = { kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null; status: string | null };
+/** A row of insertRows' statement: a notification written, or one of its pending deliveries (the others need nothing more). */
+type WrittenRow = { kind: "notification" | "delivery"; id: string; notification_id: string; channel: string | null };
 type Written = { inserted: Set<string>; pending: Map<string, PendingDelivery[]>; unread?: Map<string, number> };
 
 /**
@@ -290,9 +290,9 @@ async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Pr
       where planned.id in (select id from made)
       returning id, notification_id, channel, status
     )
-    select 'notification' as kind, id, id as notification_id, null::text as channel, null::text as status from made
+    select 'notification' as kind, id, id as notification_id, null::text as channel from made
     union all
-    select 'delivery', id, notification_id, channel, status from queued`;
+    select 'delivery', id, notification_id, channel from queued where status = 'pending'`;
   if (!inOrder) return writtenOf(await queryRows<WrittenRow>(tx, statement));
   const owners = [...new Set(notificationRows.map((row) => row.user_id))];
   const [write, counts] = await inOrder([statement, unreadCounts(owners)]);
@@ -312,11 +312,11 @@ const unreadCounts = (userIds: string[]) => sql`
 
 /** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */
 function writtenOf(written: WrittenRow[]) {
-  const inserted = new Set(written.filter((row) => row.kind === "notification").map((row) => row.id));
+  const inserted = new Set<string>();
   const pending = new Map<string, PendingDelivery[]>();
   for (const row of written) {
-    if (row.status !== "pending") continue;
-    pending.set(row.notification_id, [...(pending.get(row.notification_id) ?? []), { id: row.id, channel: row.channel as string }]);
+    if (row.kind === "notification") inserted.add(row.id);
+    else pending.set(row.notification_id, [...(pending.get(row.notification_id) ?? []), { id: row.id, channel: row.channel as string }]);
   }
   return { inserted, pending };
 }
