@@ -11,6 +11,9 @@ export type LimitName = "rpm" | "tpm" | "concurrency" | "daily_budget" | "monthl
 /** Why a call was not admitted: a limit, or its user is banned. */
 export type Refusal = LimitName | "banned";
 
+/** Both scripts are called once a turn with the turn's batch (`sentEachTurn` below): each call goes to the socket at once. */
+const sentOnceATurn = { sentAtOnce: true };
+
 // For each call, 10 KEYS: user rpm, user tpm, user calls running, key rpm, key tpm, key calls
 // running, daily spend, monthly spend, banned flag, the response cache's entry for the call;
 // and 16 ARGV: now, admission id, lease end, tokens, nano-USD, user rpm tpm concurrency, key rpm tpm
@@ -19,7 +22,8 @@ export type Refusal = LimitName | "banned";
 // Each call in turn, as if alone: reads its cache entry (a hit reserves no cost); checks every limit
 // and changes nothing when one is exceeded; then counts the call everywhere. Calls running are a
 // sorted set of admission ids by lease end, so a call whose instance died is let go.
-const admitScript = luaScript(`
+const admitScript = luaScript(
+  `
 local function admit(KEYS, ARGV)
   local now = tonumber(ARGV[1])
   local tokens = tonumber(ARGV[4])
@@ -81,7 +85,9 @@ for call = 0, #ARGV / 16 - 1 do
   results[call + 1] = admit({unpack(KEYS, call * 10 + 1, call * 10 + 10)}, {unpack(ARGV, call * 16 + 1, call * 16 + 16)})
 end
 return results
-`);
+`,
+  sentOnceATurn,
+);
 
 // KEYS: the usage stream, then for each call: user tpm, key tpm, user calls running, key calls
 // running, daily spend, monthly spend, the response cache's entry to write.
@@ -89,7 +95,8 @@ return results
 // usage record, the answer to cache ('': none) and its lifetime in seconds.
 // Lets each call go, corrects what it reserved (only in counters still alive: a minute that has
 // ended is not brought back), queues its usage record and keeps its answer, all in one step.
-const settleScript = luaScript(`
+const settleScript = luaScript(
+  `
 local function correct(key, delta)
   if delta ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('INCRBY', key, delta) end
 end
@@ -108,7 +115,9 @@ for call = 0, #ARGV / 6 - 1 do
   if ARGV[a + 5] ~= '' then redis.call('SET', KEYS[k + 7], ARGV[a + 5], 'EX', ARGV[a + 6]) end
 end
 return #ARGV / 6
-`);
+`,
+  sentOnceATurn,
+);
 
 /** Set while a user is banned (see setUserBanned). */
 export const bannedKeyOf = (prefix: string, userId: string) => `${prefix}ai:u:${userId}:banned`;
