@@ -9,6 +9,7 @@ export { createDocsHandler, type DocsSource } from "./docs";
 export { ApiError, causedBy, type ErrorBody, type ErrorCode, errorStatus, isRejectedData, issuesToDetails, toApiError } from "./errors";
 export { etagMatches } from "./etag";
 export { type Check, mountOperations } from "./health";
+export { createHttpClient, type HttpClientOptions } from "./http-client";
 export { instantOf, isTimeZone, nextLocalTime, quietHoursEnd, type TimeOfDay, wallTimeOf } from "./local-time";
 export { luaScript } from "./lua";
 export { Counter, createMetrics, Gauge, Histogram, type Metrics } from "./metrics";

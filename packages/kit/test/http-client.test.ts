@@ -1,0 +1,341 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Socket } from "bun";
+import { createHttpClient } from "../src/http-client";
+
+/** A request as the raw server read it, and the connection it came on (numbered from 1). */
+type Received = { head: string; body: string; connection: number };
+type Peer = { id: number; socket: Socket<Peer>; buffered: string; closed: PromiseWithResolvers<void> };
+
+/**
+ * An HTTP/1.1 server written by hand (`Bun.listen`), so that each test says byte for byte what
+ * the client gets: how answers are framed and split, when connections close.
+ */
+function rawServer(answer: (request: Received, socket: Socket<Peer>) => void) {
+  const requests: Received[] = [];
+  const peers: Peer[] = [];
+  const listener = Bun.listen<Peer>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(socket) {
+        const peer: Peer = { id: peers.length + 1, socket, buffered: "", closed: Promise.withResolvers<void>() };
+        peers.push(peer);
+        socket.data = peer;
+      },
+      data(socket, bytes) {
+        const peer = socket.data;
+        peer.buffered += Buffer.from(bytes).toString("latin1");
+        for (;;) {
+          const end = peer.buffered.indexOf("\r\n\r\n");
+          if (end < 0) return;
+          const head = peer.buffered.slice(0, end);
+          const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
+          if (peer.buffered.length < end + 4 + length) return;
+          const body = Buffer.from(peer.buffered.slice(end + 4, end + 4 + length), "latin1").toString();
+          const request = { head, body, connection: peer.id };
+          peer.buffered = peer.buffered.slice(end + 4 + length);
+          requests.push(request);
+          answer(request, socket);
+        }
+      },
+      close(socket) {
+        socket.data.closed.resolve();
+      },
+    },
+  });
+  return { url: `http://127.0.0.1:${listener.port}`, requests, peers, stop: () => listener.stop(true) };
+}
+
+const json = (text: string, extra = "") =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`;
+
+/** A body's chunks as a reader gets them, each as text. */
+async function chunksOf(response: Response): Promise<string[]> {
+  const chunks: string[] = [];
+  for await (const bytes of response.body as ReadableStream<Uint8Array>) chunks.push(Buffer.from(bytes).toString());
+  return chunks;
+}
+
+const stops: (() => unknown)[] = [];
+afterAll(() => {
+  for (const stop of stops) stop();
+});
+
+describe("createHttpClient", () => {
+  test("a request goes out with its headers, body and length; answers framed by length come whole, and the connection is reused", async () => {
+    const server = rawServer((request, socket) => socket.write(json(`{"echo":${JSON.stringify(request.body)}}`, "x-answer: 1\r\n")));
+    stops.push(server.stop);
+    const client = createHttpClient();
+    const first = await client(`${server.url}/v1/chat?x=1`, {
+      method: "POST",
+      headers: { authorization: "Bearer secret", "content-type": "application/json" },
+      body: '{"hello":"wörld"}',
+    });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-answer")).toBe("1");
+    expect(await first.json()).toEqual({ echo: '{"hello":"wörld"}' });
+    const second = await client(`${server.url}/v1/models`, { headers: new Headers({ accept: "application/json" }) });
+    expect(await second.text()).toBe('{"echo":""}');
+
+    const [post, get] = server.requests;
+    expect(post?.head.split("\r\n")).toEqual([
+      "POST /v1/chat?x=1 HTTP/1.1",
+      `host: ${new URL(server.url).host}`,
+      "accept-encoding: identity",
+      "authorization: Bearer secret",
+      "content-type: application/json",
+      `content-length: ${Buffer.byteLength('{"hello":"wörld"}')}`,
+    ]);
+    expect(get?.head.startsWith("GET /v1/models HTTP/1.1\r\n")).toBe(true);
+    expect(get?.head).not.toContain("content-length");
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 1]);
+  });
+
+  test("a chunked answer streams chunk by chunk, however its bytes are split, with extensions and trailers skipped", async () => {
+    const next = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+    const server = rawServer(async (_request, socket) => {
+      socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+      socket.write("7\r\ndata: 1\r\n");
+      await next[0]?.promise;
+      // The next chunk one byte a write, with an extension on its size line.
+      for (const byte of "8;name=value\r\n\ndata: 2\r\n") socket.write(byte);
+      await next[1]?.promise;
+      socket.write("0\r\nx-trailer: yes\r\n\r\n");
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    const response = await client(`${server.url}/stream`, { method: "POST", body: "{}" });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    // Each chunk is readable before the server sends the next.
+    expect(Buffer.from((await reader.read()).value as Uint8Array).toString()).toBe("data: 1");
+    next[0]?.resolve();
+    let second = "";
+    while (second.length < 8) second += Buffer.from((await reader.read()).value as Uint8Array).toString();
+    expect(second).toBe("\ndata: 2");
+    next[1]?.resolve();
+    expect((await reader.read()).done).toBe(true);
+    // The connection is reused after the last chunk.
+    await (await client(`${server.url}/stream`, { method: "POST", body: "{}" })).text();
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 1]);
+  });
+
+  test("an answer without a length is read to the connection's end; `connection: close` and HTTP/1.0 answers are not reused", async () => {
+    let answered = 0;
+    const server = rawServer((_request, socket) => {
+      answered++;
+      if (answered === 1) {
+        socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nto the end");
+        socket.end();
+      } else if (answered === 2) socket.write(json('"closing"', "connection: close\r\n"));
+      else if (answered === 3) socket.write('HTTP/1.0 200 OK\r\ncontent-length: 7\r\n\r\n"old 1"');
+      else socket.write(json('"fresh"'));
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    expect(await (await client(`${server.url}/a`)).text()).toBe("to the end");
+    expect(await (await client(`${server.url}/b`)).json()).toBe("closing");
+    expect(await (await client(`${server.url}/c`)).json()).toBe("old 1");
+    expect(await (await client(`${server.url}/d`)).json()).toBe("fresh");
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 2, 3, 4]);
+  });
+
+  test("a request on a reused connection the server had closed is sent again on a new one; on a new connection it fails", async () => {
+    const server = rawServer((request, socket) => {
+      // The first connection's second request meets a server that closes it as idle (nothing answered).
+      if (request.connection === 1 && server.requests.filter((seen) => seen.connection === 1).length === 2) return socket.end();
+      if (request.head.startsWith("GET /refused")) return socket.end();
+      socket.write(json(`"${request.connection}"`));
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    expect(await (await client(`${server.url}/a`)).json()).toBe("1");
+    expect(await (await client(`${server.url}/b`, { method: "POST", body: "{}" })).json()).toBe("2");
+    expect(server.requests.map((request) => [request.head.split(" ")[1], request.connection])).toEqual([
+      ["/a", 1],
+      ["/b", 1],
+      ["/b", 2],
+    ]);
+    // A new connection closed without an answer: an error, not a second try.
+    const fresh = createHttpClient();
+    await expect(fresh(`${server.url}/refused`)).rejects.toThrow(TypeError);
+  });
+
+  test("the signal aborts a request waiting for its answer, and a body being read; either way the connection is closed", async () => {
+    const held = Promise.withResolvers<void>();
+    const server = rawServer((request, socket) => {
+      if (request.head.startsWith("GET /held")) held.resolve();
+      if (request.head.startsWith("GET /body")) socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+
+    const waiting = new AbortController();
+    const answer = client(`${server.url}/held`, { signal: waiting.signal });
+    await held.promise;
+    waiting.abort(new Error("caller gone"));
+    await expect(answer).rejects.toThrow("caller gone");
+    await server.peers[0]?.closed.promise;
+
+    const reading = new AbortController();
+    const response = await client(`${server.url}/body`, { signal: reading.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(Buffer.from((await reader.read()).value as Uint8Array).toString()).toBe("first");
+    reading.abort(new Error("caller gone"));
+    await expect(reader.read()).rejects.toThrow("caller gone");
+    await server.peers[1]?.closed.promise;
+
+    // Already aborted: nothing is sent.
+    await expect(client(`${server.url}/never`, { signal: AbortSignal.abort(new Error("before")) })).rejects.toThrow("before");
+    expect(server.requests.map((request) => request.head.split(" ")[1])).toEqual(["/held", "/body"]);
+  });
+
+  test("a cancelled body closes its connection; the next request opens another", async () => {
+    const server = rawServer((request, socket) => {
+      if (request.connection === 1) socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+      else socket.write(json('"next"'));
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    const response = await client(`${server.url}/stream`);
+    await (response.body as ReadableStream<Uint8Array>).cancel();
+    await server.peers[0]?.closed.promise;
+    expect(await (await client(`${server.url}/next`)).json()).toBe("next");
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 2]);
+  });
+
+  test("a body larger than the socket buffers reaches a slow reader whole (the socket paused and resumed)", async () => {
+    const total = 16 * 1024 * 1024;
+    const answer = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${total}\r\n\r\n`), Buffer.alloc(total, "a")]);
+    const server = rawServer((_request, socket) => {
+      let offset = 0;
+      const pump = () => {
+        offset += Math.max(0, socket.write(answer.subarray(offset)));
+        if (offset < answer.length) setTimeout(pump, 1);
+      };
+      pump();
+    });
+    stops.push(server.stop);
+    const response = await createHttpClient()(`${server.url}/big`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.length;
+      // A slow reader: the socket's bytes pile up meanwhile.
+      if (received % (1024 * 1024) < value.length) await Bun.sleep(1);
+    }
+    expect(received).toBe(total);
+  });
+
+  test("an informational answer before the real one is skipped; a HEAD or 204 answer has no body and keeps the connection", async () => {
+    const server = rawServer((request, socket) => {
+      if (request.head.startsWith("HEAD")) return socket.write("HTTP/1.1 200 OK\r\ncontent-length: 42\r\n\r\n");
+      if (request.head.startsWith("DELETE")) return socket.write("HTTP/1.1 204 No Content\r\n\r\n");
+      socket.write(`HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n${json('"real"')}`);
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    expect(await (await client(`${server.url}/hints`)).json()).toBe("real");
+    const head = await client(`${server.url}/head`, { method: "HEAD" });
+    expect([head.status, await head.text()]).toEqual([200, ""]);
+    const deleted = await client(`${server.url}/gone`, { method: "DELETE" });
+    expect([deleted.status, await deleted.text()]).toEqual([204, ""]);
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 1, 1]);
+    expect(server.requests[2]?.head).toContain("content-length: 0");
+  });
+
+  test("what is not HTTP, an invalid length or broken chunk framing fails the request or its body; a cut body errors", async () => {
+    const server = rawServer((request, socket) => {
+      const path = request.head.split(" ")[1];
+      if (path === "/garbage") socket.write("<html>hello</html>\r\n\r\n");
+      if (path === "/lengths") socket.write("HTTP/1.1 200 OK\r\ncontent-length: 3, 4\r\n\r\nabcd");
+      if (path === "/framing") socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nabc\r\n");
+      if (path === "/cut") {
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nabc");
+        socket.end();
+      }
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    await expect(client(`${server.url}/garbage`)).rejects.toThrow("not HTTP");
+    await expect(client(`${server.url}/lengths`)).rejects.toThrow("content-length");
+    await expect((await client(`${server.url}/framing`)).text()).rejects.toThrow("chunk framing");
+    await expect((await client(`${server.url}/cut`)).text()).rejects.toThrow("closed before the answer was complete");
+  });
+
+  test("bodies it does not write itself (form data) go through Bun's fetch", async () => {
+    const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: async (request) => Response.json({ field: (await request.formData()).get("field") }) });
+    stops.push(() => server.stop(true));
+    const form = new FormData();
+    form.set("field", "value");
+    const response = await createHttpClient()(`http://127.0.0.1:${server.port}/form`, { method: "POST", body: form });
+    expect(await response.json()).toEqual({ field: "value" });
+  });
+
+  test("https: JSON and a streamed answer over TLS on one connection; a certificate nobody vouches for is refused", async () => {
+    const certificate = selfSignedCertificate();
+    const connections = new Set<unknown>();
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: certificate,
+      fetch(request, bun) {
+        connections.add(bun.requestIP(request)?.port);
+        if (new URL(request.url).pathname === "/json") return Response.json({ secure: true });
+        return new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("data: 1\n\n"));
+              controller.enqueue(new TextEncoder().encode("data: [DONE]\n\n"));
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        );
+      },
+    });
+    stops.push(() => server.stop(true));
+    const url = `https://127.0.0.1:${server.port}`;
+    const client = createHttpClient({ ca: certificate.cert });
+    expect(await (await client(`${url}/json`)).json()).toEqual({ secure: true });
+    expect((await chunksOf(await client(`${url}/stream`, { method: "POST", body: "{}" }))).join("")).toBe("data: 1\n\ndata: [DONE]\n\n");
+    expect(connections.size).toBe(1);
+    await expect(createHttpClient()(`${url}/json`)).rejects.toThrow();
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1 (openssl). */
+function selfSignedCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), "http-client-tls-"));
+  const run = Bun.spawnSync(
+    [
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+      "-keyout",
+      join(dir, "key.pem"),
+      "-out",
+      join(dir, "cert.pem"),
+    ],
+    { stderr: "pipe" },
+  );
+  if (run.exitCode !== 0) throw new Error(`openssl failed: ${run.stderr.toString()}`);
+  const certificate = { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+  rmSync(dir, { recursive: true });
+  return certificate;
+}
