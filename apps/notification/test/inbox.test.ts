@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { erasedUsers, fcmDevices, pushSubscriptions, recipients, telegramLinks } from "@lodge/db/schema";
+import { erasedUsers, fcmDevices, notifications, pushSubscriptions, recipients, telegramLinks, unreadCounts } from "@lodge/db/schema";
 import { eventually, readStream } from "@lodge/kit/testing";
-import { eq } from "drizzle-orm";
+import { and, count, eq, isNull } from "drizzle-orm";
 import { createNotification } from "../src/services/create-notification";
 import { rememberRecipient } from "../src/services/remember-recipient";
 import { startTestNotifications, type TestNotifications } from "./harness";
@@ -71,6 +71,51 @@ describe("the inbox", () => {
     const all = await t.call("POST", "/notifications/read-all", { token: user.token });
     expect(all.json).toEqual({ updated: 3 });
     expect(await count()).toBe(0);
+  });
+
+  test("the unread count kept by the database follows every change, equal to the rows neither read nor archived", async () => {
+    const user = await t.user();
+    const other = await t.user();
+    const keptCount = async () => (await t.call("GET", "/notifications/unread-count", { token: user.token })).json.count;
+    const rowsUnread = async () =>
+      (
+        await t.db
+          .select({ unread: count() })
+          .from(notifications)
+          .where(and(eq(notifications.userId, user.id), isNull(notifications.readAt), isNull(notifications.archivedAt)))
+      )[0]?.unread;
+    const patch = (id: string, body: Record<string, boolean>) => t.call("PATCH", `/notifications/${id}`, { token: user.token, body });
+    const sent = await t.call("POST", "/notifications/send", {
+      token: await t.issuer.client("counting", ["notifications:send"]),
+      body: { userIds: [user.id, other.id], type: "system.announcement", data: { title: "both", body: "both" } },
+    });
+    expect(sent.status).toBe(202);
+    const [a, b, c, d, e] = [
+      await announce(user.id, "a"),
+      await announce(user.id, "b"),
+      await announce(user.id, "c"),
+      await announce(user.id, "d"),
+      await announce(user.id, "e"),
+    ];
+    const steps: [string, () => Promise<unknown>][] = [
+      ["read a", () => patch(a.id, { read: true })],
+      ["read a again", () => patch(a.id, { read: true })],
+      ["archive b (unread)", () => patch(b.id, { archived: true })],
+      ["archive a (read)", () => patch(a.id, { archived: true })],
+      ["unread and unarchive a", () => patch(a.id, { read: false, archived: false })],
+      ["delete c (unread)", () => t.call("DELETE", `/notifications/${c.id}`, { token: user.token })],
+      ["read d, then delete it", async () => (await patch(d.id, { read: true })) && t.call("DELETE", `/notifications/${d.id}`, { token: user.token })],
+      ["read all (b archived and unread too)", () => t.call("POST", "/notifications/read-all", { token: user.token })],
+      ["unread e", () => patch(e.id, { read: false })],
+    ];
+    const counts = [["sent", await keptCount(), await rowsUnread()]];
+    for (const [step, run] of steps) {
+      await run();
+      counts.push([step, await keptCount(), await rowsUnread()]);
+    }
+    expect(counts.map(([step, kept]) => [step, kept])).toEqual(counts.map(([step, , rows]) => [step, rows]));
+    expect(counts.map(([, kept]) => kept)).toEqual([6, 5, 5, 4, 4, 5, 4, 3, 0, 1]);
+    expect((await t.call("GET", "/notifications/unread-count", { token: other.token })).json.count).toBe(1);
   });
 
   test("one notification with its deliveries; deleting it; another user's id is a 404 everywhere", async () => {
@@ -163,6 +208,7 @@ describe("export and erasure", () => {
     await t.publish("user.deletion_requested", { userId: user.id, requestedAt: new Date().toISOString() });
     await eventually(async () => (await t.call("GET", "/notifications", { token: user.token })).json.notifications.length === 0);
     expect(await t.deliveriesOf(notification.id)).toEqual([]);
+    expect(await t.db.select().from(unreadCounts).where(eq(unreadCounts.userId, user.id))).toEqual([]);
     const client = await t.issuer.client("user-service", ["notifications:export"]);
     expect((await t.call("GET", `/notifications/export/${user.id}`, { token: client })).json).toEqual({
       userId: user.id,

@@ -1,5 +1,5 @@
 import { type Db, type InOrder, queryInOrder, queryRows } from "@lodge/db";
-import { categoryPreferences, deliveries, notifications, recipients } from "@lodge/db/schema";
+import { categoryPreferences, deliveries, notifications, recipients, unreadCounts } from "@lodge/db/schema";
 import { batched, isRejectedData } from "@lodge/kit";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { type Channel, type NotificationType, type Rendered, renderParsed, type SendChannel } from "../catalog/index";
@@ -11,7 +11,6 @@ import { type Plan, planDelivery } from "./delivery-plan";
 import { amongIds } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
-import { unreadOnly } from "./unread";
 
 /** One send's notifications: one per user, of one type with the same data. */
 export type NotificationSend = {
@@ -295,19 +294,15 @@ async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Pr
     select 'delivery', id, notification_id, channel from queued where status = 'pending'`;
   if (!inOrder) return writtenOf(await queryRows<WrittenRow>(tx, statement));
   const owners = [...new Set(notificationRows.map((row) => row.user_id))];
-  const [write, counts] = await inOrder([statement, unreadCounts(owners)]);
+  const [write, counts] = await inOrder([statement, unreadCountsOf(owners)]);
   if (write?.status !== "fulfilled") throw write?.reason;
   const unread = counts?.status === "fulfilled" ? new Map(counts.value.map((row) => [row.user_id as string, row.unread as number])) : undefined;
   return { ...writtenOf(write.value as WrittenRow[]), ...(unread ? { unread } : {}) };
 }
 
-/**
- * Each of `userIds`' unread notifications (as countUnread counts them), counted user by user from
- * the owner's index: a join of the ids with the table let the planner read the whole table (a
- * sequential scan for every batch when its statistics are missing or small).
- */
-const unreadCounts = (userIds: string[]) => sql`
-  select owner.id as user_id, (select count(*)::int from ${notifications} where ${notifications.userId} = owner.id and ${unreadOnly()}) as unread
+/** Each of `userIds`' unread count (as countUnread reads it), one row a user, read by the key. */
+const unreadCountsOf = (userIds: string[]) => sql`
+  select owner.id as user_id, coalesce((select counted.unread from ${unreadCounts} as counted where counted.user_id = owner.id), 0) as unread
   from (select value::uuid as id from json_array_elements_text(${JSON.stringify(userIds)}::json)) as owner`;
 
 /** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */

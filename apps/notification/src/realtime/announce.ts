@@ -1,5 +1,5 @@
 import type { Db } from "@lodge/db";
-import { notifications } from "@lodge/db/schema";
+import { notifications, unreadCounts } from "@lodge/db/schema";
 import { batched } from "@lodge/kit";
 import { getTableColumns, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
@@ -17,7 +17,7 @@ export type Created = typeof notifications.$inferSelect & { unread: number };
  */
 function createdReader(db: Db): (ids: string[]) => Promise<Created[]> {
   // Each owner's unread count read with the rows.
-  const unread = sql<number>`(select count(*)::int from ${notifications} as unread where unread.user_id = notifications.user_id and unread.read_at is null and unread.archived_at is null)`;
+  const unread = sql<number>`coalesce((select counted.unread from ${unreadCounts} as counted where counted.user_id = notifications.user_id), 0)`;
   const read = db
     .select({ ...getTableColumns(notifications), unread })
     .from(notifications)

@@ -1,13 +1,9 @@
-import { notifications } from "@lodge/db/schema";
-import { and, count, eq } from "drizzle-orm";
+import { unreadCounts } from "@lodge/db/schema";
+import { eq } from "drizzle-orm";
 import type { Ctx } from "../deps";
-import { unreadOnly } from "../helpers/unread";
 
-/** Unread notifications in the user's inbox (archived ones not counted). */
+/** Unread notifications in the user's inbox (neither read nor archived), as the database keeps the count (see unreadCounts). */
 export async function countUnread({ ctx, input }: { ctx: Ctx; input: { userId: string } }) {
-  const [row] = await ctx.deps.db
-    .select({ count: count() })
-    .from(notifications)
-    .where(and(eq(notifications.userId, input.userId), unreadOnly()));
-  return row?.count ?? 0;
+  const [row] = await ctx.deps.db.select({ unread: unreadCounts.unread }).from(unreadCounts).where(eq(unreadCounts.userId, input.userId));
+  return row?.unread ?? 0;
 }

@@ -33,6 +33,16 @@ export const notifications = notificationSchema.table(
   (table) => [index("notifications_user_idx").on(table.userId, table.id), uniqueIndex("notifications_source_key_idx").on(table.sourceKey)],
 );
 
+/**
+ * Each user's unread notifications (neither read nor archived), kept by triggers on `notifications`
+ * in the statement that changes them (migration 0016), so a count is one row read, not a scan of the
+ * user's inbox. No row: none.
+ */
+export const unreadCounts = notificationSchema.table("unread_counts", {
+  userId: uuid("user_id").primaryKey(),
+  unread: integer("unread").notNull(),
+});
+
 /** One channel's delivery of a notification (pending, held, sent, failed, skipped). */
 export const deliveries = notificationSchema.table(
   "deliveries",
