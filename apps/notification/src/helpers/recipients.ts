@@ -20,8 +20,8 @@ export async function recipientOf(ctx: Ctx, userId: string, reader: Pick<Ctx["de
   return recipientFrom(row);
 }
 
-/** A recipients row (or none) as a Recipient, its blanks filled with the defaults. */
-export function recipientFrom(row: typeof recipients.$inferSelect | undefined): Recipient {
+/** A recipients row (or none, or a row of nulls) as a Recipient, its blanks filled with the defaults. */
+export function recipientFrom(row: Pick<typeof recipients.$inferSelect, "email" | "locale" | "timeZone" | "settings"> | undefined): Recipient {
   return {
     email: row?.email ?? null,
     locale: row ? localeFor(row.locale) : defaultLocale,

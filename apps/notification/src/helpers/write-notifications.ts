@@ -1,14 +1,13 @@
 import { type Db, type InOrder, queryInOrder, queryRows } from "@lodge/db";
-import { categoryPreferences, deliveries, notifications, recipients, unreadCounts } from "@lodge/db/schema";
+import { categoryPreferences, deliveries, type NotificationSettings, notifications, recipients, unreadCounts } from "@lodge/db/schema";
 import { batched, isRejectedData } from "@lodge/kit";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { type Channel, type NotificationType, type Rendered, renderParsed, type SendChannel } from "../catalog/index";
 import type { Channels } from "../channels/index";
 import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
 import type { Created } from "../realtime/announce";
 import { type Plan, planDelivery } from "./delivery-plan";
-import { amongIds } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
 
@@ -59,8 +58,8 @@ const MAX_ROWS_A_STATEMENT = 2000;
  * are committed before its answer; rows Postgres refuses fail only their own caller.
  */
 export function batchedSends(planning: Planning, db: Db) {
-  const batch = { reads: planningReads(db), inOrder: queryInOrder(db) };
-  return batched((sends: NotificationSend[]) => writeNotifications(planning, db, sends, batch), {
+  const inOrder = queryInOrder(db);
+  return batched((sends: NotificationSend[]) => writeNotifications(planning, db, sends, inOrder), {
     maxBatch: MAX_ROWS_A_STATEMENT,
     // The requests read in one turn of the event loop share a batch (a task would take only the first).
     gather: "turn",
@@ -79,26 +78,19 @@ export function batchedSends(planning: Planning, db: Db) {
  * (of the database `tx` is, outside a transaction), the owners' unread counts are read after the
  * write's commit and each send's outcome carries what its announcement needs (`created`).
  */
-export async function writeNotifications(
-  planning: Planning,
-  tx: Tx,
-  sends: NotificationSend[],
-  { reads = planningReads(tx), inOrder }: { reads?: ReturnType<typeof planningReads>; inOrder?: InOrder } = {},
-): Promise<SendOutcome[]> {
+export async function writeNotifications(planning: Planning, tx: Tx, sends: NotificationSend[], inOrder?: InOrder): Promise<SendOutcome[]> {
   const admissions = sends.map((send) => send.admit?.());
   // Each is awaited by its send's planning; a failed read must not leave a refusal unhandled meanwhile.
   for (const admission of admissions) admission?.catch(() => {});
-  const [rows, choices] = await reads([...new Set(sends.flatMap((send) => send.userIds))]);
-  const known = new Map(rows.map((row) => [row.userId, recipientFrom(row)]));
-  const recipientOf = (userId: string) => known.get(userId) ?? recipientFrom(undefined);
-  // Each user's `category:channel` opt-outs, grouped once for the batch (not filtered per user).
-  const optOuts = new Map<string, Set<string>>();
-  for (const choice of choices) optOuts.set(choice.userId, (optOuts.get(choice.userId) ?? new Set()).add(`${choice.category}:${choice.channel}`));
+  const read = await readAudiences(tx, [...new Set(sends.flatMap((send) => send.userIds))]);
+  const audiences = new Map(read.map((row) => [row.userId, { recipient: recipientFrom(row), optOuts: new Set(row.optOuts) }]));
+  const nobody: Audience = { recipient: recipientFrom(undefined), optOuts: new Set<string>() };
+  const audienceOf = (userId: string) => audiences.get(userId) ?? nobody;
 
   const plans = await Promise.allSettled(
     sends.map(async (send, index) => {
       await admissions[index];
-      return planSend(planning, tx, send, { recipientOf, optOuts });
+      return planSend(planning, tx, send, audienceOf);
     }),
   );
   const planned = plans.flatMap((plan) => (plan.status === "fulfilled" ? [plan.value] : []));
@@ -143,37 +135,34 @@ export async function writeNotifications(
   );
 }
 
-/**
- * The reads planning sends needs, of its users: their recipients rows and their opt-outs, built once
- * for `reader` (prepared: batchedSends builds them at boot).
- */
-export function planningReads(reader: Tx) {
-  const userIds = sql.placeholder("userIds");
-  const recipientRows = reader.select().from(recipients).where(amongIds(recipients.userId, userIds)).prepare("notification_recipients");
-  const optOutRows = reader
-    .select({ userId: categoryPreferences.userId, category: categoryPreferences.category, channel: categoryPreferences.channel })
-    .from(categoryPreferences)
-    .where(and(amongIds(categoryPreferences.userId, userIds), eq(categoryPreferences.enabled, false)))
-    .prepare("notification_opt_outs");
-  return (ids: string[]) => {
-    const values = { userIds: JSON.stringify(ids) };
-    // Concurrent reads in a transaction go out together (postgres.js pipelines them): one round trip.
-    return Promise.all([recipientRows.execute(values), optOutRows.execute(values)]);
-  };
-}
+/** What planning a send needs of a user: how to address them, and their `category:channel` opt-outs. */
+type Audience = { recipient: Recipient; optOuts: Set<string> };
 
-type Audiences = { recipientOf: (userId: string) => Recipient; optOuts: Map<string, Set<string>> };
+/**
+ * The one read planning sends needs, of its users: a row each with their recipients row's columns
+ * (nulls without one, which recipientFrom reads as none) and their `category:channel` opt-outs, in
+ * one statement (one round trip on one connection), its text the same for any batch.
+ */
+const readAudiences = (reader: Tx, userIds: string[]) =>
+  queryRows<{ userId: string; email: string | null; locale: string | null; timeZone: string | null; settings: NotificationSettings | null; optOuts: string[] }>(
+    reader,
+    sql`
+      select owner.id as "userId", stored.email, stored.locale, stored.time_zone as "timeZone", stored.settings,
+        array(select choice.category || ':' || choice.channel from ${categoryPreferences} as choice where choice.user_id = owner.id and not choice.enabled) as "optOuts"
+      from (select value::uuid as id from json_array_elements_text(${JSON.stringify(userIds)}::json)) as owner
+      left join ${recipients} as stored on stored.user_id = owner.id`,
+  );
+
 type Made = { id: string; userId: string; inApp: Rendered["inApp"]; sourceKey: string | null; deliveryRows: DeliveryRow[] };
 type DeliveryRow = { id: string; channel: Channel } & ReturnType<typeof deliveryFields>;
 type PlannedSend = { send: NotificationSend; made: Made[] };
 
 /** One send's rows, every id included, planned from what its recipients allow. */
-async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audiences: Audiences): Promise<PlannedSend> {
+async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audienceOf: (userId: string) => Audience): Promise<PlannedSend> {
   const { type, userIds, now } = send;
   const { channels, config } = planning;
-  const { recipientOf, optOuts } = audiences;
   const requested = (channel: Channel) => !send.channels || send.channels.includes(channel);
-  const addressOf = (userId: string) => send.email ?? recipientOf(userId).email;
+  const addressOf = (userId: string) => send.email ?? audienceOf(userId).recipient.email;
   // Who each channel reaches, asked once per channel for the send's users, and only of a channel that could
   // send this (configured and requested): another's delivery is skipped whatever the answer.
   const asked = type.channels.filter((channel): channel is SendChannel => channel !== "in_app" && channels[channel].configured && requested(channel));
@@ -189,8 +178,8 @@ async function planSend(planning: Planning, tx: Tx, send: NotificationSend, audi
     return renderings.get(key) as Rendered["inApp"];
   };
   const made = userIds.map((userId) => {
-    const recipient = recipientOf(userId);
-    const audience = { settings: recipient.settings, optOuts: optOuts.get(userId) ?? new Set<string>(), timeZone: recipient.timeZone };
+    const { recipient, optOuts } = audienceOf(userId);
+    const audience = { settings: recipient.settings, optOuts, timeZone: recipient.timeZone };
     const deliveryRows = type.channels.map((channel) => {
       const plan = planDelivery({
         type,
