@@ -7,7 +7,8 @@ import type { Socket } from "bun";
  * hand-offs a request; here a lone request costs less CPU and less latency.
  *
  * What it does: one request at a time a connection, reused after a complete answer (unless either
- * side said `connection: close`), idle connections closed after `idleMs`; bodies framed by
+ * side said `connection: close`), idle connections closed after `idleMs` or a second before the
+ * server's own `keep-alive: timeout=N` says it will (whichever comes first); bodies framed by
  * content-length, chunked, or the connection's end; the answer's body streamed with backpressure
  * (the socket paused while the reader is behind); the request's signal aborts it at any point
  * (the connection is then closed); a request written to a reused connection that the server had
@@ -18,7 +19,10 @@ import type { Socket } from "bun";
  * without compression (`accept-encoding: identity`).
  */
 export type HttpClientOptions = {
-  /** How long an unused connection is kept (servers close theirs after a few seconds too). */
+  /**
+   * How long an unused connection is kept. A server that closes it sooner without saying so is
+   * no harm: the closed connection leaves the pool, and a request that met it as it closed is sent again.
+   */
   idleMs?: number;
   /** Unused connections kept per origin; more are closed. */
   maxIdlePerOrigin?: number;
@@ -89,15 +93,17 @@ const handlers = {
 const proxied = () => Boolean(process.env.HTTPS_PROXY || process.env.https_proxy || process.env.HTTP_PROXY || process.env.http_proxy);
 
 export function createHttpClient(options: HttpClientOptions = {}): Fetch {
-  const idleMs = options.idleMs ?? 4000;
+  const idleMs = options.idleMs ?? 30_000;
   const maxIdle = options.maxIdlePerOrigin ?? 256;
   const idle = new Map<string, Connection[]>();
   if (proxied()) return (input, init) => fetch(input, init);
 
-  const release = (connection: Connection) => {
+  /** Back to the pool for at most `keepMs` (the server's word), else closed. */
+  const release = (connection: Connection, keepMs: number) => {
     connection.exchange = null;
     const socket = connection.socket;
     if (!socket || connection.closed) return;
+    if (keepMs <= 0) return socket.end();
     const list = idle.get(connection.origin) ?? [];
     if (list.length === 0) idle.set(connection.origin, list);
     if (list.length >= maxIdle) return socket.end();
@@ -105,7 +111,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
     connection.idleIn = list;
     connection.reused = true;
     socket.unref();
-    connection.idleTimer = setTimeout(() => socket.end(), idleMs);
+    connection.idleTimer = setTimeout(() => socket.end(), Math.min(idleMs, keepMs));
     connection.idleTimer.unref?.();
   };
 
@@ -197,7 +203,9 @@ function requestHead(method: string, url: URL, given: RequestInit["headers"], bo
   let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\naccept-encoding: identity\r\n`;
   // Headers validates the caller's names and values (no CR or LF gets into the request).
   const headers = given instanceof Headers ? given : new Headers(given);
-  for (const [name, value] of headers) if (!ownHeaders.has(name)) head += `${name}: ${value}\r\n`;
+  headers.forEach((value, name) => {
+    if (!ownHeaders.has(name)) head += `${name}: ${value}\r\n`;
+  });
   const length = body === null ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   if (body !== null || (method !== "GET" && method !== "HEAD")) head += `content-length: ${length}\r\n`;
   return `${head}\r\n`;
@@ -210,7 +218,16 @@ const bodyBuffer = { highWaterMark: 64 * 1024, size: (chunk?: Uint8Array) => chu
 class ServerClosedIdle extends Error {}
 
 /** The answer's head: status, headers and how its body is framed. */
-type Head = { status: number; statusText: string; headers: Headers; keepAlive: boolean; framing: "none" | "length" | "chunked" | "close"; length: number };
+type Head = {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  keepAlive: boolean;
+  /** How long the server keeps the connection open unused (`keep-alive: timeout=N`, less a second), else Infinity. */
+  keepMs: number;
+  framing: "none" | "length" | "chunked" | "close";
+  length: number;
+};
 
 const headEnd = Buffer.from("\r\n\r\n");
 
@@ -226,7 +243,7 @@ function exchange(
   body: Uint8Array | string | null,
   isHead: boolean,
   signal: AbortSignal | undefined,
-  release: (connection: Connection) => void,
+  release: (connection: Connection, keepMs: number) => void,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     let pending: Uint8Array | null = null;
@@ -247,7 +264,7 @@ function exchange(
         else reject(error);
         return;
       }
-      if (answer?.keepAlive) release(connection);
+      if (answer?.keepAlive) release(connection, answer.keepMs);
       else socket.end();
     };
     const onAbort = () => finish(signal?.reason);
@@ -379,20 +396,24 @@ function parseHead(text: string, isHead: boolean): Head | Error {
   const status = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
   if (!status) return new TypeError("The answer is not HTTP/1.x");
   const code = Number(status[2]);
-  const headers = new Headers();
+  const fields: [string, string][] = [];
   for (let index = 1; index < lines.length; index++) {
     const line = lines[index] as string;
     const colon = line.indexOf(":");
     if (colon <= 0) return new TypeError("The answer has a malformed header");
-    try {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-    } catch {
-      return new TypeError("The answer has a malformed header");
-    }
+    fields.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  let headers: Headers;
+  try {
+    headers = new Headers(fields);
+  } catch {
+    return new TypeError("The answer has a malformed header");
   }
   const connection = headers.get("connection")?.toLowerCase() ?? "";
   const keepAlive = status[1] === "1" ? !connection.includes("close") : connection.includes("keep-alive");
-  const head = { status: code, statusText: status[3] ?? "", headers, keepAlive, framing: "none" as Head["framing"], length: 0 };
+  const timeout = /timeout=(\d+)/i.exec(headers.get("keep-alive") ?? "")?.[1];
+  const keepMs = timeout === undefined ? Number.POSITIVE_INFINITY : (Number(timeout) - 1) * 1000;
+  const head = { status: code, statusText: status[3] ?? "", headers, keepAlive, keepMs, framing: "none" as Head["framing"], length: 0 };
   if (isHead || code < 200 || code === 204 || code === 304) return head;
   const transfer = headers.get("transfer-encoding")?.toLowerCase();
   if (transfer) {

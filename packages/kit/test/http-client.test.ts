@@ -122,7 +122,7 @@ describe("createHttpClient", () => {
     expect(server.requests.map((request) => request.connection)).toEqual([1, 1]);
   });
 
-  test("an answer without a length is read to the connection's end; `connection: close` and HTTP/1.0 answers are not reused", async () => {
+  test("an answer without a length is read to the connection's end; `connection: close`, HTTP/1.0 and too short a keep-alive are not reused", async () => {
     let answered = 0;
     const server = rawServer((_request, socket) => {
       answered++;
@@ -131,6 +131,8 @@ describe("createHttpClient", () => {
         socket.end();
       } else if (answered === 2) socket.write(json('"closing"', "connection: close\r\n"));
       else if (answered === 3) socket.write('HTTP/1.0 200 OK\r\ncontent-length: 7\r\n\r\n"old 1"');
+      // The server keeps an unused connection one second: too short to use again.
+      else if (answered === 4) socket.write(json('"brief"', "keep-alive: timeout=1\r\n"));
       else socket.write(json('"fresh"'));
     });
     stops.push(server.stop);
@@ -138,8 +140,9 @@ describe("createHttpClient", () => {
     expect(await (await client(`${server.url}/a`)).text()).toBe("to the end");
     expect(await (await client(`${server.url}/b`)).json()).toBe("closing");
     expect(await (await client(`${server.url}/c`)).json()).toBe("old 1");
-    expect(await (await client(`${server.url}/d`)).json()).toBe("fresh");
-    expect(server.requests.map((request) => request.connection)).toEqual([1, 2, 3, 4]);
+    expect(await (await client(`${server.url}/d`)).json()).toBe("brief");
+    expect(await (await client(`${server.url}/e`)).json()).toBe("fresh");
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 2, 3, 4, 5]);
   });
 
   test("a request on a reused connection the server had closed is sent again on a new one; on a new connection it fails", async () => {
