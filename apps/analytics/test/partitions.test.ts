@@ -26,7 +26,10 @@ describe("the partitions job", () => {
   test("creates the months ahead and drops those past retention with their rollups and dirty marks", async () => {
     const site = Bun.randomUUIDv7();
     for (const at of ["2026-03-20T12:00:00Z", "2026-04-02T12:00:00Z"]) {
-      await t.db.execute(sql`insert into analytics.events (id, ts, site_id, name) values (${Bun.randomUUIDv7()}, ${at}, ${site}, 'pageview')`);
+      // With a visitor and a visit: the trigger writes what the rollup job has yet to add (rollup_pending_events and _visits).
+      await t.db.execute(
+        sql`insert into analytics.events (id, ts, site_id, name, visitor_id, visit_start) values (${Bun.randomUUIDv7()}, ${at}, ${site}, 'pageview', 1, ${at})`,
+      );
       await t.db.execute(sql`insert into analytics.rollup_hours values (${site}, ${at}, 1, 1, 1, 0, 1, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour) values (${site}, ${at})`);
       await t.db.execute(sql`insert into analytics.rollup_days values (${site}, ${at.slice(0, 10)}, 1)`);
@@ -34,6 +37,8 @@ describe("the partitions job", () => {
       await t.db.execute(sql`insert into analytics.rollup_hour_pages values (${site}, ${at}, ${at.slice(0, 10)}, '/', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_day_visitors values (${site}, ${at.slice(0, 10)}, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_page_visitors values (${site}, ${at.slice(0, 10)}, '/', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_hour_visitors values (${site}, ${at}, 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_visits values (${site}, ${at}, 1, 1, ${at})`);
     }
     t.clock.set("2026-05-15T08:00:00Z");
     expect(await runJob()).toEqual({ dropped: ["events_2026_02", "events_2026_03"] });
@@ -47,10 +52,27 @@ describe("the partitions job", () => {
           union all select 'pages', day::text from analytics.rollup_pages
           union all select 'hour pages', hour::date::text from analytics.rollup_hour_pages
           union all select 'day visitors', day::text from analytics.rollup_day_visitors
-          union all select 'page visitors', day::text from analytics.rollup_page_visitors order by 1`,
+          union all select 'page visitors', day::text from analytics.rollup_page_visitors
+          union all select 'hour visitors', hour::date::text from analytics.rollup_hour_visitors
+          union all select 'visits', visit_start::date::text from analytics.rollup_visits
+          union all select 'pending events', ts::date::text from analytics.rollup_pending_events
+          union all select 'pending visits', visit_start::date::text from analytics.rollup_pending_visits order by 1`,
     );
     expect(left).toEqual(
-      ["day visitors", "days", "dirty", "events", "hour pages", "hours", "page visitors", "pages"].map((source) => ({ source, at: "2026-04-02" })),
+      [
+        "day visitors",
+        "days",
+        "dirty",
+        "events",
+        "hour pages",
+        "hour visitors",
+        "hours",
+        "page visitors",
+        "pages",
+        "pending events",
+        "pending visits",
+        "visits",
+      ].map((source) => ({ source, at: "2026-04-02" })),
     );
     // Run again: nothing more to do.
     expect(await runJob()).toEqual({ dropped: [] });

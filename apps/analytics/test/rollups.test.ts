@@ -1,6 +1,7 @@
 /**
- * The rollups: dirty (site, hour) marks are recomputed from the events into rollup_hours,
- * rollup_days (site-local days) and rollup_pages, and cleared only when not marked again meanwhile;
+ * The rollups: dirty (site, hour) marks are brought up to their events in rollup_hours, rollup_days
+ * (site-local days) and rollup_pages (a pass adds what was stored since the last one; a rescan counts
+ * the marks' days again), and cleared only when not marked again meanwhile;
  * concurrent passes (two instances) take turns. No job worker runs here except in the last test
  * (its own service), so the marks stay until a test rolls them up.
  */
@@ -68,6 +69,26 @@ async function expectSmallDayRolledUp(siteId: string) {
   ]);
 }
 
+/** What the pass left to add (rows the writer's trigger wrote and no pass has taken yet). */
+const pendingOf = async (siteId: string) => {
+  const [row] = await queryRows<{ events: number; visits: number }>(
+    t.db,
+    sql`select (select count(*)::int from analytics.rollup_pending_events where site_id = ${siteId}) as events,
+      (select count(*)::int from analytics.rollup_pending_visits where site_id = ${siteId}) as visits`,
+  );
+  return row;
+};
+
+/** The site's rollups equal a recount of its days from the events (every hour it has rows in marked for a rescan). */
+async function expectSameAsRecount(siteId: string) {
+  const rolled = { hours: await hoursOf(siteId), days: await daysOf(siteId), pages: await pagesOf(siteId) };
+  await t.db.execute(
+    sql`insert into analytics.rollup_dirty (site_id, hour, rescan) select site_id, hour, true from analytics.rollup_hours where site_id = ${siteId}`,
+  );
+  await pass();
+  expect({ hours: await hoursOf(siteId), days: await daysOf(siteId), pages: await pagesOf(siteId) }).toEqual(rolled);
+}
+
 describe("rollUp", () => {
   test("recomputes the dirty hours, the site's local days and pages, and clears their marks", async () => {
     const site = await createSite(t);
@@ -96,6 +117,53 @@ describe("rollUp", () => {
       { day: "2026-03-10", pathname: "/", visitors: 2, pageviews: 2 },
       { day: "2026-03-10", pathname: "/about", visitors: 1, pageviews: 1 },
     ]);
+  });
+
+  test("a pass adds only what arrived since the last one: a late hour, a visit's event out of order, a bounce that is no longer one", async () => {
+    const site = await createSite(t);
+    await smallDay(site.id);
+    await pass();
+    expect(await pendingOf(site.id)).toEqual({ events: 0, visits: 0 });
+    await insertEventRows(t.db, [
+      // B again within its visit (begun 09:50): no longer a bounce, 300 s long; B is no new visitor of the hour.
+      webEvent(site.id, "2026-03-10T09:55:00.000Z", { visitor_id: "2", visit_start: "2026-03-10T09:50:00.000Z" }),
+      // A's visit, an event older than its last (10:05): one more event, the same duration.
+      webEvent(site.id, "2026-03-10T09:15:00.000Z", { visitor_id: "1", visit_start: "2026-03-10T09:10:00.000Z", pathname: "/about" }),
+      // A new visitor in an hour already rolled up as empty: the day's fourth.
+      webEvent(site.id, "2026-03-10T08:30:00.000Z", { visitor_id: "6" }),
+    ]);
+    expect(await pendingOf(site.id)).toEqual({ events: 3, visits: 3 });
+    await pass();
+    expect(await pendingOf(site.id)).toEqual({ events: 0, visits: 0 });
+    expect(await hoursOf(site.id)).toEqual([
+      { hour: "08:00", visitors: 1, visits: 1, bounces: 1, duration: 0, pageviews: 1, events: 1 },
+      { hour: "09:00", visitors: 2, visits: 2, bounces: 0, duration: 3300 + 300, pageviews: 5, events: 5 },
+      { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
+    ]);
+    expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 4 }]);
+    expect(await pagesOf(site.id)).toEqual([
+      { day: "2026-03-10", pathname: "/", visitors: 4, pageviews: 5 },
+      { day: "2026-03-10", pathname: "/about", visitors: 2, pageviews: 3 },
+    ]);
+    await expectSameAsRecount(site.id);
+  });
+
+  test("a rescan counts the events stored since the last pass once: its recount includes them and drops their pending rows", async () => {
+    const site = await createSite(t);
+    await smallDay(site.id);
+    await pass();
+    // Stored after the pass, pending when the hour is marked for a rescan.
+    await insertEventRows(t.db, [webEvent(site.id, "2026-03-10T09:30:00.000Z", { visitor_id: "1", visit_start: "2026-03-10T09:10:00.000Z" })]);
+    await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour, rescan) values (${site.id}, '2026-03-10T09:00:00Z', true)
+      on conflict (site_id, hour) do update set rescan = true`);
+    await pass();
+    expect(await pendingOf(site.id)).toEqual({ events: 0, visits: 0 });
+    expect(await hoursOf(site.id)).toEqual([
+      { hour: "09:00", visitors: 2, visits: 2, bounces: 1, duration: 3300, pageviews: 4, events: 4 },
+      { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
+    ]);
+    expect(await pagesOf(site.id)).toContainEqual({ day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 4 });
+    await expectSameAsRecount(site.id);
   });
 
   test("a user's erasure marks its hours for a rescan: their days and pages are counted again without the erased events", async () => {
@@ -134,6 +202,10 @@ describe("rollUp", () => {
     ]);
     await pass();
     expect(await daysOf(site.id)).toEqual([{ day: "2026-03-10", visitors: 2 }]);
+    // Stored before the change and not yet rolled up: counted once, in the new zone.
+    await insertEventRows(t.db, [
+      webEvent(site.id, "2026-03-10T23:45:00.000Z", { visitor_id: "2", visit_start: "2026-03-10T23:30:00.000Z", pathname: "/late" }),
+    ]);
     const patched = await t.call("PATCH", `/analytics/sites/${site.id}`, { token: admin.token, body: { timeZone: "Europe/Berlin" } });
     expect(patched.status).toBe(200);
     await pass();
@@ -143,8 +215,10 @@ describe("rollUp", () => {
     ]);
     expect(await pagesOf(site.id)).toEqual([
       { day: "2026-03-10", pathname: "/", visitors: 1, pageviews: 1 },
-      { day: "2026-03-11", pathname: "/late", visitors: 1, pageviews: 1 },
+      { day: "2026-03-11", pathname: "/late", visitors: 1, pageviews: 2 },
     ]);
+    expect(await pendingOf(site.id)).toEqual({ events: 0, visits: 0 });
+    await expectSameAsRecount(site.id);
   });
 
   test("days are the site's local ones: a UTC hour of a +05:30 zone spans two days, and a Berlin evening is the next UTC day's", async () => {

@@ -101,13 +101,18 @@ describe("sites", () => {
     const doomed = (await create({ domain: "doomed.example.com", name: "Doomed" })).json;
     const kept = (await create({ domain: "kept.example.com", name: "Kept" })).json;
     for (const id of [doomed.id, kept.id]) {
-      await t.db.execute(sql`insert into analytics.events (id, ts, site_id, name) values (${Bun.randomUUIDv7()}, '2026-03-10T09:00:00Z', ${id}, 'pageview')`);
+      // With a visitor and a visit: the trigger writes what the rollup job has yet to add (rollup_pending_events and _visits).
+      await t.db.execute(
+        sql`insert into analytics.events (id, ts, site_id, name, visitor_id, visit_start) values (${Bun.randomUUIDv7()}, '2026-03-10T09:00:00Z', ${id}, 'pageview', 1, '2026-03-10T09:00:00Z')`,
+      );
       await t.db.execute(sql`insert into analytics.rollup_hours values (${id}, '2026-03-10T09:00:00Z', 1, 1, 1, 0, 1, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_days values (${id}, '2026-03-10', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_pages values (${id}, '2026-03-10', '/', 1, 1)`);
       await t.db.execute(sql`insert into analytics.rollup_hour_pages values (${id}, '2026-03-10T09:00:00Z', '2026-03-10', '/', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_day_visitors values (${id}, '2026-03-10', 1)`);
       await t.db.execute(sql`insert into analytics.rollup_page_visitors values (${id}, '2026-03-10', '/', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_hour_visitors values (${id}, '2026-03-10T09:00:00Z', 1)`);
+      await t.db.execute(sql`insert into analytics.rollup_visits values (${id}, '2026-03-10T09:00:00Z', 1, 1, '2026-03-10T09:00:00Z')`);
       await t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour) values (${id}, '2026-03-10T09:00:00Z')`);
       await t.db.execute(sql`insert into analytics.site_shares (id, site_id, token_hash) values (${Bun.randomUUIDv7()}, ${id}, ${crypto.randomUUID()})`);
     }
@@ -118,10 +123,12 @@ describe("sites", () => {
         select site_id from analytics.events union all select site_id from analytics.rollup_hours union all select site_id from analytics.rollup_days
         union all select site_id from analytics.rollup_pages union all select site_id from analytics.rollup_dirty union all select site_id from analytics.site_shares
         union all select site_id from analytics.rollup_hour_pages union all select site_id from analytics.rollup_day_visitors
-        union all select site_id from analytics.rollup_page_visitors
+        union all select site_id from analytics.rollup_page_visitors union all select site_id from analytics.rollup_hour_visitors
+        union all select site_id from analytics.rollup_visits union all select site_id from analytics.rollup_pending_events
+        union all select site_id from analytics.rollup_pending_visits
       ) rows where site_id in (${doomed.id}, ${kept.id}) group by site_id`,
     );
-    expect(left).toEqual([{ site_id: kept.id, n: 9 }]);
+    expect(left).toEqual([{ site_id: kept.id, n: 13 }]);
     expectError(await t.call("GET", `/analytics/sites/${doomed.id}`, { token: admin.token }), 404, "NOT_FOUND");
   });
 });

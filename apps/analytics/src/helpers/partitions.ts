@@ -61,6 +61,10 @@ export async function dropPartitionsBefore(db: Db, cutoff: Date): Promise<string
     await tx.execute(sql`delete from analytics.rollup_hour_pages where hour < ${cutoff.toISOString()}`);
     await tx.execute(sql`delete from analytics.rollup_day_visitors where day < ${day}`);
     await tx.execute(sql`delete from analytics.rollup_page_visitors where day < ${day}`);
+    await tx.execute(sql`delete from analytics.rollup_hour_visitors where hour < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_visits where visit_start < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_pending_events where ts < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_pending_visits where visit_start < ${cutoff.toISOString()}`);
     return old.sort();
   });
 }

@@ -21,19 +21,20 @@ const marksOf = (marks: readonly Mark[]) =>
   sql`(select * from json_to_recordset(${JSON.stringify(marks)}::json) as m(site_id uuid, hour timestamptz, version bigint, rescan boolean))`;
 
 /**
- * Recomputes the rollups of dirty (site, hour) marks from the raw events, oldest hours first, in
+ * Brings the rollups of dirty (site, hour) marks up to their events, oldest hours first, in
  * batches of `batchHours` marks (one transaction each), at most `maxBatches` of them. A mark is
  * cleared only if its version is the one the batch read: an hour written (or erased) while it was
- * being recomputed stays dirty and is recomputed by the next pass. Batches of concurrent passes
+ * being rolled up stays dirty and is rolled up by the next pass. Batches of concurrent passes
  * (several instances) take turns on an advisory lock, so when `rollUp` returns every mark that was
- * there when it began has been recomputed at least once after its last write. Returns the marks
- * recomputed and cleared.
+ * there when it began has been rolled up at least once after its last write. Returns the marks
+ * rolled up and cleared.
  *
  * Definitions (Plausible's): a visit counts in the hour it began; a bounce is a visit of a single
  * event (one pageview and nothing else); a visit's duration is from its first to its last event,
  * in whole seconds. `rollup_days` and `rollup_pages` are per site-local day (days in the site's
- * time zone; pages count pageviews only); they are kept up by the hours' differences (see
- * `recompute`), never recounted from a whole day's events, except for a mark's `rescan`.
+ * time zone; pages count pageviews only). A pass adds what the events stored since the last one
+ * add (`addPending`), never recounting an hour from its events, except for a mark's `rescan`
+ * (`rescanDays`).
  */
 export async function rollUp(db: Db, options: { batchHours: number; maxBatches: number }): Promise<{ recomputed: number; cleared: number }> {
   let recomputed = 0;
@@ -49,11 +50,8 @@ export async function rollUp(db: Db, options: { batchHours: number; maxBatches: 
         sql`select site_id, hour, version::text as version, rescan from analytics.rollup_dirty order by hour, site_id limit ${options.batchHours}`,
       );
       if (marks.length === 0) return true;
-      await recompute(
-        tx,
-        marksOf(marks),
-        marks.some((mark) => mark.rescan),
-      );
+      if (marks.some((mark) => mark.rescan)) await rescanDays(tx, marksOf(marks));
+      await addPending(tx, marksOf(marks));
       const [result] = await queryRows<{ cleared: number }>(
         tx,
         sql`with cleared as (
@@ -81,34 +79,139 @@ const rescanDaysOf = (marks: SQL) => sql`(select distinct m.site_id, m.tz, day.d
   cross join lateral (values ((m.hour at time zone m.tz)::date), (((m.hour + interval '59 minutes 59.999999 seconds') at time zone m.tz)::date)) as day(day)
   where m.rescan)`;
 
+/** Every UTC hour of the rescan marks' days, with the site's time zone. */
+const rescanHoursOf = (marks: SQL) => sql`(select distinct d.site_id, hour, d.tz from ${rescanDaysOf(marks)} d
+  cross join generate_series(date_trunc('hour', d.starts, 'UTC'), d.ends - interval '1 microsecond', interval '1 hour') as hour)`;
+
 /**
- * The hours' rows, and their differences into the local days' visitors and pages, from the events
- * as they are now. An hour's events only ever grow (the writer adds, never removes), so a day's
- * visitors are its visitor set's size: the pass adds the hour's visitors to the set and counts the
- * ones that were new; a page's pageviews change by the hour's new count less its previous one
- * (rollup_hour_pages). Events are removed only by a user's erasure (which marks the hours with
- * `rescan`: their days' rows and sets are deleted and every hour of those days recomputed, so the
- * days are counted again from nothing), a site's deletion and retention (which delete the rows).
+ * Adds what the events stored since the last pass add to the rollups of the marks' hours: the
+ * pending rows (`rollup_pending_events` per second, visitor and page, `rollup_pending_visits` per
+ * visit, written with the events) of those hours are taken and added as differences. A visitor
+ * new to the hour's, the day's or the page's set adds one visitor (`on conflict do nothing …
+ * returning`); a visit's new events change its hour's visits (a visit not seen before), bounces
+ * (a visit of one event) and duration (to its last event) by the difference from what the visit
+ * was (`rollup_visits`). Exact because events only ever grow between rescans (the writer adds,
+ * never removes) and each pending row is added once (taken in the statement that adds it). The
+ * writer marks every hour its events touch (their hour and their visit's first hour), so every
+ * pending row is under a mark.
  */
-async function recompute(tx: Tx, marks: SQL, rescan: boolean) {
-  if (rescan) {
-    const days = rescanDaysOf(marks);
-    await tx.execute(sql`with days as ${days},
-      visitors as (delete from analytics.rollup_day_visitors r using days d where r.site_id = d.site_id and r.day = d.day),
-      page_visitors as (delete from analytics.rollup_page_visitors r using days d where r.site_id = d.site_id and r.day = d.day),
-      hour_pages as (
-        delete from analytics.rollup_hour_pages r using days d
-        where r.site_id = d.site_id and r.hour > d.starts - interval '1 hour' and r.hour < d.ends and r.day = d.day
-      ),
-      pages as (delete from analytics.rollup_pages r using days d where r.site_id = d.site_id and r.day = d.day)
-      delete from analytics.rollup_days r using days d where r.site_id = d.site_id and r.day = d.day`);
-  }
-  // The marked hours, and every hour of a rescanned day.
-  const hours = rescan
-    ? sql`(select m.site_id, m.hour, m.tz from ${zonedOf(marks)} m
-      union select d.site_id, hour, d.tz from ${rescanDaysOf(marks)} d
-        cross join generate_series(date_trunc('hour', d.starts, 'UTC'), d.ends - interval '1 microsecond', interval '1 hour') as hour)`
-    : zonedOf(marks);
+async function addPending(tx: Tx, marks: SQL) {
+  // The pending rows are taken by their hour (an equality, joined by hash: a range join to the marks compared every row with every mark).
+  await tx.execute(sql`with marked as (select distinct site_id, hour from ${marks} m),
+    taken_events as (
+      delete from analytics.rollup_pending_events p using marked m
+      where p.site_id = m.site_id and date_trunc('hour', p.ts, 'UTC') = m.hour
+      returning p.site_id, p.ts, p.visitor_id, p.pathname, p.events, p.pageviews
+    ),
+    -- Per hour, local day, visitor and page.
+    arrived as materialized (
+      select p.site_id, date_trunc('hour', p.ts, 'UTC') as hour, (p.ts at time zone coalesce(s.time_zone, 'UTC'))::date as day,
+        p.visitor_id, p.pathname, sum(p.events)::int as events, sum(p.pageviews)::int as pageviews
+      from taken_events p left join analytics.sites s on s.id = p.site_id
+      group by 1, 2, 3, 4, 5
+    ),
+    new_hour_visitors as (
+      insert into analytics.rollup_hour_visitors (site_id, hour, visitor_id)
+      select distinct site_id, hour, visitor_id from arrived where visitor_id is not null
+      on conflict do nothing returning site_id, hour
+    ),
+    new_day_visitors as (
+      insert into analytics.rollup_day_visitors (site_id, day, visitor_id)
+      select distinct site_id, day, visitor_id from arrived where visitor_id is not null
+      on conflict do nothing returning site_id, day
+    ),
+    new_page_visitors as (
+      insert into analytics.rollup_page_visitors (site_id, day, pathname, visitor_id)
+      select distinct site_id, day, pathname, visitor_id from arrived where pathname is not null and visitor_id is not null
+      on conflict do nothing returning site_id, day, pathname
+    ),
+    days as (
+      insert into analytics.rollup_days (site_id, day, visitors) select site_id, day, count(*)::int from new_day_visitors group by 1, 2
+      on conflict (site_id, day) do update set visitors = analytics.rollup_days.visitors + excluded.visitors
+    ),
+    hour_pages as (
+      insert into analytics.rollup_hour_pages (site_id, hour, day, pathname, pageviews)
+      select site_id, hour, day, pathname, sum(pageviews)::int from arrived where pathname is not null group by 1, 2, 3, 4
+      on conflict (site_id, hour, day, pathname) do update set pageviews = analytics.rollup_hour_pages.pageviews + excluded.pageviews
+    ),
+    pages as (
+      insert into analytics.rollup_pages (site_id, day, pathname, visitors, pageviews)
+      select c.site_id, c.day, c.pathname, coalesce(n.visitors, 0), c.pageviews
+      from (select site_id, day, pathname, sum(pageviews)::int as pageviews from arrived where pathname is not null group by 1, 2, 3) c
+      left join (select site_id, day, pathname, count(*)::int as visitors from new_page_visitors group by 1, 2, 3) n
+        on n.site_id = c.site_id and n.day = c.day and n.pathname = c.pathname
+      on conflict (site_id, day, pathname) do update
+        set visitors = analytics.rollup_pages.visitors + excluded.visitors, pageviews = analytics.rollup_pages.pageviews + excluded.pageviews
+    ),
+    taken_visits as (
+      delete from analytics.rollup_pending_visits p using marked m
+      where p.site_id = m.site_id and date_trunc('hour', p.visit_start, 'UTC') = m.hour
+      returning p.site_id, p.visit_start, p.visitor_id, p.events, p.last_ts
+    ),
+    visits_arrived as materialized (
+      select site_id, visit_start, visitor_id, sum(events)::int as events, max(last_ts) as last_ts from taken_visits group by 1, 2, 3
+    ),
+    -- The visits as they were (this statement's snapshot), for the hours' differences.
+    visits_before as (
+      select v.site_id, v.visit_start, v.visitor_id, v.events, v.last_ts
+      from analytics.rollup_visits v join visits_arrived a using (site_id, visit_start, visitor_id)
+    ),
+    stored_visits as (
+      insert into analytics.rollup_visits (site_id, visit_start, visitor_id, events, last_ts) select * from visits_arrived
+      on conflict (site_id, visit_start, visitor_id) do update
+        set events = analytics.rollup_visits.events + excluded.events, last_ts = greatest(analytics.rollup_visits.last_ts, excluded.last_ts)
+    ),
+    visit_changes as (
+      select a.site_id, date_trunc('hour', a.visit_start, 'UTC') as hour,
+        count(*) filter (where b.events is null) as visits,
+        sum((coalesce(b.events, 0) + a.events = 1)::int - coalesce((b.events = 1)::int, 0)) as bounces,
+        sum(floor(extract(epoch from greatest(b.last_ts, a.last_ts) - a.visit_start)) - coalesce(floor(extract(epoch from b.last_ts - a.visit_start)), 0)) as duration
+      from visits_arrived a left join visits_before b using (site_id, visit_start, visitor_id)
+      group by 1, 2
+    ),
+    hour_changes as (
+      select site_id, hour, sum(visitors)::int as visitors, sum(visits)::int as visits, sum(bounces)::int as bounces,
+        sum(duration)::bigint as duration, sum(pageviews)::int as pageviews, sum(events)::int as events
+      from (
+        select site_id, hour, count(*) as visitors, 0 as visits, 0 as bounces, 0 as duration, 0 as pageviews, 0 as events from new_hour_visitors group by 1, 2
+        union all select site_id, hour, 0, 0, 0, 0, sum(pageviews), sum(events) from arrived group by 1, 2
+        union all select site_id, hour, 0, visits, bounces, duration, 0, 0 from visit_changes
+      ) changes
+      group by 1, 2
+    )
+    insert into analytics.rollup_hours (site_id, hour, visitors, visits, bounces, duration_seconds, pageviews, events)
+    select * from hour_changes
+    on conflict (site_id, hour) do update set visitors = analytics.rollup_hours.visitors + excluded.visitors,
+      visits = analytics.rollup_hours.visits + excluded.visits, bounces = analytics.rollup_hours.bounces + excluded.bounces,
+      duration_seconds = analytics.rollup_hours.duration_seconds + excluded.duration_seconds,
+      pageviews = analytics.rollup_hours.pageviews + excluded.pageviews, events = analytics.rollup_hours.events + excluded.events`);
+}
+
+/**
+ * Counts the rescan marks' local days again from their events (after a user's erasure removed
+ * some, or a site's new time zone): their days' rows and sets, and the hours' rows, visitor sets
+ * and visits, are deleted and recounted from the events as they are now, and the pending rows of
+ * those hours (which those events include) are dropped in the same statement (one snapshot). An
+ * hour's visit figures come from every event of the visits that began in it, so a visit's other
+ * hours need no recount (an erasure marks its first hour too).
+ */
+async function rescanDays(tx: Tx, marks: SQL) {
+  const days = rescanDaysOf(marks);
+  const hours = rescanHoursOf(marks);
+  await tx.execute(sql`with days as ${days}, hours as ${hours},
+    visitors as (delete from analytics.rollup_day_visitors r using days d where r.site_id = d.site_id and r.day = d.day),
+    page_visitors as (delete from analytics.rollup_page_visitors r using days d where r.site_id = d.site_id and r.day = d.day),
+    hour_pages as (
+      delete from analytics.rollup_hour_pages r using days d
+      where r.site_id = d.site_id and r.hour > d.starts - interval '1 hour' and r.hour < d.ends and r.day = d.day
+    ),
+    hour_visitors as (delete from analytics.rollup_hour_visitors r using hours h where r.site_id = h.site_id and r.hour = h.hour),
+    visits as (
+      delete from analytics.rollup_visits r using hours h
+      where r.site_id = h.site_id and r.visit_start >= h.hour and r.visit_start < h.hour + interval '1 hour'
+    ),
+    pages as (delete from analytics.rollup_pages r using days d where r.site_id = d.site_id and r.day = d.day)
+    delete from analytics.rollup_days r using days d where r.site_id = d.site_id and r.day = d.day`);
   // Each hour's events are read once per index (ts, then visit_start), and grouped by hash per hour (lateral: a sort of
   // the whole batch by text would cost more than the read).
   await tx.execute(sql`with hours as ${hours},
@@ -122,16 +225,34 @@ async function recompute(tx: Tx, marks: SQL, rescan: boolean) {
         group by 1, 2, 3
       ) s
     ),
-    visits as (
-      select h.site_id, h.hour, count(*)::int as visits, (count(*) filter (where visit.length = 1))::int as bounces,
-        coalesce(sum(visit.seconds), 0)::bigint as duration
+    visits as materialized (
+      select h.site_id, h.hour, visit.visitor_id, visit.visit_start, visit.length, visit.last_ts
       from hours h cross join lateral (
-        select count(*) as length, floor(extract(epoch from max(ts) - visit_start)) as seconds
+        select visitor_id, visit_start, count(*)::int as length, max(ts) as last_ts
         from analytics.events
         where site_id = h.site_id and visit_start >= h.hour and visit_start < h.hour + interval '1 hour' and ts >= h.hour and visitor_id is not null
         group by visitor_id, visit_start
       ) visit
-      group by 1, 2
+    ),
+    stored_visits as (
+      insert into analytics.rollup_visits (site_id, visit_start, visitor_id, events, last_ts)
+      select site_id, visit_start, visitor_id, length, last_ts from visits
+    ),
+    hour_visits as (
+      select site_id, hour, count(*)::int as visits, (count(*) filter (where length = 1))::int as bounces,
+        coalesce(sum(floor(extract(epoch from last_ts - visit_start))), 0)::bigint as duration
+      from visits group by 1, 2
+    ),
+    stored_hour_visitors as (
+      insert into analytics.rollup_hour_visitors (site_id, hour, visitor_id)
+      select distinct site_id, hour, visitor_id from scanned where visitor_id is not null
+    ),
+    taken_events as (
+      delete from analytics.rollup_pending_events p using hours h where p.site_id = h.site_id and date_trunc('hour', p.ts, 'UTC') = h.hour
+    ),
+    taken_visits as (
+      delete from analytics.rollup_pending_visits p using hours h
+      where p.site_id = h.site_id and date_trunc('hour', p.visit_start, 'UTC') = h.hour
     ),
     counted as (
       select h.site_id, h.hour, coalesce(s.visitors, 0) as visitors, coalesce(v.visits, 0) as visits, coalesce(v.bounces, 0) as bounces,
@@ -141,7 +262,7 @@ async function recompute(tx: Tx, marks: SQL, rescan: boolean) {
         select site_id, hour, count(distinct visitor_id)::int as visitors, sum(pageviews)::int as pageviews, sum(events)::int as events
         from scanned group by 1, 2
       ) s on s.site_id = h.site_id and s.hour = h.hour
-      left join visits v on v.site_id = h.site_id and v.hour = h.hour
+      left join hour_visits v on v.site_id = h.site_id and v.hour = h.hour
     ),
     stored_hours as (
       insert into analytics.rollup_hours (site_id, hour, visitors, visits, bounces, duration_seconds, pageviews, events)
@@ -155,7 +276,8 @@ async function recompute(tx: Tx, marks: SQL, rescan: boolean) {
     hour_pages as (
       select site_id, hour, day, pathname, sum(pageviews)::int as pageviews from scanned where pathname is not null group by 1, 2, 3, 4
     ),
-    -- What the hours' pages counted before (this statement's snapshot), for the days' differences.
+    -- What the hours' pages counted before (this statement's snapshot), for the days' differences: an hour at
+    -- the edge of a rescanned day (a zone whose offset is not a whole hour) also holds a day that is not.
     previous_pages as (
       select r.site_id, r.hour, r.day, r.pathname, r.pageviews from analytics.rollup_hour_pages r join hours h on r.site_id = h.site_id and r.hour = h.hour
     ),

@@ -142,8 +142,8 @@ export const rollupPages = analyticsSchema.table(
 
 /**
  * Per site, UTC hour, site-local day and page: the hour's pageviews of the page (two days for an
- * hour of a zone whose offset is not a whole hour). A pass recomputing an hour adds the difference
- * to rollup_pages' pageviews instead of recounting the day.
+ * hour of a zone whose offset is not a whole hour). A rescan recounting an hour at the edge of a
+ * rescanned day adds the difference to the other day's rollup_pages.
  */
 export const rollupHourPages = analyticsSchema.table(
   "rollup_hour_pages",
@@ -159,7 +159,7 @@ export const rollupHourPages = analyticsSchema.table(
 
 /**
  * The distinct visitors of each site-local day (and of each page of it): a pass adds the visitors
- * of the hours it recomputes (`on conflict do nothing`) and counts only those that were new into
+ * of the events that arrived (`on conflict do nothing`) and counts only those that were new into
  * rollup_days and rollup_pages, so a day's visitors are never recounted from its events (unless
  * events were erased: see rollupDirty.rescan).
  */
@@ -183,6 +183,60 @@ export const rollupPageVisitors = analyticsSchema.table(
   },
   (table) => [primaryKey({ columns: [table.siteId, table.day, table.pathname, table.visitorId] })],
 );
+
+/** The distinct visitors of each UTC hour: a pass adds the hour's new events' visitors and counts only the new ones into rollup_hours. */
+export const rollupHourVisitors = analyticsSchema.table(
+  "rollup_hour_visitors",
+  {
+    siteId: uuid("site_id").notNull(),
+    hour: timestamptz("hour").notNull(),
+    visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.hour, table.visitorId] })],
+);
+
+/**
+ * Each visit so far (counted in the hour it began): its events and its last event's time, so a
+ * later event of the visit changes its hour's visits, bounces and duration by a difference.
+ */
+export const rollupVisits = analyticsSchema.table(
+  "rollup_visits",
+  {
+    siteId: uuid("site_id").notNull(),
+    visitStart: timestamptz("visit_start").notNull(),
+    visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
+    events: integer("events").notNull(),
+    lastTs: timestamptz("last_ts").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.visitStart, table.visitorId] })],
+);
+
+/**
+ * What the events stored since the last pass add to the rollups, written by a trigger on
+ * `analytics.events` in the storing statement (migration 0017): per second, visitor and page
+ * (pageviews only, null for other events), their events and pageviews. A pass takes (deletes) the
+ * rows of its hours and adds them, so its cost follows what arrived, not the hour's size. Never
+ * updated: only inserted by writers and deleted by the pass. No index: the pass takes its hours' rows
+ * in one scan joined by hash (the table holds what arrived since the last pass), and the writers'
+ * inserts stay cheap.
+ */
+export const rollupPendingEvents = analyticsSchema.table("rollup_pending_events", {
+  siteId: uuid("site_id").notNull(),
+  ts: timestamptz("ts").notNull(),
+  visitorId: bigint("visitor_id", { mode: "bigint" }),
+  pathname: text("pathname"),
+  events: integer("events").notNull(),
+  pageviews: integer("pageviews").notNull(),
+});
+
+/** As rollupPendingEvents, per visit: the events stored since the last pass and the last one's time (see rollupVisits). */
+export const rollupPendingVisits = analyticsSchema.table("rollup_pending_visits", {
+  siteId: uuid("site_id").notNull(),
+  visitStart: timestamptz("visit_start").notNull(),
+  visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
+  events: integer("events").notNull(),
+  lastTs: timestamptz("last_ts").notNull(),
+});
 
 /**
  * Hours whose rollups are behind their events: marked in the writer's transaction (each mark bumps
