@@ -103,6 +103,8 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
     connection.exchange = null;
     const socket = connection.socket;
     if (!socket || connection.closed) return;
+    // The body's last bytes may have come with earlier ones that paused it: read again (the next answer, or the server closing it).
+    socket.resume();
     if (keepMs <= 0) return socket.end();
     const list = idle.get(connection.origin) ?? [];
     if (list.length === 0) idle.set(connection.origin, list);

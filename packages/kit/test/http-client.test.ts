@@ -234,6 +234,22 @@ describe("createHttpClient", () => {
     expect(received).toBe(total);
   });
 
+  test("a chunked body whose last chunk came with many others (the socket paused on the way) leaves its connection reading: the next request is answered on it", async () => {
+    const part = "b".repeat(1024);
+    const chunked = `${`${(1024).toString(16)}\r\n${part}\r\n`.repeat(200)}0\r\n\r\n`;
+    const server = rawServer((request, socket) => {
+      if (request.head.startsWith("GET /many")) socket.write(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${chunked}`);
+      else socket.write(json('{"next":true}'));
+    });
+    stops.push(server.stop);
+    const client = createHttpClient();
+    const first = await client(`${server.url}/many`);
+    expect((await first.text()).length).toBe(200 * 1024);
+    const second = await client(`${server.url}/next`);
+    expect(await second.json()).toEqual({ next: true });
+    expect(server.requests.map((request) => request.connection)).toEqual([1, 1]);
+  });
+
   test("an informational answer before the real one is skipped; a HEAD or 204 answer has no body and keeps the connection", async () => {
     const server = rawServer((request, socket) => {
       if (request.head.startsWith("HEAD")) return socket.write("HTTP/1.1 200 OK\r\ncontent-length: 42\r\n\r\n");
