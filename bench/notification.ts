@@ -20,7 +20,8 @@
  * Knobs (env): BENCH_SOCKETS (10000), BENCH_SOCKETS_PER_USER (10), BENCH_BROADCASTS (5),
  * BENCH_NOTIFICATIONS (3000 per round), BENCH_ROUNDS (2), BENCH_CONCURRENCY (16 sends in flight),
  * BENCH_RECEIVERS (200 users, one socket each, for (b)), BENCH_RECIPIENTS (10 per request, b's
- * second figure), BENCH_EMAILS (1000 per round, for (c)), BENCH_PARTS (a,b,c: the parts to run).
+ * second figure), BENCH_WARMUP_ROUNDS (2 unmeasured rounds of (b) first), BENCH_EMAILS (1000 per
+ * round, for (c)), BENCH_PARTS (a,b,c: the parts to run).
  */
 import { parseEnv } from "@lodge/config";
 import { recipients } from "@lodge/db/schema";
@@ -44,6 +45,7 @@ const rounds = setting("BENCH_ROUNDS", 2);
 const concurrency = setting("BENCH_CONCURRENCY", 16);
 const receivers = setting("BENCH_RECEIVERS", 200);
 const recipientsPerRequest = setting("BENCH_RECIPIENTS", 10);
+const warmupRounds = setting("BENCH_WARMUP_ROUNDS", 2);
 const emailsPerRound = setting("BENCH_EMAILS", 1000);
 const parts = new Set((process.env.BENCH_PARTS ?? "a,b,c").split(",").map((part) => part.trim()));
 const log = (message: string) => console.error(`[bench:notification] ${message}`);
@@ -269,8 +271,13 @@ async function main() {
     log(
       `(b) ${rounds} rounds of ${notificationsPerRound} no-op jobs and ${notificationsPerRound} notifications to ${receivers} sockets, ${concurrency} in flight`,
     );
-    await bare(500);
-    await notifications(500);
+    // Warm-up: the measured rounds themselves, unmeasured, so each side's code is compiled by the JIT
+    // (whose threads count in this process's CPU) as far before its measure as the other's.
+    for (let round = 0; round < warmupRounds; round++) {
+      await bare(notificationsPerRound);
+      await notifications(notificationsPerRound);
+      await notifications(notificationsPerRound, recipientsPerRequest);
+    }
     measured.bareCpuMs.length = 0;
     measured.bareOthers.length = 0;
     for (let round = 0; round < rounds; round++) {
