@@ -11,8 +11,10 @@ import type { Socket } from "bun";
  * server's own `keep-alive: timeout=N` says it will (whichever comes first); bodies framed by
  * content-length, chunked, or the connection's end; the answer's body streamed with backpressure
  * (the socket paused while the reader is behind); the request's signal aborts it at any point
- * (the connection is then closed); a request written to a reused connection that the server had
- * closed meanwhile (nothing came back) is sent once more on a new one. Anything else goes to Bun's
+ * (the connection is then closed); a request on a reused connection that the server closed without
+ * answering is sent once more on a new one when the server cannot have acted on it (nothing was
+ * written) or a second copy is harmless (an idempotent method, an idempotency key); otherwise it
+ * fails, and the caller's own retries decide. Anything else goes to Bun's
  * `fetch`, unchanged: a `Request` object, a body other than text or bytes, a URL that is not
  * http(s), and every request when a proxy is configured (HTTP_PROXY, HTTPS_PROXY). Redirects are
  * answered as they are, not followed (an API's base URL is its final one); bodies are asked for
@@ -140,6 +142,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
       failed: null,
     };
     const https = url.protocol === "https:";
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     const onAbort = () => connection.failed?.(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -147,9 +150,9 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
         connection.opened = resolve;
         connection.failed = reject;
         Bun.connect<Connection>({
-          hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+          hostname: host,
           port: Number(url.port) || (https ? 443 : 80),
-          tls: https ? { serverName: url.hostname, ...(options.ca ? { ca: options.ca } : {}) } : undefined,
+          tls: https ? { serverName: host, ...(options.ca ? { ca: options.ca } : {}) } : undefined,
           data: connection,
           socket: handlers as never,
         }).catch(reject);
@@ -166,14 +169,15 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
     return connection;
   };
 
-  const send = async (url: URL, init: RequestInit, head: string, body: Uint8Array | string | null, attempt: number): Promise<Response> => {
+  const send = async (url: URL, init: RequestInit, head: string, body: Uint8Array | string | null, replayable: boolean, attempt: number): Promise<Response> => {
     const signal = init.signal ?? undefined;
     const connection = await take(url, signal);
     const socket = connection.socket as Socket<Connection>;
     try {
       return await exchange(connection, socket, head, body, init.method === "HEAD", signal, release);
     } catch (error) {
-      if (error instanceof ServerClosedIdle && attempt === 0) return send(url, init, head, body, 1);
+      // Sent again only when the server cannot have acted on it: nothing was written, or sending it twice is harmless (as Go's net/http does).
+      if (error instanceof ServerClosedIdle && attempt === 0 && (!error.written || replayable)) return send(url, init, head, body, replayable, 1);
       throw error instanceof ServerClosedIdle ? new TypeError("The connection closed before an answer came", { cause: error }) : error;
     }
   };
@@ -185,8 +189,10 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
     if ((url.protocol !== "http:" && url.protocol !== "https:") || body === undefined) return fetch(input, init);
     if (init.signal?.aborted) return Promise.reject(init.signal.reason);
     const method = (init.method ?? "GET").toUpperCase();
+    if (!token.test(method)) return Promise.reject(new TypeError(`Invalid method: ${JSON.stringify(method)}`));
     const head = requestHead(method, url, init.headers, body);
-    return send(url, { ...init, method }, head, body, 0);
+    const replayable = idempotentMethods.has(method) || /\r\n(x-)?idempotency-key:/.test(head);
+    return send(url, { ...init, method }, head, body, replayable, 0);
   };
 }
 
@@ -216,8 +222,19 @@ function requestHead(method: string, url: URL, given: RequestInit["headers"], bo
 /** How much of an answer's body is read ahead of its reader before the socket is paused. */
 const bodyBuffer = { highWaterMark: 64 * 1024, size: (chunk?: Uint8Array) => chunk?.byteLength ?? 0 };
 
-/** A reused connection that ended before any byte of the answer: the server had closed it as idle. */
-class ServerClosedIdle extends Error {}
+/** A method is an HTTP token (nothing else gets into the request line). */
+const token = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Methods a server must treat as safe to receive twice (RFC 9110 9.2.2), POST and PATCH not among them. */
+const idempotentMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/** A reused connection that ended before any byte of the answer: the server had closed it as idle, or dropped the request. */
+class ServerClosedIdle extends Error {
+  /** Whether any of the request had been written (then the server may have read and acted on it). */
+  constructor(readonly written: boolean) {
+    super("The server closed the connection before answering");
+  }
+}
 
 /** The answer's head: status, headers and how its body is framed. */
 type Head = {
@@ -249,6 +266,8 @@ function exchange(
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     let pending: Uint8Array | null = null;
+    /** Whether any byte of the request reached the socket. */
+    let written = false;
     let buffered: Buffer = Buffer.alloc(0);
     let answer: Head | null = null;
     let stream: ReadableStreamDefaultController<Uint8Array> | null = null;
@@ -266,7 +285,8 @@ function exchange(
         else reject(error);
         return;
       }
-      if (answer?.keepAlive) release(connection, answer.keepMs);
+      // An answer that came before the whole request was written (an early 401 or 413): the rest would be read as the next request.
+      if (answer?.keepAlive && pending === null) release(connection, answer.keepMs);
       else socket.end();
     };
     const onAbort = () => finish(signal?.reason);
@@ -373,21 +393,23 @@ function exchange(
           signal?.removeEventListener("abort", onAbort);
           return;
         }
-        if (!answer && connection.reused && this.received === 0) return finish(new ServerClosedIdle());
+        if (!answer && connection.reused && this.received === 0) return finish(new ServerClosedIdle(written));
         finish(new TypeError("The connection closed before the answer was complete", { cause: error }));
       },
     };
 
     const write = (bytes: Uint8Array) => {
-      const written = socket.write(bytes);
-      if (written < 0) return (connection.exchange as Exchange).closed(undefined);
-      pending = written < bytes.length ? bytes.subarray(written) : null;
+      const count = socket.write(bytes);
+      if (count < 0) return (connection.exchange as Exchange).closed(undefined);
+      if (count > 0) written = true;
+      pending = count < bytes.length ? bytes.subarray(count) : null;
     };
     if (typeof body === "string" || body === null) {
       const text = body === null ? head : head + body;
-      const written = socket.write(text);
-      if (written < 0) return (connection.exchange as Exchange).closed(undefined);
-      if (written < Buffer.byteLength(text)) pending = Buffer.from(text).subarray(written);
+      const count = socket.write(text);
+      if (count < 0) return (connection.exchange as Exchange).closed(undefined);
+      if (count > 0) written = true;
+      if (count < Buffer.byteLength(text)) pending = Buffer.from(text).subarray(count);
     } else write(Buffer.concat([Buffer.from(head, "latin1"), body]));
   });
 }
@@ -403,7 +425,8 @@ function parseHead(text: string, isHead: boolean): Head | Error {
     const line = lines[index] as string;
     const colon = line.indexOf(":");
     if (colon <= 0) return new TypeError("The answer has a malformed header");
-    fields.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    // The name as it came (Headers refuses one with spaces: `Transfer-Encoding : chunked` is not taken for chunked).
+    fields.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
   }
   let headers: Headers;
   try {
@@ -420,7 +443,8 @@ function parseHead(text: string, isHead: boolean): Head | Error {
   const transfer = headers.get("transfer-encoding")?.toLowerCase();
   if (transfer) {
     // Chunked must be the last coding; anything else is read to the end of the connection.
-    if (transfer.split(",").at(-1)?.trim() === "chunked") return { ...head, framing: "chunked" };
+    // With a content-length too, the answer was framed by something that disagrees with itself: not reused (RFC 9112 6.3).
+    if (transfer.split(",").at(-1)?.trim() === "chunked") return { ...head, framing: "chunked", keepAlive: keepAlive && !headers.has("content-length") };
     return { ...head, framing: "close", keepAlive: false };
   }
   const length = headers.get("content-length");
