@@ -13,7 +13,7 @@ import {
   telegramLinks,
   unreadCounts,
 } from "@lodge/db/schema";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../deps";
 import { lockRemindersOf } from "../helpers/reminder-lock";
 
@@ -31,8 +31,9 @@ export async function eraseUser({ ctx, input }: { ctx: Ctx; input: { userId: str
     // A reminder being created for them (by a service client) commits first and goes with the rest.
     await lockRemindersOf(tx, input.userId);
     const removed = await tx.delete(notifications).where(eq(notifications.userId, input.userId)).returning({ id: notifications.id });
-    // Their count went to 0 with them; the row goes too.
-    await tx.delete(unreadCounts).where(eq(unreadCounts.userId, input.userId));
+    // Their count went to 0 with them; the row goes too, unless a send that committed meanwhile
+    // counted one more (Postgres rechecks the condition on the row's latest version).
+    await tx.delete(unreadCounts).where(and(eq(unreadCounts.userId, input.userId), eq(unreadCounts.unread, 0)));
     await tx.delete(recipients).where(eq(recipients.userId, input.userId));
     // Reminders go; scheduled sends forget the user (a send left without recipients goes), and so
     // do an admin's own sends and idempotency keys: the caller is them.
