@@ -86,11 +86,10 @@ async function rawCopy(url: string, siteId: string): Promise<number> {
     await pipeline(Readable.from(chunks()), copy);
     const seconds = (performance.now() - begun) / 1000;
     await sql`delete from analytics.events where site_id = ${siteId}`;
-    // What those rows left for the rollup job (a trigger writes it since migration 0016): they are gone, so is their work.
-    if ((await sql`select to_regclass('analytics.rollup_pending_events') is not null as pending`)[0]?.pending) {
-      await sql`delete from analytics.rollup_pending_events where site_id = ${siteId}`;
-      await sql`delete from analytics.rollup_pending_visits where site_id = ${siteId}`;
-    }
+    // What those rows left for the rollup job (a trigger writes it since migration 0017, in one table since 0018): they are gone, so is their work.
+    for (const table of ["rollup_pending", "rollup_pending_events", "rollup_pending_visits"])
+      if ((await sql`select to_regclass(${`analytics.${table}`}) is not null as exists`)[0]?.exists)
+        await sql`delete from ${sql(`analytics.${table}`)} where site_id = ${siteId}`;
     return settings.copyRows / seconds;
   } finally {
     await sql.end();

@@ -73,20 +73,27 @@ async function expectSmallDayRolledUp(siteId: string) {
 const pendingOf = async (siteId: string) => {
   const [row] = await queryRows<{ events: number; visits: number }>(
     t.db,
-    sql`select (select count(*)::int from analytics.rollup_pending_events where site_id = ${siteId}) as events,
-      (select count(*)::int from analytics.rollup_pending_visits where site_id = ${siteId}) as visits`,
+    sql`select coalesce(sum(events), 0)::int as events, coalesce(sum(visit_events), 0)::int as visits from analytics.rollup_pending where site_id = ${siteId}`,
   );
   return row;
 };
 
-/** The site's rollups equal a recount of its days from the events (every hour it has rows in marked for a rescan). */
+/** Each visit as the rollups keep it (its events, its last event's time). */
+const visitsOf = (siteId: string) =>
+  queryRows<Record<string, unknown>>(
+    t.db,
+    sql`select visit_start::text, visitor_id::text, events, last_ts::text from analytics.rollup_visits where site_id = ${siteId} order by 1, 2`,
+  );
+
+/** The site's rollups (and the visits they keep) equal a recount of its days from the events (every hour it has rows in marked for a rescan). */
 async function expectSameAsRecount(siteId: string) {
-  const rolled = { hours: await hoursOf(siteId), days: await daysOf(siteId), pages: await pagesOf(siteId) };
+  const rolledUp = async () => ({ hours: await hoursOf(siteId), days: await daysOf(siteId), pages: await pagesOf(siteId), visits: await visitsOf(siteId) });
+  const rolled = await rolledUp();
   await t.db.execute(
     sql`insert into analytics.rollup_dirty (site_id, hour, rescan) select site_id, hour, true from analytics.rollup_hours where site_id = ${siteId}`,
   );
   await pass();
-  expect({ hours: await hoursOf(siteId), days: await daysOf(siteId), pages: await pagesOf(siteId) }).toEqual(rolled);
+  expect(await rolledUp()).toEqual(rolled);
 }
 
 describe("rollUp", () => {
@@ -163,6 +170,36 @@ describe("rollUp", () => {
       { hour: "10:00", visitors: 2, visits: 1, bounces: 0, duration: 600, pageviews: 2, events: 3 },
     ]);
     expect(await pagesOf(site.id)).toContainEqual({ day: "2026-03-10", pathname: "/", visitors: 3, pageviews: 4 });
+    await expectSameAsRecount(site.id);
+  });
+
+  test("a rescan of one day keeps the part of a pending row it did not recount: a visit across midnight", async () => {
+    const site = await createSite(t);
+    const rescan = (hour: string) =>
+      t.db.execute(sql`insert into analytics.rollup_dirty (site_id, hour, rescan) values (${site.id}, ${hour}, true)
+        on conflict (site_id, hour) do update set rescan = true`);
+    await insertEventRows(t.db, [webEvent(site.id, "2026-03-10T23:50:00.000Z", { visitor_id: "7" })]);
+    await pass();
+    // The visit goes on after midnight; the 10th is rescanned: its recount holds the visit's part, not the 11th's hour.
+    await insertEventRows(t.db, [webEvent(site.id, "2026-03-11T00:10:00.000Z", { visitor_id: "7", visit_start: "2026-03-10T23:50:00.000Z" })]);
+    await rescan("2026-03-10T09:00:00Z");
+    await pass();
+    // (In the order of their times of day: the 11th's 00:00, then the 10th's 23:00.)
+    const expected = (events: number, duration: number) => [
+      { hour: "00:00", visitors: 1, visits: 0, bounces: 0, duration: 0, pageviews: events, events },
+      { hour: "23:00", visitors: 1, visits: 1, bounces: 0, duration, pageviews: 1, events: 1 },
+    ];
+    expect(await hoursOf(site.id)).toEqual(expected(1, 1200));
+    // And the other way round: the 11th is rescanned, the visit's part of its new event is not in that recount.
+    await insertEventRows(t.db, [webEvent(site.id, "2026-03-11T00:20:00.000Z", { visitor_id: "7", visit_start: "2026-03-10T23:50:00.000Z" })]);
+    await rescan("2026-03-11T00:00:00Z");
+    await pass();
+    expect(await hoursOf(site.id)).toEqual(expected(2, 1800));
+    expect(await daysOf(site.id)).toEqual([
+      { day: "2026-03-10", visitors: 1 },
+      { day: "2026-03-11", visitors: 1 },
+    ]);
+    expect(await pendingOf(site.id)).toEqual({ events: 0, visits: 0 });
     await expectSameAsRecount(site.id);
   });
 

@@ -63,8 +63,8 @@ export async function dropPartitionsBefore(db: Db, cutoff: Date): Promise<string
     await tx.execute(sql`delete from analytics.rollup_page_visitors where day < ${day}`);
     await tx.execute(sql`delete from analytics.rollup_hour_visitors where hour < ${cutoff.toISOString()}`);
     await tx.execute(sql`delete from analytics.rollup_visits where visit_start < ${cutoff.toISOString()}`);
-    await tx.execute(sql`delete from analytics.rollup_pending_events where ts < ${cutoff.toISOString()}`);
-    await tx.execute(sql`delete from analytics.rollup_pending_visits where visit_start < ${cutoff.toISOString()}`);
+    await tx.execute(sql`delete from analytics.rollup_pending where ts < ${cutoff.toISOString()}`);
+    await tx.execute(sql`update analytics.rollup_pending set visit_events = 0 where visit_start < ${cutoff.toISOString()} and visit_events > 0`);
     return old.sort();
   });
 }

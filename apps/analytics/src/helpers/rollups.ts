@@ -85,29 +85,30 @@ const rescanHoursOf = (marks: SQL) => sql`(select distinct d.site_id, hour, d.tz
 
 /**
  * Adds what the events stored since the last pass add to the rollups of the marks' hours: the
- * pending rows (`rollup_pending_events` per second, visitor and page, `rollup_pending_visits` per
- * visit, written with the events) of those hours are taken and added as differences. A visitor
+ * pending rows (`rollup_pending`, per second, visitor, visit and page, written with the events)
+ * of those hours are taken and added as differences. A visitor
  * new to the hour's, the day's or the page's set adds one visitor (`on conflict do nothing …
  * returning`); a visit's new events change its hour's visits (a visit not seen before), bounces
  * (a visit of one event) and duration (to its last event) by the difference from what the visit
  * was (`rollup_visits`). Exact because events only ever grow between rescans (the writer adds,
  * never removes) and each pending row is added once (taken in the statement that adds it). The
- * writer marks every hour its events touch (their hour and their visit's first hour), so every
- * pending row is under a mark.
+ * writer marks the hour of every event it stores, so every pending row is under a mark; its visit's
+ * part goes to the visit's first hour whichever hours the batch holds.
  */
 async function addPending(tx: Tx, marks: SQL) {
   // The pending rows are taken by their hour (an equality, joined by hash: a range join to the marks compared every row with every mark).
   await tx.execute(sql`with marked as (select distinct site_id, hour from ${marks} m),
-    taken_events as (
-      delete from analytics.rollup_pending_events p using marked m
+    taken as (
+      delete from analytics.rollup_pending p using marked m
       where p.site_id = m.site_id and date_trunc('hour', p.ts, 'UTC') = m.hour
-      returning p.site_id, p.ts, p.visitor_id, p.pathname, p.events, p.pageviews
+      returning p.site_id, p.ts, p.visitor_id, p.visit_start, p.pathname, p.events, p.pageviews, p.visit_events, p.last_ts
     ),
     -- Per hour, local day, visitor and page.
     arrived as materialized (
       select p.site_id, date_trunc('hour', p.ts, 'UTC') as hour, (p.ts at time zone coalesce(s.time_zone, 'UTC'))::date as day,
         p.visitor_id, p.pathname, sum(p.events)::int as events, sum(p.pageviews)::int as pageviews
-      from taken_events p left join analytics.sites s on s.id = p.site_id
+      from taken p left join analytics.sites s on s.id = p.site_id
+      where p.events > 0
       group by 1, 2, 3, 4, 5
     ),
     new_hour_visitors as (
@@ -143,13 +144,8 @@ async function addPending(tx: Tx, marks: SQL) {
       on conflict (site_id, day, pathname) do update
         set visitors = analytics.rollup_pages.visitors + excluded.visitors, pageviews = analytics.rollup_pages.pageviews + excluded.pageviews
     ),
-    taken_visits as (
-      delete from analytics.rollup_pending_visits p using marked m
-      where p.site_id = m.site_id and date_trunc('hour', p.visit_start, 'UTC') = m.hour
-      returning p.site_id, p.visit_start, p.visitor_id, p.events, p.last_ts
-    ),
     visits_arrived as materialized (
-      select site_id, visit_start, visitor_id, sum(events)::int as events, max(last_ts) as last_ts from taken_visits group by 1, 2, 3
+      select site_id, visit_start, visitor_id, sum(visit_events)::int as events, max(last_ts) as last_ts from taken where visit_events > 0 group by 1, 2, 3
     ),
     -- The visits as they were (this statement's snapshot), for the hours' differences.
     visits_before as (
@@ -190,8 +186,8 @@ async function addPending(tx: Tx, marks: SQL) {
 /**
  * Counts the rescan marks' local days again from their events (after a user's erasure removed
  * some, or a site's new time zone): their days' rows and sets, and the hours' rows, visitor sets
- * and visits, are deleted and recounted from the events as they are now, and the pending rows of
- * those hours (which those events include) are dropped in the same statement (one snapshot). An
+ * and visits, are deleted and recounted from the events as they are now, and the parts of the
+ * pending rows that recount includes are dropped in the same statement (one snapshot). An
  * hour's visit figures come from every event of the visits that began in it, so a visit's other
  * hours need no recount (an erasure marks its first hour too).
  */
@@ -247,12 +243,22 @@ async function rescanDays(tx: Tx, marks: SQL) {
       insert into analytics.rollup_hour_visitors (site_id, hour, visitor_id)
       select distinct site_id, hour, visitor_id from scanned where visitor_id is not null
     ),
-    taken_events as (
-      delete from analytics.rollup_pending_events p using hours h where p.site_id = h.site_id and date_trunc('hour', p.ts, 'UTC') = h.hour
+    -- The pending rows' parts this recount includes: a row of these hours goes unless its visit began in another hour
+    -- (then only its hour's part is zeroed); a row of another hour whose visit began in these loses its visit's part.
+    taken as (
+      delete from analytics.rollup_pending p using hours h
+      where p.site_id = h.site_id and date_trunc('hour', p.ts, 'UTC') = h.hour
+        and (p.visit_events = 0 or exists (select from hours v where v.site_id = p.site_id and v.hour = date_trunc('hour', p.visit_start, 'UTC')))
     ),
-    taken_visits as (
-      delete from analytics.rollup_pending_visits p using hours h
+    hour_part_counted as (
+      update analytics.rollup_pending p set events = 0, pageviews = 0 from hours h
+      where p.site_id = h.site_id and date_trunc('hour', p.ts, 'UTC') = h.hour
+        and p.visit_events > 0 and not exists (select from hours v where v.site_id = p.site_id and v.hour = date_trunc('hour', p.visit_start, 'UTC'))
+    ),
+    visit_part_counted as (
+      update analytics.rollup_pending p set visit_events = 0 from hours h
       where p.site_id = h.site_id and date_trunc('hour', p.visit_start, 'UTC') = h.hour
+        and p.visit_events > 0 and not exists (select from hours t where t.site_id = p.site_id and t.hour = date_trunc('hour', p.ts, 'UTC'))
     ),
     counted as (
       select h.site_id, h.hour, coalesce(s.visitors, 0) as visitors, coalesce(v.visits, 0) as visits, coalesce(v.bounces, 0) as bounces,

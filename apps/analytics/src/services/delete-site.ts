@@ -29,8 +29,7 @@ export async function deleteSite({ ctx, input }: { ctx: Ctx; input: { id: string
         page_visitors as (delete from analytics.rollup_page_visitors where site_id = ${input.id}),
         hour_visitors as (delete from analytics.rollup_hour_visitors where site_id = ${input.id}),
         visits as (delete from analytics.rollup_visits where site_id = ${input.id}),
-        pending_events as (delete from analytics.rollup_pending_events where site_id = ${input.id}),
-        pending_visits as (delete from analytics.rollup_pending_visits where site_id = ${input.id}),
+        pending as (delete from analytics.rollup_pending where site_id = ${input.id}),
         dirty as (delete from analytics.rollup_dirty where site_id = ${input.id})
       select count(*)::int as events from events`,
     );

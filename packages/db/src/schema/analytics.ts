@@ -213,28 +213,26 @@ export const rollupVisits = analyticsSchema.table(
 
 /**
  * What the events stored since the last pass add to the rollups, written by a trigger on
- * `analytics.events` in the storing statement (migration 0017): per second, visitor and page
- * (pageviews only, null for other events), their events and pageviews. A pass takes (deletes) the
- * rows of its hours and adds them, so its cost follows what arrived, not the hour's size. Never
- * updated: only inserted by writers and deleted by the pass. No index: the pass takes its hours' rows
- * in one scan joined by hash (the table holds what arrived since the last pass), and the writers'
- * inserts stay cheap.
+ * `analytics.events` in the storing statement (migrations 0017, 0018): per second, visitor, visit
+ * and page (pageviews only, null for other events), the events and pageviews for their hour's
+ * rollups, and for their visit's (counted in the hour it began) the events from that hour on and
+ * the last one's time. A pass takes (deletes) the rows of its hours (by `ts`) and adds them, so its
+ * cost follows what arrived, not the hour's size. Only inserted by writers, deleted by the pass,
+ * and updated by a rescan (which zeroes the part its recount included). No index: the pass takes
+ * its hours' rows in one scan joined by hash (the table holds what arrived since the last pass),
+ * and the writers' inserts stay cheap.
  */
-export const rollupPendingEvents = analyticsSchema.table("rollup_pending_events", {
+export const rollupPending = analyticsSchema.table("rollup_pending", {
   siteId: uuid("site_id").notNull(),
+  /** The events' second (UTC). */
   ts: timestamptz("ts").notNull(),
   visitorId: bigint("visitor_id", { mode: "bigint" }),
+  visitStart: timestamptz("visit_start"),
   pathname: text("pathname"),
   events: integer("events").notNull(),
   pageviews: integer("pageviews").notNull(),
-});
-
-/** As rollupPendingEvents, per visit: the events stored since the last pass and the last one's time (see rollupVisits). */
-export const rollupPendingVisits = analyticsSchema.table("rollup_pending_visits", {
-  siteId: uuid("site_id").notNull(),
-  visitStart: timestamptz("visit_start").notNull(),
-  visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
-  events: integer("events").notNull(),
+  /** The events counted in the visit's figures (see rollupVisits), 0 for none. */
+  visitEvents: integer("visit_events").notNull(),
   lastTs: timestamptz("last_ts").notNull(),
 });
 
