@@ -51,6 +51,8 @@ type Connection = {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set once the socket closed. */
   closed: boolean;
+  /** Why the server's certificate was refused, for the error the request fails with. */
+  refused: Error | null;
   /** The pool's list of unused connections it is in, while unused. */
   idleIn: Connection[] | null;
   opened: (() => void) | null;
@@ -74,8 +76,14 @@ const handlers = {
   drain(socket: Socket<Connection>) {
     socket.data.exchange?.drain();
   },
-  close(socket: Socket<Connection>, error?: Error) {
+  handshake(socket: Socket<Connection>, success: boolean, authorizationError: Error | null) {
+    if (success) return;
+    socket.data.refused = authorizationError ?? new Error("The server's certificate was refused");
+    socket.terminate();
+  },
+  close(socket: Socket<Connection>, closeError?: Error) {
     const connection = socket.data;
+    const error = closeError ?? connection.refused ?? undefined;
     connection.closed = true;
     clearTimeout(connection.idleTimer);
     const idle = connection.idleIn;
@@ -137,6 +145,7 @@ export function createHttpClient(options: HttpClientOptions = {}): Fetch {
       exchange: null,
       idleTimer: undefined,
       closed: false,
+      refused: null,
       idleIn: null,
       opened: null,
       failed: null,
@@ -394,7 +403,8 @@ function exchange(
           return;
         }
         if (!answer && connection.reused && this.received === 0) return finish(new ServerClosedIdle(written));
-        finish(new TypeError("The connection closed before the answer was complete", { cause: error }));
+        const reason = error ? `: ${error.message}` : "";
+        finish(new TypeError(`The connection closed before the answer was complete${reason}`, { cause: error }));
       },
     };
 
