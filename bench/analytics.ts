@@ -10,7 +10,8 @@
  *       event is a row), each as a ratio to (a) (issue's targets: ≥ 50,000 events/s stored and
  *       ≥ 0.30 of raw COPY);
  *   (c) during (b), a probe every 50 ms (one event of another site) and the time until it can be
- *       read in Postgres: ingest-to-queryable lag p50 / p99;
+ *       read in Postgres: ingest-to-queryable lag p50 / p99 (a probe refused at ANALYTICS_MAX_BACKLOG
+ *       is sent again; requests of (b) refused so count as errors);
  *   (d) the CPU time per 1,000 events stored during (b) of the service's process and of the
  *       database's Postgres backends (steadier than rates when other work shares the machine);
  *   (e) the rollup job's passes during (b), from its histogram on /metrics: how many, how long.
@@ -166,18 +167,26 @@ async function main() {
     await sql`delete from analytics.events where site_id = ${site.id}`;
 
     // (c) Probes: one event each, sent while the load runs, then polled for in Postgres.
+    // A probe refused at ANALYTICS_MAX_BACKLOG (503) is sent again 50 ms later; its lag counts from the send that was accepted.
     const lags: number[] = [];
+    let probesRefused = 0;
     let probing = true;
     const probes = (async () => {
       for (let n = 0; probing; n++) {
-        const sent = performance.now();
         const name = `probe-${n}`;
-        const response = await fetch(`${service.url}/analytics/events`, {
-          method: "POST",
-          headers: { "content-type": "application/json", "user-agent": firefox },
-          body: JSON.stringify({ siteKey: probeSite.siteKey, name, url: "https://probe.example/" }),
-        });
-        if (response.status !== 202) throw new Error(`probe: ${response.status} ${await response.text()}`);
+        let sent: number;
+        for (;;) {
+          sent = performance.now();
+          const response = await fetch(`${service.url}/analytics/events`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "user-agent": firefox },
+            body: JSON.stringify({ siteKey: probeSite.siteKey, name, url: "https://probe.example/" }),
+          });
+          if (response.status === 202) break;
+          if (response.status !== 503) throw new Error(`probe: ${response.status} ${await response.text()}`);
+          probesRefused += 1;
+          await Bun.sleep(50);
+        }
         for (;;) {
           const [row] = await sql`select 1 from analytics.events where site_id = ${probeSite.id} and name = ${name}`;
           if (row) break;
@@ -243,7 +252,7 @@ async function main() {
       `stored (until the stream was drained):        ${format(storedRate)} events/s  ${(storedRate / copyRate).toFixed(3)} of raw COPY  (${format(rows)} rows; ${format(accepted)} events answered within the measured time)`,
     );
     console.log(
-      `ingest-to-queryable lag (${lags.length} probes):       p50 ${percentile(lags, 0.5).toFixed(0)} ms, p99 ${percentile(lags, 0.99).toFixed(0)} ms`,
+      `ingest-to-queryable lag (${lags.length} probes):       p50 ${percentile(lags, 0.5).toFixed(0)} ms, p99 ${percentile(lags, 0.99).toFixed(0)} ms (from the accepted send; ${probesRefused} sends refused with 503)`,
     );
     console.log(
       `CPU per 1,000 events stored:                 service ${((serviceCpu * 1000) / rows).toFixed(1)} ms, Postgres backends ${((postgresCpu * 1000) / rows).toFixed(1)} ms`,

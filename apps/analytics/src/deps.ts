@@ -1,5 +1,6 @@
 import type { Histogram, Ctx as KitCtx, ServiceBase, StreamWriter, WithOutbox } from "@lodge/kit";
 import type { AnalyticsEnv } from "./env";
+import type { IngestBacklog } from "./helpers/ingest-backlog";
 import type { IngestMetrics } from "./helpers/ingest-metrics";
 import type { SiteCache } from "./helpers/site-cache";
 import type { TrackerScript } from "./helpers/tracker-script";
@@ -21,6 +22,8 @@ export type AnalyticsDeps = ServiceBase &
     /** The day's visitor hash and the visits (Redis). */
     visitors: Visitors;
     ingestMetrics: IngestMetrics;
+    /** The ingest stream's backlog, read every few hundred ms: the ingest refuses requests while it is at ANALYTICS_MAX_BACKLOG. */
+    ingestBacklog: IngestBacklog;
     /** Moves the ingest stream into Postgres (started at boot unless `writer: false`). */
     eventWriter: StreamWriter;
   };

@@ -24,6 +24,11 @@ export const analyticsEnv = serviceEnv.extend({
   /** Stream entries (ingest requests) the writer takes at most per transaction, and how long it waits for more after a partial batch. */
   ANALYTICS_WRITER_BATCH: positiveInt.default(200),
   ANALYTICS_WRITER_LINGER_MS: z.coerce.number().int().nonnegative().default(50),
+  /**
+   * Ingest requests (stream entries, up to a batch of events each) that may wait for the writer: at
+   * that many, POST /analytics/events answers 503 with Retry-After until the writer has caught up.
+   */
+  ANALYTICS_MAX_BACKLOG: positiveInt.default(1000),
   /** How long stream entries read by a writer that then died stay pending before another instance's writer takes them over (ms). */
   ANALYTICS_WRITER_CLAIM_IDLE_MS: positiveInt.default(30_000),
   /** How often dirty hours are rolled up (ms). */

@@ -4,6 +4,7 @@ import type { AnalyticsDeps } from "./deps";
 import { type AnalyticsEnv, analyticsEnv } from "./env";
 import { consumers } from "./events/index";
 import { createEventWriter } from "./helpers/event-writer";
+import { watchIngestBacklog } from "./helpers/ingest-backlog";
 import { createIngestMetrics } from "./helpers/ingest-metrics";
 import { ingestStreams } from "./helpers/ingest-stream";
 import { ensurePartitions, monthStart } from "./helpers/partitions";
@@ -26,6 +27,8 @@ import { trackerRoutes } from "./routes/tracker/index";
 
 /** How long an instance uses a site as it read it (a change made on another instance applies within this). */
 const SITE_CACHE_MS = 5000;
+/** How often an instance reads the ingest backlog (how late it may notice the bound is reached, or left). */
+const BACKLOG_CHECK_MS = 250;
 
 /** `jobs: false`: no workers (tests that look at dirty marks and roll up by hand); `writer: false`: the ingest stream is left as it is (tests that look at it). */
 type AnalyticsStartExtras = { jobs?: boolean; writer?: boolean };
@@ -49,7 +52,16 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
     // Events may be stamped up to the allowed clock skew in the past: last month's partition too.
     const now = base.clock();
     await ensurePartitions(base.db, monthStart(now, -1), monthStart(now, env.ANALYTICS_PARTITIONS_AHEAD));
-    const ingestMetrics = createIngestMetrics(base.metrics, base.redis, ingestStreams(base.redisPrefix));
+    const streams = ingestStreams(base.redisPrefix);
+    const ingestMetrics = createIngestMetrics(base.metrics, base.redis, streams);
+    const ingestBacklog = watchIngestBacklog({
+      redis: base.redis,
+      streams,
+      max: env.ANALYTICS_MAX_BACKLOG,
+      checkMs: BACKLOG_CHECK_MS,
+      onError: (error) => base.logger.warn({ err: error }, "reading the ingest backlog failed"),
+    });
+    await ingestBacklog.refresh();
     const eventWriter = createEventWriter({
       db: base.db,
       redis: base.redis,
@@ -65,6 +77,7 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
       env,
       visitors: createVisitors({ redis: base.redis, prefix: base.redisPrefix }),
       ingestMetrics,
+      ingestBacklog,
       eventWriter,
       tracker: await buildTrackerScript(),
       rollupPassSeconds: createRollupMetrics(base.metrics, base.db),
@@ -86,7 +99,10 @@ export const analyticsService = defineService<AnalyticsEnv, AnalyticsDeps, Analy
   ],
   consumers,
   jobs,
-  close: (deps) => deps.eventWriter.stop(),
+  close: (deps) => {
+    deps.ingestBacklog.stop();
+    return deps.eventWriter.stop();
+  },
 });
 
 /** Builds every dependency once and returns the app, its deps and a close(). */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Metrics, type Redis } from "@lodge/kit";
+import { readBacklog } from "./ingest-backlog";
 
 /** The ingest's Prometheus series: events accepted and dropped (by reason), written, the stream's backlog and each write's duration. */
 export function createIngestMetrics(metrics: Metrics, redis: Redis, streams: readonly string[]) {
@@ -8,8 +9,7 @@ export function createIngestMetrics(metrics: Metrics, redis: Redis, streams: rea
     help: "Ingest stream entries (requests' events) not yet written to Postgres and acknowledged",
     registers,
     async collect() {
-      const lengths = await Promise.all(streams.map((stream) => redis.xlen(stream)));
-      this.set(lengths.reduce((sum, length) => sum + length, 0));
+      this.set(await readBacklog(redis, streams));
     },
   });
   return {
@@ -18,6 +18,11 @@ export function createIngestMetrics(metrics: Metrics, redis: Redis, streams: rea
       name: "analytics_events_dropped_total",
       help: "Events of accepted requests that were dropped, by reason (bot, excluded_path, excluded_ip, invalid_<field>)",
       labelNames: ["reason"] as const,
+      registers,
+    }),
+    refused: new Counter({
+      name: "analytics_ingest_refused_total",
+      help: "Ingest requests answered 503 because the stream's backlog was at ANALYTICS_MAX_BACKLOG (their events not queued)",
       registers,
     }),
     written: new Counter({ name: "analytics_events_written_total", help: "Events the writer stored in Postgres (duplicates not counted)", registers }),

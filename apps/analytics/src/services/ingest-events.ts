@@ -1,6 +1,7 @@
 import { ApiError } from "@lodge/kit";
 import type { Ctx } from "../deps";
 import { invalidFieldReason, WebEventFields, type WebEventInput } from "../helpers/event-fields";
+import { backlogFull } from "../helpers/ingest-backlog";
 import { queueEvents } from "../helpers/ingest-stream";
 import { originAllowed } from "../helpers/site-rules";
 import { type KeptEvent, webEventRows } from "../helpers/web-event-rows";
@@ -26,19 +27,24 @@ function clampedTime(ts: WebEventInput["ts"], now: number, skewMs: number): numb
 
 /**
  * The tracker's ingest: the site of the siteKey (NOT_FOUND), a browser's origin among the site's
- * (FORBIDDEN), the per-IP and per-site rate limits, then each event checked and described (its
+ * (FORBIDDEN), room in the stream (UNAVAILABLE while its backlog is at the bound, before anything
+ * is counted or queued), the per-IP and per-site rate limits, then each event checked and described (its
  * page, source and UTM fields, browser, OS and device, the day's visitor and the visit) and the
  * kept ones queued in one stream entry: resolved once Redis has them. Bots, the site's excluded
  * addresses and paths, and events that fail a field's check are dropped, each with its reason.
  * Neither the address nor the user agent is kept: only the visitor hash and what was parsed.
  */
 export async function ingestEvents({ ctx, input }: { ctx: Ctx; input: IngestInput }) {
-  const { env, siteCache, clients, limiter, visitors, ingestMetrics, redis, redisPrefix, clock } = ctx.deps;
+  const { env, siteCache, clients, limiter, visitors, ingestMetrics, ingestBacklog, redis, redisPrefix, clock } = ctx.deps;
   const found = await siteCache.byKey(input.siteKey);
   if (!found) throw new ApiError({ code: "NOT_FOUND", message: "No site has this siteKey" });
   const { site } = found;
   if (input.origin !== undefined && !originAllowed(site, input.origin)) {
     throw new ApiError({ code: "FORBIDDEN", message: "This origin may not send this site's events" });
+  }
+  if (ingestBacklog.full()) {
+    ingestMetrics.refused.inc();
+    throw backlogFull();
   }
   const perMinute = (max: number) => ({ max, windowSeconds: 60 });
   await limiter.hitAll([

@@ -36,7 +36,7 @@ export const ingestRoute = createRoute({
   tags: ["ingest"],
   summary: "Record page views and custom events (public, keyed by siteKey; the tracker's beacons)",
   description:
-    "JSON, or text/plain JSON (navigator.sendBeacon). Answered 202 once the events are durably queued. From a browser, the page's origin must be one of the site's (its domain, a subdomain, an extra origin).",
+    "JSON, or text/plain JSON (navigator.sendBeacon). Answered 202 once the events are durably queued; 503 with Retry-After (nothing queued) while too many accepted events wait to be stored (ANALYTICS_MAX_BACKLOG). From a browser, the page's origin must be one of the site's (its domain, a subdomain, an extra origin).",
   request: {
     body: {
       required: true,
@@ -45,7 +45,7 @@ export const ingestRoute = createRoute({
   },
   responses: {
     202: jsonResponse(Accepted, "Queued: the events kept, and those dropped with their reasons"),
-    ...errorResponses(400, 403, 404, 413, 415, 422, 429),
+    ...errorResponses(400, 403, 404, 413, 415, 422, 429, 503),
   },
 });
 
