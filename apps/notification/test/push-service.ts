@@ -1,7 +1,5 @@
-import { createDecipheriv, createECDH, createHmac, createPrivateKey, createPublicKey, randomBytes, verify } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes, verify } from "node:crypto";
+import { selfSignedCertificate } from "@lodge/kit/testing";
 
 /**
  * A browser's side of a push subscription: the test makes its ECDH P-256 key pair and auth secret
@@ -65,39 +63,6 @@ export function verifyVapid(header: string | null, audience: string, now: Date):
   if (!(claims.exp * 1000 > now.getTime() && claims.exp * 1000 <= now.getTime() + 24 * 3600 * 1000 + 60_000)) throw new Error("VAPID JWT expiry out of range");
   if (!/^(mailto:|https:)/.test(claims.sub)) throw new Error("VAPID subject missing");
   return { publicKey, subject: claims.sub };
-}
-
-/** A self-signed certificate for 127.0.0.1 (openssl), so that the push service speaks https as real ones do. */
-function selfSignedCertificate() {
-  const dir = mkdtempSync(join(tmpdir(), "push-tls-"));
-  const run = Bun.spawnSync(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stderr: "pipe" },
-  );
-  if (run.exitCode !== 0) throw new Error(`openssl failed: ${run.stderr.toString()}`);
-  const certificate = { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
-  rmSync(dir, { recursive: true });
-  createPrivateKey(certificate.key);
-  return certificate;
 }
 
 export type ReceivedPush = { path: string; payload: Record<string, unknown>; topic: string | null; ttl: string | null; vapidKey: string };

@@ -1,4 +1,7 @@
 import { expect } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eventually } from "@lodge/base/testing";
 
 export {
@@ -170,4 +173,38 @@ export async function expectChunkedBodyCutOff(url: string, init: { method: strin
   expectErrorShape({ status: response.status, json }, `chunked ${init.method} ${url}`);
   expect(response.status).toBe(413);
   expect(json.error?.code).toBe("PAYLOAD_TOO_LARGE");
+}
+
+/** A self-signed certificate for 127.0.0.1 (openssl, P-256, a day), for a local server that speaks https as the real one does. */
+export function selfSignedCertificate(): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), "lodge-tls-"));
+  try {
+    const run = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stderr: "pipe" },
+    );
+    if (run.exitCode !== 0) throw new Error(`openssl failed: ${run.stderr.toString()}`);
+    return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

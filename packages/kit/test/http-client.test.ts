@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Socket } from "bun";
 import { createHttpClient } from "../src/http-client";
+import { selfSignedCertificate } from "../src/testing";
 
 /** A request as the raw server read it, and the connection it came on (numbered from 1). */
 type Received = { head: string; body: string; connection: number };
@@ -379,35 +377,3 @@ describe("createHttpClient", () => {
     await expect(createHttpClient()(`${url}/json`)).rejects.toThrow(/self.signed certificate/);
   });
 });
-
-/** A self-signed certificate for 127.0.0.1 (openssl). */
-function selfSignedCertificate() {
-  const dir = mkdtempSync(join(tmpdir(), "http-client-tls-"));
-  const run = Bun.spawnSync(
-    [
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ],
-    { stderr: "pipe" },
-  );
-  if (run.exitCode !== 0) throw new Error(`openssl failed: ${run.stderr.toString()}`);
-  const certificate = { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
-  rmSync(dir, { recursive: true });
-  return certificate;
-}
