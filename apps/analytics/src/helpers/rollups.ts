@@ -84,6 +84,26 @@ const rescanHoursOf = (marks: SQL) => sql`(select distinct d.site_id, hour, d.tz
   cross join generate_series(date_trunc('hour', d.starts, 'UTC'), d.ends - interval '1 microsecond', interval '1 hour') as hour)`;
 
 /**
+ * The day's and the page's visitor sets take the visitors of `source` (site_id, day, pathname,
+ * visitor_id): one new to a day's set counts once on its day (`rollup_days`), and `new_page_visitors`
+ * names those new to a page's, for the statement's pages.
+ */
+const daySets = (source: SQL) => sql`new_day_visitors as (
+      insert into analytics.rollup_day_visitors (site_id, day, visitor_id)
+      select distinct site_id, day, visitor_id from ${source} where visitor_id is not null
+      on conflict do nothing returning site_id, day
+    ),
+    new_page_visitors as (
+      insert into analytics.rollup_page_visitors (site_id, day, pathname, visitor_id)
+      select distinct site_id, day, pathname, visitor_id from ${source} where pathname is not null and visitor_id is not null
+      on conflict do nothing returning site_id, day, pathname
+    ),
+    days as (
+      insert into analytics.rollup_days (site_id, day, visitors) select site_id, day, count(*)::int from new_day_visitors group by 1, 2
+      on conflict (site_id, day) do update set visitors = analytics.rollup_days.visitors + excluded.visitors
+    )`;
+
+/**
  * Adds what the events stored since the last pass add to the rollups of the marks' hours: the
  * pending rows (`rollup_pending`, per second, visitor, visit and page, written with the events)
  * of those hours are taken and added as differences. A visitor
@@ -116,20 +136,7 @@ async function addPending(tx: Tx, marks: SQL) {
       select distinct site_id, hour, visitor_id from arrived where visitor_id is not null
       on conflict do nothing returning site_id, hour
     ),
-    new_day_visitors as (
-      insert into analytics.rollup_day_visitors (site_id, day, visitor_id)
-      select distinct site_id, day, visitor_id from arrived where visitor_id is not null
-      on conflict do nothing returning site_id, day
-    ),
-    new_page_visitors as (
-      insert into analytics.rollup_page_visitors (site_id, day, pathname, visitor_id)
-      select distinct site_id, day, pathname, visitor_id from arrived where pathname is not null and visitor_id is not null
-      on conflict do nothing returning site_id, day, pathname
-    ),
-    days as (
-      insert into analytics.rollup_days (site_id, day, visitors) select site_id, day, count(*)::int from new_day_visitors group by 1, 2
-      on conflict (site_id, day) do update set visitors = analytics.rollup_days.visitors + excluded.visitors
-    ),
+    ${daySets(sql.raw("arrived"))},
     hour_pages as (
       insert into analytics.rollup_hour_pages (site_id, hour, day, pathname, pageviews)
       select site_id, hour, day, pathname, sum(pageviews)::int from arrived where pathname is not null group by 1, 2, 3, 4
@@ -291,20 +298,7 @@ async function rescanDays(tx: Tx, marks: SQL) {
       insert into analytics.rollup_hour_pages (site_id, hour, day, pathname, pageviews) select * from hour_pages
       on conflict (site_id, hour, day, pathname) do update set pageviews = excluded.pageviews
     ),
-    new_day_visitors as (
-      insert into analytics.rollup_day_visitors (site_id, day, visitor_id)
-      select distinct site_id, day, visitor_id from scanned where visitor_id is not null
-      on conflict do nothing returning site_id, day
-    ),
-    new_page_visitors as (
-      insert into analytics.rollup_page_visitors (site_id, day, pathname, visitor_id)
-      select distinct site_id, day, pathname, visitor_id from scanned where pathname is not null and visitor_id is not null
-      on conflict do nothing returning site_id, day, pathname
-    ),
-    days as (
-      insert into analytics.rollup_days (site_id, day, visitors) select site_id, day, count(*)::int from new_day_visitors group by 1, 2
-      on conflict (site_id, day) do update set visitors = analytics.rollup_days.visitors + excluded.visitors
-    ),
+    ${daySets(sql.raw("scanned"))},
     page_changes as (
       select p.site_id, p.day, p.pathname, sum(p.pageviews - coalesce(b.pageviews, 0))::int as pageviews
       from hour_pages p left join previous_pages b on b.site_id = p.site_id and b.hour = p.hour and b.day = p.day and b.pathname = p.pathname
