@@ -218,11 +218,11 @@ async function rescanDays(tx: Tx, marks: SQL) {
   // Each hour's events are read once per index (ts, then visit_start), and grouped by hash per hour (lateral: a sort of
   // the whole batch by text would cost more than the read).
   await tx.execute(sql`with hours as ${hours},
-    -- Per hour, visitor, local day and page (pageviews only; null for other events).
+    -- Per hour, visitor, local day and page (pageviews only; null for other events); pages compared as the rollups' keys (byte order).
     scanned as materialized (
       select h.site_id, h.hour, s.day, s.visitor_id, s.pathname, s.events, s.pageviews
       from hours h cross join lateral (
-        select (e.ts at time zone h.tz)::date as day, e.visitor_id, case when e.name = 'pageview' then e.pathname end as pathname,
+        select (e.ts at time zone h.tz)::date as day, e.visitor_id, case when e.name = 'pageview' then e.pathname collate "C" end as pathname,
           count(*)::int as events, (count(*) filter (where e.name = 'pageview'))::int as pageviews
         from analytics.events e where e.site_id = h.site_id and e.ts >= h.hour and e.ts < h.hour + interval '1 hour'
         group by 1, 2, 3

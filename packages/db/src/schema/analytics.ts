@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, date, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, erasedUsersTable, id, outboxTable, timestamptz } from "./columns";
+import { byteText, createdAt, erasedUsersTable, id, outboxTable, timestamptz } from "./columns";
 
 export const analyticsSchema = pgSchema("analytics");
 
@@ -133,7 +133,7 @@ export const rollupPages = analyticsSchema.table(
   {
     siteId: uuid("site_id").notNull(),
     day: date("day", { mode: "string" }).notNull(),
-    pathname: text("pathname").notNull(),
+    pathname: byteText("pathname").notNull(),
     visitors: integer("visitors").notNull(),
     pageviews: integer("pageviews").notNull(),
   },
@@ -151,7 +151,7 @@ export const rollupHourPages = analyticsSchema.table(
     siteId: uuid("site_id").notNull(),
     hour: timestamptz("hour").notNull(),
     day: date("day", { mode: "string" }).notNull(),
-    pathname: text("pathname").notNull(),
+    pathname: byteText("pathname").notNull(),
     pageviews: integer("pageviews").notNull(),
   },
   (table) => [primaryKey({ columns: [table.siteId, table.hour, table.day, table.pathname] })],
@@ -178,7 +178,7 @@ export const rollupPageVisitors = analyticsSchema.table(
   {
     siteId: uuid("site_id").notNull(),
     day: date("day", { mode: "string" }).notNull(),
-    pathname: text("pathname").notNull(),
+    pathname: byteText("pathname").notNull(),
     visitorId: bigint("visitor_id", { mode: "bigint" }).notNull(),
   },
   (table) => [primaryKey({ columns: [table.siteId, table.day, table.pathname, table.visitorId] })],
@@ -228,7 +228,7 @@ export const rollupPending = analyticsSchema.table("rollup_pending", {
   ts: timestamptz("ts").notNull(),
   visitorId: bigint("visitor_id", { mode: "bigint" }),
   visitStart: timestamptz("visit_start"),
-  pathname: text("pathname"),
+  pathname: byteText("pathname"),
   events: integer("events").notNull(),
   pageviews: integer("pageviews").notNull(),
   /** The events counted in the visit's figures (see rollupVisits), 0 for none. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PgSchema } from "drizzle-orm/pg-core";
-import { jsonb, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, jsonb, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { uuidv7 } from "uuidv7";
 
 export const id = () =>
@@ -9,6 +9,14 @@ export const id = () =>
     .$defaultFn(() => uuidv7());
 
 export const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/**
+ * Text compared byte by byte (`collate "C"`): for keys only looked up by equality and never sorted
+ * for users (equality is the same under any deterministic collation), so their comparisons and
+ * index builds are a memcmp instead of the database's collation. Every statement comparing such a
+ * column with other text compares under "C" too (a mismatch of implicit collations is an error).
+ */
+export const byteText = customType<{ data: string }>({ dataType: () => 'text collate "C"' });
 
 export const createdAt = () => timestamptz("created_at").notNull().defaultNow();
 
