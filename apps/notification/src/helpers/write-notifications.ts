@@ -8,6 +8,7 @@ import type { Tx } from "../channels/types";
 import type { NotificationConfig } from "../config";
 import type { Created } from "../realtime/announce";
 import { type Plan, planDelivery } from "./delivery-plan";
+import { idRows } from "./id-list";
 import { type PendingDelivery, pendingOf } from "./queue-deliveries";
 import { type Recipient, recipientFrom } from "./recipients";
 
@@ -149,7 +150,7 @@ const readAudiences = (reader: Tx, userIds: string[]) =>
     sql`
       select owner.id as "userId", stored.email, stored.locale, stored.time_zone as "timeZone", stored.settings,
         array(select choice.category || ':' || choice.channel from ${categoryPreferences} as choice where choice.user_id = owner.id and not choice.enabled) as "optOuts"
-      from (select value::uuid as id from json_array_elements_text(${JSON.stringify(userIds)}::json)) as owner
+      from ${idRows(userIds)} as owner
       left join ${recipients} as stored on stored.user_id = owner.id`,
   );
 
@@ -292,7 +293,7 @@ async function insertRows(tx: Tx, planned: PlannedSend[], inOrder?: InOrder): Pr
 /** Each of `userIds`' unread count (as countUnread reads it), one row a user, read by the key. */
 const unreadCountsOf = (userIds: string[]) => sql`
   select owner.id as user_id, coalesce((select counted.unread from ${unreadCounts} as counted where counted.user_id = owner.id), 0) as unread
-  from (select value::uuid as id from json_array_elements_text(${JSON.stringify(userIds)}::json)) as owner`;
+  from ${idRows(userIds)} as owner`;
 
 /** insertRows' statement's rows: the notifications written, and their pending deliveries by notification. */
 function writtenOf(written: WrittenRow[]) {
