@@ -33,14 +33,10 @@ export async function routeCall<T>(options: {
   // AbortSignal.any (two a call cost ~3 µs of CPU and garbage the collector then traces).
   const call = new AbortController();
   const abortCall = () => call.abort();
-  let totalTimedOut = false;
-  const totalTimer = setTimeout(() => {
-    totalTimedOut = true;
-    call.abort();
-  }, env.AI_TOTAL_TIMEOUT_MS);
+  const total = abortAfter(call, env.AI_TOTAL_TIMEOUT_MS);
   follow(options.signal, abortCall);
   const end = () => {
-    clearTimeout(totalTimer);
+    clearTimeout(total.timer);
     options.signal.removeEventListener("abort", abortCall);
   };
   const { signal } = call;
@@ -51,31 +47,27 @@ export async function routeCall<T>(options: {
       for (let attempt = 1; ; attempt++) {
         const attemptCall = new AbortController();
         const abortAttempt = () => attemptCall.abort();
-        let firstTokenTimedOut = false;
-        const firstTokenTimer = setTimeout(() => {
-          firstTokenTimedOut = true;
-          attemptCall.abort();
-        }, env.AI_FIRST_TOKEN_TIMEOUT_MS);
+        const firstToken = abortAfter(attemptCall, env.AI_FIRST_TOKEN_TIMEOUT_MS);
         // Kept once the try answered: a stream goes on, and the caller leaving (or the total timeout) still stops it.
         follow(signal, abortAttempt);
         try {
           const value = await options.call(deployment, {
             signal: attemptCall.signal,
-            gotFirstToken: () => clearTimeout(firstTokenTimer),
+            gotFirstToken: () => clearTimeout(firstToken.timer),
           });
           breakers.succeeded(deployment.id);
           return { value, deployment, signal, end };
         } catch (thrown) {
-          clearTimeout(firstTokenTimer);
+          clearTimeout(firstToken.timer);
           signal.removeEventListener("abort", abortAttempt);
           if (options.signal.aborted) throw new ApiError({ code: "UNAVAILABLE", message: "The caller went away" });
           const error = thrown instanceof ProviderError ? thrown : new ProviderError("The provider failed", { status: null, retryable: true });
-          last = { error, timedOut: firstTokenTimedOut || totalTimedOut };
+          last = { error, timedOut: firstToken.timedOut || total.timedOut };
           const status = error.options.status;
           if (status !== null && callerMistake.has(status)) throw upstreamRefusal(error);
           // A rate limit says nothing about the deployment's health; failures and timeouts do.
           if (status !== 429) breakers.failed(deployment.id);
-          if (totalTimedOut) throw failureOf(last, deps, alias);
+          if (total.timedOut) throw failureOf(last, deps, alias);
           const wait = error.options.retryAfterMs ?? backoffMs(attempt);
           if (!error.options.retryable || attempt >= env.AI_MAX_ATTEMPTS || wait > maxRetryWaitMs || !breakers.allows(deployment.id)) break;
           await deps.sleep(wait, signal);
@@ -87,6 +79,16 @@ export async function routeCall<T>(options: {
     end();
     throw error;
   }
+}
+
+/** Aborts `controller` after `ms` unless `timer` is cleared first; `timedOut` says whether that is why it aborted. */
+function abortAfter(controller: AbortController, ms: number) {
+  const state = { timedOut: false, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+  state.timer = setTimeout(() => {
+    state.timedOut = true;
+    controller.abort();
+  }, ms);
+  return state;
 }
 
 /** Calls `abort` when `signal` aborts (at once when it already has). */
